@@ -1,0 +1,108 @@
+"""The faust app factory and the thin wiring every service shares: decode → decide → emit → commit.
+
+Topics carry raw bytes (Avro single-object encoded); decoding happens inside the handler so that
+bad bytes become a dead-letter record instead of crashing faust's deserialiser.
+"""
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Awaitable, Callable
+
+import faust
+
+from remedy.clock import Clock
+from remedy.codec import Codec
+from remedy.deadletter import dead_letter
+from remedy.metrics import ServiceMetrics
+from remedy.settings import Settings
+
+log = logging.getLogger("remedy")
+
+
+@dataclass(frozen=True)
+class Emit:
+    """One record a decision wants written: topic, key, schema name, record."""
+    topic: str
+    key: str
+    schema: str
+    record: dict
+
+
+def create_app(service: str, settings: Settings, *, web_port: int | None = None, partitions: int = 4) -> faust.App:
+    """A faust app tuned for Tansu (short session timeouts, see DESIGN.md) and for at-least-once."""
+    datadir = Path(settings.data_dir) / "faust"
+    datadir.mkdir(parents=True, exist_ok=True)
+    return faust.App(
+        service,
+        broker=[f"kafka://{h}" for h in settings.kafka_bootstrap.split(",")],
+        store="memory://",
+        datadir=str(datadir),
+        web_port=web_port if web_port is not None else settings.port_for(service),
+        web_bind="127.0.0.1",
+        web_in_thread=False,
+        topic_partitions=partitions,
+        topic_allow_declare=False,
+        topic_disable_leader=True,
+        broker_session_timeout=10,
+        broker_heartbeat_interval=1,
+        broker_rebalance_timeout=10,
+        producer_linger_ms=5,
+        autodiscover=False,
+        processing_guarantee="at_least_once",
+        table_standby_replicas=0,
+    )
+
+
+def raw_topic(app: faust.App, name: str) -> faust.TopicT:
+    return app.topic(name, key_type=bytes, value_type=bytes, key_serializer="raw", value_serializer="raw")
+
+
+class Runtime:
+    """Per-service wiring: encode and send decisions, dead-letter bad input, count everything."""
+
+    def __init__(self, app: faust.App, service: str, codec: Codec, clock: Clock, metrics: ServiceMetrics):
+        self.app, self.service, self.codec, self.clock, self.metrics = app, service, codec, clock, metrics
+        self._topics: dict[str, faust.TopicT] = {}
+        self.dlq_topic = f"{service}.dlq"
+
+        @app.page("/metrics")
+        async def metrics_page(web, request):
+            body, content_type = metrics.exposition()
+            return web.bytes(body, content_type=content_type.split(";")[0])
+
+    def topic(self, name: str) -> faust.TopicT:
+        if name not in self._topics:
+            self._topics[name] = raw_topic(self.app, name)
+        return self._topics[name]
+
+    async def emit(self, out: Emit) -> None:
+        await self.topic(out.topic).send(key=out.key.encode(), value=self.codec.encode(out.schema, out.record))
+        self.metrics.emitted.labels(out.topic, out.record.get("type", out.schema)).inc()
+
+    async def emit_all(self, outs: list[Emit]) -> None:
+        for out in outs:
+            await self.emit(out)
+
+    async def guarded(self, event: faust.EventT, handle: Callable[[Any], Awaitable[None]]) -> None:
+        """Run one input through its handler. Any exception → a dead-letter record, a metric, a log
+        line without PII; the worker carries on and the input's offset is committed."""
+        msg = event.message
+        self.metrics.consumed.labels(msg.topic).inc()
+        started = time.perf_counter()
+        try:
+            await handle(event)
+        except Exception as exc:  # noqa: BLE001 - poison input must never stop the worker
+            await self.send_dead_letter(event, exc)
+        finally:
+            self.metrics.latency.labels(msg.topic).observe(time.perf_counter() - started)
+
+    async def send_dead_letter(self, event: faust.EventT, exc: BaseException) -> None:
+        msg = event.message
+        record = dead_letter(self.service, msg.topic, msg.partition, msg.offset, msg.key, msg.value, exc, self.clock.now())
+        log.warning("%s: dead-lettered %s/%s/%s: %s: %s", self.service, msg.topic, msg.partition, msg.offset,
+                    type(exc).__name__, record["error"])
+        self.metrics.dead_lettered.labels(msg.topic, type(exc).__name__).inc()
+        await self.emit(Emit(self.dlq_topic, (msg.key or b"").decode("utf-8", "replace"), "DeadLetter", record))

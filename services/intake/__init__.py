@@ -1,0 +1,1 @@
+"""intake: turns lenders' defaults into opened cases, or precise rejections."""

@@ -1,0 +1,105 @@
+"""intake's decision: (what we remember of this loan, the default, now) → (what to remember, what to emit).
+
+Pure: no Kafka, no clock reads, no key material beyond the injected pseudonymiser and sealer.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from remedy.app import Emit
+from remedy.clock import china_date
+from remedy.events import case_event
+from remedy.ids import case_id as make_case_id
+from remedy.pii import ContactSealer, Pseudonymiser
+from services.intake.validation import birth_year, describe, validate
+
+PRODUCER = "intake"
+HARDSHIP = ("is_student", "serious_illness", "unemployed", "disaster", "elderly", "disabled")
+CONTACT = ("name", "national_id", "phone", "email")
+
+
+@dataclass(frozen=True)
+class Memory:
+    """What intake keeps per (lender, loan): the last content it decided on, and how."""
+    content_hash: str
+    accepted: bool
+    snapshot: dict  # non-PII fields (PII only as a keyed hash), for CaseAmended.changed_fields
+
+    def to_json(self) -> dict:
+        return {"h": self.content_hash, "a": self.accepted, "s": self.snapshot}
+
+    @classmethod
+    def from_json(cls, data: dict) -> "Memory":
+        return cls(data["h"], data["a"], data["s"])
+
+
+@dataclass
+class Decision:
+    memory: Memory | None           # None: nothing to remember (a pure duplicate)
+    emits: list[Emit] = field(default_factory=list)
+    outcome: str = "duplicate"      # opened | amended | rejected | duplicate
+    reasons: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Keys:
+    pseudonymiser: Pseudonymiser
+    sealer: ContactSealer
+
+
+def snapshot(default: dict, keys: Keys) -> dict:
+    d = default["debtor"]
+    snap = {k: default[k] for k in ("batch_id", "product", "principal_cents", "interest_cents", "penalty_cents",
+                                     "agreed_jurisdiction", "lender_region_code")}
+    for k in ("contract_date", "due_date", "last_payment_date"):
+        snap[k] = default[k].isoformat() if default[k] else None
+    snap["region_code"] = d["region_code"]
+    snap["hardship"] = [h for h in HARDSHIP if d[h]]
+    snap["contact"] = keys.pseudonymiser.keyed_hash(json.dumps([d[c] for c in CONTACT], ensure_ascii=False).encode())
+    snap["evidence"] = sorted(f"{e['doc_type']}|{e['uri']}|{e.get('sha256')}" for e in default["evidence"])
+    return snap
+
+
+def decide(prior: Memory | None, default: dict, raw: bytes, causation_id: str, now: datetime, keys: Keys) -> Decision:
+    snap = snapshot(default, keys)
+    content_hash = keys.pseudonymiser.keyed_hash(json.dumps(snap, sort_keys=True).encode())
+    if prior is not None and prior.content_hash == content_hash:
+        return Decision(memory=None)
+    lender, loan = default["lender_id"], default["loan_id"]
+    key = f"{lender}:{loan}"
+    reasons = validate(default, china_date(now))
+    if reasons:
+        rejection = {"lender_id": lender, "loan_id": loan, "batch_id": default["batch_id"], "reason_codes": reasons,
+                     "message": describe(reasons), "original": raw, "rejected_at": now}
+        # A rejected amendment leaves the accepted case as it was: remember the accepted content.
+        memory = prior if prior is not None and prior.accepted else Memory(content_hash, False, snap)
+        return Decision(memory, [Emit("loan.defaults.rejected", key, "LoanDefaultRejected", rejection)], "rejected", reasons)
+    cid = make_case_id(lender, loan)
+    facts = case_facts(default, content_hash, keys)
+    if prior is not None and prior.accepted:
+        changed = sorted(k for k in snap if snap[k] != prior.snapshot.get(k))
+        body, type_, outcome = {"facts": facts, "changed_fields": changed}, "CaseAmended", "amended"
+    else:
+        body, type_, outcome = {"facts": facts}, "CaseOpened", "opened"
+    event = case_event(PRODUCER, type_, body, case_id=cid, lender_id=lender, causation_id=causation_id, now=now,
+                       discriminator=content_hash)
+    return Decision(Memory(content_hash, True, snap), [Emit("case.events", cid, "CaseEvent", event)], outcome)
+
+
+def case_facts(default: dict, content_hash: str, keys: Keys) -> dict:
+    d = default["debtor"]
+    return {
+        "loan_id": default["loan_id"], "batch_id": default["batch_id"],
+        "debtor_ref": keys.pseudonymiser.debtor_ref(d["national_id"]),
+        "region_code": d["region_code"], "lender_region_code": default["lender_region_code"],
+        "product": default["product"], "principal_cents": default["principal_cents"],
+        "interest_cents": default["interest_cents"], "penalty_cents": default["penalty_cents"],
+        "contract_date": default["contract_date"], "due_date": default["due_date"],
+        "last_payment_date": default["last_payment_date"], "agreed_jurisdiction": default["agreed_jurisdiction"],
+        "hardship": {h: d[h] for h in HARDSHIP}, "birth_year": birth_year(d["national_id"]),
+        "evidence": default["evidence"],
+        "sealed_contact": keys.sealer.seal({c: d[c] for c in CONTACT}),
+        "content_hash": content_hash,
+    }

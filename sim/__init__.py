@@ -1,0 +1,1 @@
+"""The outside world, simulated: lenders, debtors, mediators, courts."""

@@ -1,0 +1,62 @@
+"""intake against a real Tansu broker: real bytes in with kafka-python, real records out."""
+from __future__ import annotations
+
+from collections import Counter
+
+import pytest
+
+from remedy.publish import Publisher
+from sim.defaults import batch, utc
+from tests.conftest import read_topic, wait_for_metric
+
+pytestmark = pytest.mark.broker
+NOW = utc(2026, 11, 28, 4)
+CLOCK = {"REMEDY_CLOCK_EPOCH": NOW.isoformat(), "REMEDY_CLOCK_SCALE": "0"}
+
+
+def test_batch_of_10000_valid_and_500_invalid_opens_exactly_10000_cases(broker, services, codec):
+    intake = services("intake", **CLOCK)
+    defaults, expected_reasons = batch("LENDER-A", "B-2026-11", 10_000, 500, NOW)
+    pub = Publisher(broker, codec)
+    pub.publish_defaults(defaults)
+
+    opened = read_topic(broker, "case.events", codec, until=10_000, timeout=120)
+    rejected = read_topic(broker, "loan.defaults.rejected", codec, until=500, timeout=60)
+    assert Counter(e["type"] for _, e in opened) == {"CaseOpened": 10_000}
+    assert len({e["case_id"] for _, e in opened}) == 10_000
+    assert {r["loan_id"]: r["reason_codes"] for _, r in rejected} == {k: [v] for k, v in expected_reasons.items()}
+    original = {d["loan_id"]: d for d in defaults}
+    some = rejected[0][1]
+    assert codec.decode(some["original"])[1] == original[some["loan_id"]], "the rejection carries the input bytes"
+
+    reports = read_topic(broker, "loan.batches", codec, until=1, timeout=30)
+    (_, report), = reports
+    assert (report["declared_size"], report["accepted"], report["rejected"]) == (10_500, 10_000, 500)
+    assert sum(report["rejections_by_reason"].values()) == 500
+
+    pub.publish_defaults(defaults)  # the same batch again adds nothing
+    pub.close()
+    wait_for_metric(intake, "remedy_intake_duplicates_total", 10_500)
+    assert len(read_topic(broker, "case.events", codec, idle=2)) == 10_000
+    assert len(read_topic(broker, "loan.defaults.rejected", codec, idle=2)) == 500
+
+
+def test_changed_default_amends_the_case_and_garbage_is_dead_lettered(broker, services, codec):
+    services("intake", **CLOCK)
+    (default,), _ = batch("LENDER-B", "B1", 1, 0, NOW)
+    pub = Publisher(broker, codec)
+    pub.publish_defaults([default])
+    pub.publish_defaults([{**default, "principal_cents": default["principal_cents"] + 5_000}])
+    pub.send_raw("loan.defaults", b"LENDER-B:junk", b"\xc3\x01not avro at all")
+    pub.send_raw("loan.defaults", b"LENDER-B:empty", b"")
+    pub.flush()
+    pub.close()
+
+    events = [e for _, e in read_topic(broker, "case.events", codec, until=2)]
+    assert [e["type"] for e in events] == ["CaseOpened", "CaseAmended"]
+    assert events[0]["case_id"] == events[1]["case_id"]
+    assert events[1]["event"]["changed_fields"] == ["principal_cents"]
+    assert events[1]["causation_id"].startswith("loan.defaults/")
+    dead = [d for _, d in read_topic(broker, "intake.dlq", codec, until=2)]
+    assert sorted(d["error_type"] for d in dead) == ["CorruptMessage", "UnknownFingerprint"]
+    assert {d["value"] for d in dead} == {b"\xc3\x01not avro at all", b""}
