@@ -1,0 +1,37 @@
+"""The contract's own tests: what `make schemas-check` runs, plus proof that it catches breakage."""
+import json
+import shutil
+
+from remedy.schemacheck import check, incompatibility
+from remedy.settings import REPO_ROOT
+from remedy.topics import load_registry
+
+SCHEMAS = REPO_ROOT / "schemas"
+
+
+def test_every_example_round_trips_and_every_version_is_compatible():
+    assert check(SCHEMAS) == []
+
+
+def test_every_registry_topic_names_a_schema_that_exists():
+    names = {p.name for p in SCHEMAS.iterdir() if p.is_dir()}
+    for topic in load_registry().values():
+        assert topic.internal or topic.schema in names, topic.name
+
+
+def test_a_breaking_change_is_caught(tmp_path):
+    shutil.copytree(SCHEMAS / "Payment", tmp_path / "Payment")
+    v1 = json.loads((tmp_path / "Payment/v1.avsc").read_text())
+    v2 = {**v1, "fields": v1["fields"] + [{"name": "payer_account", "type": "string"}]}  # no default
+    (tmp_path / "Payment/v2.avsc").write_text(json.dumps(v2))
+    problems = check(tmp_path, ref=None)
+    assert any("Payment: v2 cannot read v1 data: payer_account" in p for p in problems), problems
+
+
+def test_compatible_evolution_passes():
+    v1 = json.loads((SCHEMAS / "Payment/v1.avsc").read_text())
+    v2 = {**v1, "fields": v1["fields"] + [{"name": "payer_account", "type": ["null", "string"], "default": None}]}
+    assert incompatibility(v2, v1) is None
+    assert incompatibility({**v1, "fields": v1["fields"][1:]}, v1) is None  # dropping a field is fine for readers
+    changed = [dict(f, type="int") if f["name"] == "amount_cents" else f for f in v1["fields"]]
+    assert incompatibility({**v1, "fields": changed}, v1) is not None
