@@ -1,16 +1,18 @@
 """intake's wiring: loan.defaults → decide → case.events | loan.defaults.rejected | intake.dlq.
 
-Two agents, both with concurrency 1 (they commit work that matters):
-- ``intake`` keeps, per (lender, loan), the last content it decided on (table ``seen``), so a
-  re-published default is a no-op and a changed one becomes ``CaseAmended``;
-- ``tally`` counts outcomes per lender batch from the internal ``intake.tallies`` topic (keyed by
-  batch, so each batch is counted in one place) and emits ``BatchReport`` on ``loan.batches``.
+- agent ``intake`` (concurrency 1) keeps, per (lender, loan), what it last decided (table ``seen``),
+  so a re-published default is a no-op and a changed one becomes ``CaseAmended``;
+- timer ``send_tallies`` (1 s) sends each changed per-partition batch count to ``intake.tallies``;
+- agent ``tally`` sums them per batch and emits ``BatchReport`` on ``loan.batches``
+  (see ``batches.py`` for why counts travel as absolute per-partition tallies).
 """
 from __future__ import annotations
 
+import json
+
 import faust
 
-from remedy.app import Emit, Runtime, create_app
+from remedy.app import Runtime, create_app
 from remedy.clock import Clock, clock_from_settings
 from remedy.codec import Codec
 from remedy.ids import message_id
@@ -21,14 +23,7 @@ from services.intake import batches
 from services.intake.decide import Keys, Memory, decide
 
 SERVICE = "intake"
-
-
-class Tally(faust.Record, serializer="json"):
-    lender_id: str
-    batch_id: str
-    declared: int
-    loan_id: str
-    member: str
+SOURCE = "loan.defaults"
 
 
 def build(settings: Settings, clock: Clock | None = None) -> faust.App:
@@ -39,9 +34,10 @@ def build(settings: Settings, clock: Clock | None = None) -> faust.App:
     rt = Runtime(app, SERVICE, codec, clock, metrics)
     keys = Keys(Pseudonymiser(settings.pseudonym_key), ContactSealer(settings.pii_key))
     seen = app.Table("seen", default=None)
-    members = app.Table("batch-members", default=None)
-    batch_counts = app.Table("batches", default=None)
-    tallies = app.topic("intake.tallies", key_type=str, value_type=Tally)
+    batch_table = app.Table("batches", default=None)
+    tallies = rt.topic("intake.tallies")  # raw bytes of JSON, decoded in the handler so bad bytes are dead-lettered
+    index = batches.BatchIndex()
+    indexed_at = [-1]  # the rebalance generation the index was built for
 
     async def handle_default(event: faust.EventT) -> None:
         msg = event.message
@@ -56,27 +52,26 @@ def build(settings: Settings, clock: Clock | None = None) -> faust.App:
         await rt.emit_all(decision.emits)
         for reason in decision.reasons:
             metrics.rejected.labels(reason).inc()
-        seen[key] = decision.memory.to_json()
-        member = batches.member_value(decision.outcome != "rejected", decision.reasons)
-        batch_key = f"{default['lender_id']}:{default['batch_id']}"
-        await tallies.send(key=batch_key, value=Tally(default["lender_id"], default["batch_id"], default["batch_size"],
-                                                       default["loan_id"], member))
+        if decision.memory is prior:
+            return
+        member = batches.Membership(default["lender_id"], default["batch_id"], default["batch_size"], msg.partition,
+                                    msg.offset, batches.member_value(decision.memory.accepted, decision.reasons))
+        seen[key] = {**decision.memory.to_json(), "m": member.__dict__}
+        index.apply(member, batches.Membership(**stored["m"]) if stored else None)
 
     async def handle_tally(event: faust.EventT) -> None:
-        t: Tally = event.value
-        batch_key = f"{t.lender_id}:{t.batch_id}"
-        member_key = f"{batch_key}:{t.loan_id}"
-        updated = batches.count(batch_counts.get(batch_key), members.get(member_key), t.member, t.declared)
+        tally = json.loads(event.message.value)
+        batch_key = f"{tally['lender_id']}:{tally['batch_id']}"
+        updated = batches.merge_tally(batch_table.get(batch_key), tally)
         if updated is None:
             return
-        out = batches.report(updated, t.lender_id, t.batch_id, clock.now())
+        out = batches.report(updated, tally["lender_id"], tally["batch_id"], clock.now())
         if out is not None:
             await rt.emit(out)
-            updated["reported"] = [updated["accepted"], updated["rejected"]]
-        members[member_key] = t.member
-        batch_counts[batch_key] = updated
+            updated["reported"] = [out.record["accepted"], out.record["rejected"]]
+        batch_table[batch_key] = updated
 
-    @app.agent(rt.topic("loan.defaults"), name="intake")
+    @app.agent(rt.topic(SOURCE), name="intake")
     async def intake_agent(stream):
         async for event in stream.events():
             await rt.guarded(event, handle_default)
@@ -85,5 +80,16 @@ def build(settings: Settings, clock: Clock | None = None) -> faust.App:
     async def tally_agent(stream):
         async for event in stream.events():
             await rt.guarded(event, handle_tally)
+
+    @app.timer(1.0)
+    async def send_tallies():
+        if app.rebalancing or app.in_recovery:
+            return
+        owned = {tp.partition for tp in app.consumer.assignment() if tp.topic == SOURCE}
+        if indexed_at[0] != app.rebalancing_count:
+            index.rebuild([batches.Membership(**v["m"]) for v in seen.values() if v and "m" in v and v["m"]["partition"] in owned])
+            indexed_at[0] = app.rebalancing_count
+        for tally in index.take_dirty(owned):
+            await tallies.send(key=f"{tally['lender_id']}:{tally['batch_id']}".encode(), value=json.dumps(tally).encode())
 
     return app

@@ -1,0 +1,23 @@
+"""The baseline for intake's throughput: a bare faust agent that only passes the same bytes on,
+built with the same app factory (same broker settings, same linger)."""
+from remedy.app import create_app, raw_topic
+from remedy.settings import Settings
+from remedy.worker import run
+
+OUT_TOPIC = "bench.passthrough"
+
+
+def build(settings: Settings):
+    app = create_app("passthrough", settings, web_port=settings.intake_port)
+    out = raw_topic(app, OUT_TOPIC)
+
+    @app.agent(raw_topic(app, "loan.defaults"))
+    async def passthrough(stream):
+        async for event in stream.events():
+            await out.send(key=event.message.key, value=event.message.value)
+
+    return app
+
+
+if __name__ == "__main__":
+    run(build)

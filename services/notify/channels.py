@@ -1,0 +1,136 @@
+"""The channels: email over SMTP, SMS over a provider's HTTP API, letters as PDF files.
+
+Each ``send`` takes an ``Outgoing`` carrying an idempotency key and returns a ``Result``; bad
+addresses and refusals are results (FAILED with a reason), never exceptions.
+
+Exactly-once at the receiving side:
+- SMS: the key is the provider's ``client_ref``; providers (and ``sim/sms_provider.py``) accept a
+  repeated client_ref without sending a second text.
+- Email: the key is the ``Message-ID`` (``<notice_id@notify.remedy>``), identical on every re-send.
+  SMTP itself does not dedupe: the guarantee is that the recipient's mail server suppresses a
+  Message-ID it already accepted (Dovecot/LMTP duplicate suppression, a mail relay's idempotency
+  store; ``sim/mailserver.py`` does this). Without such a server a crash between the final 250 and
+  recording SENT can deliver one copy twice; nothing else can.
+- Letter: the file name is the notice id; writing it again replaces identical bytes.
+"""
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import smtplib
+from dataclasses import dataclass
+from email.message import EmailMessage
+from email.utils import format_datetime
+from pathlib import Path
+
+import aiohttp
+
+SMTP_TIMEOUT = 15
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    key: str                # idempotency key: the notice id
+    to: str | None          # address for the channel (None for letters: the data dir is the post box)
+    subject: str
+    text: str
+    attachment: bytes | None = None
+    attachment_name: str = ""
+    meta: str = ""          # echoed in provider receipts (no PII)
+
+
+@dataclass(frozen=True)
+class Result:
+    status: str             # SENT | DELIVERED | FAILED
+    reason: str = ""
+    detail: str = ""
+
+
+def message_id(key: str) -> str:
+    return f"<{key}@notify.remedy>"
+
+
+class EmailChannel:
+    name = "EMAIL"
+
+    def __init__(self, host: str, port: int, sender: str):
+        self.host, self.port, self.sender = host, port, sender
+
+    def build(self, out: Outgoing) -> EmailMessage:
+        msg = EmailMessage()
+        msg["From"], msg["To"], msg["Subject"] = self.sender, out.to, out.subject
+        msg["Message-ID"] = message_id(out.key)
+        msg["X-Remedy-Notice"] = out.key
+        msg.set_content(out.text)
+        if out.attachment is not None:
+            msg.add_attachment(out.attachment, maintype="application", subtype="pdf", filename=out.attachment_name)
+        return msg
+
+    def _send(self, msg: EmailMessage) -> Result:
+        try:
+            with smtplib.SMTP(self.host, self.port, timeout=SMTP_TIMEOUT) as smtp:
+                smtp.send_message(msg)
+        except smtplib.SMTPRecipientsRefused as exc:
+            code = next(iter(exc.recipients.values()))[0]
+            return Result("FAILED", "BOUNCED", f"recipient refused ({code})")
+        except smtplib.SMTPResponseException as exc:
+            reason = "BOUNCED" if 500 <= exc.smtp_code < 600 else "CHANNEL_UNAVAILABLE"
+            return Result("FAILED", reason, f"smtp {exc.smtp_code}")
+        except (OSError, smtplib.SMTPException) as exc:
+            return Result("FAILED", "CHANNEL_UNAVAILABLE", type(exc).__name__)
+        return Result("DELIVERED", detail="accepted by the recipient's mail server")
+
+    async def send(self, out: Outgoing) -> Result:
+        return await asyncio.to_thread(self._send, self.build(out))
+
+
+class SmsChannel:
+    name = "SMS"
+
+    def __init__(self, url: str, callback_url: str = ""):
+        self.url, self.callback_url = url.rstrip("/"), callback_url
+        self._session: aiohttp.ClientSession | None = None
+
+    async def send(self, out: Outgoing) -> Result:
+        if self._session is None:
+            self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10))
+        payload = {"client_ref": out.key, "to": out.to, "text": out.text, "callback_url": self.callback_url,
+                   "out_id": out.meta}
+        try:
+            async with self._session.post(f"{self.url}/v1/messages", json=payload) as resp:
+                body = await resp.json(content_type=None)
+                if resp.status == 200:
+                    dup = " (duplicate client_ref: not resent)" if body.get("duplicate") else ""
+                    return Result("SENT", detail=f"provider message {body.get('message_id')}{dup}")
+                if 400 <= resp.status < 500:
+                    return Result("FAILED", str(body.get("error", "REJECTED")), f"provider http {resp.status}")
+                return Result("FAILED", "CHANNEL_UNAVAILABLE", f"provider http {resp.status}")
+        except (aiohttp.ClientError, asyncio.TimeoutError, ValueError) as exc:
+            return Result("FAILED", "CHANNEL_UNAVAILABLE", type(exc).__name__)
+
+    async def close(self) -> None:
+        if self._session is not None:
+            await self._session.close()
+
+
+class LetterChannel:
+    """Letters are PDF files under ``<data_dir>/letters``, named by notice id, for print and post."""
+    name = "LETTER"
+
+    def __init__(self, data_dir: str | Path):
+        self.dir = Path(data_dir) / "letters"
+
+    async def send(self, out: Outgoing) -> Result:
+        self.dir.mkdir(parents=True, exist_ok=True)
+        path = self.dir / f"{out.key}.pdf"
+        tmp = path.with_suffix(".tmp")
+        tmp.write_bytes(out.attachment or b"")
+        os.replace(tmp, path)
+        return Result("SENT", detail=f"letters/{path.name}")
+
+
+def receipt_meta(notice: dict) -> str:
+    """What a provider echoes back with a receipt: enough to write the notice.log entry, no PII."""
+    return json.dumps({k: notice[k] for k in ("notice_id", "case_id", "lender_id", "debtor_ref", "kind", "occasion",
+                                              "language", "document_no")}, separators=(",", ":"))

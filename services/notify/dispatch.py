@@ -1,0 +1,77 @@
+"""Sending one released notice: render, then try its channels in order until one takes it.
+
+A channel the debtor cannot be reached on (no contact, invalid phone, bounced email, provider
+refusal) gives a FAILED entry with the reason and the fallback, and the next channel is tried;
+letters always work. Only the debtor is contacted: addresses come only from the case's sealed
+contact, and a contact whose national ID does not match the notice's debtor_ref is never used.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Callable, Protocol
+
+from services.notify import contact as contacts
+from services.notify.catalogue import Catalogue
+from services.notify.channels import Outgoing, Result, receipt_meta
+from services.notify.documents import pdf, sha256
+from services.notify.guard import log_entry
+from services.notify.render import render
+
+
+class Channel(Protocol):
+    name: str
+
+    async def send(self, out: Outgoing) -> Result: ...
+
+
+def _text_hash(text: str) -> str:
+    return sha256(text.encode())
+
+
+async def dispatch(notice: dict, contact: dict | None, channels: dict[str, Channel], catalogue: Catalogue,
+                   now: datetime, *, is_debtor: Callable[[dict], bool],
+                   archive: Callable[[str, bytes], None] | None = None) -> tuple[str, list[dict]]:
+    """Returns (final status, notice.log entries)."""
+    if contact is not None and not is_debtor(contact):
+        return "SUPPRESSED", [log_entry(notice, "SUPPRESSED", notice["channels"][0], now, rule="NOT_THE_DEBTOR",
+                                        detail="contact does not belong to the case's debtor")]
+    language, lender = notice["language"], notice["lender_id"]
+    text = render(catalogue, notice["kind"], language, lender, notice["context"],
+                  debtor_name=(contact or {}).get("name", ""))
+    reference = notice.get("document_no") or notice["notice_id"]
+    document = pdf(text.title, text.body, reference, issuer=f"{lender} · Remedy")
+    legal = bool(notice.get("document_no"))
+    if legal and archive is not None:
+        archive(notice["document_no"], document)
+    entries: list[dict] = []
+    order = notice["channels"]
+    for i, name in enumerate(order):
+        fallback = order[i + 1] if i + 1 < len(order) else None
+        problem = contacts.address_problem(name, contact)
+        if problem is None:
+            out, proof = _outgoing(name, notice, contact, text, document, legal)
+            result = await channels[name].send(out)
+        else:
+            result, proof = Result("FAILED", problem), None
+        if result.status == "FAILED":
+            detail = f"{result.reason}" + (f"; {result.detail}" if result.detail else "")
+            detail += f"; fallback {fallback}" if fallback else "; no channel left"
+            entries.append(log_entry(notice, "FAILED", name, now, rule=result.reason, detail=detail))
+            continue
+        entries.append(log_entry(notice, "SENT", name, now, detail=result.detail, content_hash=proof))
+        if result.status == "DELIVERED":
+            entries.append(log_entry(notice, "DELIVERED", name, now, detail=result.detail, content_hash=proof))
+        return "SENT", entries
+    return "FAILED", entries
+
+
+def _outgoing(name: str, notice: dict, contact: dict | None, text, document: bytes, legal: bool):
+    key = notice["notice_id"]
+    if name == "SMS":
+        return Outgoing(key, contacts.phone(contact), text.title, text.sms, meta=receipt_meta(notice)), _text_hash(text.sms)
+    if name == "EMAIL":
+        attachment = document if legal else None
+        proof = sha256(document) if legal else _text_hash(text.body)
+        return Outgoing(key, contacts.email(contact), text.title, text.body, attachment,
+                        f"{notice.get('document_no') or key}.pdf"), proof
+    return Outgoing(key, None, text.title, text.body, document, f"{key}.pdf"), sha256(document)

@@ -1,0 +1,177 @@
+"""The compliance guard in front of every channel. Pure: (debtor state, intent, now) → (state, sends, log).
+
+State is per ``debtor_ref`` — across all lenders — and lives in the ``debtors`` table, fed by
+``notify.intents`` (keyed by debtor_ref). Rules, checked in this order for every waiting notice:
+
+1. ``CASE_CLOSED``   nothing after the case closed (except kinds marked ``after_close``) → suppressed;
+2. ``CASE_ON_HOLD``  nothing while the case is held (except kinds marked ``on_hold``) → deferred until released;
+3. ``OPTED_OUT``     a channel the debtor opted out of is never used; none left → suppressed;
+4. ``QUIET_HOURS``   nothing between 22:00 and 08:00 debtor local time (UTC+8) → deferred to 08:00;
+5. ``DAILY_CAP``     at most N contacts per debtor per local day; legal documents go first → deferred to
+                     the next day's 08:00.
+
+Exactly once: a notice id is admitted once (``done``/``pending``/``inflight``); a released notice is
+``inflight`` (recorded before sending) until settled, and an inflight notice found at the next input
+is the trace of a crash between sending and recording: it is sent again with the same idempotency
+key, which the channel dedupes.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta, timezone
+
+from remedy.clock import CHINA_TZ
+
+KEEP_DAYS = 3
+
+
+@dataclass(frozen=True)
+class Policy:
+    quiet_start_hour: int = 22
+    quiet_end_hour: int = 8
+    daily_contacts: int = 3
+
+
+def empty() -> dict:
+    return {"held": [], "closed": [], "opt_out": [], "days": {}, "pending": {}, "inflight": {}, "done": {}}
+
+
+def _ms(at: datetime) -> int:
+    return int(at.timestamp() * 1000)
+
+
+def log_entry(notice: dict, status: str, channel: str, now: datetime, *, rule: str | None = None,
+              deferred_until: datetime | None = None, detail: str = "", content_hash: str | None = None) -> dict:
+    """A NoticeLogEntry record."""
+    return {"notice_id": notice["notice_id"], "case_id": notice["case_id"], "lender_id": notice["lender_id"],
+            "debtor_ref": notice["debtor_ref"], "kind": notice["kind"], "occasion": notice["occasion"],
+            "channel": channel, "status": status, "rule": rule, "language": notice["language"],
+            "document_no": notice.get("document_no"), "content_hash": content_hash,
+            "deferred_until": deferred_until, "detail": detail, "at": now}
+
+
+def quiet(now: datetime, policy: Policy) -> datetime | None:
+    """When quiet hours end, if ``now`` is inside them (debtor local time), else None."""
+    local = now.astimezone(CHINA_TZ)
+    start, end = policy.quiet_start_hour, policy.quiet_end_hour
+    inside = (local.hour >= start or local.hour < end) if start > end else (start <= local.hour < end)
+    if not inside:
+        return None
+    day = local.date() + timedelta(days=1) if local.hour >= end else local.date()
+    return datetime.combine(day, time(end), CHINA_TZ).astimezone(timezone.utc)
+
+
+def next_morning(now: datetime, policy: Policy) -> datetime:
+    day = now.astimezone(CHINA_TZ).date() + timedelta(days=1)
+    return datetime.combine(day, time(policy.quiet_end_hour), CHINA_TZ).astimezone(timezone.utc)
+
+
+def admit(state: dict | None, intent: dict) -> tuple[dict, bool]:
+    """Apply one intent to the debtor's state. Returns (state, changed): a notice already seen, or a
+    control already applied, changes nothing."""
+    state = _copy(state or empty())
+    op = intent["op"]
+    if op == "notice":
+        n = intent["notice"]
+        nid = n["notice_id"]
+        if nid in state["done"] or nid in state["pending"] or nid in state["inflight"]:
+            return state, False
+        state["pending"][nid] = n
+        return state, True
+    if op == "wake":
+        return state, True
+    if op == "opt_out":
+        before = list(state["opt_out"])
+        state["opt_out"] = sorted(set(before) | set(intent["channels"]))
+        return state, state["opt_out"] != before
+    case = intent["case_id"]
+    sets = {"hold": ("held", True), "release": ("held", False), "close": ("closed", True)}
+    name, add = sets[op]
+    before = list(state[name])
+    state[name] = sorted(set(before) | {case}) if add else [c for c in before if c != case]
+    return state, state[name] != before
+
+
+def release(state: dict, now: datetime, policy: Policy) -> tuple[dict, list[dict], list[dict]]:
+    """Decide on every waiting notice. Returns (state, notices to send now, log entries).
+    Notices to send are recorded ``inflight`` in the returned state: store it before sending."""
+    state = _copy(state)
+    logs: list[dict] = []
+    sends = list(state["inflight"].values())  # a crash left these between sending and recording
+    today = now.astimezone(CHINA_TZ).date().isoformat()
+    state["days"] = {d: n for d, n in state["days"].items() if d >= _days_before(today, KEEP_DAYS)}
+    quiet_until = quiet(now, policy)
+    for n in sorted(state["pending"].values(), key=lambda n: (not n["legal"], n["at"], n["notice_id"])):
+        nid = n["notice_id"]
+        channels = [c for c in n["channels"] if c not in state["opt_out"]]
+        first = channels[0] if channels else n["channels"][0]
+        if n["case_id"] in state["closed"] and not n["after_close"]:
+            _finish(state, nid, "SUPPRESSED")
+            logs.append(log_entry(n, "SUPPRESSED", first, now, rule="CASE_CLOSED"))
+            continue
+        if n["case_id"] in state["held"] and not n["on_hold"]:
+            _wait(n, "CASE_ON_HOLD", None, first, now, logs)
+            continue
+        if not channels:
+            _finish(state, nid, "SUPPRESSED")
+            logs.append(log_entry(n, "SUPPRESSED", n["channels"][0], now, rule="OPTED_OUT",
+                                  detail="opted out of " + ",".join(n["channels"])))
+            continue
+        if quiet_until is not None:
+            _wait(n, "QUIET_HOURS", quiet_until, first, now, logs)
+            continue
+        until = n.get("wait", {}).get("until")
+        if until is not None and _ms(now) < until:
+            continue
+        if state["days"].get(today, 0) >= policy.daily_contacts:
+            _wait(n, "DAILY_CAP", next_morning(now, policy), first, now, logs)
+            continue
+        state["days"][today] = state["days"].get(today, 0) + 1
+        for skipped in (c for c in n["channels"] if c in state["opt_out"]):
+            logs.append(log_entry(n, "SUPPRESSED", skipped, now, rule="OPTED_OUT", detail=f"fallback {first}"))
+        sent = {**n, "channels": channels}
+        sent.pop("wait", None)
+        del state["pending"][nid]
+        state["inflight"][nid] = sent
+        sends.append(sent)
+    return state, sends, logs
+
+
+def settle(state: dict, nid: str, status: str) -> dict:
+    """Record what sending a released notice ended as (SENT, FAILED, SUPPRESSED)."""
+    state = _copy(state)
+    state["inflight"].pop(nid, None)
+    state["done"][nid] = status
+    return state
+
+
+def next_due(state: dict) -> int | None:
+    """Epoch ms when a waiting notice may go (for the sweep timer); 0 if something is inflight."""
+    if state["inflight"]:
+        return 0
+    dues = [n["wait"]["until"] for n in state["pending"].values() if n.get("wait", {}).get("until") is not None]
+    return min(dues) if dues else None
+
+
+def _wait(n: dict, rule: str, until: datetime | None, channel: str, now: datetime, logs: list[dict]) -> None:
+    until_ms = _ms(until) if until is not None else None
+    if n.get("wait") == {"rule": rule, "until": until_ms}:
+        return
+    n["wait"] = {"rule": rule, "until": until_ms}
+    logs.append(log_entry(n, "DEFERRED", channel, now, rule=rule, deferred_until=until))
+
+
+def _finish(state: dict, nid: str, status: str) -> None:
+    state["pending"].pop(nid, None)
+    state["done"][nid] = status
+
+
+def _days_before(iso: str, days: int) -> str:
+    from datetime import date
+    return (date.fromisoformat(iso) - timedelta(days=days)).isoformat()
+
+
+def _copy(state: dict) -> dict:
+    return {"held": list(state["held"]), "closed": list(state["closed"]), "opt_out": list(state["opt_out"]),
+            "days": dict(state["days"]), "pending": {k: dict(v) for k, v in state["pending"].items()},
+            "inflight": dict(state["inflight"]), "done": dict(state["done"])}

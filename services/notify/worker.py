@@ -1,0 +1,159 @@
+"""notify's wiring: case.events + debtor.requests → notify.intents (by debtor) → guard → channels → notice.log.
+
+Three agents, each with concurrency 1:
+- ``events``   case.events → plan.react → intents; remembers per case (table ``cases``) the figures and
+  the sealed contact (ciphertext: it is opened only when a notice is sent, and never logged);
+- ``requests`` debtor.requests OPT_OUT → an opt-out control for the debtor;
+- ``guard``    notify.intents (keyed by debtor_ref) → guard.admit/release → dispatch → notice.log;
+  state per debtor across all lenders in table ``debtors``. A released notice is stored ``inflight``
+  before it is sent and settled after; the channels dedupe by the notice id (see channels.py).
+A timer wakes debtors whose deferred notices have come due (by the injectable clock); the web page
+``/sms/receipts`` turns the SMS provider's delivery receipts into DELIVERED / FAILED entries.
+"""
+from __future__ import annotations
+
+import base64
+import json
+import time
+from datetime import datetime
+from pathlib import Path
+
+import faust
+from faust.web import View
+from prometheus_client import Counter
+
+from remedy.app import Emit, Runtime, create_app
+from remedy.clock import Clock, clock_from_settings
+from remedy.codec import Codec
+from remedy.metrics import ServiceMetrics
+from remedy.pii import ContactSealer, PiiError, Pseudonymiser
+from remedy.settings import Settings
+from services.notify import guard, plan
+from services.notify.catalogue import Catalogue
+from services.notify.channels import EmailChannel, LetterChannel, SmsChannel
+from services.notify.dispatch import dispatch
+
+SERVICE = "notify"
+INTENTS = "notify.intents"
+NOTICE_LOG = "notice.log"
+REWAKE_SECONDS = 10.0
+
+
+def build(settings: Settings, clock: Clock | None = None) -> faust.App:
+    app = create_app(SERVICE, settings)
+    codec = Codec(settings.schemas_dir)
+    clock = clock or clock_from_settings(settings)
+    metrics = ServiceMetrics(SERVICE)
+    notices = Counter(f"remedy_{SERVICE}_notices", "notice.log entries written", ["kind", "channel", "status"],
+                      registry=metrics.registry)
+    rt = Runtime(app, SERVICE, codec, clock, metrics)
+    catalogue = Catalogue.load()
+    sealer, pseudonymiser = ContactSealer(settings.pii_key), Pseudonymiser(settings.pseudonym_key)
+    policy = guard.Policy(settings.notify_quiet_start_hour, settings.notify_quiet_end_hour, settings.notify_daily_contacts)
+    callback = settings.sms_callback_url or f"http://127.0.0.1:{settings.notify_port}/sms/receipts"
+    channels = {"EMAIL": EmailChannel(settings.smtp_host, settings.smtp_port, settings.smtp_sender),
+                "SMS": SmsChannel(settings.sms_url, callback), "LETTER": LetterChannel(settings.data_dir)}
+    documents = Path(settings.data_dir) / "documents"
+    cases = app.Table("cases", default=None)
+    debtors = app.Table("debtors", default=None)
+    intents = app.topic(INTENTS, key_type=str, value_type=bytes, value_serializer="raw")
+    woken: dict[str, tuple[int, float]] = {}
+
+    async def log(entries: list[dict]) -> None:
+        for e in entries:
+            notices.labels(e["kind"], e["channel"], e["status"]).inc()
+            await rt.emit(Emit(NOTICE_LOG, e["case_id"], "NoticeLogEntry", e))
+
+    async def send_intent(debtor_ref: str, intent: dict) -> None:
+        await intents.send(key=debtor_ref, value=json.dumps(intent, ensure_ascii=False, sort_keys=True).encode())
+
+    async def handle_event(event: faust.EventT) -> None:
+        _, envelope = codec.decode(event.message.value, expect="CaseEvent")
+        case_id = envelope["case_id"]
+        before = cases.get(case_id)
+        memory, out = plan.react(before, envelope, catalogue)
+        for intent in out:
+            await send_intent(memory["debtor_ref"], intent)
+        if memory != before:
+            cases[case_id] = memory
+
+    async def handle_request(event: faust.EventT) -> None:
+        _, request = codec.decode(event.message.value, expect="DebtorRequest")
+        if request["kind"] != "OPT_OUT":
+            return
+        memory = cases.get(request["case_id"])
+        control = plan.opt_out(memory, request)
+        await send_intent(memory["debtor_ref"], control)
+
+    def open_contact(notice: dict) -> dict | None:
+        try:
+            return sealer.unseal(base64.b64decode(notice["sealed"])) or None
+        except (PiiError, ValueError):
+            return None
+
+    def archive(document_no: str, pdf: bytes) -> None:
+        documents.mkdir(parents=True, exist_ok=True)
+        (documents / f"{document_no}.pdf").write_bytes(pdf)
+
+    async def handle_intent(event: faust.EventT) -> None:
+        debtor_ref = event.key.decode() if isinstance(event.key, bytes) else event.key
+        state, changed = guard.admit(debtors.get(debtor_ref), json.loads(event.value))
+        if not changed and not state["inflight"]:
+            metrics.duplicates.labels(event.message.topic).inc()
+            return
+        now = clock.now()
+        state, sends, entries = guard.release(state, now, policy)
+        debtors[debtor_ref] = state  # the intent to send is recorded before anything is sent
+        await log(entries)
+        for notice in sends:
+            contact = open_contact(notice)
+            status, entries = await dispatch(
+                notice, contact, channels, catalogue, now, archive=archive,
+                is_debtor=lambda c, ref=notice["debtor_ref"]: bool(c.get("national_id"))
+                and pseudonymiser.debtor_ref(c["national_id"]) == ref)
+            await log(entries)
+            state = guard.settle(state, notice["notice_id"], status)
+            debtors[debtor_ref] = state
+
+    @app.agent(rt.topic("case.events"), name="events")
+    async def events_agent(stream):
+        async for event in stream.events():
+            await rt.guarded(event, handle_event)
+
+    @app.agent(rt.topic("debtor.requests"), name="requests")
+    async def requests_agent(stream):
+        async for event in stream.events():
+            await rt.guarded(event, handle_request)
+
+    @app.agent(intents, name="guard")
+    async def guard_agent(stream):
+        async for event in stream.events():
+            await rt.guarded(event, handle_intent)
+
+    @app.timer(settings.notify_sweep_seconds)
+    async def sweep():
+        now_ms = int(clock.now().timestamp() * 1000)
+        for debtor_ref, state in list(debtors.items()):
+            due = guard.next_due(state) if state else None
+            if due is None or due > now_ms:
+                continue
+            last = woken.get(debtor_ref)
+            if last and last[0] == due and time.monotonic() - last[1] < REWAKE_SECONDS:
+                continue
+            woken[debtor_ref] = (due, time.monotonic())
+            await send_intent(debtor_ref, {"op": "wake"})
+
+    @app.page("/sms/receipts")
+    class Receipts(View):
+        async def post(self, request):
+            receipt = await request.json()
+            meta = json.loads(receipt.get("out_id") or "{}")
+            if "notice_id" not in meta:
+                return self.json({"ok": False, "error": "receipt without notify metadata"}, status=400)
+            status = "DELIVERED" if receipt.get("status") == "DELIVERED" else "FAILED"
+            entry = guard.log_entry(meta, status, "SMS", clock.now(), rule=receipt.get("error"),
+                                    detail=f"provider receipt {receipt.get('message_id')}")
+            await log([entry])
+            return self.json({"ok": True})
+
+    return app

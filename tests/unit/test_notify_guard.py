@@ -1,0 +1,173 @@
+"""The compliance guard, pure: one debtor owing several lenders, bursts across the 22:00 boundary."""
+from __future__ import annotations
+
+from collections import Counter
+from datetime import timedelta
+
+from services.notify import guard, plan
+from services.notify.catalogue import Catalogue
+from tests.notify_cases import Case, china, contact
+
+CAT = Catalogue.load()
+POLICY = guard.Policy()
+PERSON = contact()
+
+
+class Debtor:
+    """Drives the guard as the worker does: admit → release → (send) → settle."""
+
+    def __init__(self):
+        self.state = None
+        self.memory: dict[str, dict] = {}
+        self.sent: list[tuple] = []   # (local time, kind, case lender)
+        self.logs: list[dict] = []
+
+    def feed(self, case: Case, envelope: dict, now) -> None:
+        if case.case_id not in self.memory:
+            self.memory[case.case_id], _ = plan.react(None, case.opened(), CAT)
+        self.memory[case.case_id], intents = plan.react(self.memory[case.case_id], envelope, CAT)
+        for intent in intents:
+            self.intent(intent, now)
+
+    def intent(self, intent: dict, now, settle: bool = True) -> list[dict]:
+        self.state, _ = guard.admit(self.state, intent)
+        self.state, sends, logs = guard.release(self.state, now, POLICY)
+        self.logs += logs
+        for n in sends:
+            self.sent.append((now, n["kind"], n["lender_id"]))
+            if settle:
+                self.state = guard.settle(self.state, n["notice_id"], "SENT")
+        return sends
+
+    def wake(self, now) -> None:
+        self.intent({"op": "wake"}, now)
+
+    def rules(self, status: str) -> list[tuple]:
+        return [(e["kind"], e["lender_id"], e["rule"]) for e in self.logs if e["status"] == status]
+
+
+def test_burst_from_three_lenders_across_22_00_is_deferred_to_08_00_legal_first_and_capped():
+    a, b, c = (Case(f"LENDER-{x}", f"L-{x}", PERSON) for x in "ABC")
+    assert a.debtor_ref == b.debtor_ref == c.debtor_ref
+    d = Debtor()
+    d.feed(a, a.triaged(), china(2026, 11, 28, 21, 58))               # invitation + demand letter
+    d.feed(b, b.session(china(2026, 12, 2, 10)), china(2026, 11, 28, 21, 59, 59))
+    assert [k for _, k, _ in d.sent] == ["mediation_invitation", "demand_letter", "session_notice"]
+    d.feed(c, c.triaged(), china(2026, 11, 28, 22, 0, 0))             # the boundary itself is quiet
+    d.feed(b, b.instalment_due(), china(2026, 11, 28, 22, 30))
+    d.feed(a, a.escalated(), china(2026, 11, 28, 23, 59))             # risk notice (legal)
+    d.feed(c, c.pre_report(), china(2026, 11, 29, 3))
+    assert len(d.sent) == 3, "nothing is sent between 22:00 and 08:00"
+    morning = china(2026, 11, 29, 8)
+    deferred = [e for e in d.logs if e["status"] == "DEFERRED"]
+    assert {(e["rule"], e["deferred_until"]) for e in deferred} == {("QUIET_HOURS", morning)}
+    assert len(deferred) == 5 and all(e["channel"] in ("SMS", "EMAIL") for e in deferred)
+
+    d.wake(morning - timedelta(seconds=1))
+    assert len(d.sent) == 3 and len(d.logs) == 5, "07:59:59 is still quiet, and nothing is logged twice"
+    d.wake(morning)
+    released = [(k, lender) for t, k, lender in d.sent[3:]]
+    assert released == [("demand_letter", "LENDER-C"), ("litigation_risk_notice", "LENDER-A"),
+                        ("mediation_invitation", "LENDER-C")], "legal documents first, then by arrival"
+    capped = [e for e in d.logs if e["rule"] == "DAILY_CAP"]
+    assert {(e["kind"], e["deferred_until"]) for e in capped} == {
+        ("instalment_reminder", china(2026, 11, 30, 8)), ("pre_report_notice", china(2026, 11, 30, 8))}
+    d.wake(china(2026, 11, 29, 12))
+    assert len(d.sent) == 6, "the cap holds all day"
+    d.wake(china(2026, 11, 30, 8))
+    assert [k for _, k, _ in d.sent[6:]] == ["instalment_reminder", "pre_report_notice"]
+    per_day = Counter((t + timedelta(hours=8)).date() for t, _, _ in d.sent)
+    assert max(per_day.values()) == 3
+    assert all(8 <= (t + timedelta(hours=8)).hour < 22 for t, _, _ in d.sent)
+    assert not d.rules("SUPPRESSED")
+
+
+def test_quiet_hours_and_cap_are_settings():
+    a = Case("LENDER-A", "L-A", PERSON)
+    memory, _ = plan.react(None, a.opened(), CAT)
+    _, intents = plan.react(memory, a.triaged(), CAT)
+    policy = guard.Policy(quiet_start_hour=20, quiet_end_hour=9, daily_contacts=1)
+    state = None
+    for i in intents:
+        state, _ = guard.admit(state, i)
+    _, sends, logs = guard.release(state, china(2026, 11, 28, 20, 30), policy)
+    assert not sends and {e["deferred_until"] for e in logs} == {china(2026, 11, 29, 9)}
+    state, sends, logs = guard.release(state, china(2026, 11, 29, 9), policy)
+    assert [n["kind"] for n in sends] == ["demand_letter"] and [e["rule"] for e in logs] == ["DAILY_CAP"]
+
+
+def test_hold_defers_everything_but_the_objection_acknowledgement_and_release_lets_it_go():
+    a, b = Case("LENDER-A", "L-A", PERSON), Case("LENDER-B", "L-B", PERSON)
+    d = Debtor()
+    noon = china(2026, 11, 28, 12)
+    d.feed(a, a.held(), noon)
+    d.feed(a, a.session(china(2026, 12, 2, 10)), noon)
+    d.feed(a, a.objection(), noon)
+    d.feed(b, b.instalment_due(), noon)
+    assert [(k, lender) for _, k, lender in d.sent] == [("objection_ack", "LENDER-A"), ("instalment_reminder", "LENDER-B")]
+    assert d.rules("DEFERRED") == [("session_notice", "LENDER-A", "CASE_ON_HOLD")]
+    d.feed(a, a.released(), noon + timedelta(hours=1))
+    assert d.sent[-1][1] == "session_notice"
+
+
+def test_nothing_after_close_except_closing_documents():
+    a = Case("LENDER-A", "L-A", PERSON)
+    d = Debtor()
+    night = china(2026, 11, 28, 23)
+    d.feed(a, a.instalment_due(), night)                    # waiting for the morning
+    d.feed(a, a.resolved(decision="UPHELD_CLOSE"), night)   # waiting too
+    d.feed(a, a.closed("OBJECTION_UPHELD"), night)
+    d.feed(a, a.instalment_missed(), night)
+    d.feed(a, a.repaired(), night)
+    d.wake(china(2026, 11, 29, 8))
+    assert sorted(k for _, k, _ in d.sent) == ["credit_repair_certificate", "objection_decision"]
+    assert sorted(d.rules("SUPPRESSED")) == [("instalment_reminder", "LENDER-A", "CASE_CLOSED"),
+                                             ("missed_payment_warning", "LENDER-A", "CASE_CLOSED")]
+
+
+def test_opt_out_closes_a_channel_for_the_debtor_across_lenders():
+    a, b = Case("LENDER-A", "L-A", PERSON), Case("LENDER-B", "L-B", PERSON)
+    d = Debtor()
+    noon = china(2026, 11, 28, 12)
+    d.intent({"op": "opt_out", "case_id": a.case_id, "channels": ["SMS"], "request_id": "R1"}, noon)
+    d.feed(b, b.instalment_due(), noon)
+    assert d.rules("SUPPRESSED") == [("instalment_reminder", "LENDER-B", "OPTED_OUT")]
+    assert [e["channel"] for e in d.logs if e["status"] == "SUPPRESSED"] == ["SMS"]
+    sends = d.intent({"op": "notice", "notice": _notice(a, a.session(china(2026, 12, 2, 10)))}, noon)
+    assert sends[0]["channels"] == ["EMAIL", "LETTER"]
+    d.intent({"op": "opt_out", "case_id": a.case_id, "channels": ["EMAIL", "LETTER"], "request_id": "R2"}, noon)
+    sends = d.intent({"op": "notice", "notice": _notice(a, a.filed())}, noon)
+    assert not sends and d.logs[-1]["status"] == "SUPPRESSED" and d.logs[-1]["rule"] == "OPTED_OUT"
+
+
+def _notice(case: Case, envelope: dict) -> dict:
+    memory, _ = plan.react(None, case.opened(), CAT)
+    _, intents = plan.react(memory, envelope, CAT)
+    return intents[0]["notice"]
+
+
+def test_a_notice_is_admitted_once_and_a_crash_before_settling_resends_without_recounting():
+    a = Case("LENDER-A", "L-A", PERSON)
+    n = _notice(a, a.instalment_due())
+    noon = china(2026, 11, 28, 12)
+    state, changed = guard.admit(None, {"op": "notice", "notice": n})
+    state, sends, _ = guard.release(state, noon, POLICY)
+    assert changed and [s["notice_id"] for s in sends] == [n["notice_id"]]
+    # crash: the inflight record survived, the settle did not
+    state2, changed = guard.admit(state, {"op": "notice", "notice": n})
+    assert not changed
+    state2, again, _ = guard.release(state2, noon, POLICY)
+    assert [s["notice_id"] for s in again] == [n["notice_id"]] and state2["days"] == state["days"] == {"2026-11-28": 1}
+    state3 = guard.settle(state2, n["notice_id"], "SENT")
+    state3, changed = guard.admit(state3, {"op": "notice", "notice": n})
+    assert not changed
+    assert guard.release(state3, noon, POLICY)[1] == []
+    assert guard.next_due(state) == 0 and guard.next_due(state3) is None
+
+
+def test_redelivered_controls_change_nothing():
+    state, changed = guard.admit(None, {"op": "hold", "case_id": "C1"})
+    assert changed
+    assert guard.admit(state, {"op": "hold", "case_id": "C1"})[1] is False
+    state, _ = guard.admit(state, {"op": "release", "case_id": "C1"})
+    assert state["held"] == []
