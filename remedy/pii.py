@@ -9,7 +9,6 @@
 from __future__ import annotations
 
 import base64
-import hashlib
 import hmac
 import json
 import os
@@ -28,10 +27,10 @@ class Pseudonymiser:
         self._key = key.encode()
 
     def debtor_ref(self, national_id: str) -> str:
-        return "D" + hmac.new(self._key, national_id.upper().encode(), hashlib.sha256).hexdigest()[:32]
+        return "D" + self.keyed_hash(national_id.upper().encode())
 
     def keyed_hash(self, data: bytes) -> str:
-        return hmac.new(self._key, data, hashlib.sha256).hexdigest()[:32]
+        return hmac.digest(self._key, data, "sha256")[:16].hex()
 
 
 class ContactSealer:

@@ -34,7 +34,40 @@ class Settings:
     repair_port: int = 6106
     objections_port: int = 6107
     analytics_port: int = 6108
+    analytics_tokens: str = "dev-ops-token=ops"
+    analytics_flush_rows: int = 20000
+    analytics_flush_ms: int = 1000
     gateway_port: int = 8080
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 2525
+    smtp_sender: str = "notices@remedy.example"
+    sms_url: str = "http://127.0.0.1:8025"
+    sms_callback_url: str = ""
+    notify_quiet_start_hour: int = 22
+    notify_quiet_end_hour: int = 8
+    notify_daily_contacts: int = 3
+    notify_sweep_seconds: float = 1.0
+    triage_rules_path: str = str(REPO_ROOT / "services" / "triage" / "rules" / "v1.json")
+    mediation_roster_path: str = str(REPO_ROOT / "services" / "mediation" / "roster.json")
+    mediation_tier_days: int = 30
+    mediation_confirmation_days: int = 30
+    mediation_reminder_days: int = 3
+    mediation_grace_days: int = 5
+    mediation_sweep_seconds: float = 1.0
+
+    enforcement_sweep_seconds: float = 1.0
+    repair_sweep_seconds: float = 1.0
+    repair_due_working_days: int = 3
+    repair_processing_working_days: int = 1
+    repair_record_keep_years: int = 5
+    repair_pre_report_notice_days: int = 7
+    repair_pboc_max_cents: int = 1_000_000
+    repair_pboc_overdue_from: str = "2020-01-01"
+    repair_pboc_overdue_to: str = "2025-12-31"
+    repair_pboc_repaid_by: str = "2026-03-31"
+    objections_sweep_seconds: float = 1.0
+    objections_answer_days: int = 20
+    objections_complaint_department: str = "PBOC Financial Consumer Rights Protection Bureau"
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> "Settings":
@@ -81,5 +114,51 @@ SETTINGS_DOC = {
     "repair_port": "repair's HTTP port.",
     "objections_port": "objections' HTTP port.",
     "analytics_port": "analytics' HTTP port (dashboard, JSON API, /metrics).",
+    "analytics_tokens": "Dashboard tokens: `token=LENDER_ID` or `token=ops` pairs, comma-separated, or `@/path/file` "
+                        "with one pair a line. A lender token sees only its own cases; ops sees all.",
+    "analytics_flush_rows": "The analytics sink inserts into ClickHouse once this many rows are buffered...",
+    "analytics_flush_ms": "...or once the oldest buffered row is this old (ms); offsets are committed after the insert.",
     "gateway_port": "gateway's HTTP port.",
+    "smtp_host": "notify: SMTP server for email notices.",
+    "smtp_port": "notify: SMTP server port.",
+    "smtp_sender": "notify: From address of email notices.",
+    "sms_url": "notify: base URL of the SMS provider's HTTP API (POST /v1/messages).",
+    "sms_callback_url": "notify: where the SMS provider posts delivery receipts (empty = notify's own /sms/receipts).",
+    "notify_quiet_start_hour": "notify: no contact from this hour, debtor local time (UTC+8).",
+    "notify_quiet_end_hour": "notify: ... until this hour; deferred notices go out then.",
+    "notify_daily_contacts": "notify: at most this many contacts per debtor per local day, across all lenders.",
+    "notify_sweep_seconds": "notify: real seconds between sweeps for deferred notices that have come due.",
+    "triage_rules_path": "The versioned triage rule file (floor, thresholds, limitation, hardship, scorecard).",
+    "mediation_roster_path": "The mediator roster loaded at start (changed at run time on `mediation.roster`).",
+    "mediation_tier_days": "Days each mediation tier lasts before it fails on its own (extendable once by consent).",
+    "mediation_confirmation_days": "Days after a settlement within which judicial confirmation is due.",
+    "mediation_reminder_days": "Days before an instalment's due date that `InstalmentDue` is sent.",
+    "mediation_grace_days": "Days after an instalment's due date before it counts as missed.",
+    "mediation_sweep_seconds": "Real seconds between mediation's deadline sweeps and queue drains.",
+    "enforcement_sweep_seconds": "Real seconds between enforcement's deadline sweeps (performance periods).",
+    "repair_sweep_seconds": "Real seconds between repair's deadline sweeps.",
+    "repair_due_working_days": "Working days (Mon-Fri) after full performance by which credit repair is due.",
+    "repair_processing_working_days": "Working days the credit-record correction takes before `CreditRepairDone` (capped at the due date).",
+    "repair_record_keep_years": "Years a negative credit record is kept after the overdue behaviour ends.",
+    "repair_pre_report_notice_days": "Days between `NegativeReportPlanned` (the pre-report notice) and the earliest `NegativeReportFiled`.",
+    "repair_pboc_max_cents": "PBOC one-off repair: largest single overdue amount, in fen (10,000 CNY).",
+    "repair_pboc_overdue_from": "PBOC one-off repair: first overdue date covered (ISO date).",
+    "repair_pboc_overdue_to": "PBOC one-off repair: last overdue date covered (ISO date).",
+    "repair_pboc_repaid_by": "PBOC one-off repair: full repayment needed by this date (ISO date).",
+    "objections_sweep_seconds": "Real seconds between objections' sweeps for unanswered objections.",
+    "objections_answer_days": "Days within which an objection must be answered before `ObjectionOverdue`.",
+    "objections_complaint_department": "The consumer-protection department complaints are forwarded to.",
 }
+
+
+def settings_table() -> str:
+    """The README's settings table, from the dataclass defaults and SETTINGS_DOC."""
+    rows = ["| variable | default | meaning |", "|---|---|---|"]
+    for field in dataclasses.fields(Settings):
+        default = str(field.default).replace(str(REPO_ROOT) + "/", "")
+        rows.append(f"| `REMEDY_{field.name.upper()}` | `{default}` | {SETTINGS_DOC.get(field.name, '')} |")
+    return "\n".join(rows)
+
+
+if __name__ == "__main__":
+    print(settings_table())

@@ -4,7 +4,6 @@ Pure: no Kafka, no clock reads, no key material beyond the injected pseudonymise
 """
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -57,14 +56,14 @@ def snapshot(default: dict, keys: Keys) -> dict:
         snap[k] = default[k].isoformat() if default[k] else None
     snap["region_code"] = d["region_code"]
     snap["hardship"] = [h for h in HARDSHIP if d[h]]
-    snap["contact"] = keys.pseudonymiser.keyed_hash(json.dumps([d[c] for c in CONTACT], ensure_ascii=False).encode())
+    snap["contact"] = keys.pseudonymiser.keyed_hash("\x1f".join(str(d[c]) for c in CONTACT).encode())
     snap["evidence"] = sorted(f"{e['doc_type']}|{e['uri']}|{e.get('sha256')}" for e in default["evidence"])
     return snap
 
 
 def decide(prior: Memory | None, default: dict, raw: bytes, causation_id: str, now: datetime, keys: Keys) -> Decision:
     snap = snapshot(default, keys)
-    content_hash = keys.pseudonymiser.keyed_hash(json.dumps(snap, sort_keys=True).encode())
+    content_hash = keys.pseudonymiser.keyed_hash(repr(sorted(snap.items())).encode())  # values: str, int, None, lists
     if prior is not None and prior.content_hash == content_hash:
         return Decision(memory=None)
     lender, loan = default["lender_id"], default["loan_id"]

@@ -1,6 +1,7 @@
 """Pure validation of a LoanDefault. Reason codes are machine-readable; messages never contain PII."""
 from __future__ import annotations
 
+import operator
 import re
 from datetime import date
 
@@ -32,7 +33,7 @@ MESSAGES = {
 
 
 def national_id_check_digit(first17: str) -> str:
-    return _ID_CHECK[sum(int(d) * w for d, w in zip(first17, _ID_WEIGHTS)) % 11]
+    return _ID_CHECK[sum(map(operator.mul, map(int, first17), _ID_WEIGHTS)) % 11]
 
 
 def national_id_reasons(national_id: str) -> list[str]:

@@ -1,0 +1,51 @@
+# Remedy — every target does its own set-up on a fresh machine.
+PYTHON ?= python3.11
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: run test unit schemas-check schemas-lock broker topics bench system-deps clean
+
+run: $(STAMP)
+	$(BIN)/remedy run
+
+test: $(STAMP) system-deps schemas-check
+	$(BIN)/python -m pytest -q -p no:cacheprovider $(PYTEST_ARGS)
+
+unit: $(STAMP)
+	$(BIN)/python -m pytest -q tests/unit
+
+schemas-check: $(STAMP)
+	$(BIN)/python -m remedy.schemacheck
+
+schemas-lock: $(STAMP)
+	$(BIN)/python -m remedy.schemacheck --lock
+
+broker: $(STAMP)
+	$(BIN)/remedy broker
+
+topics: $(STAMP)
+	$(BIN)/remedy topics
+
+bench: $(STAMP)
+	@for script in bench/bench_*.py; do echo "== $$script"; $(BIN)/python -m bench.$$(basename $$script .py) || exit 1; done
+
+$(STAMP): pyproject.toml
+	@command -v $(PYTHON) >/dev/null || { echo "Remedy needs $(PYTHON)"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[test]'
+	touch $(STAMP)
+
+# Debian packages the tests use: Chromium (dashboard browser test) and Prometheus (promtool).
+system-deps:
+	@missing=""; command -v chromium >/dev/null || missing="$$missing chromium"; \
+	command -v promtool >/dev/null || missing="$$missing prometheus"; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "installing:$$missing"; apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	  else echo "warning: missing$$missing (install with apt); the tests that need them will be skipped"; fi; \
+	fi
+
+clean:
+	rm -rf $(VENV) .remedy

@@ -1,0 +1,82 @@
+"""Reading LoanDefaults from CSV or JSON lines (what lenders upload), and writing sample files.
+
+JSON lines: one LoanDefault per line, dates as ``YYYY-MM-DD``, ``published_at`` ISO-8601, the debtor
+as a nested object. CSV: the same fields flattened, debtor fields prefixed ``debtor_``, evidence as
+``doc_type|uri`` pairs separated by ``;``.
+"""
+from __future__ import annotations
+
+import csv
+import json
+from datetime import date, datetime, timezone
+from pathlib import Path
+from typing import Iterator
+
+from remedy.codec import Codec
+from remedy.publish import Publisher
+from remedy.settings import Settings
+
+DATES = ("contract_date", "due_date", "last_payment_date")
+INTS = ("batch_size", "principal_cents", "interest_cents", "penalty_cents")
+FLAGS = ("is_student", "serious_illness", "unemployed", "disaster", "elderly", "disabled")
+
+
+class FileFormatError(ValueError):
+    pass
+
+
+def _to_record(row: dict) -> dict:
+    out = dict(row)
+    for k in DATES:
+        out[k] = date.fromisoformat(out[k]) if out.get(k) else None
+    for k in INTS:
+        out[k] = int(out.get(k) or 0)
+    published = out.get("published_at")
+    out["published_at"] = datetime.fromisoformat(published.replace("Z", "+00:00")) if published else datetime.now(timezone.utc)
+    for k in ("agreed_jurisdiction", "lender_region_code"):
+        out[k] = out.get(k) or None
+    return out
+
+
+def read_defaults(path: str | Path) -> Iterator[dict]:
+    path = Path(path)
+    with path.open(encoding="utf-8") as fh:
+        if path.suffix.lower() == ".csv":
+            for n, row in enumerate(csv.DictReader(fh), start=2):
+                try:
+                    debtor = {k.removeprefix("debtor_"): v for k, v in row.items() if k.startswith("debtor_")}
+                    for flag in FLAGS:
+                        debtor[flag] = str(debtor.get(flag, "")).lower() in ("1", "true", "yes")
+                    debtor["phone"] = debtor.get("phone") or None
+                    debtor["email"] = debtor.get("email") or None
+                    evidence = [dict(zip(("doc_type", "uri"), e.split("|", 1)), sha256=None)
+                                for e in (row.get("evidence") or "").split(";") if e]
+                    base = {k: v for k, v in row.items() if not k.startswith("debtor_") and k != "evidence"}
+                    yield _to_record({**base, "debtor": debtor, "evidence": evidence})
+                except (KeyError, ValueError) as exc:
+                    raise FileFormatError(f"{path}:{n}: {exc}") from exc
+        else:
+            for n, line in enumerate(fh, start=1):
+                if line.strip():
+                    try:
+                        yield _to_record(json.loads(line))
+                    except (KeyError, ValueError) as exc:
+                        raise FileFormatError(f"{path}:{n}: {exc}") from exc
+
+
+def publish_file(path: str | Path, settings: Settings) -> int:
+    pub = Publisher(settings.kafka_bootstrap, Codec(settings.schemas_dir))
+    try:
+        return pub.publish_defaults(read_defaults(path))
+    finally:
+        pub.close()
+
+
+def write_sample(path: str | Path, n_valid: int, n_invalid: int, lender_id: str = "LENDER-QZ01",
+                 batch_id: str = "B-SAMPLE-1") -> None:
+    from sim.defaults import batch
+
+    defaults, _ = batch(lender_id, batch_id, n_valid, n_invalid, datetime.now(timezone.utc))
+    with open(path, "w", encoding="utf-8") as fh:
+        for d in defaults:
+            fh.write(json.dumps(d, ensure_ascii=False, default=lambda v: v.isoformat()) + "\n")
