@@ -1,0 +1,1 @@
+"""enforcement: litigation filing in batches, court decisions, judgment performance, compulsory enforcement."""

@@ -1,0 +1,1 @@
+"""objections: the debtor's voice (objections, hardship claims, complaints) and the lender's stop (paid in full, withdrawn)."""

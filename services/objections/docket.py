@@ -1,0 +1,74 @@
+"""What objections remembers per case: its lifecycle stage (tracked from case.events), whether it is
+closed or held, and its objections. Pure, JSON-friendly."""
+from __future__ import annotations
+
+import copy
+from dataclasses import asdict, dataclass, field
+
+SEEN_LIMIT = 500
+INACTIVE = frozenset({"CLOSED", "REJECTED"})
+
+_TIER = {"PEOPLES": "PEOPLES_MEDIATION", "COURT": "COURT_MEDIATION"}
+
+
+@dataclass
+class Docket:
+    case_id: str
+    lender_id: str
+    stage: str = "OPENED"                 # the lifecycle stage (DESIGN.md), ON_HOLD while held
+    held_since: int | None = None         # epoch ms
+    held_stage: str | None = None         # where the case was (and resumes)
+    objections: dict = field(default_factory=dict)  # id -> {"ground", "answer_by", "due_at", "open", "overdue", "cause"}
+    pending_relief: dict | None = None    # a hardship claim made while held: {"cause"}
+    closed: bool = False
+    seen: list = field(default_factory=list)
+
+    @property
+    def held(self) -> bool:
+        return self.held_since is not None
+
+    @property
+    def current_stage(self) -> str:
+        return self.held_stage if self.held else self.stage
+
+    def open_objections(self) -> list[str]:
+        return [oid for oid, o in self.objections.items() if o["open"]]
+
+    def to_json(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict) -> "Docket":
+        return cls(**copy.deepcopy(data))
+
+    def remember(self, input_id: str) -> None:
+        self.seen = (self.seen + [input_id])[-SEEN_LIMIT:]
+
+
+def stage_after(kind: str, body: dict, stage: str) -> str:
+    """The lifecycle stage a case is at after one of its events."""
+    if kind == "CaseTriaged":
+        return body["route"]
+    if kind == "CaseRejected":
+        return "REJECTED"
+    if kind == "ReliefGranted":
+        return "RELIEF"
+    if kind in ("MediatorAssigned", "SessionScheduled", "TierExtended"):
+        return _TIER.get(body["tier"], stage)
+    if kind in ("MediationSettled", "ConfirmationRequested"):
+        return "CONFIRMATION"
+    if kind in ("ConfirmationGranted", "InstalmentDue", "InstalmentPaid", "InstalmentMissed"):
+        return "PERFORMING"
+    if kind == "CaseEscalated":
+        return body["to_stage"]
+    if kind in ("LitigationFiled", "FilingAccepted", "FilingRejected"):
+        return "LITIGATION"
+    if kind == "JudgmentEntered":
+        return "JUDGMENT"
+    if kind in ("EnforcementApplied", "EnforcementConcluded", "DishonestListProposed"):
+        return "ENFORCEMENT"
+    if kind in ("CreditRepairRequested", "CreditRepairDone"):
+        return "CREDIT_REPAIR"
+    if kind == "CaseClosed":
+        return "CLOSED"
+    return stage

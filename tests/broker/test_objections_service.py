@@ -1,0 +1,68 @@
+"""objections against a real Tansu broker: scripted case.events, debtor.requests and lender.updates in,
+holds, resolutions, overdue answers, relief, complaints and closures out (one simulated day per two seconds)."""
+from __future__ import annotations
+
+import pytest
+
+from remedy.publish import Publisher
+from tests.conftest import read_topic, wait_for_metric
+from tests.stage_scripts import Script, SimClock, utc, wait_for_events
+
+pytestmark = pytest.mark.broker
+
+
+def test_objections_holds_relief_complaints_and_lender_stops(broker, services, codec):
+    clock = SimClock(utc(2026, 5, 4, 2), 43_200)
+    proc = services("objections", REMEDY_OBJECTIONS_ANSWER_DAYS="2", REMEDY_OBJECTIONS_COMPLAINT_DEPARTMENT="Dept-X",
+                    **clock.env())
+    pub = Publisher(broker, codec)
+    slow, upheld, withdrawn, hardship = Script("L-slow"), Script("L-upheld"), Script("L-withdrawn"), Script("L-hard")
+    now = clock.now()
+    for s in (slow, upheld, withdrawn, hardship):
+        for e in (s.opened(now), s.triaged(now),
+                  s.event("MediatorAssigned", {"tier": "COURT", "mediator_id": "M1", "queue_wait_ms": 0}, now, "mediation")):
+            pub.send("case.events", s.case_id, "CaseEvent", e)
+    pub.flush()
+    wait_for_metric(proc, "remedy_objections_consumed_total", 12)  # the case log first, as in the funnel
+    for s in (slow, upheld):
+        pub.send("debtor.requests", s.case_id, "DebtorRequest", s.request("OBJECTION", now, f"OBJ-{s.loan_id}", ground="WRONG_AMOUNT"))
+    pub.send("debtor.requests", hardship.case_id, "DebtorRequest", hardship.request("HARDSHIP_CLAIM", now, hardship_kinds=["unemployed"]))
+    pub.send("debtor.requests", hardship.case_id, "DebtorRequest", hardship.request("COMPLAINT", now, "CMP-1"))
+    pub.send("lender.updates", withdrawn.case_id, "LenderUpdate", withdrawn.lender_update("WITHDRAWN", now, "U-1"))
+    pub.send("lender.updates", withdrawn.case_id, "LenderUpdate", withdrawn.lender_update("WITHDRAWN", now, "U-1"))  # again
+    pub.send("debtor.requests", "C-nobody", "DebtorRequest", {**slow.request("OBJECTION", now, ground="OTHER"), "case_id": "C-nobody"})
+    pub.flush()
+
+    ours = lambda e: e["producer"] == "objections"  # noqa: E731
+    held = wait_for_events(broker, codec, lambda e: ours(e) and e["type"] == "CaseHeld", 2)
+    assert {e["event"]["stage"] for e in held} == {"COURT_MEDIATION"}
+    overdue = wait_for_events(broker, codec, lambda e: ours(e) and e["type"] == "ObjectionOverdue", 2, timeout=60)
+    assert {e["event"]["objection_id"] for e in overdue} == {"OBJ-L-slow", "OBJ-L-upheld"}
+    wait_for_metric(proc, "remedy_objections_overdue_total", 2)
+
+    later = clock.now()
+    pub.send("debtor.requests", slow.case_id, "DebtorRequest",
+             slow.request("OBJECTION_DECISION", later, objection_id="OBJ-L-slow", decision="DISMISSED"))
+    pub.send("debtor.requests", upheld.case_id, "DebtorRequest",
+             upheld.request("OBJECTION_DECISION", later, objection_id="OBJ-L-upheld", decision="UPHELD_CLOSE"))
+    pub.flush()
+    pub.close()
+    closed = wait_for_events(broker, codec, lambda e: ours(e) and e["type"] == "CaseClosed", 2)
+    assert {e["case_id"]: e["event"]["reason"] for e in closed} == {upheld.case_id: "OBJECTION_UPHELD",
+                                                                    withdrawn.case_id: "WITHDRAWN"}
+    (released,) = wait_for_events(broker, codec, lambda e: ours(e) and e["type"] == "CaseReleased", 1)
+    assert released["case_id"] == slow.case_id and released["event"]["stage"] == "COURT_MEDIATION"
+    assert released["event"]["held_ms"] >= 2 * 86_400_000, "held at least through the overdue answer date"
+
+    everything = [e for _, e in read_topic(broker, "case.events", codec, idle=1) if ours(e)]
+    by_case = {}
+    for e in everything:
+        by_case.setdefault(e["case_id"], []).append(e["type"])
+    assert by_case[withdrawn.case_id] == ["CaseWithdrawn", "CaseClosed"], "a redelivered withdrawal changes nothing"
+    assert sorted(by_case[hardship.case_id]) == ["CaseEscalated", "ComplaintForwarded"]
+    forwarded = [e["event"] for e in everything if e["type"] == "ComplaintForwarded"]
+    assert forwarded == [{"department": "Dept-X", "complaint_id": "CMP-1"}]
+    relief = [e["event"] for e in everything if e["type"] == "CaseEscalated"]
+    assert relief == [{"from_stage": "COURT_MEDIATION", "to_stage": "RELIEF", "reason": "HARDSHIP_CLAIM"}]
+    dead = [d for _, d in read_topic(broker, "objections.dlq", codec, until=1)]
+    assert [d["error_type"] for d in dead] == ["UnknownCase"]

@@ -1,0 +1,189 @@
+"""enforcement, pure: performance deadlines, payments, enforcement results, students, confirmed settlements, holds."""
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from services.enforcement import decide as d
+from services.enforcement.state import ms
+from tests.stage_scripts import Script, days, utc
+
+T0 = utc(2026, 5, 4, 2)
+DUE = date(2026, 6, 28)
+PASSED = utc(2026, 6, 28, 16)  # 00:00 on 29 June in China: the performance period is over
+
+
+def bodies(decision, type_):
+    return [e.record["event"] for e in decision.emits if e.record["type"] == type_]
+
+
+def types(decision):
+    return [e.record["type"] for e in decision.emits]
+
+
+def judged(s: Script, awarded=850_000, **facts):
+    case = d.on_case_event(None, s.opened(T0 - days(60), **facts), T0).case
+    case = d.on_case_event(case, s.escalated(T0, "LITIGATION", "COURT_MEDIATION_FAILED"), T0).case
+    case = d.on_court_decision(case, s.court("FILING_ACCEPTED", T0), "court.decisions/0/1", T0).case
+    return d.on_court_decision(case, s.court("JUDGMENT", T0 + days(30), awarded_cents=awarded, performance_due=DUE),
+                               "court.decisions/0/2", T0 + days(30)).case
+
+
+def enforced(s: Script, **kw):
+    out = d.on_tick(judged(s, **kw), PASSED)
+    assert types(out) == ["EnforcementApplied"]
+    return out
+
+
+def test_unpaid_judgment_goes_to_enforcement_when_the_performance_period_ends_not_before():
+    s = Script()
+    case = judged(s)
+    assert not d.due(case, PASSED - days(1 / 86400 / 1000))
+    assert d.on_tick(case, PASSED - days(1 / 86400)).emits == []
+    assert d.due(case, PASSED)
+    out = d.on_tick(case, PASSED)
+    assert bodies(out, "EnforcementApplied") == [{"court": "C350502", "basis": "JUDGMENT", "claim_cents": 850_000}]
+    assert d.on_tick(out.case, PASSED + days(5)).emits == [], "applied once"
+
+
+def test_payments_in_the_performance_period_count_once_each_and_full_payment_goes_to_credit_repair():
+    s = Script()
+    case = d.on_payment(judged(s), s.payment("P1", 300_000, T0), "payments/0/1", T0 + days(31)).case
+    dup = d.on_payment(case, s.payment("P1", 300_000, T0), "payments/0/7", T0 + days(31))
+    assert dup.outcome == "duplicate"
+    out = d.on_tick(case, PASSED)
+    assert bodies(out, "EnforcementApplied")[0]["claim_cents"] == 550_000
+    paid = d.on_payment(judged(Script("L2")), Script("L2").payment("P9", 850_000, T0), "payments/0/2", T0 + days(32))
+    assert bodies(paid, "CaseEscalated") == [{"from_stage": "JUDGMENT", "to_stage": "CREDIT_REPAIR", "reason": "PAID_IN_FULL"}]
+    assert d.on_tick(paid.case, PASSED).emits == []
+
+
+def test_payments_for_cases_enforcement_does_not_hold_are_left_to_mediation():
+    s = Script()
+    case = d.on_case_event(None, s.opened(T0), T0).case
+    assert d.on_payment(case, s.payment("P1", 100, T0), "payments/0/1", T0).outcome == "ignored"
+    with pytest.raises(d.UnknownCase):
+        d.on_payment(None, s.payment("P1", 100, T0), "payments/0/1", T0)
+    with pytest.raises(d.InvalidInput):
+        d.on_payment(judged(s), s.payment("P2", 0, T0), "payments/0/2", T0)
+
+
+def test_recovered_in_full_goes_to_credit_repair():
+    s = Script()
+    out = d.on_court_decision(enforced(s).case, s.court("ENFORCEMENT_RESULT", PASSED + days(60), enforcement_result="RECOVERED_FULL",
+                                                        recovered_cents=850_000), "court.decisions/0/3", PASSED + days(60))
+    assert types(out) == ["EnforcementConcluded", "CaseEscalated"]
+    assert bodies(out, "EnforcementConcluded") == [{"result": "RECOVERED_FULL", "recovered_cents": 850_000, "outstanding_cents": 0}]
+    assert bodies(out, "CaseEscalated")[0] == {"from_stage": "ENFORCEMENT", "to_stage": "CREDIT_REPAIR",
+                                               "reason": "ENFORCEMENT_RECOVERED"}
+
+
+def test_partial_recovery_keeps_the_outstanding_balance_and_the_case_in_enforcement():
+    s = Script()
+    at = PASSED + days(60)
+    out = d.on_court_decision(enforced(s).case, s.court("ENFORCEMENT_RESULT", at, enforcement_result="RECOVERED_PARTIAL",
+                                                        recovered_cents=200_000), "court.decisions/0/3", at)
+    assert types(out) == ["EnforcementConcluded"]
+    assert bodies(out, "EnforcementConcluded")[0]["outstanding_cents"] == 650_000
+    assert out.case.stage == "ENFORCEMENT" and not out.case.closed
+    rest = d.on_payment(out.case, s.payment("P5", 650_000, at), "payments/0/5", at + days(1))
+    assert bodies(rest, "CaseEscalated")[0]["to_stage"] == "CREDIT_REPAIR"
+
+
+def terminate(case, s, at=PASSED + days(90)):
+    return d.on_court_decision(case, s.court("ENFORCEMENT_RESULT", at, enforcement_result="TERMINATED_NO_ASSETS",
+                                             recovered_cents=50_000), "court.decisions/0/4", at)
+
+
+def test_terminated_for_no_assets_keeps_the_balance_proposes_the_dishonest_list_and_closes():
+    s = Script()
+    out = terminate(enforced(s).case, s)
+    assert types(out) == ["EnforcementConcluded", "DishonestListProposed", "CaseClosed"]
+    assert bodies(out, "EnforcementConcluded")[0] == {"result": "TERMINATED_NO_ASSETS", "recovered_cents": 50_000,
+                                                      "outstanding_cents": 800_000}
+    assert bodies(out, "CaseClosed") == [{"reason": "ENFORCEMENT_TERMINATED", "final_stage": "ENFORCEMENT", "recovered_cents": 50_000}]
+    assert out.case.closed
+
+
+def test_full_time_students_are_never_proposed_for_the_dishonest_list():
+    s = Script()
+    out = terminate(enforced(s, student=True).case, s)
+    assert types(out) == ["EnforcementConcluded", "CaseClosed"]
+
+
+def test_a_defaulted_confirmed_settlement_is_enforced_at_once_without_a_new_suit():
+    s = Script()
+    case = d.on_case_event(None, s.opened(T0 - days(90)), T0).case
+    plan = {"kind": "INSTALMENTS", "total_cents": 600_000, "waived_penalty_cents": 20_000, "waived_interest_cents": 0,
+            "instalments": []}
+    for ev in (s.event("MediationSettled", {"tier": "PEOPLES", "mediator_id": "M1", "plan": plan}, T0 - days(80)),
+               s.event("ConfirmationGranted", {"court": "C350503", "ruling_no": "R1"}, T0 - days(70)),
+               s.event("InstalmentPaid", {"seq": 1, "amount_cents": 200_000, "payment_ref": "P1", "paid_at": T0}, T0 - days(40)),
+               s.event("InstalmentMissed", {"seq": 2, "due_date": date(2026, 4, 20), "amount_cents": 200_000,
+                                            "outstanding_cents": 400_000}, T0 - days(5))):
+        case = d.on_case_event(case, ev, T0).case
+    out = d.on_case_event(case, s.escalated(T0, "ENFORCEMENT", "PLAN_DEFAULTED", "PERFORMING"), T0)
+    assert types(out) == ["EnforcementApplied"]
+    assert bodies(out, "EnforcementApplied")[0] == {"court": "C350503", "basis": "CONFIRMED_SETTLEMENT", "claim_cents": 400_000}
+    result = d.on_court_decision(out.case, s.court("ENFORCEMENT_RESULT", T0 + days(30), enforcement_result="RECOVERED_FULL",
+                                                   recovered_cents=400_000), "court.decisions/0/9", T0 + days(30))
+    assert types(result) == ["EnforcementConcluded", "CaseEscalated"]
+
+
+def test_a_hold_pauses_the_performance_deadline_and_release_shifts_it_by_the_time_held():
+    s = Script()
+    case = judged(s)
+    held_at = T0 + days(40)
+    case = d.on_case_event(case, s.held(held_at, "JUDGMENT"), held_at).case
+    assert d.on_tick(case, PASSED + days(3)).emits == [], "no deadline runs while held"
+    assert not d.due(case, PASSED + days(3))
+    released_at = held_at + days(10)
+    case = d.on_case_event(case, s.released(released_at, ms(released_at) - ms(held_at), "JUDGMENT"), released_at).case
+    assert d.on_tick(case, PASSED + days(9.9)).emits == []
+    assert types(d.on_tick(case, PASSED + days(10))) == ["EnforcementApplied"]
+
+
+def test_a_handover_during_a_hold_waits_for_the_release():
+    s = Script()
+    case = d.on_case_event(None, s.opened(T0), T0).case
+    case = d.on_case_event(case, s.held(T0, "COURT_MEDIATION"), T0).case
+    out = d.on_case_event(case, s.escalated(T0, "LITIGATION", "COURT_MEDIATION_FAILED"), T0)
+    assert out.emits == []
+    later = T0 + days(2)
+    released = d.on_case_event(out.case, s.released(later, ms(later) - ms(T0), "COURT_MEDIATION"), later)
+    assert types(released) == ["LitigationFiled"]
+    assert bodies(released, "LitigationFiled")[0]["filing_batch_id"].endswith("20260506")
+
+
+def test_court_facts_during_a_hold_are_recorded_but_moves_wait():
+    s = Script()
+    case = enforced(s).case
+    at = PASSED + days(20)
+    case = d.on_case_event(case, s.held(at, "ENFORCEMENT"), at).case
+    out = d.on_court_decision(case, s.court("ENFORCEMENT_RESULT", at, enforcement_result="RECOVERED_FULL",
+                                            recovered_cents=850_000), "court.decisions/0/5", at + days(1))
+    assert types(out) == ["EnforcementConcluded"], "no escalation while held"
+    back = d.on_case_event(out.case, s.released(at + days(3), ms(days(3) + at) - ms(at), "ENFORCEMENT"), at + days(3))
+    assert bodies(back, "CaseEscalated")[0]["to_stage"] == "CREDIT_REPAIR"
+
+
+def test_an_amended_amount_before_judgment_changes_the_claim():
+    s = Script()
+    case = d.on_case_event(None, s.opened(T0), T0).case
+    case = d.on_case_event(case, s.escalated(T0, "LITIGATION", "COURT_MEDIATION_FAILED"), T0).case
+    amend = s.event("ObjectionResolved", {"objection_id": "O1", "decision": "UPHELD_AMEND", "amended_principal_cents": 500_000,
+                                          "reason": ""}, T0 + days(1))
+    case = d.on_case_event(case, amend, T0 + days(1)).case
+    assert case.outstanding_cents == 500_000 + 80_000 + 20_000
+
+
+def test_payments_made_while_the_suit_is_pending_stay_credited_against_the_award():
+    s = Script()
+    case = d.on_case_event(None, s.opened(T0 - days(60)), T0).case
+    case = d.on_case_event(case, s.escalated(T0, "LITIGATION", "COURT_MEDIATION_FAILED"), T0).case
+    case = d.on_court_decision(case, s.court("FILING_ACCEPTED", T0), "court.decisions/0/1", T0).case
+    case = d.on_payment(case, s.payment("P1", 850_000, T0), "payments/0/1", T0 + days(1)).case
+    out = d.on_court_decision(case, s.court("JUDGMENT", T0 + days(30), awarded_cents=850_000, performance_due=DUE),
+                              "court.decisions/0/2", T0 + days(30))
+    assert types(out) == ["JudgmentEntered", "CaseEscalated"]

@@ -1,0 +1,140 @@
+"""repair, pure: repair requests on full performance, CreditRepairDone and CaseClosed, the notice-before-report rule, holds."""
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from services.repair import decide as d
+from services.repair.dates import RepairRules
+from services.repair.state import ms
+from tests.stage_scripts import Script, days, utc
+
+RULES = RepairRules()
+T0 = utc(2026, 3, 6, 2)  # Friday 10:00 in China
+
+
+def types(decision):
+    return [e.record["type"] for e in decision.emits]
+
+
+def body(decision, type_):
+    (b,) = [e.record["event"] for e in decision.emits if e.record["type"] == type_]
+    return b
+
+
+def opened(s, **kw):
+    return d.on_case_event(None, s.opened(T0 - days(300), **kw), T0, RULES).case
+
+
+def test_plan_completed_requests_repair_with_its_dates_then_repairs_and_closes():
+    s = Script()
+    case = opened(s, due=date(2025, 3, 1))
+    out = d.on_case_event(case, s.escalated(T0, "CREDIT_REPAIR", "PLAN_COMPLETED", "PERFORMING"), T0, RULES)
+    assert types(out) == ["CreditRepairRequested"]
+    assert body(out, "CreditRepairRequested") == {
+        "reason": "PLAN_COMPLETED", "due_by": date(2026, 3, 11),  # Fri + 3 working days = Wed
+        "behaviour_end_date": date(2026, 3, 6), "negative_record_expires": date(2031, 3, 6),
+        "pboc_one_off_applies": True}  # 9,000 CNY overdue since 2025-03-02, repaid 2026-03-06
+    assert d.on_tick(out.case, utc(2026, 3, 8, 15, 59), RULES).emits == []  # Sunday, 23:59 China
+    done = d.on_tick(out.case, utc(2026, 3, 8, 16), RULES)  # Monday 00:00 China: one working day later
+    assert types(done) == ["CreditRepairDone", "CaseClosed"]
+    assert body(done, "CreditRepairDone") == {"done_on": date(2026, 3, 9), "removed_from_dishonest_list": False}
+    assert body(done, "CaseClosed") == {"reason": "CREDIT_REPAIRED", "final_stage": "CREDIT_REPAIR", "recovered_cents": 900_000}
+    assert d.on_tick(done.case, utc(2026, 4, 1), RULES).emits == []
+
+
+def test_pboc_does_not_apply_to_large_or_late_repaid_debts():
+    s = Script()
+    big = opened(s, principal=2_000_000)
+    out = d.on_case_event(big, s.escalated(T0, "CREDIT_REPAIR", "ENFORCEMENT_RECOVERED", "ENFORCEMENT", "enforcement"), T0, RULES)
+    assert body(out, "CreditRepairRequested")["pboc_one_off_applies"] is False
+    late = utc(2026, 4, 1, 2)
+    out = d.on_case_event(opened(s), s.escalated(late, "CREDIT_REPAIR", "PLAN_COMPLETED"), late, RULES)
+    assert body(out, "CreditRepairRequested")["pboc_one_off_applies"] is False
+
+
+def test_a_lender_paid_in_full_close_is_not_credit_repair():
+    s = Script()
+    out = d.on_case_event(opened(s), s.closed(T0, "LENDER_PAID_IN_FULL", "PEOPLES_MEDIATION"), T0, RULES)
+    assert out.emits == [] and out.case.closed
+    with pytest.raises(d.CaseAlreadyClosed):
+        d.on_case_event(out.case, s.escalated(T0, "CREDIT_REPAIR", "PLAN_COMPLETED"), T0, RULES)
+
+
+def test_dishonest_list_removal_is_requested_when_the_debtor_was_proposed():
+    s = Script()
+    case = opened(s)
+    case = d.on_case_event(case, s.event("DishonestListProposed", {"court": "C1", "reason": "X"}, T0, "enforcement"), T0, RULES).case
+    case = d.on_case_event(case, s.escalated(T0, "CREDIT_REPAIR", "PAID_IN_FULL", "ENFORCEMENT", "enforcement"), T0, RULES).case
+    done = d.on_tick(case, T0 + days(7), RULES)
+    assert body(done, "CreditRepairDone")["removed_from_dishonest_list"] is True
+
+
+def enforced(s, at=T0):
+    ev = s.event("EnforcementApplied", {"court": "C1", "basis": "JUDGMENT", "claim_cents": 900_000}, at, "enforcement")
+    return d.on_case_event(opened(s), ev, at, RULES)
+
+
+def test_negative_information_is_reported_only_after_the_pre_report_notice_period():
+    s = Script()
+    planned = enforced(s)
+    assert types(planned) == ["NegativeReportPlanned"]
+    assert body(planned, "NegativeReportPlanned") == {"report_after": date(2026, 3, 13)}
+    assert d.on_tick(planned.case, utc(2026, 3, 13, 15, 59), RULES).emits == []  # still 13 March in China
+    filed = d.on_tick(planned.case, utc(2026, 3, 13, 16), RULES)
+    assert body(filed, "NegativeReportFiled") == {"reported_on": date(2026, 3, 14),
+                                                  "notice_ref": planned.emits[0].record["event_id"]}
+    assert d.on_tick(filed.case, utc(2026, 3, 20), RULES).emits == [], "filed once"
+
+
+def test_full_performance_before_the_report_date_cancels_the_report():
+    s = Script()
+    case = enforced(s).case
+    out = d.on_case_event(case, s.escalated(T0 + days(2), "CREDIT_REPAIR", "PAID_IN_FULL", "ENFORCEMENT", "enforcement"),
+                          T0 + days(2), RULES)
+    assert types(out) == ["CreditRepairRequested"]
+    later = d.on_tick(out.case, T0 + days(30), RULES)
+    assert "NegativeReportFiled" not in types(later)
+
+
+def test_a_hold_defers_the_notice_and_shifts_the_report_date():
+    s = Script()
+    case = d.on_case_event(opened(s), s.held(T0, "ENFORCEMENT"), T0, RULES).case
+    ev = s.event("EnforcementApplied", {"court": "C1", "basis": "JUDGMENT", "claim_cents": 900_000}, T0, "enforcement")
+    out = d.on_case_event(case, ev, T0, RULES)
+    assert out.emits == [], "no notice while held"
+    rel = T0 + days(4)
+    out = d.on_case_event(out.case, s.released(rel, ms(rel) - ms(T0), "ENFORCEMENT"), rel, RULES)
+    assert body(out, "NegativeReportPlanned") == {"report_after": date(2026, 3, 17)}
+    held_again = T0 + days(6)
+    case = d.on_case_event(out.case, s.held(held_again, "ENFORCEMENT"), held_again, RULES).case
+    assert d.on_tick(case, utc(2026, 3, 25), RULES).emits == []
+    back = held_again + days(5)
+    case = d.on_case_event(case, s.released(back, ms(back) - ms(held_again), "ENFORCEMENT"), back, RULES).case
+    assert d.on_tick(case, utc(2026, 3, 22, 15, 59), RULES).emits == []  # 17 March end + 5 days held
+    assert types(d.on_tick(case, utc(2026, 3, 22, 16), RULES)) == ["NegativeReportFiled"]
+
+
+def test_repair_during_a_hold_waits_and_its_processing_deadline_shifts():
+    s = Script()
+    case = d.on_case_event(opened(s), s.escalated(T0, "CREDIT_REPAIR", "PLAN_COMPLETED"), T0, RULES).case
+    held = T0 + days(1)
+    case = d.on_case_event(case, s.held(held, "CREDIT_REPAIR"), held, RULES).case
+    assert d.on_tick(case, utc(2026, 3, 10), RULES).emits == []
+    back = held + days(3)
+    case = d.on_case_event(case, s.released(back, ms(back) - ms(held), "CREDIT_REPAIR"), back, RULES).case
+    assert d.on_tick(case, utc(2026, 3, 11, 15, 59), RULES).emits == []
+    assert types(d.on_tick(case, utc(2026, 3, 11, 16), RULES)) == ["CreditRepairDone", "CaseClosed"]
+
+
+def test_redelivery_and_impossible_input():
+    s = Script()
+    case = opened(s)
+    esc = s.escalated(T0, "CREDIT_REPAIR", "PLAN_COMPLETED")
+    case = d.on_case_event(case, esc, T0, RULES).case
+    assert d.on_case_event(case, esc, T0, RULES).outcome == "duplicate"
+    with pytest.raises(d.OutOfOrder):
+        d.on_case_event(case, s.escalated(T0, "CREDIT_REPAIR", "PLAN_COMPLETED"), T0, RULES)
+    with pytest.raises(d.UnknownCase):
+        d.on_case_event(None, esc, T0, RULES)
