@@ -16,6 +16,7 @@ import faust
 from remedy.clock import Clock
 from remedy.codec import Codec
 from remedy.deadletter import dead_letter
+from remedy.lag import LagGauges, attach_faust
 from remedy.metrics import ServiceMetrics
 from remedy.settings import Settings
 
@@ -66,7 +67,10 @@ class Runtime:
     def __init__(self, app: faust.App, service: str, codec: Codec, clock: Clock, metrics: ServiceMetrics):
         self.app, self.service, self.codec, self.clock, self.metrics = app, service, codec, clock, metrics
         self._topics: dict[str, faust.TopicT] = {}
+        self._children: dict[tuple, object] = {}
         self.dlq_topic = f"{service}.dlq"
+        self.lag = LagGauges(metrics.registry, service)  # consumer lag per partition; services set stage backlog
+        attach_faust(app, self.lag)
 
         @app.page("/metrics")
         async def metrics_page(web, request):
@@ -80,7 +84,7 @@ class Runtime:
 
     async def emit(self, out: Emit) -> None:
         await self.topic(out.topic).send(key=out.key.encode(), value=self.codec.encode(out.schema, out.record))
-        self.metrics.emitted.labels(out.topic, out.record.get("type", out.schema)).inc()
+        self._child(self.metrics.emitted, out.topic, out.record.get("type", out.schema)).inc()
 
     async def emit_all(self, outs: list[Emit]) -> None:
         for out in outs:
@@ -90,14 +94,22 @@ class Runtime:
         """Run one input through its handler. Any exception → a dead-letter record, a metric, a log
         line without PII; the worker carries on and the input's offset is committed."""
         msg = event.message
-        self.metrics.consumed.labels(msg.topic).inc()
+        self._child(self.metrics.consumed, msg.topic).inc()
         started = time.perf_counter()
         try:
             await handle(event)
         except Exception as exc:  # noqa: BLE001 - poison input must never stop the worker
             await self.send_dead_letter(event, exc)
         finally:
-            self.metrics.latency.labels(msg.topic).observe(time.perf_counter() - started)
+            self._child(self.metrics.latency, msg.topic).observe(time.perf_counter() - started)
+
+    def _child(self, metric, *labels: str):
+        """A labelled metric child, looked up once: ``labels()`` costs microseconds on the hot path."""
+        key = (id(metric), labels)
+        child = self._children.get(key)
+        if child is None:
+            child = self._children[key] = metric.labels(*labels)
+        return child
 
     async def send_dead_letter(self, event: faust.EventT, exc: BaseException) -> None:
         msg = event.message

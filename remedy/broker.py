@@ -72,7 +72,7 @@ def wait_ready(bootstrap: str, timeout: float = 20.0, proc: subprocess.Popen | N
     raise BrokerError(f"no Kafka broker answered on {bootstrap} within {timeout:.0f}s")
 
 
-def provision(bootstrap: str, topics: dict[str, Topic] | None = None) -> list[str]:
+def provision(bootstrap: str, topics: dict[str, Topic] | None = None, replication: int = 1) -> list[str]:
     """Create every registry topic that does not exist yet. Idempotent. Returns the ones created."""
     topics = load_registry() if topics is None else topics
     admin = KafkaAdminClient(bootstrap_servers=bootstrap, client_id="remedy-provision")
@@ -82,7 +82,7 @@ def provision(bootstrap: str, topics: dict[str, Topic] | None = None) -> list[st
         created = []
         for topic in missing:
             try:
-                admin.create_topics([NewTopic(topic.name, topic.partitions, 1)])
+                admin.create_topics([NewTopic(topic.name, topic.partitions, replication)])
                 created.append(topic.name)
             except TopicAlreadyExistsError:
                 pass
@@ -97,7 +97,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     settings = Settings.from_env()
     if args.command == "topics":
-        created = provision(settings.kafka_bootstrap)
+        created = provision(settings.kafka_bootstrap, replication=settings.topic_replication)
         print(f"topics: {len(created)} created, {len(load_registry()) - len(created)} already there")
         return 0
     proc = start_tansu(settings.broker_port)

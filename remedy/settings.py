@@ -17,6 +17,7 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 class Settings:
     broker_port: int = 9092
     kafka_bootstrap: str = "127.0.0.1:9092"
+    topic_replication: int = 1
     clickhouse_url: str = "chdb:///./.remedy/clickhouse"
     data_dir: str = "./.remedy"
     clock_scale: float = 1.0
@@ -38,6 +39,12 @@ class Settings:
     analytics_flush_rows: int = 20000
     analytics_flush_ms: int = 1000
     gateway_port: int = 8080
+    gateway_keys: str = ""
+    gateway_replay_window_seconds: int = 300
+    gateway_portal_max_failures: int = 5
+    gateway_portal_lock_minutes: int = 15
+    gateway_portal_rate_per_minute: int = 30
+    portal_secret: str = "dev-only-portal-secret-change-me"
     smtp_host: str = "127.0.0.1"
     smtp_port: int = 2525
     smtp_sender: str = "notices@remedy.example"
@@ -68,6 +75,11 @@ class Settings:
     objections_sweep_seconds: float = 1.0
     objections_answer_days: int = 20
     objections_complaint_department: str = "PBOC Financial Consumer Rights Protection Bureau"
+    sim_seed: int = 2026
+    sim_cases: int = 8539
+    sim_lenders: int = 12
+    sim_malformed: int = -1
+    sim_group: str = "remedy-sim"
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> "Settings":
@@ -97,6 +109,7 @@ class SettingsError(ValueError):
 SETTINGS_DOC = {
     "broker_port": "Port `make broker` binds Tansu to on 127.0.0.1.",
     "kafka_bootstrap": "Kafka bootstrap host:port list (defaults to 127.0.0.1:$REMEDY_BROKER_PORT).",
+    "topic_replication": "Replication factor `remedy topics` gives new topics (1 on Tansu, 3 in production).",
     "clickhouse_url": "`chdb:///path` (embedded) or `http(s)://user:pass@host:port/db` (server).",
     "data_dir": "Local state: logs, pid files, the embedded ClickHouse.",
     "clock_scale": "Simulated seconds per real second (1 = real time).",
@@ -119,6 +132,14 @@ SETTINGS_DOC = {
     "analytics_flush_rows": "The analytics sink inserts into ClickHouse once this many rows are buffered...",
     "analytics_flush_ms": "...or once the oldest buffered row is this old (ms); offsets are committed after the insert.",
     "gateway_port": "gateway's HTTP port.",
+    "gateway_keys": "gateway: the keys file (JSON; see services/gateway/keys.py): sha256 of each lender's, mediator's and "
+                    "payment processor's API key, and each court's HMAC secret. Empty = `$REMEDY_DATA_DIR/gateway/keys.json`, "
+                    "generated with dev keys when absent. Never commit real keys.",
+    "gateway_replay_window_seconds": "gateway: a court webhook's timestamp must be within this many seconds of now.",
+    "gateway_portal_max_failures": "gateway: wrong verification codes for one case before the portal locks it...",
+    "gateway_portal_lock_minutes": "gateway: ...for this many minutes (injectable clock).",
+    "gateway_portal_rate_per_minute": "gateway: debtor portal requests allowed per client address per minute.",
+    "portal_secret": "Secret for the debtor portal's verification code printed on notices (remedy/portal.py). Change in production.",
     "smtp_host": "notify: SMTP server for email notices.",
     "smtp_port": "notify: SMTP server port.",
     "smtp_sender": "notify: From address of email notices.",
@@ -148,6 +169,12 @@ SETTINGS_DOC = {
     "objections_sweep_seconds": "Real seconds between objections' sweeps for unanswered objections.",
     "objections_answer_days": "Days within which an objection must be answered before `ObjectionOverdue`.",
     "objections_complaint_department": "The consumer-protection department complaints are forwarded to.",
+    "sim_seed": "Simulator: seed of every draw (batch, mediators, courts, debtors, baseline); same seed, same run.",
+    "sim_cases": "Simulator: valid defaults in the batch the simulated lenders publish (the source document's 8,539).",
+    "sim_lenders": "Simulator: how many lenders share the batch (one batch each, in several regions; at most 14).",
+    "sim_malformed": "Simulator: malformed rows added to the batch (-1 = 0.5% of sim_cases). Every rate and delay of "
+                     "the simulated world is `REMEDY_SIM_<FIELD>` of `sim.world.WorldConfig`.",
+    "sim_group": "Simulator: its consumer group on case.events.",
 }
 
 

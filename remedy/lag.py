@@ -1,0 +1,57 @@
+"""Consumer lag per partition and stage backlog, on a service's /metrics.
+
+- ``remedy_<service>_consumer_lag{topic,partition}``: records between the group's committed
+  offset and the partition's end offset.
+- ``remedy_<service>_stage_backlog{stage}``: cases waiting in a stage, set by the service that owns
+  the stage (analytics sets it for every stage from its case-state projection).
+
+Tansu reports a partition's end offset as the start of its last batch, not last offset + 1 (see
+DESIGN.md). So on Tansu the lag read here is a lower bound, short by at most the size of the last
+batch minus one, and it reads 0 once the consumer has passed the start of the last batch (the
+consumer's position, last + 1, is then beyond the reported end, which we clamp). On Apache Kafka it
+is exact. Alerts therefore look at lag that *grows*, not at a small constant lag.
+"""
+from __future__ import annotations
+
+import logging
+from typing import Iterable
+
+from prometheus_client import CollectorRegistry, Gauge
+
+log = logging.getLogger("remedy.lag")
+
+
+def lag(committed: int | None, end_offset: int | None) -> int:
+    """Records behind for one partition; nothing committed yet counts from offset 0."""
+    if end_offset is None:
+        return 0
+    return max(0, end_offset - (committed or 0))
+
+
+class LagGauges:
+    def __init__(self, registry: CollectorRegistry, service: str):
+        p = f"remedy_{service}_"
+        self.consumer_lag = Gauge(p + "consumer_lag", "Records between the committed offset and the partition end "
+                                  "(a lower bound on Tansu)", ["topic", "partition"], registry=registry)
+        self.stage_backlog = Gauge(p + "stage_backlog", "Cases currently waiting in each stage", ["stage"],
+                                   registry=registry)
+
+    def observe(self, topic: str, partition: int, committed: int | None, end_offset: int | None) -> None:
+        self.consumer_lag.labels(topic, str(partition)).set(lag(committed, end_offset))
+
+    def set_backlog(self, counts: Iterable[tuple[str, int]]) -> None:
+        for stage, n in counts:
+            self.stage_backlog.labels(stage).set(n)
+
+
+def attach_faust(app, gauges: LagGauges, interval: float = 5.0) -> None:
+    """Sample a faust worker's lag every ``interval`` seconds from its consumer's own bookkeeping."""
+
+    @app.timer(interval=interval)
+    async def sample_consumer_lag() -> None:
+        consumer = app.consumer
+        try:
+            for tp in consumer.assignment():
+                gauges.observe(tp.topic, tp.partition, consumer._committed_offset.get(tp), consumer.highwater(tp))
+        except Exception as exc:  # noqa: BLE001 - a metric must never stop a worker
+            log.debug("lag sample failed: %s", exc)

@@ -1,0 +1,161 @@
+"""The dashboard's figures: one SQL query per chart over the views in ``deploy/clickhouse/``.
+
+Every query takes the same ``Filters`` (lender, debtor region code or prefix, China-calendar day
+range). What the day range means per chart: the day a case opened (summary, recovery, cycle,
+cross-region, backlog, deadlines), the day a stage was entered (funnel), the day a notice was
+logged, a mediator assigned, or a default rejected. Rejected defaults have no case and no region.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Callable
+
+from services.analytics.stages import STAGES, TERMINAL
+
+Run = Callable[[str, dict], list[dict]]
+
+
+@dataclass(frozen=True)
+class Filters:
+    lender: str | None = None
+    region: str | None = None
+    date_from: date | None = None
+    date_to: date | None = None
+
+    def where(self, lender: str = "lender_id", region: str | None = "region_code", day: str | None = "day") -> tuple[str, dict]:
+        terms, params = ["1"], {}
+        if self.lender:
+            terms.append(f"{lender} = {{lender:String}}")
+            params["lender"] = self.lender
+        if self.region and region:
+            terms.append(f"startsWith({region}, {{region:String}})")
+            params["region"] = self.region
+        if self.date_from and day:
+            terms.append(f"{day} >= {{date_from:Date}}")
+            params["date_from"] = self.date_from
+        if self.date_to and day:
+            terms.append(f"{day} <= {{date_to:Date}}")
+            params["date_to"] = self.date_to
+        return " AND ".join(terms), params
+
+
+def _rate(num: float, den: float) -> float:
+    return round(num / den, 6) if den else 0.0
+
+
+def summary(run: Run, f: Filters) -> dict:
+    where, p = f.where()
+    (row,) = run(f"""SELECT count() AS cases, countIf(NOT closed) AS open, countIf(closed) AS closed,
+                            sum(claimed_cents) AS claimed_cents, sum(recovered_cents) AS recovered_cents,
+                            quantileExactIf(0.5)(cycle_seconds, closed) AS cycle_p50_seconds,
+                            quantileExactIf(0.9)(cycle_seconds, closed) AS cycle_p90_seconds
+                     FROM case_state WHERE {where}""", p)
+    row["recovery"] = _rate(row["recovered_cents"], row["claimed_cents"])
+    return row
+
+
+def funnel(run: Run, f: Filters) -> list[dict]:
+    where, p = f.where("v.lender_id", "c.region_code", "v.day")
+    rows = run(f"""SELECT v.stage AS stage, uniqExact(v.case_id) AS entered,
+                          uniqExactIf(v.case_id, v.outcome = 'settled') AS settled,
+                          uniqExactIf(v.case_id, v.outcome = 'escalated') AS escalated,
+                          countIf(v.outcome != 'open') AS exits,
+                          quantileExactIf(0.5)(v.seconds, v.outcome != 'open') AS p50_seconds,
+                          quantileExactIf(0.9)(v.seconds, v.outcome != 'open') AS p90_seconds
+                   FROM stage_visits AS v LEFT JOIN case_state AS c ON c.case_id = v.case_id
+                   WHERE {where} GROUP BY stage""", p)
+    for r in rows:
+        r["settle_rate"] = _rate(r["settled"], r["entered"])
+        r["escalate_rate"] = _rate(r["escalated"], r["entered"])
+        if not r["exits"]:
+            r["p50_seconds"] = r["p90_seconds"] = None
+    return sorted(rows, key=lambda r: STAGES.index(r["stage"]) if r["stage"] in STAGES else 99)
+
+
+def recovery(run: Run, f: Filters) -> list[dict]:
+    where, p = f.where()
+    rows = run(f"""SELECT day, count() AS cases, sum(claimed_cents) AS claimed_cents, sum(recovered_cents) AS recovered_cents
+                   FROM case_state WHERE {where} GROUP BY day ORDER BY day""", p)
+    for r in rows:
+        r["recovery"] = _rate(r["recovered_cents"], r["claimed_cents"])
+    return rows
+
+
+def cycle(run: Run, f: Filters) -> list[dict]:
+    where, p = f.where()
+    return run(f"""SELECT route, count() AS closed, quantileExact(0.5)(cycle_seconds) AS p50_seconds,
+                          quantileExact(0.9)(cycle_seconds) AS p90_seconds
+                   FROM case_state WHERE closed AND {where} GROUP BY route ORDER BY route""", p)
+
+
+def cross_region(run: Run, f: Filters) -> list[dict]:
+    where, p = f.where()
+    return run(f"""SELECT region_code AS debtor_region, lender_region_code AS lender_region, court, count() AS cases,
+                          sum(cross_region) AS cross_region_cases, sum(claimed_cents) AS claimed_cents,
+                          sum(recovered_cents) AS recovered_cents
+                   FROM case_state WHERE {where}
+                   GROUP BY debtor_region, lender_region, court ORDER BY cases DESC, debtor_region, court""", p)
+
+
+def backlog(run: Run, f: Filters, now: datetime) -> list[dict]:
+    where, p = f.where()
+    terminal = ", ".join(f"'{s}'" for s in TERMINAL)
+    rows = run(f"""SELECT stage, count() AS cases,
+                          avg(toUnixTimestamp64Milli(fromUnixTimestamp64Milli({{now:Int64}})) - toUnixTimestamp64Milli(stage_since)) / 1000 AS avg_age_seconds
+                   FROM case_state WHERE stage NOT IN ({terminal}) AND stage != '' AND {where}
+                   GROUP BY stage""", {**p, "now": int(now.timestamp() * 1000)})
+    return sorted(rows, key=lambda r: STAGES.index(r["stage"]) if r["stage"] in STAGES else 99)
+
+
+def deadlines(run: Run, f: Filters, now: datetime, tier_days: int = 30, confirmation_days: int = 30) -> dict:
+    """Cases past a stage deadline now: a mediation tier past its (possibly extended) end, a settlement
+    with no confirmation application within ``confirmation_days``, an objection reported overdue."""
+    where, p = f.where()
+    (row,) = run(f"""WITH fromUnixTimestamp64Milli({{now:Int64}}) AS now
+                     SELECT countIf(stage IN ('PEOPLES_MEDIATION', 'COURT_MEDIATION')
+                                    AND now > if(tier_extended_to > stage_since, tier_extended_to,
+                                                 stage_since + toIntervalDay({{tier_days:UInt32}}))) AS mediation_tier,
+                            countIf(stage = 'CONFIRMATION' AND confirmation_requests = 0
+                                    AND now > stage_since + toIntervalDay({{conf_days:UInt32}})) AS confirmation,
+                            countIf(objections_overdue > 0 AND NOT closed) AS objection_answer
+                     FROM case_state WHERE {where}""",
+                 {**p, "now": int(now.timestamp() * 1000), "tier_days": tier_days, "conf_days": confirmation_days})
+    return row
+
+
+def notices(run: Run, f: Filters) -> list[dict]:
+    where, p = f.where("n.lender_id", "c.region_code", "toDate(n.at, 'Asia/Shanghai')")
+    join = "LEFT JOIN case_state AS c ON c.case_id = n.case_id" if f.region else ""
+    return run(f"""SELECT n.status AS status, n.rule AS rule, count() AS notices
+                   FROM notices AS n FINAL {join} WHERE {where}
+                   GROUP BY status, rule ORDER BY status, rule""", p)
+
+
+def mediators(run: Run, f: Filters) -> list[dict]:
+    where, p = f.where()
+    rows = run(f"""SELECT mediator_id, tier, count() AS assigned, countIf(outcome = 'open') AS active,
+                          countIf(outcome = 'settled') AS settled, countIf(outcome = 'failed') AS failed
+                   FROM mediator_cases WHERE {where} GROUP BY mediator_id, tier ORDER BY tier, mediator_id""", p)
+    for r in rows:
+        r["settlement_rate"] = _rate(r["settled"], r["settled"] + r["failed"])
+    return rows
+
+
+def rejections(run: Run, f: Filters) -> list[dict]:
+    where, p = f.where(region=None)
+    return run(f"""SELECT lender_id, reason, sum(rejections) AS rejections FROM rejection_reasons
+                   WHERE {where} GROUP BY lender_id, reason ORDER BY lender_id, reason""", p)
+
+
+def lenders(run: Run, f: Filters) -> list[str]:
+    where, p = f.where(region=None, day=None)
+    return [r["lender_id"] for r in run(f"SELECT DISTINCT lender_id FROM case_events WHERE {where} ORDER BY lender_id", p)]
+
+
+def dashboard(run: Run, f: Filters, now: datetime, tier_days: int = 30, confirmation_days: int = 30) -> dict:
+    return {"filters": {"lender": f.lender, "region": f.region, "from": f.date_from, "to": f.date_to}, "now": now,
+            "summary": summary(run, f), "funnel": funnel(run, f), "recovery": recovery(run, f), "cycle": cycle(run, f),
+            "cross_region": cross_region(run, f), "backlog": backlog(run, f, now),
+            "compliance": {"notices": notices(run, f), "deadlines": deadlines(run, f, now, tier_days, confirmation_days)},
+            "mediators": mediators(run, f), "rejections": rejections(run, f), "lenders": lenders(run, f)}

@@ -1,0 +1,81 @@
+"""analytics' wiring: ClickHouse schema → sink → dashboard → gauges. ``python -m services.analytics``.
+
+Not a faust worker (see ``sink.py`` for why); it prints the same "Worker ready" line once it is
+consuming and serving, so ``remedy.procs`` starts and waits for it like every other service.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+
+from aiohttp import web
+
+from remedy.clock import Clock, clock_from_settings
+from remedy.codec import Codec
+from remedy.settings import Settings
+from services.analytics import queries
+from services.analytics.access import parse_tokens
+from services.analytics.metrics import AnalyticsMetrics
+from services.analytics.sink import Sink
+from services.analytics.stages import STAGES, TERMINAL
+from services.analytics.store import Store
+from services.analytics.web import make_web
+
+log = logging.getLogger("remedy.analytics")
+GAUGE_INTERVAL = 5.0
+
+
+async def refresh_gauges(store: Store, metrics: AnalyticsMetrics, clock: Clock, tier_days: int, conf_days: int) -> None:
+    """Stage backlog and deadline breaches from the case-state projection (all lenders)."""
+    everyone = queries.Filters()
+    backlog = await store.run(queries.backlog, store.rows, everyone, clock.now())
+    counts = {r["stage"]: r["cases"] for r in backlog}
+    metrics.lag.set_backlog((stage, counts.get(stage, 0)) for stage in STAGES if stage not in TERMINAL)
+    breaches = await store.run(queries.deadlines, store.rows, everyone, clock.now(), tier_days, conf_days)
+    for rule, n in breaches.items():
+        metrics.deadline_breaches.labels(rule).set(n)
+
+
+async def serve(settings: Settings) -> None:
+    codec = Codec(settings.schemas_dir)
+    clock = clock_from_settings(settings)
+    metrics = AnalyticsMetrics()
+    scopes = parse_tokens(settings.analytics_tokens)
+    tier_days = getattr(settings, "mediation_tier_days", 30)
+    conf_days = getattr(settings, "mediation_confirmation_days", 30)
+    store = Store.open(settings.clickhouse_url)
+    applied = await store.run(store.migrate)
+    log.info("analytics: schema migrations applied: %s", applied or "none new")
+    sink = Sink(settings, store, codec, clock, metrics)
+    await sink.start()
+    runner = web.AppRunner(make_web(store, scopes, metrics, clock, tier_days, conf_days), access_log=None)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", settings.analytics_port).start()
+    stop = asyncio.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        asyncio.get_running_loop().add_signal_handler(sig, stop.set)
+    running = asyncio.create_task(sink.run(), name="sink")
+    print(f"[analytics] Worker ready: dashboard on http://127.0.0.1:{settings.analytics_port}/", flush=True)
+    try:
+        while not stop.is_set() and not running.done():
+            try:
+                await refresh_gauges(store, metrics, clock, tier_days, conf_days)
+            except Exception as exc:  # noqa: BLE001 - a gauge must never stop the sink
+                log.warning("analytics: gauge refresh failed: %s", type(exc).__name__)
+            try:
+                await asyncio.wait_for(stop.wait(), GAUGE_INTERVAL)
+            except asyncio.TimeoutError:
+                pass
+        if running.done():
+            running.result()  # the sink died: surface why
+    finally:
+        await sink.stop(running if not running.done() else None)
+        await runner.cleanup()
+        store.close()
+
+
+def main() -> None:
+    settings = Settings.from_env()
+    logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    asyncio.run(serve(settings))

@@ -1,0 +1,46 @@
+"""deploy/prometheus: scrape every service port, and alert rules that fire when they should (promtool)."""
+from __future__ import annotations
+
+import dataclasses
+import json
+import re
+import shutil
+import subprocess
+
+import pytest
+
+from remedy.settings import REPO_ROOT, SETTINGS_DOC, Settings
+
+PROM = REPO_ROOT / "deploy" / "prometheus"
+promtool = shutil.which("promtool")
+needs_promtool = pytest.mark.skipif(promtool is None, reason="promtool not installed (Debian package `prometheus`)")
+
+
+def test_every_service_port_is_scraped():
+    config = (PROM / "prometheus.yml").read_text()
+    defaults = Settings()
+    for field in dataclasses.fields(Settings):
+        if field.name.endswith("_port") and "HTTP port" in SETTINGS_DOC.get(field.name, ""):
+            service = field.name[: -len("_port")]
+            assert re.search(rf"job_name: {service}\n.*127\.0\.0\.1:{getattr(defaults, field.name)}\"", config), service
+
+
+@needs_promtool
+@pytest.mark.parametrize("args", [["check", "config", "prometheus.yml"], ["check", "rules", "alerts.yml"],
+                                  ["test", "rules", "alerts_test.yml"]])
+def test_promtool(args):
+    result = subprocess.run([promtool, *args], cwd=PROM, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_grafana_dashboard_has_the_dashboard_panels_over_both_sources():
+    board = json.loads((REPO_ROOT / "deploy" / "grafana" / "remedy.json").read_text())
+    titles = {p["title"] for p in board["panels"]}
+    for needed in ("Funnel by stage", "Recovery", "Case cycle time", "Cross-region", "Compliance: notices",
+                   "Backlog by stage", "Consumer lag", "Dead letters"):
+        assert any(t.startswith(needed) for t in titles), needed
+    kinds = {p["datasource"]["type"] for p in board["panels"]}
+    assert kinds == {"grafana-clickhouse-datasource", "prometheus"}
+    views = {"case_state", "stage_visits", "recovery", "cross_region", "notice_stats", "mediator_stats", "rejection_reasons"}
+    sql = " ".join(t.get("rawSql", "") for p in board["panels"] for t in p["targets"])
+    assert all(v in sql for v in views)
