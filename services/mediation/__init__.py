@@ -1,0 +1,1 @@
+"""mediation: people's and court mediation, judicial confirmation, and tracking of settled and hardship plans."""

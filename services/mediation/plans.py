@@ -1,0 +1,103 @@
+"""Payment plans: checking a settlement's plan, building a hardship plan, and tracking instalments. Pure.
+
+In state a plan is JSON: {"kind", "total_cents", "waived_penalty_cents", "waived_interest_cents",
+"instalments": [{"seq", "due_date" (ISO), "amount_cents", "paid_cents", "reminded"}]}.
+"""
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from services.mediation.errors import InvalidPlan
+
+PLAN_KINDS = ("LUMP_SUM", "INSTALMENTS", "DEFERRAL", "REDUCED_INSTALMENTS")
+# Hardship kind → (plan kind, days until the first instalment, number of monthly instalments).
+# Deferral for those expected to recover an income; smaller, longer instalments for the rest.
+RELIEF_TERMS = {
+    "STUDENT": ("DEFERRAL", 90, 6), "UNEMPLOYED": ("DEFERRAL", 90, 6), "DISASTER": ("DEFERRAL", 90, 6),
+    "SERIOUS_ILLNESS": ("REDUCED_INSTALMENTS", 30, 12), "ELDERLY": ("REDUCED_INSTALMENTS", 30, 12),
+    "DISABLED": ("REDUCED_INSTALMENTS", 30, 12),
+}
+MONTH_DAYS = 30
+
+
+def plan_to_state(plan: dict) -> dict:
+    """An Avro PaymentPlan (dates as ``date``) → state JSON, after checking it makes sense."""
+    if plan["kind"] not in PLAN_KINDS:
+        raise InvalidPlan(f"plan kind {plan['kind']!r} is not one of {', '.join(PLAN_KINDS)}")
+    items = sorted(plan["instalments"], key=lambda i: i["seq"])
+    if not items:
+        raise InvalidPlan("plan has no instalments (a lump sum is one instalment)")
+    if [i["seq"] for i in items] != list(range(1, len(items) + 1)):
+        raise InvalidPlan("instalment seq must run 1..n")
+    if any(i["amount_cents"] <= 0 for i in items) or sum(i["amount_cents"] for i in items) != plan["total_cents"]:
+        raise InvalidPlan("instalment amounts must be positive and add up to total_cents")
+    if plan["kind"] == "LUMP_SUM" and len(items) != 1:
+        raise InvalidPlan("a LUMP_SUM plan has exactly one instalment")
+    if any(b["due_date"] <= a["due_date"] for a, b in zip(items, items[1:])):
+        raise InvalidPlan("instalment due dates must increase")
+    return {"kind": plan["kind"], "total_cents": plan["total_cents"],
+            "waived_penalty_cents": plan.get("waived_penalty_cents", 0),
+            "waived_interest_cents": plan.get("waived_interest_cents", 0),
+            "instalments": [{"seq": i["seq"], "due_date": _iso(i["due_date"]), "amount_cents": i["amount_cents"],
+                             "paid_cents": 0, "reminded": False} for i in items]}
+
+
+def plan_to_avro(plan: dict) -> dict:
+    return {k: plan[k] for k in ("kind", "total_cents", "waived_penalty_cents", "waived_interest_cents")} | {
+        "instalments": [{"seq": i["seq"], "due_date": date.fromisoformat(i["due_date"]), "amount_cents": i["amount_cents"]}
+                        for i in plan["instalments"]]}
+
+
+def relief_plan(facts: dict, kinds: list[str], today: date) -> dict:
+    """The hardship plan (Avro PaymentPlan): interest and penalty waived, the principal repaid on the
+    gentlest terms any of the debtor's hardship kinds allows."""
+    terms = [RELIEF_TERMS[k] for k in kinds if k in RELIEF_TERMS] or [RELIEF_TERMS["UNEMPLOYED"]]
+    kind, first_days, count = max(terms, key=lambda t: (t[1], t[2]))
+    total = facts["principal_cents"]
+    count = max(1, min(count, total))
+    share, rest = divmod(total, count)
+    instalments = [{"seq": n + 1, "due_date": today + timedelta(days=first_days + n * MONTH_DAYS),
+                    "amount_cents": share + (rest if n == count - 1 else 0)} for n in range(count)]
+    return {"kind": kind, "total_cents": total, "waived_penalty_cents": facts["penalty_cents"],
+            "waived_interest_cents": facts["interest_cents"], "instalments": instalments}
+
+
+def apply_payment(plan: dict, amount_cents: int) -> tuple[dict, list[dict], int]:
+    """Pay instalments in order. Returns (new plan, instalments now fully paid, amount left over)."""
+    items = [dict(i) for i in plan["instalments"]]
+    left, done = amount_cents, []
+    for item in items:
+        owed = item["amount_cents"] - item["paid_cents"]
+        if owed <= 0 or left <= 0:
+            continue
+        pay = min(owed, left)
+        item["paid_cents"] += pay
+        left -= pay
+        if item["paid_cents"] == item["amount_cents"]:
+            done.append(item)
+    return {**plan, "instalments": items}, done, left
+
+
+def fully_paid(plan: dict) -> bool:
+    return all(i["paid_cents"] >= i["amount_cents"] for i in plan["instalments"])
+
+
+def outstanding(plan: dict) -> int:
+    return sum(i["amount_cents"] - i["paid_cents"] for i in plan["instalments"])
+
+
+def due_for_reminder(plan: dict, today: date, reminder_days: int) -> list[dict]:
+    return [i for i in plan["instalments"] if not i["reminded"] and i["paid_cents"] < i["amount_cents"]
+            and today >= date.fromisoformat(i["due_date"]) - timedelta(days=reminder_days)]
+
+
+def first_missed(plan: dict, today: date, grace_days: int) -> dict | None:
+    """The first unpaid instalment whose grace period has run out (``today`` is after due + grace)."""
+    for i in plan["instalments"]:
+        if i["paid_cents"] < i["amount_cents"] and today > date.fromisoformat(i["due_date"]) + timedelta(days=grace_days):
+            return i
+    return None
+
+
+def _iso(d) -> str:
+    return d.isoformat() if isinstance(d, date) else str(d)

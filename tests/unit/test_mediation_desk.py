@@ -1,0 +1,117 @@
+"""The assignment desk and the roster: capacity, balance, the queue and its wait, working hours."""
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta, timezone
+
+import pytest
+
+from remedy.clock import CHINA_TZ
+from remedy.settings import Settings
+from services.mediation import desk, errors, roster
+
+T0 = datetime(2026, 12, 1, 2, 0, tzinfo=timezone.utc)  # 10:00 in China
+
+
+def mediator(mid, tier="PEOPLES", regions=("3505",), modes=("ON_SITE", "PHONE", "VIDEO"), cap=2, active=True):
+    return roster.check({"mediator_id": mid, "tier": tier, "regions": list(regions), "modes": list(modes),
+                         "daily_capacity": cap, "active": active})
+
+
+def req(case_id, tier="PEOPLES", score=500, region="350502", cross=False, at=T0, attempt=1):
+    return {"case_id": case_id, "lender_id": "L1", "tier": tier, "attempt": attempt, "region": region,
+            "cross_region": cross, "centre": "MC-350502", "court": "CT-350502", "score": score,
+            "requested_ms": int(at.timestamp() * 1000), "causation_id": f"E-{case_id}"}
+
+
+def feed(requests, ros, now=T0, state=None):
+    state, emitted, assigned = state or desk.empty(), [], []
+    for r in requests:
+        state, emits, keys = desk.enqueue(state, r, ros, now)
+        emitted += [e.record for e in emits]
+        assigned += keys
+    return state, emitted, assigned
+
+
+def by_type(events, type_):
+    return [e for e in events if e["type"] == type_]
+
+
+def test_load_is_balanced_and_capacity_never_exceeded():
+    ros = {m["mediator_id"]: m for m in (mediator("PM-A", cap=2), mediator("PM-B", cap=2))}
+    state, events, assigned = feed([req(f"C{i}") for i in range(6)], ros)
+    who = [e["event"]["mediator_id"] for e in by_type(events, "MediatorAssigned")]
+    assert sorted(who) == ["PM-A", "PM-A", "PM-B", "PM-B"]
+    assert len(assigned) == 4 and [q["case_id"] for q in state["queue"]] == ["C4", "C5"]
+    assert state["loads"] == {"PM-A": 2, "PM-B": 2}
+
+
+def test_queue_waits_for_the_next_day_and_records_the_wait():
+    ros = {"PM-A": mediator("PM-A", cap=1)}
+    state, events, _ = feed([req("C1"), req("C2")], ros)
+    assert len(by_type(events, "MediatorAssigned")) == 1 and len(state["queue"]) == 1
+    same_day = T0 + timedelta(hours=5)
+    state, emits, _ = desk.drain(state, ros, same_day)
+    assert emits == [] and len(state["queue"]) == 1
+    next_day = T0 + timedelta(hours=20)                     # 06:00 next day in China
+    state, emits, keys = desk.drain(state, ros, next_day)
+    assigned = emits[0].record
+    assert keys == ["C2:PEOPLES:1"] and state["queue"] == []
+    assert assigned["event"]["queue_wait_ms"] == 20 * 3_600_000
+    assert assigned["causation_id"] == "E-C2"
+
+
+def test_best_score_first_when_capacity_is_short():
+    ros = {"PM-A": mediator("PM-A", cap=1)}
+    state = desk.empty()
+    state["queue"] = [req("Clow", score=100), req("Chigh", score=900)]
+    state, emits, _ = desk.drain(state, ros, T0)
+    assert emits[0].record["case_id"] == "Chigh"
+
+
+def test_tier_and_region_must_match_and_regional_mediators_come_first():
+    ros = {m["mediator_id"]: m for m in (mediator("PM-NAT", regions=("*",), cap=10), mediator("PM-3505"),
+                                          mediator("CM-3505", tier="COURT"), mediator("PM-1101", regions=("1101",)),
+                                          mediator("PM-OFF", active=False))}
+    _, events, _ = feed([req("C1"), req("C2", tier="COURT"), req("C3", region="440305")], ros)
+    got = {e["case_id"]: e["event"]["mediator_id"] for e in by_type(events, "MediatorAssigned")}
+    assert got == {"C1": "PM-3505", "C2": "CM-3505", "C3": "PM-NAT"}
+
+
+def test_session_inside_working_hours_on_the_next_day():
+    ros = {"PM-A": mediator("PM-A", cap=30)}
+    _, events, _ = feed([req(f"C{i}") for i in range(30)], ros, now=T0 + timedelta(hours=13))  # 23:00 China
+    for e in by_type(events, "SessionScheduled"):
+        at = e["event"]["scheduled_at"].astimezone(CHINA_TZ)
+        assert at.date() == (T0 + timedelta(hours=13)).astimezone(CHINA_TZ).date() + timedelta(days=1)
+        assert time(9) <= at.time() < time(18)
+    times = [e["event"]["scheduled_at"] for e in by_type(events, "SessionScheduled")]
+    assert len(set(times)) == 30
+
+
+def test_mode_follows_the_case():
+    ros = {"PM-A": mediator("PM-A", modes=("ON_SITE", "PHONE", "VIDEO"))}
+    _, events, _ = feed([req("C1"), req("C2", cross=True)], ros)
+    local, remote = by_type(events, "SessionScheduled")
+    assert (local["event"]["mode"], local["event"]["location"]) == ("ON_SITE", "MC-350502")
+    assert remote["event"]["mode"] == "VIDEO" and remote["event"]["video_link"].startswith("https://")
+    assert remote["causation_id"] == by_type(events, "MediatorAssigned")[1]["event_id"]
+
+
+def test_duplicate_request_and_cancel():
+    ros = {"PM-A": mediator("PM-A", cap=0)}
+    state, _, _ = feed([req("C1"), req("C1"), req("C2")], ros)
+    assert [q["case_id"] for q in state["queue"]] == ["C1", "C2"]
+    assert [q["case_id"] for q in desk.cancel(state, "C1")["queue"]] == ["C2"]
+
+
+def test_roster_file_and_updates():
+    base = roster.load_roster(Settings().mediation_roster_path)
+    assert {m["tier"] for m in base.values()} == {"PEOPLES", "COURT"}
+    assert any("*" in m["regions"] for m in base.values() if m["tier"] == "COURT")
+    withdrawn = mediator("PM-3505-01", active=False)
+    assert roster.effective(base, {"PM-3505-01": withdrawn})["PM-3505-01"]["active"] is False
+    for bad in ({"mediator_id": "X"}, {"mediator_id": "X", "tier": "JUDGE", "regions": ["*"], "modes": ["PHONE"],
+                                       "daily_capacity": 1},
+                {"mediator_id": "X", "tier": "COURT", "regions": ["*"], "modes": ["TELEPATHY"], "daily_capacity": 1}):
+        with pytest.raises(errors.InvalidRosterUpdate):
+            roster.check(bad)
