@@ -7,11 +7,17 @@ moves instead of losing them, and a timer tick is just ``advance`` at a later ``
 Stages: handed over by mediation (CaseEscalated → LITIGATION) → FILED (LitigationFiled, in the
 court's filing batch of the day) → ACCEPTED | REJECTED → JUDGMENT (performance period) →
 ENFORCEMENT (after performance_due, or at once for a defaulted confirmed settlement, basis
-CONFIRMED_SETTLEMENT) → RECOVERED (→ CaseEscalated to CREDIT_REPAIR) | TERMINATED (终结本次执行:
-outstanding kept, dishonest-list proposal unless a student, CaseClosed). A debtor paying the
-outstanding amount in full at any of these stages also goes to CREDIT_REPAIR. Payments count from
-the filing on (by payment_ref, once), including against the award: judgment replaces the claim
-with the awarded amount but keeps what was paid since filing credited.
+CONFIRMED_SETTLEMENT) → RECOVERED (EnforcementConcluded RECOVERED_FULL) | TERMINATED (终结本次执行,
+EnforcementConcluded TERMINATED_NO_ASSETS: outstanding kept, dishonest-list proposal unless a
+student → ENDED). A debtor paying the outstanding amount in full at any of these stages (or nothing
+being owed any more) → ``JudgmentPerformed`` → PERFORMED. Payments count from the filing on (by
+payment_ref, once), including against the award: judgment replaces the claim with the awarded
+amount but keeps what was paid since filing credited.
+
+Enforcement only states what happened at its stage; it never hands a case on or closes it. Repair
+starts credit repair on ``EnforcementConcluded`` RECOVERED_FULL and on ``JudgmentPerformed``;
+objections (the one producer of ``CaseClosed``) closes the case on ``EnforcementConcluded``
+TERMINATED_NO_ASSETS. Enforcement stops moving a case once it sees ``CaseClosed``.
 """
 from __future__ import annotations
 
@@ -27,8 +33,7 @@ PRODUCER = "enforcement"
 OUR_COURT_KINDS = frozenset({"FILING_ACCEPTED", "FILING_REJECTED", "JUDGMENT", "ENFORCEMENT_RESULT"})
 ENFORCEMENT_RESULTS = frozenset({"RECOVERED_FULL", "RECOVERED_PARTIAL", "TERMINATED_NO_ASSETS"})
 ACTIVE = frozenset({"FILED", "ACCEPTED", "JUDGMENT", "ENFORCEMENT"})
-LIFECYCLE_STAGE = {"FILED": "LITIGATION", "ACCEPTED": "LITIGATION", "REJECTED": "LITIGATION", "JUDGMENT": "JUDGMENT",
-                   "ENFORCEMENT": "ENFORCEMENT", "RECOVERED": "ENFORCEMENT", "TERMINATED": "ENFORCEMENT"}
+LIFECYCLE_STAGE = {"FILED": "LITIGATION", "ACCEPTED": "LITIGATION", "JUDGMENT": "JUDGMENT", "ENFORCEMENT": "ENFORCEMENT"}
 PERFORMANCE = "performance_due"
 
 
@@ -219,10 +224,7 @@ def advance(case: CaseFile, now: datetime) -> list[Emit]:
         emits.append(_event(case, "EnforcementApplied", {"court": court_for(case), "basis": "JUDGMENT",
                                                               "claim_cents": case.outstanding_cents}, case.cause, now))
     if case.stage in ACTIVE and case.outstanding_cents <= 0:
-        reason = "PAID_IN_FULL" if case.paid_cents > 0 else "NOTHING_OWED"
-        emits.append(_escalate_to_repair(case, reason, now))
-    elif case.stage == "RECOVERED":
-        emits.append(_escalate_to_repair(case, "ENFORCEMENT_RECOVERED", now))
+        emits.append(_performed(case, now))
     elif case.stage == "TERMINATED":
         emits += _terminate(case, now)
     return emits
@@ -250,23 +252,22 @@ def _take_handover(case: CaseFile, now: datetime) -> list[Emit]:
                    h["cause"], now)]
 
 
-def _escalate_to_repair(case: CaseFile, reason: str, now: datetime) -> Emit:
-    from_stage = LIFECYCLE_STAGE[case.stage]
+def _performed(case: CaseFile, now: datetime) -> Emit:
+    """Nothing left owed on the claim, award or enforced settlement: performed in full (repair takes it on)."""
+    body = {"reason": "PAID_IN_FULL" if case.paid_cents > 0 else "NOTHING_OWED", "paid_cents": case.paid_cents,
+            "stage": LIFECYCLE_STAGE[case.stage]}
     case.stage = "PERFORMED"
     case.deadlines.clear()
-    return _event(case, "CaseEscalated", {"from_stage": from_stage, "to_stage": "CREDIT_REPAIR", "reason": reason},
-                  case.cause, now)
+    return _event(case, "JudgmentPerformed", body, case.cause, now)
 
 
 def _terminate(case: CaseFile, now: datetime) -> list[Emit]:
-    """终结本次执行: the outstanding balance stays owed; the case closes; students are never listed."""
+    """终结本次执行: the outstanding balance stays owed; students are never listed. Objections closes the case."""
     emits = []
     if case.outstanding_cents > 0 and not case.is_student:
         emits.append(_event(case, "DishonestListProposed", {"court": court_for(case), "reason": "ENFORCEMENT_TERMINATED_NO_ASSETS"},
                             case.cause, now))
-    emits.append(_event(case, "CaseClosed", {"reason": "ENFORCEMENT_TERMINATED", "final_stage": "ENFORCEMENT",
-                                                  "recovered_cents": case.recovered_cents + case.paid_cents}, case.cause, now))
-    case.closed = True
+    case.stage = "ENDED"
     case.deadlines.clear()
     return emits
 

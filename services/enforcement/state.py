@@ -31,7 +31,7 @@ class CaseFile:
     plan_outstanding_cents: int | None = None  # from the last InstalmentMissed
     handover: dict | None = None          # {"to", "from_stage", "cause"}: mediation's CaseEscalated, not yet acted on
     stage: str | None = None              # None (not ours yet) | FILED | ACCEPTED | REJECTED | JUDGMENT | ENFORCEMENT
-                                          # | RECOVERED | TERMINATED | PERFORMED
+                                          # | RECOVERED | TERMINATED (listing not yet decided) | ENDED | PERFORMED
     basis: str | None = None              # JUDGMENT | CONFIRMED_SETTLEMENT
     court_case_no: str = ""
     basis_cents: int = 0                  # the authoritative amount owed: claim filed, award, or enforced claim

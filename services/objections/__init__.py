@@ -1,1 +1,2 @@
-"""objections: the debtor's voice (objections, hardship claims, complaints) and the lender's stop (paid in full, withdrawn)."""
+"""objections: the debtor's voice (objections, hardship claims, complaints), the lender's stop (paid in full,
+withdrawn), and the one place cases close (the only producer of CaseClosed)."""

@@ -7,11 +7,22 @@
 - OBJECTION_DECISION (a reviewer) → ``ObjectionResolved``; UPHELD_CLOSE → ``CaseClosed``
   (OBJECTION_UPHELD); UPHELD_AMEND and DISMISSED → ``CaseReleased`` (stage, held_ms) once no
   objection is left open — UPHELD_AMEND carries the amended principal for the stage services.
-- HARDSHIP_CLAIM on an active case → ``CaseEscalated`` to RELIEF (reason HARDSHIP_CLAIM), which
-  mediation acts on; made while held, it waits for the release.
+- HARDSHIP_CLAIM on an active case → ``HardshipClaimed`` (request_id, hardship_kinds, stage): the
+  debtor's claim, stated once per stage and never for a case already in RELIEF. Objections does not
+  decide on relief: mediation reacts to ``HardshipClaimed`` (and emits ``ReliefGranted`` if it
+  grants it). Made while held, the claim waits for the release.
 - COMPLAINT → ``ComplaintForwarded`` to the configured consumer-protection department.
 - ``lender.updates`` PAID_IN_FULL → ``CaseClosed`` (LENDER_PAID_IN_FULL); WITHDRAWN →
   ``CaseWithdrawn`` + ``CaseClosed`` (WITHDRAWN): wherever the case is, held or not.
+
+Objections is the one producer of ``CaseClosed`` (DESIGN.md: one producer per event type). Besides
+the closes above, it closes on other stages' final events in ``case.events``:
+- repair's ``CreditRepairDone`` → ``CaseClosed`` (CREDIT_REPAIRED, final_stage CREDIT_REPAIR,
+  recovered_cents = what full performance paid: the default, a plan's total, or the award);
+- enforcement's ``EnforcementConcluded`` TERMINATED_NO_ASSETS → ``CaseClosed``
+  (ENFORCEMENT_TERMINATED, final_stage ENFORCEMENT, recovered_cents = the award or enforced claim
+  less what is still outstanding).
+A close called for while the case is held is made right after the ``CaseReleased``.
 """
 from __future__ import annotations
 
@@ -73,22 +84,55 @@ def ms(at: datetime) -> int:
 
 # ---------------------------------------------------------------- case.events: where each case is
 
-def on_case_event(docket: Docket | None, event: dict) -> Decision:
+def on_case_event(docket: Docket | None, event: dict, now: datetime) -> Decision:
     kind, body = event["type"], event["event"]
     if docket is None:
         if kind != "CaseOpened":
             raise UnknownCase(f"{kind} for a case objections never saw opened")
-        return Decision(Docket(case_id=event["case_id"], lender_id=event["lender_id"], seen=[event["event_id"]]))
+        docket = Docket(case_id=event["case_id"], lender_id=event["lender_id"], seen=[event["event_id"]])
+        _note_amounts(docket, kind, body)
+        return Decision(docket)
     if event["event_id"] in docket.seen:
         return Decision(docket, outcome="duplicate")
+    if docket.closed:
+        return Decision(docket, outcome="ignored")  # our own CaseClosed coming back, or a straggler
     docket.remember(event["event_id"])
+    _note_amounts(docket, kind, body)
     if kind == "CaseClosed":
-        docket.closed, docket.stage = True, "CLOSED"
+        _close(docket)
     elif docket.held:
         docket.held_stage = stage_after(kind, body, docket.held_stage)
     else:
         docket.stage = stage_after(kind, body, docket.stage)
-    return Decision(docket)
+    closing = _close_called_for(docket, kind, body)
+    if closing is None:
+        return Decision(docket)
+    if docket.held:
+        docket.pending_close = {"body": closing, "cause": event["event_id"]}
+        return Decision(docket)
+    return Decision(docket, [_closed(docket, closing, event["event_id"], now)])
+
+
+def _note_amounts(docket: Docket, kind: str, body: dict) -> None:
+    if kind in ("CaseOpened", "CaseAmended"):
+        f = body["facts"]
+        docket.owed_cents = f["principal_cents"] + f["interest_cents"] + f["penalty_cents"]
+    elif kind in ("MediationSettled", "ReliefGranted"):
+        docket.owed_cents = body["plan"]["total_cents"]
+    elif kind == "JudgmentEntered":
+        docket.owed_cents = docket.basis_cents = body["awarded_cents"]
+    elif kind == "EnforcementApplied" and body["basis"] == "CONFIRMED_SETTLEMENT":
+        docket.basis_cents = body["claim_cents"]
+
+
+def _close_called_for(docket: Docket, kind: str, body: dict) -> dict | None:
+    """The CaseClosed body another stage's final event calls for, if any."""
+    if kind == "CreditRepairDone":
+        return {"reason": "CREDIT_REPAIRED", "final_stage": "CREDIT_REPAIR", "recovered_cents": docket.owed_cents}
+    if kind == "EnforcementConcluded" and body["result"] == "TERMINATED_NO_ASSETS":
+        recovered = max(body["recovered_cents"], docket.basis_cents - body["outstanding_cents"])
+        return {"reason": "ENFORCEMENT_TERMINATED", "final_stage": "ENFORCEMENT", "recovered_cents": recovered}
+    return None
 
 
 # ---------------------------------------------------------------- debtor.requests
@@ -148,28 +192,29 @@ def _decide_objection(docket: Docket, request: dict, cause: str, now: datetime, 
                                                   "amended_principal_cents": amended if decision == "UPHELD_AMEND" else None,
                                                   "reason": request["detail"]}, cause, now)]
     if decision == "UPHELD_CLOSE":
-        emits.append(_event(docket, "CaseClosed", {"reason": "OBJECTION_UPHELD", "final_stage": docket.current_stage,
-                                                   "recovered_cents": 0}, cause, now))
-        _close(docket)
+        emits.append(_closed(docket, {"reason": "OBJECTION_UPHELD", "final_stage": docket.current_stage,
+                                      "recovered_cents": 0}, cause, now))
     elif not docket.open_objections():
         emits += _release(docket, cause, now)
     return emits
 
 
 def _claim_hardship(docket: Docket, request: dict, cause: str, now: datetime, rules: ObjectionRules) -> list[Emit]:
-    if docket.current_stage == "RELIEF" or docket.pending_relief is not None:
-        return []  # already on its way to relief
+    stage = docket.current_stage
+    if stage == "RELIEF" or docket.hardship_stage == stage:
+        return []  # already in relief, or already claimed at this stage
+    docket.hardship_stage = stage
+    claim = {"request_id": request["request_id"], "hardship_kinds": list(request["hardship_kinds"]), "cause": cause}
     if docket.held:
-        docket.pending_relief = {"cause": cause}
+        docket.pending_hardship = claim
         return []
-    return [_to_relief(docket, cause, now)]
+    return [_hardship_claimed(docket, claim, now)]
 
 
-def _to_relief(docket: Docket, cause: str, now: datetime) -> Emit:
-    out = _event(docket, "CaseEscalated", {"from_stage": docket.stage, "to_stage": "RELIEF", "reason": "HARDSHIP_CLAIM"},
-                 cause, now)
-    docket.stage, docket.pending_relief = "RELIEF", None
-    return out
+def _hardship_claimed(docket: Docket, claim: dict, now: datetime) -> Emit:
+    docket.pending_hardship = None
+    return _event(docket, "HardshipClaimed", {"request_id": claim["request_id"], "hardship_kinds": claim["hardship_kinds"],
+                                              "stage": docket.stage}, claim["cause"], now)
 
 
 def _release(docket: Docket, cause: str, now: datetime) -> list[Emit]:
@@ -177,13 +222,23 @@ def _release(docket: Docket, cause: str, now: datetime) -> list[Emit]:
     stage = docket.held_stage
     docket.stage, docket.held_since, docket.held_stage = stage, None, None
     emits = [_event(docket, "CaseReleased", {"stage": stage, "held_ms": held_ms}, cause, now)]
-    if docket.pending_relief is not None:
-        emits.append(_to_relief(docket, docket.pending_relief["cause"], now))
+    if docket.pending_close is not None:
+        pending = docket.pending_close
+        emits.append(_closed(docket, pending["body"], pending["cause"], now))
+    elif docket.pending_hardship is not None:
+        emits.append(_hardship_claimed(docket, docket.pending_hardship, now))
     return emits
+
+
+def _closed(docket: Docket, body: dict, cause: str, now: datetime) -> Emit:
+    out = _event(docket, "CaseClosed", body, cause, now)
+    _close(docket)
+    return out
 
 
 def _close(docket: Docket) -> None:
     docket.closed, docket.stage, docket.held_since, docket.held_stage = True, "CLOSED", None, None
+    docket.pending_close = docket.pending_hardship = None
 
 
 # ---------------------------------------------------------------- lender.updates
@@ -207,8 +262,7 @@ def on_lender_update(docket: Docket | None, update: dict, causation_id: str, now
         closed = {"reason": "WITHDRAWN", "final_stage": stage, "recovered_cents": 0}
     else:
         closed = {"reason": "LENDER_PAID_IN_FULL", "final_stage": stage, "recovered_cents": update["amount_cents"]}
-    emits.append(_event(docket, "CaseClosed", closed, causation_id, now))
-    _close(docket)
+    emits.append(_closed(docket, closed, causation_id, now))
     return Decision(docket, emits)
 
 

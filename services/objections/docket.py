@@ -1,5 +1,6 @@
 """What objections remembers per case: its lifecycle stage (tracked from case.events), whether it is
-closed or held, and its objections. Pure, JSON-friendly."""
+closed or held, its objections and hardship claims, and the amounts its closing record reports. Pure,
+JSON-friendly."""
 from __future__ import annotations
 
 import copy
@@ -19,7 +20,11 @@ class Docket:
     held_since: int | None = None         # epoch ms
     held_stage: str | None = None         # where the case was (and resumes)
     objections: dict = field(default_factory=dict)  # id -> {"ground", "answer_by", "due_at", "open", "overdue", "cause"}
-    pending_relief: dict | None = None    # a hardship claim made while held: {"cause"}
+    hardship_stage: str | None = None     # the stage the last hardship claim was made at (one claim per stage)
+    pending_hardship: dict | None = None  # a hardship claim made while held: {"request_id", "hardship_kinds", "cause"}
+    pending_close: dict | None = None     # a close called for while held: {"body", "cause"}; made on release
+    owed_cents: int = 0                   # what full performance pays: the default, a plan's total, or an award
+    basis_cents: int = 0                  # the enforceable amount: the award, or a settlement's enforced claim
     closed: bool = False
     seen: list = field(default_factory=list)
 

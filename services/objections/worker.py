@@ -1,9 +1,11 @@
 """objections' wiring: case.events, debtor.requests, lender.updates, objections.ticks → decide → case.events | objections.dlq.
 
-One table, ``cases`` (case_id → Docket: the case's stage from case.events, holds, objections),
-updated by four agents (concurrency 1 each) under one lock. A timer sends a tick keyed by case_id
-to ``objections.ticks`` for every objection past its answer date; the tick agent emits
-``ObjectionOverdue`` (counted in ``remedy_objections_overdue_total``: the supervisor queue).
+One table, ``cases`` (case_id → Docket: the case's stage from case.events, holds, objections,
+pending claims and closes), updated by four agents (concurrency 1 each) under one lock. The
+case.events agent also closes cases other stages finished (CreditRepairDone, enforcement terminated).
+A timer sends a tick keyed by case_id to ``objections.ticks`` for every objection past its answer
+date; the tick agent emits ``ObjectionOverdue`` (counted in ``remedy_objections_overdue_total``:
+the supervisor queue).
 """
 from __future__ import annotations
 
@@ -67,7 +69,7 @@ def build(settings: Settings, clock: Clock | None = None) -> faust.App:
 
     async def handle_case_event(event: faust.EventT) -> None:
         record, _ = decoded(event, "CaseEvent")
-        await apply("case.events", record["case_id"], lambda docket: d.on_case_event(docket, record))
+        await apply("case.events", record["case_id"], lambda docket: d.on_case_event(docket, record, clock.now()))
 
     async def handle_request(event: faust.EventT) -> None:
         record, cause = decoded(event, "DebtorRequest")

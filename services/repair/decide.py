@@ -1,11 +1,14 @@
 """repair's decisions: (repair file, case event, now) → (repair file, events). Pure.
 
-Credit repair. On full performance — ``CaseEscalated`` to CREDIT_REPAIR, from mediation (plan
-completed) or enforcement (recovered, or paid in full) — repair emits ``CreditRepairRequested``
-(credit-record correction and dishonest-list removal, due within 3 working days; when the negative
-record falls off; whether the PBOC one-off repair applies), then, once the correction has been
-processed (``processing_working_days``, never later than ``due_by``), ``CreditRepairDone`` and
-``CaseClosed`` (CREDIT_REPAIRED). A lender's PAID_IN_FULL closes the case elsewhere: no repair.
+Credit repair. On full performance — mediation's ``CaseEscalated`` to CREDIT_REPAIR (plan
+completed), or enforcement's ``EnforcementConcluded`` RECOVERED_FULL (reason ENFORCEMENT_RECOVERED)
+or ``JudgmentPerformed`` (its reason: PAID_IN_FULL | NOTHING_OWED) — repair emits
+``CreditRepairRequested`` (credit-record correction and dishonest-list removal, due within 3 working
+days; when the negative record falls off; whether the PBOC one-off repair applies), then, once the
+correction has been processed (``processing_working_days``, never later than ``due_by``),
+``CreditRepairDone``. Repair never closes a case: objections, the one producer of ``CaseClosed``,
+closes it (CREDIT_REPAIRED) on ``CreditRepairDone``. A lender's PAID_IN_FULL closes the case
+elsewhere: no repair.
 
 Notice before report. Negative credit information is reported only for a case under compulsory
 enforcement. When ``EnforcementApplied`` is seen, repair emits ``NegativeReportPlanned`` with
@@ -67,28 +70,24 @@ def on_case_event(case: RepairFile | None, event: dict, now: datetime, rules: Re
         case = RepairFile(case_id=event["case_id"], lender_id=event["lender_id"])
     elif event["event_id"] in case.seen:
         return Decision(case, outcome="duplicate")
-    to_repair = kind == "CaseEscalated" and body["to_stage"] == "CREDIT_REPAIR"
+    to_repair = repair_reason(kind, body)
     if case.closed:
         if to_repair:
-            raise CaseAlreadyClosed("CaseEscalated to CREDIT_REPAIR for a closed case")
+            raise CaseAlreadyClosed(f"{kind} (full performance) for a closed case")
         return Decision(case, outcome="ignored")
     case.remember(event["event_id"])
     if kind in ("CaseOpened", "CaseAmended"):
         f = body["facts"]
         case.overdue_cents = f["principal_cents"] + f["interest_cents"] + f["penalty_cents"]
-        case.loan_due_date, case.owed_cents = f["due_date"].isoformat(), case.overdue_cents
-    elif kind in ("MediationSettled", "ReliefGranted"):
-        case.owed_cents = body["plan"]["total_cents"]
-    elif kind == "JudgmentEntered":
-        case.owed_cents = body["awarded_cents"]
+        case.loan_due_date = f["due_date"].isoformat()
     elif kind == "DishonestListProposed":
         case.listed = True
     elif kind == "EnforcementApplied":
         case.enforced_cause = case.enforced_cause or event["event_id"]
     elif to_repair:
         if case.handover is not None:
-            raise OutOfOrder("a second CaseEscalated to CREDIT_REPAIR")
-        case.handover = {"reason": body["reason"], "cause": event["event_id"],
+            raise OutOfOrder(f"{kind}: a second full performance")
+        case.handover = {"reason": to_repair, "cause": event["event_id"],
                          "performed_on": china_date(event["occurred_at"]).isoformat()}
     elif kind == "CaseHeld":
         if case.held_since is None:
@@ -100,6 +99,17 @@ def on_case_event(case: RepairFile | None, event: dict, now: datetime, rules: Re
         case.closed = True
         case.deadlines.clear()
     return Decision(case, advance(case, now, rules))
+
+
+def repair_reason(kind: str, body: dict) -> str | None:
+    """The repair reason if this event means full performance (credit repair starts), else None."""
+    if kind == "CaseEscalated" and body["to_stage"] == "CREDIT_REPAIR":
+        return body["reason"]
+    if kind == "EnforcementConcluded" and body["result"] == "RECOVERED_FULL":
+        return "ENFORCEMENT_RECOVERED"
+    if kind == "JudgmentPerformed":
+        return body["reason"]
+    return None
 
 
 def on_tick(case: RepairFile | None, now: datetime, rules: RepairRules) -> Decision:
@@ -137,9 +147,6 @@ def advance(case: RepairFile, now: datetime, rules: RepairRules) -> list[Emit]:
         cause = case.requested["cause"]
         emits.append(_event(case, "CreditRepairDone", {"done_on": china_date(now), "removed_from_dishonest_list": case.listed},
                             cause, now))
-        emits.append(_event(case, "CaseClosed", {"reason": "CREDIT_REPAIRED", "final_stage": "CREDIT_REPAIR",
-                                                 "recovered_cents": case.owed_cents}, cause, now))
-        case.closed = True
     return emits
 
 

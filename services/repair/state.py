@@ -16,11 +16,10 @@ class RepairFile:
     lender_id: str
     overdue_cents: int = 0              # principal + interest + penalty at default (the single overdue amount)
     loan_due_date: str = ""             # ISO date
-    owed_cents: int = 0                 # what full performance paid: the default, a plan's total, or an award
     listed: bool = False                # proposed for the dishonest-debtor list
     enforced_cause: str | None = None   # an EnforcementApplied: negative information is to be reported
     negative: dict | None = None        # {"report_after", "notice_ref", "filed"}
-    handover: dict | None = None        # {"reason", "cause", "performed_on"}: CaseEscalated → CREDIT_REPAIR
+    handover: dict | None = None        # {"reason", "cause", "performed_on"}: the full performance repair acts on
     requested: dict | None = None       # {"due_by", "cause"}
     deadlines: dict = field(default_factory=dict)  # name -> {"at": ms, "set": ms}
     held_since: int | None = None

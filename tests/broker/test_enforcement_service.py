@@ -52,9 +52,11 @@ def test_litigation_judgment_enforcement_and_a_defaulted_settlement(broker, serv
     pub.send_raw("payments", b"C-junk", b"\xc3\x01garbage")
     pub.flush()
 
-    to_repair = wait_for_events(broker, codec, lambda e: ours(e) and e["type"] == "CaseEscalated", 2)
-    assert {e["case_id"]: e["event"]["reason"] for e in to_repair} == {won.case_id: "PAID_IN_FULL",
-                                                                       settled.case_id: "ENFORCEMENT_RECOVERED"}
+    (performed,) = wait_for_events(broker, codec, lambda e: ours(e) and e["type"] == "JudgmentPerformed", 1)
+    assert performed["case_id"] == won.case_id
+    assert performed["event"] == {"reason": "PAID_IN_FULL", "paid_cents": 850_000, "stage": "JUDGMENT"}, "paid once"
+    (recovered,) = wait_for_events(broker, codec, lambda e: ours(e) and e["type"] == "EnforcementConcluded", 1)
+    assert recovered["case_id"] == settled.case_id and recovered["event"]["result"] == "RECOVERED_FULL"
     (enforced,) = wait_for_events(broker, codec, lambda e: ours(e) and e["type"] == "EnforcementApplied"
                                   and e["case_id"] == student.case_id, 1, timeout=60)
     assert china_date(enforced["occurred_at"]) > due, "enforcement only once the performance period is over"
@@ -64,13 +66,15 @@ def test_litigation_judgment_enforcement_and_a_defaulted_settlement(broker, serv
              student.court("ENFORCEMENT_RESULT", now, enforcement_result="TERMINATED_NO_ASSETS", recovered_cents=0))
     pub.flush()
     pub.close()
-    wait_for_events(broker, codec, lambda e: ours(e) and e["type"] == "CaseClosed", 1)
-    mine = [e for e in wait_for_events(broker, codec, ours, 13) if e["case_id"] == student.case_id]
+    wait_for_events(broker, codec, lambda e: ours(e) and e["type"] == "EnforcementConcluded"
+                    and e["case_id"] == student.case_id, 1)
+    mine = [e for e in wait_for_events(broker, codec, ours, 11) if e["case_id"] == student.case_id]
     assert [e["type"] for e in mine] == ["LitigationFiled", "FilingAccepted", "JudgmentEntered", "EnforcementApplied",
-                                         "EnforcementConcluded", "CaseClosed"], "a student is never proposed for the list"
-    assert mine[-1]["event"]["reason"] == "ENFORCEMENT_TERMINATED"
+                                         "EnforcementConcluded"], "a student is never proposed for the list"
+    assert mine[-1]["event"]["result"] == "TERMINATED_NO_ASSETS"
     assert all(e["causation_id"] for e in mine)
     dead = [d for _, d in read_topic(broker, "enforcement.dlq", codec, until=2)]
     assert sorted(d["error_type"] for d in dead) == ["CorruptMessage", "UnknownCase"]
     everything = [e for _, e in read_topic(broker, "case.events", codec, idle=1) if ours(e)]
-    assert len(everything) == len({e["event_id"] for e in everything}) == 13  # 4 won, 6 student, 3 settled
+    assert len(everything) == len({e["event_id"] for e in everything}) == 11  # 4 won, 5 student, 2 settled
+    assert not {"CaseEscalated", "CaseClosed"} & {e["type"] for e in everything}, "mediation escalates, objections closes"

@@ -14,17 +14,20 @@ from tests.stage_scripts import Script, SimClock, utc, wait_for_events
 pytestmark = pytest.mark.broker
 
 
-def test_full_performance_is_repaired_and_closed_and_negative_reports_wait_for_the_notice(broker, services, codec):
+def test_full_performance_is_repaired_and_negative_reports_wait_for_the_notice(broker, services, codec):
     clock = SimClock(utc(2026, 3, 2, 2), 43_200)
     services("repair", REMEDY_REPAIR_PRE_REPORT_NOTICE_DAYS="2", **clock.env())
     pub = Publisher(broker, codec)
-    performed, enforced, lender_paid = Script("L-perf"), Script("L-enf"), Script("L-lender")
+    performed, enforced, lender_paid, judged = Script("L-perf"), Script("L-enf"), Script("L-lender"), Script("L-judged")
     now = clock.now()
     events = [performed.opened(now, due=date(2025, 3, 1)),
               performed.escalated(now, "CREDIT_REPAIR", "PLAN_COMPLETED", "PERFORMING"),
               enforced.opened(now),
               enforced.event("EnforcementApplied", {"court": "C1", "basis": "JUDGMENT", "claim_cents": 900_000}, now, "enforcement"),
-              lender_paid.opened(now), lender_paid.closed(now, "LENDER_PAID_IN_FULL", "PEOPLES_MEDIATION")]
+              lender_paid.opened(now), lender_paid.closed(now, "LENDER_PAID_IN_FULL", "PEOPLES_MEDIATION"),
+              judged.opened(now),
+              judged.event("JudgmentPerformed", {"reason": "PAID_IN_FULL", "paid_cents": 900_000, "stage": "JUDGMENT"}, now,
+                           "enforcement")]
     for e in events:
         pub.send("case.events", e["case_id"], "CaseEvent", e)
     stray = Script("L-never-opened").escalated(now, "CREDIT_REPAIR", "PLAN_COMPLETED")
@@ -33,15 +36,17 @@ def test_full_performance_is_repaired_and_closed_and_negative_reports_wait_for_t
     pub.close()
 
     ours = lambda e: e["producer"] == "repair"  # noqa: E731
-    done = wait_for_events(broker, codec, lambda e: ours(e) and e["case_id"] == performed.case_id, 3)
-    assert [e["type"] for e in done] == ["CreditRepairRequested", "CreditRepairDone", "CaseClosed"]
+    done = wait_for_events(broker, codec, lambda e: ours(e) and e["case_id"] == performed.case_id, 2)
+    assert [e["type"] for e in done] == ["CreditRepairRequested", "CreditRepairDone"]
     requested = done[0]["event"]
     assert requested["reason"] == "PLAN_COMPLETED"
     assert requested["pboc_one_off_applies"] is True
     assert requested["negative_record_expires"].year == requested["behaviour_end_date"].year + 5
     assert requested["due_by"].weekday() < 5 and requested["due_by"] > requested["behaviour_end_date"]
     assert done[1]["event"]["done_on"] <= requested["due_by"]
-    assert done[2]["event"]["reason"] == "CREDIT_REPAIRED"
+    repaired = wait_for_events(broker, codec, lambda e: ours(e) and e["case_id"] == judged.case_id, 2)
+    assert [e["type"] for e in repaired] == ["CreditRepairRequested", "CreditRepairDone"]
+    assert repaired[0]["event"]["reason"] == "PAID_IN_FULL", "enforcement's JudgmentPerformed starts credit repair"
 
     report = wait_for_events(broker, codec, lambda e: ours(e) and e["case_id"] == enforced.case_id, 2, timeout=60)
     assert [e["type"] for e in report] == ["NegativeReportPlanned", "NegativeReportFiled"]
@@ -51,5 +56,6 @@ def test_full_performance_is_repaired_and_closed_and_negative_reports_wait_for_t
 
     everything = [e for _, e in read_topic(broker, "case.events", codec, idle=1) if ours(e)]
     assert not [e for e in everything if e["case_id"] == lender_paid.case_id], "a lender's paid-in-full is not repair"
+    assert "CaseClosed" not in {e["type"] for e in everything}, "objections closes cases, not repair"
     dead = [d for _, d in read_topic(broker, "repair.dlq", codec, until=1)]
     assert [d["error_type"] for d in dead] == ["UnknownCase"]

@@ -47,7 +47,7 @@ def test_unpaid_judgment_goes_to_enforcement_when_the_performance_period_ends_no
     assert d.on_tick(out.case, PASSED + days(5)).emits == [], "applied once"
 
 
-def test_payments_in_the_performance_period_count_once_each_and_full_payment_goes_to_credit_repair():
+def test_payments_in_the_performance_period_count_once_each_and_full_payment_performs_the_judgment():
     s = Script()
     case = d.on_payment(judged(s), s.payment("P1", 300_000, T0), "payments/0/1", T0 + days(31)).case
     dup = d.on_payment(case, s.payment("P1", 300_000, T0), "payments/0/7", T0 + days(31))
@@ -55,7 +55,9 @@ def test_payments_in_the_performance_period_count_once_each_and_full_payment_goe
     out = d.on_tick(case, PASSED)
     assert bodies(out, "EnforcementApplied")[0]["claim_cents"] == 550_000
     paid = d.on_payment(judged(Script("L2")), Script("L2").payment("P9", 850_000, T0), "payments/0/2", T0 + days(32))
-    assert bodies(paid, "CaseEscalated") == [{"from_stage": "JUDGMENT", "to_stage": "CREDIT_REPAIR", "reason": "PAID_IN_FULL"}]
+    assert types(paid) == ["JudgmentPerformed"], "repair starts credit repair on it"
+    assert bodies(paid, "JudgmentPerformed") == [{"reason": "PAID_IN_FULL", "paid_cents": 850_000, "stage": "JUDGMENT"}]
+    assert paid.emits[0].record["causation_id"] == "payments/0/2"
     assert d.on_tick(paid.case, PASSED).emits == []
 
 
@@ -69,14 +71,15 @@ def test_payments_for_cases_enforcement_does_not_hold_are_left_to_mediation():
         d.on_payment(judged(s), s.payment("P2", 0, T0), "payments/0/2", T0)
 
 
-def test_recovered_in_full_goes_to_credit_repair():
+def test_recovered_in_full_concludes_enforcement_and_nothing_more_is_owed():
     s = Script()
     out = d.on_court_decision(enforced(s).case, s.court("ENFORCEMENT_RESULT", PASSED + days(60), enforcement_result="RECOVERED_FULL",
                                                         recovered_cents=850_000), "court.decisions/0/3", PASSED + days(60))
-    assert types(out) == ["EnforcementConcluded", "CaseEscalated"]
+    assert types(out) == ["EnforcementConcluded"], "repair starts credit repair on RECOVERED_FULL; no escalation of our own"
     assert bodies(out, "EnforcementConcluded") == [{"result": "RECOVERED_FULL", "recovered_cents": 850_000, "outstanding_cents": 0}]
-    assert bodies(out, "CaseEscalated")[0] == {"from_stage": "ENFORCEMENT", "to_stage": "CREDIT_REPAIR",
-                                               "reason": "ENFORCEMENT_RECOVERED"}
+    assert out.case.stage == "RECOVERED" and out.case.outstanding_cents == 0
+    assert d.on_tick(out.case, PASSED + days(400)).emits == []
+    assert d.on_payment(out.case, s.payment("P-late", 100, PASSED), "payments/0/9", PASSED + days(61)).outcome == "ignored"
 
 
 def test_partial_recovery_keeps_the_outstanding_balance_and_the_case_in_enforcement():
@@ -88,7 +91,7 @@ def test_partial_recovery_keeps_the_outstanding_balance_and_the_case_in_enforcem
     assert bodies(out, "EnforcementConcluded")[0]["outstanding_cents"] == 650_000
     assert out.case.stage == "ENFORCEMENT" and not out.case.closed
     rest = d.on_payment(out.case, s.payment("P5", 650_000, at), "payments/0/5", at + days(1))
-    assert bodies(rest, "CaseEscalated")[0]["to_stage"] == "CREDIT_REPAIR"
+    assert bodies(rest, "JudgmentPerformed") == [{"reason": "PAID_IN_FULL", "paid_cents": 650_000, "stage": "ENFORCEMENT"}]
 
 
 def terminate(case, s, at=PASSED + days(90)):
@@ -96,20 +99,25 @@ def terminate(case, s, at=PASSED + days(90)):
                                              recovered_cents=50_000), "court.decisions/0/4", at)
 
 
-def test_terminated_for_no_assets_keeps_the_balance_proposes_the_dishonest_list_and_closes():
+def test_terminated_for_no_assets_keeps_the_balance_and_proposes_the_dishonest_list_once():
     s = Script()
     out = terminate(enforced(s).case, s)
-    assert types(out) == ["EnforcementConcluded", "DishonestListProposed", "CaseClosed"]
+    assert types(out) == ["EnforcementConcluded", "DishonestListProposed"], "objections closes the case on the conclusion"
     assert bodies(out, "EnforcementConcluded")[0] == {"result": "TERMINATED_NO_ASSETS", "recovered_cents": 50_000,
                                                       "outstanding_cents": 800_000}
-    assert bodies(out, "CaseClosed") == [{"reason": "ENFORCEMENT_TERMINATED", "final_stage": "ENFORCEMENT", "recovered_cents": 50_000}]
-    assert out.case.closed
+    assert bodies(out, "DishonestListProposed") == [{"court": "C350502", "reason": "ENFORCEMENT_TERMINATED_NO_ASSETS"}]
+    assert out.case.outstanding_cents == 800_000
+    assert d.on_tick(out.case, PASSED + days(400)).emits == [], "proposed once"
+    closed = d.on_case_event(out.case, s.closed(PASSED + days(91), "ENFORCEMENT_TERMINATED", "ENFORCEMENT"), PASSED + days(91))
+    assert closed.emits == [] and closed.case.closed
+    with pytest.raises(d.CaseAlreadyClosed):
+        d.on_payment(closed.case, s.payment("P-after", 100, PASSED), "payments/0/8", PASSED + days(92))
 
 
 def test_full_time_students_are_never_proposed_for_the_dishonest_list():
     s = Script()
     out = terminate(enforced(s, student=True).case, s)
-    assert types(out) == ["EnforcementConcluded", "CaseClosed"]
+    assert types(out) == ["EnforcementConcluded"]
 
 
 def test_a_defaulted_confirmed_settlement_is_enforced_at_once_without_a_new_suit():
@@ -128,7 +136,8 @@ def test_a_defaulted_confirmed_settlement_is_enforced_at_once_without_a_new_suit
     assert bodies(out, "EnforcementApplied")[0] == {"court": "C350503", "basis": "CONFIRMED_SETTLEMENT", "claim_cents": 400_000}
     result = d.on_court_decision(out.case, s.court("ENFORCEMENT_RESULT", T0 + days(30), enforcement_result="RECOVERED_FULL",
                                                    recovered_cents=400_000), "court.decisions/0/9", T0 + days(30))
-    assert types(result) == ["EnforcementConcluded", "CaseEscalated"]
+    assert types(result) == ["EnforcementConcluded"]
+    assert bodies(result, "EnforcementConcluded")[0]["outstanding_cents"] == 0
 
 
 def test_a_hold_pauses_the_performance_deadline_and_release_shifts_it_by_the_time_held():
@@ -163,9 +172,32 @@ def test_court_facts_during_a_hold_are_recorded_but_moves_wait():
     case = d.on_case_event(case, s.held(at, "ENFORCEMENT"), at).case
     out = d.on_court_decision(case, s.court("ENFORCEMENT_RESULT", at, enforcement_result="RECOVERED_FULL",
                                             recovered_cents=850_000), "court.decisions/0/5", at + days(1))
-    assert types(out) == ["EnforcementConcluded"], "no escalation while held"
+    assert types(out) == ["EnforcementConcluded"], "the court's fact is stated; repair waits for the release itself"
     back = d.on_case_event(out.case, s.released(at + days(3), ms(days(3) + at) - ms(at), "ENFORCEMENT"), at + days(3))
-    assert bodies(back, "CaseEscalated")[0]["to_stage"] == "CREDIT_REPAIR"
+    assert back.emits == []
+
+
+def test_a_termination_during_a_hold_proposes_the_listing_only_after_the_release():
+    s = Script()
+    case = enforced(s).case
+    at = PASSED + days(20)
+    case = d.on_case_event(case, s.held(at, "ENFORCEMENT"), at).case
+    out = terminate(case, s, at + days(1))
+    assert types(out) == ["EnforcementConcluded"]
+    back = d.on_case_event(out.case, s.released(at + days(3), ms(days(3) + at) - ms(at), "ENFORCEMENT"), at + days(3))
+    assert types(back) == ["DishonestListProposed"]
+
+
+def test_full_payment_during_a_hold_performs_the_judgment_after_the_release():
+    s = Script()
+    case = judged(s)
+    held_at = T0 + days(31)
+    case = d.on_case_event(case, s.held(held_at, "JUDGMENT"), held_at).case
+    paid = d.on_payment(case, s.payment("P1", 850_000, held_at), "payments/0/1", held_at + days(1))
+    assert paid.emits == []
+    back = d.on_case_event(paid.case, s.released(held_at + days(2), ms(held_at + days(2)) - ms(held_at), "JUDGMENT"),
+                           held_at + days(2))
+    assert bodies(back, "JudgmentPerformed") == [{"reason": "PAID_IN_FULL", "paid_cents": 850_000, "stage": "JUDGMENT"}]
 
 
 def test_an_amended_amount_before_judgment_changes_the_claim():
@@ -186,4 +218,18 @@ def test_payments_made_while_the_suit_is_pending_stay_credited_against_the_award
     case = d.on_payment(case, s.payment("P1", 850_000, T0), "payments/0/1", T0 + days(1)).case
     out = d.on_court_decision(case, s.court("JUDGMENT", T0 + days(30), awarded_cents=850_000, performance_due=DUE),
                               "court.decisions/0/2", T0 + days(30))
-    assert types(out) == ["JudgmentEntered", "CaseEscalated"]
+    assert types(out) == ["JudgmentEntered", "JudgmentPerformed"]
+    assert bodies(out, "JudgmentPerformed")[0] == {"reason": "PAID_IN_FULL", "paid_cents": 850_000, "stage": "JUDGMENT"}
+
+
+def test_an_award_of_nothing_is_performed_with_nothing_owed():
+    s = Script()
+    out = d.on_court_decision(_accepted(s), s.court("JUDGMENT", T0 + days(30), awarded_cents=0, performance_due=DUE),
+                              "court.decisions/0/2", T0 + days(30))
+    assert bodies(out, "JudgmentPerformed") == [{"reason": "NOTHING_OWED", "paid_cents": 0, "stage": "JUDGMENT"}]
+
+
+def _accepted(s):
+    case = d.on_case_event(None, s.opened(T0 - days(60)), T0).case
+    case = d.on_case_event(case, s.escalated(T0, "LITIGATION", "COURT_MEDIATION_FAILED"), T0).case
+    return d.on_court_decision(case, s.court("FILING_ACCEPTED", T0), "court.decisions/0/1", T0).case

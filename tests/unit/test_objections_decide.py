@@ -1,4 +1,5 @@
-"""objections, pure: stage tracking, objections and holds, resolution, overdue answers, hardship, complaints, lender stops."""
+"""objections, pure: stage tracking, objections and holds, resolution, overdue answers, hardship, complaints, lender stops,
+and closing cases other stages finished (objections is the one producer of CaseClosed)."""
 from __future__ import annotations
 
 from datetime import date
@@ -22,9 +23,9 @@ def body(decision, type_):
 
 
 def docket_at(s: Script, *events):
-    docket = d.on_case_event(None, s.opened(T0 - days(30))).docket
+    docket = d.on_case_event(None, s.opened(T0 - days(30)), T0).docket
     for ev in events:
-        docket = d.on_case_event(docket, ev).docket
+        docket = d.on_case_event(docket, ev, T0).docket
     return docket
 
 
@@ -137,19 +138,29 @@ def test_redelivered_requests_change_nothing():
     assert d.on_request(docket, request, "r/0/1", T0, RULES).outcome == "duplicate"
 
 
-def test_hardship_claim_routes_an_active_case_to_relief_or_waits_for_the_release():
+def test_hardship_claim_on_an_active_case_is_stated_for_mediation_once_or_waits_for_the_release():
     s = Script()
-    out = d.on_request(in_court_mediation(s), s.request("HARDSHIP_CLAIM", T0, hardship_kinds=["unemployed"]), "r/0/1", T0, RULES)
-    assert body(out, "CaseEscalated") == {"from_stage": "COURT_MEDIATION", "to_stage": "RELIEF", "reason": "HARDSHIP_CLAIM"}
+    out = d.on_request(in_court_mediation(s), s.request("HARDSHIP_CLAIM", T0, "R-hard", hardship_kinds=["unemployed"]),
+                       "r/0/1", T0, RULES)
+    assert types(out) == ["HardshipClaimed"], "a claim, not an escalation: mediation decides on relief"
+    assert body(out, "HardshipClaimed") == {"request_id": "R-hard", "hardship_kinds": ["unemployed"], "stage": "COURT_MEDIATION"}
+    assert out.emits[0].record["causation_id"] == "r/0/1" and out.emits[0].record["producer"] == "objections"
+    assert out.docket.stage == "COURT_MEDIATION", "the case stays where it is until mediation grants relief"
     again = d.on_request(out.docket, s.request("HARDSHIP_CLAIM", T0), "r/0/2", T0, RULES)
     assert again.emits == []
+    relief = d.on_case_event(again.docket, s.event("ReliefGranted", {"hardship_kinds": ["unemployed"], "plan": {"total_cents": 1},
+                                                                     "source": "HARDSHIP_CLAIM"}, T0, "mediation"), T0).docket
+    assert relief.stage == "RELIEF"
+    assert d.on_request(relief, s.request("HARDSHIP_CLAIM", T0), "r/0/5", T0, RULES).emits == [], "already in relief"
     held = objected(Script("L3")).docket
     s3 = Script("L3")
-    waiting = d.on_request(held, s3.request("HARDSHIP_CLAIM", T0), "r/0/3", T0, RULES)
-    assert waiting.emits == [], "no escalation while held"
+    waiting = d.on_request(held, s3.request("HARDSHIP_CLAIM", T0, "R-wait", hardship_kinds=["disaster"]), "r/0/3", T0, RULES)
+    assert waiting.emits == [], "no claim goes out while held"
     released = d.on_request(waiting.docket, s3.request("OBJECTION_DECISION", T0 + days(1), objection_id="R-obj",
                                                        decision="DISMISSED"), "r/0/4", T0 + days(1), RULES)
-    assert types(released) == ["ObjectionResolved", "CaseReleased", "CaseEscalated"]
+    assert types(released) == ["ObjectionResolved", "CaseReleased", "HardshipClaimed"]
+    assert body(released, "HardshipClaimed") == {"request_id": "R-wait", "hardship_kinds": ["disaster"], "stage": "COURT_MEDIATION"}
+    assert released.emits[-1].record["causation_id"] == "r/0/3"
 
 
 def test_complaints_are_forwarded_to_the_configured_department():
@@ -193,5 +204,95 @@ def test_lender_updates_from_another_lender_or_for_unknown_cases_are_dead_letter
 def test_stage_changes_seen_while_held_are_where_the_case_resumes():
     s = Script()
     docket = objected(s).docket
-    docket = d.on_case_event(docket, s.escalated(T0, "LITIGATION", "COURT_MEDIATION_FAILED")).docket
+    docket = d.on_case_event(docket, s.escalated(T0, "LITIGATION", "COURT_MEDIATION_FAILED"), T0).docket
     assert docket.stage == "ON_HOLD" and docket.held_stage == "LITIGATION"
+
+
+# ---------------------------------------------------------------- closing what other stages finished
+
+def test_credit_repair_done_closes_the_case_with_what_full_performance_paid():
+    s = Script()
+    plan = {"kind": "INSTALMENTS", "total_cents": 700_000, "waived_penalty_cents": 0, "waived_interest_cents": 0, "instalments": []}
+    docket = docket_at(s, s.event("MediationSettled", {"tier": "PEOPLES", "mediator_id": "M1", "plan": plan}, T0, "mediation"),
+                       s.escalated(T0, "CREDIT_REPAIR", "PLAN_COMPLETED", "PERFORMING"),
+                       s.event("CreditRepairRequested", {"reason": "PLAN_COMPLETED"}, T0, "repair"))
+    assert docket.stage == "CREDIT_REPAIR"
+    done = s.event("CreditRepairDone", {"done_on": date(2026, 5, 5), "removed_from_dishonest_list": False}, T0 + days(1), "repair")
+    out = d.on_case_event(docket, done, T0 + days(1))
+    assert types(out) == ["CaseClosed"]
+    assert body(out, "CaseClosed") == {"reason": "CREDIT_REPAIRED", "final_stage": "CREDIT_REPAIR", "recovered_cents": 700_000}
+    (closed,) = out.emits
+    assert (closed.record["producer"], closed.record["causation_id"]) == ("objections", done["event_id"])
+    assert out.docket.closed and out.docket.stage == "CLOSED"
+    assert d.on_case_event(out.docket, done, T0 + days(1)).outcome == "duplicate"
+    back = d.on_case_event(out.docket, {**closed.record, "occurred_at": T0 + days(1)}, T0 + days(1))
+    assert (back.outcome, back.emits) == ("ignored", []), "our own CaseClosed coming back closes nothing twice"
+    with pytest.raises(d.CaseAlreadyClosed):
+        d.on_request(out.docket, s.request("OBJECTION", T0, ground="OTHER"), "r/0/1", T0, RULES)
+
+
+def test_credit_repair_after_a_judgment_reports_the_award_as_recovered():
+    s = Script()
+    docket = docket_at(s, s.event("JudgmentEntered", {"court": "C1", "court_case_no": "N1", "awarded_cents": 850_000,
+                                                      "performance_due": date(2026, 6, 28)}, T0, "enforcement"),
+                       s.event("JudgmentPerformed", {"reason": "PAID_IN_FULL", "paid_cents": 850_000, "stage": "JUDGMENT"},
+                               T0, "enforcement"))
+    out = d.on_case_event(docket, s.event("CreditRepairDone", {"done_on": date(2026, 5, 5),
+                                                                "removed_from_dishonest_list": False}, T0, "repair"), T0)
+    assert body(out, "CaseClosed")["recovered_cents"] == 850_000
+
+
+def concluded(s, result, recovered, outstanding, at=T0):
+    return s.event("EnforcementConcluded", {"result": result, "recovered_cents": recovered, "outstanding_cents": outstanding},
+                   at, "enforcement")
+
+
+def in_enforcement(s):
+    return docket_at(s, s.event("JudgmentEntered", {"court": "C1", "court_case_no": "N1", "awarded_cents": 850_000,
+                                                    "performance_due": date(2026, 6, 28)}, T0, "enforcement"),
+                     s.event("EnforcementApplied", {"court": "C1", "basis": "JUDGMENT", "claim_cents": 850_000}, T0, "enforcement"))
+
+
+def test_enforcement_terminated_for_no_assets_closes_the_case_with_what_was_recovered():
+    s = Script()
+    partial = d.on_case_event(in_enforcement(s), concluded(s, "RECOVERED_PARTIAL", 200_000, 650_000), T0)
+    assert partial.emits == [] and not partial.docket.closed, "a partial recovery keeps the case in enforcement"
+    out = d.on_case_event(partial.docket, concluded(s, "TERMINATED_NO_ASSETS", 50_000, 600_000), T0 + days(1))
+    assert types(out) == ["CaseClosed"]
+    assert body(out, "CaseClosed") == {"reason": "ENFORCEMENT_TERMINATED", "final_stage": "ENFORCEMENT",
+                                       "recovered_cents": 250_000}, "the award less what is still outstanding"
+
+
+def test_a_settlement_enforced_and_terminated_reports_the_enforced_claims_recovery():
+    s = Script()
+    docket = docket_at(s, s.event("EnforcementApplied", {"court": "C1", "basis": "CONFIRMED_SETTLEMENT", "claim_cents": 400_000},
+                                  T0, "enforcement"))
+    out = d.on_case_event(docket, concluded(s, "TERMINATED_NO_ASSETS", 0, 300_000), T0)
+    assert body(out, "CaseClosed")["recovered_cents"] == 100_000  # paid voluntarily under enforcement
+
+
+def test_full_recovery_is_not_a_close_credit_repair_follows():
+    s = Script()
+    out = d.on_case_event(in_enforcement(s), concluded(s, "RECOVERED_FULL", 850_000, 0), T0)
+    assert out.emits == [] and not out.docket.closed
+
+
+def test_a_close_called_for_while_held_is_made_right_after_the_release():
+    s = Script()
+    docket = d.on_request(in_enforcement(s), s.request("OBJECTION", T0, "R-obj", ground="ALREADY_PAID"), "r/0/1", T0,
+                          RULES).docket
+    waiting = d.on_case_event(docket, concluded(s, "TERMINATED_NO_ASSETS", 0, 850_000), T0 + days(1))
+    assert waiting.emits == [] and not waiting.docket.closed, "a held case never moves"
+    released = d.on_request(waiting.docket, s.request("OBJECTION_DECISION", T0 + days(2), objection_id="R-obj",
+                                                      decision="DISMISSED"), "r/0/2", T0 + days(2), RULES)
+    assert types(released) == ["ObjectionResolved", "CaseReleased", "CaseClosed"]
+    assert body(released, "CaseClosed") == {"reason": "ENFORCEMENT_TERMINATED", "final_stage": "ENFORCEMENT", "recovered_cents": 0}
+    assert released.docket.closed
+    s2 = Script("L2")
+    docket = d.on_request(in_enforcement(s2), s2.request("OBJECTION", T0, "R-obj", ground="IDENTITY_THEFT"), "r/0/1", T0,
+                          RULES).docket
+    docket = d.on_case_event(docket, concluded(s2, "TERMINATED_NO_ASSETS", 0, 850_000), T0).docket
+    upheld = d.on_request(docket, s2.request("OBJECTION_DECISION", T0, objection_id="R-obj", decision="UPHELD_CLOSE"),
+                          "r/0/3", T0, RULES)
+    assert [b["reason"] for b in (e.record["event"] for e in upheld.emits if e.record["type"] == "CaseClosed")] == \
+        ["OBJECTION_UPHELD"], "closed once, for the upheld objection"

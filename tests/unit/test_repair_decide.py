@@ -1,4 +1,5 @@
-"""repair, pure: repair requests on full performance, CreditRepairDone and CaseClosed, the notice-before-report rule, holds."""
+"""repair, pure: repair requests on full performance (mediation's CaseEscalated, enforcement's EnforcementConcluded
+RECOVERED_FULL and JudgmentPerformed), CreditRepairDone (objections closes the case), the notice-before-report rule, holds."""
 from __future__ import annotations
 
 from datetime import date
@@ -27,7 +28,16 @@ def opened(s, **kw):
     return d.on_case_event(None, s.opened(T0 - days(300), **kw), T0, RULES).case
 
 
-def test_plan_completed_requests_repair_with_its_dates_then_repairs_and_closes():
+def performed(s, at=T0, reason="PAID_IN_FULL", paid=900_000):
+    return s.event("JudgmentPerformed", {"reason": reason, "paid_cents": paid, "stage": "ENFORCEMENT"}, at, "enforcement")
+
+
+def recovered(s, at=T0, result="RECOVERED_FULL", outstanding=0):
+    return s.event("EnforcementConcluded", {"result": result, "recovered_cents": 900_000, "outstanding_cents": outstanding},
+                   at, "enforcement")
+
+
+def test_plan_completed_requests_repair_with_its_dates_then_repairs_and_leaves_the_close_to_objections():
     s = Script()
     case = opened(s, due=date(2025, 3, 1))
     out = d.on_case_event(case, s.escalated(T0, "CREDIT_REPAIR", "PLAN_COMPLETED", "PERFORMING"), T0, RULES)
@@ -38,16 +48,19 @@ def test_plan_completed_requests_repair_with_its_dates_then_repairs_and_closes()
         "pboc_one_off_applies": True}  # 9,000 CNY overdue since 2025-03-02, repaid 2026-03-06
     assert d.on_tick(out.case, utc(2026, 3, 8, 15, 59), RULES).emits == []  # Sunday, 23:59 China
     done = d.on_tick(out.case, utc(2026, 3, 8, 16), RULES)  # Monday 00:00 China: one working day later
-    assert types(done) == ["CreditRepairDone", "CaseClosed"]
+    assert types(done) == ["CreditRepairDone"], "objections, the one producer of CaseClosed, closes on it"
     assert body(done, "CreditRepairDone") == {"done_on": date(2026, 3, 9), "removed_from_dishonest_list": False}
-    assert body(done, "CaseClosed") == {"reason": "CREDIT_REPAIRED", "final_stage": "CREDIT_REPAIR", "recovered_cents": 900_000}
+    assert done.emits[0].record["causation_id"] == out.emits[0].record["event_id"]
     assert d.on_tick(done.case, utc(2026, 4, 1), RULES).emits == []
+    closed = d.on_case_event(done.case, s.closed(utc(2026, 3, 9), "CREDIT_REPAIRED", "CREDIT_REPAIR"), utc(2026, 3, 9), RULES)
+    assert closed.emits == [] and closed.case.closed
 
 
 def test_pboc_does_not_apply_to_large_or_late_repaid_debts():
     s = Script()
     big = opened(s, principal=2_000_000)
-    out = d.on_case_event(big, s.escalated(T0, "CREDIT_REPAIR", "ENFORCEMENT_RECOVERED", "ENFORCEMENT", "enforcement"), T0, RULES)
+    out = d.on_case_event(big, recovered(s), T0, RULES)
+    assert body(out, "CreditRepairRequested")["reason"] == "ENFORCEMENT_RECOVERED"
     assert body(out, "CreditRepairRequested")["pboc_one_off_applies"] is False
     late = utc(2026, 4, 1, 2)
     out = d.on_case_event(opened(s), s.escalated(late, "CREDIT_REPAIR", "PLAN_COMPLETED"), late, RULES)
@@ -60,13 +73,15 @@ def test_a_lender_paid_in_full_close_is_not_credit_repair():
     assert out.emits == [] and out.case.closed
     with pytest.raises(d.CaseAlreadyClosed):
         d.on_case_event(out.case, s.escalated(T0, "CREDIT_REPAIR", "PLAN_COMPLETED"), T0, RULES)
+    with pytest.raises(d.CaseAlreadyClosed):
+        d.on_case_event(out.case, performed(s), T0, RULES)
 
 
 def test_dishonest_list_removal_is_requested_when_the_debtor_was_proposed():
     s = Script()
     case = opened(s)
     case = d.on_case_event(case, s.event("DishonestListProposed", {"court": "C1", "reason": "X"}, T0, "enforcement"), T0, RULES).case
-    case = d.on_case_event(case, s.escalated(T0, "CREDIT_REPAIR", "PAID_IN_FULL", "ENFORCEMENT", "enforcement"), T0, RULES).case
+    case = d.on_case_event(case, performed(s), T0, RULES).case
     done = d.on_tick(case, T0 + days(7), RULES)
     assert body(done, "CreditRepairDone")["removed_from_dishonest_list"] is True
 
@@ -91,9 +106,10 @@ def test_negative_information_is_reported_only_after_the_pre_report_notice_perio
 def test_full_performance_before_the_report_date_cancels_the_report():
     s = Script()
     case = enforced(s).case
-    out = d.on_case_event(case, s.escalated(T0 + days(2), "CREDIT_REPAIR", "PAID_IN_FULL", "ENFORCEMENT", "enforcement"),
-                          T0 + days(2), RULES)
+    out = d.on_case_event(case, performed(s, T0 + days(2)), T0 + days(2), RULES)
     assert types(out) == ["CreditRepairRequested"]
+    assert body(out, "CreditRepairRequested")["reason"] == "PAID_IN_FULL"
+    assert out.emits[0].record["causation_id"] == out.case.handover["cause"]
     later = d.on_tick(out.case, T0 + days(30), RULES)
     assert "NegativeReportFiled" not in types(later)
 
@@ -125,7 +141,7 @@ def test_repair_during_a_hold_waits_and_its_processing_deadline_shifts():
     back = held + days(3)
     case = d.on_case_event(case, s.released(back, ms(back) - ms(held), "CREDIT_REPAIR"), back, RULES).case
     assert d.on_tick(case, utc(2026, 3, 11, 15, 59), RULES).emits == []
-    assert types(d.on_tick(case, utc(2026, 3, 11, 16), RULES)) == ["CreditRepairDone", "CaseClosed"]
+    assert types(d.on_tick(case, utc(2026, 3, 11, 16), RULES)) == ["CreditRepairDone"]
 
 
 def test_redelivery_and_impossible_input():
@@ -136,5 +152,40 @@ def test_redelivery_and_impossible_input():
     assert d.on_case_event(case, esc, T0, RULES).outcome == "duplicate"
     with pytest.raises(d.OutOfOrder):
         d.on_case_event(case, s.escalated(T0, "CREDIT_REPAIR", "PLAN_COMPLETED"), T0, RULES)
+    with pytest.raises(d.OutOfOrder):  # one full performance per case, whoever states it
+        d.on_case_event(case, performed(s), T0, RULES)
     with pytest.raises(d.UnknownCase):
         d.on_case_event(None, esc, T0, RULES)
+    with pytest.raises(d.UnknownCase):
+        d.on_case_event(None, recovered(Script("L-never")), T0, RULES)
+
+
+@pytest.mark.parametrize("reason", ["PAID_IN_FULL", "NOTHING_OWED"])
+def test_a_performed_judgment_starts_credit_repair_with_its_reason(reason):
+    s = Script()
+    out = d.on_case_event(opened(s), performed(s, reason=reason), T0, RULES)
+    assert types(out) == ["CreditRepairRequested"]
+    assert body(out, "CreditRepairRequested")["reason"] == reason
+    assert types(d.on_tick(out.case, T0 + days(7), RULES)) == ["CreditRepairDone"]
+
+
+def test_only_a_full_recovery_by_enforcement_starts_credit_repair():
+    s = Script()
+    case = opened(s)
+    for result, outstanding in (("RECOVERED_PARTIAL", 100), ("TERMINATED_NO_ASSETS", 100)):
+        out = d.on_case_event(case, recovered(s, result=result, outstanding=outstanding), T0, RULES)
+        assert out.emits == [] and out.case.handover is None
+        case = out.case
+    out = d.on_case_event(case, recovered(s), T0, RULES)
+    assert body(out, "CreditRepairRequested")["reason"] == "ENFORCEMENT_RECOVERED"
+    assert out.emits[0].record["producer"] == "repair"
+
+
+def test_a_full_recovery_during_a_hold_is_repaired_after_the_release():
+    s = Script()
+    case = d.on_case_event(opened(s), s.held(T0, "ENFORCEMENT"), T0, RULES).case
+    out = d.on_case_event(case, recovered(s, T0 + days(1)), T0 + days(1), RULES)
+    assert out.emits == [], "nothing moves while held"
+    back = T0 + days(3)
+    out = d.on_case_event(out.case, s.released(back, ms(back) - ms(T0), "ENFORCEMENT"), back, RULES)
+    assert types(out) == ["CreditRepairRequested"]
