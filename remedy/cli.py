@@ -4,12 +4,16 @@
   remedy topics          provision every registry topic (idempotent)
   remedy publish FILE    publish LoanDefaults from CSV or JSON lines to loan.defaults
   remedy sample FILE     write a sample batch (JSON lines) to FILE
-  remedy run             the one-machine demo: broker, topics, services, a sample batch, its outcome
+  remedy up              start the whole platform on one machine; Ctrl-C (or `remedy down`) stops it
+  remedy down            stop a platform started by `remedy up`
+  remedy simulate        play the outside world (lenders publish, then react) against a running platform
+  remedy run             up + simulate + progress + report, dashboard kept up until Ctrl-C
 """
 from __future__ import annotations
 
 import argparse
 import sys
+import time
 
 from remedy.settings import Settings
 
@@ -25,9 +29,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("file")
     p.add_argument("--valid", type=int, default=1000)
     p.add_argument("--invalid", type=int, default=50)
+    sub.add_parser("up", help="start the platform until Ctrl-C")
+    sub.add_parser("down", help="stop a platform started by `remedy up`")
+    sub.add_parser("simulate", help="publish the sample batch and play the outside world")
     p = sub.add_parser("run", help="the one-machine demo")
-    p.add_argument("--valid", type=int, default=1000)
-    p.add_argument("--invalid", type=int, default=50)
+    p.add_argument("--no-wait", action="store_true", help="stop after the report instead of keeping the dashboard up")
+    p.add_argument("--horizon-days", type=int, default=120, help="simulated days to run before reporting")
     args = parser.parse_args(argv)
     settings = Settings.from_env()
 
@@ -44,8 +51,30 @@ def main(argv: list[str] | None = None) -> int:
         write_sample(args.file, args.valid, args.invalid)
         print(f"wrote {args.valid + args.invalid} defaults to {args.file}")
         return 0
+    if args.command == "up":
+        from remedy.stack import Stack, StackError
+        stack = Stack(settings)
+        try:
+            stack.start()
+            print("up: Ctrl-C stops everything")
+            while True:
+                time.sleep(2)
+                stack.check()
+        except StackError as exc:
+            print(f"error: {exc}")
+            return 1
+        except KeyboardInterrupt:
+            return 0
+        finally:
+            stack.stop()
+    if args.command == "down":
+        from remedy.stack import down
+        return down(settings)
+    if args.command == "simulate":
+        from sim.__main__ import main as simulate
+        return simulate(["--publish"])
     from remedy.demo import run_demo
-    return run_demo(settings, args.valid, args.invalid)
+    return run_demo(settings, wait=not args.no_wait, horizon_days=args.horizon_days)
 
 
 if __name__ == "__main__":

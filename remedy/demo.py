@@ -1,83 +1,114 @@
-"""``remedy run`` / ``make run``: the platform on one machine with a sample batch.
+"""``remedy run`` / ``make run``: the whole platform on one machine with the outside world simulated.
 
-Starts Tansu, provisions topics, starts the stage services that exist, publishes a sample batch,
-waits for intake's BatchReport, prints the outcome and stops everything cleanly.
+Starts the stack (Tansu, topics, channel peers, every service, analytics on chDB, gateway,
+dashboard) on a scaled clock, lets the simulator publish the batch and play mediators, courts,
+debtors and lenders, shows progress, prints the report (also written as HTML), then keeps the
+dashboard up until Ctrl-C (``--no-wait`` stops at once) and stops every process.
 """
 from __future__ import annotations
 
-import shutil
+import json
+import sys
 import time
-from datetime import datetime, timezone
+import urllib.request
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from remedy.broker import BrokerError, port_open, provision, start_tansu
-from remedy.codec import Codec
-from remedy.procs import ServiceFailed, ServiceProcess
-from remedy.publish import Publisher
+from remedy.clock import ScaledClock, parse_instant
+from remedy.procs import ServiceProcess
+from remedy.report import lines, write_html
 from remedy.settings import Settings
+from remedy.stack import Stack, StackError
 
-SERVICES = ("intake",)
+BAR = 30
 
 
-def run_demo(settings: Settings, n_valid: int, n_invalid: int) -> int:
-    from kafka import KafkaConsumer
-    from sim.defaults import batch
+def ops_token(settings: Settings) -> str:
+    pairs = [p.split("=", 1) for p in settings.analytics_tokens.split(",") if "=" in p]
+    return next(token for token, scope in pairs if scope.strip() == "ops")
 
-    data = Path(settings.data_dir)
-    shutil.rmtree(data / "faust", ignore_errors=True)
-    (data / "logs").mkdir(parents=True, exist_ok=True)
-    for name in SERVICES:
-        if port_open("127.0.0.1", settings.port_for(name)):
-            print(f"error: port {settings.port_for(name)} for {name} is in use; set REMEDY_{name.upper()}_PORT")
-            return 2
+
+def fetch_dashboard(settings: Settings, token: str) -> dict:
+    req = urllib.request.Request(f"http://127.0.0.1:{settings.analytics_port}/api/dashboard",
+                                 headers={"Authorization": f"Bearer {token}"})
+    with urllib.request.urlopen(req, timeout=30) as resp:
+        return json.load(resp)
+
+
+def bar(n: int, total: int) -> str:
+    filled = int(BAR * n / total) if total else 0
+    return "█" * filled + "░" * (BAR - filled)
+
+
+def progress_lines(dash: dict, expected: int, sim_now: datetime, epoch: datetime, horizon: int) -> list[str]:
+    s = dash["summary"]
+    stages = "  ".join(f"{b['stage']} {b['cases']:,}" for b in dash["backlog"]) or "-"
+    return [f"opened+rejected {bar(s['cases'], expected)} {s['cases']:,}/{expected:,}",
+            f"closed          {bar(s['closed'], s['cases'])} {s['closed']:,}/{s['cases']:,}",
+            f"in stage        {stages}",
+            f"simulated day   {bar((sim_now - epoch).days, horizon)} {(sim_now - epoch).days}/{horizon}  ({sim_now:%Y-%m-%d %H:%M} UTC)"]
+
+
+def run_demo(settings: Settings, wait: bool = True, horizon_days: int = 120, scale: float = 43200.0) -> int:
+    from sim.baseline import baseline
+    from sim.defaults import demo_batch
+
+    anchor = time.time()
+    epoch = parse_instant(settings.clock_epoch) if settings.clock_epoch else datetime.now(timezone.utc).replace(microsecond=0)
+    scale = settings.clock_scale if settings.clock_scale != 1.0 else scale
+    env = {"REMEDY_CLOCK_EPOCH": epoch.isoformat(), "REMEDY_CLOCK_ANCHOR": repr(anchor), "REMEDY_CLOCK_SCALE": repr(scale)}
+    clock = ScaledClock(epoch, anchor, scale)
+    stack = Stack(settings, env)
+    tty = sys.stdout.isatty()
+    print(f"Remedy: {settings.sim_cases:,} defaults from {settings.sim_lenders} lenders; 1 real second = "
+          f"{scale / 3600:.1f} simulated hours; logs in {stack.logs}")
     try:
-        tansu = start_tansu(settings.broker_port, log_path=str(data / "logs" / "tansu.log"))
-    except BrokerError as exc:
-        print(f"error: {exc}")
-        return 2
-    procs: list[ServiceProcess] = []
-    try:
-        provision(settings.kafka_bootstrap)
-        print(f"broker: Tansu on {settings.kafka_bootstrap}; topics provisioned")
-        env = {"REMEDY_KAFKA_BOOTSTRAP": settings.kafka_bootstrap, "REMEDY_DATA_DIR": str(data)}
-        for name in SERVICES:
-            procs.append(ServiceProcess(name, env, data / "logs").start())
-        for proc in procs:
-            proc.wait_ready()
-            print(f"service: {proc.name} ready (metrics on http://127.0.0.1:{settings.port_for(proc.name)}/metrics)")
-        codec = Codec(settings.schemas_dir)
-        defaults, _ = batch("LENDER-QZ01", "B-DEMO-1", n_valid, n_invalid, datetime.now(timezone.utc))
-        pub = Publisher(settings.kafka_bootstrap, codec)
-        started = time.monotonic()
-        pub.publish_defaults(defaults)
-        pub.close()
-        print(f"published: {len(defaults)} defaults ({n_valid} valid, {n_invalid} malformed) in batch B-DEMO-1")
-        consumer = KafkaConsumer("loan.batches", bootstrap_servers=settings.kafka_bootstrap, auto_offset_reset="earliest",
-                                 group_id=None)
-        deadline = time.monotonic() + 300
-        while time.monotonic() < deadline:
-            for records in consumer.poll(timeout_ms=500).values():
-                for r in records:
-                    report = codec.decode(r.value)[1]
-                    print(f"outcome: batch {report['batch_id']} of {report['declared_size']}: {report['accepted']} cases "
-                          f"opened, {report['rejected']} rejected in {time.monotonic() - started:.1f}s")
-                    for reason, n in sorted(report["rejections_by_reason"].items()):
-                        print(f"  rejected {n:5d}  {reason}")
-                    consumer.close()
-                    return 0
-            for proc in procs:
-                if proc.proc.poll() is not None:
-                    raise ServiceFailed(f"{proc.name} died; last log lines:\n{proc.tail()}")
-        print("error: no batch report within 300s; see logs in", data / "logs")
-        return 1
-    except (ServiceFailed, BrokerError) as exc:
+        stack.start()
+        sim = ServiceProcess("sim", stack.env, stack.logs, module="sim", args=("--publish",))
+        stack.procs.append(sim.start())
+        sim.wait_ready(timeout=180)
+        print(f"dashboard: http://127.0.0.1:{settings.analytics_port}/?token={ops_token(settings)}")
+        print(f"gateway:   http://127.0.0.1:{settings.gateway_port}/openapi.json")
+        defaults, bad = demo_batch(settings.sim_cases, settings.sim_lenders, epoch, settings.sim_seed,
+                                   None if settings.sim_malformed < 0 else settings.sim_malformed)
+        expected = len(defaults)
+        token = ops_token(settings)
+        shown = 0
+        while True:
+            time.sleep(2)
+            stack.check()
+            dash = fetch_dashboard(settings, token)
+            now = clock.now()
+            text = progress_lines(dash, expected, now, epoch, horizon_days)
+            if tty:
+                sys.stdout.write(("\x1b[F" * shown) + "\n".join(line + "\x1b[K" for line in text) + "\n")
+                shown = len(text)
+            elif int(time.time()) % 20 < 2:
+                print(" | ".join(text), flush=True)
+            s = dash["summary"]
+            everyone_in = s["cases"] + len(bad) >= expected
+            if everyone_in and (s["open"] == 0 or now - epoch >= timedelta(days=horizon_days)):
+                break
+        cases = [d for d in defaults if d["loan_id"] not in bad]
+        base = baseline(cases, settings.sim_seed)
+        print()
+        for line in lines(dash, base.recovery_rate):
+            print(line)
+        report = Path(stack.data) / "report.html"
+        write_html(report, dash, base.recovery_rate, f"Remedy run: {expected:,} defaults, {horizon_days} simulated days")
+        print(f"\nreport: {report}")
+        if wait:
+            print(f"dashboard stays up at http://127.0.0.1:{settings.analytics_port}/?token={token} — Ctrl-C stops everything")
+            while True:
+                time.sleep(2)
+                stack.check()
+        return 0
+    except StackError as exc:
         print(f"error: {exc}")
         return 1
     except KeyboardInterrupt:
-        return 130
+        print()
+        return 0
     finally:
-        for proc in procs:
-            proc.stop()
-        tansu.terminate()
-        tansu.wait(10)
+        stack.stop()
         print("stopped: every process ended")

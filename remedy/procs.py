@@ -20,8 +20,9 @@ class ServiceFailed(RuntimeError):
 class ServiceProcess:
     """``python -m services.<name>`` with the given REMEDY_* environment, logging to a file."""
 
-    def __init__(self, name: str, env: dict[str, str], log_dir: str | Path, module: str | None = None):
-        self.name, self.module = name, module or f"services.{name}"
+    def __init__(self, name: str, env: dict[str, str], log_dir: str | Path, module: str | None = None,
+                 args: tuple[str, ...] = ()):
+        self.name, self.module, self.args = name, module or f"services.{name}", args
         self.env = {**os.environ, "PYTHONPATH": str(REPO_ROOT), "REMEDY_LOG_LEVEL": "info", **env}
         self.log_path = Path(log_dir) / f"{name}.log"
         self.proc: subprocess.Popen | None = None
@@ -30,7 +31,7 @@ class ServiceProcess:
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         self._log = open(self.log_path, "ab")
         self._offset = self.log_path.stat().st_size
-        self.proc = subprocess.Popen([sys.executable, "-m", self.module], env=self.env, cwd=REPO_ROOT,
+        self.proc = subprocess.Popen([sys.executable, "-m", self.module, *self.args], env=self.env, cwd=REPO_ROOT,
                                      stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True)
         return self
 

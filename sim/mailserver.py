@@ -47,9 +47,9 @@ class DedupingMailbox:
 
 
 class MailServer:
-    def __init__(self, **kwargs):
+    def __init__(self, port: int = 0, **kwargs):
         self.handler = DedupingMailbox(**kwargs)
-        self.port = free_port()
+        self.port = port or free_port()
         self._controller = Controller(self.handler, hostname="127.0.0.1", port=self.port)
 
     def start(self) -> "MailServer":
