@@ -35,6 +35,21 @@ def fetch_dashboard(settings: Settings, token: str) -> dict:
         return json.load(resp)
 
 
+def settled_dashboard(settings: Settings, token: str, quiet_polls: int = 3, timeout: float = 120) -> dict:
+    """The dashboard once analytics has stopped changing: the figures the report and ClickHouse share."""
+    deadline = time.monotonic() + timeout
+    last, same = None, 0
+    while time.monotonic() < deadline:
+        dash = fetch_dashboard(settings, token)
+        key = json.dumps([dash["summary"], dash["funnel"], dash["compliance"]["notices"]], sort_keys=True, default=str)
+        same = same + 1 if key == last else 0
+        if same >= quiet_polls:
+            return dash
+        last = key
+        time.sleep(2)
+    raise StackError(f"analytics still changing after {timeout:.0f}s")
+
+
 def bar(n: int, total: int) -> str:
     filled = int(BAR * n / total) if total else 0
     return "█" * filled + "░" * (BAR - filled)
@@ -89,6 +104,9 @@ def run_demo(settings: Settings, wait: bool = True, horizon_days: int = 120, sca
             everyone_in = s["cases"] + len(bad) >= expected
             if everyone_in and (s["open"] == 0 or now - epoch >= timedelta(days=horizon_days)):
                 break
+        print("\nfreezing the funnel: stopping the simulator and the stage services, letting analytics drain")
+        stack.stop_all_but({"analytics"})
+        dash = settled_dashboard(settings, token)
         cases = [d for d in defaults if d["loan_id"] not in bad]
         base = baseline(cases, settings.sim_seed)
         print()
@@ -98,6 +116,7 @@ def run_demo(settings: Settings, wait: bool = True, horizon_days: int = 120, sca
         write_html(report, dash, base.recovery_rate, f"Remedy run: {expected:,} defaults, {horizon_days} simulated days")
         print(f"\nreport: {report}")
         if wait:
+            print("(the stage services are stopped; the dashboard shows the frozen funnel)")
             print(f"dashboard stays up at http://127.0.0.1:{settings.analytics_port}/?token={token} — Ctrl-C stops everything")
             while True:
                 time.sleep(2)

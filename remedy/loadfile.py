@@ -25,17 +25,47 @@ class FileFormatError(ValueError):
     pass
 
 
-def _to_record(row: dict) -> dict:
+def _to_record(row: dict, now: datetime | None = None) -> dict:
     out = dict(row)
     for k in DATES:
-        out[k] = date.fromisoformat(out[k]) if out.get(k) else None
+        try:
+            out[k] = date.fromisoformat(out[k]) if out.get(k) else None
+        except (TypeError, ValueError):
+            raise FileFormatError(f"{k}: must be a date YYYY-MM-DD") from None
     for k in INTS:
-        out[k] = int(out.get(k) or 0)
+        try:
+            out[k] = int(out.get(k) or 0)
+        except (TypeError, ValueError):
+            raise FileFormatError(f"{k}: must be an integer") from None
     published = out.get("published_at")
-    out["published_at"] = datetime.fromisoformat(published.replace("Z", "+00:00")) if published else datetime.now(timezone.utc)
+    try:
+        out["published_at"] = (datetime.fromisoformat(published.replace("Z", "+00:00")) if published
+                               else now or datetime.now(timezone.utc))
+    except (AttributeError, ValueError):
+        raise FileFormatError("published_at: must be an ISO-8601 instant") from None
     for k in ("agreed_jurisdiction", "lender_region_code"):
         out[k] = out.get(k) or None
     return out
+
+
+def csv_record(row: dict, now: datetime | None = None) -> dict:
+    """One CSV row (header -> text) as a LoanDefault record."""
+    debtor = {k.removeprefix("debtor_"): v for k, v in row.items() if k and k.startswith("debtor_")}
+    for flag in FLAGS:
+        debtor[flag] = str(debtor.get(flag, "")).lower() in ("1", "true", "yes")
+    debtor["phone"] = debtor.get("phone") or None
+    debtor["email"] = debtor.get("email") or None
+    evidence = [dict(zip(("doc_type", "uri"), e.split("|", 1)), sha256=None)
+                for e in (row.get("evidence") or "").split(";") if e]
+    base = {k: v for k, v in row.items() if k and not k.startswith("debtor_") and k != "evidence"}
+    return _to_record({**base, "debtor": debtor, "evidence": evidence}, now)
+
+
+def json_record(obj: dict, now: datetime | None = None) -> dict:
+    """One JSON-lines object as a LoanDefault record."""
+    if not isinstance(obj, dict):
+        raise FileFormatError("a line must hold a JSON object")
+    return _to_record(obj, now)
 
 
 def read_defaults(path: str | Path) -> Iterator[dict]:
@@ -44,22 +74,14 @@ def read_defaults(path: str | Path) -> Iterator[dict]:
         if path.suffix.lower() == ".csv":
             for n, row in enumerate(csv.DictReader(fh), start=2):
                 try:
-                    debtor = {k.removeprefix("debtor_"): v for k, v in row.items() if k.startswith("debtor_")}
-                    for flag in FLAGS:
-                        debtor[flag] = str(debtor.get(flag, "")).lower() in ("1", "true", "yes")
-                    debtor["phone"] = debtor.get("phone") or None
-                    debtor["email"] = debtor.get("email") or None
-                    evidence = [dict(zip(("doc_type", "uri"), e.split("|", 1)), sha256=None)
-                                for e in (row.get("evidence") or "").split(";") if e]
-                    base = {k: v for k, v in row.items() if not k.startswith("debtor_") and k != "evidence"}
-                    yield _to_record({**base, "debtor": debtor, "evidence": evidence})
+                    yield csv_record(row)
                 except (KeyError, ValueError) as exc:
                     raise FileFormatError(f"{path}:{n}: {exc}") from exc
         else:
             for n, line in enumerate(fh, start=1):
                 if line.strip():
                     try:
-                        yield _to_record(json.loads(line))
+                        yield json_record(json.loads(line))
                     except (KeyError, ValueError) as exc:
                         raise FileFormatError(f"{path}:{n}: {exc}") from exc
 

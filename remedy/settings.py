@@ -96,6 +96,8 @@ class Settings:
                 raise SettingsError(f"REMEDY_{field.name.upper()}={raw!r}: expected {kind.__name__}") from exc
         if "broker_port" in values and "kafka_bootstrap" not in values:
             values["kafka_bootstrap"] = f"127.0.0.1:{values['broker_port']}"
+        if "data_dir" in values and "clickhouse_url" not in values:
+            values["clickhouse_url"] = "chdb://" + str(Path(values["data_dir"]).resolve() / "clickhouse")
         return cls(**values)
 
     def port_for(self, service: str) -> int:
@@ -110,7 +112,7 @@ SETTINGS_DOC = {
     "broker_port": "Port `make broker` binds Tansu to on 127.0.0.1.",
     "kafka_bootstrap": "Kafka bootstrap host:port list (defaults to 127.0.0.1:$REMEDY_BROKER_PORT).",
     "topic_replication": "Replication factor `remedy topics` gives new topics (1 on Tansu, 3 in production).",
-    "clickhouse_url": "`chdb:///path` (embedded) or `http(s)://user:pass@host:port/db` (server).",
+    "clickhouse_url": "(defaults to `$REMEDY_DATA_DIR/clickhouse`) `chdb:///path` (embedded) or `http(s)://user:pass@host:port/db` (server).",
     "data_dir": "Local state: logs, pid files, the embedded ClickHouse.",
     "clock_scale": "Simulated seconds per real second (1 = real time).",
     "clock_epoch": "ISO-8601 instant the simulated clock shows at `clock_anchor` (empty = now).",

@@ -80,6 +80,13 @@ class Stack:
             if proc.proc.poll() is not None:
                 raise StackError(f"{proc.name} exited with code {proc.proc.returncode}; last log lines:\n{proc.tail()}")
 
+    def stop_all_but(self, keep: set[str]) -> None:
+        """Stop every service except ``keep`` (the report freezes the funnel, then lets analytics drain)."""
+        for proc in reversed(self.procs):
+            if proc.name not in keep:
+                proc.stop()
+        self.procs = [p for p in self.procs if p.name in keep]
+
     def stop(self) -> None:
         for proc in reversed(self.procs):
             proc.stop()

@@ -30,14 +30,16 @@ def _text_hash(text: str) -> str:
 
 async def dispatch(notice: dict, contact: dict | None, channels: dict[str, Channel], catalogue: Catalogue,
                    now: datetime, *, is_debtor: Callable[[dict], bool],
-                   archive: Callable[[str, bytes], None] | None = None) -> tuple[str, list[dict]]:
+                   archive: Callable[[str, bytes], None] | None = None,
+                   verification_code: Callable[[str], str] | None = None) -> tuple[str, list[dict]]:
     """Returns (final status, notice.log entries)."""
     if contact is not None and not is_debtor(contact):
         return "SUPPRESSED", [log_entry(notice, "SUPPRESSED", notice["channels"][0], now, rule="NOT_THE_DEBTOR",
                                         detail="contact does not belong to the case's debtor")]
     language, lender = notice["language"], notice["lender_id"]
     text = render(catalogue, notice["kind"], language, lender, notice["context"],
-                  debtor_name=(contact or {}).get("name", ""))
+                  debtor_name=(contact or {}).get("name", ""),
+                  verification_code=verification_code(notice["case_id"]) if verification_code else "")
     reference = notice.get("document_no") or notice["notice_id"]
     document = pdf(text.title, text.body, reference, issuer=f"{lender} · Remedy")
     legal = bool(notice.get("document_no"))

@@ -76,9 +76,11 @@ class _Lenient(dict):
 
 
 def render(catalogue: Catalogue, kind: str, language: str, lender_id: str, context: dict, *,
-           debtor_name: str, strict: bool = False) -> Rendered:
+           debtor_name: str, verification_code: str = "", strict: bool = False) -> Rendered:
     values = display({**context, "lender_id": lender_id}, language, catalogue.labels)
     values["debtor_name"] = debtor_name or ("债务人" if language == "zh" else "Debtor")
+    # the debtor portal's code (remedy/portal.py), added at send time like the name; never in the stored context
+    values["verification_code"] = verification_code or ("（请向调解中心索取）" if language == "zh" else "(ask the mediation centre)")
     fill = (_Strict if strict else _Lenient)(values)
     t = catalogue.template(kind, language, lender_id)
     return Rendered(t["title"].format_map(fill), t["body"].format_map(fill), t["sms"].format_map(fill))

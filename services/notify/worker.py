@@ -27,6 +27,7 @@ from remedy.clock import Clock, clock_from_settings
 from remedy.codec import Codec
 from remedy.metrics import ServiceMetrics
 from remedy.pii import ContactSealer, PiiError, Pseudonymiser
+from remedy.portal import verification_code
 from remedy.settings import Settings
 from services.notify import guard, plan
 from services.notify.catalogue import Catalogue
@@ -109,6 +110,7 @@ def build(settings: Settings, clock: Clock | None = None) -> faust.App:
             contact = open_contact(notice)
             status, entries = await dispatch(
                 notice, contact, channels, catalogue, now, archive=archive,
+                verification_code=lambda case_id: verification_code(settings.portal_secret, case_id),
                 is_debtor=lambda c, ref=notice["debtor_ref"]: bool(c.get("national_id"))
                 and pseudonymiser.debtor_ref(c["national_id"]) == ref)
             await log(entries)

@@ -1,0 +1,67 @@
+"""``python -m services.gateway``: the HTTP gateway on REMEDY_GATEWAY_PORT."""
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import signal
+from pathlib import Path
+
+from aiohttp import web
+
+from remedy.clock import clock_from_settings
+from remedy.codec import Codec
+from remedy.metrics import ServiceMetrics
+from remedy.settings import Settings
+from services.gateway.app import SERVICE, Gateway, build_app
+from services.gateway.kafka import Replayer, start_producer
+from services.gateway.keys import Keys, dev_keys
+from services.gateway.projection import Projection
+
+log = logging.getLogger("remedy.gateway")
+DEV_PRINCIPALS = [("lender", "LENDER-QZ01"), ("mediator", "PM-3505-01"), ("mediator", "PM-3505-02"),
+                  ("payer", "PSP-DEV"), ("court", "CT-350502")]
+
+
+def load_keys(settings: Settings) -> Keys:
+    path = Path(settings.gateway_keys or Path(settings.data_dir) / "gateway" / "keys.json")
+    if not path.exists():
+        text, plain = dev_keys(DEV_PRINCIPALS)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+        os.chmod(path, 0o600)
+        secrets = path.with_name("dev-keys.txt")
+        secrets.write_text("".join(f"{who} {key}\n" for who, key in plain.items()))
+        os.chmod(secrets, 0o600)
+        log.warning("no keys file: generated dev keys at %s (plaintext in %s)", path, secrets)
+    return Keys.parse(path.read_text())
+
+
+async def main() -> None:
+    settings = Settings.from_env()
+    logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    codec, projection, metrics = Codec(settings.schemas_dir), Projection(), ServiceMetrics(SERVICE)
+    keys = load_keys(settings)
+    producer = await start_producer(settings.kafka_bootstrap)
+    replayer = Replayer(settings.kafka_bootstrap, codec, projection, metrics)
+    await replayer.start()
+    reading = asyncio.create_task(replayer.run())
+    reading.add_done_callback(lambda t: t.cancelled() or t.exception() is None
+                              or log.error("the read model stopped: %r", t.exception()))
+    gw = Gateway(settings, clock_from_settings(settings), codec, keys, projection, producer, metrics)
+    runner = web.AppRunner(build_app(gw), access_log=None)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", settings.gateway_port).start()
+    stop = asyncio.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        asyncio.get_running_loop().add_signal_handler(sig, stop.set)
+    log.warning("Worker ready: gateway on http://127.0.0.1:%d", settings.gateway_port)
+    await stop.wait()
+    reading.cancel()
+    await runner.cleanup()
+    await replayer.stop()
+    await producer.stop()
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

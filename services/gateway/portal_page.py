@@ -1,0 +1,111 @@
+"""The debtor portal's HTML, in Chinese and English. Pure: a view dict in, a page out (escaped)."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from html import escape
+
+from remedy.clock import CHINA_TZ
+from services.gateway.validation import CHANNELS, GROUNDS, HARDSHIP_KINDS
+
+WORDS = {
+    "zh": {"title": "债务人服务门户", "case_id": "案件号", "code": "验证码（见通知书）", "enter": "查看案件", "debt": "欠款",
+           "principal": "本金", "interest": "利息", "penalty": "违约金", "total": "合计", "paid": "已还", "stage": "当前阶段",
+           "deadline": "下一期限", "none": "暂无", "object": "提出异议", "ground": "异议理由", "detail": "说明",
+           "hardship": "申请困难救助", "accept": "接受调解方案", "offer": "调解/救助方案", "opt_out": "停止以下方式联系我",
+           "submit": "提交", "received": "已收到您的申请，编号", "back": "返回", "other_lang": "English",
+           "locked": "验证码错误次数过多，请稍后再试。", "wrong": "案件号或验证码不正确。", "limited": "请求过于频繁，请稍后再试。",
+           "bad": "请求有误："},
+    "en": {"title": "Debtor portal", "case_id": "Case reference", "code": "Verification code (on your notice)",
+           "enter": "View my case", "debt": "Debt", "principal": "Principal", "interest": "Interest", "penalty": "Penalty",
+           "total": "Total", "paid": "Paid", "stage": "Stage", "deadline": "Next deadline", "none": "none",
+           "object": "File an objection", "ground": "Ground", "detail": "Details", "hardship": "Claim hardship",
+           "accept": "Accept the settlement offer", "offer": "Settlement or relief plan", "opt_out": "Stop contacting me by",
+           "submit": "Submit", "received": "We received your request, reference", "back": "Back", "other_lang": "中文",
+           "locked": "Too many wrong codes: try again later.", "wrong": "Case reference or verification code is wrong.",
+           "limited": "Too many requests: try again later.", "bad": "Your request was not valid: "},
+}
+STAGE_NAMES = {
+    "zh": {"OPENED": "已受理", "TRIAGED": "已分流", "PEOPLES_MEDIATION": "人民调解", "COURT_MEDIATION": "法院诉前调解",
+           "RELIEF": "困难救助", "CONFIRMATION": "司法确认", "PERFORMING": "履行中", "LITIGATION": "诉讼", "JUDGMENT": "已判决",
+           "ENFORCEMENT": "强制执行", "CREDIT_REPAIR": "信用修复", "CLOSED": "已结案", "REJECTED": "不予受理", "ON_HOLD": "暂停（异议处理中）"},
+    "en": {"OPENED": "opened", "TRIAGED": "triaged", "PEOPLES_MEDIATION": "people's mediation",
+           "COURT_MEDIATION": "court pre-litigation mediation", "RELIEF": "hardship relief", "CONFIRMATION": "judicial confirmation",
+           "PERFORMING": "paying by plan", "LITIGATION": "litigation", "JUDGMENT": "judgment", "ENFORCEMENT": "enforcement",
+           "CREDIT_REPAIR": "credit repair", "CLOSED": "closed", "REJECTED": "not accepted", "ON_HOLD": "on hold (objection)"},
+}
+
+
+def lang_of(value: str | None) -> str:
+    return "en" if value == "en" else "zh"
+
+
+def money(fen: int, lang: str) -> str:
+    yuan, cents = divmod(abs(int(fen)), 100)
+    figure = f"{'-' if fen < 0 else ''}{yuan:,}.{cents:02d}"
+    return f"{figure}元" if lang == "zh" else f"CNY {figure}"
+
+
+def when(ms: int, lang: str) -> str:
+    local = datetime.fromtimestamp(ms / 1000, timezone.utc).astimezone(CHINA_TZ)
+    return f"{local.year}年{local.month}月{local.day}日" if lang == "zh" else f"{local:%d %b %Y}"
+
+
+def _page(lang: str, body: str) -> str:
+    w = WORDS[lang]
+    return (f'<!doctype html><html lang="{"zh-CN" if lang == "zh" else "en"}"><head><meta charset="utf-8">'
+            f"<title>{w['title']}</title></head><body><h1>{w['title']}</h1>{body}"
+            f'<p><a href="/portal?lang={"en" if lang == "zh" else "zh"}">{w["other_lang"]}</a></p></body></html>')
+
+
+def login(lang: str, message: str = "") -> str:
+    w = WORDS[lang]
+    note = f'<p class="error">{escape(message)}</p>' if message else ""
+    return _page(lang, f'{note}<form method="post" action="/portal/case"><input type="hidden" name="lang" value="{lang}">'
+                       f'<label>{w["case_id"]} <input name="case_id" required></label> '
+                       f'<label>{w["code"]} <input name="code" required inputmode="numeric"></label> '
+                       f'<button type="submit">{w["enter"]}</button></form>')
+
+
+def _hidden(view: dict, code: str, lang: str) -> str:
+    return (f'<input type="hidden" name="case_id" value="{escape(view["case_id"])}">'
+            f'<input type="hidden" name="code" value="{escape(code)}"><input type="hidden" name="lang" value="{lang}">')
+
+
+def case(view: dict, code: str, lang: str) -> str:
+    w, hidden = WORDS[lang], _hidden(view, code, lang)
+    deadline = view.get("next_deadline")
+    rows = "".join(f"<tr><th>{w[k]}</th><td>{money(view[k + '_cents' if k != 'total' else 'total_due_cents'], lang)}</td></tr>"
+                   for k in ("principal", "interest", "penalty", "total", "paid"))
+    grounds = "".join(f'<option value="{g}">{g}</option>' for g in GROUNDS)
+    kinds = "".join(f'<label><input type="checkbox" name="hardship_kinds" value="{k}">{k}</label> ' for k in HARDSHIP_KINDS)
+    channels = "".join(f'<option value="{c}">{c}</option>' for c in CHANNELS)
+    offer = ""
+    if view.get("offer"):
+        plan = view["offer"]["plan"]
+        offer = (f'<h2>{w["offer"]}</h2><p>{plan["kind"]}: {money(plan["total_cents"], lang)}</p>'
+                 f'<form method="post" action="/portal/requests">{hidden}<input type="hidden" name="kind" value="ACCEPT_OFFER">'
+                 f'<button type="submit">{w["accept"]}</button></form>')
+    form = '<form method="post" action="/portal/requests">'
+    return _page(lang, (
+        f'<p>{w["case_id"]}: <code>{escape(view["case_id"])}</code></p>'
+        f'<h2>{w["debt"]}</h2><table>{rows}</table>'
+        f'<p>{w["stage"]}: <strong class="stage">{STAGE_NAMES[lang].get(view["stage"], view["stage"])}</strong></p>'
+        f'<p>{w["deadline"]}: <span class="deadline">{when(deadline["at_ms"], lang) + " (" + deadline["kind"] + ")" if deadline else w["none"]}</span></p>'
+        f'{offer}<h2>{w["object"]}</h2>{form}{hidden}<input type="hidden" name="kind" value="OBJECTION">'
+        f'<label>{w["ground"]} <select name="ground">{grounds}</select></label> <label>{w["detail"]} <textarea name="detail"></textarea></label>'
+        f'<button type="submit">{w["submit"]}</button></form>'
+        f'<h2>{w["hardship"]}</h2>{form}{hidden}<input type="hidden" name="kind" value="HARDSHIP_CLAIM">{kinds}'
+        f'<label>{w["detail"]} <textarea name="detail"></textarea></label><button type="submit">{w["submit"]}</button></form>'
+        f'<h2>{w["opt_out"]}</h2>{form}{hidden}<input type="hidden" name="kind" value="OPT_OUT">'
+        f'<select name="channel">{channels}</select><button type="submit">{w["submit"]}</button></form>'))
+
+
+def received(request_id: str, view: dict, code: str, lang: str) -> str:
+    w = WORDS[lang]
+    return _page(lang, f'<p class="received">{w["received"]} <code>{escape(request_id)}</code></p>'
+                       f'<form method="post" action="/portal/case">{_hidden(view, code, lang)}'
+                       f'<button type="submit">{w["back"]}</button></form>')
+
+
+def message(lang: str, key: str, extra: str = "") -> str:
+    return login(lang, WORDS[lang][key] + extra)

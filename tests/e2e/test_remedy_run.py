@@ -1,0 +1,49 @@
+"""`remedy run` end to end: the whole platform on free ports, a small simulated batch through every
+stage, the report printed — and its figures equal what ClickHouse holds afterwards."""
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+
+import pytest
+
+from remedy.broker import free_port, port_open
+from remedy.settings import REPO_ROOT, Settings
+from remedy.stack import SERVICES
+
+pytestmark = pytest.mark.e2e
+CASES = 200
+
+
+def test_remedy_run_reports_figures_equal_to_clickhouse_and_stops_everything(tmp_path):
+    ports = {f"REMEDY_{name.upper()}_PORT": str(free_port()) for name in SERVICES}
+    ports |= {"REMEDY_BROKER_PORT": str(free_port()), "REMEDY_SMTP_PORT": str(free_port()),
+              "REMEDY_SMS_URL": f"http://127.0.0.1:{free_port()}"}
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "PYTHONPATH": str(REPO_ROOT),
+           "REMEDY_DATA_DIR": str(tmp_path / "data"), "REMEDY_SIM_CASES": str(CASES), "REMEDY_SIM_LENDERS": "4", **ports}
+    done = subprocess.run([sys.executable, "-m", "remedy.cli", "run", "--no-wait", "--horizon-days", "45"], env=env,
+                          cwd=REPO_ROOT, capture_output=True, text=True, timeout=600)
+    out = done.stdout
+    assert done.returncode == 0, out[-3000:] + done.stderr[-3000:]
+    assert "stopped: every process ended" in out
+    for port in ports.values():
+        assert not port_open("127.0.0.1", int(port.rsplit(":", 1)[-1])), f"port {port} still open after the run"
+
+    m = re.search(r"cases ([\d,]+)\s+open ([\d,]+)\s+closed ([\d,]+)\nclaimed ¥([\d,]+)\s+recovered ¥([\d,]+)\s+recovery ([\d.]+)%", out)
+    assert m, out[-3000:]
+    cases, open_, closed, claimed, recovered = (int(g.replace(",", "")) for g in m.groups()[:5])
+    assert cases >= CASES * 0.95 and closed > 0, "most of the batch was accepted and some cases finished"
+    assert (tmp_path / "data" / "report.html").exists()
+
+    from services.analytics.queries import Filters, summary
+    from services.analytics.store import Store
+
+    store = Store.open(Settings.from_env(env).clickhouse_url)
+    try:
+        s = summary(store.rows, Filters())
+    finally:
+        store.close()
+    assert (s["cases"], s["open"], s["closed"]) == (cases, open_, closed)
+    assert (round(s["claimed_cents"] / 100), round(s["recovered_cents"] / 100)) == (claimed, recovered)
+    assert f"{s['recovery']:.1%}" == m.group(6) + "%"
