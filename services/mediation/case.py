@@ -6,6 +6,23 @@ CREDIT_REPAIR (``CaseEscalated``) and remembers REJECTED cases. Deadlines live i
 ``sweep`` fires them; a case on hold or closed never moves, and on release its deadlines shift
 by the time it was held.
 
+A debtor's hardship claim (objections' ``HardshipClaimed``) is answered here:
+- in PEOPLES_MEDIATION or COURT_MEDIATION → ``ReliefGranted`` (source DEBTOR_CLAIM) with a hardship
+  plan on the principal (interest and penalty waived); the mediator's request is cancelled and the
+  plan is tracked like triage's RELIEF route (reminders, payments, a miss goes to enforcement);
+- in PERFORMING under a settlement → ``ReliefGranted`` rescheduling what is still outstanding on the
+  hardship terms (the settlement's waivers stand); under a hardship plan already → nothing (counted
+  ``already_relieved``);
+- in CONFIRMATION → nothing (counted ``hardship_awaiting_confirmation``): the settlement the debtor
+  agreed is before the court; once it is in force the debtor may claim again (objections takes one
+  claim per stage);
+- in LITIGATION, ENFORCEMENT or CREDIT_REPAIR → nothing (counted ``hardship_handed_on``): enforcement
+  and repair own those stages;
+- before triage has routed the case, or on a rejected case → dead letter (``ClaimNotInMediation``);
+  on hold → dead letter (objections only sends a claim once the case is released); unknown kinds →
+  dead letter (``InvalidHardshipClaim``).
+Hardship kinds are spelled one way (``plans.hardship_kind``): ``UNEMPLOYED``, ``STUDENT``, ….
+
 Every event names its cause: the input's message id, or the event that led to it (a tier's
 deadline failure is caused by the event that opened the tier; reminders and misses by the event
 that started the plan). Event ids are deterministic, so a replay emits the same ids.
@@ -19,8 +36,9 @@ from remedy.app import Emit
 from remedy.clock import china_date
 from remedy.events import case_event
 from services.mediation import plans
-from services.mediation.errors import (CaseIsClosed, CaseOnHold, ExtensionRefused, InvalidOutcome, InvalidPlan,
-                                       OutcomeWithoutSession, PaymentWithoutPlan, UnexpectedDecision, UnknownCase)
+from services.mediation.errors import (CaseIsClosed, CaseOnHold, ClaimNotInMediation, ExtensionRefused, InvalidOutcome,
+                                       InvalidPlan, OutcomeWithoutSession, PaymentWithoutPlan, UnexpectedDecision,
+                                       UnknownCase)
 
 PRODUCER = "mediation"
 TIER_STAGE = {"PEOPLES": "PEOPLES_MEDIATION", "COURT": "COURT_MEDIATION"}
@@ -101,7 +119,7 @@ def on_case_event(state: dict | None, ev: dict, terms: Terms, now: datetime) -> 
         if body["route"] == "RELIEF":
             if s["facts"] is None:
                 raise UnknownCase(f"case {s['case_id']}: routed to relief before mediation saw it opened")
-            kinds = [r.removeprefix("HARDSHIP_") for r in body["reason_codes"] if r.startswith("HARDSHIP_")]
+            kinds = [plans.hardship_kind(r) for r in body["reason_codes"] if r.startswith("HARDSHIP_")]
             plan = plans.relief_plan(s["facts"], kinds, china_date(now))
             relief = out.event("ReliefGranted", {"hardship_kinds": kinds, "plan": plan, "source": "TRIAGE"},
                                ev["event_id"])
@@ -112,12 +130,8 @@ def on_case_event(state: dict | None, ev: dict, terms: Terms, now: datetime) -> 
             raise InvalidOutcome(f"case {s['case_id']}: unknown route {body['route']!r}")
         _enter_tier(out, tier, ev["event_id"], terms)
         return out.step("entered_" + tier.lower())
-    if kind == "ReliefGranted":  # granted elsewhere, e.g. on a debtor's hardship claim
-        if s["stage"] in HANDED_ON or (s["plan_source"] == "RELIEF" and s["stage"] == "PERFORMING"):
-            return Step(None, outcome="ignored")
-        out.desk.append({"op": "CANCEL", "case_id": s["case_id"]})
-        _start_plan(s, plans.plan_to_state(body["plan"]), "RELIEF", ev["event_id"])
-        return out.step("relief")
+    if kind == "HardshipClaimed":
+        return _claim_hardship(out, body, ev["event_id"])
     if kind == "CaseEscalated" and body["to_stage"] in STAGE_TIER:  # sent back to mediation by another stage
         if s["stage"] == body["to_stage"]:
             return Step(None, outcome="duplicate")
@@ -193,6 +207,37 @@ def _fail_tier(out: _Out, reason: str, cause: str, terms: Terms) -> None:
         out.event("CaseEscalated", {"from_stage": stage, "to_stage": "LITIGATION", "reason": "COURT_MEDIATION_FAILED"},
                   failed)
         s.update(stage="LITIGATION", deadline_ms=None, mediator_id=None, session=False)
+
+
+def _claim_hardship(out: _Out, claim: dict, cause: str) -> Step:
+    s = out.state
+    if claim["request_id"] in s["seen"]:
+        return Step(None, outcome="duplicate")
+    if s["held"]:
+        raise CaseOnHold(f"hardship claim for case {s['case_id']} while it is on hold")
+    kinds = plans.claimed_kinds(claim["hardship_kinds"])
+    stage = s["stage"]
+    if stage in HANDED_ON:
+        return Step(None, outcome="hardship_handed_on")
+    if stage == "CONFIRMATION":
+        return Step(None, outcome="hardship_awaiting_confirmation")
+    if stage == "PERFORMING" and s["plan_source"] == "RELIEF":
+        return Step(None, outcome="already_relieved")
+    today = china_date(out.now)
+    if stage in STAGE_TIER:
+        if s["facts"] is None:
+            raise UnknownCase(f"case {s['case_id']}: hardship claim before mediation saw the case opened")
+        plan = plans.relief_plan(s["facts"], kinds, today)
+        out.desk.append({"op": "CANCEL", "case_id": s["case_id"]})
+    elif stage == "PERFORMING":
+        plan = plans.rescheduled_plan(s["plan"], kinds, today)
+    else:
+        raise ClaimNotInMediation(f"hardship claim for case {s['case_id']} at stage {stage}: not in mediation")
+    s["seen"] = s["seen"] + [claim["request_id"]]
+    relief = out.event("ReliefGranted", {"hardship_kinds": kinds, "plan": plan, "source": "DEBTOR_CLAIM"}, cause)
+    _start_plan(s, plans.plan_to_state(plan), "RELIEF", relief)
+    s.update(shift_ms=0, mediator_id=None, session=False)   # a new plan, dated from now: no hold behind it
+    return out.step("relief_claimed")
 
 
 def _start_plan(s: dict, plan: dict, source: str, cause: str) -> None:

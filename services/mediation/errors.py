@@ -44,3 +44,11 @@ class InvalidRosterUpdate(MediationInputError):
 
 class InvalidOutcome(MediationInputError):
     pass
+
+
+class InvalidHardshipClaim(MediationInputError):
+    pass
+
+
+class ClaimNotInMediation(MediationInputError):
+    pass

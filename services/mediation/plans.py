@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from services.mediation.errors import InvalidPlan
+from services.mediation.errors import InvalidHardshipClaim, InvalidPlan
 
 PLAN_KINDS = ("LUMP_SUM", "INSTALMENTS", "DEFERRAL", "REDUCED_INSTALMENTS")
 # Hardship kind → (plan kind, days until the first instalment, number of monthly instalments).
@@ -48,18 +48,46 @@ def plan_to_avro(plan: dict) -> dict:
                         for i in plan["instalments"]]}
 
 
+def hardship_kind(name: str) -> str:
+    """The one spelling of a hardship kind: triage's reason codes say ``HARDSHIP_STUDENT`` /
+    ``UNEMPLOYED``, debtor requests and CaseFacts flags say ``is_student`` / ``unemployed``; all of
+    them become the upper-case kind of ``RELIEF_TERMS`` (``STUDENT``, ``UNEMPLOYED``, …)."""
+    return str(name).strip().upper().removeprefix("HARDSHIP_").removeprefix("IS_")
+
+
+def claimed_kinds(names: list[str]) -> list[str]:
+    """A debtor's hardship claim, normalised and checked: at least one kind, every one known."""
+    kinds = sorted({hardship_kind(n) for n in names})
+    unknown = [k for k in kinds if k not in RELIEF_TERMS]
+    if not kinds or unknown:
+        raise InvalidHardshipClaim(f"hardship claim needs kinds from {', '.join(RELIEF_TERMS)}; got "
+                                   f"{len(unknown)} unknown of {len(kinds)}")
+    return kinds
+
+
 def relief_plan(facts: dict, kinds: list[str], today: date) -> dict:
     """The hardship plan (Avro PaymentPlan): interest and penalty waived, the principal repaid on the
     gentlest terms any of the debtor's hardship kinds allows."""
-    terms = [RELIEF_TERMS[k] for k in kinds if k in RELIEF_TERMS] or [RELIEF_TERMS["UNEMPLOYED"]]
+    return _schedule(facts["principal_cents"], kinds, today) | {
+        "waived_penalty_cents": facts["penalty_cents"], "waived_interest_cents": facts["interest_cents"]}
+
+
+def rescheduled_plan(plan: dict, kinds: list[str], today: date) -> dict:
+    """A plan in force (state JSON) turned into a hardship plan (Avro PaymentPlan): what is still
+    outstanding, on the hardship terms; the settlement's waivers stand."""
+    return _schedule(outstanding(plan), kinds, today) | {
+        "waived_penalty_cents": plan["waived_penalty_cents"], "waived_interest_cents": plan["waived_interest_cents"]}
+
+
+def _schedule(total: int, kinds: list[str], today: date) -> dict:
+    terms = [RELIEF_TERMS[k] for k in map(hardship_kind, kinds) if k in RELIEF_TERMS] or [RELIEF_TERMS["UNEMPLOYED"]]
     kind, first_days, count = max(terms, key=lambda t: (t[1], t[2]))
-    total = facts["principal_cents"]
     count = max(1, min(count, total))
     share, rest = divmod(total, count)
     instalments = [{"seq": n + 1, "due_date": today + timedelta(days=first_days + n * MONTH_DAYS),
                     "amount_cents": share + (rest if n == count - 1 else 0)} for n in range(count)]
-    return {"kind": kind, "total_cents": total, "waived_penalty_cents": facts["penalty_cents"],
-            "waived_interest_cents": facts["interest_cents"], "instalments": instalments}
+    return {"kind": kind, "total_cents": total, "waived_penalty_cents": 0, "waived_interest_cents": 0,
+            "instalments": instalments}
 
 
 def apply_payment(plan: dict, amount_cents: int) -> tuple[dict, list[dict], int]:

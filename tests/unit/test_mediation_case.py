@@ -355,11 +355,131 @@ def test_illness_gets_reduced_instalments_and_a_missed_one_goes_to_enforcement()
     assert c.stage == "ENFORCEMENT"
 
 
-def test_relief_granted_elsewhere_replaces_mediation():
+# ---- a debtor's hardship claim (objections' HardshipClaimed) ------------------------------------
+
+def claim(kinds=("unemployed",), rid="R-hard", stage="PEOPLES_MEDIATION", eid=None) -> dict:
+    return ev("HardshipClaimed", {"request_id": rid, "hardship_kinds": list(kinds), "stage": stage},
+              producer="objections", eid=eid or f"E-claim-{rid}")
+
+
+def test_hardship_kinds_are_spelled_one_way():
+    from services.mediation.plans import claimed_kinds, hardship_kind
+    assert [hardship_kind(k) for k in ("is_student", "STUDENT", "HARDSHIP_STUDENT", "unemployed", "UNEMPLOYED",
+                                       "HARDSHIP_SERIOUS_ILLNESS", " serious_illness ")] == \
+        ["STUDENT", "STUDENT", "STUDENT", "UNEMPLOYED", "UNEMPLOYED", "SERIOUS_ILLNESS", "SERIOUS_ILLNESS"]
+    assert claimed_kinds(["unemployed", "UNEMPLOYED", "disaster"]) == ["DISASTER", "UNEMPLOYED"]
+    for bad in ([], ["lottery_loss"], ["unemployed", "bored"]):
+        with pytest.raises(errors.InvalidHardshipClaim):
+            claimed_kinds(bad)
+
+
+def test_hardship_claim_mid_mediation_grants_relief_and_cancels_the_mediator():
     c = in_peoples_session()
-    c.event(ev("ReliefGranted", {"hardship_kinds": ["DISASTER"], "plan": plan(kind="DEFERRAL"), "source": "DEBTOR_CLAIM"},
+    c.event(claim(["unemployed"]), now=T0 + 2 * DAY)
+    relief = c.last("ReliefGranted")
+    body = relief["event"]
+    assert (body["source"], body["hardship_kinds"]) == ("DEBTOR_CLAIM", ["UNEMPLOYED"])
+    assert relief["causation_id"] == "E-claim-R-hard" and relief["producer"] == "mediation"
+    p = body["plan"]   # as triage's relief: the principal on deferral terms, interest and penalty waived
+    assert (p["kind"], p["total_cents"], p["waived_interest_cents"], p["waived_penalty_cents"]) == \
+        ("DEFERRAL", 1_000_000, 200_000, 50_000)
+    assert p["instalments"][0]["due_date"] == date(2026, 12, 3) + timedelta(days=90)
+    assert (c.stage, c.state["plan_source"], c.state["deadline_ms"]) == ("PERFORMING", "RELIEF", None)
+    assert c.desk[-1] == {"op": "CANCEL", "case_id": "C1"}
+    # the tier deadline no longer runs; the plan is tracked like any other
+    c.sweep(T0 + 40 * DAY)
+    assert c.stage == "PERFORMING"
+    assert "MediationFailed" not in c.types()
+    with pytest.raises(errors.OutcomeWithoutSession):      # the mediator's late word counts for nothing
+        c.outcome(outcome("FAILED"))
+    for n, i in enumerate(p["instalments"]):
+        c.pay(payment(f"P{n}", i["amount_cents"]))
+    assert c.stage == "CREDIT_REPAIR" and c.last("CaseEscalated")["event"]["reason"] == "PLAN_COMPLETED"
+
+
+def test_hardship_claim_in_court_mediation_and_its_redelivery():
+    c = Case()
+    c.event(opened(principal=1_200_000))
+    c.event(triaged("COURT_MEDIATION", ["ABOVE_COURT_THRESHOLD"]))
+    c.event(claim(["HARDSHIP_SERIOUS_ILLNESS", "unemployed"], stage="COURT_MEDIATION"))
+    (relief,) = c.events
+    p = relief["event"]["plan"]   # the gentlest terms any of the kinds allows: the longest deferral
+    assert p["kind"] == "DEFERRAL" and len(p["instalments"]) == 6 and p["total_cents"] == 1_200_000
+    assert relief["event"]["hardship_kinds"] == ["SERIOUS_ILLNESS", "UNEMPLOYED"]
+    before = dict(c.state)
+    assert c.event(claim(["HARDSHIP_SERIOUS_ILLNESS", "unemployed"], stage="COURT_MEDIATION")).outcome == "duplicate"
+    assert c.state == before and len(c.events) == 1
+    c.sweep(T0 + 36 * DAY)     # the tier's deadline no longer runs
+    assert c.stage == "PERFORMING"
+    c.sweep(T0 + 96 * DAY)     # a missed hardship instalment goes to enforcement like any plan
+    assert c.stage == "ENFORCEMENT" and c.last("CaseEscalated")["event"]["reason"] == "PLAN_DEFAULTED"
+
+
+def test_hardship_claim_while_performing_a_settlement_reschedules_what_is_left():
+    c = confirmed(amounts=(60_000, 40_000), first=date(2027, 1, 10))
+    c.pay(payment("P1", 60_000))
+    c.event(claim(["disaster"], stage="PERFORMING"), now=T0 + 3 * DAY)
+    p = c.last("ReliefGranted")["event"]["plan"]
+    assert (p["kind"], p["total_cents"], p["waived_penalty_cents"]) == ("DEFERRAL", 40_000, 50_000)
+    assert p["instalments"][0]["due_date"] == date(2026, 12, 4) + timedelta(days=90)
+    assert c.state["plan_source"] == "RELIEF"
+    c.sweep(T0 + 60 * DAY)     # the settlement's old due dates no longer count
+    assert "InstalmentMissed" not in c.types() and c.stage == "PERFORMING"
+    c.pay(payment("P2", 40_000))
+    assert c.stage == "CREDIT_REPAIR"
+    # a second claim on a hardship plan changes nothing
+    r = Case()
+    r.event(opened(is_student=True))
+    r.event(triaged("RELIEF", ["HARDSHIP_STUDENT"]))
+    assert r.event(claim(stage="PERFORMING", rid="R-2")).outcome == "already_relieved" and len(r.events) == 1
+
+
+@pytest.mark.parametrize("to_stage", ["LITIGATION", "ENFORCEMENT", "CREDIT_REPAIR"])
+def test_hardship_claims_in_stages_mediation_handed_on_are_left_to_their_owner(to_stage):
+    c = in_peoples_session()
+    if to_stage == "LITIGATION":
+        c.outcome(outcome("FAILED"))
+        c.assign("COURT", "CM-1")
+        c.outcome(outcome("FAILED", tier="COURT", mediator="CM-1"))
+    elif to_stage == "ENFORCEMENT":
+        c = confirmed(amounts=(60_000,), first=date(2027, 1, 10))
+        c.sweep(datetime(2027, 1, 20, tzinfo=timezone.utc))
+    else:
+        c = confirmed(amounts=(60_000,))
+        c.pay(payment("P1", 60_000))
+    assert c.stage == to_stage
+    n = len(c.events)
+    step = c.event(claim(stage=to_stage))
+    assert (step.state, step.outcome, len(c.events)) == (None, "hardship_handed_on", n)
+
+
+def test_hardship_claim_awaiting_confirmation_is_left_to_the_court():
+    c = in_peoples_session()
+    c.outcome(outcome("SETTLED", with_plan=plan()))
+    step = c.event(claim(stage="CONFIRMATION"))
+    assert (step.state, step.outcome, c.stage) == (None, "hardship_awaiting_confirmation", "CONFIRMATION")
+    c.decision(decision("CONFIRMATION_GRANTED"))      # the court's word still counts
+    c.event(claim(stage="PERFORMING", rid="R-again"))  # and the debtor may claim again once the plan is in force
+    assert c.last("ReliefGranted")["event"]["source"] == "DEBTOR_CLAIM"
+
+
+def test_hardship_claims_mediation_cannot_take_are_dead_lettered():
+    c = in_peoples_session()
+    with pytest.raises(errors.InvalidHardshipClaim):
+        c.event(claim(["lottery_loss"]))
+    c.event(ev("CaseHeld", {"reason": "OBJECTION", "objection_id": "R-o", "stage": "PEOPLES_MEDIATION"},
                producer="objections"))
-    assert c.stage == "PERFORMING" and c.desk[-1]["op"] == "CANCEL"
+    with pytest.raises(errors.CaseOnHold):
+        c.event(claim())
+    early = Case()
+    early.event(opened())
+    with pytest.raises(errors.ClaimNotInMediation):   # triage has not routed it yet
+        early.event(claim(stage="OPENED"))
+    assert "ReliefGranted" not in c.types() + early.types()
+    closed = in_peoples_session()
+    closed.event(ev("CaseClosed", {"reason": "WITHDRAWN", "final_stage": "PEOPLES_MEDIATION", "recovered_cents": 0},
+                    producer="objections"))
+    assert closed.event(claim()).state is None and "ReliefGranted" not in closed.types()
 
 
 def test_case_sent_back_to_mediation_by_another_stage():
