@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Awaitable, Callable
 
@@ -16,20 +15,12 @@ import faust
 from remedy.clock import Clock
 from remedy.codec import Codec
 from remedy.deadletter import dead_letter
+from remedy.emit import Emit  # noqa: F401 - re-exported for the wiring
 from remedy.lag import LagGauges, attach_faust
 from remedy.metrics import ServiceMetrics
 from remedy.settings import Settings
 
 log = logging.getLogger("remedy")
-
-
-@dataclass(frozen=True)
-class Emit:
-    """One record a decision wants written: topic, key, schema name, record."""
-    topic: str
-    key: str
-    schema: str
-    record: dict
 
 
 def create_app(service: str, settings: Settings, *, web_port: int | None = None, partitions: int = 4) -> faust.App:
@@ -89,6 +80,14 @@ class Runtime:
     async def emit_all(self, outs: list[Emit]) -> None:
         for out in outs:
             await self.emit(out)
+
+    def agent(self, topic: faust.TopicT, handle: Callable[[Any], Awaitable[None]], *, name: str) -> None:
+        """One agent (concurrency 1: it commits work that matters) running every input through ``guarded``."""
+
+        @self.app.agent(topic, name=name, concurrency=1)
+        async def agent(stream):
+            async for event in stream.events():
+                await self.guarded(event, handle)
 
     async def guarded(self, event: faust.EventT, handle: Callable[[Any], Awaitable[None]]) -> None:
         """Run one input through its handler. Any exception → a dead-letter record, a metric, a log

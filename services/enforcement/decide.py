@@ -21,10 +21,10 @@ TERMINATED_NO_ASSETS. Enforcement stops moving a case once it sees ``CaseClosed`
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import datetime
 
-from remedy.app import Emit
+from remedy.decision import Decision as FileDecision
+from remedy.emit import Emit
 from remedy.clock import china_date
 from remedy.events import case_event
 from services.enforcement.state import CaseFile, end_of_china_day_ms, ms, next_due_ms, release, set_deadline
@@ -57,15 +57,7 @@ class InvalidInput(EnforcementError):
     pass
 
 
-@dataclass
-class Decision:
-    case: CaseFile | None
-    emits: list[Emit] = field(default_factory=list)
-    outcome: str = "applied"   # applied | duplicate | ignored
-
-    @property
-    def changed(self) -> bool:
-        return self.outcome == "applied"
+Decision = FileDecision[CaseFile]
 
 
 def filing_batch_id(court: str, now: datetime) -> str:

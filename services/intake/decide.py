@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from remedy.app import Emit
+from remedy.emit import Emit
 from remedy.clock import china_date
 from remedy.events import case_event
 from remedy.ids import case_id as make_case_id

@@ -32,7 +32,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from remedy.app import Emit
+from remedy.emit import Emit
 from remedy.clock import china_date
 from remedy.events import case_event
 from services.mediation import plans

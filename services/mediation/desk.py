@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime, time, timedelta
 
-from remedy.app import Emit
+from remedy.emit import Emit
 from remedy.clock import CHINA_TZ, china_date
 from remedy.events import case_event
 from remedy.ids import event_id

@@ -26,10 +26,11 @@ A close called for while the case is held is made right after the ``CaseReleased
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from remedy.app import Emit
+from remedy.decision import Decision as FileDecision
+from remedy.emit import Emit
 from remedy.clock import CHINA_TZ, china_date
 from remedy.events import case_event
 from services.objections.docket import INACTIVE, Docket, stage_after
@@ -66,16 +67,7 @@ class OutOfOrder(ObjectionsError):
     pass
 
 
-@dataclass
-class Decision:
-    docket: Docket | None
-    emits: list[Emit] = field(default_factory=list)
-    outcome: str = "applied"   # applied | duplicate | ignored
-    overdue: int = 0           # objections that went to the supervisor queue
-
-    @property
-    def changed(self) -> bool:
-        return self.outcome == "applied"
+Decision = FileDecision[Docket]
 
 
 def ms(at: datetime) -> int:
@@ -284,7 +276,7 @@ def on_tick(docket: Docket | None, now: datetime) -> Decision:
             o["overdue"] = True
             emits.append(_event(docket, "ObjectionOverdue", {"objection_id": oid, "answer_by": date.fromisoformat(o["answer_by"])},
                                 o["cause"], now))
-    return Decision(docket, emits, "applied" if emits else "ignored", overdue=len(emits))
+    return Decision(docket, emits, "applied" if emits else "ignored")
 
 
 def _event(docket: Docket, type_: str, body: dict, causation_id: str, now: datetime) -> Emit:

@@ -21,10 +21,10 @@ Holds: while a case is held nothing moves and no deadline runs; moves are deferr
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from remedy.app import Emit
+from remedy.decision import Decision as FileDecision
+from remedy.emit import Emit
 from remedy.clock import china_date
 from remedy.events import case_event
 from services.repair.dates import RepairRules, add_working_days, add_years
@@ -51,15 +51,7 @@ class OutOfOrder(RepairError):
     pass
 
 
-@dataclass
-class Decision:
-    case: RepairFile | None
-    emits: list[Emit] = field(default_factory=list)
-    outcome: str = "applied"   # applied | duplicate | ignored
-
-    @property
-    def changed(self) -> bool:
-        return self.outcome == "applied"
+Decision = FileDecision[RepairFile]
 
 
 def on_case_event(case: RepairFile | None, event: dict, now: datetime, rules: RepairRules) -> Decision:

@@ -23,11 +23,11 @@ def types(decision):
 
 
 def judged(s: Script, awarded=850_000, **facts):
-    case = d.on_case_event(None, s.opened(T0 - days(60), **facts), T0).case
-    case = d.on_case_event(case, s.escalated(T0, "LITIGATION", "COURT_MEDIATION_FAILED"), T0).case
-    case = d.on_court_decision(case, s.court("FILING_ACCEPTED", T0), "court.decisions/0/1", T0).case
+    case = d.on_case_event(None, s.opened(T0 - days(60), **facts), T0).file
+    case = d.on_case_event(case, s.escalated(T0, "LITIGATION", "COURT_MEDIATION_FAILED"), T0).file
+    case = d.on_court_decision(case, s.court("FILING_ACCEPTED", T0), "court.decisions/0/1", T0).file
     return d.on_court_decision(case, s.court("JUDGMENT", T0 + days(30), awarded_cents=awarded, performance_due=DUE),
-                               "court.decisions/0/2", T0 + days(30)).case
+                               "court.decisions/0/2", T0 + days(30)).file
 
 
 def enforced(s: Script, **kw):
@@ -44,12 +44,12 @@ def test_unpaid_judgment_goes_to_enforcement_when_the_performance_period_ends_no
     assert d.due(case, PASSED)
     out = d.on_tick(case, PASSED)
     assert bodies(out, "EnforcementApplied") == [{"court": "C350502", "basis": "JUDGMENT", "claim_cents": 850_000}]
-    assert d.on_tick(out.case, PASSED + days(5)).emits == [], "applied once"
+    assert d.on_tick(out.file, PASSED + days(5)).emits == [], "applied once"
 
 
 def test_payments_in_the_performance_period_count_once_each_and_full_payment_performs_the_judgment():
     s = Script()
-    case = d.on_payment(judged(s), s.payment("P1", 300_000, T0), "payments/0/1", T0 + days(31)).case
+    case = d.on_payment(judged(s), s.payment("P1", 300_000, T0), "payments/0/1", T0 + days(31)).file
     dup = d.on_payment(case, s.payment("P1", 300_000, T0), "payments/0/7", T0 + days(31))
     assert dup.outcome == "duplicate"
     out = d.on_tick(case, PASSED)
@@ -58,12 +58,12 @@ def test_payments_in_the_performance_period_count_once_each_and_full_payment_per
     assert types(paid) == ["JudgmentPerformed"], "repair starts credit repair on it"
     assert bodies(paid, "JudgmentPerformed") == [{"reason": "PAID_IN_FULL", "paid_cents": 850_000, "stage": "JUDGMENT"}]
     assert paid.emits[0].record["causation_id"] == "payments/0/2"
-    assert d.on_tick(paid.case, PASSED).emits == []
+    assert d.on_tick(paid.file, PASSED).emits == []
 
 
 def test_payments_for_cases_enforcement_does_not_hold_are_left_to_mediation():
     s = Script()
-    case = d.on_case_event(None, s.opened(T0), T0).case
+    case = d.on_case_event(None, s.opened(T0), T0).file
     assert d.on_payment(case, s.payment("P1", 100, T0), "payments/0/1", T0).outcome == "ignored"
     with pytest.raises(d.UnknownCase):
         d.on_payment(None, s.payment("P1", 100, T0), "payments/0/1", T0)
@@ -73,24 +73,24 @@ def test_payments_for_cases_enforcement_does_not_hold_are_left_to_mediation():
 
 def test_recovered_in_full_concludes_enforcement_and_nothing_more_is_owed():
     s = Script()
-    out = d.on_court_decision(enforced(s).case, s.court("ENFORCEMENT_RESULT", PASSED + days(60), enforcement_result="RECOVERED_FULL",
+    out = d.on_court_decision(enforced(s).file, s.court("ENFORCEMENT_RESULT", PASSED + days(60), enforcement_result="RECOVERED_FULL",
                                                         recovered_cents=850_000), "court.decisions/0/3", PASSED + days(60))
     assert types(out) == ["EnforcementConcluded"], "repair starts credit repair on RECOVERED_FULL; no escalation of our own"
     assert bodies(out, "EnforcementConcluded") == [{"result": "RECOVERED_FULL", "recovered_cents": 850_000, "outstanding_cents": 0}]
-    assert out.case.stage == "RECOVERED" and out.case.outstanding_cents == 0
-    assert d.on_tick(out.case, PASSED + days(400)).emits == []
-    assert d.on_payment(out.case, s.payment("P-late", 100, PASSED), "payments/0/9", PASSED + days(61)).outcome == "ignored"
+    assert out.file.stage == "RECOVERED" and out.file.outstanding_cents == 0
+    assert d.on_tick(out.file, PASSED + days(400)).emits == []
+    assert d.on_payment(out.file, s.payment("P-late", 100, PASSED), "payments/0/9", PASSED + days(61)).outcome == "ignored"
 
 
 def test_partial_recovery_keeps_the_outstanding_balance_and_the_case_in_enforcement():
     s = Script()
     at = PASSED + days(60)
-    out = d.on_court_decision(enforced(s).case, s.court("ENFORCEMENT_RESULT", at, enforcement_result="RECOVERED_PARTIAL",
+    out = d.on_court_decision(enforced(s).file, s.court("ENFORCEMENT_RESULT", at, enforcement_result="RECOVERED_PARTIAL",
                                                         recovered_cents=200_000), "court.decisions/0/3", at)
     assert types(out) == ["EnforcementConcluded"]
     assert bodies(out, "EnforcementConcluded")[0]["outstanding_cents"] == 650_000
-    assert out.case.stage == "ENFORCEMENT" and not out.case.closed
-    rest = d.on_payment(out.case, s.payment("P5", 650_000, at), "payments/0/5", at + days(1))
+    assert out.file.stage == "ENFORCEMENT" and not out.file.closed
+    rest = d.on_payment(out.file, s.payment("P5", 650_000, at), "payments/0/5", at + days(1))
     assert bodies(rest, "JudgmentPerformed") == [{"reason": "PAID_IN_FULL", "paid_cents": 650_000, "stage": "ENFORCEMENT"}]
 
 
@@ -101,28 +101,28 @@ def terminate(case, s, at=PASSED + days(90)):
 
 def test_terminated_for_no_assets_keeps_the_balance_and_proposes_the_dishonest_list_once():
     s = Script()
-    out = terminate(enforced(s).case, s)
+    out = terminate(enforced(s).file, s)
     assert types(out) == ["EnforcementConcluded", "DishonestListProposed"], "objections closes the case on the conclusion"
     assert bodies(out, "EnforcementConcluded")[0] == {"result": "TERMINATED_NO_ASSETS", "recovered_cents": 50_000,
                                                       "outstanding_cents": 800_000}
     assert bodies(out, "DishonestListProposed") == [{"court": "C350502", "reason": "ENFORCEMENT_TERMINATED_NO_ASSETS"}]
-    assert out.case.outstanding_cents == 800_000
-    assert d.on_tick(out.case, PASSED + days(400)).emits == [], "proposed once"
-    closed = d.on_case_event(out.case, s.closed(PASSED + days(91), "ENFORCEMENT_TERMINATED", "ENFORCEMENT"), PASSED + days(91))
-    assert closed.emits == [] and closed.case.closed
+    assert out.file.outstanding_cents == 800_000
+    assert d.on_tick(out.file, PASSED + days(400)).emits == [], "proposed once"
+    closed = d.on_case_event(out.file, s.closed(PASSED + days(91), "ENFORCEMENT_TERMINATED", "ENFORCEMENT"), PASSED + days(91))
+    assert closed.emits == [] and closed.file.closed
     with pytest.raises(d.CaseAlreadyClosed):
-        d.on_payment(closed.case, s.payment("P-after", 100, PASSED), "payments/0/8", PASSED + days(92))
+        d.on_payment(closed.file, s.payment("P-after", 100, PASSED), "payments/0/8", PASSED + days(92))
 
 
 def test_full_time_students_are_never_proposed_for_the_dishonest_list():
     s = Script()
-    out = terminate(enforced(s, student=True).case, s)
+    out = terminate(enforced(s, student=True).file, s)
     assert types(out) == ["EnforcementConcluded"]
 
 
 def test_a_defaulted_confirmed_settlement_is_enforced_at_once_without_a_new_suit():
     s = Script()
-    case = d.on_case_event(None, s.opened(T0 - days(90)), T0).case
+    case = d.on_case_event(None, s.opened(T0 - days(90)), T0).file
     plan = {"kind": "INSTALMENTS", "total_cents": 600_000, "waived_penalty_cents": 20_000, "waived_interest_cents": 0,
             "instalments": []}
     for ev in (s.event("MediationSettled", {"tier": "PEOPLES", "mediator_id": "M1", "plan": plan}, T0 - days(80)),
@@ -130,11 +130,11 @@ def test_a_defaulted_confirmed_settlement_is_enforced_at_once_without_a_new_suit
                s.event("InstalmentPaid", {"seq": 1, "amount_cents": 200_000, "payment_ref": "P1", "paid_at": T0}, T0 - days(40)),
                s.event("InstalmentMissed", {"seq": 2, "due_date": date(2026, 4, 20), "amount_cents": 200_000,
                                             "outstanding_cents": 400_000}, T0 - days(5))):
-        case = d.on_case_event(case, ev, T0).case
+        case = d.on_case_event(case, ev, T0).file
     out = d.on_case_event(case, s.escalated(T0, "ENFORCEMENT", "PLAN_DEFAULTED", "PERFORMING"), T0)
     assert types(out) == ["EnforcementApplied"]
     assert bodies(out, "EnforcementApplied")[0] == {"court": "C350503", "basis": "CONFIRMED_SETTLEMENT", "claim_cents": 400_000}
-    result = d.on_court_decision(out.case, s.court("ENFORCEMENT_RESULT", T0 + days(30), enforcement_result="RECOVERED_FULL",
+    result = d.on_court_decision(out.file, s.court("ENFORCEMENT_RESULT", T0 + days(30), enforcement_result="RECOVERED_FULL",
                                                    recovered_cents=400_000), "court.decisions/0/9", T0 + days(30))
     assert types(result) == ["EnforcementConcluded"]
     assert bodies(result, "EnforcementConcluded")[0]["outstanding_cents"] == 0
@@ -144,47 +144,47 @@ def test_a_hold_pauses_the_performance_deadline_and_release_shifts_it_by_the_tim
     s = Script()
     case = judged(s)
     held_at = T0 + days(40)
-    case = d.on_case_event(case, s.held(held_at, "JUDGMENT"), held_at).case
+    case = d.on_case_event(case, s.held(held_at, "JUDGMENT"), held_at).file
     assert d.on_tick(case, PASSED + days(3)).emits == [], "no deadline runs while held"
     assert not d.due(case, PASSED + days(3))
     released_at = held_at + days(10)
-    case = d.on_case_event(case, s.released(released_at, ms(released_at) - ms(held_at), "JUDGMENT"), released_at).case
+    case = d.on_case_event(case, s.released(released_at, ms(released_at) - ms(held_at), "JUDGMENT"), released_at).file
     assert d.on_tick(case, PASSED + days(9.9)).emits == []
     assert types(d.on_tick(case, PASSED + days(10))) == ["EnforcementApplied"]
 
 
 def test_a_handover_during_a_hold_waits_for_the_release():
     s = Script()
-    case = d.on_case_event(None, s.opened(T0), T0).case
-    case = d.on_case_event(case, s.held(T0, "COURT_MEDIATION"), T0).case
+    case = d.on_case_event(None, s.opened(T0), T0).file
+    case = d.on_case_event(case, s.held(T0, "COURT_MEDIATION"), T0).file
     out = d.on_case_event(case, s.escalated(T0, "LITIGATION", "COURT_MEDIATION_FAILED"), T0)
     assert out.emits == []
     later = T0 + days(2)
-    released = d.on_case_event(out.case, s.released(later, ms(later) - ms(T0), "COURT_MEDIATION"), later)
+    released = d.on_case_event(out.file, s.released(later, ms(later) - ms(T0), "COURT_MEDIATION"), later)
     assert types(released) == ["LitigationFiled"]
     assert bodies(released, "LitigationFiled")[0]["filing_batch_id"].endswith("20260506")
 
 
 def test_court_facts_during_a_hold_are_recorded_but_moves_wait():
     s = Script()
-    case = enforced(s).case
+    case = enforced(s).file
     at = PASSED + days(20)
-    case = d.on_case_event(case, s.held(at, "ENFORCEMENT"), at).case
+    case = d.on_case_event(case, s.held(at, "ENFORCEMENT"), at).file
     out = d.on_court_decision(case, s.court("ENFORCEMENT_RESULT", at, enforcement_result="RECOVERED_FULL",
                                             recovered_cents=850_000), "court.decisions/0/5", at + days(1))
     assert types(out) == ["EnforcementConcluded"], "the court's fact is stated; repair waits for the release itself"
-    back = d.on_case_event(out.case, s.released(at + days(3), ms(days(3) + at) - ms(at), "ENFORCEMENT"), at + days(3))
+    back = d.on_case_event(out.file, s.released(at + days(3), ms(days(3) + at) - ms(at), "ENFORCEMENT"), at + days(3))
     assert back.emits == []
 
 
 def test_a_termination_during_a_hold_proposes_the_listing_only_after_the_release():
     s = Script()
-    case = enforced(s).case
+    case = enforced(s).file
     at = PASSED + days(20)
-    case = d.on_case_event(case, s.held(at, "ENFORCEMENT"), at).case
+    case = d.on_case_event(case, s.held(at, "ENFORCEMENT"), at).file
     out = terminate(case, s, at + days(1))
     assert types(out) == ["EnforcementConcluded"]
-    back = d.on_case_event(out.case, s.released(at + days(3), ms(days(3) + at) - ms(at), "ENFORCEMENT"), at + days(3))
+    back = d.on_case_event(out.file, s.released(at + days(3), ms(days(3) + at) - ms(at), "ENFORCEMENT"), at + days(3))
     assert types(back) == ["DishonestListProposed"]
 
 
@@ -192,30 +192,30 @@ def test_full_payment_during_a_hold_performs_the_judgment_after_the_release():
     s = Script()
     case = judged(s)
     held_at = T0 + days(31)
-    case = d.on_case_event(case, s.held(held_at, "JUDGMENT"), held_at).case
+    case = d.on_case_event(case, s.held(held_at, "JUDGMENT"), held_at).file
     paid = d.on_payment(case, s.payment("P1", 850_000, held_at), "payments/0/1", held_at + days(1))
     assert paid.emits == []
-    back = d.on_case_event(paid.case, s.released(held_at + days(2), ms(held_at + days(2)) - ms(held_at), "JUDGMENT"),
+    back = d.on_case_event(paid.file, s.released(held_at + days(2), ms(held_at + days(2)) - ms(held_at), "JUDGMENT"),
                            held_at + days(2))
     assert bodies(back, "JudgmentPerformed") == [{"reason": "PAID_IN_FULL", "paid_cents": 850_000, "stage": "JUDGMENT"}]
 
 
 def test_an_amended_amount_before_judgment_changes_the_claim():
     s = Script()
-    case = d.on_case_event(None, s.opened(T0), T0).case
-    case = d.on_case_event(case, s.escalated(T0, "LITIGATION", "COURT_MEDIATION_FAILED"), T0).case
+    case = d.on_case_event(None, s.opened(T0), T0).file
+    case = d.on_case_event(case, s.escalated(T0, "LITIGATION", "COURT_MEDIATION_FAILED"), T0).file
     amend = s.event("ObjectionResolved", {"objection_id": "O1", "decision": "UPHELD_AMEND", "amended_principal_cents": 500_000,
                                           "reason": ""}, T0 + days(1))
-    case = d.on_case_event(case, amend, T0 + days(1)).case
+    case = d.on_case_event(case, amend, T0 + days(1)).file
     assert case.outstanding_cents == 500_000 + 80_000 + 20_000
 
 
 def test_payments_made_while_the_suit_is_pending_stay_credited_against_the_award():
     s = Script()
-    case = d.on_case_event(None, s.opened(T0 - days(60)), T0).case
-    case = d.on_case_event(case, s.escalated(T0, "LITIGATION", "COURT_MEDIATION_FAILED"), T0).case
-    case = d.on_court_decision(case, s.court("FILING_ACCEPTED", T0), "court.decisions/0/1", T0).case
-    case = d.on_payment(case, s.payment("P1", 850_000, T0), "payments/0/1", T0 + days(1)).case
+    case = d.on_case_event(None, s.opened(T0 - days(60)), T0).file
+    case = d.on_case_event(case, s.escalated(T0, "LITIGATION", "COURT_MEDIATION_FAILED"), T0).file
+    case = d.on_court_decision(case, s.court("FILING_ACCEPTED", T0), "court.decisions/0/1", T0).file
+    case = d.on_payment(case, s.payment("P1", 850_000, T0), "payments/0/1", T0 + days(1)).file
     out = d.on_court_decision(case, s.court("JUDGMENT", T0 + days(30), awarded_cents=850_000, performance_due=DUE),
                               "court.decisions/0/2", T0 + days(30))
     assert types(out) == ["JudgmentEntered", "JudgmentPerformed"]
@@ -230,6 +230,6 @@ def test_an_award_of_nothing_is_performed_with_nothing_owed():
 
 
 def _accepted(s):
-    case = d.on_case_event(None, s.opened(T0 - days(60)), T0).case
-    case = d.on_case_event(case, s.escalated(T0, "LITIGATION", "COURT_MEDIATION_FAILED"), T0).case
-    return d.on_court_decision(case, s.court("FILING_ACCEPTED", T0), "court.decisions/0/1", T0).case
+    case = d.on_case_event(None, s.opened(T0 - days(60)), T0).file
+    case = d.on_case_event(case, s.escalated(T0, "LITIGATION", "COURT_MEDIATION_FAILED"), T0).file
+    return d.on_court_decision(case, s.court("FILING_ACCEPTED", T0), "court.decisions/0/1", T0).file

@@ -20,8 +20,8 @@ def types(decision):
 
 
 def handed_over(s: Script, at=T0, **facts):
-    case = d.on_case_event(None, s.opened(at - days(60), **facts), at).case
-    case = d.on_case_event(case, s.triaged(at - days(59)), at).case
+    case = d.on_case_event(None, s.opened(at - days(60), **facts), at).file
+    case = d.on_case_event(case, s.triaged(at - days(59)), at).file
     return d.on_case_event(case, s.escalated(at, "LITIGATION", "COURT_MEDIATION_FAILED"), at)
 
 
@@ -35,51 +35,51 @@ def test_litigation_handover_files_in_the_courts_batch_of_the_day_with_the_evide
     assert [e["uri"] for e in fa["evidence_bundle"]] == ["s3://lender/L1/contract.pdf", "s3://lender/L1/statement.pdf"]
     next_day = handed_over(Script("L3"), T0 + days(0.7))  # 02:48 China the next day
     assert bodies(next_day, "LitigationFiled")[0]["filing_batch_id"] == "FB-C350502-20260505"
-    assert da.emits[0].record["causation_id"] == da.case.handover["cause"]
+    assert da.emits[0].record["causation_id"] == da.file.handover["cause"]
 
 
 def test_without_triage_the_agreed_jurisdiction_or_the_debtors_basic_court_is_used():
     s = Script()
-    case = d.on_case_event(None, s.opened(T0, jurisdiction="J-350583"), T0).case
+    case = d.on_case_event(None, s.opened(T0, jurisdiction="J-350583"), T0).file
     out = d.on_case_event(case, s.escalated(T0, "LITIGATION", "COURT_MEDIATION_FAILED"), T0)
     assert bodies(out, "LitigationFiled")[0]["court"] == "J-350583"
     s2 = Script("L9")
-    case = d.on_case_event(None, s2.opened(T0), T0).case
+    case = d.on_case_event(None, s2.opened(T0), T0).file
     out = d.on_case_event(case, s2.escalated(T0, "LITIGATION", "COURT_MEDIATION_FAILED"), T0)
     assert bodies(out, "LitigationFiled")[0]["court"] == "BASIC-COURT-350502"
 
 
 def test_escalations_to_other_stages_are_not_enforcements_business():
     s = Script()
-    case = d.on_case_event(None, s.opened(T0), T0).case
+    case = d.on_case_event(None, s.opened(T0), T0).file
     out = d.on_case_event(case, s.escalated(T0, "COURT_MEDIATION", "PEOPLES_FAILED", "PEOPLES_MEDIATION"), T0)
-    assert out.emits == [] and out.case.stage is None
+    assert out.emits == [] and out.file.stage is None
 
 
 def test_filing_accepted_then_judgment_starts_the_performance_period():
     s = Script()
-    case = handed_over(s).case
+    case = handed_over(s).file
     acc = d.on_court_decision(case, s.court("FILING_ACCEPTED", T0 + days(3)), "court.decisions/0/1", T0 + days(3))
     assert bodies(acc, "FilingAccepted") == [{"court": "C350502", "court_case_no": "(2026)闽0502民初1号"}]
-    judged = d.on_court_decision(acc.case, s.court("JUDGMENT", T0 + days(40), awarded_cents=850_000,
+    judged = d.on_court_decision(acc.file, s.court("JUDGMENT", T0 + days(40), awarded_cents=850_000,
                                                    performance_due=date(2026, 6, 28)), "court.decisions/0/2", T0 + days(40))
     (j,) = bodies(judged, "JudgmentEntered")
     assert (j["awarded_cents"], j["performance_due"]) == (850_000, date(2026, 6, 28)), "the award can differ from the claim"
-    assert judged.case.outstanding_cents == 850_000
+    assert judged.file.outstanding_cents == 850_000
     assert judged.emits[0].record["causation_id"] == "court.decisions/0/2"
 
 
 def test_filing_rejected_stops_litigation():
     s = Script()
-    out = d.on_court_decision(handed_over(s).case, s.court("FILING_REJECTED", T0, reason="MISSING_EVIDENCE"), "c/0/1", T0)
+    out = d.on_court_decision(handed_over(s).file, s.court("FILING_REJECTED", T0, reason="MISSING_EVIDENCE"), "c/0/1", T0)
     assert bodies(out, "FilingRejected") == [{"court": "C350502", "reason": "MISSING_EVIDENCE"}]
     with pytest.raises(d.OutOfOrder):
-        d.on_court_decision(out.case, s.court("JUDGMENT", T0, awarded_cents=1, performance_due=date(2026, 6, 1)), "c/0/2", T0)
+        d.on_court_decision(out.file, s.court("JUDGMENT", T0, awarded_cents=1, performance_due=date(2026, 6, 1)), "c/0/2", T0)
 
 
 def test_confirmation_decisions_belong_to_mediation_and_are_skipped_silently():
     s = Script()
-    case = handed_over(s).case
+    case = handed_over(s).file
     for kind in ("CONFIRMATION_GRANTED", "CONFIRMATION_DENIED"):
         out = d.on_court_decision(case, s.court(kind, T0), "c/0/1", T0)
         assert (out.outcome, out.emits) == ("ignored", [])
@@ -89,11 +89,11 @@ def test_confirmation_decisions_belong_to_mediation_and_are_skipped_silently():
 def test_redelivered_inputs_change_nothing():
     s = Script()
     opened, esc = s.opened(T0), s.escalated(T0, "LITIGATION", "COURT_MEDIATION_FAILED")
-    case = d.on_case_event(None, opened, T0).case
-    case = d.on_case_event(case, esc, T0).case
+    case = d.on_case_event(None, opened, T0).file
+    case = d.on_case_event(case, esc, T0).file
     assert d.on_case_event(case, esc, T0).outcome == "duplicate"
     decision = s.court("FILING_ACCEPTED", T0, decision_id="D1")
-    case = d.on_court_decision(case, decision, "c/0/1", T0).case
+    case = d.on_court_decision(case, decision, "c/0/1", T0).file
     assert d.on_court_decision(case, decision, "c/0/9", T0).outcome == "duplicate"
 
 
@@ -108,13 +108,13 @@ def test_decisions_for_unknown_cases_are_dead_lettered(kind, extra, error):
 
 def test_impossible_decisions_are_dead_lettered_with_a_reason():
     s = Script()
-    case = d.on_case_event(None, s.opened(T0), T0).case
+    case = d.on_case_event(None, s.opened(T0), T0).file
     with pytest.raises(d.OutOfOrder, match="not handed over"):
         d.on_court_decision(case, s.court("FILING_ACCEPTED", T0), "c/0/1", T0)
-    filed = handed_over(s).case
+    filed = handed_over(s).file
     with pytest.raises(d.OutOfOrder):
         d.on_court_decision(filed, s.court("ENFORCEMENT_RESULT", T0, enforcement_result="RECOVERED_FULL"), "c/0/1", T0)
-    accepted = d.on_court_decision(filed, s.court("FILING_ACCEPTED", T0), "c/0/1", T0).case
+    accepted = d.on_court_decision(filed, s.court("FILING_ACCEPTED", T0), "c/0/1", T0).file
     with pytest.raises(d.InvalidInput):
         d.on_court_decision(accepted, s.court("JUDGMENT", T0), "c/0/2", T0)  # no award, no performance_due
     with pytest.raises(d.UnknownCase):
@@ -125,8 +125,8 @@ def test_impossible_decisions_are_dead_lettered_with_a_reason():
 
 def test_a_closed_case_never_moves():
     s = Script()
-    case = handed_over(s).case
-    case = d.on_case_event(case, s.closed(T0 + days(1)), T0 + days(1)).case
+    case = handed_over(s).file
+    case = d.on_case_event(case, s.closed(T0 + days(1)), T0 + days(1)).file
     with pytest.raises(d.CaseAlreadyClosed):
         d.on_court_decision(case, s.court("FILING_ACCEPTED", T0 + days(2)), "c/0/1", T0 + days(2))
     with pytest.raises(d.CaseAlreadyClosed):

@@ -23,9 +23,9 @@ def body(decision, type_):
 
 
 def docket_at(s: Script, *events):
-    docket = d.on_case_event(None, s.opened(T0 - days(30)), T0).docket
+    docket = d.on_case_event(None, s.opened(T0 - days(30)), T0).file
     for ev in events:
-        docket = d.on_case_event(docket, ev, T0).docket
+        docket = d.on_case_event(docket, ev, T0).file
     return docket
 
 
@@ -53,7 +53,7 @@ def test_an_objection_is_filed_with_its_answer_date_and_holds_the_case_at_its_st
     assert body(out, "ObjectionFiled") == {"objection_id": "R-obj", "ground": "WRONG_AMOUNT", "detail": "",
                                            "answer_by": date(2026, 5, 24)}
     assert body(out, "CaseHeld") == {"reason": "OBJECTION", "objection_id": "R-obj", "stage": "COURT_MEDIATION"}
-    assert out.docket.stage == "ON_HOLD"
+    assert out.file.stage == "ON_HOLD"
 
 
 @pytest.mark.parametrize("ground", sorted(d.GROUNDS))
@@ -74,59 +74,59 @@ def test_bad_grounds_unknown_and_closed_cases_are_dead_lettered():
 
 def test_a_second_objection_while_held_is_filed_without_a_second_hold_and_release_waits_for_both():
     s = Script()
-    docket = objected(s).docket
+    docket = objected(s).file
     out = d.on_request(docket, s.request("OBJECTION", T0 + days(1), "R-2", ground="ALREADY_PAID"), "r/0/2", T0 + days(1), RULES)
     assert types(out) == ["ObjectionFiled"]
-    first = d.on_request(out.docket, s.request("OBJECTION_DECISION", T0 + days(3), objection_id="R-obj", decision="DISMISSED"),
+    first = d.on_request(out.file, s.request("OBJECTION_DECISION", T0 + days(3), objection_id="R-obj", decision="DISMISSED"),
                          "r/0/3", T0 + days(3), RULES)
     assert types(first) == ["ObjectionResolved"]
-    second = d.on_request(first.docket, s.request("OBJECTION_DECISION", T0 + days(5), objection_id="R-2", decision="DISMISSED"),
+    second = d.on_request(first.file, s.request("OBJECTION_DECISION", T0 + days(5), objection_id="R-2", decision="DISMISSED"),
                           "r/0/4", T0 + days(5), RULES)
     assert body(second, "CaseReleased") == {"stage": "COURT_MEDIATION", "held_ms": 5 * 86_400_000}
 
 
 def test_unanswered_objection_goes_overdue_once_after_its_answer_date():
     s = Script()
-    docket = objected(s).docket
+    docket = objected(s).file
     assert d.next_due_ms(docket) == d.ms(utc(2026, 5, 24, 16))  # 25 May 00:00 China
     assert d.on_tick(docket, utc(2026, 5, 24, 15, 59)).emits == []
     out = d.on_tick(docket, utc(2026, 5, 24, 16))
     assert body(out, "ObjectionOverdue") == {"objection_id": "R-obj", "answer_by": date(2026, 5, 24)}
-    assert out.overdue == 1
-    assert d.on_tick(out.docket, utc(2026, 6, 30)).emits == []
-    assert d.next_due_ms(out.docket) is None
+    assert [e.record["type"] for e in out.emits] == ["ObjectionOverdue"], "exactly one overdue, for the supervisor queue"
+    assert d.on_tick(out.file, utc(2026, 6, 30)).emits == []
+    assert d.next_due_ms(out.file) is None
 
 
 def test_upheld_close_closes_the_case_at_the_stage_it_was_held():
     s = Script()
-    out = d.on_request(objected(s).docket, s.request("OBJECTION_DECISION", T0 + days(2), objection_id="R-obj",
+    out = d.on_request(objected(s).file, s.request("OBJECTION_DECISION", T0 + days(2), objection_id="R-obj",
                                                       decision="UPHELD_CLOSE", detail="identity confirmed stolen"),
                        "r/0/5", T0 + days(2), RULES)
     assert types(out) == ["ObjectionResolved", "CaseClosed"]
     assert body(out, "CaseClosed") == {"reason": "OBJECTION_UPHELD", "final_stage": "COURT_MEDIATION", "recovered_cents": 0}
-    assert d.on_tick(out.docket, T0 + days(60)).emits == [], "no overdue for a closed case"
+    assert d.on_tick(out.file, T0 + days(60)).emits == [], "no overdue for a closed case"
 
 
 def test_upheld_amend_resumes_with_the_amended_amount():
     s = Script()
-    out = d.on_request(objected(s).docket, s.request("OBJECTION_DECISION", T0 + days(1), objection_id="R-obj",
+    out = d.on_request(objected(s).file, s.request("OBJECTION_DECISION", T0 + days(1), objection_id="R-obj",
                                                       decision="UPHELD_AMEND", amended_principal_cents=600_000),
                        "r/0/6", T0 + days(1), RULES)
     assert types(out) == ["ObjectionResolved", "CaseReleased"]
     assert body(out, "ObjectionResolved")["amended_principal_cents"] == 600_000
     assert body(out, "CaseReleased") == {"stage": "COURT_MEDIATION", "held_ms": 86_400_000}
     with pytest.raises(d.InvalidRequest):
-        d.on_request(objected(Script("L2")).docket, Script("L2").request("OBJECTION_DECISION", T0, objection_id="R-obj",
+        d.on_request(objected(Script("L2")).file, Script("L2").request("OBJECTION_DECISION", T0, objection_id="R-obj",
                                                                            decision="UPHELD_AMEND"), "r/0/7", T0, RULES)
 
 
 def test_decisions_for_unknown_or_resolved_objections_are_dead_lettered():
     s = Script()
-    docket = objected(s).docket
+    docket = objected(s).file
     with pytest.raises(d.InvalidRequest):
         d.on_request(docket, s.request("OBJECTION_DECISION", T0, objection_id="nope", decision="DISMISSED"), "r/0/8", T0, RULES)
     docket = d.on_request(docket, s.request("OBJECTION_DECISION", T0, objection_id="R-obj", decision="DISMISSED"), "r/0/9",
-                          T0, RULES).docket
+                          T0, RULES).file
     with pytest.raises(d.OutOfOrder):
         d.on_request(docket, s.request("OBJECTION_DECISION", T0, objection_id="R-obj", decision="DISMISSED"), "r/0/10", T0, RULES)
 
@@ -134,7 +134,7 @@ def test_decisions_for_unknown_or_resolved_objections_are_dead_lettered():
 def test_redelivered_requests_change_nothing():
     s = Script()
     request = s.request("OBJECTION", T0, "R-x", ground="OTHER")
-    docket = d.on_request(in_court_mediation(s), request, "r/0/1", T0, RULES).docket
+    docket = d.on_request(in_court_mediation(s), request, "r/0/1", T0, RULES).file
     assert d.on_request(docket, request, "r/0/1", T0, RULES).outcome == "duplicate"
 
 
@@ -145,18 +145,18 @@ def test_hardship_claim_on_an_active_case_is_stated_for_mediation_once_or_waits_
     assert types(out) == ["HardshipClaimed"], "a claim, not an escalation: mediation decides on relief"
     assert body(out, "HardshipClaimed") == {"request_id": "R-hard", "hardship_kinds": ["unemployed"], "stage": "COURT_MEDIATION"}
     assert out.emits[0].record["causation_id"] == "r/0/1" and out.emits[0].record["producer"] == "objections"
-    assert out.docket.stage == "COURT_MEDIATION", "the case stays where it is until mediation grants relief"
-    again = d.on_request(out.docket, s.request("HARDSHIP_CLAIM", T0), "r/0/2", T0, RULES)
+    assert out.file.stage == "COURT_MEDIATION", "the case stays where it is until mediation grants relief"
+    again = d.on_request(out.file, s.request("HARDSHIP_CLAIM", T0), "r/0/2", T0, RULES)
     assert again.emits == []
-    relief = d.on_case_event(again.docket, s.event("ReliefGranted", {"hardship_kinds": ["unemployed"], "plan": {"total_cents": 1},
-                                                                     "source": "HARDSHIP_CLAIM"}, T0, "mediation"), T0).docket
+    relief = d.on_case_event(again.file, s.event("ReliefGranted", {"hardship_kinds": ["unemployed"], "plan": {"total_cents": 1},
+                                                                     "source": "HARDSHIP_CLAIM"}, T0, "mediation"), T0).file
     assert relief.stage == "RELIEF"
     assert d.on_request(relief, s.request("HARDSHIP_CLAIM", T0), "r/0/5", T0, RULES).emits == [], "already in relief"
-    held = objected(Script("L3")).docket
+    held = objected(Script("L3")).file
     s3 = Script("L3")
     waiting = d.on_request(held, s3.request("HARDSHIP_CLAIM", T0, "R-wait", hardship_kinds=["disaster"]), "r/0/3", T0, RULES)
     assert waiting.emits == [], "no claim goes out while held"
-    released = d.on_request(waiting.docket, s3.request("OBJECTION_DECISION", T0 + days(1), objection_id="R-obj",
+    released = d.on_request(waiting.file, s3.request("OBJECTION_DECISION", T0 + days(1), objection_id="R-obj",
                                                        decision="DISMISSED"), "r/0/4", T0 + days(1), RULES)
     assert types(released) == ["ObjectionResolved", "CaseReleased", "HardshipClaimed"]
     assert body(released, "HardshipClaimed") == {"request_id": "R-wait", "hardship_kinds": ["disaster"], "stage": "COURT_MEDIATION"}
@@ -176,10 +176,10 @@ def test_other_request_kinds_are_left_to_their_services():
 
 def test_lender_withdrawal_and_payment_in_full_stop_the_case_wherever_it_is():
     s = Script()
-    out = d.on_lender_update(objected(s).docket, s.lender_update("WITHDRAWN", T0), "lender.updates/0/1", T0)
+    out = d.on_lender_update(objected(s).file, s.lender_update("WITHDRAWN", T0), "lender.updates/0/1", T0)
     assert types(out) == ["CaseWithdrawn", "CaseClosed"]
     assert body(out, "CaseClosed") == {"reason": "WITHDRAWN", "final_stage": "COURT_MEDIATION", "recovered_cents": 0}
-    assert d.on_tick(out.docket, T0 + days(60)).emits == []
+    assert d.on_tick(out.file, T0 + days(60)).emits == []
     s2 = Script("L2")
     litigating = docket_at(s2, s2.escalated(T0, "LITIGATION", "COURT_MEDIATION_FAILED"))
     update = s2.lender_update("PAID_IN_FULL", T0)
@@ -187,9 +187,9 @@ def test_lender_withdrawal_and_payment_in_full_stop_the_case_wherever_it_is():
     assert types(paid) == ["CaseClosed"]
     assert body(paid, "CaseClosed")["reason"] == "LENDER_PAID_IN_FULL"
     assert body(paid, "CaseClosed")["final_stage"] == "LITIGATION"
-    assert d.on_lender_update(paid.docket, update, "lender.updates/0/2", T0).outcome == "duplicate"
+    assert d.on_lender_update(paid.file, update, "lender.updates/0/2", T0).outcome == "duplicate"
     with pytest.raises(d.CaseAlreadyClosed):
-        d.on_lender_update(paid.docket, s2.lender_update("WITHDRAWN", T0), "lender.updates/0/3", T0)
+        d.on_lender_update(paid.file, s2.lender_update("WITHDRAWN", T0), "lender.updates/0/3", T0)
 
 
 def test_lender_updates_from_another_lender_or_for_unknown_cases_are_dead_lettered():
@@ -203,8 +203,8 @@ def test_lender_updates_from_another_lender_or_for_unknown_cases_are_dead_letter
 
 def test_stage_changes_seen_while_held_are_where_the_case_resumes():
     s = Script()
-    docket = objected(s).docket
-    docket = d.on_case_event(docket, s.escalated(T0, "LITIGATION", "COURT_MEDIATION_FAILED"), T0).docket
+    docket = objected(s).file
+    docket = d.on_case_event(docket, s.escalated(T0, "LITIGATION", "COURT_MEDIATION_FAILED"), T0).file
     assert docket.stage == "ON_HOLD" and docket.held_stage == "LITIGATION"
 
 
@@ -223,12 +223,12 @@ def test_credit_repair_done_closes_the_case_with_what_full_performance_paid():
     assert body(out, "CaseClosed") == {"reason": "CREDIT_REPAIRED", "final_stage": "CREDIT_REPAIR", "recovered_cents": 700_000}
     (closed,) = out.emits
     assert (closed.record["producer"], closed.record["causation_id"]) == ("objections", done["event_id"])
-    assert out.docket.closed and out.docket.stage == "CLOSED"
-    assert d.on_case_event(out.docket, done, T0 + days(1)).outcome == "duplicate"
-    back = d.on_case_event(out.docket, {**closed.record, "occurred_at": T0 + days(1)}, T0 + days(1))
+    assert out.file.closed and out.file.stage == "CLOSED"
+    assert d.on_case_event(out.file, done, T0 + days(1)).outcome == "duplicate"
+    back = d.on_case_event(out.file, {**closed.record, "occurred_at": T0 + days(1)}, T0 + days(1))
     assert (back.outcome, back.emits) == ("ignored", []), "our own CaseClosed coming back closes nothing twice"
     with pytest.raises(d.CaseAlreadyClosed):
-        d.on_request(out.docket, s.request("OBJECTION", T0, ground="OTHER"), "r/0/1", T0, RULES)
+        d.on_request(out.file, s.request("OBJECTION", T0, ground="OTHER"), "r/0/1", T0, RULES)
 
 
 def test_credit_repair_after_a_judgment_reports_the_award_as_recovered():
@@ -256,8 +256,8 @@ def in_enforcement(s):
 def test_enforcement_terminated_for_no_assets_closes_the_case_with_what_was_recovered():
     s = Script()
     partial = d.on_case_event(in_enforcement(s), concluded(s, "RECOVERED_PARTIAL", 200_000, 650_000), T0)
-    assert partial.emits == [] and not partial.docket.closed, "a partial recovery keeps the case in enforcement"
-    out = d.on_case_event(partial.docket, concluded(s, "TERMINATED_NO_ASSETS", 50_000, 600_000), T0 + days(1))
+    assert partial.emits == [] and not partial.file.closed, "a partial recovery keeps the case in enforcement"
+    out = d.on_case_event(partial.file, concluded(s, "TERMINATED_NO_ASSETS", 50_000, 600_000), T0 + days(1))
     assert types(out) == ["CaseClosed"]
     assert body(out, "CaseClosed") == {"reason": "ENFORCEMENT_TERMINATED", "final_stage": "ENFORCEMENT",
                                        "recovered_cents": 250_000}, "the award less what is still outstanding"
@@ -274,24 +274,24 @@ def test_a_settlement_enforced_and_terminated_reports_the_enforced_claims_recove
 def test_full_recovery_is_not_a_close_credit_repair_follows():
     s = Script()
     out = d.on_case_event(in_enforcement(s), concluded(s, "RECOVERED_FULL", 850_000, 0), T0)
-    assert out.emits == [] and not out.docket.closed
+    assert out.emits == [] and not out.file.closed
 
 
 def test_a_close_called_for_while_held_is_made_right_after_the_release():
     s = Script()
     docket = d.on_request(in_enforcement(s), s.request("OBJECTION", T0, "R-obj", ground="ALREADY_PAID"), "r/0/1", T0,
-                          RULES).docket
+                          RULES).file
     waiting = d.on_case_event(docket, concluded(s, "TERMINATED_NO_ASSETS", 0, 850_000), T0 + days(1))
-    assert waiting.emits == [] and not waiting.docket.closed, "a held case never moves"
-    released = d.on_request(waiting.docket, s.request("OBJECTION_DECISION", T0 + days(2), objection_id="R-obj",
+    assert waiting.emits == [] and not waiting.file.closed, "a held case never moves"
+    released = d.on_request(waiting.file, s.request("OBJECTION_DECISION", T0 + days(2), objection_id="R-obj",
                                                       decision="DISMISSED"), "r/0/2", T0 + days(2), RULES)
     assert types(released) == ["ObjectionResolved", "CaseReleased", "CaseClosed"]
     assert body(released, "CaseClosed") == {"reason": "ENFORCEMENT_TERMINATED", "final_stage": "ENFORCEMENT", "recovered_cents": 0}
-    assert released.docket.closed
+    assert released.file.closed
     s2 = Script("L2")
     docket = d.on_request(in_enforcement(s2), s2.request("OBJECTION", T0, "R-obj", ground="IDENTITY_THEFT"), "r/0/1", T0,
-                          RULES).docket
-    docket = d.on_case_event(docket, concluded(s2, "TERMINATED_NO_ASSETS", 0, 850_000), T0).docket
+                          RULES).file
+    docket = d.on_case_event(docket, concluded(s2, "TERMINATED_NO_ASSETS", 0, 850_000), T0).file
     upheld = d.on_request(docket, s2.request("OBJECTION_DECISION", T0, objection_id="R-obj", decision="UPHELD_CLOSE"),
                           "r/0/3", T0, RULES)
     assert [b["reason"] for b in (e.record["event"] for e in upheld.emits if e.record["type"] == "CaseClosed")] == \

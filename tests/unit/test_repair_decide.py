@@ -25,7 +25,7 @@ def body(decision, type_):
 
 
 def opened(s, **kw):
-    return d.on_case_event(None, s.opened(T0 - days(300), **kw), T0, RULES).case
+    return d.on_case_event(None, s.opened(T0 - days(300), **kw), T0, RULES).file
 
 
 def performed(s, at=T0, reason="PAID_IN_FULL", paid=900_000):
@@ -46,14 +46,14 @@ def test_plan_completed_requests_repair_with_its_dates_then_repairs_and_leaves_t
         "reason": "PLAN_COMPLETED", "due_by": date(2026, 3, 11),  # Fri + 3 working days = Wed
         "behaviour_end_date": date(2026, 3, 6), "negative_record_expires": date(2031, 3, 6),
         "pboc_one_off_applies": True}  # 9,000 CNY overdue since 2025-03-02, repaid 2026-03-06
-    assert d.on_tick(out.case, utc(2026, 3, 8, 15, 59), RULES).emits == []  # Sunday, 23:59 China
-    done = d.on_tick(out.case, utc(2026, 3, 8, 16), RULES)  # Monday 00:00 China: one working day later
+    assert d.on_tick(out.file, utc(2026, 3, 8, 15, 59), RULES).emits == []  # Sunday, 23:59 China
+    done = d.on_tick(out.file, utc(2026, 3, 8, 16), RULES)  # Monday 00:00 China: one working day later
     assert types(done) == ["CreditRepairDone"], "objections, the one producer of CaseClosed, closes on it"
     assert body(done, "CreditRepairDone") == {"done_on": date(2026, 3, 9), "removed_from_dishonest_list": False}
     assert done.emits[0].record["causation_id"] == out.emits[0].record["event_id"]
-    assert d.on_tick(done.case, utc(2026, 4, 1), RULES).emits == []
-    closed = d.on_case_event(done.case, s.closed(utc(2026, 3, 9), "CREDIT_REPAIRED", "CREDIT_REPAIR"), utc(2026, 3, 9), RULES)
-    assert closed.emits == [] and closed.case.closed
+    assert d.on_tick(done.file, utc(2026, 4, 1), RULES).emits == []
+    closed = d.on_case_event(done.file, s.closed(utc(2026, 3, 9), "CREDIT_REPAIRED", "CREDIT_REPAIR"), utc(2026, 3, 9), RULES)
+    assert closed.emits == [] and closed.file.closed
 
 
 def test_pboc_does_not_apply_to_large_or_late_repaid_debts():
@@ -70,18 +70,18 @@ def test_pboc_does_not_apply_to_large_or_late_repaid_debts():
 def test_a_lender_paid_in_full_close_is_not_credit_repair():
     s = Script()
     out = d.on_case_event(opened(s), s.closed(T0, "LENDER_PAID_IN_FULL", "PEOPLES_MEDIATION"), T0, RULES)
-    assert out.emits == [] and out.case.closed
+    assert out.emits == [] and out.file.closed
     with pytest.raises(d.CaseAlreadyClosed):
-        d.on_case_event(out.case, s.escalated(T0, "CREDIT_REPAIR", "PLAN_COMPLETED"), T0, RULES)
+        d.on_case_event(out.file, s.escalated(T0, "CREDIT_REPAIR", "PLAN_COMPLETED"), T0, RULES)
     with pytest.raises(d.CaseAlreadyClosed):
-        d.on_case_event(out.case, performed(s), T0, RULES)
+        d.on_case_event(out.file, performed(s), T0, RULES)
 
 
 def test_dishonest_list_removal_is_requested_when_the_debtor_was_proposed():
     s = Script()
     case = opened(s)
-    case = d.on_case_event(case, s.event("DishonestListProposed", {"court": "C1", "reason": "X"}, T0, "enforcement"), T0, RULES).case
-    case = d.on_case_event(case, performed(s), T0, RULES).case
+    case = d.on_case_event(case, s.event("DishonestListProposed", {"court": "C1", "reason": "X"}, T0, "enforcement"), T0, RULES).file
+    case = d.on_case_event(case, performed(s), T0, RULES).file
     done = d.on_tick(case, T0 + days(7), RULES)
     assert body(done, "CreditRepairDone")["removed_from_dishonest_list"] is True
 
@@ -96,50 +96,50 @@ def test_negative_information_is_reported_only_after_the_pre_report_notice_perio
     planned = enforced(s)
     assert types(planned) == ["NegativeReportPlanned"]
     assert body(planned, "NegativeReportPlanned") == {"report_after": date(2026, 3, 13)}
-    assert d.on_tick(planned.case, utc(2026, 3, 13, 15, 59), RULES).emits == []  # still 13 March in China
-    filed = d.on_tick(planned.case, utc(2026, 3, 13, 16), RULES)
+    assert d.on_tick(planned.file, utc(2026, 3, 13, 15, 59), RULES).emits == []  # still 13 March in China
+    filed = d.on_tick(planned.file, utc(2026, 3, 13, 16), RULES)
     assert body(filed, "NegativeReportFiled") == {"reported_on": date(2026, 3, 14),
                                                   "notice_ref": planned.emits[0].record["event_id"]}
-    assert d.on_tick(filed.case, utc(2026, 3, 20), RULES).emits == [], "filed once"
+    assert d.on_tick(filed.file, utc(2026, 3, 20), RULES).emits == [], "filed once"
 
 
 def test_full_performance_before_the_report_date_cancels_the_report():
     s = Script()
-    case = enforced(s).case
+    case = enforced(s).file
     out = d.on_case_event(case, performed(s, T0 + days(2)), T0 + days(2), RULES)
     assert types(out) == ["CreditRepairRequested"]
     assert body(out, "CreditRepairRequested")["reason"] == "PAID_IN_FULL"
-    assert out.emits[0].record["causation_id"] == out.case.handover["cause"]
-    later = d.on_tick(out.case, T0 + days(30), RULES)
+    assert out.emits[0].record["causation_id"] == out.file.handover["cause"]
+    later = d.on_tick(out.file, T0 + days(30), RULES)
     assert "NegativeReportFiled" not in types(later)
 
 
 def test_a_hold_defers_the_notice_and_shifts_the_report_date():
     s = Script()
-    case = d.on_case_event(opened(s), s.held(T0, "ENFORCEMENT"), T0, RULES).case
+    case = d.on_case_event(opened(s), s.held(T0, "ENFORCEMENT"), T0, RULES).file
     ev = s.event("EnforcementApplied", {"court": "C1", "basis": "JUDGMENT", "claim_cents": 900_000}, T0, "enforcement")
     out = d.on_case_event(case, ev, T0, RULES)
     assert out.emits == [], "no notice while held"
     rel = T0 + days(4)
-    out = d.on_case_event(out.case, s.released(rel, ms(rel) - ms(T0), "ENFORCEMENT"), rel, RULES)
+    out = d.on_case_event(out.file, s.released(rel, ms(rel) - ms(T0), "ENFORCEMENT"), rel, RULES)
     assert body(out, "NegativeReportPlanned") == {"report_after": date(2026, 3, 17)}
     held_again = T0 + days(6)
-    case = d.on_case_event(out.case, s.held(held_again, "ENFORCEMENT"), held_again, RULES).case
+    case = d.on_case_event(out.file, s.held(held_again, "ENFORCEMENT"), held_again, RULES).file
     assert d.on_tick(case, utc(2026, 3, 25), RULES).emits == []
     back = held_again + days(5)
-    case = d.on_case_event(case, s.released(back, ms(back) - ms(held_again), "ENFORCEMENT"), back, RULES).case
+    case = d.on_case_event(case, s.released(back, ms(back) - ms(held_again), "ENFORCEMENT"), back, RULES).file
     assert d.on_tick(case, utc(2026, 3, 22, 15, 59), RULES).emits == []  # 17 March end + 5 days held
     assert types(d.on_tick(case, utc(2026, 3, 22, 16), RULES)) == ["NegativeReportFiled"]
 
 
 def test_repair_during_a_hold_waits_and_its_processing_deadline_shifts():
     s = Script()
-    case = d.on_case_event(opened(s), s.escalated(T0, "CREDIT_REPAIR", "PLAN_COMPLETED"), T0, RULES).case
+    case = d.on_case_event(opened(s), s.escalated(T0, "CREDIT_REPAIR", "PLAN_COMPLETED"), T0, RULES).file
     held = T0 + days(1)
-    case = d.on_case_event(case, s.held(held, "CREDIT_REPAIR"), held, RULES).case
+    case = d.on_case_event(case, s.held(held, "CREDIT_REPAIR"), held, RULES).file
     assert d.on_tick(case, utc(2026, 3, 10), RULES).emits == []
     back = held + days(3)
-    case = d.on_case_event(case, s.released(back, ms(back) - ms(held), "CREDIT_REPAIR"), back, RULES).case
+    case = d.on_case_event(case, s.released(back, ms(back) - ms(held), "CREDIT_REPAIR"), back, RULES).file
     assert d.on_tick(case, utc(2026, 3, 11, 15, 59), RULES).emits == []
     assert types(d.on_tick(case, utc(2026, 3, 11, 16), RULES)) == ["CreditRepairDone"]
 
@@ -148,7 +148,7 @@ def test_redelivery_and_impossible_input():
     s = Script()
     case = opened(s)
     esc = s.escalated(T0, "CREDIT_REPAIR", "PLAN_COMPLETED")
-    case = d.on_case_event(case, esc, T0, RULES).case
+    case = d.on_case_event(case, esc, T0, RULES).file
     assert d.on_case_event(case, esc, T0, RULES).outcome == "duplicate"
     with pytest.raises(d.OutOfOrder):
         d.on_case_event(case, s.escalated(T0, "CREDIT_REPAIR", "PLAN_COMPLETED"), T0, RULES)
@@ -166,7 +166,7 @@ def test_a_performed_judgment_starts_credit_repair_with_its_reason(reason):
     out = d.on_case_event(opened(s), performed(s, reason=reason), T0, RULES)
     assert types(out) == ["CreditRepairRequested"]
     assert body(out, "CreditRepairRequested")["reason"] == reason
-    assert types(d.on_tick(out.case, T0 + days(7), RULES)) == ["CreditRepairDone"]
+    assert types(d.on_tick(out.file, T0 + days(7), RULES)) == ["CreditRepairDone"]
 
 
 def test_only_a_full_recovery_by_enforcement_starts_credit_repair():
@@ -174,8 +174,8 @@ def test_only_a_full_recovery_by_enforcement_starts_credit_repair():
     case = opened(s)
     for result, outstanding in (("RECOVERED_PARTIAL", 100), ("TERMINATED_NO_ASSETS", 100)):
         out = d.on_case_event(case, recovered(s, result=result, outstanding=outstanding), T0, RULES)
-        assert out.emits == [] and out.case.handover is None
-        case = out.case
+        assert out.emits == [] and out.file.handover is None
+        case = out.file
     out = d.on_case_event(case, recovered(s), T0, RULES)
     assert body(out, "CreditRepairRequested")["reason"] == "ENFORCEMENT_RECOVERED"
     assert out.emits[0].record["producer"] == "repair"
@@ -183,9 +183,9 @@ def test_only_a_full_recovery_by_enforcement_starts_credit_repair():
 
 def test_a_full_recovery_during_a_hold_is_repaired_after_the_release():
     s = Script()
-    case = d.on_case_event(opened(s), s.held(T0, "ENFORCEMENT"), T0, RULES).case
+    case = d.on_case_event(opened(s), s.held(T0, "ENFORCEMENT"), T0, RULES).file
     out = d.on_case_event(case, recovered(s, T0 + days(1)), T0 + days(1), RULES)
     assert out.emits == [], "nothing moves while held"
     back = T0 + days(3)
-    out = d.on_case_event(out.case, s.released(back, ms(back) - ms(T0), "ENFORCEMENT"), back, RULES)
+    out = d.on_case_event(out.file, s.released(back, ms(back) - ms(T0), "ENFORCEMENT"), back, RULES)
     assert types(out) == ["CreditRepairRequested"]

@@ -1,0 +1,89 @@
+"""The wiring shared by stage services whose state is one file per case with deadlines
+(enforcement, repair, objections): only the decisions differ between them.
+
+- One table, ``cases``: case_id → the service's file (its ``to_json``).
+- Every input: decode → ``decide(file, record, cause, now)`` → emit → store, under one lock, so the
+  service's agents (concurrency 1 each) never interleave a read-decide-store on the same case.
+- Deadlines: faust writes tables only from streams, so a timer reads the clock and sends a tick keyed
+  by case_id to ``<service>.ticks`` for each case past its next deadline; the tick agent decides.
+  A case is re-ticked at most every ``RETICK_SECONDS`` of real time while its deadline stays due.
+"""
+from __future__ import annotations
+
+import asyncio
+import time
+from datetime import datetime
+from typing import Callable, Generic, TypeVar
+
+import faust
+from prometheus_client import Counter
+
+from remedy.app import Runtime
+from remedy.decision import Decision
+from remedy.ids import message_id
+
+T = TypeVar("T")
+RETICK_SECONDS = 5.0
+
+
+class Tick(faust.Record, serializer="json"):
+    case_id: str
+
+
+class CaseFiles(Generic[T]):
+    def __init__(self, app: faust.App, rt: Runtime, *, load: Callable[[dict], T], next_due_ms: Callable[[T], int | None],
+                 sweep_seconds: float, may_be_due: Callable[[dict], bool] = bool,
+                 on_applied: Callable[[Decision], None] | None = None):
+        """``may_be_due(stored_json)`` is a cheap test on the stored file that spares loading every
+        file on every sweep (e.g. "has any deadline at all")."""
+        self.app, self.rt, self.load, self.on_applied = app, rt, load, on_applied
+        self.table = app.Table("cases", default=None)
+        self.ticks_name = f"{rt.service}.ticks"
+        self.ticks = app.topic(self.ticks_name, key_type=str, value_type=Tick)
+        self.ignored = Counter(f"remedy_{rt.service}_ignored", "Inputs that are another service's business", ["topic"],
+                               registry=rt.metrics.registry)
+        self._lock = asyncio.Lock()
+        self._ticked: dict[str, float] = {}
+
+        @app.timer(sweep_seconds)
+        async def sweep() -> None:
+            now_ms, real = int(rt.clock.now().timestamp() * 1000), time.monotonic()
+            for case_id, stored in list(self.table.items()):
+                at = next_due_ms(load(stored)) if stored and may_be_due(stored) else None
+                if at is not None and now_ms >= at and real - self._ticked.get(case_id, -RETICK_SECONDS) >= RETICK_SECONDS:
+                    self._ticked[case_id] = real
+                    await self.ticks.send(key=case_id, value=Tick(case_id))
+
+    async def apply(self, topic: str, case_id: str, decide_on: Callable[[T | None], Decision]) -> None:
+        async with self._lock:
+            stored = self.table.get(case_id)
+            decision = decide_on(self.load(stored) if stored else None)
+            if decision.outcome == "duplicate":
+                self.rt.metrics.duplicates.labels(topic).inc()
+            elif decision.outcome == "ignored":
+                self.ignored.labels(topic).inc()
+            if not decision.changed:
+                return
+            await self.rt.emit_all(decision.emits)
+            if self.on_applied is not None:
+                self.on_applied(decision)
+            self.table[case_id] = decision.file.to_json()
+
+    def on(self, topic: str, schema: str, decide: Callable[[T | None, dict, str, datetime], Decision]) -> None:
+        """Feed a topic's records (keyed by case_id) to ``decide(file, record, cause, now)``."""
+
+        async def handle(event: faust.EventT) -> None:
+            msg = event.message
+            _, record = self.rt.codec.decode(msg.value, expect=schema)
+            cause = message_id(msg.topic, msg.partition, msg.offset)
+            await self.apply(topic, record["case_id"], lambda file: decide(file, record, cause, self.rt.clock.now()))
+
+        self.rt.agent(self.rt.topic(topic), handle, name=topic.replace(".", "-"))
+
+    def on_tick(self, decide: Callable[[T | None, datetime], Decision]) -> None:
+        async def handle(event: faust.EventT) -> None:
+            case_id = event.value.case_id
+            await self.apply(self.ticks_name, case_id, lambda file: decide(file, self.rt.clock.now()))
+            self._ticked.pop(case_id, None)
+
+        self.rt.agent(self.ticks, handle, name="ticks")
