@@ -4,16 +4,19 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test unit schemas-check schemas-lock broker topics bench system-deps clean
+.PHONY: run test unit lint schemas-check schemas-lock broker topics bench system-deps clean
 
 run: $(STAMP)
 	$(BIN)/remedy run
 
-test: $(STAMP) system-deps schemas-check
+test: $(STAMP) system-deps lint schemas-check
 	$(BIN)/python -m pytest -q -p no:cacheprovider $(PYTEST_ARGS)
 
 unit: $(STAMP)
 	$(BIN)/python -m pytest -q tests/unit
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
 
 schemas-check: $(STAMP)
 	$(BIN)/python -m remedy.schemacheck

@@ -16,7 +16,7 @@ from pathlib import Path
 import avro.schema
 from avro.compatibility import ReaderWriterCompatibilityChecker, SchemaCompatibilityType
 
-from remedy.codec import Codec, schema_fingerprint
+from remedy.codec import Codec
 from remedy.examples import load_example
 from remedy.settings import REPO_ROOT
 

@@ -71,15 +71,8 @@ def build(settings: Settings, clock: Clock | None = None) -> faust.App:
             updated["reported"] = [out.record["accepted"], out.record["rejected"]]
         batch_table[batch_key] = updated
 
-    @app.agent(rt.topic(SOURCE), name="intake")
-    async def intake_agent(stream):
-        async for event in stream.events():
-            await rt.guarded(event, handle_default)
-
-    @app.agent(tallies, name="tally")
-    async def tally_agent(stream):
-        async for event in stream.events():
-            await rt.guarded(event, handle_tally)
+    rt.agent(rt.topic(SOURCE), handle_default, name="intake")
+    rt.agent(tallies, handle_tally, name="tally")
 
     @app.timer(1.0)
     async def send_tallies():

@@ -140,8 +140,8 @@ def build(settings: Settings, clock: Clock | None = None) -> faust.App:
                                 ("court.decisions", handle_decision), ("payments", handle_payment),
                                 ("mediation.assignments", handle_assignment),
                                 ("mediation.roster", handle_roster)):
-        _agent(app, rt, rt.topic(topic_name), handler, topic_name.replace(".", "-"))
-    _agent(app, rt, desk_topic, handle_desk, "desk")
+        rt.agent(rt.topic(topic_name), handler, name=topic_name.replace(".", "-"))
+    rt.agent(desk_topic, handle_desk, name="desk")
 
     @app.timer(interval=settings.mediation_sweep_seconds)
     async def sweep() -> None:
@@ -155,10 +155,3 @@ def build(settings: Settings, clock: Clock | None = None) -> faust.App:
                 await save_desk(*desk.drain(state, current_roster(), now))
 
     return app
-
-
-def _agent(app: faust.App, rt: Runtime, topic, handler, name: str) -> None:
-    @app.agent(topic, name=name)
-    async def agent(stream):
-        async for event in stream.events():
-            await rt.guarded(event, handler)

@@ -77,14 +77,7 @@ def build(settings: Settings, clock: Clock | None = None) -> faust.App:
         if step.state is not None:
             debtors[msg.debtor_ref] = step.state
 
-    @app.agent(rt.topic("case.events"), name="cases")
-    async def cases_agent(stream):
-        async for event in stream.events():
-            await rt.guarded(event, handle_case_event)
-
-    @app.agent(by_debtor, name="debtors")
-    async def debtors_agent(stream):
-        async for event in stream.events():
-            await rt.guarded(event, handle_debtor_message)
+    rt.agent(rt.topic("case.events"), handle_case_event, name="cases")
+    rt.agent(by_debtor, handle_debtor_message, name="debtors")
 
     return app

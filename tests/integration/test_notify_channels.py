@@ -64,7 +64,6 @@ async def test_legal_document_by_email_with_pdf_and_proof(channels, mail):
     assert msg["Subject"] == "催收函" and "12,901.45元" in msg.get_body(("plain",)).get_content()
     (att,) = list(msg.iter_attachments())
     pdf = att.get_content()
-    import hashlib
     assert entries[0]["content_hash"] == hashlib.sha256(pdf).hexdigest() == hashlib.sha256(archived[n["document_no"]]).hexdigest()
     assert entries[0]["document_no"] == n["document_no"]
     assert "12,345.67元" in PdfReader(io.BytesIO(pdf)).pages[0].extract_text()

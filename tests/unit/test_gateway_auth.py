@@ -1,7 +1,6 @@
 """Keys file, API keys stored hashed, court HMAC window and replays, portal lockout and rate limit."""
 from __future__ import annotations
 
-import json
 
 import pytest
 
