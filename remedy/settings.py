@@ -150,7 +150,7 @@ SETTINGS_DOC = {
     "notify_quiet_start_hour": "notify: no contact from this hour, debtor local time (UTC+8).",
     "notify_quiet_end_hour": "notify: ... until this hour; deferred notices go out then.",
     "notify_daily_contacts": "notify: at most this many contacts per debtor per local day, across all lenders.",
-    "notify_sweep_seconds": "notify: real seconds between sweeps for deferred notices that have come due.",
+    "notify_sweep_seconds": "notify: real seconds between re-reads of every debtor's next due wake-up (wake-ups themselves are timed to the due instant).",
     "triage_rules_path": "The versioned triage rule file (floor, thresholds, limitation, hardship, scorecard).",
     "mediation_roster_path": "The mediator roster loaded at start (changed at run time on `mediation.roster`).",
     "mediation_tier_days": "Days each mediation tier lasts before it fails on its own (extendable once by consent).",

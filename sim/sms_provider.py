@@ -1,6 +1,6 @@
 """A local SMS provider double speaking a small HTTP API, as real providers do.
 
-``POST /v1/messages`` {client_ref, to, text, callback_url, out_id}:
+``POST /v1/messages`` {client_ref, to, text, callback_url, out_id, sent_at (the sender's clock, recorded)}:
 - 400 {"error": "INVALID_NUMBER"} unless ``to`` is a mainland mobile in E.164 (+861[3-9]xxxxxxxxx);
 - 200 {"message_id", "status": "ACCEPTED", "duplicate"}: a client_ref seen before is acknowledged with
   its first message_id and NOT sent again (the provider-side dedupe that makes re-sends safe);
@@ -56,7 +56,8 @@ class SmsProvider:
                 return web.json_response({"message_id": self._by_ref[ref], "status": "ACCEPTED", "duplicate": True})
             mid = "M" + uuid.uuid4().hex[:16]
             self._by_ref[ref] = mid
-            self.delivered.append({"client_ref": ref, "to": to, "text": body.get("text", ""), "message_id": mid})
+            self.delivered.append({"client_ref": ref, "to": to, "text": body.get("text", ""), "message_id": mid,
+                                   "sent_at": body.get("sent_at")})
         status, error = ("FAILED", "UNDELIVERABLE") if to in self.unreachable else ("DELIVERED", None)
         if body.get("callback_url"):
             receipt = {"client_ref": ref, "message_id": mid, "status": status, "error": error, "out_id": body.get("out_id", "")}

@@ -20,6 +20,7 @@ import json
 import os
 import smtplib
 from dataclasses import dataclass
+from datetime import datetime
 from email.message import EmailMessage
 from email.utils import format_datetime
 from pathlib import Path
@@ -38,6 +39,7 @@ class Outgoing:
     attachment: bytes | None = None
     attachment_name: str = ""
     meta: str = ""          # echoed in provider receipts (no PII)
+    sent_at: datetime | None = None  # the (injectable) clock's instant of sending: email Date, SMS sent_at
 
 
 @dataclass(frozen=True)
@@ -61,6 +63,8 @@ class EmailChannel:
         msg = EmailMessage()
         msg["From"], msg["To"], msg["Subject"] = self.sender, out.to, out.subject
         msg["Message-ID"] = message_id(out.key)
+        if out.sent_at is not None:
+            msg["Date"] = format_datetime(out.sent_at)
         msg["X-Remedy-Notice"] = out.key
         msg.set_content(out.text)
         if out.attachment is not None:
@@ -96,7 +100,7 @@ class SmsChannel:
         if self._session is None:
             self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10))
         payload = {"client_ref": out.key, "to": out.to, "text": out.text, "callback_url": self.callback_url,
-                   "out_id": out.meta}
+                   "out_id": out.meta, "sent_at": out.sent_at.isoformat() if out.sent_at else None}
         try:
             async with self._session.post(f"{self.url}/v1/messages", json=payload) as resp:
                 body = await resp.json(content_type=None)

@@ -4,6 +4,13 @@ A channel the debtor cannot be reached on (no contact, invalid phone, bounced em
 refusal) gives a FAILED entry with the reason and the fallback, and the next channel is tried;
 letters always work. Only the debtor is contacted: addresses come only from the case's sealed
 contact, and a contact whose national ID does not match the notice's debtor_ref is never used.
+
+A channel the lender gave no address for at all (no email, or no phone, on file) was never possible:
+nothing was attempted and nothing failed, so it gets no FAILED entry on every notice; the notice goes
+to the next channel in its order (for legal documents, EMAIL → LETTER: served as a PDF letter) and the
+entry of the channel that took it says what was skipped ("no EMAIL on file"). What did fail stays FAILED:
+an unreadable contact (NO_CONTACT), an address that is malformed (INVALID_*), a bounce, a refusal, an outage.
+The PDF is rendered only when a legal document or a letter needs it.
 """
 from __future__ import annotations
 
@@ -41,17 +48,27 @@ async def dispatch(notice: dict, contact: dict | None, channels: dict[str, Chann
                   debtor_name=(contact or {}).get("name", ""),
                   verification_code=verification_code(notice["case_id"]) if verification_code else "")
     reference = notice.get("document_no") or notice["notice_id"]
-    document = pdf(text.title, text.body, reference, issuer=f"{lender} · Remedy")
     legal = bool(notice.get("document_no"))
+    rendered: list[bytes] = []
+
+    def document() -> bytes:
+        if not rendered:
+            rendered.append(pdf(text.title, text.body, reference, issuer=f"{lender} · Remedy"))
+        return rendered[0]
+
     if legal and archive is not None:
-        archive(notice["document_no"], document)
+        archive(notice["document_no"], document())
     entries: list[dict] = []
+    skipped: list[str] = []
     order = notice["channels"]
     for i, name in enumerate(order):
         fallback = order[i + 1] if i + 1 < len(order) else None
         problem = contacts.address_problem(name, contact)
+        if problem in NOT_ON_FILE and fallback is not None:
+            skipped.append(f"no {name} on file")
+            continue
         if problem is None:
-            out, proof = _outgoing(name, notice, contact, text, document, legal)
+            out, proof = _outgoing(name, notice, contact, text, document, legal, now)
             result = await channels[name].send(out)
         else:
             result, proof = Result("FAILED", problem), None
@@ -60,20 +77,27 @@ async def dispatch(notice: dict, contact: dict | None, channels: dict[str, Chann
             detail += f"; fallback {fallback}" if fallback else "; no channel left"
             entries.append(log_entry(notice, "FAILED", name, now, rule=result.reason, detail=detail))
             continue
-        entries.append(log_entry(notice, "SENT", name, now, detail=result.detail, content_hash=proof))
+        detail = "; ".join([*skipped, result.detail] if result.detail else skipped)
+        entries.append(log_entry(notice, "SENT", name, now, detail=detail, content_hash=proof))
         if result.status == "DELIVERED":
             entries.append(log_entry(notice, "DELIVERED", name, now, detail=result.detail, content_hash=proof))
         return "SENT", entries
     return "FAILED", entries
 
 
-def _outgoing(name: str, notice: dict, contact: dict | None, text, document: bytes, legal: bool):
+NOT_ON_FILE = ("NO_EMAIL", "NO_PHONE")
+
+
+def _outgoing(name: str, notice: dict, contact: dict | None, text, document: Callable[[], bytes], legal: bool,
+              now: datetime):
     key = notice["notice_id"]
     if name == "SMS":
-        return Outgoing(key, contacts.phone(contact), text.title, text.sms, meta=receipt_meta(notice)), _text_hash(text.sms)
+        return (Outgoing(key, contacts.phone(contact), text.title, text.sms, meta=receipt_meta(notice), sent_at=now),
+                _text_hash(text.sms))
     if name == "EMAIL":
-        attachment = document if legal else None
-        proof = sha256(document) if legal else _text_hash(text.body)
+        attachment = document() if legal else None
+        proof = sha256(attachment) if legal else _text_hash(text.body)
         return Outgoing(key, contacts.email(contact), text.title, text.body, attachment,
-                        f"{notice.get('document_no') or key}.pdf"), proof
-    return Outgoing(key, None, text.title, text.body, document, f"{key}.pdf"), sha256(document)
+                        f"{notice.get('document_no') or key}.pdf", sent_at=now), proof
+    letter = document()
+    return Outgoing(key, None, text.title, text.body, letter, f"{key}.pdf", sent_at=now), sha256(letter)

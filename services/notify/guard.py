@@ -7,8 +7,14 @@ State is per ``debtor_ref`` — across all lenders — and lives in the ``debtor
 2. ``CASE_ON_HOLD``  nothing while the case is held (except kinds marked ``on_hold``) → deferred until released;
 3. ``OPTED_OUT``     a channel the debtor opted out of is never used; none left → suppressed;
 4. ``QUIET_HOURS``   nothing between 22:00 and 08:00 debtor local time (UTC+8) → deferred to 08:00;
-5. ``DAILY_CAP``     at most N contacts per debtor per local day; legal documents go first → deferred to
-                     the next day's 08:00.
+5. ``DAILY_CAP``     at most N contacts per debtor per local (China) calendar day; legal documents go
+                     first → deferred to the next day's 08:00.
+
+A deferred notice carries ``wait`` = (rule, until). Until that instant it is not looked at again (except
+for close, hold and opt-out), so one reason to wait — one night, one capped day — is logged once. The
+worker wakes the debtor at ``next_due`` (a timer at that real instant, see wakeups.py); a wake-up that
+still lands in a night (the worker was down or far behind) is deferred again to the next 08:00, logged
+once for that night with the missed due time in ``detail``: sending at night is never the way out.
 
 Exactly once: a notice id is admitted once (``done``/``pending``/``inflight``); a released notice is
 ``inflight`` (recorded before sending) until settled, and an inflight notice found at the next input
@@ -109,7 +115,8 @@ def release(state: dict, now: datetime, policy: Policy) -> tuple[dict, list[dict
             _finish(state, nid, "SUPPRESSED")
             logs.append(log_entry(n, "SUPPRESSED", first, now, rule="CASE_CLOSED"))
             continue
-        if n["case_id"] in state["held"] and not n["on_hold"]:
+        if n["case_id"] in state["held"] and n["case_id"] not in state["closed"] and not n["on_hold"]:
+            # a case closed while held (objection upheld) is held no more: its closing documents go out
             _wait(n, "CASE_ON_HOLD", None, first, now, logs)
             continue
         if not channels:
@@ -117,11 +124,11 @@ def release(state: dict, now: datetime, policy: Policy) -> tuple[dict, list[dict
             logs.append(log_entry(n, "SUPPRESSED", n["channels"][0], now, rule="OPTED_OUT",
                                   detail="opted out of " + ",".join(n["channels"])))
             continue
-        if quiet_until is not None:
-            _wait(n, "QUIET_HOURS", quiet_until, first, now, logs)
-            continue
         until = n.get("wait", {}).get("until")
         if until is not None and _ms(now) < until:
+            continue  # already deferred past now (quiet hours or the cap): nothing new to decide or log
+        if quiet_until is not None:
+            _wait(n, "QUIET_HOURS", quiet_until, first, now, logs)
             continue
         if state["days"].get(today, 0) >= policy.daily_contacts:
             _wait(n, "DAILY_CAP", next_morning(now, policy), first, now, logs)
@@ -129,12 +136,27 @@ def release(state: dict, now: datetime, policy: Policy) -> tuple[dict, list[dict
         state["days"][today] = state["days"].get(today, 0) + 1
         for skipped in (c for c in n["channels"] if c in state["opt_out"]):
             logs.append(log_entry(n, "SUPPRESSED", skipped, now, rule="OPTED_OUT", detail=f"fallback {first}"))
-        sent = {**n, "channels": channels}
+        sent = {**n, "channels": channels, "released_on": today}
         sent.pop("wait", None)
         del state["pending"][nid]
         state["inflight"][nid] = sent
         sends.append(sent)
     return state, sends, logs
+
+
+def unrelease(state: dict, nid: str, now: datetime, policy: Policy) -> tuple[dict, list[dict]]:
+    """A released notice found inside quiet hours at the moment of sending (released just before 22:00, or
+    left inflight by a crash and found at night): back to waiting until the morning, uncounted. Only for a
+    notice not sent in this attempt; a crash re-send that was already delivered is deduped by its key."""
+    state = _copy(state)
+    n = dict(state["inflight"].pop(nid))
+    day = n.pop("released_on", None)
+    if day in state["days"] and state["days"][day] > 0:
+        state["days"][day] -= 1
+    logs: list[dict] = []
+    _wait(n, "QUIET_HOURS", quiet(now, policy) or next_morning(now, policy), n["channels"][0], now, logs)
+    state["pending"][nid] = n
+    return state, logs
 
 
 def settle(state: dict, nid: str, status: str) -> dict:
@@ -154,11 +176,16 @@ def next_due(state: dict) -> int | None:
 
 
 def _wait(n: dict, rule: str, until: datetime | None, channel: str, now: datetime, logs: list[dict]) -> None:
+    """Defer a notice and log it, once per (rule, until): the same reason to wait is never logged twice."""
     until_ms = _ms(until) if until is not None else None
-    if n.get("wait") == {"rule": rule, "until": until_ms}:
+    before = n.get("wait") or {}
+    if before == {"rule": rule, "until": until_ms}:
         return
     n["wait"] = {"rule": rule, "until": until_ms}
-    logs.append(log_entry(n, "DEFERRED", channel, now, rule=rule, deferred_until=until))
+    late = before.get("until")
+    detail = (f"woken late: due {datetime.fromtimestamp(late / 1000, timezone.utc).isoformat()}"
+              if late is not None and late < _ms(now) and rule == "QUIET_HOURS" else "")
+    logs.append(log_entry(n, "DEFERRED", channel, now, rule=rule, deferred_until=until, detail=detail))
 
 
 def _finish(state: dict, nid: str, status: str) -> None:

@@ -7,15 +7,19 @@ Three agents, each with concurrency 1:
 - ``guard``    notify.intents (keyed by debtor_ref) → guard.admit/release → dispatch → notice.log;
   state per debtor across all lenders in table ``debtors``. A released notice is stored ``inflight``
   before it is sent and settled after; the channels dedupe by the notice id (see channels.py).
-A timer wakes debtors whose deferred notices have come due (by the injectable clock); the web page
+A task sleeps until the real instant at which the scaled clock reaches the next deferred notice's due time
+and wakes that debtor (wakeups.py); a periodic sweep re-reads every debtor's due time from the table (after a
+restart, or anything missed). Each notice is checked against quiet hours again at the instant it is sent
+(released at 21:59:59, sent at 22:00:01 → back to waiting). The web page
 ``/sms/receipts`` turns the SMS provider's delivery receipts into DELIVERED / FAILED entries.
 """
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
+import logging
 import time
-from datetime import datetime
 from pathlib import Path
 
 import faust
@@ -33,11 +37,13 @@ from services.notify import guard, plan
 from services.notify.catalogue import Catalogue
 from services.notify.channels import EmailChannel, LetterChannel, SmsChannel
 from services.notify.dispatch import dispatch
+from services.notify.wakeups import Wakeups, real_delay
 
 SERVICE = "notify"
 INTENTS = "notify.intents"
 NOTICE_LOG = "notice.log"
-REWAKE_SECONDS = 10.0
+REWAKE_SECONDS = 5.0
+log_ = logging.getLogger(__name__)
 
 
 def build(settings: Settings, clock: Clock | None = None) -> faust.App:
@@ -58,7 +64,13 @@ def build(settings: Settings, clock: Clock | None = None) -> faust.App:
     cases = app.Table("cases", default=None)
     debtors = app.Table("debtors", default=None)
     intents = app.topic(INTENTS, key_type=str, value_type=bytes, value_serializer="raw")
-    woken: dict[str, tuple[int, float]] = {}
+    wakeups = Wakeups(retry_seconds=REWAKE_SECONDS)
+    nudge = asyncio.Event()
+    scale = float(getattr(clock, "scale", 1.0))
+
+    def schedule(debtor_ref: str, state: dict | None) -> None:
+        wakeups.set(debtor_ref, guard.next_due(state) if state else None)
+        nudge.set()
 
     async def log(entries: list[dict]) -> None:
         for e in entries:
@@ -98,24 +110,35 @@ def build(settings: Settings, clock: Clock | None = None) -> faust.App:
 
     async def handle_intent(event: faust.EventT) -> None:
         debtor_ref = event.key.decode() if isinstance(event.key, bytes) else event.key
-        state, changed = guard.admit(debtors.get(debtor_ref), json.loads(event.value))
+        intent = json.loads(event.value)
+        if intent["op"] == "wake":
+            wakeups.handled(debtor_ref)
+        state, changed = guard.admit(debtors.get(debtor_ref), intent)
         if not changed and not state["inflight"]:
             metrics.duplicates.labels(event.message.topic).inc()
+            schedule(debtor_ref, state)
             return
         now = clock.now()
         state, sends, entries = guard.release(state, now, policy)
         debtors[debtor_ref] = state  # the intent to send is recorded before anything is sent
         await log(entries)
         for notice in sends:
+            sent_at = clock.now()  # a scaled clock moves while earlier notices go out
+            if guard.quiet(sent_at, policy) is not None:
+                state, entries = guard.unrelease(state, notice["notice_id"], sent_at, policy)
+                debtors[debtor_ref] = state
+                await log(entries)
+                continue
             contact = open_contact(notice)
             status, entries = await dispatch(
-                notice, contact, channels, catalogue, now, archive=archive,
+                notice, contact, channels, catalogue, sent_at, archive=archive,
                 verification_code=lambda case_id: verification_code(settings.portal_secret, case_id),
                 is_debtor=lambda c, ref=notice["debtor_ref"]: bool(c.get("national_id"))
                 and pseudonymiser.debtor_ref(c["national_id"]) == ref)
             await log(entries)
             state = guard.settle(state, notice["notice_id"], status)
             debtors[debtor_ref] = state
+        schedule(debtor_ref, state)
 
     @app.agent(rt.topic("case.events"), name="events")
     async def events_agent(stream):
@@ -134,16 +157,28 @@ def build(settings: Settings, clock: Clock | None = None) -> faust.App:
 
     @app.timer(settings.notify_sweep_seconds)
     async def sweep():
-        now_ms = int(clock.now().timestamp() * 1000)
         for debtor_ref, state in list(debtors.items()):
-            due = guard.next_due(state) if state else None
-            if due is None or due > now_ms:
-                continue
-            last = woken.get(debtor_ref)
-            if last and last[0] == due and time.monotonic() - last[1] < REWAKE_SECONDS:
-                continue
-            woken[debtor_ref] = (due, time.monotonic())
-            await send_intent(debtor_ref, {"op": "wake"})
+            schedule(debtor_ref, state)
+
+    @app.task
+    async def waker():
+        """Sleep until the real instant the next due wake-up comes, then wake the debtors due."""
+        while True:
+            try:
+                now = clock.now()
+                for debtor_ref in wakeups.take(int(now.timestamp() * 1000), time.monotonic()):
+                    await send_intent(debtor_ref, {"op": "wake"})
+                delay = real_delay(wakeups.next_ms(time.monotonic()), clock.now(), scale, settings.notify_sweep_seconds)
+                nudge.clear()
+                try:
+                    await asyncio.wait_for(nudge.wait(), timeout=max(delay, 0.001))
+                except asyncio.TimeoutError:
+                    pass
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # noqa: BLE001 - the next round retries; a lost wake is retried by Wakeups
+                log_.exception("notify: waker round failed")
+                await asyncio.sleep(settings.notify_sweep_seconds)
 
     @app.page("/sms/receipts")
     class Receipts(View):
