@@ -6,6 +6,7 @@ Target (issue 2): intake >= 70% of the bare agent.
 """
 from __future__ import annotations
 
+import os
 import sys
 import tempfile
 import time
@@ -51,7 +52,8 @@ def measure(module: str, name: str, out_topic: str, defaults: list[dict], codec:
         pub.publish_defaults(defaults)
         pub.close()
         env = {"REMEDY_KAFKA_BOOTSTRAP": bootstrap, "REMEDY_DATA_DIR": str(tmp / name), "REMEDY_INTAKE_PORT": str(free_port()),
-               "REMEDY_CLOCK_EPOCH": NOW.isoformat(), "REMEDY_CLOCK_SCALE": "0", "REMEDY_LOG_LEVEL": "info"}
+               "REMEDY_CLOCK_EPOCH": NOW.isoformat(), "REMEDY_CLOCK_SCALE": "0", "REMEDY_LOG_LEVEL": "info",
+               "REMEDY_PRODUCER_LINGER_MS": os.environ.get("REMEDY_PRODUCER_LINGER_MS", "5")}
         proc = ServiceProcess(name, env, tmp / "logs", module=module).start()
         try:
             proc.wait_ready()

@@ -73,6 +73,7 @@ def run_demo(settings: Settings, wait: bool = True, horizon_days: int = 120, sca
     scale = settings.clock_scale if settings.clock_scale != 1.0 else scale
     env = {"REMEDY_CLOCK_EPOCH": epoch.isoformat(), "REMEDY_CLOCK_ANCHOR": repr(anchor), "REMEDY_CLOCK_SCALE": repr(scale)}
     clock = ScaledClock(epoch, anchor, scale)
+    env["REMEDY_SIM_CASES"] = str(settings.sim_cases)
     stack = Stack(settings, env)
     tty = sys.stdout.isatty()
     print(f"Remedy: {settings.sim_cases:,} defaults from {settings.sim_lenders} lenders; 1 real second = "
