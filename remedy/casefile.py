@@ -33,9 +33,12 @@ class Tick(faust.Record, serializer="json"):
 class CaseFiles(Generic[T]):
     def __init__(self, app: faust.App, rt: Runtime, *, load: Callable[[dict], T], next_due_ms: Callable[[T], int | None],
                  sweep_seconds: float, may_be_due: Callable[[dict], bool] = bool,
-                 on_applied: Callable[[Decision], None] | None = None):
+                 on_applied: Callable[[Decision], None] | None = None,
+                 backlog_stage: Callable[[dict], str | None] = lambda stored: None):
         """``may_be_due(stored_json)`` is a cheap test on the stored file that spares loading every
-        file on every sweep (e.g. "has any deadline at all")."""
+        file on every sweep (e.g. "has any deadline at all"); ``backlog_stage(stored_json)`` names the
+        lifecycle stage a case waits in at this service (None: not waiting here), for the
+        ``stage_backlog`` gauge the sweep refreshes."""
         self.app, self.rt, self.load, self.on_applied = app, rt, load, on_applied
         self.table = app.Table("cases", default=None)
         self.ticks_name = f"{rt.service}.ticks"
@@ -48,11 +51,15 @@ class CaseFiles(Generic[T]):
         @app.timer(sweep_seconds)
         async def sweep() -> None:
             now_ms, real = int(rt.clock.now().timestamp() * 1000), time.monotonic()
+            backlog: dict[str, int] = {}
             for case_id, stored in list(self.table.items()):
+                if stored and (stage := backlog_stage(stored)):
+                    backlog[stage] = backlog.get(stage, 0) + 1
                 at = next_due_ms(load(stored)) if stored and may_be_due(stored) else None
                 if at is not None and now_ms >= at and real - self._ticked.get(case_id, -RETICK_SECONDS) >= RETICK_SECONDS:
                     self._ticked[case_id] = real
                     await self.ticks.send(key=case_id, value=Tick(case_id))
+            rt.lag.set_backlog(backlog.items())
 
     async def apply(self, topic: str, case_id: str, decide_on: Callable[[T | None], Decision]) -> None:
         async with self._lock:

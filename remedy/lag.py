@@ -40,8 +40,11 @@ class LagGauges:
         self.consumer_lag.labels(topic, str(partition)).set(lag(committed, end_offset))
 
     def set_backlog(self, counts: Iterable[tuple[str, int]]) -> None:
-        for stage, n in counts:
-            self.stage_backlog.labels(stage).set(n)
+        """The service's cases per stage now; a stage seen before and absent now reads 0."""
+        counts = dict(counts)
+        self._stages = getattr(self, "_stages", set()) | counts.keys()
+        for stage in self._stages:
+            self.stage_backlog.labels(stage).set(counts.get(stage, 0))
 
 
 def attach_faust(app, gauges: LagGauges, interval: float = 5.0) -> None:

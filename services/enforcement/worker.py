@@ -17,6 +17,8 @@ from services.enforcement import decide as d
 from services.enforcement.state import CaseFile, next_due_ms
 
 SERVICE = "enforcement"
+# Enforcement's own steps → the lifecycle stage a case waits in (DESIGN.md).
+BACKLOG_STAGE = {"FILED": "LITIGATION", "ACCEPTED": "LITIGATION", "JUDGMENT": "JUDGMENT", "ENFORCEMENT": "ENFORCEMENT"}
 
 
 def build(settings: Settings, clock: Clock | None = None) -> faust.App:
@@ -24,7 +26,8 @@ def build(settings: Settings, clock: Clock | None = None) -> faust.App:
     clock = clock or clock_from_settings(settings)
     rt = Runtime(app, SERVICE, Codec(settings.schemas_dir), clock, ServiceMetrics(SERVICE))
     files = CaseFiles(app, rt, load=CaseFile.from_json, next_due_ms=next_due_ms, may_be_due=lambda s: bool(s["deadlines"]),
-                      sweep_seconds=settings.enforcement_sweep_seconds)
+                      sweep_seconds=settings.enforcement_sweep_seconds,
+                      backlog_stage=lambda s: BACKLOG_STAGE.get(s["stage"]))
     files.on("case.events", "CaseEvent", lambda case, record, cause, now: d.on_case_event(case, record, now))
     files.on("court.decisions", "CourtDecision", d.on_court_decision)
     files.on("payments", "Payment", d.on_payment)

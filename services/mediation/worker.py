@@ -146,9 +146,12 @@ def build(settings: Settings, clock: Clock | None = None) -> faust.App:
     @app.timer(interval=settings.mediation_sweep_seconds)
     async def sweep() -> None:
         now = clock.now()
+        backlog: dict[str, int] = {}
         for case_id, state in list(cases.items()):
             if state and not state["closed"] and state["stage"] in case.STAGE_TIER.keys() | {"PERFORMING"}:
+                backlog[state["stage"]] = backlog.get(state["stage"], 0) + 1
                 await apply("clock", case_id, lambda s: case.sweep(s, terms, now) if s else Step(None))
+        rt.lag.set_backlog(backlog.items())
         async with desk_lock:
             state = desk_table.get(DESK_KEY)
             if state and state["queue"]:

@@ -33,6 +33,7 @@ def build(settings: Settings, clock: Clock | None = None) -> faust.App:
     rt = Runtime(app, SERVICE, Codec(settings.schemas_dir), clock, metrics)
     files = CaseFiles(app, rt, load=Docket.from_json, next_due_ms=d.next_due_ms, may_be_due=lambda s: bool(s["objections"]),
                       sweep_seconds=settings.objections_sweep_seconds,
+                      backlog_stage=lambda s: "ON_HOLD" if s["held_since"] is not None and not s["closed"] else None,
                       on_applied=lambda dec: overdue.inc(sum(e.record["type"] == "ObjectionOverdue" for e in dec.emits)))
     files.on("case.events", "CaseEvent", lambda docket, record, cause, now: d.on_case_event(docket, record, now))
     files.on("debtor.requests", "DebtorRequest", lambda docket, record, cause, now: d.on_request(docket, record, cause, now, rules))

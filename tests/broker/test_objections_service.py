@@ -52,6 +52,7 @@ def test_objections_holds_hardship_complaints_lender_stops_and_closes(broker, se
     overdue = wait_for_events(broker, codec, lambda e: ours(e) and e["type"] == "ObjectionOverdue", 2, timeout=60)
     assert {e["event"]["objection_id"] for e in overdue} == {"OBJ-L-slow", "OBJ-L-upheld"}
     wait_for_metric(proc, "remedy_objections_overdue_total", 2)
+    wait_for_metric(proc, 'remedy_objections_stage_backlog{stage="ON_HOLD"}', 2)  # both held cases, on /metrics
 
     later = clock.now()
     pub.send("debtor.requests", slow.case_id, "DebtorRequest",
