@@ -35,3 +35,21 @@ def test_compatible_evolution_passes():
     assert incompatibility({**v1, "fields": v1["fields"][1:]}, v1) is None  # dropping a field is fine for readers
     changed = [dict(f, type="int") if f["name"] == "amount_cents" else f for f in v1["fields"]]
     assert incompatibility({**v1, "fields": changed}, v1) is not None
+
+
+def test_every_schema_version_is_in_the_fingerprint_lock():
+    """A new version must be locked (`make schemas-lock`) so that editing it in place later is caught."""
+    lock = json.loads((SCHEMAS / "fingerprints.lock").read_text())
+    from remedy.codec import Codec
+    for name, versions in Codec(SCHEMAS).versions.items():
+        for v in versions:
+            assert lock.get(name, {}).get(str(v.version)) == v.fingerprint.hex(), f"{name} v{v.version} not locked"
+
+
+def test_editing_a_released_version_in_place_is_caught(tmp_path):
+    shutil.copytree(SCHEMAS / "Payment", tmp_path / "Payment")
+    (tmp_path / "fingerprints.lock").write_text((SCHEMAS / "fingerprints.lock").read_text())
+    v1 = json.loads((tmp_path / "Payment/v1.avsc").read_text())
+    v1["fields"].append({"name": "note", "type": ["null", "string"], "default": None})  # compatible, but in place
+    (tmp_path / "Payment/v1.avsc").write_text(json.dumps(v1))
+    assert any("released v1 was edited in place" in p for p in check(tmp_path, ref=None))
