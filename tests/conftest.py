@@ -52,6 +52,26 @@ def services(broker, tmp_path):
         proc.stop()
 
 
+@pytest.fixture
+def mail():
+    """A real SMTP server (aiosmtpd) standing in for the debtors' mail provider."""
+    from sim.mailserver import MailServer
+
+    server = MailServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def sms():
+    """The SMS provider double (HTTP API, delivery receipts, dedupe by client reference)."""
+    from sim.sms_provider import SmsProvider
+
+    provider = SmsProvider().start()
+    yield provider
+    provider.stop()
+
+
 def metric_value(port: int, name: str) -> float:
     """Sum of a metric's samples (all labels) from a service's /metrics."""
     body = urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5).read().decode()

@@ -27,7 +27,8 @@ from remedy.decision import Decision as FileDecision
 from remedy.emit import Emit
 from remedy.clock import china_date
 from remedy.events import case_event
-from services.enforcement.state import CaseFile, end_of_china_day_ms, ms, next_due_ms, release, set_deadline
+from remedy.deadlines import end_of_china_day_ms, ms, next_due_ms, release, set_deadline
+from services.enforcement.state import CaseFile
 
 PRODUCER = "enforcement"
 OUR_COURT_KINDS = frozenset({"FILING_ACCEPTED", "FILING_REJECTED", "JUDGMENT", "ENFORCEMENT_RESULT"})

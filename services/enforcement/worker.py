@@ -14,7 +14,8 @@ from remedy.codec import Codec
 from remedy.metrics import ServiceMetrics
 from remedy.settings import Settings
 from services.enforcement import decide as d
-from services.enforcement.state import CaseFile, next_due_ms
+from remedy.deadlines import next_due_ms
+from services.enforcement.state import CaseFile
 
 SERVICE = "enforcement"
 # Enforcement's own steps → the lifecycle stage a case waits in (DESIGN.md).

@@ -28,8 +28,8 @@ from remedy.emit import Emit
 from remedy.clock import china_date
 from remedy.events import case_event
 from services.repair.dates import RepairRules, add_working_days, add_years
-from services.repair.state import (RepairFile, end_of_china_day_ms, ms, next_due_ms, release, set_deadline,
-                                   start_of_china_day_ms)
+from remedy.deadlines import end_of_china_day_ms, ms, next_due_ms, release, set_deadline, start_of_china_day_ms
+from services.repair.state import RepairFile
 
 PRODUCER = "repair"
 REPORT, DONE = "negative_report", "repair_done"

@@ -1,17 +1,13 @@
-"""What repair remembers per case, and the hold rule its deadlines obey. Pure, JSON-friendly."""
+"""What repair remembers per case. Pure, JSON-friendly; its deadlines follow remedy.deadlines (paused while held)."""
 from __future__ import annotations
 
-import copy
-from dataclasses import asdict, dataclass, field
-from datetime import date, datetime, time, timedelta
+from dataclasses import dataclass, field
 
-from remedy.clock import CHINA_TZ
-
-SEEN_LIMIT = 500
+from remedy.deadlines import CaseFileRecord
 
 
 @dataclass
-class RepairFile:
+class RepairFile(CaseFileRecord):
     case_id: str
     lender_id: str
     overdue_cents: int = 0              # principal + interest + penalty at default (the single overdue amount)
@@ -25,42 +21,3 @@ class RepairFile:
     held_since: int | None = None
     closed: bool = False
     seen: list = field(default_factory=list)
-
-    def to_json(self) -> dict:
-        return asdict(self)
-
-    @classmethod
-    def from_json(cls, data: dict) -> "RepairFile":
-        return cls(**copy.deepcopy(data))
-
-    def remember(self, input_id: str) -> None:
-        self.seen = (self.seen + [input_id])[-SEEN_LIMIT:]
-
-
-def ms(at: datetime) -> int:
-    return int(at.timestamp() * 1000)
-
-
-def start_of_china_day_ms(day: date) -> int:
-    return ms(datetime.combine(day, time(0), CHINA_TZ))
-
-
-def end_of_china_day_ms(day: date) -> int:
-    return start_of_china_day_ms(day + timedelta(days=1))
-
-
-def set_deadline(case: RepairFile, name: str, at_ms: int, now: datetime) -> None:
-    case.deadlines[name] = {"at": at_ms, "set": ms(now)}
-
-
-def release(case: RepairFile, held_ms: int, released_at: datetime) -> None:
-    now_ms = ms(released_at)
-    for deadline in case.deadlines.values():
-        deadline["at"] += min(held_ms, max(0, now_ms - deadline["set"]))
-    case.held_since = None
-
-
-def next_due_ms(case: RepairFile) -> int | None:
-    if case.closed or case.held_since is not None or not case.deadlines:
-        return None
-    return min(d["at"] for d in case.deadlines.values())

@@ -17,7 +17,8 @@ from remedy.metrics import ServiceMetrics
 from remedy.settings import Settings
 from services.repair import decide as d
 from services.repair.dates import PbocOneOff, RepairRules
-from services.repair.state import RepairFile, next_due_ms
+from remedy.deadlines import next_due_ms
+from services.repair.state import RepairFile
 
 SERVICE = "repair"
 

@@ -22,20 +22,6 @@ pytestmark = pytest.mark.broker
 NOW = china(2026, 11, 28, 10)
 
 
-@pytest.fixture
-def mail():
-    server = MailServer().start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def sms():
-    provider = SmsProvider().start()
-    yield provider
-    provider.stop()
-
-
 def notify_env(mail: MailServer, sms: SmsProvider) -> dict:
     return {"REMEDY_CLOCK_EPOCH": NOW.isoformat(), "REMEDY_CLOCK_SCALE": "0", "REMEDY_SMTP_PORT": str(mail.port),
             "REMEDY_SMS_URL": sms.url}

@@ -11,26 +11,10 @@ from services.notify import plan
 from services.notify.catalogue import Catalogue
 from services.notify.channels import EmailChannel, LetterChannel, Outgoing, SmsChannel
 from services.notify.dispatch import dispatch
-from sim.mailserver import MailServer
-from sim.sms_provider import SmsProvider
 from tests.notify_cases import PSEUDO, Case, china, contact
 
 CAT = Catalogue.load()
 NOW = china(2026, 11, 28, 10)
-
-
-@pytest.fixture
-def mail():
-    server = MailServer().start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def sms():
-    provider = SmsProvider().start()
-    yield provider
-    provider.stop()
 
 
 @pytest.fixture
