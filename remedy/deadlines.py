@@ -55,6 +55,14 @@ def release(file, held_ms: int, released_at: datetime) -> None:
     file.held_since = None
 
 
+def apply_hold(file, event: dict) -> None:
+    """``CaseHeld`` stops the file's deadlines; ``CaseReleased`` moves them by the time held."""
+    if event["type"] == "CaseHeld" and file.held_since is None:
+        file.held_since = ms(event["occurred_at"])
+    elif event["type"] == "CaseReleased" and file.held_since is not None:
+        release(file, event["event"]["held_ms"], event["occurred_at"])
+
+
 def next_due_ms(file) -> int | None:
     """When a sweep should look at this case again; None while held, closed or without deadlines."""
     if file.closed or file.held_since is not None or not file.deadlines:

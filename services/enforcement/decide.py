@@ -27,7 +27,7 @@ from remedy.decision import Decision as FileDecision
 from remedy.emit import Emit
 from remedy.clock import china_date
 from remedy.events import case_event
-from remedy.deadlines import end_of_china_day_ms, ms, next_due_ms, release, set_deadline
+from remedy.deadlines import apply_hold, end_of_china_day_ms, ms, next_due_ms, set_deadline
 from services.enforcement.state import CaseFile
 
 PRODUCER = "enforcement"
@@ -99,12 +99,8 @@ def on_case_event(case: CaseFile | None, event: dict, now: datetime) -> Decision
             raise OutOfOrder(f"CaseEscalated to {body['to_stage']} but enforcement already has the case ({case.stage})")
         case.handover = {"to": body["to_stage"], "from_stage": body["from_stage"], "reason": body["reason"],
                          "cause": event["event_id"]}
-    elif kind == "CaseHeld":
-        if case.held_since is None:
-            case.held_since = ms(event["occurred_at"])
-    elif kind == "CaseReleased":
-        if case.held_since is not None:
-            release(case, body["held_ms"], event["occurred_at"])
+    elif kind in ("CaseHeld", "CaseReleased"):
+        apply_hold(case, event)
     elif kind == "ObjectionResolved" and body["decision"] == "UPHELD_AMEND" and body["amended_principal_cents"] is not None:
         case.principal_cents = body["amended_principal_cents"]
         if case.stage in ("FILED", "ACCEPTED"):   # before judgment the claim follows the amended amount

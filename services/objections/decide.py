@@ -33,6 +33,7 @@ from remedy.decision import Decision as FileDecision
 from remedy.emit import Emit
 from remedy.clock import CHINA_TZ, china_date
 from remedy.events import case_event
+from remedy.deadlines import ms
 from services.objections.docket import INACTIVE, Docket, stage_after
 
 PRODUCER = "objections"
@@ -68,10 +69,6 @@ class OutOfOrder(ObjectionsError):
 
 
 Decision = FileDecision[Docket]
-
-
-def ms(at: datetime) -> int:
-    return int(at.timestamp() * 1000)
 
 
 # ---------------------------------------------------------------- case.events: where each case is

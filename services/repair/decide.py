@@ -28,7 +28,7 @@ from remedy.emit import Emit
 from remedy.clock import china_date
 from remedy.events import case_event
 from services.repair.dates import RepairRules, add_working_days, add_years
-from remedy.deadlines import end_of_china_day_ms, ms, next_due_ms, release, set_deadline, start_of_china_day_ms
+from remedy.deadlines import apply_hold, end_of_china_day_ms, ms, next_due_ms, set_deadline, start_of_china_day_ms
 from services.repair.state import RepairFile
 
 PRODUCER = "repair"
@@ -81,12 +81,8 @@ def on_case_event(case: RepairFile | None, event: dict, now: datetime, rules: Re
             raise OutOfOrder(f"{kind}: a second full performance")
         case.handover = {"reason": to_repair, "cause": event["event_id"],
                          "performed_on": china_date(event["occurred_at"]).isoformat()}
-    elif kind == "CaseHeld":
-        if case.held_since is None:
-            case.held_since = ms(event["occurred_at"])
-    elif kind == "CaseReleased":
-        if case.held_since is not None:
-            release(case, body["held_ms"], event["occurred_at"])
+    elif kind in ("CaseHeld", "CaseReleased"):
+        apply_hold(case, event)
     elif kind == "CaseClosed":
         case.closed = True
         case.deadlines.clear()
