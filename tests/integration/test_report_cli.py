@@ -1,0 +1,87 @@
+"""``remedy report`` against a stand-in analytics service: a local HTTP server serving a dashboard."""
+from __future__ import annotations
+
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+from remedy.broker import free_port
+from remedy.cli import main
+
+DASHBOARD = {
+    "summary": {"cases": 1200, "open": 200, "closed": 1000, "claimed_cents": 1_000_000_000, "recovered_cents": 680_000_000,
+                "recovery": 0.68, "cycle_p50_seconds": 45 * 86400, "cycle_p90_seconds": 80 * 86400},
+    "funnel": [{"stage": "PEOPLES_MEDIATION", "entered": 900, "settled": 600, "escalated": 250, "settle_rate": 600 / 900,
+                "escalate_rate": 250 / 900, "exits": 850, "p50_seconds": 20 * 86400, "p90_seconds": 29 * 86400}],
+    "compliance": {"notices": [{"status": "SENT", "rule": "", "notices": 3100}, {"status": "DEFERRED", "rule": "QUIET_HOURS",
+                                                                                "notices": 42}], "deadlines": {}},
+    "rejections": [{"lender_id": "L1", "reason": "BAD_NATIONAL_ID", "rejections": 7}],
+}
+
+
+@pytest.fixture
+def analytics(monkeypatch, tmp_path):
+    """Serves DASHBOARD at /api/dashboard to the ops token; REMEDY_* point the CLI at it and at tmp_path."""
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self):
+            ok = self.path == "/api/dashboard" and self.headers.get("Authorization") == "Bearer ops-secret"
+            body = json.dumps(DASHBOARD if ok else {"error": "unauthorized"}).encode()
+            self.send_response(200 if ok else 401)
+            self.send_header("Content-Type", "application/json")
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    monkeypatch.setenv("REMEDY_ANALYTICS_PORT", str(server.server_address[1]))
+    monkeypatch.setenv("REMEDY_ANALYTICS_TOKENS", "ops-secret=ops")
+    monkeypatch.setenv("REMEDY_DATA_DIR", str(tmp_path))
+    yield tmp_path
+    server.shutdown()
+    server.server_close()
+
+
+def test_report_prints_the_figures_against_the_last_runs_baseline_and_writes_html(analytics, capsys):
+    (analytics / "run.json").write_text(json.dumps({"cases": 1200, "baseline_recovery": 0.4}))
+    assert main(["report"]) == 0
+    out = capsys.readouterr().out
+    assert "cases 1,200  open 200  closed 1,000" in out
+    assert "claimed ¥10,000,000  recovered ¥6,800,000  recovery 68.0%" in out
+    assert "traditional-collection baseline 40.0%  →  the funnel recovers 1.70x (+70%)" in out
+    assert "baseline: traditional collection over the 1,200 defaults of the last `remedy run`" in out
+    assert "PEOPLES_MEDIATION" in out and "DEFERRED/QUIET_HOURS 42" in out
+    page = (analytics / "report.html").read_text(encoding="utf-8")
+    assert f"report: {analytics / 'report.html'}" in out
+    assert "Remedy report: 1,200 cases" in page and "1.70x" in page and "<td>PEOPLES_MEDIATION</td>" in page
+
+
+def test_report_without_a_run_has_no_baseline_and_writes_where_told(analytics, tmp_path, capsys):
+    target = tmp_path / "out" / "r.html"
+    assert main(["report", "--html", str(target)]) == 0
+    out = capsys.readouterr().out
+    assert "no baseline:" in out and "run.json not found" in out
+    assert "recovery 68.0%" in out and "traditional-collection baseline" not in out
+    assert "recovery 68.0%" in target.read_text(encoding="utf-8")
+    assert not (analytics / "report.html").exists()
+
+
+def test_report_says_analytics_is_not_reachable(monkeypatch, tmp_path, capsys):
+    port = free_port()
+    monkeypatch.setenv("REMEDY_ANALYTICS_PORT", str(port))
+    monkeypatch.setenv("REMEDY_DATA_DIR", str(tmp_path))
+    assert main(["report"]) == 1
+    captured = capsys.readouterr()
+    assert f"error: analytics is not reachable at http://127.0.0.1:{port}" in captured.err
+    assert "Traceback" not in captured.err + captured.out
+    assert not (tmp_path / "report.html").exists()
+
+
+def test_report_says_when_analytics_refuses_the_token(analytics, monkeypatch, capsys):
+    monkeypatch.setenv("REMEDY_ANALYTICS_TOKENS", "wrong=ops")
+    assert main(["report"]) == 1
+    assert "answered HTTP 401" in capsys.readouterr().err
