@@ -356,6 +356,15 @@ def on_payment(state: dict | None, p: dict, input_id: str, now: datetime) -> Ste
 
 # ---- the clock ---------------------------------------------------------------------------------
 
+def sweep_due(state: dict, now: datetime) -> bool:
+    """Whether ``sweep`` could change the case now: the timer skips the others cheaply."""
+    if state["closed"] or state["held"]:
+        return False
+    if state["stage"] in STAGE_TIER:
+        return state["deadline_ms"] is not None and ms(now) >= state["deadline_ms"]
+    return state["stage"] == "PERFORMING"
+
+
 def sweep(state: dict, terms: Terms, now: datetime) -> Step:
     """What the passing of time does to a case: a tier's deadline, instalment reminders, a miss."""
     if state["closed"] or state["held"]:

@@ -2,12 +2,15 @@
 daily capacity, balancing load; a case waits in a queue, best settle-propensity score first, until
 one is free. Pure. The wiring runs it on one partition (``mediation.desk``) so counts are exact.
 
-Desk state (JSON): {"queue": [request…], "day": ISO China date, "loads": {mediator_id: cases today}}.
+Desk state (JSON): {"queue": {request key: request}, "day": ISO China date, "loads": {mediator_id: cases
+today}}. Each input yields a ``Change``; the wiring persists each waiting request under its own key,
+so a long queue costs a small changelog record per change, not the whole queue per message.
 A request: {"case_id", "lender_id", "tier", "attempt", "region", "cross_region", "centre", "court",
 "score", "requested_ms", "causation_id"}.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 
 from remedy.emit import Emit
@@ -22,40 +25,76 @@ WORK_MINUTES = 9 * 60
 
 
 def empty() -> dict:
-    return {"queue": [], "day": "", "loads": {}}
+    return {"queue": {}, "day": "", "loads": {}}
 
 
 def request_key(req: dict) -> str:
     return f"{req['case_id']}:{req['tier']}:{req['attempt']}"
 
 
-def enqueue(desk: dict, req: dict, roster: dict[str, dict], now: datetime) -> tuple[dict, list[Emit], list[str]]:
-    """Take a request (ignored if already queued) and assign whatever can be assigned now."""
-    if any(request_key(q) == request_key(req) for q in desk["queue"]):
-        return desk, [], []
-    return drain({**desk, "queue": desk["queue"] + [req]}, roster, now)
+@dataclass
+class Change:
+    """What one desk input does: requests that join and leave the queue, the day's loads, the events
+    to publish and the keys of the requests assigned. Small, so the wiring persists only this."""
+    day: str
+    loads: dict[str, int]
+    joined: dict[str, dict] = field(default_factory=dict)
+    left: set[str] = field(default_factory=set)
+    emits: list[Emit] = field(default_factory=list)
+    assigned: list[str] = field(default_factory=list)
 
 
-def cancel(desk: dict, case_id: str) -> dict:
+def apply(desk: dict, change: Change) -> dict:
+    """The desk after ``change`` (updated in place: the queue can hold thousands of requests)."""
+    for key in change.left:
+        desk["queue"].pop(key, None)
+    desk["queue"].update(change.joined)
+    desk["day"], desk["loads"] = change.day, change.loads
+    return desk
+
+
+def enqueue(desk: dict, req: dict, roster: dict[str, dict], now: datetime) -> Change:
+    """Take a request (ignored if already queued) and assign whatever can be assigned now.
+
+    On the same day only the new request can be assignable: every waiting one already found no free
+    mediator, and an assignment frees none. So a full ``drain`` is needed only when the day turns."""
+    key = request_key(req)
+    if key in desk["queue"]:
+        return Change(desk["day"], desk["loads"])
+    if desk["day"] != china_date(now).isoformat():
+        return drain(desk, roster, now, extra={key: req})
+    loads = dict(desk["loads"])
+    mediator = pick(req, roster, loads)
+    if mediator is None:
+        return Change(desk["day"], loads, joined={key: req})
+    loads[mediator["mediator_id"]] = loads.get(mediator["mediator_id"], 0) + 1
+    return Change(desk["day"], loads, emits=assignment_events(req, mediator, loads[mediator["mediator_id"]], now),
+                  assigned=[key])
+
+
+def cancel(desk: dict, case_id: str) -> Change:
     """The case left mediation (or its tier): drop its waiting requests."""
-    return {**desk, "queue": [q for q in desk["queue"] if q["case_id"] != case_id]}
+    return Change(desk["day"], desk["loads"], left={key for key in desk["queue"] if key.startswith(case_id + ":")})
 
 
-def drain(desk: dict, roster: dict[str, dict], now: datetime) -> tuple[dict, list[Emit], list[str]]:
-    """Assign waiting requests in order (highest score, then longest wait) while mediators are free.
-    Returns (new desk, events, keys of the requests assigned)."""
+def drain(desk: dict, roster: dict[str, dict], now: datetime, extra: dict[str, dict] | None = None) -> Change:
+    """Assign waiting requests (and ``extra`` new ones) in order — highest score, then longest wait —
+    while mediators are free."""
     today = china_date(now).isoformat()
-    loads = dict(desk["loads"]) if desk["day"] == today else {}
-    waiting, emits, assigned = [], [], []
-    for req in sorted(desk["queue"], key=lambda q: (-q["score"], q["requested_ms"], q["case_id"])):
-        mediator = pick(req, roster, loads)
+    change = Change(today, dict(desk["loads"]) if desk["day"] == today else {})
+    waiting = {**desk["queue"], **(extra or {})}
+    for key, req in sorted(waiting.items(), key=lambda kq: (-kq[1]["score"], kq[1]["requested_ms"], kq[0])):
+        mediator = pick(req, roster, change.loads)
         if mediator is None:
-            waiting.append(req)
+            if key not in desk["queue"]:
+                change.joined[key] = req
             continue
-        loads[mediator["mediator_id"]] = loads.get(mediator["mediator_id"], 0) + 1
-        emits += assignment_events(req, mediator, loads[mediator["mediator_id"]], now)
-        assigned.append(request_key(req))
-    return {"queue": waiting, "day": today, "loads": loads}, emits, assigned
+        change.loads[mediator["mediator_id"]] = change.loads.get(mediator["mediator_id"], 0) + 1
+        change.emits += assignment_events(req, mediator, change.loads[mediator["mediator_id"]], now)
+        change.assigned.append(key)
+        if key in desk["queue"]:
+            change.left.add(key)
+    return change
 
 
 def pick(req: dict, roster: dict[str, dict], loads: dict[str, int]) -> dict | None:

@@ -18,7 +18,7 @@ import faust
 from prometheus_client import Counter, Gauge
 
 from remedy.app import Emit, Runtime, create_app
-from remedy.clock import Clock, clock_from_settings
+from remedy.clock import Clock, china_date, clock_from_settings
 from remedy.codec import Codec
 from remedy.ids import message_id
 from remedy.metrics import ServiceMetrics
@@ -106,33 +106,49 @@ def build(settings: Settings, clock: Clock | None = None) -> faust.App:
     def current_roster() -> dict[str, dict]:
         return roster.effective(base_roster, desk_table.get("roster"))
 
-    async def save_desk(state: dict, emits, assigned: list[str]) -> None:
-        for out in emits:  # via the case's own partition: its state learns of the session first
+    desk_memo: dict = {}   # the desk in memory; rebuilt from the table (recovered first) at first use
+
+    def load_desk() -> dict:
+        if "state" not in desk_memo:
+            meta = desk_table.get(DESK_KEY) or {}
+            desk_memo["state"] = {"queue": {k[2:]: v for k, v in desk_table.items() if k.startswith("q:") and v},
+                                  "day": meta.get("day", ""), "loads": meta.get("loads", {})}
+        return desk_memo["state"]
+
+    async def save_desk(change: desk.Change) -> None:
+        """Publish the desk's events, then persist the change: a record per request joining or leaving
+        the queue, and the day's loads."""
+        before = load_desk()
+        for out in change.emits:  # via the case's own partition: its state learns of the session first
             await rt.emit(Emit("mediation.assignments", out.key, out.schema, out.record))
-        for key in assigned:
+        for key in change.assigned:
             desk_table["assigned:" + key] = True
             metrics.assigned.labels(key.split(":")[1]).inc()
-        desk_table[DESK_KEY] = state
-        for tier in ("PEOPLES", "COURT"):
-            metrics.queue.labels(tier).set(sum(1 for q in state["queue"] if q["tier"] == tier))
+        for key, req in change.joined.items():
+            desk_table["q:" + key] = req
+        for key in change.left:
+            desk_table["q:" + key] = None
+        if (change.day, change.loads) != (before["day"], before["loads"]):
+            desk_table[DESK_KEY] = {"day": change.day, "loads": change.loads}
+        desk.apply(before, change)
 
     async def handle_desk(event: faust.EventT) -> None:
         msg: DeskMessage = event.value
         async with desk_lock:
-            state = desk_table.get(DESK_KEY) or desk.empty()
+            state = load_desk()
             if msg.op == "CANCEL":
-                await save_desk(desk.cancel(state, msg.case_id), [], [])
+                await save_desk(desk.cancel(state, msg.case_id))
             elif desk_table.get("assigned:" + desk.request_key(msg.request)):
                 metrics.duplicates.labels("mediation.desk").inc()
             else:
-                await save_desk(*desk.enqueue(state, msg.request, current_roster(), clock.now()))
+                await save_desk(desk.enqueue(state, msg.request, current_roster(), clock.now()))
 
     async def handle_roster(event: faust.EventT) -> None:
         _, update = codec.decode(event.message.value, expect="RosterUpdate")
         entry = roster.check(update)
         async with desk_lock:
             desk_table["roster"] = {**(desk_table.get("roster") or {}), entry["mediator_id"]: entry}
-            await save_desk(*desk.drain(desk_table.get(DESK_KEY) or desk.empty(), current_roster(), clock.now()))
+            await save_desk(desk.drain(load_desk(), current_roster(), clock.now()))
 
     # ---- agents and the clock -------------------------------------------------------------------
 
@@ -150,11 +166,14 @@ def build(settings: Settings, clock: Clock | None = None) -> faust.App:
         for case_id, state in list(cases.items()):
             if state and not state["closed"] and state["stage"] in case.STAGE_TIER.keys() | {"PERFORMING"}:
                 backlog[state["stage"]] = backlog.get(state["stage"], 0) + 1
-                await apply("clock", case_id, lambda s: case.sweep(s, terms, now) if s else Step(None))
+                if case.sweep_due(state, now):
+                    await apply("clock", case_id, lambda s: case.sweep(s, terms, now) if s else Step(None))
         rt.lag.set_backlog(backlog.items())
         async with desk_lock:
-            state = desk_table.get(DESK_KEY)
-            if state and state["queue"]:
-                await save_desk(*desk.drain(state, current_roster(), now))
+            state = load_desk()
+            if state["queue"] and state["day"] != china_date(now).isoformat():  # a new day frees capacity
+                await save_desk(desk.drain(state, current_roster(), now))
+            for tier in ("PEOPLES", "COURT"):
+                metrics.queue.labels(tier).set(sum(1 for q in state["queue"].values() if q["tier"] == tier))
 
     return app

@@ -26,9 +26,10 @@ def req(case_id, tier="PEOPLES", score=500, region="350502", cross=False, at=T0,
 def feed(requests, ros, now=T0, state=None):
     state, emitted, assigned = state or desk.empty(), [], []
     for r in requests:
-        state, emits, keys = desk.enqueue(state, r, ros, now)
-        emitted += [e.record for e in emits]
-        assigned += keys
+        change = desk.enqueue(state, r, ros, now)
+        state = desk.apply(state, change)
+        emitted += [e.record for e in change.emits]
+        assigned += change.assigned
     return state, emitted, assigned
 
 
@@ -41,7 +42,7 @@ def test_load_is_balanced_and_capacity_never_exceeded():
     state, events, assigned = feed([req(f"C{i}") for i in range(6)], ros)
     who = [e["event"]["mediator_id"] for e in by_type(events, "MediatorAssigned")]
     assert sorted(who) == ["PM-A", "PM-A", "PM-B", "PM-B"]
-    assert len(assigned) == 4 and [q["case_id"] for q in state["queue"]] == ["C4", "C5"]
+    assert len(assigned) == 4 and [q["case_id"] for q in state["queue"].values()] == ["C4", "C5"]
     assert state["loads"] == {"PM-A": 2, "PM-B": 2}
 
 
@@ -50,12 +51,12 @@ def test_queue_waits_for_the_next_day_and_records_the_wait():
     state, events, _ = feed([req("C1"), req("C2")], ros)
     assert len(by_type(events, "MediatorAssigned")) == 1 and len(state["queue"]) == 1
     same_day = T0 + timedelta(hours=5)
-    state, emits, _ = desk.drain(state, ros, same_day)
-    assert emits == [] and len(state["queue"]) == 1
+    change = desk.drain(state, ros, same_day)
+    assert change.emits == [] and len(desk.apply(state, change)["queue"]) == 1
     next_day = T0 + timedelta(hours=20)                     # 06:00 next day in China
-    state, emits, keys = desk.drain(state, ros, next_day)
-    assigned = emits[0].record
-    assert keys == ["C2:PEOPLES:1"] and state["queue"] == []
+    change = desk.drain(state, ros, next_day)
+    assigned = change.emits[0].record
+    assert change.assigned == ["C2:PEOPLES:1"] and desk.apply(state, change)["queue"] == {}
     assert assigned["event"]["queue_wait_ms"] == 20 * 3_600_000
     assert assigned["causation_id"] == "E-C2"
 
@@ -63,9 +64,8 @@ def test_queue_waits_for_the_next_day_and_records_the_wait():
 def test_best_score_first_when_capacity_is_short():
     ros = {"PM-A": mediator("PM-A", cap=1)}
     state = desk.empty()
-    state["queue"] = [req("Clow", score=100), req("Chigh", score=900)]
-    state, emits, _ = desk.drain(state, ros, T0)
-    assert emits[0].record["case_id"] == "Chigh"
+    state["queue"] = {desk.request_key(r): r for r in (req("Clow", score=100), req("Chigh", score=900))}
+    assert desk.drain(state, ros, T0).emits[0].record["case_id"] == "Chigh"
 
 
 def test_tier_and_region_must_match_and_regional_mediators_come_first():
@@ -100,8 +100,25 @@ def test_mode_follows_the_case():
 def test_duplicate_request_and_cancel():
     ros = {"PM-A": mediator("PM-A", cap=0)}
     state, _, _ = feed([req("C1"), req("C1"), req("C2")], ros)
-    assert [q["case_id"] for q in state["queue"]] == ["C1", "C2"]
-    assert [q["case_id"] for q in desk.cancel(state, "C1")["queue"]] == ["C2"]
+    assert [q["case_id"] for q in state["queue"].values()] == ["C1", "C2"]
+    change = desk.cancel(state, "C1")
+    assert change.left == {"C1:PEOPLES:1"} and change.joined == {} and change.emits == []
+    assert [q["case_id"] for q in desk.apply(state, change)["queue"].values()] == ["C2"]
+
+
+def test_same_day_requests_are_placed_as_a_full_drain_would_place_them():
+    ros = {m["mediator_id"]: m for m in (mediator("PM-A", cap=3), mediator("PM-B", regions=("*",), cap=2),
+                                          mediator("CM-A", tier="COURT", cap=1))}
+    requests = [req(f"C{i}", score=(i * 37) % 1000, region=("350502", "440305")[i % 2],
+                    tier=("PEOPLES", "COURT")[i % 3 == 0], at=T0 + timedelta(minutes=i)) for i in range(12)]
+    fast, fast_events, _ = feed(requests, ros)
+    slow, slow_events = desk.empty(), []
+    for r in requests:                                   # the old way: queue it, then drain everything
+        change = desk.drain(slow, ros, T0, extra={desk.request_key(r): r})
+        slow = desk.apply(slow, change)
+        slow_events += [e.record for e in change.emits]
+    assert fast["queue"] == slow["queue"] and fast["loads"] == slow["loads"]
+    assert fast_events == slow_events and len(by_type(fast_events, "MediatorAssigned")) == 6
 
 
 def test_roster_file_and_updates():
