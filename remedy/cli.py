@@ -8,16 +8,26 @@
   remedy down            stop a platform started by `remedy up`
   remedy simulate        play the outside world (lenders publish, then react) against a running platform
   remedy run             up + simulate + progress + report, dashboard kept up until Ctrl-C
+  remedy report          print the report from the running analytics service and write it as HTML
+  remedy replay          re-run triage rules (--rules FILE) over the cases in case.events; compare routing and recovery
 """
 from __future__ import annotations
 
 import argparse
 import dataclasses
+import json
+import logging
 import os
+import signal
 import sys
 import time
+from pathlib import Path
 
 from remedy.settings import Settings
+
+
+def _interrupt(*_) -> None:
+    raise KeyboardInterrupt
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -40,8 +50,15 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--cases", type=int, default=1000,
                    help="defaults in the batch (the source document's 8,539 is heavier than this 2-core machine "
                         "keeps up with at the demo's clock scale: see the README)")
+    p = sub.add_parser("report", help="the report from the running analytics service, as text and HTML")
+    p.add_argument("--html", metavar="FILE", help="where to write the HTML (default: $REMEDY_DATA_DIR/report.html)")
+    p = sub.add_parser("replay", help="re-run triage rules over the cases in case.events and compare")
+    p.add_argument("--rules", metavar="FILE", help="triage rule file (default: $REMEDY_TRIAGE_RULES_PATH, what triage loads)")
+    p.add_argument("--limit", type=int, default=20, help="list at most this many cases whose route changes")
     args = parser.parse_args(argv)
     settings = Settings.from_env()
+    if args.command in ("up", "run"):
+        signal.signal(signal.SIGTERM, _interrupt)  # `kill` stops the stack as cleanly as Ctrl-C
 
     if args.command in ("broker", "topics"):
         from remedy import broker
@@ -78,10 +95,88 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "simulate":
         from sim.__main__ import main as simulate
         return simulate(["--publish"])
+    if args.command == "report":
+        return report(settings, args.html)
+    if args.command == "replay":
+        return replay(settings, args.rules, args.limit)
     from remedy.demo import run_demo
     if "REMEDY_SIM_CASES" not in os.environ:
         settings = dataclasses.replace(settings, sim_cases=args.cases)
     return run_demo(settings, wait=not args.no_wait, horizon_days=args.horizon_days)
+
+
+def report(settings: Settings, html_path: str | None) -> int:
+    """The run report from analytics; the baseline comes from the last `remedy run` (run.json) if any."""
+    import urllib.error
+
+    from remedy.demo import fetch_dashboard, ops_token
+    from remedy.report import lines, write_html
+
+    url = f"http://127.0.0.1:{settings.analytics_port}"
+    try:
+        dash = fetch_dashboard(settings, ops_token(settings))
+        text = lines(dash, None)
+    except StopIteration:
+        return _fail("REMEDY_ANALYTICS_TOKENS holds no token with the ops scope")
+    except urllib.error.HTTPError as exc:
+        return _fail(f"analytics at {url} answered HTTP {exc.code} {exc.reason}")
+    except (OSError, ValueError) as exc:
+        reason = getattr(exc, "reason", exc)
+        return _fail(f"analytics is not reachable at {url} ({reason}); is the platform up (`remedy up` or `remedy run`)?")
+    except (KeyError, TypeError) as exc:
+        return _fail(f"analytics at {url} returned no dashboard this report can read (missing {exc})")
+    run_file = Path(settings.data_dir) / "run.json"
+    base = None
+    try:
+        run = json.loads(run_file.read_text(encoding="utf-8"))
+        rate, cases = float(run["baseline_recovery"]), int(run["cases"])
+        base, text = rate, lines(dash, rate)
+        print(f"baseline: traditional collection over the {cases:,} defaults of the last `remedy run` ({run_file})")
+    except FileNotFoundError:
+        print(f"no baseline: {run_file} not found (`remedy run` writes it)")
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        print(f"no baseline: {run_file} unreadable ({type(exc).__name__}: {exc})")
+    print()
+    print("\n".join(text))
+    out = Path(html_path) if html_path else Path(settings.data_dir) / "report.html"
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        write_html(out, dash, base, f"Remedy report: {dash['summary']['cases']:,} cases")
+    except OSError as exc:
+        return _fail(f"cannot write {out}: {exc}")
+    print(f"\nreport: {out}")
+    return 0
+
+
+def replay(settings: Settings, rules_path: str | None, limit: int) -> int:
+    """Triage rules re-run over every case in case.events, compared with what happened."""
+    from kafka.errors import KafkaError
+
+    from remedy.codec import Codec
+    from services.triage.replay import compare, lines
+    from services.triage.replay_topic import ReadError, read_case_events
+    from services.triage.ruleset import RulesError, load_rules
+
+    try:
+        rules = load_rules(rules_path or settings.triage_rules_path)
+    except RulesError as exc:
+        return _fail(str(exc))
+    logging.getLogger("kafka").addHandler(logging.NullHandler())   # its connection retries are not the operator's news
+    try:
+        read = read_case_events(settings.kafka_bootstrap, Codec(settings.schemas_dir))
+    except (ReadError, KafkaError) as exc:
+        return _fail(f"cannot read case.events at {settings.kafka_bootstrap}: {type(exc).__name__}: {exc}")
+    print(f"read {len(read.events):,} case events from case.events at {settings.kafka_bootstrap}")
+    if read.undecodable:
+        kinds = ", ".join(f"{kind} {n:,}" for kind, n in sorted(read.undecodable.items()))
+        print(f"skipped {sum(read.undecodable.values()):,} undecodable record(s) ({kinds}); first: {'; '.join(read.first_bad)}")
+    print("\n".join(lines(compare(read.events, rules), limit)))
+    return 0
+
+
+def _fail(message: str) -> int:
+    print(f"error: {message}", file=sys.stderr)
+    return 1
 
 
 if __name__ == "__main__":

@@ -14,7 +14,8 @@ import urllib.request
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from remedy.clock import ScaledClock, parse_instant
+from remedy.clock import ClockFile, parse_instant
+from remedy.pacing import KafkaLag, Pacer, registry_groups
 from remedy.procs import ServiceProcess
 from remedy.report import lines, write_html
 from remedy.settings import Settings
@@ -55,29 +56,32 @@ def bar(n: int, total: int) -> str:
     return "█" * filled + "░" * (BAR - filled)
 
 
-def progress_lines(dash: dict, expected: int, sim_now: datetime, epoch: datetime, horizon: int) -> list[str]:
+def progress_lines(dash: dict, expected: int, sim_now: datetime, epoch: datetime, horizon: int, pacer: Pacer) -> list[str]:
     s = dash["summary"]
     stages = "  ".join(f"{b['stage']} {b['cases']:,}" for b in dash["backlog"]) or "-"
     return [f"opened+rejected {bar(s['cases'], expected)} {s['cases']:,}/{expected:,}",
             f"closed          {bar(s['closed'], s['cases'])} {s['closed']:,}/{s['cases']:,}",
             f"in stage        {stages}",
-            f"simulated day   {bar((sim_now - epoch).days, horizon)} {(sim_now - epoch).days}/{horizon}  ({sim_now:%Y-%m-%d %H:%M} UTC)"]
+            f"simulated day   {bar((sim_now - epoch).days, horizon)} {(sim_now - epoch).days}/{horizon}  ({sim_now:%Y-%m-%d %H:%M} UTC)",
+            f"clock           {pacer.rate / 3600:5.1f} simulated h/s  ({pacer.lag:,} records waiting; "
+            f"held {pacer.held_seconds:.0f}s so far)"]
 
 
 def run_demo(settings: Settings, wait: bool = True, horizon_days: int = 120, scale: float = 43200.0) -> int:
     from sim.baseline import baseline
     from sim.defaults import demo_batch
 
-    anchor = time.time()
     epoch = parse_instant(settings.clock_epoch) if settings.clock_epoch else datetime.now(timezone.utc).replace(microsecond=0)
     scale = settings.clock_scale if settings.clock_scale != 1.0 else scale
-    env = {"REMEDY_CLOCK_EPOCH": epoch.isoformat(), "REMEDY_CLOCK_ANCHOR": repr(anchor), "REMEDY_CLOCK_SCALE": repr(scale)}
-    clock = ScaledClock(epoch, anchor, scale)
-    env["REMEDY_SIM_CASES"] = str(settings.sim_cases)
+    Path(settings.data_dir).mkdir(parents=True, exist_ok=True)
+    clock_file = ClockFile(Path(settings.data_dir).resolve() / "clock")
+    pacer = Pacer(clock_file, epoch, scale, probe=lambda: 0)  # holds time at the epoch until the batch is in
+    env = {"REMEDY_CLOCK_FILE": clock_file.path, "REMEDY_COMMIT_INTERVAL_SECONDS": "0.5",
+           "REMEDY_SIM_CASES": str(settings.sim_cases)}
     stack = Stack(settings, env)
     tty = sys.stdout.isatty()
-    print(f"Remedy: {settings.sim_cases:,} defaults from {settings.sim_lenders} lenders; 1 real second = "
-          f"{scale / 3600:.1f} simulated hours; logs in {stack.logs}")
+    print(f"Remedy: {settings.sim_cases:,} defaults from {settings.sim_lenders} lenders; up to "
+          f"{scale / 3600:.1f} simulated hours a real second, slower while the services catch up; logs in {stack.logs}")
     try:
         stack.start()
         sim = ServiceProcess("sim", stack.env, stack.logs, module="sim", args=("--publish",))
@@ -89,27 +93,33 @@ def run_demo(settings: Settings, wait: bool = True, horizon_days: int = 120, sca
                                    None if settings.sim_malformed < 0 else settings.sim_malformed)
         expected = len(defaults)
         token = ops_token(settings)
-        shown = 0
+        pacer.probe = KafkaLag(settings.kafka_bootstrap, registry_groups(settings.schemas_dir, settings.sim_group))
+        pacer.start()
+        shown, printed = 0, 0.0
         while True:
             time.sleep(2)
             stack.check()
             dash = fetch_dashboard(settings, token)
-            now = clock.now()
-            text = progress_lines(dash, expected, now, epoch, horizon_days)
+            now = datetime.fromtimestamp(pacer.sim_ms() / 1000, timezone.utc)
+            text = progress_lines(dash, expected, now, epoch, horizon_days, pacer)
             if tty:
                 sys.stdout.write(("\x1b[F" * shown) + "\n".join(line + "\x1b[K" for line in text) + "\n")
                 shown = len(text)
-            elif int(time.time()) % 20 < 2:
+            elif time.monotonic() - printed >= 15:
                 print(" | ".join(text), flush=True)
+                printed = time.monotonic()
             s = dash["summary"]
             everyone_in = s["cases"] + len(bad) >= expected
             if everyone_in and (s["open"] == 0 or now - epoch >= timedelta(days=horizon_days)):
                 break
+        pacer.stop(hold=True)
         print("\nfreezing the funnel: stopping the simulator and the stage services, letting analytics drain")
         stack.stop_all_but({"analytics"})
         dash = settled_dashboard(settings, token)
         cases = [d for d in defaults if d["loan_id"] not in bad]
         base = baseline(cases, settings.sim_seed)
+        (Path(stack.data) / "run.json").write_text(json.dumps(  # read by `remedy report`
+            {"cases": len(cases), "baseline_recovery": base.recovery_rate, "horizon_days": horizon_days}), encoding="utf-8")
         print()
         for line in lines(dash, base.recovery_rate):
             print(line)
@@ -130,5 +140,9 @@ def run_demo(settings: Settings, wait: bool = True, horizon_days: int = 120, sca
         print()
         return 0
     finally:
+        stack.ignore_interrupts()
+        pacer.stop(hold=True)
+        if callable(getattr(pacer.probe, "close", None)):
+            pacer.probe.close()
         stack.stop()
         print("stopped: every process ended")

@@ -60,11 +60,28 @@ class ServiceProcess:
             self.proc.wait()
 
     def stop(self, timeout: float = 15.0) -> None:
-        if not self.proc or self.proc.poll() is not None:
-            return
-        os.killpg(self.proc.pid, signal.SIGTERM)
+        stop_all([self], timeout)
+
+    def terminate(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            try:
+                os.killpg(self.proc.pid, signal.SIGTERM)
+            except ProcessLookupError:
+                pass
+
+
+def stop_all(procs: list[ServiceProcess], timeout: float = 15.0) -> None:
+    """SIGTERM to every process at once, then SIGKILL what is still running after ``timeout``: a stack
+    whose broker died stops in seconds, not one timeout per service."""
+    for proc in procs:
+        proc.terminate()
+    deadline = time.monotonic() + timeout
+    for proc in procs:
+        if proc.proc is None:
+            continue
         try:
-            self.proc.wait(timeout)
+            proc.proc.wait(max(0.1, deadline - time.monotonic()))
         except subprocess.TimeoutExpired:
-            self.kill()
-        self._log.close()
+            proc.kill()
+        if hasattr(proc, "_log"):
+            proc._log.close()

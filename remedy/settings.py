@@ -19,11 +19,13 @@ class Settings:
     kafka_bootstrap: str = "127.0.0.1:9092"
     topic_replication: int = 1
     producer_linger_ms: int = 5
+    commit_interval_seconds: float = 2.8
     clickhouse_url: str = "chdb:///./.remedy/clickhouse"
     data_dir: str = "./.remedy"
     clock_scale: float = 1.0
     clock_epoch: str = ""
     clock_anchor: float = 0.0
+    clock_file: str = ""
     pseudonym_key: str = "dev-only-pseudonym-key-change-me"
     pii_key: str = "ZGV2LW9ubHktcGlpLWtleS0zMmJ5dGVzLWNoYW5nZSE="
     schemas_dir: str = str(REPO_ROOT / "schemas")
@@ -55,6 +57,7 @@ class Settings:
     notify_quiet_end_hour: int = 8
     notify_daily_contacts: int = 3
     notify_sweep_seconds: float = 1.0
+    notify_concurrent_sends: int = 16
     triage_rules_path: str = str(REPO_ROOT / "services" / "triage" / "rules" / "v1.json")
     mediation_roster_path: str = str(REPO_ROOT / "services" / "mediation" / "roster.json")
     mediation_tier_days: int = 30
@@ -113,12 +116,15 @@ SETTINGS_DOC = {
     "broker_port": "Port `make broker` binds Tansu to on 127.0.0.1.",
     "kafka_bootstrap": "Kafka bootstrap host:port list (defaults to 127.0.0.1:$REMEDY_BROKER_PORT).",
     "producer_linger_ms": "How long a worker's producer waits to fill a batch (>= 5 on Tansu: unbatched it serves ~10k requests/s).",
+    "commit_interval_seconds": "How often workers commit processed offsets (`remedy run` uses 0.5: its pacer reads lag from commits).",
     "topic_replication": "Replication factor `remedy topics` gives new topics (1 on Tansu, 3 in production).",
     "clickhouse_url": "(defaults to `$REMEDY_DATA_DIR/clickhouse`) `chdb:///path` (embedded) or `http(s)://user:pass@host:port/db` (server).",
     "data_dir": "Local state: logs, pid files, the embedded ClickHouse.",
     "clock_scale": "Simulated seconds per real second (1 = real time).",
     "clock_epoch": "ISO-8601 instant the simulated clock shows at `clock_anchor` (empty = now).",
     "clock_anchor": "Unix time (real) at which the simulated clock shows `clock_epoch` (0 = process start).",
+    "clock_file": "A paced clock's shared file (`remedy run` writes it and slows time while services lag); "
+                  "when set, it replaces clock_scale/epoch/anchor.",
     "pseudonym_key": "Secret for `debtor_ref` = HMAC-SHA256(key, national ID). Change in production.",
     "pii_key": "Base64 AES-256 key sealing debtor contact details in `sealed_contact`. Change in production.",
     "schemas_dir": "Where the Avro schemas (all versions) live.",
@@ -153,6 +159,8 @@ SETTINGS_DOC = {
     "notify_quiet_end_hour": "notify: ... until this hour; deferred notices go out then.",
     "notify_daily_contacts": "notify: at most this many contacts per debtor per local day, across all lenders.",
     "notify_sweep_seconds": "notify: real seconds between re-reads of every debtor's next due wake-up (wake-ups themselves are timed to the due instant).",
+    "notify_concurrent_sends": "notify: notices being sent at once (each waits on its channel's round trips; the "
+                               "debtor's state is still changed by one agent only).",
     "triage_rules_path": "The versioned triage rule file (floor, thresholds, limitation, hardship, scorecard).",
     "mediation_roster_path": "The mediator roster loaded at start (changed at run time on `mediation.roster`).",
     "mediation_tier_days": "Days each mediation tier lasts before it fails on its own (extendable once by consent).",

@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 
 from remedy.broker import BrokerError, port_open, provision, start_tansu
-from remedy.procs import ServiceFailed, ServiceProcess
+from remedy.procs import ServiceFailed, ServiceProcess, stop_all
 from remedy.settings import Settings
 
 # Start order: consumers of case.events before the services that feed them.
@@ -82,14 +82,22 @@ class Stack:
 
     def stop_all_but(self, keep: set[str]) -> None:
         """Stop every service except ``keep`` (the report freezes the funnel, then lets analytics drain)."""
-        for proc in reversed(self.procs):
-            if proc.name not in keep:
-                proc.stop()
+        stop_all([p for p in reversed(self.procs) if p.name not in keep])
         self.procs = [p for p in self.procs if p.name in keep]
 
+    @staticmethod
+    def ignore_interrupts() -> None:
+        """A second Ctrl-C (or a SIGTERM) while stopping is ignored: an interrupted stop would leave
+        workers running."""
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            try:
+                signal.signal(sig, signal.SIG_IGN)
+            except ValueError:  # not the main thread
+                pass
+
     def stop(self) -> None:
-        for proc in reversed(self.procs):
-            proc.stop()
+        self.ignore_interrupts()
+        stop_all(list(reversed(self.procs)))
         if self.tansu is not None and self.tansu.poll() is None:
             self.tansu.terminate()
             try:

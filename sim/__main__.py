@@ -58,8 +58,8 @@ def main(argv: list[str] | None = None) -> int:
         defaults, bad = sample_batch(settings, clock)
         publisher.publish_defaults(defaults)
         print(f"published {len(defaults)} defaults ({len(bad)} malformed) from {settings.sim_lenders} lenders", flush=True)
-    runner = Runner(settings.kafka_bootstrap, codec, clock, settings.clock_scale, World(settings.sim_seed, cfg),
-                    publisher, settings.sim_group)
+    runner = Runner(settings.kafka_bootstrap, codec, clock, World(settings.sim_seed, cfg), publisher, settings.sim_group,
+                    settings.commit_interval_seconds)
     signal.signal(signal.SIGTERM, lambda *_: runner.stopping.set())
     try:
         runner.run()

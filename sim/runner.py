@@ -20,7 +20,7 @@ from datetime import datetime
 
 from kafka import KafkaConsumer, TopicPartition
 
-from remedy.clock import Clock
+from remedy.clock import Clock, clock_rate
 from remedy.codec import Codec, CodecError
 from sim.world import Action, CaseView, WorldConfig, on_event, resume, rng_for, verdict
 
@@ -75,10 +75,10 @@ class World:
 
 
 class Runner:
-    def __init__(self, bootstrap: str, codec: Codec, clock: Clock, scale: float, world: World, publisher,
-                 group: str = "remedy-sim"):
-        self.bootstrap, self.codec, self.clock, self.scale, self.world = bootstrap, codec, clock, scale, world
-        self.publisher, self.group = publisher, group
+    def __init__(self, bootstrap: str, codec: Codec, clock: Clock, world: World, publisher,
+                 group: str = "remedy-sim", commit_seconds: float = 5.0):
+        self.bootstrap, self.codec, self.clock, self.world = bootstrap, codec, clock, world
+        self.publisher, self.group, self.commit_seconds = publisher, group, commit_seconds
         self.stopping = threading.Event()
         self.caught_up = threading.Event()
 
@@ -97,10 +97,10 @@ class Runner:
 
     def _wait_ms(self) -> int:
         """How long to poll: until the next action falls due in real time, at most half a second."""
-        at = self.world.next_at()
-        if at is None or self.scale <= 0 or not self.caught_up.is_set():
+        at, scale = self.world.next_at(), clock_rate(self.clock)
+        if at is None or scale <= 0 or not self.caught_up.is_set():
             return 500
-        real = (at - self.clock.now()).total_seconds() / self.scale
+        real = (at - self.clock.now()).total_seconds() / scale
         return int(min(max(real, 0.0), 0.5) * 1000)
 
     def run(self) -> None:
@@ -120,7 +120,7 @@ class Runner:
                     print(READY, flush=True)
                 if self.caught_up.is_set():
                     self._fire(self.clock.now())
-                if time.monotonic() - last_commit > 5:
+                if time.monotonic() - last_commit > self.commit_seconds:
                     consumer.commit()
                     last_commit = time.monotonic()
                 if time.monotonic() - last_report > 10:
