@@ -19,6 +19,8 @@ import asyncio
 import json
 import os
 import smtplib
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from email.message import EmailMessage
@@ -56,8 +58,19 @@ def message_id(key: str) -> str:
 class EmailChannel:
     name = "EMAIL"
 
-    def __init__(self, host: str, port: int, sender: str):
+    def __init__(self, host: str, port: int, sender: str, connections: int = 4):
         self.host, self.port, self.sender = host, port, sender
+        self._local = threading.local()   # one kept-open connection per sending thread
+        self._pool = ThreadPoolExecutor(max_workers=connections, thread_name_prefix="smtp")
+        self.connections_opened = 0
+
+    @property
+    def _smtp(self) -> smtplib.SMTP | None:
+        return getattr(self._local, "smtp", None)
+
+    @_smtp.setter
+    def _smtp(self, smtp: smtplib.SMTP | None) -> None:
+        self._local.smtp = smtp
 
     def build(self, out: Outgoing) -> EmailMessage:
         msg = EmailMessage()
@@ -71,22 +84,51 @@ class EmailChannel:
             msg.add_attachment(out.attachment, maintype="application", subtype="pdf", filename=out.attachment_name)
         return msg
 
+    def _connection(self) -> smtplib.SMTP:
+        if self._smtp is None:
+            self._smtp = smtplib.SMTP(self.host, self.port, timeout=SMTP_TIMEOUT)
+            self.connections_opened += 1
+        return self._smtp
+
+    def _drop(self) -> None:
+        smtp, self._smtp = self._smtp, None
+        if smtp is not None:
+            try:
+                smtp.close()
+            except OSError:
+                pass
+
     def _send(self, msg: EmailMessage) -> Result:
+        """One message on the kept-open connection (connect, EHLO and QUIT once, not per notice). A
+        connection the server dropped while idle is reopened once; a re-send repeats the Message-ID."""
+        for attempt in (1, 2):
+            try:
+                reused = self._smtp is not None
+                self._connection().send_message(msg)
+                return Result("DELIVERED", detail="accepted by the recipient's mail server")
+            except smtplib.SMTPRecipientsRefused as exc:
+                self._reset()
+                code = next(iter(exc.recipients.values()))[0]
+                return Result("FAILED", "BOUNCED", f"recipient refused ({code})")
+            except smtplib.SMTPResponseException as exc:
+                self._reset()
+                reason = "BOUNCED" if 500 <= exc.smtp_code < 600 else "CHANNEL_UNAVAILABLE"
+                return Result("FAILED", reason, f"smtp {exc.smtp_code}")
+            except (OSError, smtplib.SMTPException) as exc:
+                self._drop()
+                if not (reused and attempt == 1):
+                    return Result("FAILED", "CHANNEL_UNAVAILABLE", type(exc).__name__)
+        raise AssertionError("unreachable")
+
+    def _reset(self) -> None:
+        """After a refusal the transaction is reset (RSET) so the connection serves the next notice."""
         try:
-            with smtplib.SMTP(self.host, self.port, timeout=SMTP_TIMEOUT) as smtp:
-                smtp.send_message(msg)
-        except smtplib.SMTPRecipientsRefused as exc:
-            code = next(iter(exc.recipients.values()))[0]
-            return Result("FAILED", "BOUNCED", f"recipient refused ({code})")
-        except smtplib.SMTPResponseException as exc:
-            reason = "BOUNCED" if 500 <= exc.smtp_code < 600 else "CHANNEL_UNAVAILABLE"
-            return Result("FAILED", reason, f"smtp {exc.smtp_code}")
-        except (OSError, smtplib.SMTPException) as exc:
-            return Result("FAILED", "CHANNEL_UNAVAILABLE", type(exc).__name__)
-        return Result("DELIVERED", detail="accepted by the recipient's mail server")
+            self._smtp.rset()
+        except (OSError, smtplib.SMTPException, AttributeError):
+            self._drop()
 
     async def send(self, out: Outgoing) -> Result:
-        return await asyncio.to_thread(self._send, self.build(out))
+        return await asyncio.get_running_loop().run_in_executor(self._pool, self._send, self.build(out))
 
 
 class SmsChannel:

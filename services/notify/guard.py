@@ -149,6 +149,8 @@ def unrelease(state: dict, nid: str, now: datetime, policy: Policy) -> tuple[dic
     left inflight by a crash and found at night): back to waiting until the morning, uncounted. Only for a
     notice not sent in this attempt; a crash re-send that was already delivered is deduped by its key."""
     state = _copy(state)
+    if nid not in state["inflight"]:
+        return state, []  # handled before (a redelivered intent)
     n = dict(state["inflight"].pop(nid))
     day = n.pop("released_on", None)
     if day in state["days"] and state["days"][day] > 0:
@@ -162,14 +164,17 @@ def unrelease(state: dict, nid: str, now: datetime, policy: Policy) -> tuple[dic
 def settle(state: dict, nid: str, status: str) -> dict:
     """Record what sending a released notice ended as (SENT, FAILED, SUPPRESSED)."""
     state = _copy(state)
+    if nid not in state["inflight"]:
+        return state  # settled before (a redelivered settle intent)
     state["inflight"].pop(nid, None)
     state["done"][nid] = status
     return state
 
 
-def next_due(state: dict) -> int | None:
-    """Epoch ms when a waiting notice may go (for the sweep timer); 0 if something is inflight."""
-    if state["inflight"]:
+def next_due(state: dict, sending: frozenset | set = frozenset()) -> int | None:
+    """Epoch ms when a waiting notice may go (for the sweep timer); 0 if something is inflight and not
+    being sent right now (``sending``: its result will come back as a ``settle``/``unrelease`` intent)."""
+    if any(nid not in sending for nid in state["inflight"]):
         return 0
     dues = [n["wait"]["until"] for n in state["pending"].values() if n.get("wait", {}).get("until") is not None]
     return min(dues) if dues else None

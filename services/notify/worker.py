@@ -20,6 +20,7 @@ import base64
 import json
 import logging
 import time
+from datetime import datetime, timezone
 from pathlib import Path
 
 import faust
@@ -27,7 +28,7 @@ from faust.web import View
 from prometheus_client import Counter
 
 from remedy.app import Emit, Runtime, create_app
-from remedy.clock import Clock, clock_from_settings
+from remedy.clock import Clock, clock_from_settings, clock_rate
 from remedy.codec import Codec
 from remedy.metrics import ServiceMetrics
 from remedy.pii import ContactSealer, PiiError, Pseudonymiser
@@ -42,7 +43,7 @@ from services.notify.wakeups import Wakeups, real_delay
 SERVICE = "notify"
 INTENTS = "notify.intents"
 NOTICE_LOG = "notice.log"
-REWAKE_SECONDS = 5.0
+REWAKE_SECONDS = 120.0  # a wake neither handled nor failed in this long is taken as lost
 log_ = logging.getLogger(__name__)
 
 
@@ -66,10 +67,12 @@ def build(settings: Settings, clock: Clock | None = None) -> faust.App:
     intents = app.topic(INTENTS, key_type=str, value_type=bytes, value_serializer="raw")
     wakeups = Wakeups(retry_seconds=REWAKE_SECONDS)
     nudge = asyncio.Event()
-    scale = float(getattr(clock, "scale", 1.0))
+
+    sending: set[str] = set()   # notice ids sent by a background task whose result the guard has not applied yet
+    send_slots = asyncio.Semaphore(settings.notify_concurrent_sends)
 
     def schedule(debtor_ref: str, state: dict | None) -> None:
-        wakeups.set(debtor_ref, guard.next_due(state) if state else None)
+        wakeups.set(debtor_ref, guard.next_due(state, sending) if state else None)
         nudge.set()
 
     async def log(entries: list[dict]) -> None:
@@ -113,32 +116,62 @@ def build(settings: Settings, clock: Clock | None = None) -> faust.App:
         intent = json.loads(event.value)
         if intent["op"] == "wake":
             wakeups.handled(debtor_ref)
-        state, changed = guard.admit(debtors.get(debtor_ref), intent)
-        if not changed and not state["inflight"]:
+        if intent["op"] in ("settle", "unrelease"):
+            state = await sent_back(debtor_ref, intent)
+            changed = True
+        else:
+            state, changed = guard.admit(debtors.get(debtor_ref), intent)
+        if not changed and not any(nid not in sending for nid in state["inflight"]):
             metrics.duplicates.labels(event.message.topic).inc()
             schedule(debtor_ref, state)
             return
-        now = clock.now()
-        state, sends, entries = guard.release(state, now, policy)
+        state, sends, entries = guard.release(state, clock.now(), policy)
         debtors[debtor_ref] = state  # the intent to send is recorded before anything is sent
         await log(entries)
         for notice in sends:
-            sent_at = clock.now()  # a scaled clock moves while earlier notices go out
+            if notice["notice_id"] not in sending:
+                await send_slots.acquire()
+                sending.add(notice["notice_id"])
+                asyncio.ensure_future(send_in_background(debtor_ref, notice))
+        schedule(debtor_ref, state)
+
+    async def sent_back(debtor_ref: str, intent: dict) -> dict:
+        """A background send's result, applied by the guard (the only writer of the debtor's state)."""
+        state = debtors.get(debtor_ref) or guard.empty()
+        sending.discard(intent["notice_id"])  # from now on the stored state says what became of it
+        if intent["op"] == "settle":
+            return guard.settle(state, intent["notice_id"], intent["status"])
+        state, entries = guard.unrelease(state, intent["notice_id"], datetime.fromtimestamp(intent["at_ms"] / 1000,
+                                                                                             timezone.utc), policy)
+        await log(entries)
+        return state
+
+    async def send_in_background(debtor_ref: str, notice: dict) -> None:
+        """Send one released notice while the guard goes on with other debtors; the result comes back
+        as an intent on the debtor's partition. A crash before that leaves the notice ``inflight`` in the
+        stored state, and the guard sends it again (the channels dedupe by notice id)."""
+        nid, reported = notice["notice_id"], False
+        try:
+            sent_at = clock.now()  # checked again at the instant of sending: released 21:59:59, sent 22:00:01
             if guard.quiet(sent_at, policy) is not None:
-                state, entries = guard.unrelease(state, notice["notice_id"], sent_at, policy)
-                debtors[debtor_ref] = state
-                await log(entries)
-                continue
-            contact = open_contact(notice)
+                await send_intent(debtor_ref, {"op": "unrelease", "notice_id": nid, "at_ms": int(sent_at.timestamp() * 1000)})
+                reported = True
+                return
             status, entries = await dispatch(
-                notice, contact, channels, catalogue, sent_at, archive=archive,
+                notice, open_contact(notice), channels, catalogue, sent_at, archive=archive,
                 verification_code=lambda case_id: verification_code(settings.portal_secret, case_id),
                 is_debtor=lambda c, ref=notice["debtor_ref"]: bool(c.get("national_id"))
                 and pseudonymiser.debtor_ref(c["national_id"]) == ref)
             await log(entries)
-            state = guard.settle(state, notice["notice_id"], status)
-            debtors[debtor_ref] = state
-        schedule(debtor_ref, state)
+            await send_intent(debtor_ref, {"op": "settle", "notice_id": nid, "status": status})
+            reported = True
+        except Exception:  # noqa: BLE001 - left inflight: the next wake sends it again
+            log_.exception("notify: sending notice %s failed; it stays inflight and is retried", nid)
+        finally:
+            if not reported:
+                sending.discard(nid)  # otherwise it stays "being sent" until the guard has the result
+            send_slots.release()
+            schedule(debtor_ref, debtors.get(debtor_ref))
 
     @app.agent(rt.topic("case.events"), name="events")
     async def events_agent(stream):
@@ -167,8 +200,13 @@ def build(settings: Settings, clock: Clock | None = None) -> faust.App:
             try:
                 now = clock.now()
                 for debtor_ref in wakeups.take(int(now.timestamp() * 1000), time.monotonic()):
-                    await send_intent(debtor_ref, {"op": "wake"})
-                delay = real_delay(wakeups.next_ms(time.monotonic()), clock.now(), scale, settings.notify_sweep_seconds)
+                    try:
+                        await send_intent(debtor_ref, {"op": "wake"})
+                    except Exception:
+                        wakeups.failed(debtor_ref)
+                        raise
+                delay = real_delay(wakeups.next_ms(time.monotonic()), clock.now(), clock_rate(clock),
+                                   settings.notify_sweep_seconds)
                 nudge.clear()
                 try:
                     await asyncio.wait_for(nudge.wait(), timeout=max(delay, 0.001))

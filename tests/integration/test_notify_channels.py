@@ -106,3 +106,26 @@ async def test_channel_outage_is_a_failed_entry_not_a_crash(tmp_path):
     assert [(e["channel"], e["rule"]) for e in entries] == [("SMS", "CHANNEL_UNAVAILABLE"), ("EMAIL", "CHANNEL_UNAVAILABLE"),
                                                             ("LETTER", None)]
     await dead["SMS"].close()
+
+
+async def test_email_keeps_one_connection_and_survives_a_server_restart():
+    """Notices go out on one kept-open SMTP connection; when the server drops it (a restart), the next
+    notice reconnects instead of failing."""
+    from sim.mailserver import MailServer
+
+    first = MailServer().start()
+    channel = EmailChannel("127.0.0.1", first.port, "notices@remedy.example", connections=1)
+    out = lambda key: Outgoing(key, "debtor@example.com", "Notice", "text")  # noqa: E731
+    try:
+        assert (await channel.send(out("N-1"))).status == "DELIVERED"
+        assert (await channel.send(out("N-2"))).status == "DELIVERED" and channel.connections_opened == 1
+        first.stop()
+        second = MailServer(port=first.port).start()
+        try:
+            assert (await channel.send(out("N-3"))).status == "DELIVERED"
+            assert [m["X-Remedy-Notice"] for m in second.mailbox] == ["N-3"] and channel.connections_opened == 2
+        finally:
+            second.stop()
+        assert len(first.mailbox) == 2
+    finally:
+        channel._pool.submit(channel._drop).result()

@@ -218,3 +218,62 @@ def test_a_case_closed_while_held_still_gets_its_objection_decision():
     d.feed(a, a.closed("OBJECTION_UPHELD"), noon)
     assert [k for _, k in d.sent] == ["objection_ack", "objection_decision"]
     assert guard.next_due(d.state) is None and not d.state["pending"]
+
+
+class ScanWakeups:
+    """The reference: the first implementation, which scanned every debtor on each call."""
+
+    def __init__(self, retry_seconds: float):
+        self.retry_seconds, self.due, self.outstanding = retry_seconds, {}, {}
+
+    def set(self, ref, due_ms):
+        if due_ms is None:
+            self.due.pop(ref, None)
+        else:
+            self.due[ref] = due_ms
+
+    def handled(self, ref):
+        self.outstanding.pop(ref, None)
+
+    def _free(self, ref, real_now):
+        return ref not in self.outstanding or real_now - self.outstanding[ref] >= self.retry_seconds
+
+    def take(self, now_ms, real_now):
+        ready = sorted((d, r) for r, d in self.due.items() if d <= now_ms and self._free(r, real_now))
+        for _, r in ready:
+            self.outstanding[r] = real_now
+        return [r for _, r in ready]
+
+    def next_ms(self, real_now):
+        dues = [d for r, d in self.due.items() if self._free(r, real_now)]
+        return min(dues) if dues else None
+
+
+def test_the_heap_wakes_exactly_whom_a_scan_of_every_debtor_would():
+    import random
+
+    rng = random.Random(7)
+    fast, slow = Wakeups(retry_seconds=5.0), ScanWakeups(retry_seconds=5.0)
+    now_ms, real = 0, 0.0
+    for _ in range(5000):
+        op, ref = rng.random(), f"D{rng.randrange(40)}"
+        if op < 0.45:
+            due = None if rng.random() < 0.1 else now_ms + rng.randrange(-50, 500)
+            fast.set(ref, due), slow.set(ref, due)
+        elif op < 0.6:
+            fast.handled(ref), slow.handled(ref)
+        elif op < 0.8:
+            now_ms, real = now_ms + rng.randrange(0, 60), real + rng.random()
+            assert fast.take(now_ms, real) == slow.take(now_ms, real)
+        else:
+            assert fast.next_ms(real) == slow.next_ms(real)
+
+
+def test_a_wake_whose_send_failed_is_sent_again_at_once_but_a_slow_guard_gets_no_repeats():
+    w = Wakeups(retry_seconds=120.0)
+    w.set("D1", 1_000)
+    w.set("D2", 1_000)
+    assert w.take(1_000, real_now=0.0) == ["D1", "D2"]
+    w.failed("D1")
+    assert w.take(1_000, real_now=0.1) == ["D1"]
+    assert w.take(1_000, real_now=60.0) == [], "a guard a minute behind is not sent the same wakes again"
