@@ -7,6 +7,7 @@
 """
 from __future__ import annotations
 
+import re
 import threading
 from email import message_from_bytes, policy
 from email.message import EmailMessage
@@ -16,9 +17,12 @@ from aiosmtpd.controller import Controller
 from remedy.broker import free_port
 
 
+_MESSAGE_ID = re.compile(rb"^message-id:[ \t]*([^\r\n]*)", re.IGNORECASE | re.MULTILINE)
+
+
 class DedupingMailbox:
     def __init__(self, bounce_domains: tuple[str, ...] = ("bounce.invalid",)):
-        self.mailbox: list[EmailMessage] = []
+        self.raw: list[bytes] = []   # stored as received; parsed only when a test reads ``mailbox``
         self.attempts = 0
         self.duplicates = 0
         self.bounced: list[str] = []
@@ -34,15 +38,16 @@ class DedupingMailbox:
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
-        msg = message_from_bytes(envelope.content, policy=policy.default)
-        mid = (msg["Message-ID"] or "").strip()
+        head = envelope.content.split(b"\r\n\r\n", 1)[0].split(b"\n\n", 1)[0]
+        found = _MESSAGE_ID.search(head)
+        mid = found.group(1).decode("ascii", "replace").strip() if found else ""
         with self._lock:
             self.attempts += 1
             if mid and mid in self._seen:
                 self.duplicates += 1
                 return "250 OK duplicate Message-ID, not delivered again"
             self._seen.add(mid)
-            self.mailbox.append(msg)
+            self.raw.append(envelope.content)
         return "250 OK delivered"
 
 
@@ -61,4 +66,4 @@ class MailServer:
 
     @property
     def mailbox(self) -> list[EmailMessage]:
-        return self.handler.mailbox
+        return [message_from_bytes(raw, policy=policy.default) for raw in self.handler.raw]

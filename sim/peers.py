@@ -23,7 +23,7 @@ def main() -> None:
         stop.wait()
     except KeyboardInterrupt:
         pass
-    print(f"[peers] emails stored {len(mail.mailbox)}, duplicate Message-IDs refused {mail.handler.duplicates}, "
+    print(f"[peers] emails stored {len(mail.handler.raw)}, duplicate Message-IDs refused {mail.handler.duplicates}, "
           f"bounced {len(mail.handler.bounced)}", flush=True)
     sms.stop()
     mail.stop()

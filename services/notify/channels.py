@@ -16,6 +16,8 @@ Exactly-once at the receiving side:
 from __future__ import annotations
 
 import asyncio
+import base64
+import hashlib
 import json
 import os
 import smtplib
@@ -23,7 +25,6 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
-from email.message import EmailMessage
 from email.utils import format_datetime
 from pathlib import Path
 
@@ -72,17 +73,10 @@ class EmailChannel:
     def _smtp(self, smtp: smtplib.SMTP | None) -> None:
         self._local.smtp = smtp
 
-    def build(self, out: Outgoing) -> EmailMessage:
-        msg = EmailMessage()
-        msg["From"], msg["To"], msg["Subject"] = self.sender, out.to, out.subject
-        msg["Message-ID"] = message_id(out.key)
-        if out.sent_at is not None:
-            msg["Date"] = format_datetime(out.sent_at)
-        msg["X-Remedy-Notice"] = out.key
-        msg.set_content(out.text)
-        if out.attachment is not None:
-            msg.add_attachment(out.attachment, maintype="application", subtype="pdf", filename=out.attachment_name)
-        return msg
+    def build(self, out: Outgoing) -> bytes:
+        """The message as RFC 5322 bytes, written directly: the ``email`` package's EmailMessage took
+        ~13 ms per notice with a PDF attached, more than rendering the PDF."""
+        return mime_message(self.sender, out)
 
     def _connection(self) -> smtplib.SMTP:
         if self._smtp is None:
@@ -98,13 +92,13 @@ class EmailChannel:
             except OSError:
                 pass
 
-    def _send(self, msg: EmailMessage) -> Result:
+    def _send(self, out: Outgoing, msg: bytes) -> Result:
         """One message on the kept-open connection (connect, EHLO and QUIT once, not per notice). A
         connection the server dropped while idle is reopened once; a re-send repeats the Message-ID."""
         for attempt in (1, 2):
             try:
                 reused = self._smtp is not None
-                self._connection().send_message(msg)
+                self._connection().sendmail(self.sender, [out.to], msg)
                 return Result("DELIVERED", detail="accepted by the recipient's mail server")
             except smtplib.SMTPRecipientsRefused as exc:
                 self._reset()
@@ -128,7 +122,45 @@ class EmailChannel:
             self._drop()
 
     async def send(self, out: Outgoing) -> Result:
-        return await asyncio.get_running_loop().run_in_executor(self._pool, self._send, self.build(out))
+        return await asyncio.get_running_loop().run_in_executor(self._pool, self._send, out, self.build(out))
+
+
+def _encoded_words(text: str) -> str:
+    """A header value in RFC 2047 UTF-8 base64 encoded words (ASCII passes as is), folded so each
+    word stays under 76 characters and no character is split across two words."""
+    if text.isascii():
+        return text
+    words, chunk = [], b""
+    for ch in text:
+        b = ch.encode()
+        if len(chunk) + len(b) > 39:
+            words.append(chunk)
+            chunk = b""
+        chunk += b
+    words.append(chunk)
+    return "\r\n ".join(f"=?utf-8?b?{base64.b64encode(w).decode()}?=" for w in words)
+
+
+def _base64_lines(data: bytes) -> bytes:
+    return base64.encodebytes(data).replace(b"\n", b"\r\n")
+
+
+def mime_message(sender: str, out: Outgoing) -> bytes:
+    """multipart/mixed (text + PDF) or text/plain; every part UTF-8 or binary, base64-encoded."""
+    head = [f"From: {sender}", f"To: {out.to}", f"Subject: {_encoded_words(out.subject)}",
+            f"Message-ID: {message_id(out.key)}", f"X-Remedy-Notice: {out.key}", "MIME-Version: 1.0"]
+    if out.sent_at is not None:
+        head.insert(3, f"Date: {format_datetime(out.sent_at)}")
+    text = (b'Content-Type: text/plain; charset="utf-8"\r\nContent-Transfer-Encoding: base64\r\n\r\n'
+            + _base64_lines(out.text.encode()))
+    if out.attachment is None:
+        return ("\r\n".join(head) + "\r\n").encode() + text
+    boundary = "remedy-" + hashlib.sha256(out.key.encode()).hexdigest()[:24]
+    head.append(f'Content-Type: multipart/mixed; boundary="{boundary}"')
+    pdf = (f'Content-Type: application/pdf\r\nContent-Disposition: attachment; filename="{out.attachment_name}"\r\n'
+           "Content-Transfer-Encoding: base64\r\n\r\n").encode() + _base64_lines(out.attachment)
+    sep = f"--{boundary}\r\n".encode()
+    return (("\r\n".join(head) + "\r\n\r\n").encode() + sep + text + sep + pdf + f"--{boundary}--\r\n".encode())
 
 
 class SmsChannel:

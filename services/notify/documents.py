@@ -32,13 +32,15 @@ def wrap(text: str, width: float, size: float) -> list[str]:
     """Greedy line breaking: Latin words stay whole, CJK breaks between any two characters."""
     lines: list[str] = []
     for para in text.split("\n"):
-        line = ""
+        line, used = "", 0.0   # glyph widths add up (no kerning): no re-measuring the growing line
         for token in _TOKENS.findall(para):
-            if pdfmetrics.stringWidth(line + token, FONT, size) <= width or not line:
-                line += token
+            w = pdfmetrics.stringWidth(token, FONT, size)
+            if used + w <= width or not line:
+                line, used = line + token, used + w
             else:
                 lines.append(line.rstrip())
                 line = token.lstrip()
+                used = pdfmetrics.stringWidth(line, FONT, size)
         lines.append(line.rstrip())
     return lines
 
