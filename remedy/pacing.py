@@ -24,16 +24,19 @@ from remedy.clock import ClockFile
 log = logging.getLogger("remedy.pacing")
 
 
+OBSERVERS = ("analytics", "gateway", "operators")  # they watch the funnel; nothing in it waits for them
+
+
 def pacing_groups(registry: dict, extra: dict[str, list[str]] | None = None) -> dict[str, list[str]]:
     """Consumer group → the topics it consumes, from the topic registry. Changelogs (read only at
-    recovery), dead letters (for operators) and the gateway (no consumer group) do not hold time."""
+    recovery), dead letters and the observers do not hold time: the report waits for analytics anyway."""
     groups: dict[str, list[str]] = {}
     for topic in registry["topics"]:
         name = topic["name"]
         if name.endswith("-changelog") or name.endswith(".dlq"):
             continue
         for consumer in topic.get("consumers", []):
-            if consumer not in ("gateway", "operators"):
+            if consumer not in OBSERVERS:
                 groups.setdefault(consumer, []).append(name)
     for group, topics in (extra or {}).items():
         groups.setdefault(group, []).extend(topics)
@@ -53,8 +56,8 @@ class Pacer:
     """Owns a ``ClockFile``: starts simulated time at ``epoch`` and re-sets its rate every ``interval``
     real seconds from ``probe()`` (records waiting across the groups)."""
 
-    def __init__(self, file: ClockFile, epoch: datetime, max_rate: float, probe, *, go_lag: int = 300,
-                 stop_lag: int = 3000, interval: float = 0.25, real=time.time):
+    def __init__(self, file: ClockFile, epoch: datetime, max_rate: float, probe, *, go_lag: int = 100,
+                 stop_lag: int = 1000, interval: float = 0.25, real=time.time):
         self.file, self.max_rate, self.probe, self._real = file, max_rate, probe, real
         self.go_lag, self.stop_lag, self.interval = go_lag, stop_lag, interval
         self._sim_ms, self._anchor, self._rate = epoch.timestamp() * 1000, real(), 0.0
