@@ -2,12 +2,15 @@
 from __future__ import annotations
 
 import io
+import re
 
+import pytest
 from pypdf import PdfReader
 
 from services.notify import plan
 from services.notify.catalogue import Catalogue
-from services.notify.documents import pdf, sha256
+from services.notify.documents import FONT, pdf, sha256, wrap
+from services.notify.pdfwriter import WIDTHS
 from services.notify.render import render
 from tests.notify_cases import Case, contact
 
@@ -54,3 +57,62 @@ def test_same_notice_same_bytes_same_hash_and_long_text_wraps_onto_pages():
     assert "electronic litigation platform" in text_of(one).replace("\n", " ")
     long = pdf("长文", "债务人应当按期还款。" * 600, "X-1", "i")
     assert len(PdfReader(io.BytesIO(long)).pages) > 1
+
+
+def test_a4_pages_title_then_number_then_body_then_issuer():
+    n = legal_notices()["demand_letter"]
+    t = render(CAT, n["kind"], "zh", n["lender_id"], n["context"], debtor_name="张三", strict=True)
+    data = pdf(t.title, t.body, n["document_no"], issuer="LENDER-A · Remedy")
+    reader = PdfReader(io.BytesIO(data), strict=True)
+    long = PdfReader(io.BytesIO(pdf("长文", "债务人应当按期还款。" * 600, "X-1", "i")), strict=True)
+    for page in [*reader.pages, *long.pages]:
+        assert [float(v) for v in page.mediabox] == pytest.approx([0, 0, 595.2756, 841.8898], abs=1e-3)   # A4
+    lines = [line.strip() for line in text_of(data).splitlines() if line.strip()]
+    assert lines[0] == t.title and lines[1] == f"文书编号 No.: {n['document_no']}"
+    assert lines[2] == t.body.splitlines()[0] and lines[-1] == "LENDER-A · Remedy"
+    assert reader.metadata.title == f"{t.title} {n['document_no']}"
+
+
+def test_xref_points_at_each_object_and_characters_outside_the_bmp_print_as_question_marks():
+    data = pdf("标题😀", "正文 😀 body", "N-1", "i")
+    start = int(data.rsplit(b"startxref\n", 1)[1].split()[0])
+    assert data[start:].startswith(b"xref\n") and data.endswith(b"%%EOF\n")
+    rows = data[start:].split(b"trailer")[0].split(b"\n")[2:-1]
+    assert rows[0] == b"0000000000 65535 f "
+    for number, row in enumerate(rows[1:], 1):
+        assert len(row) == 19 and data[int(row[:10]):].startswith(b"%d 0 obj\n" % number), number
+    text = text_of(data)
+    assert "标题?" in text and "正文 ? body" in text
+
+
+def test_wrap_breaks_where_measuring_with_reportlab_breaks():
+    pdfmetrics = pytest.importorskip("reportlab.pdfbase.pdfmetrics")
+    from reportlab.pdfbase._cidfontdata import widthsByUnichar
+    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+
+    assert WIDTHS == widthsByUnichar[FONT]
+    pdfmetrics.registerFont(UnicodeCIDFont(FONT))
+    tokens = re.compile(r"[A-Za-z0-9.,:;()\-/@_'%¥+]+元?|\s|.")
+
+    def reference(text: str, width: float, size: float) -> list[str]:   # the wrap documents.py had, token by token
+        lines = []
+        for para in text.split("\n"):
+            line, used = "", 0.0
+            for token in tokens.findall(para):
+                w = pdfmetrics.stringWidth(token, FONT, size)
+                if used + w <= width or not line:
+                    line, used = line + token, used + w
+                else:
+                    lines.append(line.rstrip())
+                    line = token.lstrip()
+                    used = pdfmetrics.stringWidth(line, FONT, size)
+            lines.append(line.rstrip())
+        return lines
+
+    texts = [render(CAT, kind, lang, n["lender_id"], n["context"], debtor_name=name, strict=True).body
+             for kind, n in legal_notices().items() for lang, name in (("zh", "张三"), ("en", "Zhang San"))]
+    texts += ["债务人应当按期还款。" * 60, "  lead and   inner  spaces\t\ttabs \u3000全角\xa0nbsp ",
+              "Supercalifragilisticexpialidocious-1234567890-overlong-token then short", "", "\n\n元12元 ¥5 a元"]
+    for text in texts:
+        for size, width in ((11, 467.2755905511812), (18, 200), (9.5, 33.3), (10, 50)):   # (10, 50): exact ties
+            assert wrap(text, width, size) == reference(text, width, size), (text, size, width)
