@@ -365,6 +365,12 @@ def sweep_due(state: dict, now: datetime) -> bool:
     return state["stage"] == "PERFORMING"
 
 
+def plan_day(state: dict, now: datetime) -> date:
+    """The day an instalment plan's reminders and misses are counted on (shifted by time on hold):
+    a performing case whose sweep changed nothing cannot change again until this day turns."""
+    return china_date(datetime.fromtimestamp((ms(now) - state["shift_ms"]) / 1000, now.tzinfo))
+
+
 def sweep(state: dict, terms: Terms, now: datetime) -> Step:
     """What the passing of time does to a case: a tier's deadline, instalment reminders, a miss."""
     if state["closed"] or state["held"]:
@@ -376,7 +382,7 @@ def sweep(state: dict, terms: Terms, now: datetime) -> Step:
         return out.step("deadline")
     if s["stage"] != "PERFORMING":
         return Step(None)
-    today = china_date(datetime.fromtimestamp((ms(now) - s["shift_ms"]) / 1000, now.tzinfo))
+    today = plan_day(s, now)
     plan = {**s["plan"], "instalments": [dict(i) for i in s["plan"]["instalments"]]}
     for item in plans.due_for_reminder(plan, today, terms.reminder_days):
         out.event("InstalmentDue", {"seq": item["seq"], "due_date": date.fromisoformat(item["due_date"]),

@@ -45,9 +45,20 @@ class Change:
 
 
 def apply(desk: dict, change: Change) -> dict:
-    """The desk after ``change`` (updated in place: the queue can hold thousands of requests)."""
+    """The desk after ``change`` (updated in place: the queue can hold thousands of requests). Keeps
+    ``by_case`` (case_id → its waiting request keys) so that a cancel does not scan the queue."""
+    by_case = desk.setdefault("by_case", {})
+    if len(by_case) == 0 and desk["queue"]:
+        for key in desk["queue"]:
+            by_case.setdefault(key.split(":", 1)[0], set()).add(key)
     for key in change.left:
-        desk["queue"].pop(key, None)
+        if desk["queue"].pop(key, None) is not None:
+            keys = by_case.get(key.split(":", 1)[0], set())
+            keys.discard(key)
+            if not keys:
+                by_case.pop(key.split(":", 1)[0], None)
+    for key in change.joined:
+        by_case.setdefault(key.split(":", 1)[0], set()).add(key)
     desk["queue"].update(change.joined)
     desk["day"], desk["loads"] = change.day, change.loads
     return desk
@@ -74,7 +85,8 @@ def enqueue(desk: dict, req: dict, roster: dict[str, dict], now: datetime) -> Ch
 
 def cancel(desk: dict, case_id: str) -> Change:
     """The case left mediation (or its tier): drop its waiting requests."""
-    return Change(desk["day"], desk["loads"], left={key for key in desk["queue"] if key.startswith(case_id + ":")})
+    keys = desk["by_case"].get(case_id, ()) if "by_case" in desk else [k for k in desk["queue"] if k.startswith(case_id + ":")]
+    return Change(desk["day"], desk["loads"], left=set(keys))
 
 
 def drain(desk: dict, roster: dict[str, dict], now: datetime, extra: dict[str, dict] | None = None) -> Change:

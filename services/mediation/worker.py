@@ -159,6 +159,8 @@ def build(settings: Settings, clock: Clock | None = None) -> faust.App:
         rt.agent(rt.topic(topic_name), handler, name=topic_name.replace(".", "-"))
     rt.agent(desk_topic, handle_desk, name="desk")
 
+    quiet_on: dict[str, tuple] = {}   # case_id -> (plan day, the stored state) its last sweep saw
+
     @app.timer(interval=settings.mediation_sweep_seconds)
     async def sweep() -> None:
         now = clock.now()
@@ -166,8 +168,14 @@ def build(settings: Settings, clock: Clock | None = None) -> faust.App:
         for case_id, state in list(cases.items()):
             if state and not state["closed"] and state["stage"] in case.STAGE_TIER.keys() | {"PERFORMING"}:
                 backlog[state["stage"]] = backlog.get(state["stage"], 0) + 1
-                if case.sweep_due(state, now):
-                    await apply("clock", case_id, lambda s: case.sweep(s, terms, now) if s else Step(None))
+                if not case.sweep_due(state, now):
+                    continue
+                if state["stage"] == "PERFORMING":  # at most one look per plan day while nothing changes
+                    day = case.plan_day(state, now)
+                    if quiet_on.get(case_id) == (day, state):
+                        continue
+                    quiet_on[case_id] = (day, state)
+                await apply("clock", case_id, lambda s: case.sweep(s, terms, now) if s else Step(None))
         rt.lag.set_backlog(backlog.items())
         async with desk_lock:
             state = load_desk()
