@@ -56,6 +56,10 @@ def main(argv: list[str] | None = None) -> int:
     publisher = Publisher(settings.kafka_bootstrap, codec)
     if args.publish:
         defaults, bad = sample_batch(settings, clock)
+        from sim.staffing import roster_updates
+
+        for update in roster_updates(defaults, clock.now()):  # staffed before the cases arrive
+            publisher.send("mediation.roster", update["mediator_id"], "RosterUpdate", update)
         publisher.publish_defaults(defaults)
         print(f"published {len(defaults)} defaults ({len(bad)} malformed) from {settings.sim_lenders} lenders", flush=True)
     runner = Runner(settings.kafka_bootstrap, codec, clock, World(settings.sim_seed, cfg), publisher, settings.sim_group,
