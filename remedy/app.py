@@ -27,7 +27,7 @@ def create_app(service: str, settings: Settings, *, web_port: int | None = None,
     """A faust app tuned for Tansu (short session timeouts, see DESIGN.md) and for at-least-once."""
     datadir = Path(settings.data_dir) / "faust"
     datadir.mkdir(parents=True, exist_ok=True)
-    return faust.App(
+    app = faust.App(
         service,
         broker=[f"kafka://{h}" for h in settings.kafka_bootstrap.split(",")],
         store="memory://",
@@ -47,6 +47,8 @@ def create_app(service: str, settings: Settings, *, web_port: int | None = None,
         processing_guarantee="at_least_once",
         table_standby_replicas=0,
     )
+    app.remedy_lag_sample_seconds = settings.lag_sample_seconds
+    return app
 
 
 def raw_topic(app: faust.App, name: str) -> faust.TopicT:
@@ -62,7 +64,7 @@ class Runtime:
         self._children: dict[tuple, object] = {}
         self.dlq_topic = f"{service}.dlq"
         self.lag = LagGauges(metrics.registry, service)  # consumer lag per partition; services set stage backlog
-        attach_faust(app, self.lag)
+        attach_faust(app, self.lag, getattr(app, "remedy_lag_sample_seconds", 5.0))
 
         @app.page("/metrics")
         async def metrics_page(web, request):

@@ -16,7 +16,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from remedy.clock import ClockFile, parse_instant
-from remedy.pacing import KafkaLag, Pacer, registry_groups
+from remedy.pacing import Pacer, ServiceLag, registry_groups
 from remedy.procs import ServiceProcess
 from remedy.report import lines, write_html
 from remedy.settings import Settings
@@ -83,7 +83,9 @@ def run_demo(settings: Settings, wait: bool = True, horizon_days: int = 120, sca
     Path(settings.data_dir).mkdir(parents=True, exist_ok=True)
     clock_file = ClockFile(Path(settings.data_dir).resolve() / "clock")
     pacer = Pacer(clock_file, epoch, scale, probe=lambda: 0)  # holds time at the epoch until the batch is in
+    sim_lag_file = str(Path(settings.data_dir).resolve() / "sim.lag")
     env = {"REMEDY_CLOCK_FILE": clock_file.path, "REMEDY_COMMIT_INTERVAL_SECONDS": "0.5",
+           "REMEDY_LAG_SAMPLE_SECONDS": "0.25", "REMEDY_SIM_LAG_FILE": sim_lag_file,
            "REMEDY_PRODUCER_LINGER_MS": os.environ.get("REMEDY_PRODUCER_LINGER_MS", "20"),
            "REMEDY_SIM_CASES": str(settings.sim_cases)}
     stack = Stack(settings, env)
@@ -101,7 +103,9 @@ def run_demo(settings: Settings, wait: bool = True, horizon_days: int = 120, sca
                                    None if settings.sim_malformed < 0 else settings.sim_malformed)
         expected = len(defaults)
         token = ops_token(settings)
-        pacer.probe = KafkaLag(settings.kafka_bootstrap, registry_groups(settings.schemas_dir, settings.sim_group))
+        groups = registry_groups(settings.schemas_dir, settings.sim_group)
+        pacer.probe = ServiceLag({g: settings.port_for(g) for g in groups if g != settings.sim_group}, groups,
+                                 settings.sim_group, sim_lag_file)
         pacer.start()
         shown, printed = 0, 0.0
         while True:
@@ -150,7 +154,5 @@ def run_demo(settings: Settings, wait: bool = True, horizon_days: int = 120, sca
     finally:
         stack.ignore_interrupts()
         pacer.stop(hold=True)
-        if callable(getattr(pacer.probe, "close", None)):
-            pacer.probe.close()
         stack.stop()
         print("stopped: every process ended")

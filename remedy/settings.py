@@ -20,6 +20,7 @@ class Settings:
     topic_replication: int = 1
     producer_linger_ms: int = 5
     commit_interval_seconds: float = 2.8
+    lag_sample_seconds: float = 5.0
     clickhouse_url: str = "chdb:///./.remedy/clickhouse"
     data_dir: str = "./.remedy"
     clock_scale: float = 1.0
@@ -84,6 +85,7 @@ class Settings:
     sim_lenders: int = 12
     sim_malformed: int = -1
     sim_group: str = "remedy-sim"
+    sim_lag_file: str = ""
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> "Settings":
@@ -117,6 +119,7 @@ SETTINGS_DOC = {
     "kafka_bootstrap": "Kafka bootstrap host:port list (defaults to 127.0.0.1:$REMEDY_BROKER_PORT).",
     "producer_linger_ms": "How long a worker's producer waits to fill a batch (>= 5 on Tansu: unbatched it serves ~10k requests/s).",
     "commit_interval_seconds": "How often workers commit processed offsets (`remedy run` uses 0.5: its pacer reads lag from commits).",
+    "lag_sample_seconds": "How often a worker refreshes its `consumer_lag` gauge (`remedy run`'s pacer reads it: 0.25).",
     "topic_replication": "Replication factor `remedy topics` gives new topics (1 on Tansu, 3 in production).",
     "clickhouse_url": "(defaults to `$REMEDY_DATA_DIR/clickhouse`) `chdb:///path` (embedded) or `http(s)://user:pass@host:port/db` (server).",
     "data_dir": "Local state: logs, pid files, the embedded ClickHouse.",
@@ -187,6 +190,7 @@ SETTINGS_DOC = {
     "sim_malformed": "Simulator: malformed rows added to the batch (-1 = 0.5% of sim_cases). Every rate and delay of "
                      "the simulated world is `REMEDY_SIM_<FIELD>` of `sim.world.WorldConfig`.",
     "sim_group": "Simulator: its consumer group on case.events.",
+    "sim_lag_file": "Simulator: a file it keeps its own lag in (records on case.events not yet read), for `remedy run`'s pacer.",
 }
 
 

@@ -63,7 +63,7 @@ def main(argv: list[str] | None = None) -> int:
         publisher.publish_defaults(defaults)
         print(f"published {len(defaults)} defaults ({len(bad)} malformed) from {settings.sim_lenders} lenders", flush=True)
     runner = Runner(settings.kafka_bootstrap, codec, clock, World(settings.sim_seed, cfg), publisher, settings.sim_group,
-                    settings.commit_interval_seconds)
+                    settings.commit_interval_seconds, lag_file=settings.sim_lag_file or None)
     signal.signal(signal.SIGTERM, lambda *_: runner.stopping.set())
     try:
         runner.run()

@@ -13,6 +13,7 @@ from __future__ import annotations
 import heapq
 import itertools
 import logging
+import os
 import threading
 import time
 from collections import Counter
@@ -76,9 +77,10 @@ class World:
 
 class Runner:
     def __init__(self, bootstrap: str, codec: Codec, clock: Clock, world: World, publisher,
-                 group: str = "remedy-sim", commit_seconds: float = 5.0):
+                 group: str = "remedy-sim", commit_seconds: float = 5.0, lag_file: str | None = None):
         self.bootstrap, self.codec, self.clock, self.world = bootstrap, codec, clock, world
         self.publisher, self.group, self.commit_seconds = publisher, group, commit_seconds
+        self.lag_file = lag_file   # where the simulator reports its own lag (records not yet read) to a pacer
         self.stopping = threading.Event()
         self.caught_up = threading.Event()
 
@@ -120,6 +122,8 @@ class Runner:
                     print(READY, flush=True)
                 if self.caught_up.is_set():
                     self._fire(self.clock.now())
+                if self.lag_file:
+                    self._report_lag(consumer)
                 if time.monotonic() - last_commit > self.commit_seconds:
                     consumer.commit()
                     last_commit = time.monotonic()
@@ -129,6 +133,13 @@ class Runner:
         finally:
             self.publisher.flush()
             consumer.close()
+
+    def _report_lag(self, consumer) -> None:
+        waiting = sum(max(0, (consumer.highwater(tp) or 0) - consumer.position(tp)) for tp in consumer.assignment())
+        tmp = f"{self.lag_file}.tmp"
+        with open(tmp, "w") as f:
+            f.write(str(waiting))
+        os.replace(tmp, self.lag_file)
 
     def _observe(self, record, now: datetime) -> None:
         try:

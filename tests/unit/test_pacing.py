@@ -84,3 +84,20 @@ def test_groups_that_hold_time_come_from_the_topic_registry():
     assert "case.events" in groups["notify"] and "case.events" in groups["remedy-sim"]
     assert not {"gateway", "operators", "analytics"} & groups.keys()    # they only watch the funnel
     assert not any(t.endswith("-changelog") or t.endswith(".dlq") for topics in groups.values() for t in topics)
+
+
+def test_lag_is_read_from_what_each_worker_reports_not_from_the_broker(tmp_path):
+    from remedy.pacing import ServiceLag, consumer_lag
+
+    text = "\n".join([
+        "# TYPE remedy_notify_consumer_lag gauge",
+        'remedy_notify_consumer_lag{partition="0",topic="notify.intents"} 120.0',
+        'remedy_notify_consumer_lag{partition="1",topic="notify.intents"} 5.0',
+        'remedy_notify_consumer_lag{partition="0",topic="case.events"} 7.0',
+        'remedy_notify_consumer_lag{partition="0",topic="notify-debtors-changelog"} 900.0',
+        'remedy_mediation_consumer_lag{partition="0",topic="case.events"} 1000.0'])
+    assert consumer_lag(text, "notify", {"notify.intents", "case.events"}) == 132   # not the changelog, not mediation
+    (tmp_path / "sim.lag").write_text("42")
+    probe = ServiceLag({}, {"remedy-sim": ["case.events"]}, "remedy-sim", str(tmp_path / "sim.lag"))
+    assert probe() == 42
+    assert ServiceLag({}, {"remedy-sim": ["case.events"]}, "remedy-sim", str(tmp_path / "none"))() == 0

@@ -7,8 +7,7 @@ from remedy.settings import REPO_ROOT
 PURE = ["services.intake.decide", "services.intake.batches", "services.intake.validation", "services.triage.decide", "services.triage.replay",
         "services.mediation.case", "services.mediation.desk", "services.enforcement.decide", "services.repair.decide",
         "services.repair.dates", "services.objections.decide", "services.notify.guard", "services.notify.plan",
-        "services.analytics.rows", "services.analytics.stages", "sim.world", "remedy.decision", "remedy.emit", "remedy.deadlines",
-        "remedy.pacing"]
+        "services.analytics.rows", "services.analytics.stages", "sim.world", "remedy.decision", "remedy.emit", "remedy.deadlines"]
 IO = ["faust", "aiokafka", "kafka", "clickhouse_connect", "chdb", "prometheus_client", "aiohttp", "aiosmtpd"]
 
 
