@@ -48,8 +48,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--no-wait", action="store_true", help="stop after the report instead of keeping the dashboard up")
     p.add_argument("--horizon-days", type=int, default=120, help="simulated days to run before reporting")
     p.add_argument("--cases", type=int, default=1000,
-                   help="defaults in the batch (the source document's 8,539 is heavier than this 2-core machine "
-                        "keeps up with at the demo's clock scale: see the README)")
+                   help="defaults in the batch (the source document's 8,539 runs correctly on the paced clock but "
+                        "takes longer than 10 minutes on 2 cores: see the README)")
     p = sub.add_parser("report", help="the report from the running analytics service, as text and HTML")
     p.add_argument("--html", metavar="FILE", help="where to write the HTML (default: $REMEDY_DATA_DIR/report.html)")
     p = sub.add_parser("replay", help="re-run triage rules over the cases in case.events and compare")
