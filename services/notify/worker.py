@@ -6,7 +6,9 @@ Three agents, each with concurrency 1:
 - ``requests`` debtor.requests OPT_OUT → an opt-out control for the debtor;
 - ``guard``    notify.intents (keyed by debtor_ref) → guard.admit/release → dispatch → notice.log;
   state per debtor across all lenders in table ``debtors``. A released notice is stored ``inflight``
-  before it is sent and settled after; the channels dedupe by the notice id (see channels.py).
+  before it is sent; a background task sends it (``notify_concurrent_sends`` at once) and its result
+  comes back as a ``settle``/``unrelease`` intent, so the guard stays the only writer of a debtor's
+  state. The channels dedupe by the notice id (see channels.py).
 A task sleeps until the real instant at which the scaled clock reaches the next deferred notice's due time
 and wakes that debtor (wakeups.py); a periodic sweep re-reads every debtor's due time from the table (after a
 restart, or anything missed). Each notice is checked against quiet hours again at the instant it is sent
