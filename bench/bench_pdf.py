@@ -24,7 +24,6 @@ from services.notify.documents import FONT, pdf
 from services.notify.render import render
 from tests.notify_cases import Case, contact
 
-N = int(sys.argv[1]) if len(sys.argv) > 1 else 200
 ROUNDS = 5
 
 
@@ -32,6 +31,8 @@ _TOKENS = re.compile(r"[A-Za-z0-9.,:;()\-/@_'%¥+]+元?|\s|.")
 
 
 def reportlab_wrap(text: str, width: float, size: float) -> list[str]:
+    """The wrap documents.py had, measuring token by token (the font must be registered). Also the
+    reference tests/unit/test_notify_documents.py checks the current wrap against."""
     lines: list[str] = []
     for para in text.split("\n"):
         line, used = "", 0.0
@@ -93,14 +94,15 @@ def per_doc(fn, args, n: int) -> float:
 
 
 def main() -> None:
+    n = int(sys.argv[1]) if len(sys.argv) > 1 else 200
     pdfmetrics.registerFont(UnicodeCIDFont(FONT))
     args = demand_letter()
     old, new = reportlab_pdf(*args), pdf(*args)
     assert old.startswith(b"%PDF-") and new.startswith(b"%PDF-") and pdf(*args) == new
     baseline = ours = float("inf")
     for _ in range(ROUNDS):   # alternate, keep the best of each
-        baseline = min(baseline, per_doc(reportlab_pdf, args, max(1, N // 10)))
-        ours = min(ours, per_doc(pdf, args, N))
+        baseline = min(baseline, per_doc(reportlab_pdf, args, max(1, n // 10)))
+        ours = min(ours, per_doc(pdf, args, n))
     print(f"pdf: reportlab Canvas (previous)    {baseline * 1e3:8.3f} ms/document  {1 / baseline:10,.0f}/s "
           f"(baseline, same run; {len(old):,} bytes)")
     print(f"pdf: notify pdfwriter               {ours * 1e3:8.3f} ms/document  {1 / ours:10,.0f}/s "

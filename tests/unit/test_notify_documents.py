@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import io
-import re
 
 import pytest
 from pypdf import PdfReader
@@ -90,24 +89,10 @@ def test_wrap_breaks_where_measuring_with_reportlab_breaks():
     from reportlab.pdfbase._cidfontdata import widthsByUnichar
     from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 
+    from bench.bench_pdf import reportlab_wrap as reference   # the wrap documents.py had, token by token
+
     assert WIDTHS == widthsByUnichar[FONT]
     pdfmetrics.registerFont(UnicodeCIDFont(FONT))
-    tokens = re.compile(r"[A-Za-z0-9.,:;()\-/@_'%¥+]+元?|\s|.")
-
-    def reference(text: str, width: float, size: float) -> list[str]:   # the wrap documents.py had, token by token
-        lines = []
-        for para in text.split("\n"):
-            line, used = "", 0.0
-            for token in tokens.findall(para):
-                w = pdfmetrics.stringWidth(token, FONT, size)
-                if used + w <= width or not line:
-                    line, used = line + token, used + w
-                else:
-                    lines.append(line.rstrip())
-                    line = token.lstrip()
-                    used = pdfmetrics.stringWidth(line, FONT, size)
-            lines.append(line.rstrip())
-        return lines
 
     texts = [render(CAT, kind, lang, n["lender_id"], n["context"], debtor_name=name, strict=True).body
              for kind, n in legal_notices().items() for lang, name in (("zh", "张三"), ("en", "Zhang San"))]
