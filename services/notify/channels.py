@@ -100,12 +100,10 @@ class EmailChannel:
                 reused = self._smtp is not None
                 self._connection().sendmail(self.sender, [out.to], msg)
                 return Result("DELIVERED", detail="accepted by the recipient's mail server")
-            except smtplib.SMTPRecipientsRefused as exc:
-                self._reset()
+            except smtplib.SMTPRecipientsRefused as exc:  # smtplib has already reset the transaction
                 code = next(iter(exc.recipients.values()))[0]
                 return Result("FAILED", "BOUNCED", f"recipient refused ({code})")
-            except smtplib.SMTPResponseException as exc:
-                self._reset()
+            except smtplib.SMTPResponseException as exc:  # ... or closed the connection (421): reopened next time
                 reason = "BOUNCED" if 500 <= exc.smtp_code < 600 else "CHANNEL_UNAVAILABLE"
                 return Result("FAILED", reason, f"smtp {exc.smtp_code}")
             except (OSError, smtplib.SMTPException) as exc:
@@ -113,13 +111,6 @@ class EmailChannel:
                 if not (reused and attempt == 1):
                     return Result("FAILED", "CHANNEL_UNAVAILABLE", type(exc).__name__)
         raise AssertionError("unreachable")
-
-    def _reset(self) -> None:
-        """After a refusal the transaction is reset (RSET) so the connection serves the next notice."""
-        try:
-            self._smtp.rset()
-        except (OSError, smtplib.SMTPException, AttributeError):
-            self._drop()
 
     async def send(self, out: Outgoing) -> Result:
         return await asyncio.get_running_loop().run_in_executor(self._pool, self._send, out, self.build(out))
