@@ -2,8 +2,8 @@
 daily capacity, balancing load; a case waits in a queue, best settle-propensity score first, until
 one is free. Pure. The wiring runs it on one partition (``mediation.desk``) so counts are exact.
 
-Desk state (JSON): {"queue": {request key: request}, "day": ISO China date, "loads": {mediator_id: cases
-today}}. Each input yields a ``Change``; the wiring persists each waiting request under its own key,
+Desk state: {"queue": {request key: request}, "day": ISO China date, "loads": {mediator_id: cases
+today}}, plus the in-memory index ``by_case`` (see ``restore``). Each input yields a ``Change``; the wiring persists each waiting request under its own key,
 so a long queue costs a small changelog record per change, not the whole queue per message.
 A request: {"case_id", "lender_id", "tier", "attempt", "region", "cross_region", "centre", "court",
 "score", "requested_ms", "causation_id"}.
@@ -25,7 +25,20 @@ WORK_MINUTES = 9 * 60
 
 
 def empty() -> dict:
-    return {"queue": {}, "day": "", "loads": {}}
+    return restore({}, "", {})
+
+
+def restore(queue: dict[str, dict], day: str, loads: dict[str, int]) -> dict:
+    """A desk from its stored parts, with ``by_case`` (case_id → its waiting request keys), the index
+    that ``apply`` keeps so that a cancel does not scan the queue."""
+    by_case: dict[str, set[str]] = {}
+    for key in queue:
+        by_case.setdefault(_case_of(key), set()).add(key)
+    return {"queue": dict(queue), "day": day, "loads": loads, "by_case": by_case}
+
+
+def _case_of(key: str) -> str:
+    return key.split(":", 1)[0]
 
 
 def request_key(req: dict) -> str:
@@ -45,20 +58,16 @@ class Change:
 
 
 def apply(desk: dict, change: Change) -> dict:
-    """The desk after ``change`` (updated in place: the queue can hold thousands of requests). Keeps
-    ``by_case`` (case_id → its waiting request keys) so that a cancel does not scan the queue."""
-    by_case = desk.setdefault("by_case", {})
-    if len(by_case) == 0 and desk["queue"]:
-        for key in desk["queue"]:
-            by_case.setdefault(key.split(":", 1)[0], set()).add(key)
+    """The desk after ``change`` (updated in place: the queue can hold thousands of requests)."""
+    by_case = desk["by_case"]
     for key in change.left:
         if desk["queue"].pop(key, None) is not None:
-            keys = by_case.get(key.split(":", 1)[0], set())
+            keys = by_case[_case_of(key)]
             keys.discard(key)
             if not keys:
-                by_case.pop(key.split(":", 1)[0], None)
+                del by_case[_case_of(key)]
     for key in change.joined:
-        by_case.setdefault(key.split(":", 1)[0], set()).add(key)
+        by_case.setdefault(_case_of(key), set()).add(key)
     desk["queue"].update(change.joined)
     desk["day"], desk["loads"] = change.day, change.loads
     return desk
@@ -85,8 +94,7 @@ def enqueue(desk: dict, req: dict, roster: dict[str, dict], now: datetime) -> Ch
 
 def cancel(desk: dict, case_id: str) -> Change:
     """The case left mediation (or its tier): drop its waiting requests."""
-    keys = desk["by_case"].get(case_id, ()) if "by_case" in desk else [k for k in desk["queue"] if k.startswith(case_id + ":")]
-    return Change(desk["day"], desk["loads"], left=set(keys))
+    return Change(desk["day"], desk["loads"], left=set(desk["by_case"].get(case_id, ())))
 
 
 def drain(desk: dict, roster: dict[str, dict], now: datetime, extra: dict[str, dict] | None = None) -> Change:

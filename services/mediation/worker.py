@@ -111,8 +111,8 @@ def build(settings: Settings, clock: Clock | None = None) -> faust.App:
     def load_desk() -> dict:
         if "state" not in desk_memo:
             meta = desk_table.get(DESK_KEY) or {}
-            desk_memo["state"] = {"queue": {k[2:]: v for k, v in desk_table.items() if k.startswith("q:") and v},
-                                  "day": meta.get("day", ""), "loads": meta.get("loads", {})}
+            desk_memo["state"] = desk.restore({k[2:]: v for k, v in desk_table.items() if k.startswith("q:") and v},
+                                              meta.get("day", ""), meta.get("loads", {}))
         return desk_memo["state"]
 
     async def save_desk(change: desk.Change) -> None:

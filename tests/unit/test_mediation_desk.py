@@ -63,8 +63,7 @@ def test_queue_waits_for_the_next_day_and_records_the_wait():
 
 def test_best_score_first_when_capacity_is_short():
     ros = {"PM-A": mediator("PM-A", cap=1)}
-    state = desk.empty()
-    state["queue"] = {desk.request_key(r): r for r in (req("Clow", score=100), req("Chigh", score=900))}
+    state = desk.restore({desk.request_key(r): r for r in (req("Clow", score=100), req("Chigh", score=900))}, "", {})
     assert desk.drain(state, ros, T0).emits[0].record["case_id"] == "Chigh"
 
 
