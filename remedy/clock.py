@@ -35,6 +35,14 @@ class ScaledClock:
         return self.epoch + timedelta(seconds=(self._real() - self.anchor) * self.scale)
 
 
+def replace_file(path: str, text: str) -> None:
+    """Write a small shared file atomically (write, then rename): a reader never sees half of it."""
+    tmp = f"{path}.{os.getpid()}.tmp"
+    with open(tmp, "w") as f:
+        f.write(text)
+    os.replace(tmp, path)
+
+
 class ClockFile:
     """The shared state of a paced clock: ``sim_ms anchor rate`` — the simulated instant (epoch ms)
     at the real unix time ``anchor``, and simulated seconds per real second from then on.
@@ -44,10 +52,7 @@ class ClockFile:
         self.path = os.fspath(path)
 
     def write(self, sim_ms: float, anchor: float, rate: float) -> None:
-        tmp = f"{self.path}.{os.getpid()}.tmp"
-        with open(tmp, "w") as f:
-            f.write(f"{sim_ms!r} {anchor!r} {rate!r}\n")
-        os.replace(tmp, self.path)
+        replace_file(self.path, f"{sim_ms!r} {anchor!r} {rate!r}\n")
 
     def read(self) -> tuple[float, float, float]:
         with open(self.path) as f:

@@ -13,7 +13,6 @@ from __future__ import annotations
 import heapq
 import itertools
 import logging
-import os
 import threading
 import time
 from collections import Counter
@@ -21,7 +20,7 @@ from datetime import datetime
 
 from kafka import KafkaConsumer, TopicPartition
 
-from remedy.clock import Clock, clock_rate
+from remedy.clock import Clock, clock_rate, replace_file
 from remedy.codec import Codec, CodecError
 from sim.world import Action, CaseView, WorldConfig, on_event, resume, rng_for, verdict
 
@@ -81,6 +80,7 @@ class Runner:
         self.bootstrap, self.codec, self.clock, self.world = bootstrap, codec, clock, world
         self.publisher, self.group, self.commit_seconds = publisher, group, commit_seconds
         self.lag_file = lag_file   # where the simulator reports its own lag (records not yet read) to a pacer
+        self._reported_lag: int | None = None
         self.stopping = threading.Event()
         self.caught_up = threading.Event()
 
@@ -136,10 +136,9 @@ class Runner:
 
     def _report_lag(self, consumer) -> None:
         waiting = sum(max(0, (consumer.highwater(tp) or 0) - consumer.position(tp)) for tp in consumer.assignment())
-        tmp = f"{self.lag_file}.tmp"
-        with open(tmp, "w") as f:
-            f.write(str(waiting))
-        os.replace(tmp, self.lag_file)
+        if waiting != self._reported_lag:   # the loop runs many times a second; the file changes far less
+            replace_file(self.lag_file, str(waiting))
+            self._reported_lag = waiting
 
     def _observe(self, record, now: datetime) -> None:
         try:
