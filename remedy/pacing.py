@@ -14,15 +14,16 @@ pacer tolerates ``go_lag`` records before it slows down.
 """
 from __future__ import annotations
 
-import json
 import logging
 import re
 import threading
 import time
 import urllib.request
 from datetime import datetime
+from pathlib import Path
 
 from remedy.clock import ClockFile
+from remedy.topics import Topic, load_registry
 
 log = logging.getLogger("remedy.pacing")
 
@@ -30,15 +31,14 @@ log = logging.getLogger("remedy.pacing")
 OBSERVERS = ("analytics", "gateway", "operators")  # they watch the funnel; nothing in it waits for them
 
 
-def pacing_groups(registry: dict, extra: dict[str, list[str]] | None = None) -> dict[str, list[str]]:
+def pacing_groups(registry: dict[str, Topic], extra: dict[str, list[str]] | None = None) -> dict[str, list[str]]:
     """Consumer group → the topics it consumes, from the topic registry. Changelogs (read only at
     recovery), dead letters and the observers do not hold time: the report waits for analytics anyway."""
     groups: dict[str, list[str]] = {}
-    for topic in registry["topics"]:
-        name = topic["name"]
+    for name, topic in registry.items():
         if name.endswith("-changelog") or name.endswith(".dlq"):
             continue
-        for consumer in topic.get("consumers", []):
+        for consumer in topic.consumers:
             if consumer not in OBSERVERS:
                 groups.setdefault(consumer, []).append(name)
     for group, topics in (extra or {}).items():
@@ -157,5 +157,4 @@ class ServiceLag:
 
 
 def registry_groups(schemas_dir: str, sim_group: str) -> dict[str, list[str]]:
-    with open(f"{schemas_dir}/topics.json") as f:
-        return pacing_groups(json.load(f), {sim_group: ["case.events"]})
+    return pacing_groups(load_registry(Path(schemas_dir) / "topics.json"), {sim_group: ["case.events"]})

@@ -1,10 +1,10 @@
 """The paced clock: simulated time that slows and stops while the services lag, shared by file."""
-import json
 from datetime import timedelta
 
 from remedy.clock import ClockFile, PacedClock, clock_from_settings, clock_rate, parse_instant
 from remedy.pacing import Pacer, pacing_groups, rate_for
-from remedy.settings import REPO_ROOT, Settings
+from remedy.settings import Settings
+from remedy.topics import load_registry
 
 EPOCH = parse_instant("2026-01-05T00:00:00Z")
 HOUR_PER_SECOND = 3600.0
@@ -78,8 +78,7 @@ def test_paced_clock_from_settings(tmp_path):
 
 
 def test_groups_that_hold_time_come_from_the_topic_registry():
-    registry = json.loads((REPO_ROOT / "schemas" / "topics.json").read_text())
-    groups = pacing_groups(registry, {"remedy-sim": ["case.events"]})
+    groups = pacing_groups(load_registry(), {"remedy-sim": ["case.events"]})
     assert groups["intake"] == ["loan.defaults", "intake.tallies"]
     assert "case.events" in groups["notify"] and "case.events" in groups["remedy-sim"]
     assert not {"gateway", "operators", "analytics"} & groups.keys()    # they only watch the funnel
