@@ -1,0 +1,58 @@
+"""True end offsets for faust's table recovery, whatever the broker answers.
+
+faust rebuilds a table by reading its changelog up to the partition's end offset, which it asks
+the broker for (ListOffsets). Tansu's in-memory engine answers the *first* offset of the last
+record batch + 1, not the last offset + 1 as Kafka does: after batches of 10 and 5 records it
+answers 11, not 15. Recovery then stops after the last batch's first record and silently forgets
+the rest of it (tests/broker/test_intake_service.py caught it after a crash).
+
+``install()`` makes faust's consumer check the answer: it reads the partition from the reported
+end offset - 1 and takes the offset after the last record it finds. On Kafka that record is the
+last one, so the answer is unchanged; the cost is one short fetch per changelog partition at
+recovery.
+"""
+from __future__ import annotations
+
+import asyncio
+import time
+
+from faust.transport.drivers.aiokafka import AIOKafkaConsumerThread
+from kafka import KafkaConsumer, TopicPartition
+
+_reported_end_offsets = AIOKafkaConsumerThread._highwaters
+
+
+def last_offsets_after(bootstrap: list[str], reported: dict[TopicPartition, int], timeout: float = 10.0) -> dict:
+    """``reported`` end offsets, each moved past the last record actually found from there on."""
+    found = dict(reported)
+    pending = {tp for tp, end in reported.items() if end}
+    if not pending:
+        return found
+    consumer = KafkaConsumer(bootstrap_servers=bootstrap, group_id=None, enable_auto_commit=False,
+                             max_poll_records=1_000_000)
+    try:
+        consumer.assign(list(pending))
+        for tp in pending:
+            consumer.seek(tp, reported[tp] - 1)
+        deadline = time.monotonic() + timeout
+        while pending and time.monotonic() < deadline:
+            for tp, records in consumer.poll(timeout_ms=200).items():
+                found[tp] = max(found[tp], records[-1].offset + 1)
+                pending.discard(tp)
+    finally:
+        consumer.close()
+    return found
+
+
+async def _checked_end_offsets(self, partitions):
+    reported = await _reported_end_offsets(self, partitions)
+    if self.consumer.in_transaction:
+        return reported
+    bootstrap = [f"{url.host}:{url.port}" for url in self.app.conf.broker]
+    asked = {TopicPartition(tp.topic, tp.partition): end for tp, end in reported.items() if end is not None}
+    found = await asyncio.to_thread(last_offsets_after, bootstrap, asked)
+    return {tp: found.get(TopicPartition(tp.topic, tp.partition), end) for tp, end in reported.items()}
+
+
+def install() -> None:
+    AIOKafkaConsumerThread._highwaters = _checked_end_offsets
