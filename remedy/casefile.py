@@ -21,6 +21,7 @@ from prometheus_client import Counter
 from remedy.app import Runtime
 from remedy.decision import Decision
 from remedy.ids import message_id
+from remedy import tables
 
 T = TypeVar("T")
 RETICK_SECONDS = 5.0
@@ -96,7 +97,8 @@ class CaseFiles(Generic[T]):
             await self.rt.emit_all(decision.emits)
             if self.on_applied is not None:
                 self.on_applied(decision)
-            stored = self.table[case_id] = decision.file.to_json()
+            stored = decision.file.to_json()
+            await tables.put(self.table, case_id, stored)
             self._index(case_id, stored, decision.file)
 
     def on(self, topic: str, schema: str, decide: Callable[[T | None, dict, str, datetime], Decision]) -> None:

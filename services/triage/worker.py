@@ -18,6 +18,7 @@ from remedy.clock import Clock, clock_from_settings
 from remedy.codec import Codec
 from remedy.metrics import ServiceMetrics
 from remedy.settings import Settings
+from remedy import tables
 from services.triage.decide import Forward, on_case_event, on_debtor_message
 from services.triage.ruleset import load_rules
 
@@ -59,7 +60,7 @@ def build(settings: Settings, clock: Clock | None = None) -> faust.App:
         for fwd in step.forwards:
             await by_debtor.send(key=fwd.debtor_ref, value=ByDebtor(**asdict(fwd)))
         if step.state is not None:
-            cases[record["case_id"]] = step.state
+            await tables.put(cases, record["case_id"], step.state)
 
     async def handle_debtor_message(event: faust.EventT) -> None:
         msg: ByDebtor = event.value
@@ -75,7 +76,7 @@ def build(settings: Settings, clock: Clock | None = None) -> faust.App:
             for reason in body["reason_codes"] if out.record["type"] == "CaseRejected" else ():
                 metrics.rejected.labels(reason).inc()
         if step.state is not None:
-            debtors[msg.debtor_ref] = step.state
+            await tables.put(debtors, msg.debtor_ref, step.state)
 
     rt.agent(rt.topic("case.events"), handle_case_event, name="cases")
     rt.agent(by_debtor, handle_debtor_message, name="debtors")

@@ -1,0 +1,36 @@
+"""Writing a faust table on the hot path.
+
+``table[key] = value`` sends its changelog record through faust's ``Topic.send_soon`` (a
+FutureMessage, the producer buffer, a callback per record), measured at ~0.3 ms per write here:
+more than the whole decision in most stages. ``put`` writes the same bytes to the same changelog
+partition straight through the producer, then the local store. Recovery reads them like any other
+changelog record. faust flushes the producer before it commits input offsets, so a change reaches
+the changelog before the input that caused it is committed (at-least-once holds).
+
+Every write to a table must go through ``put``: mixing it with ``table[key] = value`` could reorder
+two writes of one key on the changelog.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import faust
+from faust.utils import json as faust_json
+
+
+def _dumps(table: faust.Table, key: Any, value: Any) -> tuple[bytes, bytes | None]:
+    if table.key_serializer == table.value_serializer == "json":  # every Remedy table: skip faust's codec registry
+        return faust_json.dumps(key), None if value is None else faust_json.dumps(value)
+    topic = table.changelog_topic
+    return topic.prepare_key(key, None)[0], None if value is None else topic.prepare_value(value, None)[0]
+
+
+async def put(table: faust.Table, key: Any, value: Any) -> None:
+    """``table[key] = value``; a value of None is written as a tombstone and removes the key."""
+    raw_key, raw_value = _dumps(table, key, value)
+    await table.app.producer.send(table.changelog_topic.get_topic_name(), raw_key, raw_value,
+                                  table.partition_for_key(key), None, None)
+    if value is None:
+        table.data.pop(key, None)
+    else:
+        table.data[key] = value
