@@ -36,6 +36,7 @@ from remedy.metrics import ServiceMetrics
 from remedy.pii import ContactSealer, PiiError, Pseudonymiser
 from remedy.portal import verification_code
 from remedy.settings import Settings
+from remedy import tables
 from services.notify import guard, plan
 from services.notify.catalogue import Catalogue
 from services.notify.channels import EmailChannel, LetterChannel, SmsChannel
@@ -93,7 +94,7 @@ def build(settings: Settings, clock: Clock | None = None) -> faust.App:
         for intent in out:
             await send_intent(memory["debtor_ref"], intent)
         if memory != before:
-            cases[case_id] = memory
+            await tables.put(cases, case_id, memory)
 
     async def handle_request(event: faust.EventT) -> None:
         _, request = codec.decode(event.message.value, expect="DebtorRequest")
@@ -128,7 +129,7 @@ def build(settings: Settings, clock: Clock | None = None) -> faust.App:
             schedule(debtor_ref, state)
             return
         state, sends, entries = guard.release(state, clock.now(), policy)
-        debtors[debtor_ref] = state  # the intent to send is recorded before anything is sent
+        await tables.put(debtors, debtor_ref, state)  # the intent to send is recorded before anything is sent
         await log(entries)
         for notice in sends:
             if notice["notice_id"] not in sending:
@@ -175,20 +176,9 @@ def build(settings: Settings, clock: Clock | None = None) -> faust.App:
             send_slots.release()
             schedule(debtor_ref, debtors.get(debtor_ref))
 
-    @app.agent(rt.topic("case.events"), name="events")
-    async def events_agent(stream):
-        async for event in stream.events():
-            await rt.guarded(event, handle_event)
-
-    @app.agent(rt.topic("debtor.requests"), name="requests")
-    async def requests_agent(stream):
-        async for event in stream.events():
-            await rt.guarded(event, handle_request)
-
-    @app.agent(intents, name="guard")
-    async def guard_agent(stream):
-        async for event in stream.events():
-            await rt.guarded(event, handle_intent)
+    rt.agent(rt.topic("case.events"), handle_event, name="events")
+    rt.agent(rt.topic("debtor.requests"), handle_request, name="requests")
+    rt.agent(intents, handle_intent, name="guard")
 
     @app.timer(settings.notify_sweep_seconds)
     async def sweep():
