@@ -1,6 +1,7 @@
 """Running one service's faust worker from the command line: ``python -m services.<name>``."""
 from __future__ import annotations
 
+import gc
 import sys
 from typing import Callable
 
@@ -9,8 +10,24 @@ import faust
 from remedy.settings import Settings
 
 
+def tune_gc() -> None:
+    """Fewer, cheaper garbage collections for a long-running stream worker.
+
+    Every record allocates dozens of short-lived objects (futures, messages, dicts), so with
+    CPython's default gen-0 threshold (700) the collector runs every few records and rescans the
+    modules, app and tables that live for the whole process. Freezing those and collecting gen 0
+    every 50,000 allocations measured ~20% more records/s in ``bench/bench_intake.py`` for both the
+    bare agent and intake. Reference counting still frees almost everything at once; only cycles
+    wait a little longer.
+    """
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(50_000, 50, 100)
+
+
 def run(build: Callable[[Settings], faust.App]) -> None:
     settings = Settings.from_env()
     app = build(settings)
+    tune_gc()
     sys.argv = [sys.argv[0], "worker", "--loglevel", settings.log_level]
     app.main()
