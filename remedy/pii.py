@@ -13,6 +13,8 @@ import hmac
 import json
 import os
 
+import orjson
+
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 NONCE_LEN = 12
@@ -45,7 +47,7 @@ class ContactSealer:
 
     def seal(self, contact: dict) -> bytes:
         nonce = os.urandom(NONCE_LEN)
-        plain = json.dumps(contact, ensure_ascii=False, sort_keys=True).encode()
+        plain = orjson.dumps(contact, option=orjson.OPT_SORT_KEYS)
         return nonce + self._aead.encrypt(nonce, plain, b"remedy-contact")
 
     def unseal(self, sealed: bytes) -> dict:

@@ -84,8 +84,8 @@ class BatchIndex:
         """Tallies to send for changed counts in partitions still owned; clears the dirty set."""
         out = []
         for lender_id, batch_id, partition in sorted(self.dirty):
-            if partition in owned:
-                c = self.counts[(lender_id, batch_id, partition)]
+            c = self.counts.get((lender_id, batch_id, partition))
+            if partition in owned and c is not None:  # a rebuild may have dropped a key marked before it
                 out.append({"lender_id": lender_id, "batch_id": batch_id, "partition": partition, "declared": c.declared,
                             "offset": c.offset, "accepted": c.accepted, "rejected": c.rejected,
                             "by_reason": dict(c.by_reason)})

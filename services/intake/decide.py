@@ -7,6 +7,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+import orjson
+
 from remedy.emit import Emit
 from remedy.clock import china_date
 from remedy.events import case_event
@@ -63,9 +65,9 @@ def snapshot(default: dict, keys: Keys) -> dict:
 
 def decide(prior: Memory | None, default: dict, raw: bytes, causation_id: str, now: datetime, keys: Keys) -> Decision:
     snap = snapshot(default, keys)
-    content_hash = keys.pseudonymiser.keyed_hash(repr(sorted(snap.items())).encode())  # values: str, int, None, lists
-    if prior is not None and prior.content_hash == content_hash:
+    if prior is not None and prior.snapshot == snap:
         return Decision(memory=None)
+    content_hash = keys.pseudonymiser.keyed_hash(orjson.dumps(snap, option=orjson.OPT_SORT_KEYS))
     lender, loan = default["lender_id"], default["loan_id"]
     key = f"{lender}:{loan}"
     reasons = validate(default, china_date(now))

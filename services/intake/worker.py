@@ -19,6 +19,7 @@ from remedy.ids import message_id
 from remedy.metrics import ServiceMetrics
 from remedy.pii import ContactSealer, Pseudonymiser
 from remedy.settings import Settings
+from remedy import tables
 from services.intake import batches
 from services.intake.decide import Keys, Memory, decide
 
@@ -56,7 +57,7 @@ def build(settings: Settings, clock: Clock | None = None) -> faust.App:
             return
         member = batches.Membership(default["lender_id"], default["batch_id"], default["batch_size"], msg.partition,
                                     msg.offset, batches.member_value(decision.memory.accepted, decision.reasons))
-        seen[key] = {**decision.memory.to_json(), "m": member.__dict__}
+        await tables.put(seen, key, {**decision.memory.to_json(), "m": member.__dict__})
         index.apply(member, batches.Membership(**stored["m"]) if stored else None)
 
     async def handle_tally(event: faust.EventT) -> None:
@@ -69,7 +70,7 @@ def build(settings: Settings, clock: Clock | None = None) -> faust.App:
         if out is not None:
             await rt.emit(out)
             updated["reported"] = [out.record["accepted"], out.record["rejected"]]
-        batch_table[batch_key] = updated
+        await tables.put(batch_table, batch_key, updated)
 
     rt.agent(rt.topic(SOURCE), handle_default, name="intake")
     rt.agent(tallies, handle_tally, name="tally")

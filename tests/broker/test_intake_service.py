@@ -1,6 +1,7 @@
 """intake against a real Tansu broker: real bytes in with kafka-python, real records out."""
 from __future__ import annotations
 
+import time
 from collections import Counter
 
 import pytest
@@ -60,3 +61,26 @@ def test_changed_default_amends_the_case_and_garbage_is_dead_lettered(broker, se
     dead = [d for _, d in read_topic(broker, "intake.dlq", codec, until=2)]
     assert sorted(d["error_type"] for d in dead) == ["CorruptMessage", "UnknownFingerprint"]
     assert {d["value"] for d in dead} == {b"\xc3\x01not avro at all", b""}
+
+
+def test_after_a_crash_intake_still_knows_every_loan_it_decided(broker, services, codec):
+    """``seen`` is rebuilt from its changelog (written by ``remedy.tables.put``) after a SIGKILL: the same
+    batch again adds nothing, and a changed loan amends its case instead of opening a second one."""
+    intake = services("intake", **CLOCK)
+    defaults, _ = batch("LENDER-C", "B-CRASH", 300, 20, NOW)
+    pub = Publisher(broker, codec)
+    pub.publish_defaults(defaults)
+    assert len(read_topic(broker, "case.events", codec, until=300)) == 300
+    time.sleep(3)  # past a commit of the inputs (REMEDY_COMMIT_INTERVAL_SECONDS)
+    intake.kill()
+
+    intake = services("intake", **CLOCK)
+    changed = {**defaults[0], "penalty_cents": defaults[0]["penalty_cents"] + 100}
+    pub.publish_defaults([changed, *defaults[1:]])
+    pub.close()
+    wait_for_metric(intake, "remedy_intake_duplicates_total", 319)
+    events = [e for _, e in read_topic(broker, "case.events", codec, idle=2)]
+    assert Counter(e["type"] for e in events) == {"CaseOpened": 300, "CaseAmended": 1}
+    (amended,) = [e for e in events if e["type"] == "CaseAmended"]
+    assert amended["event"]["changed_fields"] == ["penalty_cents"]
+    assert len(read_topic(broker, "loan.defaults.rejected", codec, idle=2)) == 20
