@@ -10,6 +10,7 @@ import os
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 from kafka import KafkaConsumer
@@ -22,24 +23,42 @@ from remedy.publish import Publisher
 from remedy.settings import REPO_ROOT
 from sim.defaults import batch, utc
 
-N = int(sys.argv[1]) if len(sys.argv) > 1 else 20_000
+N = 20_000
 NOW = utc(2026, 11, 28, 4)
 
 
-def output_rate(bootstrap: str, topic: str, expect: int, timeout: float = 300) -> float:
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+@dataclass
+class Run:
+    rate: float           # records out per second, from the output records' own timestamps
+    worker_cpu_us: float  # worker CPU per record while output flowed
+    broker_cpu_us: float  # Tansu CPU per record over the same window
+
+
+def output_rate(bootstrap: str, topic: str, expect: int, pids: tuple[int, int], timeout: float = 300) -> Run:
     consumer = KafkaConsumer(topic, bootstrap_servers=bootstrap, auto_offset_reset="earliest", group_id=None)
     stamps: list[int] = []
+    readings: list[tuple[int, tuple[float, ...]]] = []  # (records seen, CPU seconds of worker and broker)
     deadline = time.monotonic() + timeout
     while len(stamps) < expect and time.monotonic() < deadline:
-        for records in consumer.poll(timeout_ms=500).values():
+        for records in consumer.poll(timeout_ms=200).values():
             stamps += [r.timestamp for r in records]
+        if stamps:
+            readings.append((len(stamps), tuple(cpu_seconds(pid) for pid in pids)))
     consumer.close()
     if len(stamps) < expect:
         raise RuntimeError(f"{topic}: only {len(stamps)} of {expect} records within {timeout}s")
-    return len(stamps) / ((max(stamps) - min(stamps)) / 1000)
+    (n0, cpu0), (n1, cpu1) = readings[0], readings[-1]
+    worker_us, broker_us = (1e6 * (b - a) / max(n1 - n0, 1) for a, b in zip(cpu0, cpu1))
+    return Run(len(stamps) / ((max(stamps) - min(stamps)) / 1000), worker_us, broker_us)
 
 
-def measure(module: str, name: str, out_topic: str, defaults: list[dict], codec: Codec, tmp: Path) -> float:
+def measure(module: str, name: str, out_topic: str, defaults: list[dict], codec: Codec, tmp: Path) -> Run:
     port = free_port()
     tansu = start_tansu(port)
     bootstrap = f"127.0.0.1:{port}"
@@ -57,7 +76,7 @@ def measure(module: str, name: str, out_topic: str, defaults: list[dict], codec:
         proc = ServiceProcess(name, env, tmp / "logs", module=module).start()
         try:
             proc.wait_ready()
-            return output_rate(bootstrap, out_topic, len(defaults))
+            return output_rate(bootstrap, out_topic, len(defaults), (proc.proc.pid, tansu.pid))
         finally:
             proc.stop()
     finally:
@@ -66,14 +85,21 @@ def measure(module: str, name: str, out_topic: str, defaults: list[dict], codec:
 
 
 def main() -> None:
+    n = int(sys.argv[1]) if len(sys.argv) > 1 else N
     codec = Codec(REPO_ROOT / "schemas")
-    defaults, _ = batch("LENDER-BENCH", "B1", N, 0, NOW)
+    defaults, _ = batch("LENDER-BENCH", "B1", n, 0, NOW)
     with tempfile.TemporaryDirectory() as tmp:
         bare = measure("bench.passthrough", "passthrough", "bench.passthrough", defaults, codec, Path(tmp))
+        batched = measure("bench.passthrough_batched", "passthrough_batched", "bench.passthrough", defaults, codec, Path(tmp))
         intake = measure("services.intake", "intake", "case.events", defaults, codec, Path(tmp))
-    print(f"intake: bare faust pass-through agent  {bare:8,.0f} events/s per worker (baseline, same run, {N:,} events)")
-    print(f"intake: intake worker                  {intake:8,.0f} events/s per worker "
-          f"({intake / bare:.0%} of baseline; target >= 70%: {'met' if intake >= 0.7 * bare else 'NOT met'})")
+    for label, run in (("bare faust pass-through agent", bare), ("pass-through on Remedy's runtime", batched),
+                       ("intake worker", intake)):
+        print(f"intake: {label:33} {run.rate:8,.0f} events/s per worker; CPU per event: worker "
+              f"{run.worker_cpu_us:4.0f} us, broker {run.broker_cpu_us:4.0f} us")
+    share = intake.rate / bare.rate
+    print(f"intake: {share:.0%} of the bare agent's rate (baseline, same run, {n:,} events); "
+          f"target >= 70%: {'met' if share >= 0.7 else 'NOT met'}")
+    print(f"intake: {intake.rate / batched.rate:.0%} of the pass-through on Remedy's own runtime")
 
 
 if __name__ == "__main__":
