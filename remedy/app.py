@@ -94,6 +94,13 @@ class Runtime:
         sent = await self.app.producer.send(topic, key, value, partition, None, None)
         sent.add_done_callback(self._on_sent)
 
+    async def send_to(self, topic: faust.TopicT, key: Any, value: Any) -> None:
+        """A record for one of the service's own faust topics (typed or raw), serialised as faust
+        would, then written like ``send``."""
+        raw_key, _ = topic.prepare_key(key, None)
+        raw_value, _ = topic.prepare_value(value, None)
+        await self.send(topic.get_topic_name(), raw_key, raw_value)
+
     def _on_sent(self, sent) -> None:
         if not sent.cancelled() and sent.exception() is not None:
             self.metrics.send_failed.inc()

@@ -69,7 +69,7 @@ class CaseFiles(Generic[T]):
             for case_id, at in list(self._due.items()):
                 if now_ms >= at and real - self._ticked.get(case_id, -RETICK_SECONDS) >= RETICK_SECONDS:
                     self._ticked[case_id] = real
-                    await self.ticks.send(key=case_id, value=Tick(case_id))
+                    await self.rt.send_to(self.ticks, case_id, Tick(case_id))
             backlog: dict[str, int] = {}
             for stage in self._stage.values():
                 backlog[stage] = backlog.get(stage, 0) + 1

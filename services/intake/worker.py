@@ -84,6 +84,6 @@ def build(settings: Settings, clock: Clock | None = None) -> faust.App:
             index.rebuild([batches.Membership(**v["m"]) for v in seen.values() if v and "m" in v and v["m"]["partition"] in owned])
             indexed_at[0] = app.rebalancing_count
         for tally in index.take_dirty(owned):
-            await tallies.send(key=f"{tally['lender_id']}:{tally['batch_id']}".encode(), value=json.dumps(tally).encode())
+            await rt.send_to(tallies, f"{tally['lender_id']}:{tally['batch_id']}".encode(), json.dumps(tally).encode())
 
     return app

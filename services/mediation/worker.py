@@ -68,8 +68,8 @@ def build(settings: Settings, clock: Clock | None = None) -> faust.App:
             metrics.steps.labels(input_name, step.outcome).inc()
             await rt.emit_all(step.emits)
             for msg in step.desk:
-                await desk_topic.send(key=DESK_KEY, value=DeskMessage(msg["op"], msg.get("case_id") or case_id,
-                                                                      msg.get("request")))
+                await rt.send_to(desk_topic, DESK_KEY, DeskMessage(msg["op"], msg.get("case_id") or case_id,
+                                                                   msg.get("request")))
             if step.state is not None:
                 await tables.put(cases, case_id, step.state)
         if step.outcome in ("duplicate",):

@@ -84,7 +84,7 @@ def build(settings: Settings, clock: Clock | None = None) -> faust.App:
             await rt.emit(Emit(NOTICE_LOG, e["case_id"], "NoticeLogEntry", e))
 
     async def send_intent(debtor_ref: str, intent: dict) -> None:
-        await intents.send(key=debtor_ref, value=json.dumps(intent, ensure_ascii=False, sort_keys=True).encode())
+        await rt.send_to(intents, debtor_ref, json.dumps(intent, ensure_ascii=False, sort_keys=True).encode())
 
     async def handle_event(event: faust.EventT) -> None:
         _, envelope = codec.decode(event.message.value, expect="CaseEvent")

@@ -58,7 +58,7 @@ def build(settings: Settings, clock: Clock | None = None) -> faust.App:
         if step.outcome == "duplicate":
             metrics.duplicates.labels(event.message.topic).inc()
         for fwd in step.forwards:
-            await by_debtor.send(key=fwd.debtor_ref, value=ByDebtor(**asdict(fwd)))
+            await rt.send_to(by_debtor, fwd.debtor_ref, ByDebtor(**asdict(fwd)))
         if step.state is not None:
             await tables.put(cases, record["case_id"], step.state)
 
