@@ -98,7 +98,7 @@ class CaseFiles(Generic[T]):
             if self.on_applied is not None:
                 self.on_applied(decision)
             stored = decision.file.to_json()
-            await tables.put(self.table, case_id, stored)
+            await tables.put(self.rt, self.table, case_id, stored)
             self._index(case_id, stored, decision.file)
 
     def on(self, topic: str, schema: str, decide: Callable[[T | None, dict, str, datetime], Decision]) -> None:

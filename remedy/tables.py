@@ -12,10 +12,13 @@ two writes of one key on the changelog.
 """
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import faust
 from faust.utils import json as faust_json
+
+if TYPE_CHECKING:
+    from remedy.app import Runtime
 
 
 def _dumps(table: faust.Table, key: Any, value: Any) -> tuple[bytes, bytes | None]:
@@ -25,11 +28,11 @@ def _dumps(table: faust.Table, key: Any, value: Any) -> tuple[bytes, bytes | Non
     return topic.prepare_key(key, None)[0], None if value is None else topic.prepare_value(value, None)[0]
 
 
-async def put(table: faust.Table, key: Any, value: Any) -> None:
-    """``table[key] = value``; a value of None is written as a tombstone and removes the key."""
+async def put(rt: "Runtime", table: faust.Table, key: Any, value: Any) -> None:
+    """``table[key] = value``; a value of None is written as a tombstone and removes the key.
+    Written through ``rt.send``, so a changelog record the producer fails to write is counted and logged."""
     raw_key, raw_value = _dumps(table, key, value)
-    await table.app.producer.send(table.changelog_topic.get_topic_name(), raw_key, raw_value,
-                                  table.partition_for_key(key), None, None)
+    await rt.send(table.changelog_topic.get_topic_name(), raw_key, raw_value, table.partition_for_key(key))
     if value is None:
         table.data.pop(key, None)
     else:

@@ -57,7 +57,7 @@ def build(settings: Settings, clock: Clock | None = None) -> faust.App:
             return
         member = batches.Membership(default["lender_id"], default["batch_id"], default["batch_size"], msg.partition,
                                     msg.offset, batches.member_value(decision.memory.accepted, decision.reasons))
-        await tables.put(seen, key, {**decision.memory.to_json(), "m": member.__dict__})
+        await tables.put(rt, seen, key, {**decision.memory.to_json(), "m": member.__dict__})
         index.apply(member, batches.Membership(**stored["m"]) if stored else None)
 
     async def handle_tally(event: faust.EventT) -> None:
@@ -70,7 +70,7 @@ def build(settings: Settings, clock: Clock | None = None) -> faust.App:
         if out is not None:
             await rt.emit(out)
             updated["reported"] = [out.record["accepted"], out.record["rejected"]]
-        await tables.put(batch_table, batch_key, updated)
+        await tables.put(rt, batch_table, batch_key, updated)
 
     rt.agent(rt.topic(SOURCE), handle_default, name="intake")
     rt.agent(tallies, handle_tally, name="tally")

@@ -71,7 +71,7 @@ def build(settings: Settings, clock: Clock | None = None) -> faust.App:
                 await rt.send_to(desk_topic, DESK_KEY, DeskMessage(msg["op"], msg.get("case_id") or case_id,
                                                                    msg.get("request")))
             if step.state is not None:
-                await tables.put(cases, case_id, step.state)
+                await tables.put(rt, cases, case_id, step.state)
         if step.outcome in ("duplicate",):
             metrics.duplicates.labels(input_name).inc()
         if step.outcome == "not_ours":
@@ -123,14 +123,14 @@ def build(settings: Settings, clock: Clock | None = None) -> faust.App:
         for out in change.emits:  # via the case's own partition: its state learns of the session first
             await rt.emit(Emit("mediation.assignments", out.key, out.schema, out.record))
         for key in change.assigned:
-            await tables.put(desk_table, "assigned:" + key, True)
+            await tables.put(rt, desk_table, "assigned:" + key, True)
             metrics.assigned.labels(key.split(":")[1]).inc()
         for key, req in change.joined.items():
-            await tables.put(desk_table, "q:" + key, req)
+            await tables.put(rt, desk_table, "q:" + key, req)
         for key in change.left:
-            await tables.put(desk_table, "q:" + key, None)
+            await tables.put(rt, desk_table, "q:" + key, None)
         if (change.day, change.loads) != (before["day"], before["loads"]):
-            await tables.put(desk_table, DESK_KEY, {"day": change.day, "loads": change.loads})
+            await tables.put(rt, desk_table, DESK_KEY, {"day": change.day, "loads": change.loads})
         desk.apply(before, change)
 
     async def handle_desk(event: faust.EventT) -> None:
@@ -148,7 +148,7 @@ def build(settings: Settings, clock: Clock | None = None) -> faust.App:
         _, update = codec.decode(event.message.value, expect="RosterUpdate")
         entry = roster.check(update)
         async with desk_lock:
-            await tables.put(desk_table, "roster", {**(desk_table.get("roster") or {}), entry["mediator_id"]: entry})
+            await tables.put(rt, desk_table, "roster", {**(desk_table.get("roster") or {}), entry["mediator_id"]: entry})
             await save_desk(desk.drain(load_desk(), current_roster(), clock.now()))
 
     # ---- agents and the clock -------------------------------------------------------------------

@@ -94,7 +94,7 @@ def build(settings: Settings, clock: Clock | None = None) -> faust.App:
         for intent in out:
             await send_intent(memory["debtor_ref"], intent)
         if memory != before:
-            await tables.put(cases, case_id, memory)
+            await tables.put(rt, cases, case_id, memory)
 
     async def handle_request(event: faust.EventT) -> None:
         _, request = codec.decode(event.message.value, expect="DebtorRequest")
@@ -129,7 +129,7 @@ def build(settings: Settings, clock: Clock | None = None) -> faust.App:
             schedule(debtor_ref, state)
             return
         state, sends, entries = guard.release(state, clock.now(), policy)
-        await tables.put(debtors, debtor_ref, state)  # the intent to send is recorded before anything is sent
+        await tables.put(rt, debtors, debtor_ref, state)  # the intent to send is recorded before anything is sent
         await log(entries)
         for notice in sends:
             if notice["notice_id"] not in sending:

@@ -60,7 +60,7 @@ def build(settings: Settings, clock: Clock | None = None) -> faust.App:
         for fwd in step.forwards:
             await rt.send_to(by_debtor, fwd.debtor_ref, ByDebtor(**asdict(fwd)))
         if step.state is not None:
-            await tables.put(cases, record["case_id"], step.state)
+            await tables.put(rt, cases, record["case_id"], step.state)
 
     async def handle_debtor_message(event: faust.EventT) -> None:
         msg: ByDebtor = event.value
@@ -76,7 +76,7 @@ def build(settings: Settings, clock: Clock | None = None) -> faust.App:
             for reason in body["reason_codes"] if out.record["type"] == "CaseRejected" else ():
                 metrics.rejected.labels(reason).inc()
         if step.state is not None:
-            await tables.put(debtors, msg.debtor_ref, step.state)
+            await tables.put(rt, debtors, msg.debtor_ref, step.state)
 
     rt.agent(rt.topic("case.events"), handle_case_event, name="cases")
     rt.agent(by_debtor, handle_debtor_message, name="debtors")
