@@ -25,9 +25,18 @@ def tune_gc() -> None:
     gc.set_threshold(50_000, 50, 100)
 
 
+FAUST_LEVELS = {"warning": "warn", "critical": "crit"}  # faust's --loglevel spells these two its own way
+
+
+def faust_loglevel(level: str) -> str:
+    """``REMEDY_LOG_LEVEL`` as faust's command line accepts it (it rejects ``warning``, the default)."""
+    level = level.lower()
+    return FAUST_LEVELS.get(level, level)
+
+
 def run(build: Callable[[Settings], faust.App]) -> None:
     settings = Settings.from_env()
     app = build(settings)
     tune_gc()
-    sys.argv = [sys.argv[0], "worker", "--loglevel", settings.log_level]
+    sys.argv = [sys.argv[0], "worker", "--loglevel", faust_loglevel(settings.log_level)]
     app.main()

@@ -27,3 +27,12 @@ def test_frozen_clock_from_settings():
     assert clock.now() == parse_instant("2026-11-28T15:30:00Z")
     assert str(china_date(clock.now())) == "2026-11-28"
     assert str(china_date(parse_instant("2026-11-28T16:00:00Z"))) == "2026-11-29"
+
+
+@pytest.mark.parametrize("level", ["debug", "info", "warning", "WARNING", "error", "critical"])
+def test_every_python_log_level_is_one_the_faust_worker_command_accepts(level):
+    """`python -m services.<name>` with the default REMEDY_LOG_LEVEL=warning once failed at start-up."""
+    from faust.cli.base import LOGLEVELS
+    from remedy.worker import faust_loglevel
+
+    assert faust_loglevel(level).upper() in {lv.upper() for lv in LOGLEVELS}
