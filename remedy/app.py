@@ -15,6 +15,7 @@ import faust
 from faust.streams import _current_event
 
 from remedy import highwater
+from remedy.batching import take_batches
 from remedy.clock import Clock
 from remedy.codec import Codec
 from remedy.deadletter import dead_letter
@@ -113,7 +114,8 @@ class Runtime:
     def agent(self, topic: faust.TopicT, handle: Callable[[Any], Awaitable[None]], *, name: str) -> None:
         """One agent (concurrency 1: it commits work that matters) running every input through ``guarded``.
 
-        Inputs are taken in batches (up to ``BATCH_MAX``, waiting at most ``BATCH_WITHIN`` s) and handled
+        Inputs are taken in batches (up to ``BATCH_MAX``, waiting at most ``BATCH_WITHIN`` s once the first
+        has come: ``remedy.batching``) and handled
         one by one, in order; the batch is acknowledged after its last input is handled. Batching
         halves faust's cost per record (bench/bench_intake.py), and the outputs of a batch leave in a
         few large produce requests instead of many small ones, which is most of the broker's CPU.
@@ -121,7 +123,7 @@ class Runtime:
 
         @self.app.agent(topic, name=name, concurrency=1)
         async def agent(stream):
-            async for events in stream.take_events(BATCH_MAX, within=BATCH_WITHIN):
+            async for events in take_batches(stream, BATCH_MAX, BATCH_WITHIN):
                 for event in events:
                     # What faust's own iterator does per event, so that a table write goes to this input's
                     # changelog partition. Only the context variable: ``stream.current_event`` belongs to the
