@@ -101,12 +101,18 @@ class CaseFiles(Generic[T]):
             await tables.put(self.rt, self.table, case_id, stored)
             self._index(case_id, stored, decision.file)
 
-    def on(self, topic: str, schema: str, decide: Callable[[T | None, dict, str, datetime], Decision]) -> None:
-        """Feed a topic's records (keyed by case_id) to ``decide(file, record, cause, now)``."""
+    def on(self, topic: str, schema: str, decide: Callable[[T | None, dict, str, datetime], Decision],
+           concerns: Callable[[dict], bool] | None = None) -> None:
+        """Feed a topic's records (keyed by case_id) to ``decide(file, record, cause, now)``.
+        ``concerns(record)`` False: the service never acts on such a record, in any state, so a known
+        case's file is not even loaded (``decide`` must say "ignored" for it too)."""
 
         async def handle(event: faust.EventT) -> None:
             msg = event.message
             _, record = self.rt.codec.decode(msg.value, expect=schema)
+            if concerns is not None and not concerns(record) and self.table.get(record["case_id"]) is not None:
+                self.ignored.labels(topic).inc()
+                return
             cause = message_id(msg.topic, msg.partition, msg.offset)
             await self.apply(topic, record["case_id"], lambda file: decide(file, record, cause, self.rt.clock.now()))
 

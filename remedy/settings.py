@@ -161,7 +161,7 @@ SETTINGS_DOC = {
     "notify_quiet_start_hour": "notify: no contact from this hour, debtor local time (UTC+8).",
     "notify_quiet_end_hour": "notify: ... until this hour; deferred notices go out then.",
     "notify_daily_contacts": "notify: at most this many contacts per debtor per local day, across all lenders.",
-    "notify_sweep_seconds": "notify: real seconds between re-reads of every debtor's next due wake-up (wake-ups themselves are timed to the due instant).",
+    "notify_sweep_seconds": "notify: the longest the waker sleeps, and how often it checks whether every debtor's due wake-up must be re-read (after recovery or a rebalance, and every 30 s); wake-ups themselves are timed to the due instant.",
     "notify_concurrent_sends": "notify: notices being sent at once (each waits on its channel's round trips; the "
                                "debtor's state is still changed by one agent only).",
     "triage_rules_path": "The versioned triage rule file (floor, thresholds, limitation, hardship, scorecard).",

@@ -72,6 +72,22 @@ def court_for(case: CaseFile) -> str:
 
 # ---------------------------------------------------------------- case.events
 
+ACTS_ON = frozenset({"CaseOpened", "CaseAmended", "CaseTriaged", "ConfirmationRequested", "ConfirmationGranted",
+                     "MediationSettled", "ReliefGranted", "InstalmentPaid", "InstalmentMissed", "CaseHeld",
+                     "CaseReleased", "CaseClosed"})
+
+
+def concerns(event: dict) -> bool:
+    """Whether enforcement acts on this case event at all. Any other (a session scheduled, its own
+    filings coming back...) leaves the file as it is in every state: neither applied nor remembered."""
+    kind, body = event["type"], event["event"]
+    if kind in ACTS_ON:
+        return True
+    if kind == "CaseEscalated":
+        return body["to_stage"] in ("LITIGATION", "ENFORCEMENT")
+    return kind == "ObjectionResolved" and body["decision"] == "UPHELD_AMEND" and body["amended_principal_cents"] is not None
+
+
 def on_case_event(case: CaseFile | None, event: dict, now: datetime) -> Decision:
     kind, body = event["type"], event["event"]
     if case is None:
@@ -79,6 +95,8 @@ def on_case_event(case: CaseFile | None, event: dict, now: datetime) -> Decision
             raise UnknownCase(f"{kind} for a case enforcement never saw opened")
         case = CaseFile(case_id=event["case_id"], lender_id=event["lender_id"], principal_cents=0, interest_cents=0,
                         penalty_cents=0)
+    elif not concerns(event):
+        return Decision(case, outcome="ignored")
     elif event["event_id"] in case.seen:
         return Decision(case, outcome="duplicate")
     case.remember(event["event_id"])

@@ -29,7 +29,8 @@ def build(settings: Settings, clock: Clock | None = None) -> faust.App:
     files = CaseFiles(app, rt, load=CaseFile.from_json, next_due_ms=next_due_ms, may_be_due=lambda s: bool(s["deadlines"]),
                       sweep_seconds=settings.enforcement_sweep_seconds,
                       backlog_stage=lambda s: BACKLOG_STAGE.get(s["stage"]))
-    files.on("case.events", "CaseEvent", lambda case, record, cause, now: d.on_case_event(case, record, now))
+    files.on("case.events", "CaseEvent", lambda case, record, cause, now: d.on_case_event(case, record, now),
+             concerns=d.concerns)
     files.on("court.decisions", "CourtDecision", d.on_court_decision)
     files.on("payments", "Payment", d.on_payment)
     files.on_tick(d.on_tick)

@@ -60,6 +60,8 @@ def on_case_event(case: RepairFile | None, event: dict, now: datetime, rules: Re
         if kind != "CaseOpened":
             raise UnknownCase(f"{kind} for a case repair never saw opened")
         case = RepairFile(case_id=event["case_id"], lender_id=event["lender_id"])
+    elif not concerns(event):
+        return Decision(case, outcome="ignored")
     elif event["event_id"] in case.seen:
         return Decision(case, outcome="duplicate")
     to_repair = repair_reason(kind, body)
@@ -87,6 +89,17 @@ def on_case_event(case: RepairFile | None, event: dict, now: datetime, rules: Re
         case.closed = True
         case.deadlines.clear()
     return Decision(case, advance(case, now, rules))
+
+
+ACTS_ON = frozenset({"CaseOpened", "CaseAmended", "DishonestListProposed", "EnforcementApplied", "CaseHeld",
+                     "CaseReleased", "CaseClosed"})
+
+
+def concerns(event: dict) -> bool:
+    """Whether repair acts on this case event at all. Any other (a session scheduled, an instalment
+    due...) leaves its file as it is in every state, so it is neither applied nor remembered: storing
+    the file again for each of them was most of repair's table writes."""
+    return event["type"] in ACTS_ON or repair_reason(event["type"], event["event"]) is not None
 
 
 def repair_reason(kind: str, body: dict) -> str | None:

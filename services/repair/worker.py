@@ -38,6 +38,7 @@ def build(settings: Settings, clock: Clock | None = None) -> faust.App:
     files = CaseFiles(app, rt, load=RepairFile.from_json, next_due_ms=next_due_ms, may_be_due=lambda s: bool(s["deadlines"]),
                       sweep_seconds=settings.repair_sweep_seconds,
                       backlog_stage=lambda s: "CREDIT_REPAIR" if (s["handover"] or s["requested"]) and not s["closed"] else None)
-    files.on("case.events", "CaseEvent", lambda case, record, cause, now: d.on_case_event(case, record, now, rules))
+    files.on("case.events", "CaseEvent", lambda case, record, cause, now: d.on_case_event(case, record, now, rules),
+             concerns=d.concerns)
     files.on_tick(lambda case, now: d.on_tick(case, now, rules))
     return app

@@ -233,3 +233,17 @@ def _accepted(s):
     case = d.on_case_event(None, s.opened(T0 - days(60)), T0).file
     case = d.on_case_event(case, s.escalated(T0, "LITIGATION", "COURT_MEDIATION_FAILED"), T0).file
     return d.on_court_decision(case, s.court("FILING_ACCEPTED", T0), "court.decisions/0/1", T0).file
+
+
+def test_events_enforcement_never_acts_on_leave_its_file_as_it_was_and_unremembered():
+    s = Script()
+    case = d.on_case_event(None, s.opened(utc(2026, 1, 5)), utc(2026, 1, 5)).file
+    before = case.to_json()
+    session = s.event("SessionScheduled", {"tier": "COURT", "session_at": utc(2026, 1, 9), "mediator_id": "m1"},
+                      utc(2026, 1, 6), "mediation")
+    out = d.on_case_event(case, session, utc(2026, 1, 6))
+    assert (out.outcome, out.changed) == ("ignored", False) and out.file.to_json() == before
+    assert not d.concerns(s.escalated(utc(2026, 1, 6), "CREDIT_REPAIR", "PLAN_COMPLETED", "PERFORMING"))
+    to_court = s.escalated(utc(2026, 1, 6), "LITIGATION", "MEDIATION_FAILED")
+    assert d.concerns(to_court)
+    assert [e.record["type"] for e in d.on_case_event(case, to_court, utc(2026, 1, 6)).emits] == ["LitigationFiled"]

@@ -189,3 +189,21 @@ def test_a_full_recovery_during_a_hold_is_repaired_after_the_release():
     back = T0 + days(3)
     out = d.on_case_event(out.file, s.released(back, ms(back) - ms(T0), "ENFORCEMENT"), back, RULES)
     assert types(out) == ["CreditRepairRequested"]
+
+
+def test_events_repair_never_acts_on_leave_its_file_as_it_was_and_unremembered():
+    """Most case events (sessions, instalments, filings) are none of repair's business: they must not
+    rewrite its file, or every event costs a table write; the ones it acts on still count once."""
+    s = Script()
+    case = opened(s)
+    before = case.to_json()
+    session = s.event("SessionScheduled", {"tier": "PEOPLES", "session_at": T0, "mediator_id": "m1"}, T0, "mediation")
+    out = d.on_case_event(case, session, T0, RULES)
+    assert (out.outcome, out.changed, out.emits) == ("ignored", False, [])
+    assert out.file.to_json() == before
+    assert not d.concerns(session)
+    full = s.escalated(T0, "CREDIT_REPAIR", "PLAN_COMPLETED", "PERFORMING")
+    assert d.concerns(full) and not d.concerns(s.escalated(T0, "LITIGATION", "MEDIATION_FAILED"))
+    first = d.on_case_event(case, full, T0, RULES)
+    assert types(first) == ["CreditRepairRequested"]
+    assert d.on_case_event(first.file, full, T0, RULES).outcome == "duplicate"
