@@ -103,9 +103,12 @@ def drain(desk: dict, roster: dict[str, dict], now: datetime, extra: dict[str, d
     today = china_date(now).isoformat()
     change = Change(today, dict(desk["loads"]) if desk["day"] == today else {})
     waiting = {**desk["queue"], **(extra or {})}
+    full: set[tuple[str, str]] = set()  # (tier, region) with no free mediator: loads only grow in a drain
     for key, req in sorted(waiting.items(), key=lambda kq: (-kq[1]["score"], kq[1]["requested_ms"], kq[0])):
-        mediator = pick(req, roster, change.loads)
+        served = (req["tier"], req["region"])
+        mediator = None if served in full else pick(req, roster, change.loads)
         if mediator is None:
+            full.add(served)
             if key not in desk["queue"]:
                 change.joined[key] = req
             continue

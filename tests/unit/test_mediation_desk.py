@@ -131,3 +131,15 @@ def test_roster_file_and_updates():
                 {"mediator_id": "X", "tier": "COURT", "regions": ["*"], "modes": ["TELEPATHY"], "daily_capacity": 1}):
         with pytest.raises(errors.InvalidRosterUpdate):
             roster.check(bad)
+
+
+def test_a_full_region_does_not_hold_up_the_regions_behind_it_in_the_queue():
+    """A drain stops looking for a (tier, region) once it has no free mediator, and goes on with the rest."""
+    ros = {m["mediator_id"]: m for m in (mediator("P1", regions=("3505",), cap=1), mediator("P2", regions=("4403",), cap=2))}
+    queue = [req(f"A{i}", score=900 - i) for i in range(50)] + [req("B1", score=100, region="440305"),
+                                                                req("B2", score=50, region="440305")]
+    state = desk.empty()
+    change = desk.drain(state, ros, T0, extra={desk.request_key(r): r for r in queue})
+    assigned = {e.record["case_id"]: e.record["event"]["mediator_id"] for e in change.emits if e.record["type"] == "MediatorAssigned"}
+    assert assigned == {"A0": "P1", "B1": "P2", "B2": "P2"}
+    assert len(change.joined) == 49 and change.loads == {"P1": 1, "P2": 2}
