@@ -22,6 +22,7 @@ from remedy.deadletter import dead_letter
 from remedy.emit import Emit  # noqa: F401 - re-exported for the wiring
 from remedy.lag import LagGauges, attach_faust
 from remedy.metrics import ServiceMetrics
+from remedy.partitioner import KeyPartitioner
 from remedy.settings import Settings
 
 log = logging.getLogger("remedy")
@@ -62,6 +63,7 @@ def create_app(service: str, settings: Settings, *, web_port: int | None = None,
         broker_heartbeat_interval=1,
         broker_rebalance_timeout=10,
         producer_linger_ms=max(5, settings.producer_linger_ms),
+        producer_partitioner=KeyPartitioner(),
         broker_commit_interval=settings.commit_interval_seconds,
         autodiscover=False,
         processing_guarantee="at_least_once",
