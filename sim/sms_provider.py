@@ -35,6 +35,7 @@ class SmsProvider:
         self._lock = threading.Lock()
         self.port = 0
         self._loop: asyncio.AbstractEventLoop | None = None
+        self._session: ClientSession | None = None
 
     def app(self) -> web.Application:
         app = web.Application()
@@ -71,16 +72,17 @@ class SmsProvider:
     async def _deliver_receipt(self, url: str, receipt: dict) -> None:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self.retry_seconds
-        async with ClientSession(timeout=ClientTimeout(total=5)) as session:
-            while loop.time() < deadline:
-                try:
-                    async with session.post(url, json=receipt) as resp:
-                        if resp.status < 300:
-                            self.receipts_taken.append(receipt)
-                            return
-                except Exception:  # noqa: BLE001 - the receiver is down: retry, as providers do
-                    pass
-                await asyncio.sleep(1.0)
+        if self._session is None:  # one kept-alive session: a connection per receipt cost both ends dearly
+            self._session = ClientSession(timeout=ClientTimeout(total=5))
+        while loop.time() < deadline:
+            try:
+                async with self._session.post(url, json=receipt) as resp:
+                    if resp.status < 300:
+                        self.receipts_taken.append(receipt)
+                        return
+            except Exception:  # noqa: BLE001 - the receiver is down: retry, as providers do
+                pass
+            await asyncio.sleep(1.0)
 
     def start(self, port: int = 0) -> "SmsProvider":
         ready = threading.Event()
@@ -96,6 +98,8 @@ class SmsProvider:
             self._runner = runner
             ready.set()
             self._loop.run_forever()
+            if self._session is not None:
+                self._loop.run_until_complete(self._session.close())
             self._loop.run_until_complete(runner.cleanup())
 
         self._thread = threading.Thread(target=run, daemon=True, name="sms-provider")
