@@ -32,7 +32,11 @@ def lines(dash: dict, baseline_rate: float | None) -> list[str]:
     out.append("")
     out.append("notices: " + ", ".join(f"{n.get('status')}{'/' + n['rule'] if n.get('rule') else ''} {n.get('notices', 0):,}"
                                         for n in dash["compliance"]["notices"]))
-    out.append("rejected defaults: " + ", ".join(f"{r.get('reason')} {r.get('rejections', 0)}" for r in dash["rejections"]))
+    by_reason: dict[str, int] = {}  # the analytics rows are per (lender, reason): one figure per reason here
+    for r in dash["rejections"]:
+        by_reason[r.get("reason")] = by_reason.get(r.get("reason"), 0) + r.get("rejections", 0)
+    out.append("rejected defaults: " + ", ".join(f"{reason} {n:,}" for reason, n in
+                                                 sorted(by_reason.items(), key=lambda kv: (-kv[1], str(kv[0])))))
     return out
 
 

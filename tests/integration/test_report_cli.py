@@ -17,7 +17,9 @@ DASHBOARD = {
                 "escalate_rate": 250 / 900, "exits": 850, "p50_seconds": 20 * 86400, "p90_seconds": 29 * 86400}],
     "compliance": {"notices": [{"status": "SENT", "rule": "", "notices": 3100}, {"status": "DEFERRED", "rule": "QUIET_HOURS",
                                                                                 "notices": 42}], "deadlines": {}},
-    "rejections": [{"lender_id": "L1", "reason": "BAD_NATIONAL_ID", "rejections": 7}],
+    "rejections": [{"lender_id": "L1", "reason": "NATIONAL_ID_CHECKSUM", "rejections": 7},
+                   {"lender_id": "L1", "reason": "UNKNOWN_PRODUCT", "rejections": 2},
+                   {"lender_id": "L2", "reason": "NATIONAL_ID_CHECKSUM", "rejections": 4}],
 }
 
 
@@ -55,6 +57,7 @@ def test_report_prints_the_figures_against_the_last_runs_baseline_and_writes_htm
     assert "traditional-collection baseline 40.0%  →  the funnel recovers 1.70x (+70%)" in out
     assert "baseline: traditional collection over the 1,200 defaults of the last `remedy run`" in out
     assert "PEOPLES_MEDIATION" in out and "DEFERRED/QUIET_HOURS 42" in out
+    assert "rejected defaults: NATIONAL_ID_CHECKSUM 11, UNKNOWN_PRODUCT 2" in out, "one figure per reason, all lenders"
     page = (analytics / "report.html").read_text(encoding="utf-8")
     assert f"report: {analytics / 'report.html'}" in out
     assert "Remedy report: 1,200 cases" in page and "1.70x" in page and "<td>PEOPLES_MEDIATION</td>" in page
