@@ -81,3 +81,14 @@ def test_a_corrected_rejected_default_opens_its_case(default):
     rejected = decide(None, {**default, "principal_cents": 0}, b"r", "c1", NOW, KEYS)
     fixed = decide(rejected.memory, default, b"r2", "c2", NOW, KEYS)
     assert fixed.outcome == "opened" and fixed.emits[0].record["type"] == "CaseOpened"
+
+
+def test_debtor_ref_is_hmac_sha256_of_the_national_id_so_refs_stay_stable_across_releases():
+    import hashlib
+    import hmac
+
+    key = "k-" + "x" * 40
+    ref = Pseudonymiser(key).debtor_ref("11010519491231002x")
+    assert ref == "D" + hmac.new(key.encode(), b"11010519491231002X", hashlib.sha256).digest()[:16].hex()
+    assert Pseudonymiser(key).debtor_ref("11010519491231002X") == ref
+    assert Pseudonymiser(key + "y").debtor_ref("11010519491231002X") != ref
