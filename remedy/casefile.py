@@ -20,6 +20,7 @@ from prometheus_client import Counter
 
 from remedy.app import Runtime
 from remedy.decision import Decision
+from remedy.generation import IndexGeneration
 from remedy.ids import message_id
 from remedy import tables
 
@@ -51,20 +52,20 @@ class CaseFiles(Generic[T]):
         self._next_due_ms, self._may_be_due, self._backlog_stage = next_due_ms, may_be_due, backlog_stage
         self._due: dict[str, int] = {}      # case_id -> next deadline (epoch ms), for cases that have one
         self._stage: dict[str, str] = {}    # case_id -> the stage it waits in here
-        self._indexed_at = -1               # the rebalance the index was built for
+        self._indexed = IndexGeneration(app)
 
         @app.timer(sweep_seconds)
         async def sweep() -> None:
             """Tick the cases past their deadline. Reads the in-memory index, not every stored file:
             loading 8,000 files a second per service was a visible share of a run's CPU."""
-            if app.rebalancing or app.in_recovery:
+            if not self._indexed.settled:
                 return
-            if self._indexed_at != app.rebalancing_count:
+            if self._indexed.stale:
                 self._due.clear()
                 self._stage.clear()
                 for case_id, stored in list(self.table.items()):
                     self._index(case_id, stored, load(stored) if stored else None)
-                self._indexed_at = app.rebalancing_count
+                self._indexed.built()
             now_ms, real = int(rt.clock.now().timestamp() * 1000), time.monotonic()
             for case_id, at in list(self._due.items()):
                 if now_ms >= at and real - self._ticked.get(case_id, -RETICK_SECONDS) >= RETICK_SECONDS:

@@ -15,6 +15,7 @@ import faust
 from remedy.app import Runtime, create_app
 from remedy.clock import Clock, clock_from_settings
 from remedy.codec import Codec
+from remedy.generation import IndexGeneration
 from remedy.ids import message_id
 from remedy.metrics import ServiceMetrics
 from remedy.pii import ContactSealer, Pseudonymiser
@@ -38,7 +39,7 @@ def build(settings: Settings, clock: Clock | None = None) -> faust.App:
     batch_table = app.Table("batches", default=None)
     tallies = rt.topic("intake.tallies")  # raw bytes of JSON, decoded in the handler so bad bytes are dead-lettered
     index = batches.BatchIndex()
-    indexed_at = [-1]  # the rebalance generation the index was built for
+    indexed = IndexGeneration(app)
 
     async def handle_default(event: faust.EventT) -> None:
         msg = event.message
@@ -77,12 +78,12 @@ def build(settings: Settings, clock: Clock | None = None) -> faust.App:
 
     @app.timer(1.0)
     async def send_tallies():
-        if app.rebalancing or app.in_recovery:
+        if not indexed.settled:
             return
         owned = {tp.partition for tp in app.consumer.assignment() if tp.topic == SOURCE}
-        if indexed_at[0] != app.rebalancing_count:
+        if indexed.stale:
             index.rebuild([batches.Membership(**v["m"]) for v in seen.values() if v and "m" in v and v["m"]["partition"] in owned])
-            indexed_at[0] = app.rebalancing_count
+            indexed.built()
         for tally in index.take_dirty(owned):
             await rt.send_to(tallies, f"{tally['lender_id']}:{tally['batch_id']}".encode(), json.dumps(tally).encode())
 

@@ -32,6 +32,7 @@ from prometheus_client import Counter
 from remedy.app import Emit, Runtime, create_app
 from remedy.clock import Clock, clock_from_settings, clock_rate
 from remedy.codec import Codec
+from remedy.generation import IndexGeneration
 from remedy.metrics import ServiceMetrics
 from remedy.pii import ContactSealer, PiiError, Pseudonymiser
 from remedy.portal import verification_code
@@ -181,21 +182,22 @@ def build(settings: Settings, clock: Clock | None = None) -> faust.App:
     rt.agent(rt.topic("debtor.requests"), handle_request, name="requests")
     rt.agent(intents, handle_intent, name="guard")
 
-    swept = {"rebalance": -1, "at": float("-inf")}
+    swept, swept_at = IndexGeneration(app), [float("-inf")]
 
     @app.timer(settings.notify_sweep_seconds)
     async def sweep():
         """Re-read every debtor's next due wake-up: after recovery or a rebalance (the table changed under
         us), and every ``RESWEEP_SECONDS`` as a safety net. Every change of a debtor's state schedules it
         anyway; re-reading all 8,000 debtors every second was ~6% of notify's CPU in a run."""
-        if app.rebalancing or app.in_recovery:
+        if not swept.settled:
             return
         real = time.monotonic()
-        if swept["rebalance"] == app.rebalancing_count and real - swept["at"] < RESWEEP_SECONDS:
+        if not swept.stale and real - swept_at[0] < RESWEEP_SECONDS:
             return
         for debtor_ref, state in list(debtors.items()):
             schedule(debtor_ref, state)
-        swept.update(rebalance=app.rebalancing_count, at=real)
+        swept.built()
+        swept_at[0] = real
 
     @app.task
     async def waker():
