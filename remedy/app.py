@@ -22,6 +22,7 @@ from remedy.deadletter import dead_letter
 from remedy.emit import Emit  # noqa: F401 - re-exported for the wiring
 from remedy.lag import LagGauges, attach_faust
 from remedy.metrics import ServiceMetrics
+from remedy.outbox import Outbox
 from remedy.partitioner import KeyPartitioner
 from remedy.settings import Settings
 
@@ -63,6 +64,10 @@ def create_app(service: str, settings: Settings, *, web_port: int | None = None,
         broker_heartbeat_interval=1,
         broker_rebalance_timeout=10,
         producer_linger_ms=max(5, settings.producer_linger_ms),
+        # An agent batch's outputs leave as one record batch per partition (remedy.outbox): room for a
+        # few hundred events. Tansu returns nothing for a batch larger than a consumer's fetch size
+        # (1 MiB by default), where Kafka returns it anyway: stay well below.
+        producer_max_batch_size=256 * 1024,
         producer_partitioner=KeyPartitioner(),
         broker_commit_interval=settings.commit_interval_seconds,
         autodiscover=False,
@@ -85,6 +90,8 @@ class Runtime:
         self._topics: dict[str, faust.TopicT] = {}
         self._children: dict[tuple, object] = {}
         self.dlq_topic = f"{service}.dlq"
+        self.outbox = Outbox(lambda: app.producer._ensure_producer(), app.conf.producer_partitioner or KeyPartitioner(),
+                             self._on_batch_sent)
         self.lag = LagGauges(metrics.registry, service)  # consumer lag per partition; services set stage backlog
         attach_faust(app, self.lag, getattr(app, "remedy_lag_sample_seconds", 5.0))
 
@@ -103,11 +110,16 @@ class Runtime:
         self._child(self.metrics.emitted, out.topic, out.record.get("type", out.schema)).inc()
 
     async def send(self, topic: str, key: bytes | None, value: bytes | None, partition: int | None = None) -> None:
-        """Straight to the producer: faust's ``Topic.send`` path (FutureMessage, buffer, callbacks)
-        costs more than the record itself. faust flushes the producer before committing input
-        offsets, so an output is written before the input that caused it counts as processed."""
-        sent = await self.app.producer.send(topic, key, value, partition, None, None)
-        sent.add_done_callback(self._on_sent)
+        """Through the service's outbox (``remedy.outbox``) to the producer, not faust's ``Topic.send``
+        path (FutureMessage, buffer, callbacks), which costs more than the record itself. An agent's
+        outbox is flushed before its inputs are acknowledged, and faust flushes the producer before it
+        commits input offsets: an output is written before the input that caused it counts as processed."""
+        await self.outbox.send(topic, key, value, partition)
+
+    def batch(self):
+        """``async with rt.batch():`` — what is written inside leaves together at the end, one record
+        batch per topic-partition (a timer's sweep; every agent batch already does)."""
+        return self.outbox.batch()
 
     async def send_to(self, topic: faust.TopicT, key: Any, value: Any) -> None:
         """A record for one of the service's own faust topics (typed or raw), serialised as faust
@@ -116,10 +128,12 @@ class Runtime:
         raw_value, _ = topic.prepare_value(value, None)
         await self.send(topic.get_topic_name(), raw_key, raw_value)
 
-    def _on_sent(self, sent) -> None:
-        if not sent.cancelled() and sent.exception() is not None:
-            self.metrics.send_failed.inc()
-            log.error("%s: a record could not be written: %r", self.service, sent.exception())
+    def _on_batch_sent(self, sent, records: int) -> None:
+        def check(done) -> None:
+            if not done.cancelled() and done.exception() is not None:
+                self.metrics.send_failed.inc(records)
+                log.error("%s: %d record(s) could not be written: %r", self.service, records, done.exception())
+        sent.add_done_callback(check)
 
     async def emit_all(self, outs: list[Emit]) -> None:
         for out in outs:
@@ -131,19 +145,20 @@ class Runtime:
         Inputs are taken in batches (up to ``BATCH_MAX``, waiting at most ``BATCH_WITHIN`` s once the first
         has come: ``remedy.batching``) and handled
         one by one, in order; the batch is acknowledged after its last input is handled. Batching
-        halves faust's cost per record (bench/bench_intake.py), and the outputs of a batch leave in a
-        few large produce requests instead of many small ones, which is most of the broker's CPU.
+        halves faust's cost per record (bench/bench_intake.py); the batch's outputs wait in the outbox
+        and leave, once it is handled, as one record batch per topic-partition (``remedy.outbox``).
         """
 
         @self.app.agent(topic, name=name, concurrency=1)
         async def agent(stream):
             async for events in take_batches(stream, BATCH_MAX, BATCH_WITHIN):
-                for event in events:
-                    # What faust's own iterator does per event, so that a table write goes to this input's
-                    # changelog partition. Only the context variable: ``stream.current_event`` belongs to the
-                    # background task filling the next batch.
-                    _current_event.set(weakref.ref(event))
-                    await self.guarded(event, handle)
+                async with self.outbox.batch():  # flushed before take_batches acknowledges the batch
+                    for event in events:
+                        # What faust's own iterator does per event, so that a table write goes to this input's
+                        # changelog partition. Only the context variable: ``stream.current_event`` belongs to
+                        # the background task filling the next batch.
+                        _current_event.set(weakref.ref(event))
+                        await self.guarded(event, handle)
 
     async def guarded(self, event: faust.EventT, handle: Callable[[Any], Awaitable[None]]) -> None:
         """Run one input through its handler. Any exception → a dead-letter record, a metric, a log

@@ -67,10 +67,11 @@ class CaseFiles(Generic[T]):
                     self._index(case_id, stored, load(stored) if stored else None)
                 self._indexed.built()
             now_ms, real = int(rt.clock.now().timestamp() * 1000), time.monotonic()
-            for case_id, at in list(self._due.items()):
-                if now_ms >= at and real - self._ticked.get(case_id, -RETICK_SECONDS) >= RETICK_SECONDS:
-                    self._ticked[case_id] = real
-                    await self.rt.send_to(self.ticks, case_id, Tick(case_id))
+            async with rt.batch():
+                for case_id, at in list(self._due.items()):
+                    if now_ms >= at and real - self._ticked.get(case_id, -RETICK_SECONDS) >= RETICK_SECONDS:
+                        self._ticked[case_id] = real
+                        await self.rt.send_to(self.ticks, case_id, Tick(case_id))
             backlog: dict[str, int] = {}
             for stage in self._stage.values():
                 backlog[stage] = backlog.get(stage, 0) + 1

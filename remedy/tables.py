@@ -3,7 +3,7 @@
 ``table[key] = value`` sends its changelog record through faust's ``Topic.send_soon`` (a
 FutureMessage, the producer buffer, a callback per record), measured at ~0.3 ms per write here:
 more than the whole decision in most stages. ``put`` writes the same bytes to the same changelog
-partition straight through the producer, then the local store. Recovery reads them like any other
+partition through the service's outbox (``Runtime.send``), then the local store. Recovery reads them like any other
 changelog record. faust flushes the producer before it commits input offsets, so a change reaches
 the changelog before the input that caused it is committed (at-least-once holds).
 

@@ -84,7 +84,8 @@ def build(settings: Settings, clock: Clock | None = None) -> faust.App:
         if indexed.stale:
             index.rebuild([batches.Membership(**v["m"]) for v in seen.values() if v and "m" in v and v["m"]["partition"] in owned])
             indexed.built()
-        for tally in index.take_dirty(owned):
-            await rt.send_to(tallies, f"{tally['lender_id']}:{tally['batch_id']}".encode(), json.dumps(tally).encode())
+        async with rt.batch():
+            for tally in index.take_dirty(owned):
+                await rt.send_to(tallies, f"{tally['lender_id']}:{tally['batch_id']}".encode(), json.dumps(tally).encode())
 
     return app

@@ -164,25 +164,26 @@ def build(settings: Settings, clock: Clock | None = None) -> faust.App:
 
     @app.timer(interval=settings.mediation_sweep_seconds)
     async def sweep() -> None:
-        now = clock.now()
-        backlog: dict[str, int] = {}
-        for case_id, state in list(cases.items()):
-            if state and not state["closed"] and state["stage"] in case.STAGE_TIER.keys() | {"PERFORMING"}:
-                backlog[state["stage"]] = backlog.get(state["stage"], 0) + 1
-                if not case.sweep_due(state, now):
-                    continue
-                if state["stage"] == "PERFORMING":  # at most one look per plan day while nothing changes
-                    day = case.plan_day(state, now)
-                    if quiet_on.get(case_id) == (day, state):
+        async with rt.batch():
+            now = clock.now()
+            backlog: dict[str, int] = {}
+            for case_id, state in list(cases.items()):
+                if state and not state["closed"] and state["stage"] in case.STAGE_TIER.keys() | {"PERFORMING"}:
+                    backlog[state["stage"]] = backlog.get(state["stage"], 0) + 1
+                    if not case.sweep_due(state, now):
                         continue
-                    quiet_on[case_id] = (day, state)
-                await apply("clock", case_id, lambda s: case.sweep(s, terms, now) if s else Step(None))
-        rt.lag.set_backlog(backlog.items())
-        async with desk_lock:
-            state = load_desk()
-            if state["queue"] and state["day"] != china_date(now).isoformat():  # a new day frees capacity
-                await save_desk(desk.drain(state, current_roster(), now))
-            for tier in ("PEOPLES", "COURT"):
-                metrics.queue.labels(tier).set(sum(1 for q in state["queue"].values() if q["tier"] == tier))
+                    if state["stage"] == "PERFORMING":  # at most one look per plan day while nothing changes
+                        day = case.plan_day(state, now)
+                        if quiet_on.get(case_id) == (day, state):
+                            continue
+                        quiet_on[case_id] = (day, state)
+                    await apply("clock", case_id, lambda s: case.sweep(s, terms, now) if s else Step(None))
+            rt.lag.set_backlog(backlog.items())
+            async with desk_lock:
+                state = load_desk()
+                if state["queue"] and state["day"] != china_date(now).isoformat():  # a new day frees capacity
+                    await save_desk(desk.drain(state, current_roster(), now))
+                for tier in ("PEOPLES", "COURT"):
+                    metrics.queue.labels(tier).set(sum(1 for q in state["queue"].values() if q["tier"] == tier))
 
     return app

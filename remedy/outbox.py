@@ -1,0 +1,110 @@
+"""A service's outputs, sent as one record batch per topic-partition instead of a send per record.
+
+aiokafka's ``send`` costs ~30 µs a record here (a coroutine, a future, the accumulator's
+bookkeeping); ``send_batch`` hands it a whole ``BatchBuilder`` at once. While an agent handles a
+batch of inputs its outputs and changelog records are only appended here; the agent flushes when
+the batch is handled, before faust may acknowledge (and later commit) the inputs. A record sent
+from anywhere else (a timer, a background task, a web handler) is flushed at once.
+
+aiokafka queues a second batch for a partition only once the first has been drained to the broker
+(a produce round trip, linger included): a partition that already has a batch on its way gets its
+records by plain ``send``, which appends them to that batch. Without that a timer writing one record
+at a time to one partition waited a round trip per record.
+
+One outbox per service, one lock for flushing, records kept in the order they were written: two
+writes of one key — a changelog record from two agents, say — reach their partition in the order
+they were made, which per-agent batches would not guarantee.
+"""
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import contextvars
+from typing import Callable
+
+from aiokafka.structs import TopicPartition
+
+from remedy.partitioner import KeyPartitioner
+
+
+class BatchScope:
+    """Marks the records written while one agent batch is being handled (a context variable, so a
+    task the agent starts inherits it, and finds it closed once the batch is done)."""
+
+    __slots__ = ("open",)
+
+    def __init__(self):
+        self.open = True
+
+
+current_scope: contextvars.ContextVar[BatchScope | None] = contextvars.ContextVar("remedy_batch_scope", default=None)
+
+
+class Outbox:
+    def __init__(self, producer: Callable[[], object], partitioner: KeyPartitioner, on_sent: Callable):
+        """``producer()`` returns the started aiokafka producer; ``on_sent(future, records)`` is called
+        with each batch's delivery future and how many records it holds."""
+        self._producer, self._partitioner, self._on_sent = producer, partitioner, on_sent
+        self.pending: list[tuple[str, bytes | None, bytes | None, int | None]] = []
+        self._lock = asyncio.Lock()
+
+    @contextlib.asynccontextmanager
+    async def batch(self):
+        """Records written inside (by this task, or tasks it starts meanwhile) wait, and leave together
+        at the end: an agent's batch of inputs, or a timer's sweep."""
+        scope = BatchScope()
+        token = current_scope.set(scope)
+        try:
+            yield
+        finally:
+            scope.open = False
+            current_scope.reset(token)
+        await self.flush()
+
+    async def send(self, topic: str, key: bytes | None, value: bytes | None, partition: int | None = None) -> None:
+        self.pending.append((topic, key, value, partition))
+        scope = current_scope.get()
+        if scope is None or not scope.open:
+            await self.flush()
+
+    async def flush(self) -> None:
+        """Hand every pending record to the producer, grouped per topic-partition, in written order."""
+        if not self.pending:
+            return
+        async with self._lock:
+            records, self.pending = self.pending, []
+            if not records:
+                return
+            producer = self._producer()
+            groups: dict[tuple[str, int], list[tuple[bytes | None, bytes | None]]] = {}
+            for topic, key, value, partition in records:
+                if partition is None:
+                    partition = self._partitioner(key, await self._partitions(producer, topic), [])
+                groups.setdefault((topic, partition), []).append((key, value))
+            for (topic, partition), pairs in groups.items():
+                await self._send_group(producer, topic, partition, pairs)
+
+    @staticmethod
+    async def _partitions(producer, topic: str) -> list[int]:
+        known = producer.client.cluster.partitions_for_topic(topic)
+        if not known:
+            known = await producer.client._wait_on_metadata(topic)
+        return sorted(known)
+
+    async def _send_group(self, producer, topic: str, partition: int, pairs: list) -> None:
+        if producer._message_accumulator._batches.get(TopicPartition(topic, partition)):
+            for key, value in pairs:  # a batch is on its way: join it (see the module's docstring)
+                self._on_sent(await producer.send(topic, value, key=key, partition=partition), 1)
+            return
+        builder, count = producer.create_batch(), 0
+        for key, value in pairs:
+            if builder.append(timestamp=None, key=key, value=value) is None:
+                if count:  # full: send it and start the next one
+                    self._on_sent(await producer.send_batch(builder, topic, partition=partition), count)
+                    builder, count = producer.create_batch(), 0
+                if builder.append(timestamp=None, key=key, value=value) is None:  # larger than a batch
+                    self._on_sent(await producer.send(topic, value, key=key, partition=partition), 1)
+                    continue
+            count += 1
+        if count:
+            self._on_sent(await producer.send_batch(builder, topic, partition=partition), count)

@@ -1,0 +1,108 @@
+"""remedy.outbox: records leave grouped per topic-partition, in the order they were written; inside an
+agent batch they wait for the batch's flush, anywhere else they leave at once."""
+from __future__ import annotations
+
+import asyncio
+
+from remedy.outbox import BatchScope, Outbox, current_scope
+from remedy.partitioner import KeyPartitioner
+
+
+class FakeBatch:
+    def __init__(self, room):
+        self.records, self.room = [], room
+
+    def append(self, *, timestamp, key, value):
+        if len(self.records) >= self.room:
+            return None
+        self.records.append((key, value))
+        return object()
+
+
+class FakeProducer:
+    """The part of aiokafka's producer the outbox uses; batches hold ``room`` records."""
+
+    def __init__(self, room=100):
+        self.room, self.sent, self.sent_one_by_one = room, [], []
+        self._message_accumulator = type("A", (), {"_batches": {}})()  # topic-partition → batches on their way
+        self.client = type("C", (), {"cluster": type("K", (), {"partitions_for_topic": staticmethod(lambda t: {0, 1, 2, 3})})()})()
+
+    def create_batch(self):
+        return FakeBatch(self.room)
+
+    async def send(self, topic, value, *, key, partition):
+        self.sent_one_by_one.append((topic, partition, key, value))
+        done = asyncio.get_running_loop().create_future()
+        done.set_result(None)
+        return done
+
+    async def send_batch(self, batch, topic, *, partition):
+        self.sent.append((topic, partition, list(batch.records)))
+        done = asyncio.get_running_loop().create_future()
+        done.set_result(None)
+        return done
+
+
+def run(coro):
+    return asyncio.run(coro)
+
+
+def test_inside_a_batch_records_wait_for_the_flush_and_keep_their_order_per_partition():
+    producer, sent_counts = FakeProducer(room=2), []
+    box = Outbox(lambda: producer, KeyPartitioner(), lambda fut, n: sent_counts.append(n))
+
+    async def main():
+        token = current_scope.set(BatchScope())
+        for i in range(5):
+            await box.send("case.events", b"K1", f"v{i}".encode())
+        await box.send("t-changelog", b"K1", b"c0", partition=2)
+        assert producer.sent == [], "nothing leaves before the batch is handled"
+        current_scope.reset(token)
+        await box.flush()
+
+    run(main())
+    partition = KeyPartitioner()(b"K1", [0, 1, 2, 3], [])
+    assert producer.sent == [("case.events", partition, [(b"K1", b"v0"), (b"K1", b"v1")]),
+                             ("case.events", partition, [(b"K1", b"v2"), (b"K1", b"v3")]),
+                             ("case.events", partition, [(b"K1", b"v4")]),
+                             ("t-changelog", 2, [(b"K1", b"c0")])]
+    assert sent_counts == [2, 2, 1, 1]
+
+
+def test_outside_a_batch_or_after_it_closed_a_record_leaves_at_once():
+    producer = FakeProducer()
+    box = Outbox(lambda: producer, KeyPartitioner(), lambda fut, n: None)
+
+    async def main():
+        await box.send("notify.intents", b"D1", b"settle")
+        assert len(producer.sent) == 1
+        scope = BatchScope()
+        token = current_scope.set(scope)
+        scope.open = False  # a task started by the agent, running after its batch was handled
+        await box.send("notify.intents", b"D1", b"settle-2")
+        current_scope.reset(token)
+        assert len(producer.sent) == 2
+
+    run(main())
+
+
+def test_a_partition_with_a_batch_on_its_way_gets_its_records_one_by_one_without_waiting():
+    # aiokafka would hold a second batch for that partition until the first has been drained: a timer
+    # writing one record at a time to a one-partition topic stalled on it.
+    from aiokafka.structs import TopicPartition
+
+    producer = FakeProducer()
+    producer._message_accumulator._batches[TopicPartition("mediation.desk", 0)] = ["a batch on its way"]
+    box = Outbox(lambda: producer, KeyPartitioner(), lambda fut, n: None)
+
+    async def main():
+        token = current_scope.set(BatchScope())
+        await box.send("mediation.desk", b"M1", b"free", partition=0)
+        await box.send("mediation.desk", b"M2", b"free", partition=0)
+        await box.send("case.events", b"K1", b"v0", partition=1)
+        current_scope.reset(token)
+        await box.flush()
+
+    run(main())
+    assert producer.sent_one_by_one == [("mediation.desk", 0, b"M1", b"free"), ("mediation.desk", 0, b"M2", b"free")]
+    assert producer.sent == [("case.events", 1, [(b"K1", b"v0")])]
