@@ -159,6 +159,9 @@ class Runtime:
                         # the background task filling the next batch.
                         _current_event.set(weakref.ref(event))
                         await self.guarded(event, handle)
+                handled = self.lag.handled
+                for event in events:
+                    handled[event.message.tp] = event.message.offset + 1
 
     async def guarded(self, event: faust.EventT, handle: Callable[[Any], Awaitable[None]]) -> None:
         """Run one input through its handler. Any exception → a dead-letter record, a metric, a log

@@ -7,9 +7,9 @@ instead sets the shared ``PacedClock``'s rate from the consumer groups' lag: ful
 group has caught up, proportionally slower as records wait, stopped at ``stop_lag``. A run is then
 as faithful as on a fast machine, and takes as long as the CPU needs.
 
-Lag is what each worker reports (``ServiceLag``): its committed offsets against the high watermark
-its consumer last fetched, so workers should commit and sample often (``commit_interval_seconds``,
-``lag_sample_seconds``). On Tansu a high watermark can read low by up to a batch per partition: the
+Lag is what each worker reports (``ServiceLag``): the records its agents have not handled yet, against
+the high watermark its consumer last fetched (``records_waiting``; before an agent has handled anything,
+its committed offset), so workers should sample often (``lag_sample_seconds``). On Tansu a high watermark can read low by up to a batch per partition: the
 pacer tolerates ``go_lag`` records before it slows down.
 """
 from __future__ import annotations
@@ -114,13 +114,14 @@ class Pacer:
             self.set_rate(0.0)
 
 
-_LAG_LINE = re.compile(r'^remedy_(\w+)_consumer_lag\{([^}]*)\} ([-+0-9.eE]+)$', re.MULTILINE)
+_WAITING_LINE = re.compile(r'^remedy_(\w+)_records_waiting\{([^}]*)\} ([-+0-9.eE]+)$', re.MULTILINE)
 
 
-def consumer_lag(metrics_text: str, service: str, topics: set[str]) -> int:
-    """Records waiting on ``topics`` in a service's Prometheus exposition (``remedy_<service>_consumer_lag``)."""
+def records_waiting(metrics_text: str, service: str, topics: set[str]) -> int:
+    """Records waiting on ``topics`` in a service's Prometheus exposition (``remedy_<service>_records_waiting``:
+    not yet handled; the committed offset trails that by up to a commit interval)."""
     total = 0
-    for svc, labels, value in _LAG_LINE.findall(metrics_text):
+    for svc, labels, value in _WAITING_LINE.findall(metrics_text):
         topic = re.search(r'topic="([^"]*)"', labels)
         if svc == service and topic and topic.group(1) in topics:
             total += int(float(value))
@@ -149,7 +150,7 @@ class ServiceLag:
                     out[group] = 0   # the simulator has not read anything yet
                 continue
             with urllib.request.urlopen(f"http://127.0.0.1:{self.ports[group]}/metrics", timeout=5) as resp:
-                out[group] = consumer_lag(resp.read().decode(), group, set(topics))
+                out[group] = records_waiting(resp.read().decode(), group, set(topics))
         return out
 
     def __call__(self) -> int:

@@ -119,7 +119,7 @@ SETTINGS_DOC = {
     "kafka_bootstrap": "Kafka bootstrap host:port list (defaults to 127.0.0.1:$REMEDY_BROKER_PORT).",
     "producer_linger_ms": "How long a worker's producer waits to fill a batch (>= 5 on Tansu: unbatched it serves ~10k requests/s).",
     "commit_interval_seconds": "How often workers commit processed offsets (`remedy run` uses 0.5: its pacer reads lag from commits).",
-    "lag_sample_seconds": "How often a worker refreshes its `consumer_lag` gauge (`remedy run`'s pacer reads it: 0.25).",
+    "lag_sample_seconds": "How often a worker refreshes its `consumer_lag` and `records_waiting` gauges (`remedy run`'s pacer reads the latter: 0.25).",
     "topic_replication": "Replication factor `remedy topics` gives new topics (1 on Tansu, 3 in production).",
     "clickhouse_url": "(defaults to `$REMEDY_DATA_DIR/clickhouse`) `chdb:///path` (embedded) or `http(s)://user:pass@host:port/db` (server).",
     "data_dir": "Local state: logs, pid files, the embedded ClickHouse.",

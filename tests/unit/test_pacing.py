@@ -86,17 +86,32 @@ def test_groups_that_hold_time_come_from_the_topic_registry():
 
 
 def test_lag_is_read_from_what_each_worker_reports_not_from_the_broker(tmp_path):
-    from remedy.pacing import ServiceLag, consumer_lag
+    from remedy.pacing import ServiceLag, records_waiting
 
     text = "\n".join([
-        "# TYPE remedy_notify_consumer_lag gauge",
-        'remedy_notify_consumer_lag{partition="0",topic="notify.intents"} 120.0',
-        'remedy_notify_consumer_lag{partition="1",topic="notify.intents"} 5.0',
-        'remedy_notify_consumer_lag{partition="0",topic="case.events"} 7.0',
-        'remedy_notify_consumer_lag{partition="0",topic="notify-debtors-changelog"} 900.0',
-        'remedy_mediation_consumer_lag{partition="0",topic="case.events"} 1000.0'])
-    assert consumer_lag(text, "notify", {"notify.intents", "case.events"}) == 132   # not the changelog, not mediation
+        "# TYPE remedy_notify_records_waiting gauge",
+        'remedy_notify_records_waiting{partition="0",topic="notify.intents"} 120.0',
+        'remedy_notify_records_waiting{partition="1",topic="notify.intents"} 5.0',
+        'remedy_notify_records_waiting{partition="0",topic="case.events"} 7.0',
+        'remedy_notify_records_waiting{partition="0",topic="notify-debtors-changelog"} 900.0',
+        'remedy_mediation_records_waiting{partition="0",topic="case.events"} 1000.0'])
+    assert records_waiting(text, "notify", {"notify.intents", "case.events"}) == 132   # not the changelog, not mediation
     (tmp_path / "sim.lag").write_text("42")
     probe = ServiceLag({}, {"remedy-sim": ["case.events"]}, "remedy-sim", str(tmp_path / "sim.lag"))
     assert probe() == 42
     assert ServiceLag({}, {"remedy-sim": ["case.events"]}, "remedy-sim", str(tmp_path / "none"))() == 0
+
+
+def test_records_waiting_count_from_what_was_handled_not_from_the_commit_behind_it():
+    from prometheus_client import CollectorRegistry
+
+    from remedy.lag import LagGauges
+
+    gauges = LagGauges(CollectorRegistry(), "triage")
+    gauges.observe("case.events", 0, committed=100, end_offset=900, handled=850)
+    gauges.observe("case.events", 1, committed=400, end_offset=900, handled=None)   # nothing handled yet
+    gauges.observe("case.events", 2, committed=700, end_offset=900, handled=600)    # read again after a rebalance
+    waiting = {s.labels["partition"]: s.value for s in gauges.records_waiting.collect()[0].samples}
+    lag = {s.labels["partition"]: s.value for s in gauges.consumer_lag.collect()[0].samples}
+    assert waiting == {"0": 50, "1": 500, "2": 200}
+    assert lag == {"0": 800, "1": 500, "2": 200}
