@@ -81,10 +81,15 @@ def concerns(event: dict) -> bool:
     """Whether enforcement acts on this case event at all. Any other (a session scheduled, its own
     filings coming back...) leaves the file as it is in every state: neither applied nor remembered."""
     kind, body = event["type"], event["event"]
-    if kind in ACTS_ON:
-        return True
-    if kind == "CaseEscalated":
-        return body["to_stage"] in ("LITIGATION", "ENFORCEMENT")
+    return kind in ACTS_ON or _hands_over(kind, body) or _amends_claim(kind, body)
+
+
+def _hands_over(kind: str, body: dict) -> bool:
+    """The case comes to enforcement: escalated to litigation, or straight to enforcement."""
+    return kind == "CaseEscalated" and body["to_stage"] in ("LITIGATION", "ENFORCEMENT")
+
+
+def _amends_claim(kind: str, body: dict) -> bool:
     return kind == "ObjectionResolved" and body["decision"] == "UPHELD_AMEND" and body["amended_principal_cents"] is not None
 
 
@@ -112,14 +117,14 @@ def on_case_event(case: CaseFile | None, event: dict, now: datetime) -> Decision
         case.plan_paid_cents += body["amount_cents"]
     elif kind == "InstalmentMissed":
         case.plan_outstanding_cents = body["outstanding_cents"]
-    elif kind == "CaseEscalated" and body["to_stage"] in ("LITIGATION", "ENFORCEMENT"):
+    elif _hands_over(kind, body):
         if case.stage is not None or case.handover is not None:
             raise OutOfOrder(f"CaseEscalated to {body['to_stage']} but enforcement already has the case ({case.stage})")
         case.handover = {"to": body["to_stage"], "from_stage": body["from_stage"], "reason": body["reason"],
                          "cause": event["event_id"]}
     elif kind in ("CaseHeld", "CaseReleased"):
         apply_hold(case, event)
-    elif kind == "ObjectionResolved" and body["decision"] == "UPHELD_AMEND" and body["amended_principal_cents"] is not None:
+    elif _amends_claim(kind, body):
         case.principal_cents = body["amended_principal_cents"]
         if case.stage in ("FILED", "ACCEPTED"):   # before judgment the claim follows the amended amount
             case.basis_cents = case.facts_total_cents - case.plan_paid_cents
