@@ -38,6 +38,8 @@ class LagGauges:
                                   "(a lower bound on Tansu)", ["topic", "partition"], registry=registry)
         self.records_waiting = Gauge(p + "records_waiting", "Records between the last one handled and the partition "
                                      "end (a lower bound on Tansu)", ["topic", "partition"], registry=registry)
+        self._waiting: dict[tuple[str, int], int] = {}
+        self.waiting: dict[str, int] = {}  # topic -> records waiting over its partitions (the /records-waiting page)
         self.handled: dict = {}  # topic-partition -> offset after the last record handled (Runtime.agent sets it)
         self.handled_for = -1    # the rebalance ``handled`` belongs to: after one, a partition may be read again
         self.stage_backlog = Gauge(p + "stage_backlog", "Cases currently waiting in each stage", ["stage"],
@@ -48,6 +50,17 @@ class LagGauges:
         self.consumer_lag.labels(topic, str(partition)).set(lag(committed, end_offset))
         position = committed if handled is None or (committed is not None and committed > handled) else handled
         self.records_waiting.labels(topic, str(partition)).set(lag(position, end_offset))
+        self._waiting[(topic, partition)] = lag(position, end_offset)
+
+    def start_sample(self) -> None:
+        self._waiting: dict[tuple[str, int], int] = {}
+
+    def end_sample(self) -> None:
+        """Publish the sample's per-topic totals at once: a reader never sees half a sample."""
+        totals: dict[str, int] = {}
+        for (topic, _), n in self._waiting.items():
+            totals[topic] = totals.get(topic, 0) + n
+        self.waiting = totals
 
     def set_backlog(self, counts: Iterable[tuple[str, int]]) -> None:
         """The service's cases per stage now; a stage seen before and absent now reads 0."""
@@ -67,8 +80,10 @@ def attach_faust(app, gauges: LagGauges, interval: float = 5.0) -> None:
             gauges.handled.clear()
             gauges.handled_for = app.rebalancing_count
         try:
+            gauges.start_sample()
             for tp in consumer.assignment():
                 gauges.observe(tp.topic, tp.partition, consumer._committed_offset.get(tp), consumer.highwater(tp),
                                gauges.handled.get(tp))
+            gauges.end_sample()
         except Exception as exc:  # noqa: BLE001 - a metric must never stop a worker
             log.debug("lag sample failed: %s", exc)

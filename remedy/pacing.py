@@ -14,8 +14,8 @@ pacer tolerates ``go_lag`` records before it slows down.
 """
 from __future__ import annotations
 
+import json
 import logging
-import re
 import threading
 import time
 import urllib.request
@@ -114,23 +114,9 @@ class Pacer:
             self.set_rate(0.0)
 
 
-_WAITING_LINE = re.compile(r'^remedy_(\w+)_records_waiting\{([^}]*)\} ([-+0-9.eE]+)$', re.MULTILINE)
-
-
-def records_waiting(metrics_text: str, service: str, topics: set[str]) -> int:
-    """Records waiting on ``topics`` in a service's Prometheus exposition (``remedy_<service>_records_waiting``:
-    not yet handled; the committed offset trails that by up to a commit interval)."""
-    total = 0
-    for svc, labels, value in _WAITING_LINE.findall(metrics_text):
-        topic = re.search(r'topic="([^"]*)"', labels)
-        if svc == service and topic and topic.group(1) in topics:
-            total += int(float(value))
-    return total
-
-
 class ServiceLag:
-    """Records waiting per group, as the workers report them on ``/metrics`` (their consumers' own
-    fetch positions and committed offsets: no request to the broker) and the simulator in its lag file.
+    """Records waiting per group, as the workers report them on ``/records-waiting`` (from their own
+    bookkeeping: no request to the broker) and the simulator in its lag file.
 
     Asking the broker instead (ListOffsets over ~60 partitions plus OffsetFetch per group, four times
     a second) made Tansu the second busiest process of a run: its in-memory engine answers ListOffsets
@@ -149,8 +135,9 @@ class ServiceLag:
                 except FileNotFoundError:
                     out[group] = 0   # the simulator has not read anything yet
                 continue
-            with urllib.request.urlopen(f"http://127.0.0.1:{self.ports[group]}/metrics", timeout=5) as resp:
-                out[group] = records_waiting(resp.read().decode(), group, set(topics))
+            with urllib.request.urlopen(f"http://127.0.0.1:{self.ports[group]}/records-waiting", timeout=5) as resp:
+                waiting = json.loads(resp.read())
+            out[group] = sum(n for topic, n in waiting.items() if topic in topics)
         return out
 
     def __call__(self) -> int:

@@ -2,6 +2,9 @@
 early withdrawal, redelivery, and garbage dead-lettered."""
 from __future__ import annotations
 
+import json
+import time
+import urllib.request
 from datetime import date
 
 import pytest
@@ -62,5 +65,12 @@ def test_triage_routes_rejects_and_remembers_a_debtors_failure(broker, services,
     assert len(decisions) == 6, "one decision per case, redelivery adds nothing"
     (dead,) = [d for _, d in read_topic(broker, "triage.dlq", codec, until=1)]
     assert dead["error_type"] == "UnknownFingerprint"
+    # What `remedy run`'s pacer reads: per input topic, the records not handled yet; none by now.
+    deadline, waiting = time.monotonic() + 20, {}
+    while time.monotonic() < deadline and waiting.get("case.events") != 0:
+        with urllib.request.urlopen(f"http://127.0.0.1:{triage.port}/records-waiting", timeout=5) as resp:
+            waiting = json.loads(resp.read())
+        time.sleep(0.3)
+    assert waiting["case.events"] == 0 and waiting["triage.by-debtor"] == 0
     pub.close()
     log.close()

@@ -86,19 +86,32 @@ def test_groups_that_hold_time_come_from_the_topic_registry():
 
 
 def test_lag_is_read_from_what_each_worker_reports_not_from_the_broker(tmp_path):
-    from remedy.pacing import ServiceLag, records_waiting
+    import json
+    import threading
+    from http.server import BaseHTTPRequestHandler, HTTPServer
 
-    text = "\n".join([
-        "# TYPE remedy_notify_records_waiting gauge",
-        'remedy_notify_records_waiting{partition="0",topic="notify.intents"} 120.0',
-        'remedy_notify_records_waiting{partition="1",topic="notify.intents"} 5.0',
-        'remedy_notify_records_waiting{partition="0",topic="case.events"} 7.0',
-        'remedy_notify_records_waiting{partition="0",topic="notify-debtors-changelog"} 900.0',
-        'remedy_mediation_records_waiting{partition="0",topic="case.events"} 1000.0'])
-    assert records_waiting(text, "notify", {"notify.intents", "case.events"}) == 132   # not the changelog, not mediation
-    (tmp_path / "sim.lag").write_text("42")
-    probe = ServiceLag({}, {"remedy-sim": ["case.events"]}, "remedy-sim", str(tmp_path / "sim.lag"))
-    assert probe() == 42
+    from remedy.pacing import ServiceLag
+
+    class Worker(BaseHTTPRequestHandler):  # a notify worker's /records-waiting page
+        def do_GET(self):
+            body = json.dumps({"notify.intents": 125, "case.events": 7, "notify-debtors-changelog": 900}).encode()
+            self.send_response(200 if self.path == "/records-waiting" else 404)
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = HTTPServer(("127.0.0.1", 0), Worker)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        (tmp_path / "sim.lag").write_text("42")
+        probe = ServiceLag({"notify": server.server_port}, {"notify": ["notify.intents", "case.events"],
+                                                           "remedy-sim": ["case.events"]}, "remedy-sim", str(tmp_path / "sim.lag"))
+        assert probe.per_group() == {"notify": 132, "remedy-sim": 42}   # not the changelog: recovery does not hold time
+        assert probe() == 174
+    finally:
+        server.shutdown()
     assert ServiceLag({}, {"remedy-sim": ["case.events"]}, "remedy-sim", str(tmp_path / "none"))() == 0
 
 
@@ -108,10 +121,13 @@ def test_records_waiting_count_from_what_was_handled_not_from_the_commit_behind_
     from remedy.lag import LagGauges
 
     gauges = LagGauges(CollectorRegistry(), "triage")
+    gauges.start_sample()
     gauges.observe("case.events", 0, committed=100, end_offset=900, handled=850)
     gauges.observe("case.events", 1, committed=400, end_offset=900, handled=None)   # nothing handled yet
     gauges.observe("case.events", 2, committed=700, end_offset=900, handled=600)    # read again after a rebalance
     waiting = {s.labels["partition"]: s.value for s in gauges.records_waiting.collect()[0].samples}
     lag = {s.labels["partition"]: s.value for s in gauges.consumer_lag.collect()[0].samples}
     assert waiting == {"0": 50, "1": 500, "2": 200}
+    gauges.end_sample()
+    assert gauges.waiting == {"case.events": 750}
     assert lag == {"0": 800, "1": 500, "2": 200}
