@@ -17,7 +17,6 @@ import argparse
 import dataclasses
 import json
 import logging
-import os
 import signal
 import sys
 import time
@@ -47,9 +46,8 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("run", help="the one-machine demo")
     p.add_argument("--no-wait", action="store_true", help="stop after the report instead of keeping the dashboard up")
     p.add_argument("--horizon-days", type=int, default=120, help="simulated days to run before reporting")
-    p.add_argument("--cases", type=int, default=1000,
-                   help="defaults in the batch (the source document's 8,539 runs correctly on the paced clock but "
-                        "takes longer than 10 minutes on 2 cores: see the README)")
+    p.add_argument("--cases", type=int, default=None,
+                   help="defaults in the batch (default: $REMEDY_SIM_CASES, else the source document's 8,539)")
     p = sub.add_parser("report", help="the report from the running analytics service, as text and HTML")
     p.add_argument("--html", metavar="FILE", help="where to write the HTML (default: $REMEDY_DATA_DIR/report.html)")
     p = sub.add_parser("replay", help="re-run triage rules over the cases in case.events and compare")
@@ -100,7 +98,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "replay":
         return replay(settings, args.rules, args.limit)
     from remedy.demo import run_demo
-    if "REMEDY_SIM_CASES" not in os.environ:
+    if args.cases is not None:
         settings = dataclasses.replace(settings, sim_cases=args.cases)
     return run_demo(settings, wait=not args.no_wait, horizon_days=args.horizon_days)
 

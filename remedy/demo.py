@@ -74,7 +74,14 @@ def progress_lines(dash: dict, expected: int, sim_now: datetime, epoch: datetime
             f"held {pacer.held_seconds:.0f}s so far)"]
 
 
-def run_demo(settings: Settings, wait: bool = True, horizon_days: int = 120, scale: float = 43200.0) -> int:
+TOP_RATE = 16 * 3600.0  # simulated seconds per real second while nothing waits
+# The pacer slows the clock from GO_LAG records waiting and stops it at STOP_LAG, counted at 12 simulated
+# hours a second (where they were tuned) and scaled down for a faster clock: a record then waits as much
+# simulated time as it did at 12 h/s before the clock slows.
+GO_LAG, STOP_LAG, LAG_RATE = 100, 1000, 12 * 3600.0
+
+
+def run_demo(settings: Settings, wait: bool = True, horizon_days: int = 120, scale: float = TOP_RATE) -> int:
     from sim.baseline import baseline
     from sim.defaults import demo_batch
 
@@ -82,7 +89,8 @@ def run_demo(settings: Settings, wait: bool = True, horizon_days: int = 120, sca
     scale = settings.clock_scale if settings.clock_scale != 1.0 else scale
     Path(settings.data_dir).mkdir(parents=True, exist_ok=True)
     clock_file = ClockFile(Path(settings.data_dir).resolve() / "clock")
-    pacer = Pacer(clock_file, epoch, scale, probe=lambda: 0)  # holds time at the epoch until the batch is in
+    pacer = Pacer(clock_file, epoch, scale, probe=lambda: 0,  # holds time at the epoch until the batch is in
+                  go_lag=round(GO_LAG * min(1.0, LAG_RATE / scale)), stop_lag=round(STOP_LAG * min(1.0, LAG_RATE / scale)))
     sim_lag_file = str(Path(settings.data_dir).resolve() / "sim.lag")
     env = {"REMEDY_CLOCK_FILE": clock_file.path, "REMEDY_LAG_SAMPLE_SECONDS": "0.25", "REMEDY_SIM_LAG_FILE": sim_lag_file,
            "REMEDY_PRODUCER_LINGER_MS": os.environ.get("REMEDY_PRODUCER_LINGER_MS", "20"),
