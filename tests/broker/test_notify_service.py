@@ -106,7 +106,7 @@ def test_notices_reach_only_the_debtor_over_real_channels_within_the_rules(broke
 
 def test_killed_mid_burst_and_restarted_no_message_is_delivered_twice_and_none_is_lost(broker, services, codec, mail, sms):
     notify = services("notify", **notify_env(mail, sms))
-    debtors = 40
+    debtors = 150   # big enough that the kill lands mid-burst: 40 were all delivered within one 0.1 s poll
     cases = [Case(f"LENDER-{'ABC'[i % 3]}", f"L-{i}", contact(f"1101011990{i:04d}123X"[:18], f"债务人{i}",
                                                                   f"138{i:08d}", f"d{i}@example.com")) for i in range(debtors)]
     pub = Publisher(broker, codec)
