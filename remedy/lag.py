@@ -21,6 +21,8 @@ from typing import Iterable
 
 from prometheus_client import CollectorRegistry, Gauge
 
+from remedy.generation import IndexGeneration
+
 log = logging.getLogger("remedy.lag")
 
 
@@ -41,7 +43,6 @@ class LagGauges:
         self._waiting: dict[tuple[str, int], int] = {}
         self.waiting: dict[str, int] = {}  # topic -> records waiting over its partitions (the /records-waiting page)
         self.handled: dict = {}  # topic-partition -> offset after the last record handled (Runtime.agent sets it)
-        self.handled_for = -1    # the rebalance ``handled`` belongs to: after one, a partition may be read again
         self.stage_backlog = Gauge(p + "stage_backlog", "Cases currently waiting in each stage", ["stage"],
                                    registry=registry)
 
@@ -49,11 +50,11 @@ class LagGauges:
                 handled: int | None = None) -> None:
         self.consumer_lag.labels(topic, str(partition)).set(lag(committed, end_offset))
         position = committed if handled is None or (committed is not None and committed > handled) else handled
-        self.records_waiting.labels(topic, str(partition)).set(lag(position, end_offset))
-        self._waiting[(topic, partition)] = lag(position, end_offset)
+        waiting = self._waiting[(topic, partition)] = lag(position, end_offset)
+        self.records_waiting.labels(topic, str(partition)).set(waiting)
 
     def start_sample(self) -> None:
-        self._waiting: dict[tuple[str, int], int] = {}
+        self._waiting = {}
 
     def end_sample(self) -> None:
         """Publish the sample's per-topic totals at once: a reader never sees half a sample."""
@@ -73,12 +74,14 @@ class LagGauges:
 def attach_faust(app, gauges: LagGauges, interval: float = 5.0) -> None:
     """Sample a faust worker's lag every ``interval`` seconds from its consumer's own bookkeeping."""
 
+    handled_for = IndexGeneration(app)
+
     @app.timer(interval=interval)
     async def sample_consumer_lag() -> None:
         consumer = app.consumer
-        if gauges.handled_for != app.rebalancing_count:
+        if handled_for.stale:  # after a rebalance a partition may be read again from its committed offset
             gauges.handled.clear()
-            gauges.handled_for = app.rebalancing_count
+            handled_for.built()
         try:
             gauges.start_sample()
             for tp in consumer.assignment():
