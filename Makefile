@@ -19,10 +19,10 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 
 schemas-check: $(STAMP)
-	$(BIN)/python -m remedy.schemacheck
+	$(BIN)/python -m remedy.contract.schemacheck
 
 schemas-lock: $(STAMP)
-	$(BIN)/python -m remedy.schemacheck --lock
+	$(BIN)/python -m remedy.contract.schemacheck --lock
 
 broker: $(STAMP)
 	$(BIN)/remedy broker

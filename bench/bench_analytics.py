@@ -25,10 +25,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import fastavro  # noqa: E402
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition  # noqa: E402
 
-from remedy.broker import free_port, provision, start_tansu  # noqa: E402
-from remedy.clock import SystemClock  # noqa: E402
-from remedy.codec import HEADER_LEN, Codec  # noqa: E402
-from remedy.settings import REPO_ROOT, Settings  # noqa: E402
+from remedy.runtime.broker import free_port, provision, start_tansu  # noqa: E402
+from remedy.kernel.clock import SystemClock  # noqa: E402
+from remedy.contract.codec import HEADER_LEN, Codec  # noqa: E402
+from remedy.kernel.settings import REPO_ROOT, Settings  # noqa: E402
 from services.analytics.metrics import AnalyticsMetrics  # noqa: E402
 from services.analytics.sink import Sink  # noqa: E402
 from services.analytics.store import Store  # noqa: E402

@@ -10,8 +10,8 @@ import time
 
 import fastavro
 
-from remedy.codec import HEADER_LEN, Codec
-from remedy.settings import REPO_ROOT
+from remedy.contract.codec import HEADER_LEN, Codec
+from remedy.kernel.settings import REPO_ROOT
 from sim.defaults import batch, utc
 
 N = 50_000

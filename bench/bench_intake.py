@@ -21,11 +21,11 @@ from statistics import median
 from kafka import KafkaConsumer
 from kafka.admin import KafkaAdminClient, NewTopic
 
-from remedy.broker import free_port, provision, start_tansu
-from remedy.codec import Codec
-from remedy.procs import ServiceProcess
-from remedy.publish import Publisher
-from remedy.settings import REPO_ROOT
+from remedy.runtime.broker import free_port, provision, start_tansu
+from remedy.contract.codec import Codec
+from remedy.ops.procs import ServiceProcess
+from remedy.runtime.publish import Publisher
+from remedy.kernel.settings import REPO_ROOT
 from sim.defaults import batch, utc
 
 N = 20_000

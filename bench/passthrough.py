@@ -1,8 +1,8 @@
 """The baseline for intake's throughput: a bare faust agent that only passes the same bytes on,
 built with the same app factory (same broker settings, same linger)."""
-from remedy.app import create_app, raw_topic
-from remedy.settings import Settings
-from remedy.worker import run
+from remedy.runtime.app import create_app, raw_topic
+from remedy.kernel.settings import Settings
+from remedy.runtime.worker import run
 
 OUT_TOPIC = "bench.passthrough"
 

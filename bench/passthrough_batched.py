@@ -1,12 +1,12 @@
 """The same pass-through through Remedy's own runtime: batched agent (``Runtime.agent``) and direct
 producer sends (``Runtime.send``), the idioms intake uses. Printed beside the bare agent so the
 figure shows how much of intake's margin comes from the runtime rather than from intake's own work."""
-from remedy.app import Runtime, create_app
-from remedy.clock import clock_from_settings
-from remedy.codec import Codec
-from remedy.metrics import ServiceMetrics
-from remedy.settings import Settings
-from remedy.worker import run
+from remedy.runtime.app import Runtime, create_app
+from remedy.kernel.clock import clock_from_settings
+from remedy.contract.codec import Codec
+from remedy.runtime.metrics import ServiceMetrics
+from remedy.kernel.settings import Settings
+from remedy.runtime.worker import run
 
 from bench.passthrough import OUT_TOPIC
 

@@ -13,9 +13,9 @@ import os
 import signal
 import sys
 
-from remedy.clock import clock_from_settings
-from remedy.codec import Codec
-from remedy.settings import Settings
+from remedy.kernel.clock import clock_from_settings
+from remedy.contract.codec import Codec
+from remedy.kernel.settings import Settings
 from sim.world import WorldConfig
 
 
@@ -49,7 +49,7 @@ def main(argv: list[str] | None = None) -> int:
               f"{funnel.recovered_cents / max(1, base.recovered_cents):.2f}x the baseline")
         return 0
 
-    from remedy.publish import Publisher
+    from remedy.runtime.publish import Publisher
     from sim.runner import Runner, World
 
     codec = Codec(settings.schemas_dir)

@@ -10,7 +10,7 @@ import random
 from dataclasses import dataclass
 from typing import Iterable
 
-from remedy.ids import case_id as make_case_id
+from remedy.kernel.ids import case_id as make_case_id
 from sim.world import WorldConfig
 
 HARDSHIP_FLAGS = ("is_student", "serious_illness", "unemployed", "disaster", "elderly", "disabled")

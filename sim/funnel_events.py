@@ -9,8 +9,8 @@ import random
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from remedy.events import case_event
-from remedy.ids import case_id as make_case_id
+from remedy.kernel.events import case_event
+from remedy.kernel.ids import case_id as make_case_id
 
 REGIONS = ["350502", "350503", "350583", "110105", "310115", "440305"]
 LENDER_REGIONS = {"LENDER-A": "350502", "LENDER-B": "310115", "LENDER-C": "110105"}

@@ -14,7 +14,7 @@ from email.message import EmailMessage
 
 from aiosmtpd.controller import Controller
 
-from remedy.broker import free_port
+from remedy.runtime.broker import free_port
 
 
 _MESSAGE_ID = re.compile(rb"^message-id:[ \t]*([^\r\n]*)", re.IGNORECASE | re.MULTILINE)

@@ -7,7 +7,7 @@ import signal
 import threading
 from urllib.parse import urlparse
 
-from remedy.settings import Settings
+from remedy.kernel.settings import Settings
 from sim.mailserver import MailServer
 from sim.sms_provider import SmsProvider
 

@@ -20,8 +20,8 @@ from datetime import datetime
 
 from kafka import KafkaConsumer, TopicPartition
 
-from remedy.clock import Clock, clock_rate, replace_file
-from remedy.codec import Codec, CodecError
+from remedy.kernel.clock import Clock, clock_rate, replace_file
+from remedy.contract.codec import Codec, CodecError
 from sim.world import Action, CaseView, WorldConfig, on_event, resume, rng_for, verdict
 
 log = logging.getLogger("remedy.sim")

@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Mapping
 
-from remedy.clock import CHINA_TZ, china_date
+from remedy.kernel.clock import CHINA_TZ, china_date
 
 TIER_STAGE = {"PEOPLES": "PEOPLES_MEDIATION", "COURT": "COURT_MEDIATION"}
 GROUNDS = ("WRONG_AMOUNT", "ALREADY_PAID", "IDENTITY_THEFT", "TIME_BARRED", "OTHER")

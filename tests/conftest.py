@@ -7,10 +7,10 @@ import urllib.request
 import pytest
 from kafka import KafkaConsumer
 
-from remedy.broker import free_port, provision, start_tansu
-from remedy.codec import Codec
-from remedy.procs import ServiceProcess
-from remedy.settings import REPO_ROOT
+from remedy.runtime.broker import free_port, provision, start_tansu
+from remedy.contract.codec import Codec
+from remedy.ops.procs import ServiceProcess
+from remedy.kernel.settings import REPO_ROOT
 
 SCHEMAS = REPO_ROOT / "schemas"
 

@@ -5,7 +5,7 @@ import json
 import time
 from datetime import datetime
 
-from remedy.events import case_event
+from remedy.kernel.events import case_event
 from services.gateway.guards import sign
 from services.gateway.keys import key_hash
 

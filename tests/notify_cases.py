@@ -3,10 +3,10 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta, timezone
 
-from remedy.events import case_event
-from remedy.ids import case_id as make_case_id
-from remedy.pii import ContactSealer, Pseudonymiser
-from remedy.settings import Settings
+from remedy.kernel.events import case_event
+from remedy.kernel.ids import case_id as make_case_id
+from remedy.kernel.pii import ContactSealer, Pseudonymiser
+from remedy.kernel.settings import Settings
 
 DEFAULTS = Settings()
 SEALER = ContactSealer(DEFAULTS.pii_key)

@@ -17,9 +17,9 @@ from __future__ import annotations
 import json
 from datetime import date, timedelta
 
-from remedy.clock import china_date
-from remedy.events import case_event
-from remedy.settings import REPO_ROOT
+from remedy.kernel.clock import china_date
+from remedy.kernel.events import case_event
+from remedy.kernel.settings import REPO_ROOT
 from services.triage.decide import facts_for_triage, triage
 from services.triage.ruleset import Rules, load_rules
 from sim.defaults import utc

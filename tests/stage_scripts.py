@@ -5,8 +5,8 @@ from __future__ import annotations
 import itertools
 from datetime import date, datetime, timedelta, timezone
 
-from remedy.events import case_event
-from remedy.ids import case_id as make_case_id
+from remedy.kernel.events import case_event
+from remedy.kernel.ids import case_id as make_case_id
 
 _seq = itertools.count()
 

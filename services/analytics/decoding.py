@@ -1,12 +1,12 @@
 """Batch decoding of Avro single-object encoded values for the sink.
 
-The same wire format as ``remedy.codec`` (and the same schema files and fingerprints), tuned for
+The same wire format as ``remedy.contract.codec`` (and the same schema files and fingerprints), tuned for
 throughput: a whole fetched batch is decoded in one loop with the schemas pre-parsed and looked up
 once per batch, and logical types are left out of the parsed schemas, so timestamps stay epoch
 milliseconds and dates stay day numbers — what the ClickHouse columns take — instead of becoming
 ``datetime`` objects only to be turned back. (Logical types are not part of the parsing canonical
 form, so fingerprints are unchanged.) Writer versions older than the newest are resolved into the
-newest, as ``Codec.decode`` does. Decoding uses cavro, like ``remedy.codec`` (and with the same
+newest, as ``Codec.decode`` does. Decoding uses cavro, like ``remedy.contract.codec`` (and with the same
 documented trade-off: bytes after a complete datum are not detected).
 """
 from __future__ import annotations
@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import cavro
 
-from remedy.codec import CAVRO_OPTIONS, EVENTS_NS, HEADER_LEN, MAGIC, Codec, CorruptMessage, UnknownFingerprint, WrongSchema
+from remedy.contract.codec import CAVRO_OPTIONS, EVENTS_NS, HEADER_LEN, MAGIC, Codec, CorruptMessage, UnknownFingerprint, WrongSchema
 
 
 def strip_logical_types(schema):

@@ -1,11 +1,11 @@
-"""analytics' metrics, all in one place: the shared ones (``remedy.metrics``), consumer lag and
-stage backlog (``remedy.lag``), and the sink's own. Names follow ``remedy_analytics_…``."""
+"""analytics' metrics, all in one place: the shared ones (``remedy.runtime.metrics``), consumer lag and
+stage backlog (``remedy.runtime.lag``), and the sink's own. Names follow ``remedy_analytics_…``."""
 from __future__ import annotations
 
 from prometheus_client import Counter, Gauge, Histogram
 
-from remedy.lag import LagGauges
-from remedy.metrics import ServiceMetrics
+from remedy.runtime.lag import LagGauges
+from remedy.runtime.metrics import ServiceMetrics
 
 FLUSH_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 

@@ -1,7 +1,7 @@
 """analytics' wiring: ClickHouse schema → sink → dashboard → gauges. ``python -m services.analytics``.
 
 Not a faust worker (see ``sink.py`` for why); it prints the same "Worker ready" line once it is
-consuming and serving, so ``remedy.procs`` starts and waits for it like every other service.
+consuming and serving, so ``remedy.ops.procs`` starts and waits for it like every other service.
 """
 from __future__ import annotations
 
@@ -11,9 +11,9 @@ import signal
 
 from aiohttp import web
 
-from remedy.clock import Clock, clock_from_settings
-from remedy.codec import Codec
-from remedy.settings import Settings
+from remedy.kernel.clock import Clock, clock_from_settings
+from remedy.contract.codec import Codec
+from remedy.kernel.settings import Settings
 from services.analytics import queries
 from services.analytics.access import parse_tokens
 from services.analytics.metrics import AnalyticsMetrics

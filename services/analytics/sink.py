@@ -22,10 +22,10 @@ import time
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRebalanceListener, TopicPartition
 from aiokafka.errors import CommitFailedError, KafkaError
 
-from remedy.clock import Clock
-from remedy.codec import Codec
-from remedy.deadletter import dead_letter
-from remedy.settings import Settings
+from remedy.kernel.clock import Clock
+from remedy.contract.codec import Codec
+from remedy.runtime.deadletter import dead_letter
+from remedy.kernel.settings import Settings
 from services.analytics.decoding import BatchDecoder
 from services.analytics.metrics import AnalyticsMetrics
 from services.analytics.rows import TOPICS, Columns

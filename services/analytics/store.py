@@ -17,7 +17,7 @@ from pathlib import Path
 
 import clickhouse_connect
 
-from remedy.settings import REPO_ROOT
+from remedy.kernel.settings import REPO_ROOT
 
 MIGRATIONS_DIR = REPO_ROOT / "deploy" / "clickhouse"
 

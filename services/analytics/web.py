@@ -17,7 +17,7 @@ from pathlib import Path
 
 from aiohttp import web
 
-from remedy.clock import Clock
+from remedy.kernel.clock import Clock
 from services.analytics import queries
 from services.analytics.access import Forbidden, Scope, Unauthorized, authorise
 from services.analytics.metrics import AnalyticsMetrics

@@ -23,11 +23,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from remedy.decision import Decision as FileDecision
-from remedy.emit import Emit
-from remedy.clock import china_date
-from remedy.events import case_event
-from remedy.deadlines import apply_hold, end_of_china_day_ms, ms, next_due_ms, set_deadline
+from remedy.kernel.decision import Decision as FileDecision
+from remedy.kernel.emit import Emit
+from remedy.kernel.clock import china_date
+from remedy.kernel.events import case_event
+from remedy.kernel.deadlines import apply_hold, end_of_china_day_ms, ms, next_due_ms, set_deadline
 from services.enforcement.state import CaseFile
 
 PRODUCER = "enforcement"

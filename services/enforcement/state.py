@@ -1,4 +1,4 @@
-"""What enforcement remembers per case. Pure; its deadlines follow remedy.deadlines (paused while held).
+"""What enforcement remembers per case. Pure; its deadlines follow remedy.kernel.deadlines (paused while held).
 
 A ``CaseFile`` holds only JSON-friendly values so it round-trips through a faust table.
 Instants are epoch milliseconds, dates ISO strings.
@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from remedy.deadlines import CaseFileRecord
+from remedy.kernel.deadlines import CaseFileRecord
 
 
 @dataclass

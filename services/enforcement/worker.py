@@ -1,20 +1,20 @@
 """enforcement's wiring: case.events, court.decisions, payments, enforcement.ticks → decide → case.events | enforcement.dlq.
 
-A case file per case (``remedy.casefile``: one table, one lock, deadline ticks); the decisions are in
+A case file per case (``remedy.runtime.casefile``: one table, one lock, deadline ticks); the decisions are in
 ``decide.py``.
 """
 from __future__ import annotations
 
 import faust
 
-from remedy.app import Runtime, create_app
-from remedy.casefile import CaseFiles
-from remedy.clock import Clock, clock_from_settings
-from remedy.codec import Codec
-from remedy.metrics import ServiceMetrics
-from remedy.settings import Settings
+from remedy.runtime.app import Runtime, create_app
+from remedy.runtime.casefile import CaseFiles
+from remedy.kernel.clock import Clock, clock_from_settings
+from remedy.contract.codec import Codec
+from remedy.runtime.metrics import ServiceMetrics
+from remedy.kernel.settings import Settings
 from services.enforcement import decide as d
-from remedy.deadlines import next_due_ms
+from remedy.kernel.deadlines import next_due_ms
 from services.enforcement.state import CaseFile
 
 SERVICE = "enforcement"

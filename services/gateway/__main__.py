@@ -9,10 +9,10 @@ from pathlib import Path
 
 from aiohttp import web
 
-from remedy.clock import clock_from_settings
-from remedy.codec import Codec
-from remedy.metrics import ServiceMetrics
-from remedy.settings import Settings
+from remedy.kernel.clock import clock_from_settings
+from remedy.contract.codec import Codec
+from remedy.runtime.metrics import ServiceMetrics
+from remedy.kernel.settings import Settings
 from services.gateway.app import SERVICE, Gateway, build_app
 from services.gateway.kafka import Replayer, start_producer
 from services.gateway.keys import Keys, dev_keys

@@ -2,7 +2,7 @@
 
 Authentication: ``Authorization: Bearer <API key>`` for lenders, mediators and payment processors
 (keys.py); HMAC signatures for courts (guards.py); case reference + verification code for
-debtors (remedy/portal.py), rate limited and locked out after repeated wrong codes. Every answer
+debtors (remedy/kernel/portal.py), rate limited and locked out after repeated wrong codes. Every answer
 about a case is scoped: another party's case is reported as not found.
 """
 from __future__ import annotations
@@ -16,12 +16,12 @@ from datetime import date, datetime, timedelta
 
 from aiohttp import web
 
-from remedy.clock import CHINA_TZ, Clock
-from remedy.codec import Codec, EncodeError
-from remedy.loadfile import FileFormatError
-from remedy.metrics import ServiceMetrics
-from remedy.portal import code_matches
-from remedy.settings import Settings
+from remedy.kernel.clock import CHINA_TZ, Clock
+from remedy.contract.codec import Codec, EncodeError
+from remedy.ops.loadfile import FileFormatError
+from remedy.runtime.metrics import ServiceMetrics
+from remedy.kernel.portal import code_matches
+from remedy.kernel.settings import Settings
 from services.gateway import portal_page, validation
 from services.gateway.guards import Lockout, RateLimit, ReplayGuard, SignatureRefused
 from services.gateway.keys import Keys, Principal

@@ -8,8 +8,8 @@ import logging
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.errors import KafkaError
 
-from remedy.codec import Codec, CodecError
-from remedy.metrics import ServiceMetrics
+from remedy.contract.codec import Codec, CodecError
+from remedy.runtime.metrics import ServiceMetrics
 from services.gateway.projection import Projection
 
 log = logging.getLogger("remedy.gateway")

@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from html import escape
 
-from remedy.clock import CHINA_TZ
+from remedy.kernel.clock import CHINA_TZ
 from services.gateway.validation import CHANNELS, GROUNDS, HARDSHIP_KINDS
 
 WORDS = {

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from remedy.emit import Emit
+from remedy.kernel.emit import Emit
 
 ACCEPTED = "A"
 

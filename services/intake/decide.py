@@ -9,11 +9,11 @@ from datetime import datetime
 
 import orjson
 
-from remedy.emit import Emit
-from remedy.clock import china_date
-from remedy.events import case_event
-from remedy.ids import case_id as make_case_id
-from remedy.pii import ContactSealer, Pseudonymiser
+from remedy.kernel.emit import Emit
+from remedy.kernel.clock import china_date
+from remedy.kernel.events import case_event
+from remedy.kernel.ids import case_id as make_case_id
+from remedy.kernel.pii import ContactSealer, Pseudonymiser
 from services.intake.validation import birth_year, describe, validate
 
 PRODUCER = "intake"

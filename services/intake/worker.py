@@ -12,15 +12,15 @@ import json
 
 import faust
 
-from remedy.app import Runtime, create_app
-from remedy.clock import Clock, clock_from_settings
-from remedy.codec import Codec
-from remedy.generation import IndexGeneration
-from remedy.ids import message_id
-from remedy.metrics import ServiceMetrics
-from remedy.pii import ContactSealer, Pseudonymiser
-from remedy.settings import Settings
-from remedy import tables
+from remedy.runtime.app import Runtime, create_app
+from remedy.kernel.clock import Clock, clock_from_settings
+from remedy.contract.codec import Codec
+from remedy.runtime.generation import IndexGeneration
+from remedy.kernel.ids import message_id
+from remedy.runtime.metrics import ServiceMetrics
+from remedy.kernel.pii import ContactSealer, Pseudonymiser
+from remedy.kernel.settings import Settings
+from remedy.runtime import tables
 from services.intake import batches
 from services.intake.decide import Keys, Memory, decide
 

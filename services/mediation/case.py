@@ -32,9 +32,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from remedy.emit import Emit
-from remedy.clock import china_date
-from remedy.events import case_event
+from remedy.kernel.emit import Emit
+from remedy.kernel.clock import china_date
+from remedy.kernel.events import case_event
 from services.mediation import plans
 from services.mediation.errors import (CaseIsClosed, CaseOnHold, ClaimNotInMediation, ExtensionRefused, InvalidOutcome,
                                        InvalidPlan, OutcomeWithoutSession, PaymentWithoutPlan, UnexpectedDecision,

@@ -13,10 +13,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 
-from remedy.emit import Emit
-from remedy.clock import CHINA_TZ, china_date
-from remedy.events import case_event
-from remedy.ids import event_id
+from remedy.kernel.emit import Emit
+from remedy.kernel.clock import CHINA_TZ, china_date
+from remedy.kernel.events import case_event
+from remedy.kernel.ids import event_id
 from services.mediation.roster import covers
 
 PRODUCER = "mediation"

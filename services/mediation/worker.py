@@ -17,13 +17,13 @@ from typing import Callable
 import faust
 from prometheus_client import Counter, Gauge
 
-from remedy.app import Emit, Runtime, create_app
-from remedy.clock import Clock, china_date, clock_from_settings
-from remedy.codec import Codec
-from remedy.ids import message_id
-from remedy.metrics import ServiceMetrics
-from remedy.settings import Settings
-from remedy import tables
+from remedy.runtime.app import Emit, Runtime, create_app
+from remedy.kernel.clock import Clock, china_date, clock_from_settings
+from remedy.contract.codec import Codec
+from remedy.kernel.ids import message_id
+from remedy.runtime.metrics import ServiceMetrics
+from remedy.kernel.settings import Settings
+from remedy.runtime import tables
 from services.mediation import case, desk, roster
 from services.mediation.case import Step, Terms
 

@@ -1,4 +1,4 @@
-from remedy.worker import run
+from remedy.runtime.worker import run
 from services.notify.worker import build
 
 run(build)

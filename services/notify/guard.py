@@ -26,7 +26,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta, timezone
 
-from remedy.clock import CHINA_TZ
+from remedy.kernel.clock import CHINA_TZ
 
 KEEP_DAYS = 3
 

@@ -12,7 +12,7 @@ import base64
 import hashlib
 from datetime import date, datetime
 
-from remedy.clock import china_date
+from remedy.kernel.clock import china_date
 from services.notify.catalogue import Catalogue
 
 CONTROLS = {"CaseHeld": "hold", "CaseReleased": "release", "CaseClosed": "close"}

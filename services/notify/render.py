@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 
-from remedy.clock import CHINA_TZ
+from remedy.kernel.clock import CHINA_TZ
 from services.notify.catalogue import Catalogue
 
 ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -79,7 +79,7 @@ def render(catalogue: Catalogue, kind: str, language: str, lender_id: str, conte
            debtor_name: str, verification_code: str = "", strict: bool = False) -> Rendered:
     values = display({**context, "lender_id": lender_id}, language, catalogue.labels)
     values["debtor_name"] = debtor_name or ("债务人" if language == "zh" else "Debtor")
-    # the debtor portal's code (remedy/portal.py), added at send time like the name; never in the stored context
+    # the debtor portal's code (remedy/kernel/portal.py), added at send time like the name; never in the stored context
     values["verification_code"] = verification_code or ("（请向调解中心索取）" if language == "zh" else "(ask the mediation centre)")
     fill = (_Strict if strict else _Lenient)(values)
     t = catalogue.template(kind, language, lender_id)

@@ -29,15 +29,15 @@ import faust
 from faust.web import View
 from prometheus_client import Counter
 
-from remedy.app import Emit, Runtime, create_app
-from remedy.clock import Clock, clock_from_settings, clock_rate
-from remedy.codec import Codec
-from remedy.generation import IndexGeneration
-from remedy.metrics import ServiceMetrics
-from remedy.pii import ContactSealer, PiiError, Pseudonymiser
-from remedy.portal import verification_code
-from remedy.settings import Settings
-from remedy import tables
+from remedy.runtime.app import Emit, Runtime, create_app
+from remedy.kernel.clock import Clock, clock_from_settings, clock_rate
+from remedy.contract.codec import Codec
+from remedy.runtime.generation import IndexGeneration
+from remedy.runtime.metrics import ServiceMetrics
+from remedy.kernel.pii import ContactSealer, PiiError, Pseudonymiser
+from remedy.kernel.portal import verification_code
+from remedy.kernel.settings import Settings
+from remedy.runtime import tables
 from services.notify import guard, plan
 from services.notify.catalogue import Catalogue
 from services.notify.channels import EmailChannel, LetterChannel, SmsChannel

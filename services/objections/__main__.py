@@ -1,5 +1,5 @@
 """objections: objections and holds, hardship claims, complaints, lender stops."""
-from remedy.worker import run
+from remedy.runtime.worker import run
 from services.objections.worker import build
 
 run(build)

@@ -29,11 +29,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from remedy.decision import Decision as FileDecision
-from remedy.emit import Emit
-from remedy.clock import CHINA_TZ, china_date
-from remedy.events import case_event
-from remedy.deadlines import ms
+from remedy.kernel.decision import Decision as FileDecision
+from remedy.kernel.emit import Emit
+from remedy.kernel.clock import CHINA_TZ, china_date
+from remedy.kernel.events import case_event
+from remedy.kernel.deadlines import ms
 from services.objections.docket import INACTIVE, Docket, stage_after
 
 PRODUCER = "objections"

@@ -1,6 +1,6 @@
 """objections' wiring: case.events, debtor.requests, lender.updates, objections.ticks → decide → case.events | objections.dlq.
 
-A docket per case (``remedy.casefile``: one table, one lock, deadline ticks): the case's stage from
+A docket per case (``remedy.runtime.casefile``: one table, one lock, deadline ticks): the case's stage from
 case.events, holds, objections, pending claims and closes. The case.events input also closes cases
 other stages finished (CreditRepairDone, enforcement terminated). A tick for an objection past its
 answer date emits ``ObjectionOverdue``, counted in ``remedy_objections_overdue_total`` (the
@@ -11,12 +11,12 @@ from __future__ import annotations
 import faust
 from prometheus_client import Counter
 
-from remedy.app import Runtime, create_app
-from remedy.casefile import CaseFiles
-from remedy.clock import Clock, clock_from_settings
-from remedy.codec import Codec
-from remedy.metrics import ServiceMetrics
-from remedy.settings import Settings
+from remedy.runtime.app import Runtime, create_app
+from remedy.runtime.casefile import CaseFiles
+from remedy.kernel.clock import Clock, clock_from_settings
+from remedy.contract.codec import Codec
+from remedy.runtime.metrics import ServiceMetrics
+from remedy.kernel.settings import Settings
 from services.objections import decide as d
 from services.objections.docket import Docket
 

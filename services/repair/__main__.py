@@ -1,5 +1,5 @@
 """repair: credit repair after full performance; notice before any negative credit report."""
-from remedy.worker import run
+from remedy.runtime.worker import run
 from services.repair.worker import build
 
 run(build)

@@ -23,12 +23,12 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
-from remedy.decision import Decision as FileDecision
-from remedy.emit import Emit
-from remedy.clock import china_date
-from remedy.events import case_event
+from remedy.kernel.decision import Decision as FileDecision
+from remedy.kernel.emit import Emit
+from remedy.kernel.clock import china_date
+from remedy.kernel.events import case_event
 from services.repair.dates import RepairRules, add_working_days, add_years
-from remedy.deadlines import apply_hold, end_of_china_day_ms, ms, next_due_ms, set_deadline, start_of_china_day_ms
+from remedy.kernel.deadlines import apply_hold, end_of_china_day_ms, ms, next_due_ms, set_deadline, start_of_china_day_ms
 from services.repair.state import RepairFile
 
 PRODUCER = "repair"

@@ -1,9 +1,9 @@
-"""What repair remembers per case. Pure, JSON-friendly; its deadlines follow remedy.deadlines (paused while held)."""
+"""What repair remembers per case. Pure, JSON-friendly; its deadlines follow remedy.kernel.deadlines (paused while held)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from remedy.deadlines import CaseFileRecord
+from remedy.kernel.deadlines import CaseFileRecord
 
 
 @dataclass

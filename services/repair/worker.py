@@ -1,6 +1,6 @@
 """repair's wiring: case.events, repair.ticks → decide → case.events | repair.dlq.
 
-A case file per case (``remedy.casefile``: one table, one lock, deadline ticks); the decisions are in
+A case file per case (``remedy.runtime.casefile``: one table, one lock, deadline ticks); the decisions are in
 ``decide.py``, the date arithmetic in ``dates.py``.
 """
 from __future__ import annotations
@@ -9,15 +9,15 @@ from datetime import date
 
 import faust
 
-from remedy.app import Runtime, create_app
-from remedy.casefile import CaseFiles
-from remedy.clock import Clock, clock_from_settings
-from remedy.codec import Codec
-from remedy.metrics import ServiceMetrics
-from remedy.settings import Settings
+from remedy.runtime.app import Runtime, create_app
+from remedy.runtime.casefile import CaseFiles
+from remedy.kernel.clock import Clock, clock_from_settings
+from remedy.contract.codec import Codec
+from remedy.runtime.metrics import ServiceMetrics
+from remedy.kernel.settings import Settings
 from services.repair import decide as d
 from services.repair.dates import PbocOneOff, RepairRules
-from remedy.deadlines import next_due_ms
+from remedy.kernel.deadlines import next_due_ms
 from services.repair.state import RepairFile
 
 SERVICE = "repair"

@@ -14,9 +14,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from remedy.emit import Emit
-from remedy.clock import china_date
-from remedy.events import case_event
+from remedy.kernel.emit import Emit
+from remedy.kernel.clock import china_date
+from remedy.kernel.events import case_event
 from services.triage.jurisdiction import jurisdiction
 from services.triage.ruleset import Rules
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Iterable
 
-from remedy.clock import china_date
+from remedy.kernel.clock import china_date
 from services.triage.decide import COURT, PEOPLES, RELIEF, on_case_event, triage
 from services.triage.ruleset import Rules
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from kafka import KafkaConsumer, TopicPartition
 
-from remedy.codec import Codec, CodecError
+from remedy.contract.codec import Codec, CodecError
 
 TOPIC = "case.events"
 

@@ -13,12 +13,12 @@ from dataclasses import asdict
 import faust
 from prometheus_client import Counter
 
-from remedy.app import Runtime, create_app
-from remedy.clock import Clock, clock_from_settings
-from remedy.codec import Codec
-from remedy.metrics import ServiceMetrics
-from remedy.settings import Settings
-from remedy import tables
+from remedy.runtime.app import Runtime, create_app
+from remedy.kernel.clock import Clock, clock_from_settings
+from remedy.contract.codec import Codec
+from remedy.runtime.metrics import ServiceMetrics
+from remedy.kernel.settings import Settings
+from remedy.runtime import tables
 from services.triage.decide import Forward, on_case_event, on_debtor_message
 from services.triage.ruleset import load_rules
 

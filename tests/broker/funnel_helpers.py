@@ -6,9 +6,9 @@ import time
 from collections import defaultdict
 from datetime import date, datetime, timedelta
 
-from remedy.codec import CodecError
-from remedy.events import case_event
-from remedy.ids import case_id as make_case_id
+from remedy.contract.codec import CodecError
+from remedy.kernel.events import case_event
+from remedy.kernel.ids import case_id as make_case_id
 
 HARDSHIP = {k: False for k in ("is_student", "serious_illness", "unemployed", "disaster", "elderly", "disabled")}
 

@@ -13,11 +13,11 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from remedy.broker import free_port, provision, start_tansu
-from remedy.codec import Codec
-from remedy.procs import ServiceProcess
-from remedy.publish import Publisher
-from remedy.settings import REPO_ROOT
+from remedy.runtime.broker import free_port, provision, start_tansu
+from remedy.contract.codec import Codec
+from remedy.ops.procs import ServiceProcess
+from remedy.runtime.publish import Publisher
+from remedy.kernel.settings import REPO_ROOT
 from services.analytics.stages import TERMINAL, stage_entered, visit_outcome
 from sim.funnel_events import scripted
 from tests.conftest import metric_value, read_topic, wait_for_metric

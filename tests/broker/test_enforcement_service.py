@@ -6,8 +6,8 @@ from datetime import timedelta
 
 import pytest
 
-from remedy.clock import china_date
-from remedy.publish import Publisher
+from remedy.kernel.clock import china_date
+from remedy.runtime.publish import Publisher
 from tests.conftest import read_topic
 from tests.stage_scripts import Script, SimClock, utc, wait_for_events
 

@@ -14,8 +14,8 @@ from datetime import timedelta
 import pytest
 import requests
 
-from remedy.portal import verification_code
-from remedy.publish import Publisher
+from remedy.kernel.portal import verification_code
+from remedy.runtime.publish import Publisher
 from sim.defaults import batch, utc, valid_default
 from tests.conftest import read_topic
 from tests.gateway_helpers import (LENDER_KEYS, MEDIATOR_KEYS, PAYER_KEY, PORTAL_SECRET, bearer, court_headers, event,

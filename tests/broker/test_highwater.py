@@ -1,11 +1,11 @@
-"""The end offsets faust's table recovery reads up to, on a real Tansu (see remedy/highwater.py)."""
+"""The end offsets faust's table recovery reads up to, on a real Tansu (see remedy/runtime/patches/highwater.py)."""
 from __future__ import annotations
 
 import pytest
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.admin import KafkaAdminClient, NewTopic
 
-from remedy.highwater import last_offsets_after
+from remedy.runtime.patches.highwater import last_offsets_after
 
 pytestmark = pytest.mark.broker
 

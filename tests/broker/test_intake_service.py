@@ -6,7 +6,7 @@ from collections import Counter
 
 import pytest
 
-from remedy.publish import Publisher
+from remedy.runtime.publish import Publisher
 from sim.defaults import batch, utc
 from tests.conftest import read_topic, wait_for_metric
 
@@ -64,7 +64,7 @@ def test_changed_default_amends_the_case_and_garbage_is_dead_lettered(broker, se
 
 
 def test_after_a_crash_intake_still_knows_every_loan_it_decided(broker, services, codec):
-    """``seen`` is rebuilt from its changelog (written by ``remedy.tables.put``) after a SIGKILL: the same
+    """``seen`` is rebuilt from its changelog (written by ``remedy.runtime.tables.put``) after a SIGKILL: the same
     batch again adds nothing, and a changed loan amends its case instead of opening a second one."""
     intake = services("intake", **CLOCK)
     defaults, _ = batch("LENDER-C", "B-CRASH", 300, 20, NOW)

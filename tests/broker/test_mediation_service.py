@@ -8,8 +8,8 @@ from datetime import timedelta
 
 import pytest
 
-from remedy.clock import ScaledClock, parse_instant
-from remedy.publish import Publisher
+from remedy.kernel.clock import ScaledClock, parse_instant
+from remedy.runtime.publish import Publisher
 from tests.broker.funnel_helpers import CaseLog, decision, opened, other_event, outcome, payment, plan
 from tests.conftest import metric_value, read_topic, wait_for_metric
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from remedy.publish import Publisher
+from remedy.runtime.publish import Publisher
 from sim.mailserver import MailServer
 from sim.sms_provider import SmsProvider
 from tests.conftest import read_topic, wait_for_metric

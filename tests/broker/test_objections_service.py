@@ -7,7 +7,7 @@ from datetime import date
 
 import pytest
 
-from remedy.publish import Publisher
+from remedy.runtime.publish import Publisher
 from tests.conftest import read_topic, wait_for_metric
 from tests.stage_scripts import Script, SimClock, utc, wait_for_events
 

@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from remedy.cli import main
-from remedy.publish import Publisher
+from remedy.ops.cli import main
+from remedy.runtime.publish import Publisher
 from tests.replay_cases import V1_PATH, case_log
 
 pytestmark = pytest.mark.broker
@@ -46,7 +46,7 @@ def test_replay_reads_the_topic_and_prints_the_comparison(broker, codec, tmp_pat
 
 
 def test_replay_says_when_the_broker_is_not_there(monkeypatch, capsys):
-    from remedy.broker import free_port
+    from remedy.runtime.broker import free_port
 
     monkeypatch.setenv("REMEDY_KAFKA_BOOTSTRAP", f"127.0.0.1:{free_port()}")
     assert main(["replay"]) == 1

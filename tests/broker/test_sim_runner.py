@@ -6,10 +6,10 @@ from datetime import date, timedelta
 
 import pytest
 
-from remedy.broker import free_port
-from remedy.events import case_event
-from remedy.procs import ServiceProcess
-from remedy.publish import Publisher
+from remedy.runtime.broker import free_port
+from remedy.kernel.events import case_event
+from remedy.ops.procs import ServiceProcess
+from remedy.runtime.publish import Publisher
 from sim.defaults import utc
 from sim.world import WorldConfig, on_event, rng_for
 from tests.conftest import read_topic

@@ -9,7 +9,7 @@ from datetime import date
 
 import pytest
 
-from remedy.publish import Publisher
+from remedy.runtime.publish import Publisher
 from sim.defaults import utc
 from tests.broker.funnel_helpers import CaseLog, opened, other_event
 from tests.conftest import read_topic, wait_for_metric

@@ -21,9 +21,9 @@ from collections import Counter, defaultdict
 import pytest
 from kafka import KafkaConsumer
 
-from remedy.broker import free_port
-from remedy.procs import ServiceProcess
-from remedy.settings import REPO_ROOT
+from remedy.runtime.broker import free_port
+from remedy.ops.procs import ServiceProcess
+from remedy.kernel.settings import REPO_ROOT
 from sim.mailserver import MailServer
 from sim.sms_provider import SmsProvider
 from tests.conftest import metric_value

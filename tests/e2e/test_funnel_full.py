@@ -21,11 +21,11 @@ from typing import Callable
 import pytest
 from kafka import KafkaConsumer
 
-from remedy.broker import free_port
-from remedy.clock import ScaledClock, china_date, parse_instant
-from remedy.ids import case_id
-from remedy.procs import ServiceProcess
-from remedy.publish import Publisher
+from remedy.runtime.broker import free_port
+from remedy.kernel.clock import ScaledClock, china_date, parse_instant
+from remedy.kernel.ids import case_id
+from remedy.ops.procs import ServiceProcess
+from remedy.runtime.publish import Publisher
 from sim.defaults import valid_default
 from tests.broker.funnel_helpers import CaseLog, decision, outcome, payment, plan
 

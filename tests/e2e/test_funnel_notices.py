@@ -26,11 +26,11 @@ import pytest
 from kafka import KafkaConsumer
 from pypdf import PdfReader
 
-from remedy.broker import free_port
-from remedy.clock import CHINA_TZ, ScaledClock, china_date, parse_instant
-from remedy.ids import case_id
-from remedy.procs import ServiceProcess
-from remedy.publish import Publisher
+from remedy.runtime.broker import free_port
+from remedy.kernel.clock import CHINA_TZ, ScaledClock, china_date, parse_instant
+from remedy.kernel.ids import case_id
+from remedy.ops.procs import ServiceProcess
+from remedy.runtime.publish import Publisher
 from services.notify.catalogue import Catalogue
 from services.notify.render import money
 from sim.defaults import valid_default

@@ -14,9 +14,9 @@ from typing import Callable
 
 import pytest
 
-from remedy.clock import ScaledClock, china_date, parse_instant
-from remedy.ids import case_id
-from remedy.publish import Publisher
+from remedy.kernel.clock import ScaledClock, china_date, parse_instant
+from remedy.kernel.ids import case_id
+from remedy.runtime.publish import Publisher
 from sim.defaults import valid_default
 from tests.broker.funnel_helpers import CaseLog, decision, outcome, payment, plan
 

@@ -18,11 +18,11 @@ from datetime import timedelta
 import pytest
 import requests
 
-from remedy.broker import free_port
-from remedy.clock import ScaledClock, china_date, parse_instant
-from remedy.ids import case_id
-from remedy.portal import verification_code
-from remedy.procs import ServiceProcess
+from remedy.runtime.broker import free_port
+from remedy.kernel.clock import ScaledClock, china_date, parse_instant
+from remedy.kernel.ids import case_id
+from remedy.kernel.portal import verification_code
+from remedy.ops.procs import ServiceProcess
 from services.gateway.keys import key_hash
 from sim.defaults import INVALID_KINDS, valid_default
 from tests.broker.funnel_helpers import CaseLog

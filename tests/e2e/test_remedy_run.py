@@ -8,9 +8,9 @@ import sys
 
 import pytest
 
-from remedy.broker import free_port, port_open
-from remedy.settings import REPO_ROOT, Settings
-from remedy.stack import SERVICES
+from remedy.runtime.broker import free_port, port_open
+from remedy.kernel.settings import REPO_ROOT, Settings
+from remedy.ops.stack import SERVICES
 
 pytestmark = pytest.mark.e2e
 CASES = 200
@@ -22,7 +22,7 @@ def test_remedy_run_reports_figures_equal_to_clickhouse_and_stops_everything(tmp
               "REMEDY_SMS_URL": f"http://127.0.0.1:{free_port()}"}
     env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "PYTHONPATH": str(REPO_ROOT),
            "REMEDY_DATA_DIR": str(tmp_path / "data"), "REMEDY_SIM_CASES": str(CASES), "REMEDY_SIM_LENDERS": "4", **ports}
-    done = subprocess.run([sys.executable, "-m", "remedy.cli", "run", "--no-wait", "--horizon-days", "45"], env=env,
+    done = subprocess.run([sys.executable, "-m", "remedy.ops.cli", "run", "--no-wait", "--horizon-days", "45"], env=env,
                           cwd=REPO_ROOT, capture_output=True, text=True, timeout=600)
     out = done.stdout
     assert done.returncode == 0, out[-3000:] + done.stderr[-3000:]

@@ -7,8 +7,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from remedy.broker import free_port
-from remedy.cli import main
+from remedy.runtime.broker import free_port
+from remedy.ops.cli import main
 
 DASHBOARD = {
     "summary": {"cases": 1200, "open": 200, "closed": 1000, "claimed_cents": 1_000_000_000, "recovered_cents": 680_000_000,

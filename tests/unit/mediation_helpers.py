@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta, timezone
 
-from remedy.codec import Codec
-from remedy.settings import REPO_ROOT
+from remedy.contract.codec import Codec
+from remedy.kernel.settings import REPO_ROOT
 from services.mediation import case
 
 T0 = datetime(2026, 12, 1, 2, 0, tzinfo=timezone.utc)   # 10:00 China time

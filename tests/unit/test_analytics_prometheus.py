@@ -9,7 +9,7 @@ import subprocess
 
 import pytest
 
-from remedy.settings import REPO_ROOT, SETTINGS_DOC, Settings
+from remedy.kernel.settings import REPO_ROOT, SETTINGS_DOC, Settings
 
 PROM = REPO_ROOT / "deploy" / "prometheus"
 promtool = shutil.which("promtool")

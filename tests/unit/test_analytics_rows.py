@@ -5,8 +5,8 @@ from datetime import datetime, timezone
 
 import pytest
 
-from remedy.codec import Codec
-from remedy.settings import REPO_ROOT
+from remedy.contract.codec import Codec
+from remedy.kernel.settings import REPO_ROOT
 from services.analytics.access import Forbidden, Scope, Unauthorized, authorise, parse_tokens
 from services.analytics.decoding import BatchDecoder
 from services.analytics.rows import EVENT_COLUMNS, TOPICS, Columns, event_row, notice_row, rejection_row
@@ -76,7 +76,7 @@ def test_bad_values_are_reported_one_by_one_and_the_rest_decode(decoded):
     wrong = codec.encode("NoticeLogEntry", data.notices[0])
     rows, errors = BatchDecoder(codec, ("CaseEvent", "NoticeLogEntry")).decode_batch(
         [good, b"", good[:-3], wrong, good + b"x", good], "CaseEvent")
-    # good + b"x": a complete datum followed by junk decodes (remedy/codec.py documents this trade-off)
+    # good + b"x": a complete datum followed by junk decodes (remedy/contract/codec.py documents this trade-off)
     assert [r is not None for r in rows] == [True, False, False, False, True, True]
     assert [(i, type(e).__name__) for i, e in errors] == [
         (1, "CorruptMessage"), (2, "CorruptMessage"), (3, "WrongSchema")]

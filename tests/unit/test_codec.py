@@ -6,8 +6,8 @@ import avro.io
 import avro.schema
 import pytest
 
-from remedy.codec import Codec, CorruptMessage, UnknownFingerprint, WrongSchema, schema_fingerprint
-from remedy.settings import REPO_ROOT
+from remedy.contract.codec import Codec, CorruptMessage, UnknownFingerprint, WrongSchema, schema_fingerprint
+from remedy.kernel.settings import REPO_ROOT
 from sim.defaults import batch, utc
 
 NOW = utc(2026, 11, 28)
@@ -69,7 +69,7 @@ def test_unknown_fingerprint_truncated_and_garbage_raise_typed_errors(codec, def
 
 
 def test_a_complete_datum_followed_by_junk_still_decodes_to_the_datum(codec, defaults):
-    # Documented trade-off (remedy/codec.py): the decoder reads one datum; Kafka's CRC guards transit.
+    # Documented trade-off (remedy/contract/codec.py): the decoder reads one datum; Kafka's CRC guards transit.
     data = codec.encode("LoanDefault", defaults[0])
     assert codec.decode(data + b"\x00")[1] == defaults[0]
 
@@ -84,7 +84,7 @@ def test_encoding_writes_the_same_bytes_as_fastavro_for_every_example(codec):
     # The encoder moved from fastavro to cavro for speed: the bytes on the wire must not change.
     import fastavro
 
-    from remedy.examples import load_example
+    from remedy.contract.examples import load_example
 
     checked = 0
     for name, schema in codec.current.items():
@@ -107,7 +107,7 @@ def _as_written(name: str, record: dict) -> dict:
 
 
 def test_a_record_that_does_not_fit_its_schema_raises_encode_error(codec, defaults):
-    from remedy.codec import EncodeError
+    from remedy.contract.codec import EncodeError
 
     broken = {k: v for k, v in defaults[0].items() if k != "loan_id"}
     with pytest.raises(EncodeError, match="LoanDefault"):

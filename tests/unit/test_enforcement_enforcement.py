@@ -6,7 +6,7 @@ from datetime import date
 import pytest
 
 from services.enforcement import decide as d
-from remedy.deadlines import ms
+from remedy.kernel.deadlines import ms
 from tests.stage_scripts import Script, days, utc
 
 T0 = utc(2026, 5, 4, 2)

@@ -2,7 +2,7 @@
 
 ``schemas/CaseEvent/producers.json`` names the one producer of each CaseEvent type. These tests check
 that it covers every branch of the CaseEvent union exactly once, and read every service's source
-(``services/*/``) for the events it builds — the event type handed to ``remedy.events.case_event`` or
+(``services/*/``) for the events it builds — the event type handed to ``remedy.kernel.events.case_event`` or
 to a service's own wrapper around it (``_event(case, "X", …)``, ``out.event("X", …)``), followed
 through variables and helper functions that return the type — so a service that starts emitting
 another service's event type fails here, not in production.
@@ -13,11 +13,11 @@ import ast
 import json
 from pathlib import Path
 
-from remedy.settings import REPO_ROOT
+from remedy.kernel.settings import REPO_ROOT
 
 SCHEMAS = REPO_ROOT / "schemas"
 SERVICES = REPO_ROOT / "services"
-BUILDER = "case_event"  # remedy.events.case_event(producer, type_, body, ...)
+BUILDER = "case_event"  # remedy.kernel.events.case_event(producer, type_, body, ...)
 
 
 # ---------------------------------------------------------------- the registry and the schema
@@ -241,7 +241,7 @@ def _service(root: Path, name: str, source: str) -> None:
 
 def test_the_scan_catches_a_second_producer_through_wrappers_variables_and_helpers(tmp_path):
     _service(tmp_path, "repair", '''
-from remedy.events import case_event
+from remedy.kernel.events import case_event
 PRODUCER = "repair"
 
 def _event(case, type_, body, cause, now):
@@ -251,7 +251,7 @@ def done(case, now):
     return [_event(case, "CreditRepairDone", {}, "c", now), _event(case, "CaseClosed", {}, "c", now)]
 ''')
     _service(tmp_path, "enforcement", '''
-from remedy.events import case_event
+from remedy.kernel.events import case_event
 
 class Out:
     def event(self, type_, body):
@@ -269,7 +269,7 @@ def decide(out, paid):
     out.event(kind, {})
 ''')
     _service(tmp_path, "objections", '''
-from remedy.events import case_event
+from remedy.kernel.events import case_event
 
 def close(case, kinds):
     for kind in kinds:
@@ -286,7 +286,7 @@ def close(case, kinds):
 
 def test_a_service_naming_another_as_producer_is_caught(tmp_path):
     _service(tmp_path, "repair", '''
-from remedy.events import case_event
+from remedy.kernel.events import case_event
 PRODUCER = "objections"
 
 def done(case):

@@ -1,11 +1,11 @@
-"""remedy.fastpath: a delivery runs eagerly; one that blocks is resumed in a task as if it had started there."""
+"""remedy.runtime.patches.fastpath: a delivery runs eagerly; one that blocks is resumed in a task as if it had started there."""
 from __future__ import annotations
 
 import asyncio
 
 import pytest
 
-from remedy.fastpath import resume, start_eagerly
+from remedy.runtime.patches.fastpath import resume, start_eagerly
 
 
 def test_a_delivery_that_never_waits_finishes_on_the_spot():

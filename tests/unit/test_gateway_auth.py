@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from remedy.portal import code_matches, verification_code
+from remedy.kernel.portal import code_matches, verification_code
 from services.gateway.guards import Lockout, RateLimit, ReplayGuard, SignatureRefused, sign
 from services.gateway.keys import Keys, KeysFileError, Principal, dev_keys, key_hash
 from tests.gateway_helpers import LENDER_KEYS, MEDIATOR_KEYS, keys_text

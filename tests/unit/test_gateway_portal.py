@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import asyncio
 
-from remedy.portal import verification_code
+from remedy.kernel.portal import verification_code
 from services.gateway import portal_page
 from services.notify.catalogue import Catalogue
 from services.notify.dispatch import dispatch

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from remedy.codec import Codec
-from remedy.settings import REPO_ROOT
+from remedy.contract.codec import Codec
+from remedy.kernel.settings import REPO_ROOT
 from services.gateway.projection import Projection
 from sim.defaults import utc
 from tests.broker.funnel_helpers import opened

@@ -1,7 +1,7 @@
-"""remedy.generation: an index built beside a table is rebuilt after every rebalance, never during one."""
+"""remedy.runtime.generation: an index built beside a table is rebuilt after every rebalance, never during one."""
 from types import SimpleNamespace
 
-from remedy.generation import IndexGeneration
+from remedy.runtime.generation import IndexGeneration
 
 
 def test_an_index_is_stale_until_built_and_again_after_a_rebalance():

@@ -2,9 +2,9 @@ import random
 
 import pytest
 
-from remedy.ids import case_id
-from remedy.pii import ContactSealer, Pseudonymiser
-from remedy.settings import Settings
+from remedy.kernel.ids import case_id
+from remedy.kernel.pii import ContactSealer, Pseudonymiser
+from remedy.kernel.settings import Settings
 from services.intake.decide import Keys, decide
 from sim.defaults import valid_default, utc
 

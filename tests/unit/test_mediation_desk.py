@@ -5,8 +5,8 @@ from datetime import datetime, time, timedelta, timezone
 
 import pytest
 
-from remedy.clock import CHINA_TZ
-from remedy.settings import Settings
+from remedy.kernel.clock import CHINA_TZ
+from remedy.kernel.settings import Settings
 from services.mediation import desk, errors, roster
 
 T0 = datetime(2026, 12, 1, 2, 0, tzinfo=timezone.utc)  # 10:00 in China

@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from remedy.codec import Codec
-from remedy.settings import REPO_ROOT
+from remedy.contract.codec import Codec
+from remedy.kernel.settings import REPO_ROOT
 from services.notify import plan
 from services.notify.catalogue import Catalogue
 from tests.notify_cases import Case, contact

@@ -1,11 +1,11 @@
-"""remedy.outbox: records leave grouped per topic-partition, in the order they were written; inside an
+"""remedy.runtime.outbox: records leave grouped per topic-partition, in the order they were written; inside an
 agent batch they wait for the batch's flush, anywhere else they leave at once."""
 from __future__ import annotations
 
 import asyncio
 
-from remedy.outbox import BatchScope, Outbox, current_scope
-from remedy.partitioner import KeyPartitioner
+from remedy.runtime.outbox import BatchScope, Outbox, current_scope
+from remedy.runtime.partitioner import KeyPartitioner
 
 
 class FakeBatch:

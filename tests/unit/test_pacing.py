@@ -1,10 +1,10 @@
 """The paced clock: simulated time that slows and stops while the services lag, shared by file."""
 from datetime import timedelta
 
-from remedy.clock import ClockFile, PacedClock, clock_from_settings, clock_rate, parse_instant
-from remedy.pacing import Pacer, pacing_groups, rate_for
-from remedy.settings import Settings
-from remedy.topics import load_registry
+from remedy.kernel.clock import ClockFile, PacedClock, clock_from_settings, clock_rate, parse_instant
+from remedy.ops.pacing import Pacer, pacing_groups, rate_for
+from remedy.kernel.settings import Settings
+from remedy.contract.topics import load_registry
 
 EPOCH = parse_instant("2026-01-05T00:00:00Z")
 HOUR_PER_SECOND = 3600.0
@@ -90,7 +90,7 @@ def test_lag_is_read_from_what_each_worker_reports_not_from_the_broker(tmp_path)
     import threading
     from http.server import BaseHTTPRequestHandler, HTTPServer
 
-    from remedy.pacing import ServiceLag
+    from remedy.ops.pacing import ServiceLag
 
     class Worker(BaseHTTPRequestHandler):  # a notify worker's /records-waiting page
         def do_GET(self):
@@ -118,7 +118,7 @@ def test_lag_is_read_from_what_each_worker_reports_not_from_the_broker(tmp_path)
 def test_records_waiting_count_from_what_was_handled_not_from_the_commit_behind_it():
     from prometheus_client import CollectorRegistry
 
-    from remedy.lag import LagGauges
+    from remedy.runtime.lag import LagGauges
 
     gauges = LagGauges(CollectorRegistry(), "triage")
     gauges.start_sample()

@@ -1,11 +1,11 @@
-"""remedy.partitioner: the same partition as Kafka's default partitioner, for any key."""
+"""remedy.runtime.partitioner: the same partition as Kafka's default partitioner, for any key."""
 from __future__ import annotations
 
 import random
 
 from aiokafka.partitioner import DefaultPartitioner, murmur2 as aiokafka_murmur2
 
-from remedy.partitioner import KeyPartitioner, murmur2
+from remedy.runtime.partitioner import KeyPartitioner, murmur2
 
 
 def test_murmur2_equals_the_java_clients_for_every_key_length():

@@ -1,5 +1,5 @@
 """The README's promises that code can check."""
-from remedy.settings import REPO_ROOT, Settings, SETTINGS_DOC
+from remedy.kernel.settings import REPO_ROOT, Settings, SETTINGS_DOC
 import dataclasses
 
 README = (REPO_ROOT / "README.md").read_text(encoding="utf-8")

@@ -8,7 +8,7 @@ import pytest
 
 from services.repair import decide as d
 from services.repair.dates import RepairRules
-from remedy.deadlines import ms
+from remedy.kernel.deadlines import ms
 from tests.stage_scripts import Script, days, utc
 
 RULES = RepairRules()

@@ -2,9 +2,9 @@
 import json
 import shutil
 
-from remedy.schemacheck import check, incompatibility
-from remedy.settings import REPO_ROOT
-from remedy.topics import load_registry
+from remedy.contract.schemacheck import check, incompatibility
+from remedy.kernel.settings import REPO_ROOT
+from remedy.contract.topics import load_registry
 
 SCHEMAS = REPO_ROOT / "schemas"
 
@@ -40,7 +40,7 @@ def test_compatible_evolution_passes():
 def test_every_schema_version_is_in_the_fingerprint_lock():
     """A new version must be locked (`make schemas-lock`) so that editing it in place later is caught."""
     lock = json.loads((SCHEMAS / "fingerprints.lock").read_text())
-    from remedy.codec import Codec
+    from remedy.contract.codec import Codec
     for name, versions in Codec(SCHEMAS).versions.items():
         for v in versions:
             assert lock.get(name, {}).get(str(v.version)) == v.fingerprint.hex(), f"{name} v{v.version} not locked"

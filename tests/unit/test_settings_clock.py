@@ -2,8 +2,8 @@ from datetime import timedelta
 
 import pytest
 
-from remedy.clock import ScaledClock, clock_from_settings, parse_instant, china_date
-from remedy.settings import Settings, SettingsError
+from remedy.kernel.clock import ScaledClock, clock_from_settings, parse_instant, china_date
+from remedy.kernel.settings import Settings, SettingsError
 
 
 def test_settings_come_from_remedy_env_vars_with_working_defaults():
@@ -33,6 +33,6 @@ def test_frozen_clock_from_settings():
 def test_every_python_log_level_is_one_the_faust_worker_command_accepts(level):
     """`python -m services.<name>` with the default REMEDY_LOG_LEVEL=warning once failed at start-up."""
     from faust.cli.base import LOGLEVELS
-    from remedy.worker import faust_loglevel
+    from remedy.runtime.worker import faust_loglevel
 
     assert faust_loglevel(level).upper() in {lv.upper() for lv in LOGLEVELS}

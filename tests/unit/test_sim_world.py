@@ -6,10 +6,10 @@ from datetime import date, datetime, timedelta
 
 import pytest
 
-from remedy.clock import china_date
-from remedy.events import case_event
-from remedy.settings import REPO_ROOT
-from remedy.codec import Codec
+from remedy.kernel.clock import china_date
+from remedy.kernel.events import case_event
+from remedy.kernel.settings import REPO_ROOT
+from remedy.contract.codec import Codec
 from services.intake.validation import validate
 from services.mediation.plans import plan_to_state
 from sim.baseline import baseline

@@ -6,8 +6,8 @@ from datetime import date, datetime, timezone
 
 import pytest
 
-from remedy.codec import Codec
-from remedy.settings import REPO_ROOT, Settings
+from remedy.contract.codec import Codec
+from remedy.kernel.settings import REPO_ROOT, Settings
 from services.triage.decide import Forward, facts_for_triage, on_case_event, on_debtor_message, score, triage
 from services.triage.jurisdiction import jurisdiction
 from services.triage.ruleset import Rules, RulesError, load_rules

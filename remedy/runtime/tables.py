@@ -18,7 +18,7 @@ import faust
 from faust.utils import json as faust_json
 
 if TYPE_CHECKING:
-    from remedy.app import Runtime
+    from remedy.runtime.app import Runtime
 
 
 def _dumps(table: faust.Table, key: Any, value: Any) -> tuple[bytes, bytes | None]:

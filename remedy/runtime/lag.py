@@ -21,9 +21,9 @@ from typing import Iterable
 
 from prometheus_client import CollectorRegistry, Gauge
 
-from remedy.generation import IndexGeneration
+from remedy.runtime.generation import IndexGeneration
 
-log = logging.getLogger("remedy.lag")
+log = logging.getLogger("remedy.runtime.lag")
 
 
 def lag(committed: int | None, end_offset: int | None) -> int:

@@ -24,7 +24,7 @@ from typing import Callable
 
 from aiokafka.structs import TopicPartition
 
-from remedy.partitioner import KeyPartitioner
+from remedy.runtime.partitioner import KeyPartitioner
 
 
 class BatchScope:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from remedy.ids import event_id
+from remedy.kernel.ids import event_id
 
 
 def case_event(producer: str, type_: str, body: dict, *, case_id: str, lender_id: str,

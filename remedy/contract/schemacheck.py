@@ -16,9 +16,9 @@ from pathlib import Path
 import avro.schema
 from avro.compatibility import ReaderWriterCompatibilityChecker, SchemaCompatibilityType
 
-from remedy.codec import Codec
-from remedy.examples import load_example
-from remedy.settings import REPO_ROOT
+from remedy.contract.codec import Codec
+from remedy.contract.examples import load_example
+from remedy.kernel.settings import REPO_ROOT
 
 LOCK = "fingerprints.lock"
 

@@ -3,7 +3,7 @@
 ``ScaledClock`` lets a 2-month case cycle run in minutes: all processes given the same
 (epoch, anchor, scale) agree on the simulated time. ``PacedClock`` is a scaled clock whose rate a
 pacer changes while it runs (``remedy run`` slows it while the services lag behind, see
-``remedy.pacing``): every process reads the same small file.
+``remedy.ops.pacing``): every process reads the same small file.
 """
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import time
 from datetime import date, datetime, timedelta, timezone
 from typing import Protocol
 
-from remedy.settings import Settings
+from remedy.kernel.settings import Settings
 
 CHINA_TZ = timezone(timedelta(hours=8), "Asia/Shanghai")
 

@@ -14,17 +14,17 @@ from typing import Any, Awaitable, Callable
 import faust
 from faust.streams import _current_event
 
-from remedy import fastpath, highwater
-from remedy.batching import take_batches
-from remedy.clock import Clock
-from remedy.codec import Codec
-from remedy.deadletter import dead_letter
-from remedy.emit import Emit  # noqa: F401 - re-exported for the wiring
-from remedy.lag import LagGauges, attach_faust
-from remedy.metrics import ServiceMetrics
-from remedy.outbox import Outbox
-from remedy.partitioner import KeyPartitioner
-from remedy.settings import Settings
+from remedy.runtime.patches import fastpath, highwater
+from remedy.runtime.batching import take_batches
+from remedy.kernel.clock import Clock
+from remedy.contract.codec import Codec
+from remedy.runtime.deadletter import dead_letter
+from remedy.kernel.emit import Emit  # noqa: F401 - re-exported for the wiring
+from remedy.runtime.lag import LagGauges, attach_faust
+from remedy.runtime.metrics import ServiceMetrics
+from remedy.runtime.outbox import Outbox
+from remedy.runtime.partitioner import KeyPartitioner
+from remedy.kernel.settings import Settings
 
 log = logging.getLogger("remedy")
 
@@ -64,7 +64,7 @@ def create_app(service: str, settings: Settings, *, web_port: int | None = None,
         broker_heartbeat_interval=1,
         broker_rebalance_timeout=10,
         producer_linger_ms=max(5, settings.producer_linger_ms),
-        # An agent batch's outputs leave as one record batch per partition (remedy.outbox): room for a
+        # An agent batch's outputs leave as one record batch per partition (remedy.runtime.outbox): room for a
         # few hundred events. Tansu returns nothing for a batch larger than a consumer's fetch size
         # (1 MiB by default), where Kafka returns it anyway: stay well below.
         producer_max_batch_size=256 * 1024,
@@ -116,7 +116,7 @@ class Runtime:
         self._child(self.metrics.emitted, out.topic, out.record.get("type", out.schema)).inc()
 
     async def send(self, topic: str, key: bytes | None, value: bytes | None, partition: int | None = None) -> None:
-        """Through the service's outbox (``remedy.outbox``) to the producer, not faust's ``Topic.send``
+        """Through the service's outbox (``remedy.runtime.outbox``) to the producer, not faust's ``Topic.send``
         path (FutureMessage, buffer, callbacks), which costs more than the record itself. An agent's
         outbox is flushed before its inputs are acknowledged, and faust flushes the producer before it
         commits input offsets: an output is written before the input that caused it counts as processed."""
@@ -149,10 +149,10 @@ class Runtime:
         """One agent (concurrency 1: it commits work that matters) running every input through ``guarded``.
 
         Inputs are taken in batches (up to ``BATCH_MAX``, waiting at most ``BATCH_WITHIN`` s once the first
-        has come: ``remedy.batching``) and handled
+        has come: ``remedy.runtime.batching``) and handled
         one by one, in order; the batch is acknowledged after its last input is handled. Batching
         halves faust's cost per record (bench/bench_intake.py); the batch's outputs wait in the outbox
-        and leave, once it is handled, as one record batch per topic-partition (``remedy.outbox``).
+        and leave, once it is handled, as one record batch per topic-partition (``remedy.runtime.outbox``).
         """
 
         @self.app.agent(topic, name=name, concurrency=1)

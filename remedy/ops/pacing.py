@@ -22,10 +22,10 @@ import urllib.request
 from datetime import datetime
 from pathlib import Path
 
-from remedy.clock import ClockFile
-from remedy.topics import Topic, load_registry
+from remedy.kernel.clock import ClockFile
+from remedy.contract.topics import Topic, load_registry
 
-log = logging.getLogger("remedy.pacing")
+log = logging.getLogger("remedy.ops.pacing")
 
 
 OBSERVERS = ("analytics", "gateway", "operators")  # they watch the funnel; nothing in it waits for them

@@ -10,7 +10,7 @@ import copy
 from dataclasses import asdict
 from datetime import date, datetime, time, timedelta
 
-from remedy.clock import CHINA_TZ
+from remedy.kernel.clock import CHINA_TZ
 
 SEEN_LIMIT = 500  # input ids remembered per case, for redelivery
 

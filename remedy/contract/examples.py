@@ -8,7 +8,7 @@ from pathlib import Path
 
 import fastavro
 
-from remedy.codec import EVENTS_NS, SchemaVersion
+from remedy.contract.codec import EVENTS_NS, SchemaVersion
 
 
 def load_example(path: Path, schema: SchemaVersion) -> dict:

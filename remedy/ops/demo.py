@@ -15,12 +15,12 @@ import urllib.request
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from remedy.clock import ClockFile, parse_instant
-from remedy.pacing import Pacer, ServiceLag, registry_groups
-from remedy.procs import ServiceProcess
-from remedy.report import lines, write_html
-from remedy.settings import Settings
-from remedy.stack import Stack, StackError
+from remedy.kernel.clock import ClockFile, parse_instant
+from remedy.ops.pacing import Pacer, ServiceLag, registry_groups
+from remedy.ops.procs import ServiceProcess
+from remedy.ops.report import lines, write_html
+from remedy.kernel.settings import Settings
+from remedy.ops.stack import Stack, StackError
 
 BAR = 30
 

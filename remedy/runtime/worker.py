@@ -7,7 +7,7 @@ from typing import Callable
 
 import faust
 
-from remedy.settings import Settings
+from remedy.kernel.settings import Settings
 
 
 def tune_gc() -> None:

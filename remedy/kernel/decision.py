@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
-from remedy.emit import Emit
+from remedy.kernel.emit import Emit
 
 T = TypeVar("T")
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Mapping
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
+REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
 @dataclass(frozen=True)
@@ -152,7 +152,7 @@ SETTINGS_DOC = {
     "gateway_portal_max_failures": "gateway: wrong verification codes for one case before the portal locks it...",
     "gateway_portal_lock_minutes": "gateway: ...for this many minutes (injectable clock).",
     "gateway_portal_rate_per_minute": "gateway: debtor portal requests allowed per client address per minute.",
-    "portal_secret": "Secret for the debtor portal's verification code printed on notices (remedy/portal.py). Change in production.",
+    "portal_secret": "Secret for the debtor portal's verification code printed on notices (remedy/kernel/portal.py). Change in production.",
     "smtp_host": "notify: SMTP server for email notices.",
     "smtp_port": "notify: SMTP server port.",
     "smtp_sender": "notify: From address of email notices.",

@@ -22,7 +22,7 @@ import sys
 import time
 from pathlib import Path
 
-from remedy.settings import Settings
+from remedy.kernel.settings import Settings
 
 
 def _interrupt(*_) -> None:
@@ -59,20 +59,20 @@ def main(argv: list[str] | None = None) -> int:
         signal.signal(signal.SIGTERM, _interrupt)  # `kill` stops the stack as cleanly as Ctrl-C
 
     if args.command in ("broker", "topics"):
-        from remedy import broker
+        from remedy.runtime import broker
         return broker.main(["run" if args.command == "broker" else "topics"])
     if args.command == "publish":
-        from remedy.loadfile import publish_file
+        from remedy.ops.loadfile import publish_file
         n = publish_file(args.file, settings)
         print(f"published {n} defaults from {args.file} to loan.defaults")
         return 0
     if args.command == "sample":
-        from remedy.loadfile import write_sample
+        from remedy.ops.loadfile import write_sample
         write_sample(args.file, args.valid, args.invalid)
         print(f"wrote {args.valid + args.invalid} defaults to {args.file}")
         return 0
     if args.command == "up":
-        from remedy.stack import Stack, StackError
+        from remedy.ops.stack import Stack, StackError
         stack = Stack(settings)
         try:
             stack.start()
@@ -88,7 +88,7 @@ def main(argv: list[str] | None = None) -> int:
         finally:
             stack.stop()
     if args.command == "down":
-        from remedy.stack import down
+        from remedy.ops.stack import down
         return down(settings)
     if args.command == "simulate":
         from sim.__main__ import main as simulate
@@ -97,7 +97,7 @@ def main(argv: list[str] | None = None) -> int:
         return report(settings, args.html)
     if args.command == "replay":
         return replay(settings, args.rules, args.limit)
-    from remedy.demo import run_demo
+    from remedy.ops.demo import run_demo
     if args.cases is not None:
         settings = dataclasses.replace(settings, sim_cases=args.cases)
     return run_demo(settings, wait=not args.no_wait, horizon_days=args.horizon_days)
@@ -107,8 +107,8 @@ def report(settings: Settings, html_path: str | None) -> int:
     """The run report from analytics; the baseline comes from the last `remedy run` (run.json) if any."""
     import urllib.error
 
-    from remedy.demo import fetch_dashboard, ops_token
-    from remedy.report import lines, write_html
+    from remedy.ops.demo import fetch_dashboard, ops_token
+    from remedy.ops.report import lines, write_html
 
     url = f"http://127.0.0.1:{settings.analytics_port}"
     try:
@@ -150,7 +150,7 @@ def replay(settings: Settings, rules_path: str | None, limit: int) -> int:
     """Triage rules re-run over every case in case.events, compared with what happened."""
     from kafka.errors import KafkaError
 
-    from remedy.codec import Codec
+    from remedy.contract.codec import Codec
     from services.triage.replay import compare, lines
     from services.triage.replay_topic import ReadError, read_case_events
     from services.triage.ruleset import RulesError, load_rules

@@ -12,9 +12,9 @@ from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Iterator
 
-from remedy.codec import Codec
-from remedy.publish import Publisher
-from remedy.settings import Settings
+from remedy.contract.codec import Codec
+from remedy.runtime.publish import Publisher
+from remedy.kernel.settings import Settings
 
 DATES = ("contract_date", "due_date", "last_payment_date")
 INTS = ("batch_size", "principal_cents", "interest_cents", "penalty_cents")

@@ -5,7 +5,7 @@ from typing import Iterable
 
 from kafka import KafkaProducer
 
-from remedy.codec import Codec
+from remedy.contract.codec import Codec
 
 
 class Publisher:
