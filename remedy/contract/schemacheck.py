@@ -18,7 +18,7 @@ from avro.compatibility import ReaderWriterCompatibilityChecker, SchemaCompatibi
 
 from remedy.contract.codec import Codec
 from remedy.contract.examples import load_example
-from remedy.kernel.settings import REPO_ROOT
+from remedy.contract.paths import REPO_ROOT
 
 LOCK = "fingerprints.lock"
 

@@ -5,7 +5,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from remedy.kernel.settings import REPO_ROOT
+from remedy.contract.paths import REPO_ROOT
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Mapping
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
+from remedy.contract.paths import REPO_ROOT
+
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ from aiohttp import web
 
 from remedy.kernel.clock import CHINA_TZ, Clock
 from remedy.contract.codec import Codec, EncodeError
-from remedy.ops.loadfile import FileFormatError
+from remedy.contract.lenderfile import FileFormatError
 from remedy.runtime.metrics import ServiceMetrics
 from remedy.kernel.portal import code_matches
 from remedy.kernel.settings import Settings

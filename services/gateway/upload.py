@@ -1,6 +1,6 @@
 """A lender's batch upload, one line at a time. Pure: lines in, LoanDefault records or refusals out.
 
-Formats are those of ``remedy/ops/loadfile.py`` (JSON lines, or CSV with ``debtor_`` columns). The
+Formats are those of ``remedy/contract/lenderfile.py`` (JSON lines, or CSV with ``debtor_`` columns). The
 gateway fills ``lender_id`` (a row naming another lender is refused) and ``batch_id``; content
 rules (ID checksum, region, amounts, dates) stay intake's, answered on ``loan.defaults.rejected``.
 A row the gateway cannot turn into a LoanDefault at all is refused here with its line number.
@@ -12,7 +12,7 @@ import json
 from dataclasses import dataclass
 from datetime import datetime
 
-from remedy.ops.loadfile import FileFormatError, csv_record, json_record
+from remedy.contract.lenderfile import FileFormatError, csv_record, json_record
 
 REQUIRED = ("loan_id", "product", "principal_cents", "interest_cents", "penalty_cents", "contract_date", "due_date")
 REQUIRED_DEBTOR = ("name", "national_id", "region_code")

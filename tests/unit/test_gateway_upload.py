@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from remedy.ops.loadfile import FileFormatError
+from remedy.contract.lenderfile import FileFormatError
 from services.gateway.upload import Refusal, UploadReader
 from sim.defaults import batch, utc
 
