@@ -134,3 +134,14 @@ def parse_instant(text: str) -> datetime:
 def china_date(at: datetime) -> date:
     """The calendar date in China (UTC+8) at an instant: legal deadlines count in local days."""
     return at.astimezone(CHINA_TZ).date()
+
+
+def real_delay(due_ms: int | None, now: datetime, scale: float, ceiling: float) -> float:
+    """Real seconds until a scaled clock at ``now`` reaches ``due_ms``; at most ``ceiling`` (a frozen
+    clock, scale 0, never gets there by itself: check again after ``ceiling``)."""
+    if due_ms is None:
+        return ceiling
+    ahead = due_ms / 1000 - now.timestamp()
+    if ahead <= 0:
+        return 0.0
+    return min(ceiling, ahead / scale) if scale > 0 else ceiling

@@ -14,7 +14,8 @@ and again, and each repeat lengthens the queue it is waiting in.
 from __future__ import annotations
 
 import heapq
-from datetime import datetime
+
+from remedy.kernel.clock import real_delay  # noqa: F401 - where the waker's sleep is computed
 
 
 class Wakeups:
@@ -83,14 +84,3 @@ class Wakeups:
         self._expire(real_now)
         top = self._top()
         return top[0] if top else None
-
-
-def real_delay(due_ms: int | None, now: datetime, scale: float, ceiling: float) -> float:
-    """Real seconds until a scaled clock at ``now`` reaches ``due_ms``; at most ``ceiling`` (a frozen
-    clock, scale 0, never gets there by itself: check again after ``ceiling``)."""
-    if due_ms is None:
-        return ceiling
-    ahead = due_ms / 1000 - now.timestamp()
-    if ahead <= 0:
-        return 0.0
-    return min(ceiling, ahead / scale) if scale > 0 else ceiling

@@ -1,0 +1,111 @@
+"""A stage on faust and Kafka: the ``remedy.kernel.stage.Host`` port over ``Runtime`` and a faust app."""
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from typing import Any, Awaitable, Callable, Iterable, Iterator
+
+import faust
+from faust.web import View
+
+from remedy.contract.codec import Codec
+from remedy.kernel.clock import Clock, clock_rate, real_delay
+from remedy.kernel.emit import Emit
+from remedy.kernel.stage import Handler, Input
+from remedy.runtime import tables
+from remedy.runtime.app import Runtime
+from remedy.runtime.generation import IndexGeneration
+from remedy.runtime.metrics import ServiceMetrics
+
+log = logging.getLogger("remedy")
+
+
+class FaustTable:
+    """A faust table (changelog-backed) behind the ``Table`` port; every write goes through ``tables.put``."""
+
+    def __init__(self, rt: Runtime, table: faust.Table):
+        self.rt, self.faust_table = rt, table
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return self.faust_table.get(key, default)
+
+    def items(self) -> Iterator[tuple[str, Any]]:
+        return iter(list(self.faust_table.items()))
+
+    async def put(self, key: str, value: Any) -> None:
+        await tables.put(self.rt, self.faust_table, key, value)
+
+
+class FaustHost:
+    def __init__(self, app: faust.App, service: str, codec: Codec, clock: Clock, metrics: ServiceMetrics):
+        self.app, self.service, self.codec, self.clock, self.metrics = app, service, codec, clock, metrics
+        self.rt = Runtime(app, service, codec, clock, metrics)
+
+    def table(self, name: str, *, use_partitioner: bool = False) -> FaustTable:
+        return FaustTable(self.rt, self.app.Table(name, default=None, use_partitioner=use_partitioner))
+
+    def agent(self, topic: str, handle: Handler, *, name: str | None = None) -> None:
+        async def on_event(event: faust.EventT) -> None:
+            m = event.message
+            await handle(Input(m.topic, m.partition, m.offset, m.key, m.value))
+
+        self.rt.agent(self.rt.topic(topic), on_event, name=name or topic.replace(".", "-"))
+
+    def timer(self, seconds: float, fn: Callable[[], Awaitable[None]]) -> None:
+        self.app.timer(seconds)(fn)
+
+    def waker(self, wake: Callable[[], Awaitable[int | None]], *, longest: float) -> Callable[[], None]:
+        """A task that sleeps until the real instant the (scaled) clock reaches the next due time."""
+        nudge = asyncio.Event()
+
+        async def loop() -> None:
+            while True:
+                try:
+                    due = await wake()
+                    delay = real_delay(due, self.clock.now(), clock_rate(self.clock), longest)
+                    nudge.clear()
+                    with contextlib.suppress(asyncio.TimeoutError):
+                        await asyncio.wait_for(nudge.wait(), timeout=max(delay, 0.001))
+                except asyncio.CancelledError:
+                    raise
+                except Exception:  # noqa: BLE001 - the next round retries
+                    log.exception("%s: waker round failed", self.service)
+                    await asyncio.sleep(longest)
+
+        self.app.task(loop)
+        return nudge.set
+
+    def spawn(self, work: Awaitable[None]) -> None:
+        asyncio.ensure_future(work)
+
+    def page(self, path: str, handle: Callable[[dict], Awaitable[tuple[int, dict]]]) -> None:
+        class JsonPost(View):
+            async def post(self, request):
+                status, answer = await handle(await request.json())
+                return self.json(answer, status=status)
+
+        JsonPost.__name__ = "page" + path.replace("/", "_")
+        self.app.page(path)(JsonPost)
+
+    def generation(self) -> IndexGeneration:
+        return IndexGeneration(self.app)
+
+    def assigned(self, topic: str) -> set[int]:
+        return {tp.partition for tp in self.app.consumer.assignment() if tp.topic == topic}
+
+    def set_backlog(self, stages: Iterable[tuple[str, int]]) -> None:
+        self.rt.lag.set_backlog(stages)
+
+    async def emit(self, out: Emit) -> None:
+        await self.rt.emit(out)
+
+    async def emit_all(self, outs: Iterable[Emit]) -> None:
+        for out in outs:
+            await self.rt.emit(out)
+
+    async def send(self, topic: str, key: bytes | str | None, value: bytes | None) -> None:
+        await self.rt.send(topic, key.encode() if isinstance(key, str) else key, value)
+
+    def batch(self):
+        return self.rt.batch()
