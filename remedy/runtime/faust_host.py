@@ -10,11 +10,12 @@ import faust
 from faust.web import View
 
 from remedy.contract.codec import Codec
-from remedy.kernel.clock import Clock, clock_rate, real_delay
+from remedy.kernel.clock import Clock, clock_from_settings, clock_rate, real_delay
+from remedy.kernel.settings import Settings
 from remedy.kernel.emit import Emit
 from remedy.kernel.stage import Handler, Input
 from remedy.runtime import tables
-from remedy.runtime.app import Runtime
+from remedy.runtime.app import Runtime, create_app
 from remedy.runtime.generation import IndexGeneration
 from remedy.runtime.metrics import ServiceMetrics
 
@@ -109,3 +110,12 @@ class FaustHost:
 
     def batch(self):
         return self.rt.batch()
+
+
+def build_app(service: str, settings: Settings, wire: Callable[[FaustHost], None], *, clock: Clock | None = None,
+              metrics: ServiceMetrics | None = None, **app_options: Any) -> faust.App:
+    """A service's faust app: the app, a ``FaustHost`` over it, and the stage's ``wire(host)``."""
+    app = create_app(service, settings, **app_options)
+    wire(FaustHost(app, service, Codec(settings.schemas_dir), clock or clock_from_settings(settings),
+                   metrics or ServiceMetrics(service)))
+    return app

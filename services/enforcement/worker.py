@@ -7,12 +7,11 @@ from __future__ import annotations
 
 import faust
 
-from remedy.runtime.app import Runtime, create_app
-from remedy.runtime.casefile import CaseFiles
-from remedy.kernel.clock import Clock, clock_from_settings
-from remedy.contract.codec import Codec
-from remedy.runtime.metrics import ServiceMetrics
+from remedy.kernel.clock import Clock
 from remedy.kernel.settings import Settings
+from remedy.kernel.stage import Host
+from remedy.runtime.casefile import CaseFiles
+from remedy.runtime.faust_host import build_app
 from services.enforcement import decide as d
 from remedy.kernel.deadlines import next_due_ms
 from services.enforcement.state import CaseFile
@@ -23,10 +22,11 @@ BACKLOG_STAGE = {"FILED": "LITIGATION", "ACCEPTED": "LITIGATION", "JUDGMENT": "J
 
 
 def build(settings: Settings, clock: Clock | None = None) -> faust.App:
-    app = create_app(SERVICE, settings)
-    clock = clock or clock_from_settings(settings)
-    rt = Runtime(app, SERVICE, Codec(settings.schemas_dir), clock, ServiceMetrics(SERVICE))
-    files = CaseFiles(app, rt, load=CaseFile.from_json, next_due_ms=next_due_ms, may_be_due=lambda s: bool(s["deadlines"]),
+    return build_app(SERVICE, settings, lambda host: wire(host, settings), clock=clock)
+
+
+def wire(host: Host, settings: Settings) -> None:
+    files = CaseFiles(host, load=CaseFile.from_json, next_due_ms=next_due_ms, may_be_due=lambda s: bool(s["deadlines"]),
                       sweep_seconds=settings.enforcement_sweep_seconds,
                       backlog_stage=lambda s: BACKLOG_STAGE.get(s["stage"]))
     files.on("case.events", "CaseEvent", lambda case, record, cause, now: d.on_case_event(case, record, now),
@@ -34,4 +34,3 @@ def build(settings: Settings, clock: Clock | None = None) -> faust.App:
     files.on("court.decisions", "CourtDecision", d.on_court_decision)
     files.on("payments", "Payment", d.on_payment)
     files.on_tick(d.on_tick)
-    return app

@@ -11,12 +11,11 @@ from __future__ import annotations
 import faust
 from prometheus_client import Counter
 
-from remedy.runtime.app import Runtime, create_app
-from remedy.runtime.casefile import CaseFiles
-from remedy.kernel.clock import Clock, clock_from_settings
-from remedy.contract.codec import Codec
-from remedy.runtime.metrics import ServiceMetrics
+from remedy.kernel.clock import Clock
 from remedy.kernel.settings import Settings
+from remedy.kernel.stage import Host
+from remedy.runtime.casefile import CaseFiles
+from remedy.runtime.faust_host import build_app
 from services.objections import decide as d
 from services.objections.docket import Docket
 
@@ -24,14 +23,14 @@ SERVICE = "objections"
 
 
 def build(settings: Settings, clock: Clock | None = None) -> faust.App:
-    app = create_app(SERVICE, settings)
-    clock = clock or clock_from_settings(settings)
+    return build_app(SERVICE, settings, lambda host: wire(host, settings), clock=clock)
+
+
+def wire(host: Host, settings: Settings) -> None:
     rules = d.ObjectionRules(settings.objections_answer_days, settings.objections_complaint_department)
-    metrics = ServiceMetrics(SERVICE)
     overdue = Counter(f"remedy_{SERVICE}_overdue", "Objections not answered in time (sent to the supervisor queue)",
-                      registry=metrics.registry)
-    rt = Runtime(app, SERVICE, Codec(settings.schemas_dir), clock, metrics)
-    files = CaseFiles(app, rt, load=Docket.from_json, next_due_ms=d.next_due_ms, may_be_due=lambda s: bool(s["objections"]),
+                      registry=host.metrics.registry)
+    files = CaseFiles(host, load=Docket.from_json, next_due_ms=d.next_due_ms, may_be_due=lambda s: bool(s["objections"]),
                       sweep_seconds=settings.objections_sweep_seconds,
                       backlog_stage=lambda s: "ON_HOLD" if s["held_since"] is not None and not s["closed"] else None,
                       on_applied=lambda dec: overdue.inc(sum(e.record["type"] == "ObjectionOverdue" for e in dec.emits)))
@@ -39,4 +38,3 @@ def build(settings: Settings, clock: Clock | None = None) -> faust.App:
     files.on("debtor.requests", "DebtorRequest", lambda docket, record, cause, now: d.on_request(docket, record, cause, now, rules))
     files.on("lender.updates", "LenderUpdate", d.on_lender_update)
     files.on_tick(d.on_tick)
-    return app

@@ -9,12 +9,11 @@ from datetime import date
 
 import faust
 
-from remedy.runtime.app import Runtime, create_app
-from remedy.runtime.casefile import CaseFiles
-from remedy.kernel.clock import Clock, clock_from_settings
-from remedy.contract.codec import Codec
-from remedy.runtime.metrics import ServiceMetrics
+from remedy.kernel.clock import Clock
 from remedy.kernel.settings import Settings
+from remedy.kernel.stage import Host
+from remedy.runtime.casefile import CaseFiles
+from remedy.runtime.faust_host import build_app
 from services.repair import decide as d
 from services.repair.dates import PbocOneOff, RepairRules
 from remedy.kernel.deadlines import next_due_ms
@@ -31,14 +30,14 @@ def rules_from(settings: Settings) -> RepairRules:
 
 
 def build(settings: Settings, clock: Clock | None = None) -> faust.App:
-    app = create_app(SERVICE, settings)
-    clock = clock or clock_from_settings(settings)
+    return build_app(SERVICE, settings, lambda host: wire(host, settings), clock=clock)
+
+
+def wire(host: Host, settings: Settings) -> None:
     rules = rules_from(settings)
-    rt = Runtime(app, SERVICE, Codec(settings.schemas_dir), clock, ServiceMetrics(SERVICE))
-    files = CaseFiles(app, rt, load=RepairFile.from_json, next_due_ms=next_due_ms, may_be_due=lambda s: bool(s["deadlines"]),
+    files = CaseFiles(host, load=RepairFile.from_json, next_due_ms=next_due_ms, may_be_due=lambda s: bool(s["deadlines"]),
                       sweep_seconds=settings.repair_sweep_seconds,
                       backlog_stage=lambda s: "CREDIT_REPAIR" if (s["handover"] or s["requested"]) and not s["closed"] else None)
     files.on("case.events", "CaseEvent", lambda case, record, cause, now: d.on_case_event(case, record, now, rules),
              concerns=d.concerns)
     files.on_tick(lambda case, now: d.on_tick(case, now, rules))
-    return app
