@@ -12,80 +12,74 @@ import json
 
 import faust
 
-from remedy.runtime.app import Runtime, create_app
-from remedy.kernel.clock import Clock, clock_from_settings
-from remedy.contract.codec import Codec
-from remedy.runtime.generation import IndexGeneration
-from remedy.kernel.ids import message_id
-from remedy.runtime.metrics import ServiceMetrics
+from remedy.kernel.clock import Clock
 from remedy.kernel.pii import ContactSealer, Pseudonymiser
 from remedy.kernel.settings import Settings
-from remedy.runtime import tables
+from remedy.kernel.stage import Host, Input
+from remedy.runtime.faust_host import build_app
 from services.intake import batches
 from services.intake.decide import Keys, Memory, decide
 
 SERVICE = "intake"
 SOURCE = "loan.defaults"
+TALLIES = "intake.tallies"   # raw bytes of JSON, decoded in the handler so bad bytes are dead-lettered
 
 
 def build(settings: Settings, clock: Clock | None = None) -> faust.App:
-    app = create_app(SERVICE, settings)
-    codec = Codec(settings.schemas_dir)
-    clock = clock or clock_from_settings(settings)
-    metrics = ServiceMetrics(SERVICE)
-    rt = Runtime(app, SERVICE, codec, clock, metrics)
-    keys = Keys(Pseudonymiser(settings.pseudonym_key), ContactSealer(settings.pii_key))
-    seen = app.Table("seen", default=None)
-    batch_table = app.Table("batches", default=None)
-    tallies = rt.topic("intake.tallies")  # raw bytes of JSON, decoded in the handler so bad bytes are dead-lettered
-    index = batches.BatchIndex()
-    indexed = IndexGeneration(app)
+    return build_app(SERVICE, settings, lambda host: wire(host, settings), clock=clock)
 
-    async def handle_default(event: faust.EventT) -> None:
-        msg = event.message
+
+def wire(host: Host, settings: Settings) -> None:
+    codec, metrics, clock = host.codec, host.metrics, host.clock
+    keys = Keys(Pseudonymiser(settings.pseudonym_key), ContactSealer(settings.pii_key))
+    seen = host.table("seen")
+    batch_table = host.table("batches")
+    index = batches.BatchIndex()
+    indexed = host.generation()
+
+    async def handle_default(msg: Input) -> None:
         _, default = codec.decode(msg.value, expect="LoanDefault")
         key = f"{default['lender_id']}:{default['loan_id']}"
         stored = seen.get(key)
         prior = Memory.from_json(stored) if stored else None
-        decision = decide(prior, default, msg.value, message_id(msg.topic, msg.partition, msg.offset), clock.now(), keys)
+        decision = decide(prior, default, msg.value, msg.id, clock.now(), keys)
         if decision.memory is None:
             metrics.duplicates.labels(msg.topic).inc()
             return
-        await rt.emit_all(decision.emits)
+        await host.emit_all(decision.emits)
         for reason in decision.reasons:
             metrics.rejected.labels(reason).inc()
         if decision.memory is prior:
             return
         member = batches.Membership(default["lender_id"], default["batch_id"], default["batch_size"], msg.partition,
                                     msg.offset, batches.member_value(decision.memory.accepted, decision.reasons))
-        await tables.put(rt, seen, key, {**decision.memory.to_json(), "m": member.__dict__})
+        await seen.put(key, {**decision.memory.to_json(), "m": member.__dict__})
         index.apply(member, batches.Membership(**stored["m"]) if stored else None)
 
-    async def handle_tally(event: faust.EventT) -> None:
-        tally = json.loads(event.message.value)
+    async def handle_tally(msg: Input) -> None:
+        tally = json.loads(msg.value)
         batch_key = f"{tally['lender_id']}:{tally['batch_id']}"
         updated = batches.merge_tally(batch_table.get(batch_key), tally)
         if updated is None:
             return
         out = batches.report(updated, tally["lender_id"], tally["batch_id"], clock.now())
         if out is not None:
-            await rt.emit(out)
+            await host.emit(out)
             updated["reported"] = [out.record["accepted"], out.record["rejected"]]
-        await tables.put(rt, batch_table, batch_key, updated)
+        await batch_table.put(batch_key, updated)
 
-    rt.agent(rt.topic(SOURCE), handle_default, name="intake")
-    rt.agent(tallies, handle_tally, name="tally")
-
-    @app.timer(1.0)
-    async def send_tallies():
+    async def send_tallies() -> None:
         if not indexed.settled:
             return
-        owned = {tp.partition for tp in app.consumer.assignment() if tp.topic == SOURCE}
+        owned = host.assigned(SOURCE)
         if indexed.stale:
-            index.rebuild([batches.Membership(**v["m"]) for v in seen.values() if v and "m" in v and v["m"]["partition"] in owned])
+            index.rebuild([batches.Membership(**v["m"]) for _, v in seen.items() if v and "m" in v
+                           and v["m"]["partition"] in owned])
             indexed.built()
-        async with rt.batch():
+        async with host.batch():
             for tally in index.take_dirty(owned):
-                await rt.send_to(tallies, f"{tally['lender_id']}:{tally['batch_id']}".encode(), json.dumps(tally).encode())
+                await host.send(TALLIES, f"{tally['lender_id']}:{tally['batch_id']}", json.dumps(tally).encode())
 
-    return app
+    host.agent(SOURCE, handle_default, name="intake")
+    host.agent(TALLIES, handle_tally, name="tally")
+    host.timer(1.0, send_tallies)

@@ -8,77 +8,73 @@ Two agents, concurrency 1 each:
 """
 from __future__ import annotations
 
+import json
 from dataclasses import asdict
 
 import faust
 from prometheus_client import Counter
 
-from remedy.runtime.app import Runtime, create_app
-from remedy.kernel.clock import Clock, clock_from_settings
-from remedy.contract.codec import Codec
-from remedy.runtime.metrics import ServiceMetrics
+from remedy.kernel.clock import Clock
 from remedy.kernel.settings import Settings
-from remedy.runtime import tables
+from remedy.kernel.stage import Host, Input
+from remedy.runtime.faust_host import build_app
 from services.triage.decide import Forward, on_case_event, on_debtor_message
 from services.triage.ruleset import load_rules
 
 SERVICE = "triage"
+BY_DEBTOR = "triage.by-debtor"
+FORWARD_FIELDS = ("debtor_ref", "kind", "case_id", "lender_id", "causation_id", "facts", "withdrawn", "tier")
 
 
-class ByDebtor(faust.Record, serializer="json"):
-    debtor_ref: str
-    kind: str
-    case_id: str
-    lender_id: str
-    causation_id: str
-    facts: dict = None
-    withdrawn: bool = False
-    tier: str = ""
+def encode_forward(fwd: Forward) -> bytes:
+    return json.dumps(asdict(fwd), ensure_ascii=False, default=str).encode()
+
+
+def decode_forward(value: bytes) -> Forward:
+    """A forward as JSON (older records were faust records: the same fields beside ``__faust``)."""
+    data = json.loads(value)
+    return Forward(**{k: data.get(k) for k in FORWARD_FIELDS} | {"withdrawn": bool(data.get("withdrawn")),
+                                                                  "tier": data.get("tier") or ""})
 
 
 def build(settings: Settings, clock: Clock | None = None) -> faust.App:
-    app = create_app(SERVICE, settings)
-    codec = Codec(settings.schemas_dir)
-    clock = clock or clock_from_settings(settings)
+    return build_app(SERVICE, settings, lambda host: wire(host, settings), clock=clock)
+
+
+def wire(host: Host, settings: Settings) -> None:
     rules = load_rules(settings.triage_rules_path)
-    metrics = ServiceMetrics(SERVICE)
+    metrics, codec = host.metrics, host.codec
     decisions = Counter("remedy_triage_decisions", "Cases decided, by route (REJECTED for rejections) and rule version",
                         ["route", "rule_version"], registry=metrics.registry)
     steps = Counter("remedy_triage_case_events", "case.events inputs by what triage did with them", ["outcome"],
                     registry=metrics.registry)
-    rt = Runtime(app, SERVICE, codec, clock, metrics)
-    cases = app.Table("cases", default=None)
-    debtors = app.Table("debtors", default=None)
-    by_debtor = app.topic("triage.by-debtor", key_type=str, value_type=ByDebtor)
+    cases = host.table("cases")
+    debtors = host.table("debtors")
 
-    async def handle_case_event(event: faust.EventT) -> None:
-        _, record = codec.decode(event.message.value, expect="CaseEvent")
+    async def handle_case_event(msg: Input) -> None:
+        _, record = codec.decode(msg.value, expect="CaseEvent")
         step = on_case_event(cases.get(record["case_id"]), record)
         steps.labels(step.outcome).inc()
         if step.outcome == "duplicate":
-            metrics.duplicates.labels(event.message.topic).inc()
+            metrics.duplicates.labels(msg.topic).inc()
         for fwd in step.forwards:
-            await rt.send_to(by_debtor, fwd.debtor_ref, ByDebtor(**asdict(fwd)))
+            await host.send(BY_DEBTOR, fwd.debtor_ref, encode_forward(fwd))
         if step.state is not None:
-            await tables.put(rt, cases, record["case_id"], step.state)
+            await cases.put(record["case_id"], step.state)
 
-    async def handle_debtor_message(event: faust.EventT) -> None:
-        msg: ByDebtor = event.value
-        fwd = Forward(msg.debtor_ref, msg.kind, msg.case_id, msg.lender_id, msg.causation_id, msg.facts,
-                      msg.withdrawn, msg.tier)
-        step = on_debtor_message(debtors.get(msg.debtor_ref), fwd, rules, clock.now())
+    async def handle_debtor_message(msg: Input) -> None:
+        fwd = decode_forward(msg.value)
+        step = on_debtor_message(debtors.get(fwd.debtor_ref), fwd, rules, host.clock.now())
         if step.outcome == "duplicate":
-            metrics.duplicates.labels(event.message.topic).inc()
-        await rt.emit_all(step.emits)
+            metrics.duplicates.labels(msg.topic).inc()
+        await host.emit_all(step.emits)
         for out in step.emits:
             body = out.record["event"]
             decisions.labels(body.get("route", "REJECTED"), rules.version).inc()
             for reason in body["reason_codes"] if out.record["type"] == "CaseRejected" else ():
                 metrics.rejected.labels(reason).inc()
         if step.state is not None:
-            await tables.put(rt, debtors, msg.debtor_ref, step.state)
+            await debtors.put(fwd.debtor_ref, step.state)
 
-    rt.agent(rt.topic("case.events"), handle_case_event, name="cases")
-    rt.agent(by_debtor, handle_debtor_message, name="debtors")
-
-    return app
+    host.agent("case.events", handle_case_event, name="cases")
+    host.agent(BY_DEBTOR, handle_debtor_message, name="debtors")
