@@ -151,7 +151,8 @@ def replay(settings: Settings, rules_path: str | None, limit: int) -> int:
     from kafka.errors import KafkaError
 
     from remedy.contract.codec import Codec
-    from services.triage.replay import compare, lines
+    from services.triage.replay import compare
+    from services.triage.replay_report import lines
     from services.triage.replay_topic import ReadError, read_case_events
     from services.triage.ruleset import RulesError, load_rules
 

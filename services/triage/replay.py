@@ -186,7 +186,7 @@ def expectation(pairs: Iterable[tuple[str, int]], rates: dict[str, RouteRate]) -
             unknown_routes.add(route)
         else:
             cents += claim * rate
-    return Expectation(cents, unknown, unknown_claim, tuple(sorted(unknown_routes, key=_route_order)))
+    return Expectation(cents, unknown, unknown_claim, tuple(sorted(unknown_routes, key=route_order)))
 
 
 def compare(events: Iterable[dict], rules: Rules) -> Comparison:
@@ -204,56 +204,6 @@ def compare(events: Iterable[dict], rules: Rules) -> Comparison:
         expected_replayed=expectation(((r.route, r.case.claim_cents) for r in replayed), rates))
 
 
-def _route_order(route: str) -> tuple[int, str]:
+def route_order(route: str) -> tuple[int, str]:
+    """The order routes are listed in: the known ones as ROUTES has them, any other after them by name."""
     return (ROUTES.index(route) if route in ROUTES else len(ROUTES), route)
-
-
-def _cny(fen: float) -> str:
-    return f"¥{fen / 100:,.0f}"
-
-
-def _expected(e: Expectation) -> str:
-    if not e.unknown_cases:
-        return _cny(e.cents)
-    return (f"{_cny(e.cents)} + unknown on {_cny(e.unknown_claim_cents)} claimed by {e.unknown_cases:,} case(s) "
-            f"routed to {', '.join(e.unknown_routes)} (no finished case took that route)")
-
-
-def lines(c: Comparison, limit: int = 20) -> list[str]:
-    """The comparison as the operator reads it."""
-    versions = ", ".join(f"{v} ({n:,})" for v, n in sorted(c.actual_versions.items())) or "-"
-    out = [f"replayed {len(c.replayed):,} decided cases under {c.rule_version}; they were decided under {versions}"]
-    skipped = [f"{n:,} {what}" for n, what in ((c.undecided, "not decided yet"), (c.unopened, "decided without their opening in the log"),
-                                               (c.duplicates, "duplicate events ignored")) if n]
-    if skipped:
-        out.append("skipped: " + ", ".join(skipped))
-    routes = sorted({r for pair in c.confusion for r in pair} | set(ROUTES), key=_route_order)
-    width = max(len(r) for r in routes) + 1
-    out += ["", "route: actual (rows) → replayed (columns)",
-            f"{'':{width}s}" + "".join(f"{r:>{width}s}" for r in routes) + f"{'total':>8s}"]
-    for actual in routes:
-        row = [c.confusion.get((actual, replayed), 0) for replayed in routes]
-        out.append(f"{actual:{width}s}" + "".join(f"{n:>{width},d}" for n in row) + f"{sum(row):>8,d}")
-    changes = c.changes
-    out += ["", f"cases whose route changes: {len(changes):,} of {len(c.replayed):,}"]
-    for r in changes[:limit]:
-        out.append(f"  {r.case.case_id}  {r.case.route} → {r.route}  ({', '.join(r.reason_codes)})")
-    if len(changes) > limit:
-        out.append(f"  … and {len(changes) - limit:,} more")
-    out += ["", "observed recovery by actual route (finished = closed or rejected):"]
-    for route in sorted(set(c.rates) | {r for _, r in c.confusion}, key=_route_order):
-        rr = c.rates.get(route)
-        if rr is None or rr.rate is None:
-            out.append(f"  {route:{width}s} {rr.finished if rr else 0:,} finished of {rr.cases if rr else 0:,}: rate unknown")
-        else:
-            out.append(f"  {route:{width}s} {rr.finished:,} finished of {rr.cases:,}: claimed {_cny(rr.claim_cents)}, "
-                       f"recovered {_cny(rr.recovered_cents)}, rate {rr.rate:.1%}")
-    claim = sum(r.case.claim_cents for r in c.replayed)
-    out += ["", f"recovery over the {len(c.replayed):,} replayed cases (claimed {_cny(claim)}):",
-            f"  actual recovered so far           {_cny(c.actual_recovered_cents)}",
-            f"  expected under the actual routing {_expected(c.expected_actual)}",
-            f"  expected under the replayed rules {_expected(c.expected_replayed)}"]
-    if not c.expected_actual.unknown_cases and not c.expected_replayed.unknown_cases:
-        delta = c.expected_replayed.cents - c.expected_actual.cents
-        out.append(f"  difference                        {'+' if delta >= 0 else '-'}{_cny(abs(delta))}")
-    return out

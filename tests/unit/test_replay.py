@@ -5,7 +5,8 @@ from datetime import timedelta
 
 import pytest
 
-from services.triage.replay import REJECTED, compare, history, lines, prior_failure
+from services.triage.replay import REJECTED, compare, history, prior_failure
+from services.triage.replay_report import lines
 from services.triage.decide import COURT, PEOPLES, RELIEF
 from tests.broker.funnel_helpers import opened, other_event
 from tests.replay_cases import T0, V1, case_log, claim, closed, decided, rules
