@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Callable
 
+from remedy.kernel.lifecycle import CONFIRMATION, MEDIATION
 from services.analytics.stages import STAGES, TERMINAL
 
 Run = Callable[[str, dict], list[dict]]
@@ -38,6 +39,11 @@ class Filters:
             terms.append(f"{day} <= {{date_to:Date}}")
             params["date_to"] = self.date_to
         return " AND ".join(terms), params
+
+
+def _names(stages) -> str:
+    """Stage names as a SQL list: ``'A', 'B'``."""
+    return ", ".join(f"'{s}'" for s in stages)
 
 
 def _rate(num: float, den: float) -> float:
@@ -100,10 +106,9 @@ def cross_region(run: Run, f: Filters) -> list[dict]:
 
 def backlog(run: Run, f: Filters, now: datetime) -> list[dict]:
     where, p = f.where()
-    terminal = ", ".join(f"'{s}'" for s in TERMINAL)
     rows = run(f"""SELECT stage, count() AS cases,
                           avg(toUnixTimestamp64Milli(fromUnixTimestamp64Milli({{now:Int64}})) - toUnixTimestamp64Milli(stage_since)) / 1000 AS avg_age_seconds
-                   FROM case_state WHERE stage NOT IN ({terminal}) AND stage != '' AND {where}
+                   FROM case_state WHERE stage NOT IN ({_names(TERMINAL)}) AND stage != '' AND {where}
                    GROUP BY stage""", {**p, "now": int(now.timestamp() * 1000)})
     return sorted(rows, key=lambda r: STAGES.index(r["stage"]) if r["stage"] in STAGES else 99)
 
@@ -113,10 +118,10 @@ def deadlines(run: Run, f: Filters, now: datetime, tier_days: int = 30, confirma
     with no confirmation application within ``confirmation_days``, an objection reported overdue."""
     where, p = f.where()
     (row,) = run(f"""WITH fromUnixTimestamp64Milli({{now:Int64}}) AS now
-                     SELECT countIf(stage IN ('PEOPLES_MEDIATION', 'COURT_MEDIATION')
+                     SELECT countIf(stage IN ({_names(MEDIATION)})
                                     AND now > if(tier_extended_to > stage_since, tier_extended_to,
                                                  stage_since + toIntervalDay({{tier_days:UInt32}}))) AS mediation_tier,
-                            countIf(stage = 'CONFIRMATION' AND confirmation_requests = 0
+                            countIf(stage = '{CONFIRMATION}' AND confirmation_requests = 0
                                     AND now > stage_since + toIntervalDay({{conf_days:UInt32}})) AS confirmation,
                             countIf(objections_overdue > 0 AND NOT closed) AS objection_answer
                      FROM case_state WHERE {where}""",

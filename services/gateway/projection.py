@@ -1,22 +1,19 @@
 """The gateway's own read model, built from case.events, loan.defaults.rejected, loan.batches and
 payments. Pure: records in, state changes; redelivered records change nothing (seen by id).
 
-Stages follow DESIGN.md's lifecycle, derived from event types. While a case is ON_HOLD, stage
+A case's stage follows the lifecycle (``remedy.kernel.lifecycle.follow``): while it is ON_HOLD,
 moves are remembered as the stage to resume; CLOSED is final.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timezone
 
-STAGES = ("OPENED", "TRIAGED", "PEOPLES_MEDIATION", "COURT_MEDIATION", "RELIEF", "CONFIRMATION", "PERFORMING",
-          "LITIGATION", "JUDGMENT", "ENFORCEMENT", "CREDIT_REPAIR", "CLOSED", "REJECTED", "ON_HOLD")
-TIER_STAGE = {"PEOPLES": "PEOPLES_MEDIATION", "COURT": "COURT_MEDIATION"}
-# event type -> the stage it puts the case in (None: stage unchanged)
-STAGE_OF = {"CaseOpened": "OPENED", "CaseRejected": "REJECTED", "ReliefGranted": "RELIEF",
-            "MediationSettled": "CONFIRMATION", "ConfirmationRequested": "CONFIRMATION",
-            "ConfirmationGranted": "PERFORMING", "LitigationFiled": "LITIGATION", "FilingAccepted": "LITIGATION",
-            "JudgmentEntered": "JUDGMENT", "EnforcementApplied": "ENFORCEMENT", "CreditRepairRequested": "CREDIT_REPAIR"}
+from remedy.kernel.deadlines import ms, start_of_china_day_ms
+from remedy.kernel.lifecycle import CLOSED, ON_HOLD, OPENED, STAGES, follow
+
+__all__ = ["STAGES", "Case", "Batch", "Projection"]
+
 # event type -> (field holding a deadline, label)
 DEADLINES = {"ConfirmationRequested": ("due_by", "CONFIRMATION_DUE"), "ObjectionFiled": ("answer_by", "OBJECTION_ANSWER_DUE"),
              "InstalmentDue": ("due_date", "INSTALMENT_DUE"), "JudgmentEntered": ("performance_due", "PERFORMANCE_DUE"),
@@ -30,10 +27,11 @@ MAX_REJECTIONS_KEPT = 100_000
 
 
 def _ms(value) -> int:
+    """An instant, a China calendar day (its start) or epoch ms, as epoch ms."""
     if isinstance(value, datetime):
-        return int(value.timestamp() * 1000)
+        return ms(value)
     if isinstance(value, date):
-        return int(datetime(value.year, value.month, value.day, tzinfo=timezone(timedelta(hours=8))).timestamp() * 1000)
+        return start_of_china_day_ms(value)
     return int(value)
 
 
@@ -63,7 +61,7 @@ class Case:
     interest_cents: int = 0
     penalty_cents: int = 0
     opened_at: int = 0
-    stage: str = "OPENED"
+    stage: str = OPENED
     resume_stage: str | None = None
     mediator_id: str | None = None
     court: str | None = None
@@ -141,34 +139,22 @@ class Projection:
             case.principal_cents = body["amended_principal_cents"]
         if kind == "MediatorAssigned":
             case.mediator_id, case.tier = body["mediator_id"], body["tier"]
-            self._move(case, TIER_STAGE.get(body["tier"], case.stage))
         elif kind == "SessionScheduled":
             case.sessions.append({"tier": body["tier"], "mediator_id": body["mediator_id"], "mode": body["mode"],
                                   "scheduled_at_ms": _ms(body["scheduled_at"]), "location": body.get("location"),
                                   "video_link": body.get("video_link")})
-        elif kind == "CaseTriaged":
+        elif kind in ("CaseTriaged", "LitigationFiled"):
             case.court = body["court"] or case.court
-            self._move(case, body["route"] if body["route"] in STAGES else "TRIAGED")
-        elif kind == "LitigationFiled":
-            case.court = body["court"] or case.court
-        elif kind == "CaseEscalated":
-            self._move(case, body["to_stage"])
         elif kind in ("MediationSettled", "ReliefGranted"):
             case.offer = {"source": kind, "plan": _json(body["plan"])}
         elif kind == "InstalmentPaid":
             case.paid_cents += body["amount_cents"]
-        elif kind == "CaseHeld":
-            if case.stage not in ("ON_HOLD", "CLOSED"):
-                case.resume_stage, case.stage = case.stage, "ON_HOLD"
-        elif kind == "CaseReleased":
-            if case.stage == "ON_HOLD":
-                case.stage, case.resume_stage = case.resume_stage or body["stage"], None
-                case.deadlines = {k: v + body["held_ms"] for k, v in case.deadlines.items()}
+        elif kind == "CaseReleased" and case.stage == ON_HOLD:
+            case.deadlines = {k: v + body["held_ms"] for k, v in case.deadlines.items()}
         elif kind == "CaseClosed":
-            case.stage, case.resume_stage, case.deadlines = "CLOSED", None, {}
-        if kind in STAGE_OF:
-            self._move(case, STAGE_OF[kind])
-        if kind in DEADLINES and case.stage != "CLOSED":
+            case.deadlines = {}
+        case.stage, case.resume_stage = follow(case.stage, case.resume_stage, kind, body)
+        if kind in DEADLINES and case.stage != CLOSED:
             name, label = DEADLINES[kind]
             if body.get(name) is not None:
                 case.deadlines[label] = _ms(body[name])
@@ -186,15 +172,6 @@ class Projection:
         case.product = facts["product"]
         case.principal_cents, case.interest_cents = facts["principal_cents"], facts["interest_cents"]
         case.penalty_cents = facts["penalty_cents"]
-
-    @staticmethod
-    def _move(case: Case, stage: str) -> None:
-        if case.stage == "CLOSED" or stage not in STAGES:
-            return
-        if case.stage == "ON_HOLD" and stage != "ON_HOLD":
-            case.resume_stage = stage
-        else:
-            case.stage = stage
 
     # --- intake's answers ------------------------------------------------------------------------
     def batch(self, lender_id: str, batch_id: str) -> Batch:

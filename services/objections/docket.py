@@ -6,17 +6,17 @@ from __future__ import annotations
 import copy
 from dataclasses import asdict, dataclass, field
 
-SEEN_LIMIT = 500
-INACTIVE = frozenset({"CLOSED", "REJECTED"})
+from remedy.kernel.lifecycle import OPENED, TERMINAL, work_stage_after
 
-_TIER = {"PEOPLES": "PEOPLES_MEDIATION", "COURT": "COURT_MEDIATION"}
+SEEN_LIMIT = 500
+INACTIVE = frozenset(TERMINAL)
 
 
 @dataclass
 class Docket:
     case_id: str
     lender_id: str
-    stage: str = "OPENED"                 # the lifecycle stage (DESIGN.md), ON_HOLD while held
+    stage: str = OPENED                   # the lifecycle stage (remedy.kernel.lifecycle), ON_HOLD while held
     held_since: int | None = None         # epoch ms
     held_stage: str | None = None         # where the case was (and resumes)
     objections: dict = field(default_factory=dict)  # id -> {"ground", "answer_by", "due_at", "open", "overdue", "cause"}
@@ -51,29 +51,5 @@ class Docket:
 
 
 def stage_after(kind: str, body: dict, stage: str) -> str:
-    """The lifecycle stage a case is at after one of its events."""
-    if kind == "CaseTriaged":
-        return body["route"]
-    if kind == "CaseRejected":
-        return "REJECTED"
-    if kind == "ReliefGranted":
-        return "RELIEF"
-    if kind in ("MediatorAssigned", "SessionScheduled", "TierExtended"):
-        return _TIER.get(body["tier"], stage)
-    if kind in ("MediationSettled", "ConfirmationRequested"):
-        return "CONFIRMATION"
-    if kind in ("ConfirmationGranted", "InstalmentDue", "InstalmentPaid", "InstalmentMissed"):
-        return "PERFORMING"
-    if kind == "CaseEscalated":
-        return body["to_stage"]
-    if kind in ("LitigationFiled", "FilingAccepted", "FilingRejected"):
-        return "LITIGATION"
-    if kind == "JudgmentEntered":
-        return "JUDGMENT"
-    if kind in ("EnforcementApplied", "EnforcementConcluded", "DishonestListProposed"):
-        return "ENFORCEMENT"
-    if kind in ("CreditRepairRequested", "CreditRepairDone"):
-        return "CREDIT_REPAIR"
-    if kind == "CaseClosed":
-        return "CLOSED"
-    return stage
+    """The lifecycle stage a case is at after one of its events (objections' own holds aside)."""
+    return work_stage_after(kind, body, stage)
