@@ -21,6 +21,7 @@ import signal
 import sys
 import time
 from pathlib import Path
+from typing import Callable
 
 from remedy.kernel.settings import Settings
 
@@ -29,7 +30,7 @@ def _interrupt(*_) -> None:
     raise KeyboardInterrupt
 
 
-def main(argv: list[str] | None = None) -> int:
+def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="remedy", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("broker", help="run Tansu until Ctrl-C")
@@ -53,54 +54,77 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("replay", help="re-run triage rules over the cases in case.events and compare")
     p.add_argument("--rules", metavar="FILE", help="triage rule file (default: $REMEDY_TRIAGE_RULES_PATH, what triage loads)")
     p.add_argument("--limit", type=int, default=20, help="list at most this many cases whose route changes")
-    args = parser.parse_args(argv)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
     settings = Settings.from_env()
     if args.command in ("up", "run"):
         signal.signal(signal.SIGTERM, _interrupt)  # `kill` stops the stack as cleanly as Ctrl-C
+    return COMMANDS[args.command](args, settings)
 
-    if args.command in ("broker", "topics"):
-        from remedy.runtime import broker
-        return broker.main(["run" if args.command == "broker" else "topics"])
-    if args.command == "publish":
-        from remedy.ops.loadfile import publish_file
-        n = publish_file(args.file, settings)
-        print(f"published {n} defaults from {args.file} to loan.defaults")
+
+def _broker(args, settings: Settings) -> int:
+    from remedy.runtime import broker
+    return broker.main(["run" if args.command == "broker" else "topics"])
+
+
+def _publish(args, settings: Settings) -> int:
+    from remedy.ops.loadfile import publish_file
+    n = publish_file(args.file, settings)
+    print(f"published {n} defaults from {args.file} to loan.defaults")
+    return 0
+
+
+def _sample(args, settings: Settings) -> int:
+    from remedy.ops.loadfile import write_sample
+    write_sample(args.file, args.valid, args.invalid)
+    print(f"wrote {args.valid + args.invalid} defaults to {args.file}")
+    return 0
+
+
+def _up(args, settings: Settings) -> int:
+    from remedy.ops.stack import Stack, StackError
+    stack = Stack(settings)
+    try:
+        stack.start()
+        print("up: Ctrl-C stops everything")
+        while True:
+            time.sleep(2)
+            stack.check()
+    except StackError as exc:
+        print(f"error: {exc}")
+        return 1
+    except KeyboardInterrupt:
         return 0
-    if args.command == "sample":
-        from remedy.ops.loadfile import write_sample
-        write_sample(args.file, args.valid, args.invalid)
-        print(f"wrote {args.valid + args.invalid} defaults to {args.file}")
-        return 0
-    if args.command == "up":
-        from remedy.ops.stack import Stack, StackError
-        stack = Stack(settings)
-        try:
-            stack.start()
-            print("up: Ctrl-C stops everything")
-            while True:
-                time.sleep(2)
-                stack.check()
-        except StackError as exc:
-            print(f"error: {exc}")
-            return 1
-        except KeyboardInterrupt:
-            return 0
-        finally:
-            stack.stop()
-    if args.command == "down":
-        from remedy.ops.stack import down
-        return down(settings)
-    if args.command == "simulate":
-        from sim.__main__ import main as simulate
-        return simulate(["--publish"])
-    if args.command == "report":
-        return report(settings, args.html)
-    if args.command == "replay":
-        return replay(settings, args.rules, args.limit)
+    finally:
+        stack.stop()
+
+
+def _down(args, settings: Settings) -> int:
+    from remedy.ops.stack import down
+    return down(settings)
+
+
+def _simulate(args, settings: Settings) -> int:
+    from sim.__main__ import main as simulate
+    return simulate(["--publish"])
+
+
+def _run(args, settings: Settings) -> int:
     from remedy.ops.demo import run_demo
     if args.cases is not None:
         settings = dataclasses.replace(settings, sim_cases=args.cases)
     return run_demo(settings, wait=not args.no_wait, horizon_days=args.horizon_days)
+
+
+COMMANDS: dict[str, Callable[[argparse.Namespace, Settings], int]] = {
+    "broker": _broker, "topics": _broker, "publish": _publish, "sample": _sample, "up": _up, "down": _down,
+    "simulate": _simulate, "run": _run,
+    "report": lambda args, settings: report(settings, args.html),
+    "replay": lambda args, settings: replay(settings, args.rules, args.limit),
+}
 
 
 def report(settings: Settings, html_path: str | None) -> int:
