@@ -12,6 +12,7 @@ import os
 import sys
 import time
 import urllib.request
+from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -82,46 +83,86 @@ GO_LAG, STOP_LAG, LAG_RATE = 100, 1000, 12 * 3600.0
 
 
 def run_demo(settings: Settings, wait: bool = True, horizon_days: int = 120, scale: float = TOP_RATE) -> int:
-    from sim.baseline import baseline
     from sim.defaults import demo_batch
 
     epoch = parse_instant(settings.clock_epoch) if settings.clock_epoch else datetime.now(timezone.utc).replace(microsecond=0)
     scale = settings.clock_scale if settings.clock_scale != 1.0 else scale
     Path(settings.data_dir).mkdir(parents=True, exist_ok=True)
-    clock_file = ClockFile(Path(settings.data_dir).resolve() / "clock")
-    pacer = Pacer(clock_file, epoch, scale, probe=lambda: 0,  # holds time at the epoch until the batch is in
-                  go_lag=round(GO_LAG * min(1.0, LAG_RATE / scale)), stop_lag=round(STOP_LAG * min(1.0, LAG_RATE / scale)))
-    sim_lag_file = str(Path(settings.data_dir).resolve() / "sim.lag")
-    env = {"REMEDY_CLOCK_FILE": clock_file.path, "REMEDY_LAG_SAMPLE_SECONDS": "0.25", "REMEDY_SIM_LAG_FILE": sim_lag_file,
-           "REMEDY_PRODUCER_LINGER_MS": os.environ.get("REMEDY_PRODUCER_LINGER_MS", "20"),
-           "REMEDY_SIM_CASES": str(settings.sim_cases)}
-    stack = Stack(settings, env)
-    started = time.monotonic()
-    tty = sys.stdout.isatty()
+    run = DemoRun.prepare(settings, epoch, scale, horizon_days)
     print(f"Remedy: {settings.sim_cases:,} defaults from {settings.sim_lenders} lenders; up to "
-          f"{scale / 3600:.1f} simulated hours a real second, slower while the services catch up; logs in {stack.logs}")
+          f"{scale / 3600:.1f} simulated hours a real second, slower while the services catch up; logs in {run.stack.logs}")
     try:
+        run.start()
+        defaults, bad = demo_batch(settings.sim_cases, settings.sim_lenders, epoch, settings.sim_seed,
+                                   None if settings.sim_malformed < 0 else settings.sim_malformed)
+        token = ops_token(settings)
+        run.watch(len(defaults), bad, token)
+        run.report(defaults, bad, token)
+        if wait:
+            run.keep_dashboard_up(token)
+        return 0
+    except StackError as exc:
+        print(f"error: {exc}")
+        return 1
+    except KeyboardInterrupt:
+        print()
+        return 0
+    finally:
+        run.stack.ignore_interrupts()
+        run.pacer.stop(hold=True)
+        run.stack.stop()
+        print("stopped: every process ended")
+
+
+@dataclass
+class DemoRun:
+    """One ``remedy run``: the stack, the pacer that drives its clock, and what the report needs."""
+    settings: Settings
+    stack: Stack
+    pacer: Pacer
+    epoch: datetime
+    horizon_days: int
+    sim_lag_file: str
+    started: float
+
+    @classmethod
+    def prepare(cls, settings: Settings, epoch: datetime, scale: float, horizon_days: int) -> "DemoRun":
+        data = Path(settings.data_dir).resolve()
+        clock_file = ClockFile(data / "clock")
+        pacer = Pacer(clock_file, epoch, scale, probe=lambda: 0,  # holds time at the epoch until the batch is in
+                      go_lag=round(GO_LAG * min(1.0, LAG_RATE / scale)), stop_lag=round(STOP_LAG * min(1.0, LAG_RATE / scale)))
+        sim_lag_file = str(data / "sim.lag")
+        env = {"REMEDY_CLOCK_FILE": clock_file.path, "REMEDY_LAG_SAMPLE_SECONDS": "0.25", "REMEDY_SIM_LAG_FILE": sim_lag_file,
+               "REMEDY_PRODUCER_LINGER_MS": os.environ.get("REMEDY_PRODUCER_LINGER_MS", "20"),
+               "REMEDY_SIM_CASES": str(settings.sim_cases)}
+        stack = Stack(settings, env)
+        return cls(settings, stack, pacer, epoch, horizon_days, sim_lag_file, time.monotonic())
+
+    def start(self) -> None:
+        """The platform and the simulator, up and ready; where to look printed."""
+        settings, stack = self.settings, self.stack
         stack.start()
         sim = ServiceProcess("sim", stack.env, stack.logs, module="sim", args=("--publish",))
         stack.procs.append(sim.start())
         sim.wait_ready(timeout=180)
         print(f"dashboard: http://127.0.0.1:{settings.analytics_port}/?token={ops_token(settings)}")
         print(f"gateway:   http://127.0.0.1:{settings.gateway_port}/openapi.json")
-        defaults, bad = demo_batch(settings.sim_cases, settings.sim_lenders, epoch, settings.sim_seed,
-                                   None if settings.sim_malformed < 0 else settings.sim_malformed)
-        expected = len(defaults)
-        token = ops_token(settings)
+
+    def watch(self, expected: int, bad, token: str) -> None:
+        """Let the clock run and show progress until every case is in and none is open, or the horizon."""
+        settings, pacer, epoch = self.settings, self.pacer, self.epoch
         groups = registry_groups(settings.schemas_dir, settings.sim_group)
         pacer.probe = ServiceLag({g: settings.port_for(g) for g in groups if g != settings.sim_group}, groups,
-                                 settings.sim_group, sim_lag_file)
+                                 settings.sim_group, self.sim_lag_file)
         pacer.start()
+        tty = sys.stdout.isatty()
         shown, printed = 0, 0.0
         while True:
             time.sleep(3)
-            stack.check()
+            self.stack.check()
             dash = fetch_progress(settings, token)
             now = datetime.fromtimestamp(pacer.sim_ms() / 1000, timezone.utc)
-            text = progress_lines(dash, expected, now, epoch, horizon_days, pacer)
+            text = progress_lines(dash, expected, now, epoch, self.horizon_days, pacer)
             if tty:
                 sys.stdout.write(("\x1b[F" * shown) + "\n".join(line + "\x1b[K" for line in text) + "\n")
                 shown = len(text)
@@ -130,9 +171,15 @@ def run_demo(settings: Settings, wait: bool = True, horizon_days: int = 120, sca
                 printed = time.monotonic()
             s = dash["summary"]
             everyone_in = s["cases"] + len(bad) >= expected
-            if everyone_in and (s["open"] == 0 or now - epoch >= timedelta(days=horizon_days)):
-                break
-        pacer.stop(hold=True)
+            if everyone_in and (s["open"] == 0 or now - epoch >= timedelta(days=self.horizon_days)):
+                return
+
+    def report(self, defaults: list[dict], bad, token: str) -> None:
+        """Freeze the funnel, wait for analytics to settle, print the report and write it as HTML."""
+        from sim.baseline import baseline
+
+        settings, stack, horizon_days = self.settings, self.stack, self.horizon_days
+        self.pacer.stop(hold=True)
         print("\nfreezing the funnel: stopping the simulator and the stage services, letting analytics drain")
         stack.stop_all_but({"analytics"})
         dash = settled_dashboard(settings, token)
@@ -144,25 +191,14 @@ def run_demo(settings: Settings, wait: bool = True, horizon_days: int = 120, sca
         for line in lines(dash, base.recovery_rate):
             print(line)
         report = Path(stack.data) / "report.html"
-        write_html(report, dash, base.recovery_rate, f"Remedy run: {expected:,} defaults, {horizon_days} simulated days")
-        minutes, seconds = divmod(round(time.monotonic() - started), 60)
+        write_html(report, dash, base.recovery_rate, f"Remedy run: {len(defaults):,} defaults, {horizon_days} simulated days")
+        minutes, seconds = divmod(round(time.monotonic() - self.started), 60)
         print(f"\nreport: {report}  (start to report: {minutes} min {seconds:02d} s; the clock was held "
-              f"{pacer.held_seconds:.0f} s)")
-        if wait:
-            print("(the stage services are stopped; the dashboard shows the frozen funnel)")
-            print(f"dashboard stays up at http://127.0.0.1:{settings.analytics_port}/?token={token} — Ctrl-C stops everything")
-            while True:
-                time.sleep(2)
-                stack.check()
-        return 0
-    except StackError as exc:
-        print(f"error: {exc}")
-        return 1
-    except KeyboardInterrupt:
-        print()
-        return 0
-    finally:
-        stack.ignore_interrupts()
-        pacer.stop(hold=True)
-        stack.stop()
-        print("stopped: every process ended")
+              f"{self.pacer.held_seconds:.0f} s)")
+
+    def keep_dashboard_up(self, token: str) -> None:
+        print("(the stage services are stopped; the dashboard shows the frozen funnel)")
+        print(f"dashboard stays up at http://127.0.0.1:{self.settings.analytics_port}/?token={token} — Ctrl-C stops everything")
+        while True:
+            time.sleep(2)
+            self.stack.check()
