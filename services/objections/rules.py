@@ -1,0 +1,51 @@
+"""What objections accepts and how it refuses: grounds, decisions, the answer period, its errors,
+and the CaseEvent envelope it writes. Pure."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from remedy.kernel.decision import Decision as FileDecision
+from remedy.kernel.emit import Emit
+from remedy.kernel.events import case_event
+from services.objections.docket import Docket
+
+PRODUCER = "objections"
+GROUNDS = frozenset({"WRONG_AMOUNT", "IDENTITY_THEFT", "ALREADY_PAID", "TIME_BARRED", "OTHER"})
+DECISIONS = frozenset({"UPHELD_CLOSE", "UPHELD_AMEND", "DISMISSED"})
+OUR_REQUESTS = frozenset({"OBJECTION", "OBJECTION_DECISION", "HARDSHIP_CLAIM", "COMPLAINT"})
+
+
+@dataclass(frozen=True)
+class ObjectionRules:
+    answer_days: int = 20
+    complaint_department: str = "PBOC Financial Consumer Rights Protection Bureau"
+
+
+class ObjectionsError(Exception):
+    """Input objections cannot take; dead-lettered with this reason (never PII)."""
+
+
+class UnknownCase(ObjectionsError):
+    pass
+
+
+class CaseAlreadyClosed(ObjectionsError):
+    pass
+
+
+class InvalidRequest(ObjectionsError):
+    pass
+
+
+class OutOfOrder(ObjectionsError):
+    pass
+
+
+Decision = FileDecision[Docket]
+
+
+def event(docket: Docket, type_: str, body: dict, causation_id: str, now: datetime) -> Emit:
+    record = case_event(PRODUCER, type_, body, case_id=docket.case_id, lender_id=docket.lender_id,
+                        causation_id=causation_id, now=now)
+    return Emit("case.events", docket.case_id, "CaseEvent", record)
