@@ -71,12 +71,22 @@ def filters_from(request: web.Request, scope: Scope) -> queries.Filters:
 def make_web(store: Store, scopes: dict[str, Scope], metrics: AnalyticsMetrics, clock: Clock,
              tier_days: int = 30, confirmation_days: int = 30) -> web.Application:
     app = web.Application()
+    app.middlewares.append(guard(scopes, metrics))
+    pages = Pages(store, metrics, clock, tier_days, confirmation_days)
+    app.router.add_get("/", pages.page)
+    app.router.add_get("/api/dashboard", pages.dashboard)
+    app.router.add_get("/api/{chart}", pages.chart)
+    app.router.add_get("/metrics", pages.metrics_page)
+    app.router.add_get("/healthz", pages.healthz)
+    app.router.add_static("/static/", STATIC)
+    return app
 
-    async def run_query(fn, *args):
-        return await store.run(lambda: _plain(fn(store.rows, *args)))
 
+def guard(scopes: dict[str, Scope], metrics: AnalyticsMetrics):
+    """The middleware: a token for everything but /static/, /metrics and /healthz; refusals as JSON; every
+    answer counted by path (the API's charts as one label) and status."""
     @web.middleware
-    async def guard(request: web.Request, handler):
+    async def guarded(request: web.Request, handler):
         path = request.path
         label = path if path in ("/", "/metrics", "/healthz", "/api/dashboard") or path.startswith("/static/") \
             else "/api/other"
@@ -95,40 +105,43 @@ def make_web(store: Store, scopes: dict[str, Scope], metrics: AnalyticsMetrics, 
         metrics.requests.labels(label, str(response.status)).inc()
         return response
 
-    app.middlewares.append(guard)
+    return guarded
 
-    async def page(request):
+
+class Pages:
+    """The handlers: the page, the dashboard and each chart as JSON (queries run on the store's thread), metrics."""
+
+    def __init__(self, store: Store, metrics: AnalyticsMetrics, clock: Clock, tier_days: int, confirmation_days: int):
+        self.store, self.metrics, self.clock = store, metrics, clock
+        self.tier_days, self.confirmation_days = tier_days, confirmation_days
+
+    async def run_query(self, fn, *args):
+        return await self.store.run(lambda: _plain(fn(self.store.rows, *args)))
+
+    async def page(self, request):
         return web.FileResponse(STATIC / "index.html")
 
-    async def dashboard(request):
+    async def dashboard(self, request):
         f = filters_from(request, request["scope"])
-        body = await run_query(queries.dashboard, f, clock.now(), tier_days, confirmation_days)
+        body = await self.run_query(queries.dashboard, f, self.clock.now(), self.tier_days, self.confirmation_days)
         return web.json_response(body, dumps=json.dumps)
 
-    async def chart(request):
+    async def chart(self, request):
         name = request.match_info["chart"]
         f = filters_from(request, request["scope"])
         if name in CHARTS:
-            body = await run_query(CHARTS[name], f)
+            body = await self.run_query(CHARTS[name], f)
         elif name == "backlog":
-            body = await run_query(queries.backlog, f, clock.now())
+            body = await self.run_query(queries.backlog, f, self.clock.now())
         elif name == "deadlines":
-            body = await run_query(queries.deadlines, f, clock.now(), tier_days, confirmation_days)
+            body = await self.run_query(queries.deadlines, f, self.clock.now(), self.tier_days, self.confirmation_days)
         else:
             raise web.HTTPNotFound()
         return web.json_response(body)
 
-    async def metrics_page(request):
-        body, content_type = metrics.exposition()
+    async def metrics_page(self, request):
+        body, content_type = self.metrics.exposition()
         return web.Response(body=body, content_type=content_type.split(";")[0])
 
-    async def healthz(request):
+    async def healthz(self, request):
         return web.json_response({"ok": True})
-
-    app.router.add_get("/", page)
-    app.router.add_get("/api/dashboard", dashboard)
-    app.router.add_get("/api/{chart}", chart)
-    app.router.add_get("/metrics", metrics_page)
-    app.router.add_get("/healthz", healthz)
-    app.router.add_static("/static/", STATIC)
-    return app
