@@ -34,8 +34,8 @@ CENTS = {"type": "integer", "minimum": 1, "maximum": 10 ** 13}
 STR = {"type": "string", "maxLength": 2000}
 
 
+
 def document() -> dict:
-    lender = [{"lenderKey": []}]
     return {
         "openapi": "3.0.3",
         "info": {"title": "Remedy gateway", "version": "1.0.0",
@@ -46,140 +46,188 @@ def document() -> dict:
                 "lenderKey": {"type": "http", "scheme": "bearer", "description": "a lender's API key"},
                 "mediatorKey": {"type": "http", "scheme": "bearer", "description": "a mediator's API key"},
                 "payerKey": {"type": "http", "scheme": "bearer", "description": "a payment processor's API key"}},
-            "schemas": {
-                "Error": {"type": "object", "required": ["error"],
-                          "properties": {"error": {"type": "string"}, "field": {"type": "string"}}},
-                "Accepted": {"type": "object", "additionalProperties": True},
-                "CaseView": {"type": "object", "required": ["case_id", "stage", "total_due_cents"], "properties": {
-                    "case_id": {"type": "string"}, "lender_id": {"type": "string"}, "loan_id": {"type": "string"},
-                    "batch_id": {"type": "string"}, "stage": {"type": "string", "enum": list(STAGES)},
-                    "region_code": {"type": "string"}, "principal_cents": {"type": "integer"},
-                    "interest_cents": {"type": "integer"}, "penalty_cents": {"type": "integer"},
-                    "total_due_cents": {"type": "integer"}, "paid_cents": {"type": "integer"},
-                    "next_deadline": {"type": "object", "nullable": True}, "timeline": {"type": "array", "items": {"type": "object"}},
-                    "sessions": {"type": "array", "items": {"type": "object"}}}},
-                "Withdrawal": {"type": "object", "properties": {"note": STR}},
-                "LenderPayment": {"type": "object", "required": ["amount_cents"], "properties": {
-                    "amount_cents": CENTS, "paid_in_full": {"type": "boolean"}, "payment_ref": {"type": "string", "maxLength": 128},
-                    "paid_at": {"type": "string", "format": "date-time"}, "note": STR},
-                    "description": "paid_in_full → lender.updates PAID_IN_FULL; otherwise payment_ref is required → payments"},
-                "Plan": {"type": "object", "required": ["kind", "total_cents", "instalments"], "properties": {
-                    "kind": {"type": "string", "enum": list(PLAN_KINDS)}, "total_cents": CENTS,
-                    "waived_penalty_cents": {"type": "integer", "minimum": 0}, "waived_interest_cents": {"type": "integer", "minimum": 0},
-                    "instalments": {"type": "array", "minItems": 1, "maxItems": 120, "items": {
-                        "type": "object", "required": ["due_date", "amount_cents"], "properties": {
-                            "seq": {"type": "integer"}, "due_date": {"type": "string", "format": "date"}, "amount_cents": CENTS}}}}},
-                "Outcome": {"type": "object", "required": ["outcome"], "properties": {
-                    "outcome": {"type": "string", "enum": list(OUTCOMES)}, "plan": {"$ref": "#/components/schemas/Plan"},
-                    "note": STR, "outcome_id": {"type": "string", "maxLength": 128}},
-                    "description": "plan is required for SETTLED and absent otherwise"},
-                "CourtDecision": {"type": "object", "required": ["decision_id", "case_id", "kind"], "properties": {
-                    "decision_id": {"type": "string"}, "case_id": {"type": "string"},
-                    "kind": {"type": "string", "enum": list(DECISION_KINDS)}, "court_case_no": {"type": "string"},
-                    "awarded_cents": CENTS, "performance_due": {"type": "string", "format": "date"},
-                    "enforcement_result": {"type": "string", "enum": list(ENFORCEMENT_RESULTS)},
-                    "recovered_cents": {"type": "integer", "minimum": 0}, "reason": STR,
-                    "decided_at": {"type": "string", "format": "date-time"}}},
-                "Payment": {"type": "object", "required": ["payment_ref", "case_id", "amount_cents"], "properties": {
-                    "payment_ref": {"type": "string", "maxLength": 128}, "case_id": {"type": "string"}, "amount_cents": CENTS,
-                    "paid_at": {"type": "string", "format": "date-time"}, "channel": {"type": "string", "maxLength": 64}}},
-                "DebtorRequest": {"type": "object", "required": ["kind"], "properties": {
-                    "kind": {"type": "string", "enum": list(DEBTOR_KINDS)}, "ground": {"type": "string", "enum": list(GROUNDS)},
-                    "detail": STR, "channel": {"type": "string", "enum": list(CHANNELS)},
-                    "hardship_kinds": {"type": "array", "items": {"type": "string", "enum": list(HARDSHIP_KINDS)}}},
-                    "description": "OBJECTION needs ground; OPT_OUT needs channel; HARDSHIP_CLAIM needs hardship_kinds"},
-                "BatchStatus": {"type": "object", "required": ["batch_id", "accepted", "rejected"], "properties": {
-                    "batch_id": {"type": "string"}, "published": {"type": "integer"}, "accepted": {"type": "integer"},
-                    "rejected": {"type": "integer"}, "complete": {"type": "boolean"}, "refused_at_gateway": {"type": "integer"},
-                    "rejections": {"type": "array", "items": {"type": "object"}}}},
-            }},
-        "paths": {
-            "/v1/lender/batches": {"post": {
-                "summary": "Upload a batch of defaults (JSON lines or CSV, streamed row by row)", "security": lender,
-                "parameters": [{"name": "format", "in": "query", "schema": {"type": "string", "enum": ["jsonl", "csv"]}},
-                               {"name": "batch_id", "in": "query", "schema": {"type": "string", "pattern": "^[A-Za-z0-9._:-]{1,64}$"}}],
-                "requestBody": {"required": True, "content": {"application/x-ndjson": {"schema": {"type": "string"}},
-                                                              "text/csv": {"schema": {"type": "string"}}}},
-                "responses": {"202": _resp("published; poll status_url", {"$ref": "#/components/schemas/Accepted"}),
-                              **_errors(400, 401, 403, 409)}}},
-            "/v1/lender/batches/{batch_id}": {"get": {
-                "summary": "A batch's accepted and rejected counts and each rejected row's reasons", "security": lender,
-                "parameters": [{"name": "batch_id", "in": "path", "required": True, "schema": {"type": "string"}}],
-                "responses": {"200": _resp("the batch", {"$ref": "#/components/schemas/BatchStatus"}), **_errors(401, 403, 404)}}},
-            "/v1/lender/cases": {"get": {
-                "summary": "The lender's cases, filtered", "security": lender,
-                "parameters": [{"name": "stage", "in": "query", "schema": {"type": "string", "enum": list(STAGES)}},
-                               {"name": "region", "in": "query", "schema": {"type": "string", "pattern": "^[0-9]{2,6}$"}},
-                               {"name": "batch_id", "in": "query", "schema": {"type": "string"}},
-                               {"name": "opened_from", "in": "query", "schema": {"type": "string", "format": "date"}},
-                               {"name": "opened_to", "in": "query", "schema": {"type": "string", "format": "date"}},
-                               {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 1000}},
-                               {"name": "offset", "in": "query", "schema": {"type": "integer", "minimum": 0}}],
-                "responses": {"200": _resp("cases", {"type": "object", "properties": {
-                    "total": {"type": "integer"}, "cases": {"type": "array", "items": {"$ref": "#/components/schemas/CaseView"}}}}),
-                    **_errors(400, 401, 403)}}},
-            "/v1/lender/cases/{case_id}": {"get": {
-                "summary": "One case with its timeline", "security": lender, "parameters": [CASE_ID],
-                "responses": {"200": _resp("the case", {"$ref": "#/components/schemas/CaseView"}), **_errors(401, 403, 404)}}},
-            "/v1/lender/cases/{case_id}/withdraw": {"post": {
-                "summary": "Withdraw a case (lender.updates WITHDRAWN)", "security": lender, "parameters": [CASE_ID],
-                "requestBody": _json_body("Withdrawal", required=False),
-                "responses": {"202": _resp("published", {"$ref": "#/components/schemas/Accepted"}), **_errors(400, 401, 403, 404, 409)}}},
-            "/v1/lender/cases/{case_id}/payments": {"post": {
-                "summary": "Report a payment the lender received", "security": lender, "parameters": [CASE_ID],
-                "requestBody": _json_body("LenderPayment"),
-                "responses": {"200": _resp("this payment_ref was already recorded", {"$ref": "#/components/schemas/Accepted"}),
-                              "202": _resp("published", {"$ref": "#/components/schemas/Accepted"}),
-                              **_errors(400, 401, 403, 404, 409)}}},
-            "/v1/mediator/cases": {"get": {
-                "summary": "Cases assigned to the mediator, with sessions", "security": [{"mediatorKey": []}],
-                "responses": {"200": _resp("cases", {"type": "object"}), **_errors(401, 403)}}},
-            "/v1/mediator/cases/{case_id}/outcomes": {"post": {
-                "summary": "Record a mediation outcome (mediation.outcomes)", "security": [{"mediatorKey": []}],
-                "parameters": [CASE_ID], "requestBody": _json_body("Outcome"),
-                "responses": {"202": _resp("published", {"$ref": "#/components/schemas/Accepted"}), **_errors(400, 401, 403, 404, 409)}}},
-            "/v1/courts/decisions": {"post": {
-                "summary": "Court webhook: confirmation, filing, judgment or enforcement result (court.decisions)",
-                "description": "X-Remedy-Signature = hex HMAC-SHA256(court secret, X-Remedy-Timestamp + '.' + body). "
-                               "Timestamps outside the window and repeated signatures are refused.",
-                "parameters": [{"name": "X-Remedy-Court", "in": "header", "required": True, "schema": {"type": "string"}},
-                               {"name": "X-Remedy-Timestamp", "in": "header", "required": True, "schema": {"type": "string"}},
-                               {"name": "X-Remedy-Signature", "in": "header", "required": True, "schema": {"type": "string"}}],
-                "requestBody": _json_body("CourtDecision"),
-                "responses": {"202": _resp("published", {"$ref": "#/components/schemas/Accepted"}), **_errors(400, 401, 403, 404)}}},
-            "/v1/payments": {"post": {
-                "summary": "Payment notification (payments), idempotent by payment_ref", "security": [{"payerKey": []}],
-                "requestBody": _json_body("Payment"),
-                "responses": {"200": _resp("already recorded: the same answer as the first time", {"$ref": "#/components/schemas/Accepted"}),
-                              "202": _resp("published", {"$ref": "#/components/schemas/Accepted"}), **_errors(400, 401, 403, 404, 409)}}},
-            "/v1/debtor/case": {"get": {
-                "summary": "The debtor's case: debt, stage, next deadline", "parameters": DEBTOR_HEADERS,
-                "responses": {"200": _resp("the case", {"$ref": "#/components/schemas/CaseView"}), **_errors(401, 423, 429)}}},
-            "/v1/debtor/requests": {"post": {
-                "summary": "Object, claim hardship, accept an offer or opt out of a channel (debtor.requests)",
-                "parameters": DEBTOR_HEADERS, "requestBody": _json_body("DebtorRequest"),
-                "responses": {"202": _resp("published", {"$ref": "#/components/schemas/Accepted"}), **_errors(400, 401, 409, 423, 429)}}},
-            "/portal": {"get": {
-                "summary": "The debtor portal's sign-in page (HTML)",
-                "parameters": [{"name": "lang", "in": "query", "schema": {"type": "string", "enum": ["zh", "en"]}}],
-                "responses": {"200": _resp("page", {"type": "string"}, "text/html")}}},
-            "/portal/case": {"post": {
-                "summary": "The debtor portal's case page (HTML form post)",
-                "requestBody": {"required": True, "content": {"application/x-www-form-urlencoded": {"schema": {
-                    "type": "object", "required": ["case_id", "code"], "properties": {
-                        "case_id": {"type": "string"}, "code": {"type": "string"}, "lang": {"type": "string", "enum": ["zh", "en"]}}}}}},
-                "responses": {"200": _resp("page", {"type": "string"}, "text/html"),
-                              **{str(c): _resp("refused (HTML)", {"type": "string"}, "text/html") for c in (401, 423, 429)}}}},
-            "/portal/requests": {"post": {
-                "summary": "A debtor's request from the portal (HTML form post)",
-                "requestBody": {"required": True, "content": {"application/x-www-form-urlencoded": {"schema": {
-                    "type": "object", "required": ["case_id", "code", "kind"], "properties": {
-                        "case_id": {"type": "string"}, "code": {"type": "string"}, "lang": {"type": "string", "enum": ["zh", "en"]},
-                        "kind": {"type": "string", "enum": list(DEBTOR_KINDS)}, "ground": {"type": "string"},
-                        "detail": {"type": "string"}, "channel": {"type": "string"},
-                        "hardship_kinds": {"type": "array", "items": {"type": "string"}}}}}}},
-                "responses": {"202": _resp("received (HTML)", {"type": "string"}, "text/html"),
-                              **{str(c): _resp("refused (HTML)", {"type": "string"}, "text/html") for c in (400, 401, 409, 423, 429)}}}},
-            "/healthz": {"get": {"summary": "Liveness and read-model size", "responses": {"200": _resp("ok", {"type": "object"})}}},
-        },
+            "schemas": schemas()},
+        "paths": {**lender_paths(), **mediator_paths(), **court_paths(), **payment_paths(), **debtor_paths(),
+                  **portal_paths(), **ops_paths()},
+    }
+
+
+def schemas() -> dict:
+    """The request and answer bodies, by name (``#/components/schemas/<name>``)."""
+    return {
+        "Error": {"type": "object", "required": ["error"],
+                  "properties": {"error": {"type": "string"}, "field": {"type": "string"}}},
+        "Accepted": {"type": "object", "additionalProperties": True},
+        "CaseView": {"type": "object", "required": ["case_id", "stage", "total_due_cents"], "properties": {
+            "case_id": {"type": "string"}, "lender_id": {"type": "string"}, "loan_id": {"type": "string"},
+            "batch_id": {"type": "string"}, "stage": {"type": "string", "enum": list(STAGES)},
+            "region_code": {"type": "string"}, "principal_cents": {"type": "integer"},
+            "interest_cents": {"type": "integer"}, "penalty_cents": {"type": "integer"},
+            "total_due_cents": {"type": "integer"}, "paid_cents": {"type": "integer"},
+            "next_deadline": {"type": "object", "nullable": True}, "timeline": {"type": "array", "items": {"type": "object"}},
+            "sessions": {"type": "array", "items": {"type": "object"}}}},
+        "Withdrawal": {"type": "object", "properties": {"note": STR}},
+        "LenderPayment": {"type": "object", "required": ["amount_cents"], "properties": {
+            "amount_cents": CENTS, "paid_in_full": {"type": "boolean"}, "payment_ref": {"type": "string", "maxLength": 128},
+            "paid_at": {"type": "string", "format": "date-time"}, "note": STR},
+            "description": "paid_in_full → lender.updates PAID_IN_FULL; otherwise payment_ref is required → payments"},
+        "Plan": {"type": "object", "required": ["kind", "total_cents", "instalments"], "properties": {
+            "kind": {"type": "string", "enum": list(PLAN_KINDS)}, "total_cents": CENTS,
+            "waived_penalty_cents": {"type": "integer", "minimum": 0}, "waived_interest_cents": {"type": "integer", "minimum": 0},
+            "instalments": {"type": "array", "minItems": 1, "maxItems": 120, "items": {
+                "type": "object", "required": ["due_date", "amount_cents"], "properties": {
+                    "seq": {"type": "integer"}, "due_date": {"type": "string", "format": "date"}, "amount_cents": CENTS}}}}},
+        "Outcome": {"type": "object", "required": ["outcome"], "properties": {
+            "outcome": {"type": "string", "enum": list(OUTCOMES)}, "plan": {"$ref": "#/components/schemas/Plan"},
+            "note": STR, "outcome_id": {"type": "string", "maxLength": 128}},
+            "description": "plan is required for SETTLED and absent otherwise"},
+        "CourtDecision": {"type": "object", "required": ["decision_id", "case_id", "kind"], "properties": {
+            "decision_id": {"type": "string"}, "case_id": {"type": "string"},
+            "kind": {"type": "string", "enum": list(DECISION_KINDS)}, "court_case_no": {"type": "string"},
+            "awarded_cents": CENTS, "performance_due": {"type": "string", "format": "date"},
+            "enforcement_result": {"type": "string", "enum": list(ENFORCEMENT_RESULTS)},
+            "recovered_cents": {"type": "integer", "minimum": 0}, "reason": STR,
+            "decided_at": {"type": "string", "format": "date-time"}}},
+        "Payment": {"type": "object", "required": ["payment_ref", "case_id", "amount_cents"], "properties": {
+            "payment_ref": {"type": "string", "maxLength": 128}, "case_id": {"type": "string"}, "amount_cents": CENTS,
+            "paid_at": {"type": "string", "format": "date-time"}, "channel": {"type": "string", "maxLength": 64}}},
+        "DebtorRequest": {"type": "object", "required": ["kind"], "properties": {
+            "kind": {"type": "string", "enum": list(DEBTOR_KINDS)}, "ground": {"type": "string", "enum": list(GROUNDS)},
+            "detail": STR, "channel": {"type": "string", "enum": list(CHANNELS)},
+            "hardship_kinds": {"type": "array", "items": {"type": "string", "enum": list(HARDSHIP_KINDS)}}},
+            "description": "OBJECTION needs ground; OPT_OUT needs channel; HARDSHIP_CLAIM needs hardship_kinds"},
+        "BatchStatus": {"type": "object", "required": ["batch_id", "accepted", "rejected"], "properties": {
+            "batch_id": {"type": "string"}, "published": {"type": "integer"}, "accepted": {"type": "integer"},
+            "rejected": {"type": "integer"}, "complete": {"type": "boolean"}, "refused_at_gateway": {"type": "integer"},
+            "rejections": {"type": "array", "items": {"type": "object"}}}},
+    }
+
+
+def lender_paths() -> dict:
+    """Lenders: upload batches, follow them and their cases, withdraw a case, report a payment."""
+    lender = [{"lenderKey": []}]
+    return {
+        "/v1/lender/batches": {"post": {
+            "summary": "Upload a batch of defaults (JSON lines or CSV, streamed row by row)", "security": lender,
+            "parameters": [{"name": "format", "in": "query", "schema": {"type": "string", "enum": ["jsonl", "csv"]}},
+                           {"name": "batch_id", "in": "query", "schema": {"type": "string", "pattern": "^[A-Za-z0-9._:-]{1,64}$"}}],
+            "requestBody": {"required": True, "content": {"application/x-ndjson": {"schema": {"type": "string"}},
+                                                          "text/csv": {"schema": {"type": "string"}}}},
+            "responses": {"202": _resp("published; poll status_url", {"$ref": "#/components/schemas/Accepted"}),
+                          **_errors(400, 401, 403, 409)}}},
+        "/v1/lender/batches/{batch_id}": {"get": {
+            "summary": "A batch's accepted and rejected counts and each rejected row's reasons", "security": lender,
+            "parameters": [{"name": "batch_id", "in": "path", "required": True, "schema": {"type": "string"}}],
+            "responses": {"200": _resp("the batch", {"$ref": "#/components/schemas/BatchStatus"}), **_errors(401, 403, 404)}}},
+        "/v1/lender/cases": {"get": {
+            "summary": "The lender's cases, filtered", "security": lender,
+            "parameters": [{"name": "stage", "in": "query", "schema": {"type": "string", "enum": list(STAGES)}},
+                           {"name": "region", "in": "query", "schema": {"type": "string", "pattern": "^[0-9]{2,6}$"}},
+                           {"name": "batch_id", "in": "query", "schema": {"type": "string"}},
+                           {"name": "opened_from", "in": "query", "schema": {"type": "string", "format": "date"}},
+                           {"name": "opened_to", "in": "query", "schema": {"type": "string", "format": "date"}},
+                           {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 1000}},
+                           {"name": "offset", "in": "query", "schema": {"type": "integer", "minimum": 0}}],
+            "responses": {"200": _resp("cases", {"type": "object", "properties": {
+                "total": {"type": "integer"}, "cases": {"type": "array", "items": {"$ref": "#/components/schemas/CaseView"}}}}),
+                **_errors(400, 401, 403)}}},
+        "/v1/lender/cases/{case_id}": {"get": {
+            "summary": "One case with its timeline", "security": lender, "parameters": [CASE_ID],
+            "responses": {"200": _resp("the case", {"$ref": "#/components/schemas/CaseView"}), **_errors(401, 403, 404)}}},
+        "/v1/lender/cases/{case_id}/withdraw": {"post": {
+            "summary": "Withdraw a case (lender.updates WITHDRAWN)", "security": lender, "parameters": [CASE_ID],
+            "requestBody": _json_body("Withdrawal", required=False),
+            "responses": {"202": _resp("published", {"$ref": "#/components/schemas/Accepted"}), **_errors(400, 401, 403, 404, 409)}}},
+        "/v1/lender/cases/{case_id}/payments": {"post": {
+            "summary": "Report a payment the lender received", "security": lender, "parameters": [CASE_ID],
+            "requestBody": _json_body("LenderPayment"),
+            "responses": {"200": _resp("this payment_ref was already recorded", {"$ref": "#/components/schemas/Accepted"}),
+                          "202": _resp("published", {"$ref": "#/components/schemas/Accepted"}),
+                          **_errors(400, 401, 403, 404, 409)}}},
+    }
+
+
+def mediator_paths() -> dict:
+    """Mediators: their cases and the outcomes of their sessions."""
+    return {
+        "/v1/mediator/cases": {"get": {
+            "summary": "Cases assigned to the mediator, with sessions", "security": [{"mediatorKey": []}],
+            "responses": {"200": _resp("cases", {"type": "object"}), **_errors(401, 403)}}},
+        "/v1/mediator/cases/{case_id}/outcomes": {"post": {
+            "summary": "Record a mediation outcome (mediation.outcomes)", "security": [{"mediatorKey": []}],
+            "parameters": [CASE_ID], "requestBody": _json_body("Outcome"),
+            "responses": {"202": _resp("published", {"$ref": "#/components/schemas/Accepted"}), **_errors(400, 401, 403, 404, 409)}}},
+    }
+
+
+def court_paths() -> dict:
+    """Courts: the signed decision webhook."""
+    return {
+        "/v1/courts/decisions": {"post": {
+            "summary": "Court webhook: confirmation, filing, judgment or enforcement result (court.decisions)",
+            "description": "X-Remedy-Signature = hex HMAC-SHA256(court secret, X-Remedy-Timestamp + '.' + body). "
+                           "Timestamps outside the window and repeated signatures are refused.",
+            "parameters": [{"name": "X-Remedy-Court", "in": "header", "required": True, "schema": {"type": "string"}},
+                           {"name": "X-Remedy-Timestamp", "in": "header", "required": True, "schema": {"type": "string"}},
+                           {"name": "X-Remedy-Signature", "in": "header", "required": True, "schema": {"type": "string"}}],
+            "requestBody": _json_body("CourtDecision"),
+            "responses": {"202": _resp("published", {"$ref": "#/components/schemas/Accepted"}), **_errors(400, 401, 403, 404)}}},
+    }
+
+
+def payment_paths() -> dict:
+    """Payment processors: payment notifications."""
+    return {
+        "/v1/payments": {"post": {
+            "summary": "Payment notification (payments), idempotent by payment_ref", "security": [{"payerKey": []}],
+            "requestBody": _json_body("Payment"),
+            "responses": {"200": _resp("already recorded: the same answer as the first time", {"$ref": "#/components/schemas/Accepted"}),
+                          "202": _resp("published", {"$ref": "#/components/schemas/Accepted"}), **_errors(400, 401, 403, 404, 409)}}},
+    }
+
+
+def debtor_paths() -> dict:
+    """Debtors over JSON: their case and their requests, by case reference and verification code."""
+    return {
+        "/v1/debtor/case": {"get": {
+            "summary": "The debtor's case: debt, stage, next deadline", "parameters": DEBTOR_HEADERS,
+            "responses": {"200": _resp("the case", {"$ref": "#/components/schemas/CaseView"}), **_errors(401, 423, 429)}}},
+        "/v1/debtor/requests": {"post": {
+            "summary": "Object, claim hardship, accept an offer or opt out of a channel (debtor.requests)",
+            "parameters": DEBTOR_HEADERS, "requestBody": _json_body("DebtorRequest"),
+            "responses": {"202": _resp("published", {"$ref": "#/components/schemas/Accepted"}), **_errors(400, 401, 409, 423, 429)}}},
+    }
+
+
+def portal_paths() -> dict:
+    """The debtor portal's HTML pages and form posts."""
+    return {
+        "/portal": {"get": {
+            "summary": "The debtor portal's sign-in page (HTML)",
+            "parameters": [{"name": "lang", "in": "query", "schema": {"type": "string", "enum": ["zh", "en"]}}],
+            "responses": {"200": _resp("page", {"type": "string"}, "text/html")}}},
+        "/portal/case": {"post": {
+            "summary": "The debtor portal's case page (HTML form post)",
+            "requestBody": {"required": True, "content": {"application/x-www-form-urlencoded": {"schema": {
+                "type": "object", "required": ["case_id", "code"], "properties": {
+                    "case_id": {"type": "string"}, "code": {"type": "string"}, "lang": {"type": "string", "enum": ["zh", "en"]}}}}}},
+            "responses": {"200": _resp("page", {"type": "string"}, "text/html"),
+                          **{str(c): _resp("refused (HTML)", {"type": "string"}, "text/html") for c in (401, 423, 429)}}}},
+        "/portal/requests": {"post": {
+            "summary": "A debtor's request from the portal (HTML form post)",
+            "requestBody": {"required": True, "content": {"application/x-www-form-urlencoded": {"schema": {
+                "type": "object", "required": ["case_id", "code", "kind"], "properties": {
+                    "case_id": {"type": "string"}, "code": {"type": "string"}, "lang": {"type": "string", "enum": ["zh", "en"]},
+                    "kind": {"type": "string", "enum": list(DEBTOR_KINDS)}, "ground": {"type": "string"},
+                    "detail": {"type": "string"}, "channel": {"type": "string"},
+                    "hardship_kinds": {"type": "array", "items": {"type": "string"}}}}}}},
+            "responses": {"202": _resp("received (HTML)", {"type": "string"}, "text/html"),
+                          **{str(c): _resp("refused (HTML)", {"type": "string"}, "text/html") for c in (400, 401, 409, 423, 429)}}}},
+    }
+
+
+def ops_paths() -> dict:
+    """Operations."""
+    return {
+        "/healthz": {"get": {"summary": "Liveness and read-model size", "responses": {"200": _resp("ok", {"type": "object"})}}},
     }
