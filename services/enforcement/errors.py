@@ -1,0 +1,21 @@
+"""Input enforcement cannot take: dead-lettered with the error's message as the reason (never PII)."""
+
+
+class EnforcementError(Exception):
+    """Input enforcement cannot take; dead-lettered with this reason (never PII)."""
+
+
+class UnknownCase(EnforcementError):
+    pass
+
+
+class CaseAlreadyClosed(EnforcementError):
+    pass
+
+
+class OutOfOrder(EnforcementError):
+    pass
+
+
+class InvalidInput(EnforcementError):
+    pass
