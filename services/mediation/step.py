@@ -1,0 +1,78 @@
+"""What every mediation decision shares: the terms it runs on, the step it returns, a case's initial
+state, and the collector of the events one decision emits. Pure."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from remedy.kernel.emit import Emit
+from remedy.kernel.events import case_event
+from remedy.kernel.lifecycle import CREDIT_REPAIR, ENFORCEMENT, ESCALATION_REASON, LITIGATION, PERFORMING
+from services.mediation.errors import CaseIsClosed, UnknownCase
+
+PRODUCER = "mediation"
+DAY_MS = 86_400_000
+HANDED_ON = (LITIGATION, ENFORCEMENT, CREDIT_REPAIR)   # the stages mediation hands a case on in
+
+
+@dataclass(frozen=True)
+class Terms:
+    """Days a mediation tier runs, a settlement waits for the court's confirmation, an instalment is
+    reminded ahead and may be late before it counts as missed."""
+    tier_days: int = 30
+    confirmation_days: int = 30
+    reminder_days: int = 3
+    grace_days: int = 5
+
+
+@dataclass
+class Step:
+    state: dict | None                                  # None: nothing changed
+    emits: list[Emit] = field(default_factory=list)
+    desk: list[dict] = field(default_factory=list)      # {"op": "REQUEST", "request": …} | {"op": "CANCEL", …}
+    outcome: str = "ignored"
+
+
+def new_state(case_id: str, lender_id: str) -> dict:
+    return {"case_id": case_id, "lender_id": lender_id, "facts": None, "stage": None, "route": None,
+            "court": "", "centre": "", "region": "", "cross_region": False, "score": 0,
+            "tier": None, "attempt": 0, "tier_cause": "", "deadline_ms": None, "extended": False,
+            "mediator_id": None, "session": False, "plan": None, "plan_source": None, "plan_cause": "",
+            "credit_cents": 0, "denials": 0, "held": False, "shift_ms": 0, "closed": False, "seen": []}
+
+
+class Out:
+    """Collects the events one decision emits."""
+
+    def __init__(self, state: dict, now: datetime):
+        self.state, self.now, self.emits, self.desk = state, now, [], []
+
+    def event(self, type_: str, body: dict, cause: str, discriminator: str = "") -> str:
+        e = case_event(PRODUCER, type_, body, case_id=self.state["case_id"], lender_id=self.state["lender_id"],
+                       causation_id=cause, now=self.now, discriminator=discriminator)
+        self.emits.append(Emit("case.events", self.state["case_id"], "CaseEvent", e))
+        return e["event_id"]
+
+    def escalate(self, from_stage: str, to_stage: str, cause: str) -> str:
+        """``CaseEscalated`` with the lifecycle's reason for that move."""
+        return self.event("CaseEscalated", {"from_stage": from_stage, "to_stage": to_stage,
+                                            "reason": ESCALATION_REASON[from_stage, to_stage]}, cause)
+
+    def cancel_request(self) -> None:
+        """Take the case off the desk (a mediator request it no longer needs)."""
+        self.desk.append({"op": "CANCEL", "case_id": self.state["case_id"]})
+
+    def step(self, outcome: str) -> Step:
+        return Step(self.state, self.emits, self.desk, outcome)
+
+
+def guard(state: dict | None, what: str) -> dict:
+    if state is None:
+        raise UnknownCase(f"{what} for a case mediation has never seen")
+    if state["closed"]:
+        raise CaseIsClosed(f"{what} for closed case {state['case_id']}")
+    return dict(state)
+
+
+def start_plan(s: dict, plan: dict, source: str, cause: str) -> None:
+    s.update(stage=PERFORMING, plan=plan, plan_source=source, plan_cause=cause, deadline_ms=None, credit_cents=0)
