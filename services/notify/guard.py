@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta, timezone
 
 from remedy.kernel.clock import CHINA_TZ
+from remedy.kernel.deadlines import ms
 
 KEEP_DAYS = 3
 
@@ -40,10 +41,6 @@ class Policy:
 
 def empty() -> dict:
     return {"held": [], "closed": [], "opt_out": [], "days": {}, "pending": {}, "inflight": {}, "done": {}}
-
-
-def _ms(at: datetime) -> int:
-    return int(at.timestamp() * 1000)
 
 
 def log_entry(notice: dict, status: str, channel: str, now: datetime, *, rule: str | None = None,
@@ -125,7 +122,7 @@ def release(state: dict, now: datetime, policy: Policy) -> tuple[dict, list[dict
                                   detail="opted out of " + ",".join(n["channels"])))
             continue
         until = n.get("wait", {}).get("until")
-        if until is not None and _ms(now) < until:
+        if until is not None and ms(now) < until:
             continue  # already deferred past now (quiet hours or the cap): nothing new to decide or log
         if quiet_until is not None:
             _wait(n, "QUIET_HOURS", quiet_until, first, now, logs)
@@ -182,14 +179,14 @@ def next_due(state: dict, sending: frozenset | set = frozenset()) -> int | None:
 
 def _wait(n: dict, rule: str, until: datetime | None, channel: str, now: datetime, logs: list[dict]) -> None:
     """Defer a notice and log it, once per (rule, until): the same reason to wait is never logged twice."""
-    until_ms = _ms(until) if until is not None else None
+    until_ms = ms(until) if until is not None else None
     before = n.get("wait") or {}
     if before == {"rule": rule, "until": until_ms}:
         return
     n["wait"] = {"rule": rule, "until": until_ms}
     late = before.get("until")
     detail = (f"woken late: due {datetime.fromtimestamp(late / 1000, timezone.utc).isoformat()}"
-              if late is not None and late < _ms(now) and rule == "QUIET_HOURS" else "")
+              if late is not None and late < ms(now) and rule == "QUIET_HOURS" else "")
     logs.append(log_entry(n, "DEFERRED", channel, now, rule=rule, deferred_until=until, detail=detail))
 
 

@@ -33,11 +33,11 @@ from datetime import date, datetime
 
 from remedy.kernel.deadlines import ms
 from services.objections.closing import close, close_called_for, closed, note_amounts, on_lender_update
+from services.objections import rules
 from services.objections.docket import Docket, stage_after
 from services.objections.requests import on_request
 from services.objections.rules import (GROUNDS, CaseAlreadyClosed, Decision, InvalidRequest, ObjectionRules,
                                        ObjectionsError, OutOfOrder, UnknownCase)
-from services.objections.rules import event as _event
 
 __all__ = ["on_case_event", "on_request", "on_lender_update", "next_due_ms", "on_tick", "ms", "GROUNDS",
            "ObjectionRules", "ObjectionsError", "UnknownCase", "CaseAlreadyClosed", "InvalidRequest", "OutOfOrder"]
@@ -90,6 +90,6 @@ def on_tick(docket: Docket | None, now: datetime) -> Decision:
     for oid, o in sorted(docket.objections.items()):
         if o["open"] and not o["overdue"] and ms(now) >= o["due_at"]:
             o["overdue"] = True
-            emits.append(_event(docket, "ObjectionOverdue", {"objection_id": oid, "answer_by": date.fromisoformat(o["answer_by"])},
-                                o["cause"], now))
+            emits.append(rules.event(docket, "ObjectionOverdue", {"objection_id": oid, "answer_by": date.fromisoformat(o["answer_by"])},
+                                     o["cause"], now))
     return Decision(docket, emits, "applied" if emits else "ignored")

@@ -29,6 +29,7 @@ from remedy.kernel.clock import china_date
 from remedy.kernel.events import case_event
 from services.repair.dates import RepairRules, add_working_days, add_years
 from remedy.kernel.deadlines import apply_hold, end_of_china_day_ms, ms, next_due_ms, set_deadline, start_of_china_day_ms
+from remedy.kernel.lifecycle import CREDIT_REPAIR
 from services.repair.state import RepairFile
 
 PRODUCER = "repair"
@@ -104,7 +105,7 @@ def concerns(event: dict) -> bool:
 
 def repair_reason(kind: str, body: dict) -> str | None:
     """The repair reason if this event means full performance (credit repair starts), else None."""
-    if kind == "CaseEscalated" and body["to_stage"] == "CREDIT_REPAIR":
+    if kind == "CaseEscalated" and body["to_stage"] == CREDIT_REPAIR:
         return body["reason"]
     if kind == "EnforcementConcluded" and body["result"] == "RECOVERED_FULL":
         return "ENFORCEMENT_RECOVERED"

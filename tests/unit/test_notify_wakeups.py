@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections import Counter
 from datetime import datetime, timedelta
 
+from remedy.kernel.deadlines import ms
 from services.notify import guard, plan
 from services.notify.catalogue import Catalogue
 from services.notify.wakeups import Wakeups, real_delay
@@ -19,10 +20,6 @@ from tests.notify_cases import Case, china, contact
 CAT = Catalogue.load()
 POLICY = guard.Policy()
 SCALE = 43_200.0                 # remedy run: one real second is twelve simulated hours
-
-
-def ms(at: datetime) -> int:
-    return int(at.timestamp() * 1000)
 
 
 class Debtor:
