@@ -12,29 +12,27 @@ a case's changelog record lands on the partition its case_id hashes to, as on ``
 from __future__ import annotations
 
 import asyncio
+import json
 from typing import Callable
 
 import faust
 from prometheus_client import Counter, Gauge
 
-from remedy.runtime.app import Emit, Runtime, create_app
-from remedy.kernel.clock import Clock, china_date, clock_from_settings
-from remedy.contract.codec import Codec
-from remedy.kernel.ids import message_id
-from remedy.runtime.metrics import ServiceMetrics
+from remedy.kernel.clock import Clock, china_date
+from remedy.kernel.emit import Emit
 from remedy.kernel.settings import Settings
-from remedy.runtime import tables
+from remedy.kernel.stage import Host, Input
+from remedy.runtime.faust_host import build_app
+from remedy.runtime.metrics import ServiceMetrics
 from services.mediation import case, desk, roster
 from services.mediation.case import Step, Terms
+from services.mediation.settings import MediationSettings
 
 SERVICE = "mediation"
 DESK_KEY = "desk"
-
-
-class DeskMessage(faust.Record, serializer="json"):
-    op: str                 # REQUEST | CANCEL
-    case_id: str
-    request: dict = None
+DESK_TOPIC = "mediation.desk"
+INPUTS = {"case.events": "CaseEvent", "mediation.outcomes": "MediationOutcome", "court.decisions": "CourtDecision",
+          "payments": "Payment", "mediation.assignments": "CaseEvent"}
 
 
 class Metrics(ServiceMetrics):
@@ -48,142 +46,150 @@ class Metrics(ServiceMetrics):
                                               "payments for handed-on cases)", ["topic"], registry=r)
 
 
-def build(settings: Settings, clock: Clock | None = None) -> faust.App:
-    app = create_app(SERVICE, settings)
-    codec = Codec(settings.schemas_dir)
-    clock = clock or clock_from_settings(settings)
-    metrics = Metrics()
-    rt = Runtime(app, SERVICE, codec, clock, metrics)
-    terms = Terms(settings.mediation_tier_days, settings.mediation_confirmation_days,
-                  settings.mediation_reminder_days, settings.mediation_grace_days)
-    base_roster = roster.load_roster(settings.mediation_roster_path)
-    cases = app.Table("cases", default=None, use_partitioner=True)
-    desk_table = app.Table("desk", default=None, use_partitioner=True)
-    desk_topic = app.topic("mediation.desk", key_type=str, value_type=DeskMessage)
-    case_lock, desk_lock = asyncio.Lock(), asyncio.Lock()
+def build(settings: Settings, mediation: MediationSettings, clock: Clock | None = None) -> faust.App:
+    return build_app(SERVICE, settings, lambda host: wire(host, settings, mediation), clock=clock,
+                     metrics=Metrics(), web_port=mediation.port)
 
-    async def apply(input_name: str, case_id: str, decide: Callable[[dict | None], Step]) -> None:
-        async with case_lock:
-            step = decide(cases.get(case_id))
-            metrics.steps.labels(input_name, step.outcome).inc()
-            await rt.emit_all(step.emits)
+
+def wire(host: Host, settings: Settings, mediation: MediationSettings) -> None:
+    if not isinstance(host.metrics, Metrics):
+        host.metrics = Metrics()
+    Mediation(host, settings, mediation).register(mediation.sweep_seconds)
+
+
+def decide_input(topic: str, record: dict, cause: str, terms: Terms, now) -> Callable[[dict | None], Step]:
+    """The pure decision an input of ``topic`` asks for, over the case's state."""
+    if topic == "case.events":
+        return lambda s: case.on_case_event(s, record, terms, now)
+    if topic == "mediation.outcomes":
+        return lambda s: case.on_outcome(s, record, cause, terms, now)
+    if topic == "mediation.assignments":
+        return lambda s: case.on_assignment(s, record)
+    if topic == "court.decisions":
+        return lambda s: case.on_court_decision(s, record, cause, terms, now)
+    return lambda s: case.on_payment(s, record, cause, now)
+
+
+class Mediation:
+    """Per-case state in table ``cases`` changed by one agent per input topic and by the sweep; the
+    desk (queue, day's loads, roster changes) in table ``desk``, changed on ``mediation.desk``'s one partition."""
+
+    def __init__(self, host: Host, settings: Settings, mediation: MediationSettings):
+        self.host, self.metrics, self.clock = host, host.metrics, host.clock
+        self.terms = Terms(settings.mediation_tier_days, settings.mediation_confirmation_days,
+                           mediation.reminder_days, mediation.grace_days)
+        self.base_roster = roster.load_roster(mediation.roster_path)
+        self.cases = host.table("cases", use_partitioner=True)
+        self.desk_table = host.table("desk", use_partitioner=True)
+        self.case_lock, self.desk_lock = asyncio.Lock(), asyncio.Lock()
+        self.desk_memo: dict = {}    # the desk in memory; rebuilt from the table (recovered first) at first use
+        self.quiet_on: dict[str, tuple] = {}   # case_id -> (plan day, the stored state) its last sweep saw
+
+    def register(self, sweep_seconds: float) -> None:
+        for topic in INPUTS:
+            self.host.agent(topic, self.on_input)
+        self.host.agent("mediation.roster", self.on_roster)
+        self.host.agent(DESK_TOPIC, self.on_desk, name="desk")
+        self.host.timer(sweep_seconds, self.sweep)
+
+    async def apply(self, input_name: str, case_id: str, decide: Callable[[dict | None], Step]) -> None:
+        async with self.case_lock:
+            step = decide(self.cases.get(case_id))
+            self.metrics.steps.labels(input_name, step.outcome).inc()
+            await self.host.emit_all(step.emits)
             for msg in step.desk:
-                await rt.send_to(desk_topic, DESK_KEY, DeskMessage(msg["op"], msg.get("case_id") or case_id,
-                                                                   msg.get("request")))
+                desk_msg = {"op": msg["op"], "case_id": msg.get("case_id") or case_id, "request": msg.get("request")}
+                await self.host.send(DESK_TOPIC, DESK_KEY, json.dumps(desk_msg, default=str).encode())
             if step.state is not None:
-                await tables.put(rt, cases, case_id, step.state)
-        if step.outcome in ("duplicate",):
-            metrics.duplicates.labels(input_name).inc()
+                await self.cases.put(case_id, step.state)
+        if step.outcome == "duplicate":
+            self.metrics.duplicates.labels(input_name).inc()
         if step.outcome == "not_ours":
-            metrics.skipped.labels(input_name).inc()
+            self.metrics.skipped.labels(input_name).inc()
 
-    def input_id(event: faust.EventT) -> str:
-        m = event.message
-        return message_id(m.topic, m.partition, m.offset)
-
-    async def handle_case_event(event: faust.EventT) -> None:
-        _, ev = codec.decode(event.message.value, expect="CaseEvent")
-        await apply("case.events", ev["case_id"], lambda s: case.on_case_event(s, ev, terms, clock.now()))
-
-    async def handle_outcome(event: faust.EventT) -> None:
-        _, o = codec.decode(event.message.value, expect="MediationOutcome")
-        await apply("mediation.outcomes", o["case_id"], lambda s: case.on_outcome(s, o, input_id(event), terms, clock.now()))
-
-    async def handle_assignment(event: faust.EventT) -> None:
-        _, ev = codec.decode(event.message.value, expect="CaseEvent")
-        await apply("mediation.assignments", ev["case_id"], lambda s: case.on_assignment(s, ev))
-
-    async def handle_decision(event: faust.EventT) -> None:
-        _, d = codec.decode(event.message.value, expect="CourtDecision")
-        await apply("court.decisions", d["case_id"],
-                    lambda s: case.on_court_decision(s, d, input_id(event), terms, clock.now()))
-
-    async def handle_payment(event: faust.EventT) -> None:
-        _, p = codec.decode(event.message.value, expect="Payment")
-        await apply("payments", p["case_id"], lambda s: case.on_payment(s, p, input_id(event), clock.now()))
+    async def on_input(self, msg: Input) -> None:
+        _, record = self.host.codec.decode(msg.value, expect=INPUTS[msg.topic])
+        await self.apply(msg.topic, record["case_id"],
+                         decide_input(msg.topic, record, msg.id, self.terms, self.clock.now()))
 
     # ---- the desk -------------------------------------------------------------------------------
 
-    def current_roster() -> dict[str, dict]:
-        return roster.effective(base_roster, desk_table.get("roster"))
+    def current_roster(self) -> dict[str, dict]:
+        return roster.effective(self.base_roster, self.desk_table.get("roster"))
 
-    desk_memo: dict = {}   # the desk in memory; rebuilt from the table (recovered first) at first use
+    def load_desk(self) -> dict:
+        if "state" not in self.desk_memo:
+            meta = self.desk_table.get(DESK_KEY) or {}
+            queued = {k[2:]: v for k, v in self.desk_table.items() if k.startswith("q:") and v}
+            self.desk_memo["state"] = desk.restore(queued, meta.get("day", ""), meta.get("loads", {}))
+        return self.desk_memo["state"]
 
-    def load_desk() -> dict:
-        if "state" not in desk_memo:
-            meta = desk_table.get(DESK_KEY) or {}
-            desk_memo["state"] = desk.restore({k[2:]: v for k, v in desk_table.items() if k.startswith("q:") and v},
-                                              meta.get("day", ""), meta.get("loads", {}))
-        return desk_memo["state"]
-
-    async def save_desk(change: desk.Change) -> None:
+    async def save_desk(self, change: desk.Change) -> None:
         """Publish the desk's events, then persist the change: a record per request joining or leaving
         the queue, and the day's loads."""
-        before = load_desk()
+        before, table = self.load_desk(), self.desk_table
         for out in change.emits:  # via the case's own partition: its state learns of the session first
-            await rt.emit(Emit("mediation.assignments", out.key, out.schema, out.record))
+            await self.host.emit(Emit("mediation.assignments", out.key, out.schema, out.record))
         for key in change.assigned:
-            await tables.put(rt, desk_table, "assigned:" + key, True)
-            metrics.assigned.labels(key.split(":")[1]).inc()
+            await table.put("assigned:" + key, True)
+            self.metrics.assigned.labels(key.split(":")[1]).inc()
         for key, req in change.joined.items():
-            await tables.put(rt, desk_table, "q:" + key, req)
+            await table.put("q:" + key, req)
         for key in change.left:
-            await tables.put(rt, desk_table, "q:" + key, None)
+            await table.put("q:" + key, None)
         if (change.day, change.loads) != (before["day"], before["loads"]):
-            await tables.put(rt, desk_table, DESK_KEY, {"day": change.day, "loads": change.loads})
+            await table.put(DESK_KEY, {"day": change.day, "loads": change.loads})
         desk.apply(before, change)
 
-    async def handle_desk(event: faust.EventT) -> None:
-        msg: DeskMessage = event.value
-        async with desk_lock:
-            state = load_desk()
-            if msg.op == "CANCEL":
-                await save_desk(desk.cancel(state, msg.case_id))
-            elif desk_table.get("assigned:" + desk.request_key(msg.request)):
-                metrics.duplicates.labels("mediation.desk").inc()
+    async def on_desk(self, msg: Input) -> None:
+        """A desk message as JSON (older records were faust records: the same fields beside ``__faust``)."""
+        data = json.loads(msg.value)
+        async with self.desk_lock:
+            state = self.load_desk()
+            if data["op"] == "CANCEL":
+                await self.save_desk(desk.cancel(state, data["case_id"]))
+            elif self.desk_table.get("assigned:" + desk.request_key(data["request"])):
+                self.metrics.duplicates.labels(DESK_TOPIC).inc()
             else:
-                await save_desk(desk.enqueue(state, msg.request, current_roster(), clock.now()))
+                await self.save_desk(desk.enqueue(state, data["request"], self.current_roster(), self.clock.now()))
 
-    async def handle_roster(event: faust.EventT) -> None:
-        _, update = codec.decode(event.message.value, expect="RosterUpdate")
+    async def on_roster(self, msg: Input) -> None:
+        _, update = self.host.codec.decode(msg.value, expect="RosterUpdate")
         entry = roster.check(update)
-        async with desk_lock:
-            await tables.put(rt, desk_table, "roster", {**(desk_table.get("roster") or {}), entry["mediator_id"]: entry})
-            await save_desk(desk.drain(load_desk(), current_roster(), clock.now()))
+        async with self.desk_lock:
+            await self.desk_table.put("roster", {**(self.desk_table.get("roster") or {}), entry["mediator_id"]: entry})
+            await self.save_desk(desk.drain(self.load_desk(), self.current_roster(), self.clock.now()))
 
-    # ---- agents and the clock -------------------------------------------------------------------
+    # ---- the clock ------------------------------------------------------------------------------
 
-    for topic_name, handler in (("case.events", handle_case_event), ("mediation.outcomes", handle_outcome),
-                                ("court.decisions", handle_decision), ("payments", handle_payment),
-                                ("mediation.assignments", handle_assignment),
-                                ("mediation.roster", handle_roster)):
-        rt.agent(rt.topic(topic_name), handler, name=topic_name.replace(".", "-"))
-    rt.agent(desk_topic, handle_desk, name="desk")
-
-    quiet_on: dict[str, tuple] = {}   # case_id -> (plan day, the stored state) its last sweep saw
-
-    @app.timer(interval=settings.mediation_sweep_seconds)
-    async def sweep() -> None:
-        async with rt.batch():
-            now = clock.now()
+    async def sweep(self) -> None:
+        async with self.host.batch():
+            now = self.clock.now()
             backlog: dict[str, int] = {}
-            for case_id, state in list(cases.items()):
+            for case_id, state in self.cases.items():
                 if state and not state["closed"] and state["stage"] in case.STAGE_TIER.keys() | {"PERFORMING"}:
                     backlog[state["stage"]] = backlog.get(state["stage"], 0) + 1
-                    if not case.sweep_due(state, now):
+                    if self.quiet(case_id, state, now):
                         continue
-                    if state["stage"] == "PERFORMING":  # at most one look per plan day while nothing changes
-                        day = case.plan_day(state, now)
-                        if quiet_on.get(case_id) == (day, state):
-                            continue
-                        quiet_on[case_id] = (day, state)
-                    await apply("clock", case_id, lambda s: case.sweep(s, terms, now) if s else Step(None))
-            rt.lag.set_backlog(backlog.items())
-            async with desk_lock:
-                state = load_desk()
-                if state["queue"] and state["day"] != china_date(now).isoformat():  # a new day frees capacity
-                    await save_desk(desk.drain(state, current_roster(), now))
-                for tier in ("PEOPLES", "COURT"):
-                    metrics.queue.labels(tier).set(sum(1 for q in state["queue"].values() if q["tier"] == tier))
+                    await self.apply("clock", case_id, lambda s: case.sweep(s, self.terms, now) if s else Step(None))
+            self.host.set_backlog(backlog.items())
+            await self.drain_new_day(now)
 
-    return app
+    def quiet(self, case_id: str, state: dict, now) -> bool:
+        """Nothing due; or a performing plan already looked at on this plan day with nothing changed."""
+        if not case.sweep_due(state, now):
+            return True
+        if state["stage"] == "PERFORMING":
+            day = case.plan_day(state, now)
+            if self.quiet_on.get(case_id) == (day, state):
+                return True
+            self.quiet_on[case_id] = (day, state)
+        return False
+
+    async def drain_new_day(self, now) -> None:
+        async with self.desk_lock:
+            state = self.load_desk()
+            if state["queue"] and state["day"] != china_date(now).isoformat():  # a new day frees capacity
+                await self.save_desk(desk.drain(state, self.current_roster(), now))
+            for tier in ("PEOPLES", "COURT"):
+                self.metrics.queue.labels(tier).set(sum(1 for q in state["queue"].values() if q["tier"] == tier))

@@ -26,23 +26,21 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import faust
-from faust.web import View
 from prometheus_client import Counter
 
-from remedy.runtime.app import Emit, Runtime, create_app
-from remedy.kernel.clock import Clock, clock_from_settings, clock_rate
-from remedy.contract.codec import Codec
-from remedy.runtime.generation import IndexGeneration
-from remedy.runtime.metrics import ServiceMetrics
+from remedy.kernel.clock import Clock
+from remedy.kernel.emit import Emit
 from remedy.kernel.pii import ContactSealer, PiiError, Pseudonymiser
 from remedy.kernel.portal import verification_code
 from remedy.kernel.settings import Settings
-from remedy.runtime import tables
+from remedy.kernel.stage import Host, Input
+from remedy.runtime.faust_host import build_app
 from services.notify import guard, plan
 from services.notify.catalogue import Catalogue
 from services.notify.channels import EmailChannel, LetterChannel, SmsChannel
 from services.notify.dispatch import dispatch
-from services.notify.wakeups import Wakeups, real_delay
+from services.notify.settings import NotifySettings
+from services.notify.wakeups import Wakeups
 
 SERVICE = "notify"
 INTENTS = "notify.intents"
@@ -52,189 +50,186 @@ RESWEEP_SECONDS = 30.0  # real seconds between full re-reads of the debtors' due
 log_ = logging.getLogger(__name__)
 
 
-def build(settings: Settings, clock: Clock | None = None) -> faust.App:
-    app = create_app(SERVICE, settings)
-    codec = Codec(settings.schemas_dir)
-    clock = clock or clock_from_settings(settings)
-    metrics = ServiceMetrics(SERVICE)
-    notices = Counter(f"remedy_{SERVICE}_notices", "notice.log entries written", ["kind", "channel", "status"],
-                      registry=metrics.registry)
-    rt = Runtime(app, SERVICE, codec, clock, metrics)
-    catalogue = Catalogue.load()
-    sealer, pseudonymiser = ContactSealer(settings.pii_key), Pseudonymiser(settings.pseudonym_key)
-    policy = guard.Policy(settings.notify_quiet_start_hour, settings.notify_quiet_end_hour, settings.notify_daily_contacts)
-    callback = settings.sms_callback_url or f"http://127.0.0.1:{settings.notify_port}/sms/receipts"
-    channels = {"EMAIL": EmailChannel(settings.smtp_host, settings.smtp_port, settings.smtp_sender),
-                "SMS": SmsChannel(settings.sms_url, callback), "LETTER": LetterChannel(settings.data_dir)}
-    documents = Path(settings.data_dir) / "documents"
-    cases = app.Table("cases", default=None)
-    debtors = app.Table("debtors", default=None)
-    intents = app.topic(INTENTS, key_type=str, value_type=bytes, value_serializer="raw")
-    wakeups = Wakeups(retry_seconds=REWAKE_SECONDS)
-    nudge = asyncio.Event()
+def build(settings: Settings, notify: NotifySettings, clock: Clock | None = None) -> faust.App:
+    return build_app(SERVICE, settings, lambda host: wire(host, settings, notify), clock=clock, web_port=notify.port)
 
-    sending: set[str] = set()   # notice ids sent by a background task whose result the guard has not applied yet
-    send_slots = asyncio.Semaphore(settings.notify_concurrent_sends)
 
-    def schedule(debtor_ref: str, state: dict | None) -> None:
-        wakeups.set(debtor_ref, guard.next_due(state, sending) if state else None)
-        nudge.set()
+def default_channels(settings: Settings, notify: NotifySettings) -> dict:
+    callback = notify.sms_callback_url or f"http://127.0.0.1:{notify.port}/sms/receipts"
+    return {"EMAIL": EmailChannel(notify.smtp_host, notify.smtp_port, notify.smtp_sender),
+            "SMS": SmsChannel(notify.sms_url, callback), "LETTER": LetterChannel(settings.data_dir)}
 
-    async def log(entries: list[dict]) -> None:
+
+def wire(host: Host, settings: Settings, notify: NotifySettings, channels: dict | None = None) -> None:
+    Notify(host, settings, notify, channels or default_channels(settings, notify)).register(notify.sweep_seconds)
+
+
+class Notify:
+    """The three agents, the waker, the sweep and the receipts page, over tables ``cases`` and ``debtors``."""
+
+    def __init__(self, host: Host, settings: Settings, notify: NotifySettings, channels: dict):
+        self.host, self.clock, self.channels, self.secret = host, host.clock, channels, settings.portal_secret
+        self.notices = Counter(f"remedy_{SERVICE}_notices", "notice.log entries written", ["kind", "channel", "status"],
+                               registry=host.metrics.registry)
+        self.catalogue = Catalogue.load()
+        self.sealer, self.pseudonymiser = ContactSealer(settings.pii_key), Pseudonymiser(settings.pseudonym_key)
+        self.policy = guard.Policy(notify.quiet_start_hour, notify.quiet_end_hour, notify.daily_contacts)
+        self.documents = Path(settings.data_dir) / "documents"
+        self.cases, self.debtors = host.table("cases"), host.table("debtors")
+        self.wakeups = Wakeups(retry_seconds=REWAKE_SECONDS)
+        self.sending: set[str] = set()   # notice ids sent in the background whose result the guard has not applied
+        self.send_slots = asyncio.Semaphore(notify.concurrent_sends)
+        self.swept, self.swept_at = host.generation(), float("-inf")
+        self.nudge = lambda: None
+
+    def register(self, sweep_seconds: float) -> None:
+        self.host.agent("case.events", self.on_event, name="events")
+        self.host.agent("debtor.requests", self.on_request, name="requests")
+        self.host.agent(INTENTS, self.on_intent, name="guard")
+        self.host.timer(sweep_seconds, self.sweep)
+        self.nudge = self.host.waker(self.wake_due, longest=sweep_seconds)
+        self.host.page("/sms/receipts", self.on_receipt)
+
+    def schedule(self, debtor_ref: str, state: dict | None) -> None:
+        self.wakeups.set(debtor_ref, guard.next_due(state, self.sending) if state else None)
+        self.nudge()
+
+    async def log(self, entries: list[dict]) -> None:
         for e in entries:
-            notices.labels(e["kind"], e["channel"], e["status"]).inc()
-            await rt.emit(Emit(NOTICE_LOG, e["case_id"], "NoticeLogEntry", e))
+            self.notices.labels(e["kind"], e["channel"], e["status"]).inc()
+            await self.host.emit(Emit(NOTICE_LOG, e["case_id"], "NoticeLogEntry", e))
 
-    async def send_intent(debtor_ref: str, intent: dict) -> None:
-        await rt.send_to(intents, debtor_ref, json.dumps(intent, ensure_ascii=False, sort_keys=True).encode())
+    async def send_intent(self, debtor_ref: str, intent: dict) -> None:
+        await self.host.send(INTENTS, debtor_ref, json.dumps(intent, ensure_ascii=False, sort_keys=True).encode())
 
-    async def handle_event(event: faust.EventT) -> None:
-        _, envelope = codec.decode(event.message.value, expect="CaseEvent")
+    # ---- the agents -----------------------------------------------------------------------------
+
+    async def on_event(self, msg: Input) -> None:
+        _, envelope = self.host.codec.decode(msg.value, expect="CaseEvent")
         case_id = envelope["case_id"]
-        before = cases.get(case_id)
-        memory, out = plan.react(before, envelope, catalogue)
+        before = self.cases.get(case_id)
+        memory, out = plan.react(before, envelope, self.catalogue)
         for intent in out:
-            await send_intent(memory["debtor_ref"], intent)
+            await self.send_intent(memory["debtor_ref"], intent)
         if memory != before:
-            await tables.put(rt, cases, case_id, memory)
+            await self.cases.put(case_id, memory)
 
-    async def handle_request(event: faust.EventT) -> None:
-        _, request = codec.decode(event.message.value, expect="DebtorRequest")
+    async def on_request(self, msg: Input) -> None:
+        _, request = self.host.codec.decode(msg.value, expect="DebtorRequest")
         if request["kind"] != "OPT_OUT":
             return
-        memory = cases.get(request["case_id"])
-        control = plan.opt_out(memory, request)
-        await send_intent(memory["debtor_ref"], control)
+        memory = self.cases.get(request["case_id"])
+        await self.send_intent(memory["debtor_ref"], plan.opt_out(memory, request))
 
-    def open_contact(notice: dict) -> dict | None:
+    async def on_intent(self, msg: Input) -> None:
+        debtor_ref, intent = msg.key_text, json.loads(msg.value)
+        if intent["op"] == "wake":
+            self.wakeups.handled(debtor_ref)
+        if intent["op"] in ("settle", "unrelease"):
+            state, changed = await self.sent_back(debtor_ref, intent), True
+        else:
+            state, changed = guard.admit(self.debtors.get(debtor_ref), intent)
+        if not changed and not any(nid not in self.sending for nid in state["inflight"]):
+            self.host.metrics.duplicates.labels(msg.topic).inc()
+            self.schedule(debtor_ref, state)
+            return
+        state, sends, entries = guard.release(state, self.clock.now(), self.policy)
+        await self.debtors.put(debtor_ref, state)  # the intent to send is recorded before anything is sent
+        await self.log(entries)
+        for notice in sends:
+            if notice["notice_id"] not in self.sending:
+                await self.send_slots.acquire()
+                self.sending.add(notice["notice_id"])
+                self.host.spawn(self.send_in_background(debtor_ref, notice))
+        self.schedule(debtor_ref, state)
+
+    async def sent_back(self, debtor_ref: str, intent: dict) -> dict:
+        """A background send's result, applied by the guard (the only writer of the debtor's state)."""
+        state = self.debtors.get(debtor_ref) or guard.empty()
+        self.sending.discard(intent["notice_id"])  # from now on the stored state says what became of it
+        if intent["op"] == "settle":
+            return guard.settle(state, intent["notice_id"], intent["status"])
+        at = datetime.fromtimestamp(intent["at_ms"] / 1000, timezone.utc)
+        state, entries = guard.unrelease(state, intent["notice_id"], at, self.policy)
+        await self.log(entries)
+        return state
+
+    # ---- sending --------------------------------------------------------------------------------
+
+    def open_contact(self, notice: dict) -> dict | None:
         try:
-            return sealer.unseal(base64.b64decode(notice["sealed"])) or None
+            return self.sealer.unseal(base64.b64decode(notice["sealed"])) or None
         except (PiiError, ValueError):
             return None
 
-    def archive(document_no: str, pdf: bytes) -> None:
-        documents.mkdir(parents=True, exist_ok=True)
-        (documents / f"{document_no}.pdf").write_bytes(pdf)
+    def archive(self, document_no: str, pdf: bytes) -> None:
+        self.documents.mkdir(parents=True, exist_ok=True)
+        (self.documents / f"{document_no}.pdf").write_bytes(pdf)
 
-    async def handle_intent(event: faust.EventT) -> None:
-        debtor_ref = event.key.decode() if isinstance(event.key, bytes) else event.key
-        intent = json.loads(event.value)
-        if intent["op"] == "wake":
-            wakeups.handled(debtor_ref)
-        if intent["op"] in ("settle", "unrelease"):
-            state = await sent_back(debtor_ref, intent)
-            changed = True
-        else:
-            state, changed = guard.admit(debtors.get(debtor_ref), intent)
-        if not changed and not any(nid not in sending for nid in state["inflight"]):
-            metrics.duplicates.labels(event.message.topic).inc()
-            schedule(debtor_ref, state)
-            return
-        state, sends, entries = guard.release(state, clock.now(), policy)
-        await tables.put(rt, debtors, debtor_ref, state)  # the intent to send is recorded before anything is sent
-        await log(entries)
-        for notice in sends:
-            if notice["notice_id"] not in sending:
-                await send_slots.acquire()
-                sending.add(notice["notice_id"])
-                asyncio.ensure_future(send_in_background(debtor_ref, notice))
-        schedule(debtor_ref, state)
+    def is_debtor(self, contact: dict, ref: str) -> bool:
+        return bool(contact.get("national_id")) and self.pseudonymiser.debtor_ref(contact["national_id"]) == ref
 
-    async def sent_back(debtor_ref: str, intent: dict) -> dict:
-        """A background send's result, applied by the guard (the only writer of the debtor's state)."""
-        state = debtors.get(debtor_ref) or guard.empty()
-        sending.discard(intent["notice_id"])  # from now on the stored state says what became of it
-        if intent["op"] == "settle":
-            return guard.settle(state, intent["notice_id"], intent["status"])
-        state, entries = guard.unrelease(state, intent["notice_id"], datetime.fromtimestamp(intent["at_ms"] / 1000,
-                                                                                             timezone.utc), policy)
-        await log(entries)
-        return state
-
-    async def send_in_background(debtor_ref: str, notice: dict) -> None:
+    async def send_in_background(self, debtor_ref: str, notice: dict) -> None:
         """Send one released notice while the guard goes on with other debtors; the result comes back
         as an intent on the debtor's partition. A crash before that leaves the notice ``inflight`` in the
         stored state, and the guard sends it again (the channels dedupe by notice id)."""
         nid, reported = notice["notice_id"], False
         try:
-            sent_at = clock.now()  # checked again at the instant of sending: released 21:59:59, sent 22:00:01
-            if guard.quiet(sent_at, policy) is not None:
-                await send_intent(debtor_ref, {"op": "unrelease", "notice_id": nid, "at_ms": int(sent_at.timestamp() * 1000)})
+            sent_at = self.clock.now()  # checked again at the instant of sending: released 21:59:59, sent 22:00:01
+            if guard.quiet(sent_at, self.policy) is not None:
+                await self.send_intent(debtor_ref, {"op": "unrelease", "notice_id": nid,
+                                                    "at_ms": int(sent_at.timestamp() * 1000)})
                 reported = True
                 return
             status, entries = await dispatch(
-                notice, open_contact(notice), channels, catalogue, sent_at, archive=archive,
-                verification_code=lambda case_id: verification_code(settings.portal_secret, case_id),
-                is_debtor=lambda c, ref=notice["debtor_ref"]: bool(c.get("national_id"))
-                and pseudonymiser.debtor_ref(c["national_id"]) == ref)
-            await log(entries)
-            await send_intent(debtor_ref, {"op": "settle", "notice_id": nid, "status": status})
+                notice, self.open_contact(notice), self.channels, self.catalogue, sent_at, archive=self.archive,
+                verification_code=lambda case_id: verification_code(self.secret, case_id),
+                is_debtor=lambda c, ref=notice["debtor_ref"]: self.is_debtor(c, ref))
+            await self.log(entries)
+            await self.send_intent(debtor_ref, {"op": "settle", "notice_id": nid, "status": status})
             reported = True
         except Exception:  # noqa: BLE001 - left inflight: the next wake sends it again
             log_.exception("notify: sending notice %s failed; it stays inflight and is retried", nid)
         finally:
             if not reported:
-                sending.discard(nid)  # otherwise it stays "being sent" until the guard has the result
-            send_slots.release()
-            schedule(debtor_ref, debtors.get(debtor_ref))
+                self.sending.discard(nid)  # otherwise it stays "being sent" until the guard has the result
+            self.send_slots.release()
+            self.schedule(debtor_ref, self.debtors.get(debtor_ref))
 
-    rt.agent(rt.topic("case.events"), handle_event, name="events")
-    rt.agent(rt.topic("debtor.requests"), handle_request, name="requests")
-    rt.agent(intents, handle_intent, name="guard")
+    # ---- the clock and the provider -------------------------------------------------------------
 
-    swept, swept_at = IndexGeneration(app), [float("-inf")]
-
-    @app.timer(settings.notify_sweep_seconds)
-    async def sweep():
+    async def sweep(self) -> None:
         """Re-read every debtor's next due wake-up: after recovery or a rebalance (the table changed under
         us), and every ``RESWEEP_SECONDS`` as a safety net. Every change of a debtor's state schedules it
         anyway; re-reading all 8,000 debtors every second was ~6% of notify's CPU in a run."""
-        if not swept.settled:
+        if not self.swept.settled:
             return
         real = time.monotonic()
-        if not swept.stale and real - swept_at[0] < RESWEEP_SECONDS:
+        if not self.swept.stale and real - self.swept_at < RESWEEP_SECONDS:
             return
-        for debtor_ref, state in list(debtors.items()):
-            schedule(debtor_ref, state)
-        swept.built()
-        swept_at[0] = real
+        for debtor_ref, state in self.debtors.items():
+            self.schedule(debtor_ref, state)
+        self.swept.built()
+        self.swept_at = real
 
-    @app.task
-    async def waker():
-        """Sleep until the real instant the next due wake-up comes, then wake the debtors due."""
-        while True:
+    async def wake_due(self) -> int | None:
+        """Wake the debtors whose deferred notices have come due; the next due instant (epoch ms)."""
+        now_ms = int(self.clock.now().timestamp() * 1000)
+        for debtor_ref in self.wakeups.take(now_ms, time.monotonic()):
             try:
-                now = clock.now()
-                for debtor_ref in wakeups.take(int(now.timestamp() * 1000), time.monotonic()):
-                    try:
-                        await send_intent(debtor_ref, {"op": "wake"})
-                    except Exception:
-                        wakeups.failed(debtor_ref)
-                        raise
-                delay = real_delay(wakeups.next_ms(time.monotonic()), clock.now(), clock_rate(clock),
-                                   settings.notify_sweep_seconds)
-                nudge.clear()
-                try:
-                    await asyncio.wait_for(nudge.wait(), timeout=max(delay, 0.001))
-                except asyncio.TimeoutError:
-                    pass
-            except asyncio.CancelledError:
+                await self.send_intent(debtor_ref, {"op": "wake"})
+            except Exception:
+                self.wakeups.failed(debtor_ref)
                 raise
-            except Exception:  # noqa: BLE001 - the next round retries; a lost wake is retried by Wakeups
-                log_.exception("notify: waker round failed")
-                await asyncio.sleep(settings.notify_sweep_seconds)
+        return self.wakeups.next_ms(time.monotonic())
 
-    @app.page("/sms/receipts")
-    class Receipts(View):
-        async def post(self, request):
-            receipt = await request.json()
-            meta = json.loads(receipt.get("out_id") or "{}")
-            if "notice_id" not in meta:
-                return self.json({"ok": False, "error": "receipt without notify metadata"}, status=400)
-            status = "DELIVERED" if receipt.get("status") == "DELIVERED" else "FAILED"
-            entry = guard.log_entry(meta, status, "SMS", clock.now(), rule=receipt.get("error"),
-                                    detail=f"provider receipt {receipt.get('message_id')}")
-            await log([entry])
-            return self.json({"ok": True})
-
-    return app
+    async def on_receipt(self, receipt: dict) -> tuple[int, dict]:
+        """The SMS provider's delivery receipt: a DELIVERED or FAILED notice.log entry."""
+        meta = json.loads(receipt.get("out_id") or "{}")
+        if "notice_id" not in meta:
+            return 400, {"ok": False, "error": "receipt without notify metadata"}
+        status = "DELIVERED" if receipt.get("status") == "DELIVERED" else "FAILED"
+        entry = guard.log_entry(meta, status, "SMS", self.clock.now(), rule=receipt.get("error"),
+                                detail=f"provider receipt {receipt.get('message_id')}")
+        await self.log([entry])
+        return 200, {"ok": True}
