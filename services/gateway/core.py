@@ -1,0 +1,136 @@
+"""The gateway's shared core: its state (the read model, the producer, the guards, the payment answers) and
+the plumbing every party's routes use — publishing a record, who is calling, the JSON body, a case as a
+party sees it, a debtor's sign-in, and recording a payment once per payment_ref."""
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from datetime import datetime
+
+from aiohttp import web
+
+from remedy.contract.codec import Codec
+from remedy.kernel.clock import Clock
+from remedy.kernel.portal import code_matches
+from remedy.kernel.settings import Settings
+from remedy.runtime.metrics import ServiceMetrics
+from services.gateway.guards import Lockout, RateLimit, ReplayGuard
+from services.gateway.keys import Keys, Principal
+from services.gateway.projection import Case, Projection
+from services.gateway.settings import GatewaySettings
+from services.gateway.validation import BadRequest
+
+log = logging.getLogger("remedy.gateway")
+SERVICE = "gateway"
+PORTAL_STATUS = {"limited": 429, "locked": 423, "wrong": 401}  # a debtor's refused sign-in, by why
+
+
+def error(status: int, message: str, field: str | None = None, **headers) -> web.Response:
+    body = {"error": message} if field is None else {"error": f"{field}: {message}", "field": field}
+    return web.json_response(body, status=status, headers=headers or None)
+
+
+def ms(at: datetime) -> int:
+    return int(at.timestamp() * 1000)
+
+
+class Gateway:
+    def __init__(self, settings: Settings, gateway: GatewaySettings, clock: Clock, codec: Codec, keys: Keys,
+                 projection: Projection, producer, metrics: ServiceMetrics | None = None):
+        self.settings, self.clock, self.codec, self.keys = settings, clock, codec, keys
+        self.projection, self.producer = projection, producer
+        self.metrics = metrics or ServiceMetrics(SERVICE)
+        self.replays = ReplayGuard(gateway.replay_window_seconds)
+        self.lockout = Lockout(gateway.portal_max_failures, gateway.portal_lock_minutes * 60.0)
+        self.rate = RateLimit(gateway.portal_rate_per_minute)
+        self.payment_lock = asyncio.Lock()
+        self.payment_answers: dict[str, dict] = {}
+
+    async def publish(self, topic: str, key: str, schema: str, record: dict, *, wait: bool = True):
+        value = self.codec.encode(schema, record)
+        future = await self.producer.send(topic, value=value, key=key.encode())
+        self.metrics.emitted.labels(topic, schema).inc()
+        if wait:
+            await future
+        return future
+
+    def principal(self, request: web.Request, kind: str) -> Principal:
+        header = request.headers.get("Authorization", "")
+        token = header[7:].strip() if header.lower().startswith("bearer ") else ""
+        found = self.keys.principal(token)
+        if found is None:
+            raise web.HTTPUnauthorized(text=json.dumps({"error": "missing or wrong API key"}),
+                                       content_type="application/json", headers={"WWW-Authenticate": "Bearer"})
+        if found.kind != kind:
+            raise web.HTTPForbidden(text=json.dumps({"error": f"this endpoint is for {kind}s"}),
+                                    content_type="application/json")
+        return found
+
+    @staticmethod
+    async def json_body(request: web.Request):
+        try:
+            return json.loads(await request.read() or b"null")
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise BadRequest("body", f"is not valid JSON ({exc})") from None
+
+    def lender_case(self, request: web.Request, lender: Principal) -> Case:
+        case = self.projection.cases.get(request.match_info["case_id"])
+        if case is None or case.lender_id != lender.id:
+            raise web.HTTPNotFound(text=json.dumps({"error": "no such case for this lender"}), content_type="application/json")
+        return case
+
+    def view(self, case: Case, *, timeline: bool = False) -> dict:
+        out = case.summary()
+        out["next_deadline"] = case.next_deadline(ms(self.clock.now()))
+        out["offer"] = case.offer
+        out["sessions"] = case.sessions
+        if timeline:
+            out["timeline"] = case.timeline
+        return out
+
+    def debtor_case(self, request: web.Request, case_id: str, code: str) -> tuple[Case | None, str | None]:
+        """(case, None) when the code fits; (None, "limited" | "locked" | "wrong") otherwise."""
+        now_s = self.clock.now().timestamp()
+        if not self.rate.allow(request.remote or "?", now_s):
+            self.metrics.rejected.labels("PORTAL_RATE_LIMITED").inc()
+            return None, "limited"
+        case_id = (case_id or "").strip()[:64]
+        if self.lockout.locked(case_id, now_s):
+            return None, "locked"
+        case = self.projection.cases.get(case_id)
+        if case is None or not code_matches(self.settings.portal_secret, case_id, code):
+            self.metrics.rejected.labels("PORTAL_WRONG_CODE").inc()
+            return None, "locked" if self.lockout.failed(case_id, now_s) else "wrong"
+        self.lockout.succeeded(case_id)
+        return case, None
+
+    async def record_payment(self, record: dict) -> web.Response:
+        """Idempotent by payment_ref: the same ref again gets the same answer and writes nothing."""
+        ref = record["payment_ref"]
+        async with self.payment_lock:
+            known = self.payment_answers.get(ref) or self._replayed_payment(ref)
+            if known is not None:
+                if (known["case_id"], known["amount_cents"]) != (record["case_id"], record["amount_cents"]):
+                    return error(409, "this payment_ref was already used for another case or amount", "payment_ref")
+                return web.json_response(known, status=200)
+            await self.publish("payments", record["case_id"], "Payment", record)
+            answer = {"payment_ref": ref, "case_id": record["case_id"], "amount_cents": record["amount_cents"],
+                      "status": "RECORDED"}
+            self.payment_answers[ref] = answer
+            return web.json_response(answer, status=202)
+
+    def _replayed_payment(self, ref: str) -> dict | None:
+        p = self.projection.payments.get(ref)
+        if p is None:
+            return None
+        answer = {"payment_ref": ref, "case_id": p["case_id"], "amount_cents": p["amount_cents"], "status": "RECORDED"}
+        self.payment_answers[ref] = answer
+        return answer
+
+
+class Routes:
+    """One party's handlers, over the shared core."""
+
+    def __init__(self, gw: Gateway):
+        self.gw = gw
