@@ -1,0 +1,57 @@
+"""Notices on the in-memory funnel: notify's own wiring between intake, triage, mediation and the
+debtor's channels (in-memory inboxes here; the real SMTP and SMS peers are tests/integration and
+tests/broker). Every notice a case calls for reaches the debtor once, never in quiet hours, and no
+debtor gets more than the daily limit across lenders."""
+from __future__ import annotations
+
+from collections import Counter
+from datetime import timedelta
+
+from remedy.kernel.clock import CHINA_TZ, FrozenClock, parse_instant
+from remedy.kernel.settings import Settings
+from remedy.ops.memory_funnel import STAGES, MemoryFunnel, own_settings
+from services.notify.channels import Result
+from services.notify.worker import wire as wire_notify
+from tests.memory.world import Script, World, anything, tier
+
+EPOCH = "2026-12-01T13:30:00+00:00"   # 21:30 in China: the first notices fall into quiet hours
+
+
+class Inbox:
+    """A channel that keeps what it is given (deduplicating by the notice id, as real providers do)."""
+
+    def __init__(self, name: str):
+        self.name, self.received, self.keys = name, [], set()
+
+    async def send(self, out) -> Result:
+        if out.key not in self.keys:
+            self.keys.add(out.key)
+            self.received.append(out)
+        return Result("SENT")
+
+
+async def test_notices_reach_each_debtor_once_outside_quiet_hours(tmp_path):
+    settings = Settings.from_env({"REMEDY_DATA_DIR": str(tmp_path)})
+    inboxes = {name: Inbox(name) for name in ("EMAIL", "SMS", "LETTER")}
+    funnel = MemoryFunnel(FrozenClock(parse_instant(EPOCH)), services=(*STAGES, "notify"), settings=settings,
+                          wiring={"notify": lambda host: wire_notify(host, settings, own_settings("notify"), inboxes)})
+    world = World(funnel, "LENDER-MEM-N")
+    world.open_cases([Script(f"settles-{n}", [("SessionScheduled", tier("PEOPLES"), world.settle([100_000], 5, "LUMP_SUM"), 1),
+                                              ("ConfirmationRequested", anything, world.court("CONFIRMATION_GRANTED"), 0)])
+                      for n in range(6)], seed=5)
+    await world.run(days=12, step_hours=1)
+
+    log = funnel.decoded("notice.log", "NoticeLogEntry")
+    sent = [e for e in log if e["status"] == "SENT"]
+    assert len(sent) >= 6 * 2, f"too few notices: {Counter(e['kind'] for e in sent)}"
+    per_kind = Counter((e["case_id"], e["kind"], e["channel"]) for e in sent)
+    assert max(per_kind.values()) == 1, "a notice was sent twice"
+    received = [o for box in inboxes.values() for o in box.received]
+    assert len(received) == len(sent)
+    for out in received:
+        local = out.sent_at.astimezone(CHINA_TZ)
+        assert 8 <= local.hour < 22, f"sent at {local:%H:%M} local time"
+    assert any(e["status"] == "DEFERRED" for e in log), "the 21:30 openings were not held until 08:00"
+    per_day = Counter((e["debtor_ref"], e["at"].astimezone(CHINA_TZ).date()) for e in sent)
+    assert max(per_day.values()) <= own_settings("notify").daily_contacts
+    assert funnel.clock.now() - parse_instant(EPOCH) >= timedelta(days=12)
