@@ -2,12 +2,12 @@
 objections as separate workers on a clock running a simulated day per real second, and a scripted
 outside world (mediators, courts, payers, debtors, lenders) reacting to what the services emit.
 
-One case per path of DESIGN.md's lifecycle that part 1 does not already drive, each to its terminal
-state, asserted from ``case.events``: litigation won and enforced in full; enforcement terminated for
-lack of assets; a confirmed plan that defaults and is enforced as it stands; an objection upheld; an
-objection dismissed mid-tier (the tier's deadline shifted by the time on hold); a hardship claim
-mid-mediation; a lender withdrawal; a lender's payment in full; and every paid-off case — part 1's
-paid instalments too — through credit repair to ``CaseClosed``.
+Every lifecycle path runs on the in-memory funnel (tests/memory/test_lifecycle_paths.py); this run keeps
+the longest of them on real workers and a real broker, each to its terminal state, asserted from
+``case.events``: litigation won and enforced in full; enforcement terminated for lack of assets; a
+confirmed plan that defaults and is enforced as it stands; an objection upheld; an objection dismissed
+mid-tier (the tier's deadline shifted by the time on hold); a hardship claim mid-mediation; a lender
+withdrawal; a lender's payment in full; and paid-off cases through credit repair to ``CaseClosed``.
 """
 from __future__ import annotations
 
@@ -195,7 +195,7 @@ def run_the_world(broker, codec, clock, pub, log) -> None:
                 ("LitigationFiled", anything, request("HARDSHIP_CLAIM", hardship_kinds=["disaster"]), 0),
                 ("HardshipClaimed", anything, lender("PAID_IN_FULL", amount=COURT_ROUTE), 0)],
                principal=COURT_ROUTE),
-        Script("peoples_instalments_paid", "CREDIT_REPAIRED",      # part 1's path, now through repair to the close
+        Script("peoples_instalments_paid", "CREDIT_REPAIRED",      # settled, paid, through repair to the close
                ["MediationSettled", "ConfirmationGranted", "InstalmentDue", "InstalmentPaid", "InstalmentDue",
                 "InstalmentPaid", "CaseEscalated", *PAID_OFF],
                [("SessionScheduled", tier("PEOPLES"), settle([60_000, 40_000], 6), 0),
