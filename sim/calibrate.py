@@ -1,6 +1,6 @@
 """What the simulated world makes of the pre-litigation funnel, without the services. Pure, seeded.
 
-Drives ``sim.world``'s policies through a minimal stand-in of mediation's rules (DESIGN.md: people's
+Drives ``sim.world``'s policies through a minimal stand-in of mediation's rules (docs/rules.md: people's
 mediation → court mediation on failure; a settlement → confirmation → instalments, a missed
 instalment ends the plan; a first confirmation denial goes back to court mediation, a second to
 litigation), to calibrate the world's rates against the traditional-collection baseline

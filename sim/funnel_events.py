@@ -1,7 +1,7 @@
 """Scripted case logs: CaseEvents, notice-log entries and rejections shaped like the funnel's.
 
 Used by analytics tests and ``bench/bench_analytics.py``. Deterministic for a seed. Every case
-walks one lifecycle path (see DESIGN.md) with plausible gaps between events; money is fen.
+walks one lifecycle path (see docs/lifecycle.md) with plausible gaps between events; money is fen.
 """
 from __future__ import annotations
 

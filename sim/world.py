@@ -11,7 +11,7 @@ hold: the action waits for ``CaseReleased`` and then its delay shifts by the tim
 or ``drop`` (the case moved on: the mediation tier failed on its deadline before the session
 outcome, the plan defaulted before the payment, the case closed).
 
-Who does what (DESIGN.md's lifecycle) is in ``sim/policies/``: mediators (``mediators.py``), courts
+Who does what (the lifecycle of docs/lifecycle.md) is in ``sim/policies/``: mediators (``mediators.py``), courts
 (``courts.py``), debtors, the reviewers of their objections and lenders (``debtors.py``). What the
 world knows of a case and the seeded draws the policies share are in ``sim/world_view.py``; every
 rate and delay is ``WorldConfig`` (``sim/world_config.py``).

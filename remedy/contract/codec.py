@@ -1,4 +1,4 @@
-"""Avro single-object encoding, exactly as the Avro spec and DESIGN.md state.
+"""Avro single-object encoding, exactly as the Avro spec and docs/schemas.md state.
 
     C3 01 | 8-byte little-endian CRC-64-AVRO fingerprint of the writer schema's
     parsing canonical form | Avro binary datum

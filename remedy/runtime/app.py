@@ -44,7 +44,7 @@ class App(faust.App):
 
 
 def create_app(service: str, settings: Settings, *, web_port: int | None = None, partitions: int = 4) -> faust.App:
-    """A faust app tuned for Tansu (short session timeouts, see DESIGN.md) and for at-least-once."""
+    """A faust app tuned for Tansu (short session timeouts, see docs/architecture.md) and for at-least-once."""
     highwater.install()
     fastpath.install()
     datadir = Path(settings.data_dir) / "faust"

@@ -9,7 +9,7 @@
   the stage (analytics sets it for every stage from its case-state projection).
 
 Tansu reports a partition's end offset as the start of its last batch, not last offset + 1 (see
-DESIGN.md). So on Tansu the lag read here is a lower bound, short by at most the size of the last
+docs/architecture.md). So on Tansu the lag read here is a lower bound, short by at most the size of the last
 batch minus one, and it reads 0 once the consumer has passed the start of the last batch (the
 consumer's position, last + 1, is then beyond the reported end, which we clamp). On Apache Kafka it
 is exact. Alerts therefore look at lag that *grows*, not at a small constant lag.

@@ -17,7 +17,7 @@ from remedy.kernel.deadlines import next_due_ms
 from services.enforcement.state import CaseFile
 
 SERVICE = "enforcement"
-# Enforcement's own steps → the lifecycle stage a case waits in (DESIGN.md).
+# Enforcement's own steps → the lifecycle stage a case waits in (docs/lifecycle.md).
 BACKLOG_STAGE = {"FILED": "LITIGATION", "ACCEPTED": "LITIGATION", "JUDGMENT": "JUDGMENT", "ENFORCEMENT": "ENFORCEMENT"}
 
 

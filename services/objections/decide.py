@@ -15,7 +15,7 @@
 - ``lender.updates`` PAID_IN_FULL → ``CaseClosed`` (LENDER_PAID_IN_FULL); WITHDRAWN →
   ``CaseWithdrawn`` + ``CaseClosed`` (WITHDRAWN): wherever the case is, held or not.
 
-Objections is the one producer of ``CaseClosed`` (DESIGN.md: one producer per event type). Besides
+Objections is the one producer of ``CaseClosed`` (docs/schemas.md: one producer per event type). Besides
 the closes above, it closes on other stages' final events in ``case.events``:
 - repair's ``CreditRepairDone`` → ``CaseClosed`` (CREDIT_REPAIRED, final_stage CREDIT_REPAIR,
   recovered_cents = what full performance paid: the default, a plan's total, or the award);

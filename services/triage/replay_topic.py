@@ -1,7 +1,7 @@
 """Reading ``case.events`` once, from the beginning to its end at start, for ``remedy replay``.
 
 Every partition is assigned by hand (no consumer group, nothing committed). Tansu reports a
-partition's end offset as the start of its last batch, not last + 1 (DESIGN.md), so a partition is
+partition's end offset as the start of its last batch, not last + 1 (docs/architecture.md), so a partition is
 read to its end when the position is past that offset, or at it when a poll of every partition still
 being read returns nothing.
 Undecodable records are counted by error type, never fatal.

@@ -39,7 +39,7 @@ LENDER_A, LENDER_B, LENDER_C = "LENDER-XM01", "LENDER-XM02", "LENDER-QZ01"   # s
 TOKENS = f"ops-tok=ops,a-tok={LENDER_A},b-tok={LENDER_B}"
 ARTIFACTS = REPO_ROOT / "artifacts"
 
-# DESIGN.md's lifecycle, written out here on its own (not analytics' code): the stage an event moves a case into.
+# The lifecycle (docs/lifecycle.md), written out here on its own (not analytics' code): the stage an event moves a case into.
 ENTERS = {"CaseOpened": "OPENED", "CaseRejected": "REJECTED", "ReliefGranted": "RELIEF",
           "MediationSettled": "CONFIRMATION", "ConfirmationRequested": "CONFIRMATION",
           "ConfirmationGranted": "PERFORMING", "LitigationFiled": "LITIGATION", "JudgmentEntered": "JUDGMENT",

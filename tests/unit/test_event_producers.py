@@ -1,4 +1,4 @@
-"""DESIGN.md: "Every event type has exactly one producing service."
+"""docs/schemas.md: "Each event type has exactly one producing service."
 
 ``schemas/CaseEvent/producers.json`` names the one producer of each CaseEvent type. These tests check
 that it covers every branch of the CaseEvent union exactly once, and read every service's source
