@@ -30,6 +30,7 @@ from remedy.kernel.clock import SystemClock  # noqa: E402
 from remedy.contract.codec import HEADER_LEN, Codec  # noqa: E402
 from remedy.kernel.settings import REPO_ROOT, Settings  # noqa: E402
 from services.analytics.metrics import AnalyticsMetrics  # noqa: E402
+from services.analytics.settings import AnalyticsSettings  # noqa: E402
 from services.analytics.sink import Sink  # noqa: E402
 from services.analytics.store import Store  # noqa: E402
 from sim.funnel_events import scripted  # noqa: E402
@@ -80,12 +81,12 @@ async def raw_decode(bootstrap: str, codec: Codec, n: int) -> float:
 
 
 async def sink_run(bootstrap: str, codec: Codec, n: int, chdir: str) -> tuple[float, float]:
-    settings = Settings.from_env({"REMEDY_KAFKA_BOOTSTRAP": bootstrap, "REMEDY_ANALYTICS_FLUSH_ROWS": "20000",
-                                  "REMEDY_ANALYTICS_FLUSH_MS": "1000"})
+    env = {"REMEDY_KAFKA_BOOTSTRAP": bootstrap, "REMEDY_ANALYTICS_FLUSH_ROWS": "20000", "REMEDY_ANALYTICS_FLUSH_MS": "1000"}
     store = Store.open(f"chdb://{chdir}")
     await store.run(store.migrate)
     metrics = AnalyticsMetrics()
-    sink = Sink(settings, store, codec, SystemClock(), metrics, group_id="bench-analytics")
+    sink = Sink(Settings.from_env(env), AnalyticsSettings.from_env(env), store, codec, SystemClock(), metrics,
+                group_id="bench-analytics")
     await sink.start()
     try:
         started = cpu0 = None

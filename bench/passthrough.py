@@ -3,12 +3,13 @@ built with the same app factory (same broker settings, same linger)."""
 from remedy.runtime.app import create_app, raw_topic
 from remedy.kernel.settings import Settings
 from remedy.runtime.worker import run
+from services.intake.settings import IntakeSettings
 
 OUT_TOPIC = "bench.passthrough"
 
 
-def build(settings: Settings):
-    app = create_app("passthrough", settings, web_port=settings.intake_port)
+def build(settings: Settings, intake: IntakeSettings):
+    app = create_app("passthrough", settings, web_port=intake.port)  # measured in intake's place
     out = raw_topic(app, OUT_TOPIC)
 
     @app.agent(raw_topic(app, "loan.defaults"))
@@ -20,4 +21,4 @@ def build(settings: Settings):
 
 
 if __name__ == "__main__":
-    run(build)
+    run(build, IntakeSettings)

@@ -7,12 +7,13 @@ from remedy.contract.codec import Codec
 from remedy.runtime.metrics import ServiceMetrics
 from remedy.kernel.settings import Settings
 from remedy.runtime.worker import run
+from services.intake.settings import IntakeSettings
 
 from bench.passthrough import OUT_TOPIC
 
 
-def build(settings: Settings):
-    app = create_app("passthrough", settings, web_port=settings.intake_port)
+def build(settings: Settings, intake: IntakeSettings):
+    app = create_app("passthrough", settings, web_port=intake.port)  # measured in intake's place
     rt = Runtime(app, "passthrough", Codec(settings.schemas_dir), clock_from_settings(settings), ServiceMetrics("passthrough"))
 
     async def forward(event) -> None:
@@ -23,4 +24,4 @@ def build(settings: Settings):
 
 
 if __name__ == "__main__":
-    run(build)
+    run(build, IntakeSettings)

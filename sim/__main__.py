@@ -16,14 +16,14 @@ import sys
 from remedy.kernel.clock import clock_from_settings
 from remedy.contract.codec import Codec
 from remedy.kernel.settings import Settings
+from sim.settings import SimSettings
 from sim.world import WorldConfig
 
 
-def sample_batch(settings: Settings, clock) -> tuple[list[dict], dict[str, str]]:
+def sample_batch(simulator: SimSettings, clock) -> tuple[list[dict], dict[str, str]]:
     from sim.defaults import demo_batch
 
-    malformed = None if settings.sim_malformed < 0 else settings.sim_malformed
-    return demo_batch(settings.sim_cases, settings.sim_lenders, clock.now(), settings.sim_seed, malformed)
+    return demo_batch(simulator.cases, simulator.lenders, clock.now(), simulator.seed, simulator.malformed_rows)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -31,7 +31,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--publish", action="store_true", help="publish the sample batch before playing the world")
     parser.add_argument("--baseline", action="store_true", help="print the baseline and expected recovery, then exit")
     args = parser.parse_args(argv)
-    settings = Settings.from_env()
+    settings, simulator = Settings.from_env(), SimSettings.from_env()
     cfg = WorldConfig.from_env(os.environ)
     clock = clock_from_settings(settings)
     logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(message)s")
@@ -40,9 +40,9 @@ def main(argv: list[str] | None = None) -> int:
         from sim.baseline import baseline
         from sim.calibrate import settlements
 
-        defaults, bad = sample_batch(settings, clock)
+        defaults, bad = sample_batch(simulator, clock)
         cases = [d for d in defaults if d["loan_id"] not in bad]
-        base, funnel = baseline(cases, settings.sim_seed, cfg), settlements(cases, settings.sim_seed, clock.now(), cfg)
+        base, funnel = baseline(cases, simulator.seed, cfg), settlements(cases, simulator.seed, clock.now(), cfg)
         print(f"{len(cases)} cases, claimed {base.claimed_cents / 100:,.0f} CNY")
         print(f"traditional collection: {base.recovered_cents / 100:,.0f} CNY ({base.recovery_rate:.1%})")
         print(f"mediated settlements (expected): {funnel.recovered_cents / 100:,.0f} CNY ({funnel.recovery_rate:.1%}), "
@@ -55,15 +55,15 @@ def main(argv: list[str] | None = None) -> int:
     codec = Codec(settings.schemas_dir)
     publisher = Publisher(settings.kafka_bootstrap, codec)
     if args.publish:
-        defaults, bad = sample_batch(settings, clock)
+        defaults, bad = sample_batch(simulator, clock)
         from sim.staffing import roster_updates
 
         for update in roster_updates(defaults, clock.now()):  # staffed before the cases arrive
             publisher.send("mediation.roster", update["mediator_id"], "RosterUpdate", update)
         publisher.publish_defaults(defaults)
-        print(f"published {len(defaults)} defaults ({len(bad)} malformed) from {settings.sim_lenders} lenders", flush=True)
-    runner = Runner(settings.kafka_bootstrap, codec, clock, World(settings.sim_seed, cfg), publisher, settings.sim_group,
-                    settings.commit_interval_seconds, lag_file=settings.sim_lag_file or None)
+        print(f"published {len(defaults)} defaults ({len(bad)} malformed) from {simulator.lenders} lenders", flush=True)
+    runner = Runner(settings.kafka_bootstrap, codec, clock, World(simulator.seed, cfg), publisher, simulator.group,
+                    settings.commit_interval_seconds, lag_file=simulator.lag_file or None)
     signal.signal(signal.SIGTERM, lambda *_: runner.stopping.set())
     try:
         runner.run()

@@ -7,15 +7,15 @@ import signal
 import threading
 from urllib.parse import urlparse
 
-from remedy.kernel.settings import Settings
+from services.notify.settings import NotifySettings
 from sim.mailserver import MailServer
 from sim.sms_provider import SmsProvider
 
 
 def main() -> None:
-    settings = Settings.from_env()
-    mail = MailServer(port=settings.smtp_port).start()
-    sms = SmsProvider().start(urlparse(settings.sms_url).port or 80)
+    notify = NotifySettings.from_env()  # the peers listen where notify sends
+    mail = MailServer(port=notify.smtp_port).start()
+    sms = SmsProvider().start(urlparse(notify.sms_url).port or 80)
     print(f"[peers] Worker ready: SMTP on 127.0.0.1:{mail.port}, SMS provider on {sms.url}", flush=True)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())

@@ -1,15 +1,17 @@
 """Every rate and delay of the simulated world (``sim.world``), settable from the environment."""
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass
-from typing import Mapping
+from typing import ClassVar
+
+from remedy.kernel.settings import EnvSettings
 
 
 @dataclass(frozen=True)
-class WorldConfig:
+class WorldConfig(EnvSettings):
     """Every rate and delay of the simulated world. Ranges are (low, high), inclusive; days are
     simulated days. Each field can be set as ``REMEDY_SIM_<FIELD>`` (ranges as ``low,high``)."""
+    ENV_PREFIX: ClassVar[str] = "REMEDY_SIM_"
     # mediators
     session_minutes: int = 60                      # an outcome is recorded when the session ends
     peoples_settle_rate: float = 0.35              # people's mediation: share of sessions that settle
@@ -61,18 +63,3 @@ class WorldConfig:
     baseline_pay_rate: float = 0.55                # ... who then pays something
     baseline_hardship_pay_factor: float = 0.5      # hardship debtors pay at this fraction of the rate
     baseline_paid_share: tuple[float, float] = (0.55, 1.0)  # share of the claim paid, when paid
-
-    @classmethod
-    def from_env(cls, env: Mapping[str, str]) -> "WorldConfig":
-        values = {}
-        for f in dataclasses.fields(cls):
-            raw = env.get("REMEDY_SIM_" + f.name.upper())
-            if raw is None:
-                continue
-            default = f.default
-            if isinstance(default, tuple):
-                kind = type(default[0])
-                values[f.name] = tuple(kind(x) for x in raw.split(","))
-            else:
-                values[f.name] = type(default)(raw)
-        return cls(**values)

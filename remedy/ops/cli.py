@@ -24,6 +24,8 @@ from pathlib import Path
 from typing import Callable
 
 from remedy.kernel.settings import Settings
+from remedy.ops.settings import PlatformSettings
+from services.analytics.settings import AnalyticsSettings
 
 
 def _interrupt(*_) -> None:
@@ -59,34 +61,34 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    settings = Settings.from_env()
+    platform = PlatformSettings.from_env()
     if args.command in ("up", "run"):
         signal.signal(signal.SIGTERM, _interrupt)  # `kill` stops the stack as cleanly as Ctrl-C
-    return COMMANDS[args.command](args, settings)
+    return COMMANDS[args.command](args, platform)
 
 
-def _broker(args, settings: Settings) -> int:
+def _broker(args, platform: PlatformSettings) -> int:
     from remedy.runtime import broker
     return broker.main(["run" if args.command == "broker" else "topics"])
 
 
-def _publish(args, settings: Settings) -> int:
+def _publish(args, platform: PlatformSettings) -> int:
     from remedy.ops.loadfile import publish_file
-    n = publish_file(args.file, settings)
+    n = publish_file(args.file, platform.shared)
     print(f"published {n} defaults from {args.file} to loan.defaults")
     return 0
 
 
-def _sample(args, settings: Settings) -> int:
+def _sample(args, platform: PlatformSettings) -> int:
     from remedy.ops.loadfile import write_sample
     write_sample(args.file, args.valid, args.invalid)
     print(f"wrote {args.valid + args.invalid} defaults to {args.file}")
     return 0
 
 
-def _up(args, settings: Settings) -> int:
+def _up(args, platform: PlatformSettings) -> int:
     from remedy.ops.stack import Stack, StackError
-    stack = Stack(settings)
+    stack = Stack(platform)
     try:
         stack.start()
         print("up: Ctrl-C stops everything")
@@ -102,41 +104,41 @@ def _up(args, settings: Settings) -> int:
         stack.stop()
 
 
-def _down(args, settings: Settings) -> int:
+def _down(args, platform: PlatformSettings) -> int:
     from remedy.ops.stack import down
-    return down(settings)
+    return down(platform.shared)
 
 
-def _simulate(args, settings: Settings) -> int:
+def _simulate(args, platform: PlatformSettings) -> int:
     from sim.__main__ import main as simulate
     return simulate(["--publish"])
 
 
-def _run(args, settings: Settings) -> int:
+def _run(args, platform: PlatformSettings) -> int:
     from remedy.ops.demo import run_demo
     if args.cases is not None:
-        settings = dataclasses.replace(settings, sim_cases=args.cases)
-    return run_demo(settings, wait=not args.no_wait, horizon_days=args.horizon_days)
+        platform = dataclasses.replace(platform, sim=dataclasses.replace(platform.sim, cases=args.cases))
+    return run_demo(platform, wait=not args.no_wait, horizon_days=args.horizon_days)
 
 
-COMMANDS: dict[str, Callable[[argparse.Namespace, Settings], int]] = {
+COMMANDS: dict[str, Callable[[argparse.Namespace, PlatformSettings], int]] = {
     "broker": _broker, "topics": _broker, "publish": _publish, "sample": _sample, "up": _up, "down": _down,
     "simulate": _simulate, "run": _run,
-    "report": lambda args, settings: report(settings, args.html),
-    "replay": lambda args, settings: replay(settings, args.rules, args.limit),
+    "report": lambda args, platform: report(platform.shared, platform.analytics, args.html),
+    "replay": lambda args, platform: replay(platform.shared, args.rules or platform.triage.rules_path, args.limit),
 }
 
 
-def report(settings: Settings, html_path: str | None) -> int:
+def report(settings: Settings, analytics: AnalyticsSettings, html_path: str | None) -> int:
     """The run report from analytics; the baseline comes from the last `remedy run` (run.json) if any."""
     import urllib.error
 
     from remedy.ops.demo import fetch_dashboard, ops_token
     from remedy.ops.report import lines, write_html
 
-    url = f"http://127.0.0.1:{settings.analytics_port}"
+    url = f"http://127.0.0.1:{analytics.port}"
     try:
-        dash = fetch_dashboard(settings, ops_token(settings))
+        dash = fetch_dashboard(analytics, ops_token(analytics))
         text = lines(dash, None)
     except StopIteration:
         return _fail("REMEDY_ANALYTICS_TOKENS holds no token with the ops scope")
@@ -170,7 +172,7 @@ def report(settings: Settings, html_path: str | None) -> int:
     return 0
 
 
-def replay(settings: Settings, rules_path: str | None, limit: int) -> int:
+def replay(settings: Settings, rules_path: str, limit: int) -> int:
     """Triage rules re-run over every case in case.events, compared with what happened."""
     from kafka.errors import KafkaError
 
@@ -181,7 +183,7 @@ def replay(settings: Settings, rules_path: str | None, limit: int) -> int:
     from services.triage.ruleset import RulesError, load_rules
 
     try:
-        rules = load_rules(rules_path or settings.triage_rules_path)
+        rules = load_rules(rules_path)
     except RulesError as exc:
         return _fail(str(exc))
     logging.getLogger("kafka").addHandler(logging.NullHandler())   # its connection retries are not the operator's news

@@ -20,36 +20,37 @@ from remedy.kernel.clock import ClockFile, parse_instant
 from remedy.ops.pacing import Pacer, ServiceLag, registry_groups
 from remedy.ops.procs import ServiceProcess
 from remedy.ops.report import lines, write_html
-from remedy.kernel.settings import Settings
+from remedy.ops.settings import PlatformSettings
 from remedy.ops.stack import Stack, StackError
+from services.analytics.settings import AnalyticsSettings
 
 BAR = 30
 
 
-def ops_token(settings: Settings) -> str:
-    pairs = [p.split("=", 1) for p in settings.analytics_tokens.split(",") if "=" in p]
+def ops_token(analytics: AnalyticsSettings) -> str:
+    pairs = [p.split("=", 1) for p in analytics.tokens.split(",") if "=" in p]
     return next(token for token, scope in pairs if scope.strip() == "ops")
 
 
-def fetch_dashboard(settings: Settings, token: str, part: str = "dashboard"):
-    req = urllib.request.Request(f"http://127.0.0.1:{settings.analytics_port}/api/{part}",
+def fetch_dashboard(analytics: AnalyticsSettings, token: str, part: str = "dashboard"):
+    req = urllib.request.Request(f"http://127.0.0.1:{analytics.port}/api/{part}",
                                  headers={"Authorization": f"Bearer {token}"})
     with urllib.request.urlopen(req, timeout=30) as resp:
         return json.load(resp)
 
 
-def fetch_progress(settings: Settings, token: str) -> dict:
+def fetch_progress(analytics: AnalyticsSettings, token: str) -> dict:
     """What the progress bars need, and only that: the whole dashboard is a dozen queries over every
     event, and polling it every few seconds took most of analytics' CPU during a run."""
-    return {"summary": fetch_dashboard(settings, token, "summary"), "backlog": fetch_dashboard(settings, token, "backlog")}
+    return {"summary": fetch_dashboard(analytics, token, "summary"), "backlog": fetch_dashboard(analytics, token, "backlog")}
 
 
-def settled_dashboard(settings: Settings, token: str, quiet_polls: int = 3, timeout: float = 120) -> dict:
+def settled_dashboard(analytics: AnalyticsSettings, token: str, quiet_polls: int = 3, timeout: float = 120) -> dict:
     """The dashboard once analytics has stopped changing: the figures the report and ClickHouse share."""
     deadline = time.monotonic() + timeout
     last, same = None, 0
     while time.monotonic() < deadline:
-        dash = fetch_dashboard(settings, token)
+        dash = fetch_dashboard(analytics, token)
         key = json.dumps([dash["summary"], dash["funnel"], dash["compliance"]["notices"]], sort_keys=True, default=str)
         same = same + 1 if key == last else 0
         if same >= quiet_polls:
@@ -82,20 +83,20 @@ TOP_RATE = 16 * 3600.0  # simulated seconds per real second while nothing waits
 GO_LAG, STOP_LAG, LAG_RATE = 100, 1000, 12 * 3600.0
 
 
-def run_demo(settings: Settings, wait: bool = True, horizon_days: int = 120, scale: float = TOP_RATE) -> int:
+def run_demo(platform: PlatformSettings, wait: bool = True, horizon_days: int = 120, scale: float = TOP_RATE) -> int:
     from sim.defaults import demo_batch
 
+    settings, simulator = platform.shared, platform.sim
     epoch = parse_instant(settings.clock_epoch) if settings.clock_epoch else datetime.now(timezone.utc).replace(microsecond=0)
     scale = settings.clock_scale if settings.clock_scale != 1.0 else scale
     Path(settings.data_dir).mkdir(parents=True, exist_ok=True)
-    run = DemoRun.prepare(settings, epoch, scale, horizon_days)
-    print(f"Remedy: {settings.sim_cases:,} defaults from {settings.sim_lenders} lenders; up to "
+    run = DemoRun.prepare(platform, epoch, scale, horizon_days)
+    print(f"Remedy: {simulator.cases:,} defaults from {simulator.lenders} lenders; up to "
           f"{scale / 3600:.1f} simulated hours a real second, slower while the services catch up; logs in {run.stack.logs}")
     try:
         run.start()
-        defaults, bad = demo_batch(settings.sim_cases, settings.sim_lenders, epoch, settings.sim_seed,
-                                   None if settings.sim_malformed < 0 else settings.sim_malformed)
-        token = ops_token(settings)
+        defaults, bad = demo_batch(simulator.cases, simulator.lenders, epoch, simulator.seed, simulator.malformed_rows)
+        token = ops_token(platform.analytics)
         run.watch(len(defaults), bad, token)
         run.report(defaults, bad, token)
         if wait:
@@ -117,7 +118,7 @@ def run_demo(settings: Settings, wait: bool = True, horizon_days: int = 120, sca
 @dataclass
 class DemoRun:
     """One ``remedy run``: the stack, the pacer that drives its clock, and what the report needs."""
-    settings: Settings
+    platform: PlatformSettings
     stack: Stack
     pacer: Pacer
     epoch: datetime
@@ -126,41 +127,41 @@ class DemoRun:
     started: float
 
     @classmethod
-    def prepare(cls, settings: Settings, epoch: datetime, scale: float, horizon_days: int) -> "DemoRun":
-        data = Path(settings.data_dir).resolve()
+    def prepare(cls, platform: PlatformSettings, epoch: datetime, scale: float, horizon_days: int) -> "DemoRun":
+        data = Path(platform.shared.data_dir).resolve()
         clock_file = ClockFile(data / "clock")
         pacer = Pacer(clock_file, epoch, scale, probe=lambda: 0,  # holds time at the epoch until the batch is in
                       go_lag=round(GO_LAG * min(1.0, LAG_RATE / scale)), stop_lag=round(STOP_LAG * min(1.0, LAG_RATE / scale)))
         sim_lag_file = str(data / "sim.lag")
         env = {"REMEDY_CLOCK_FILE": clock_file.path, "REMEDY_LAG_SAMPLE_SECONDS": "0.25", "REMEDY_SIM_LAG_FILE": sim_lag_file,
                "REMEDY_PRODUCER_LINGER_MS": os.environ.get("REMEDY_PRODUCER_LINGER_MS", "20"),
-               "REMEDY_SIM_CASES": str(settings.sim_cases)}
-        stack = Stack(settings, env)
-        return cls(settings, stack, pacer, epoch, horizon_days, sim_lag_file, time.monotonic())
+               "REMEDY_SIM_CASES": str(platform.sim.cases)}
+        stack = Stack(platform, env)
+        return cls(platform, stack, pacer, epoch, horizon_days, sim_lag_file, time.monotonic())
 
     def start(self) -> None:
         """The platform and the simulator, up and ready; where to look printed."""
-        settings, stack = self.settings, self.stack
+        analytics, stack = self.platform.analytics, self.stack
         stack.start()
         sim = ServiceProcess("sim", stack.env, stack.logs, module="sim", args=("--publish",))
         stack.procs.append(sim.start())
         sim.wait_ready(timeout=180)
-        print(f"dashboard: http://127.0.0.1:{settings.analytics_port}/?token={ops_token(settings)}")
-        print(f"gateway:   http://127.0.0.1:{settings.gateway_port}/openapi.json")
+        print(f"dashboard: http://127.0.0.1:{analytics.port}/?token={ops_token(analytics)}")
+        print(f"gateway:   http://127.0.0.1:{self.platform.gateway.port}/openapi.json")
 
     def watch(self, expected: int, bad, token: str) -> None:
         """Let the clock run and show progress until every case is in and none is open, or the horizon."""
-        settings, pacer, epoch = self.settings, self.pacer, self.epoch
-        groups = registry_groups(settings.schemas_dir, settings.sim_group)
-        pacer.probe = ServiceLag({g: settings.port_for(g) for g in groups if g != settings.sim_group}, groups,
-                                 settings.sim_group, self.sim_lag_file)
+        platform, pacer, epoch = self.platform, self.pacer, self.epoch
+        groups = registry_groups(platform.shared.schemas_dir, platform.sim.group)
+        pacer.probe = ServiceLag({g: platform.port_for(g) for g in groups if g != platform.sim.group}, groups,
+                                 platform.sim.group, self.sim_lag_file)
         pacer.start()
         tty = sys.stdout.isatty()
         shown, printed = 0, 0.0
         while True:
             time.sleep(3)
             self.stack.check()
-            dash = fetch_progress(settings, token)
+            dash = fetch_progress(platform.analytics, token)
             now = datetime.fromtimestamp(pacer.sim_ms() / 1000, timezone.utc)
             text = progress_lines(dash, expected, now, epoch, self.horizon_days, pacer)
             if tty:
@@ -178,13 +179,13 @@ class DemoRun:
         """Freeze the funnel, wait for analytics to settle, print the report and write it as HTML."""
         from sim.baseline import baseline
 
-        settings, stack, horizon_days = self.settings, self.stack, self.horizon_days
+        platform, stack, horizon_days = self.platform, self.stack, self.horizon_days
         self.pacer.stop(hold=True)
         print("\nfreezing the funnel: stopping the simulator and the stage services, letting analytics drain")
         stack.stop_all_but({"analytics"})
-        dash = settled_dashboard(settings, token)
+        dash = settled_dashboard(platform.analytics, token)
         cases = [d for d in defaults if d["loan_id"] not in bad]
-        base = baseline(cases, settings.sim_seed)
+        base = baseline(cases, platform.sim.seed)
         (Path(stack.data) / "run.json").write_text(json.dumps(  # read by `remedy report`
             {"cases": len(cases), "baseline_recovery": base.recovery_rate, "horizon_days": horizon_days}), encoding="utf-8")
         print()
@@ -198,7 +199,7 @@ class DemoRun:
 
     def keep_dashboard_up(self, token: str) -> None:
         print("(the stage services are stopped; the dashboard shows the frozen funnel)")
-        print(f"dashboard stays up at http://127.0.0.1:{self.settings.analytics_port}/?token={token} — Ctrl-C stops everything")
+        print(f"dashboard stays up at http://127.0.0.1:{self.platform.analytics.port}/?token={token} — Ctrl-C stops everything")
         while True:
             time.sleep(2)
             self.stack.check()

@@ -16,6 +16,7 @@ from pathlib import Path
 from remedy.runtime.broker import BrokerError, port_open, provision, start_tansu
 from remedy.ops.procs import ServiceFailed, ServiceProcess, stop_all
 from remedy.kernel.settings import Settings
+from remedy.ops.settings import PlatformSettings
 
 # Start order: consumers of case.events before the services that feed them.
 SERVICES = ("analytics", "triage", "mediation", "enforcement", "repair", "objections", "notify", "gateway", "intake")
@@ -25,19 +26,20 @@ class StackError(RuntimeError):
     pass
 
 
-def ports_needed(settings: Settings) -> dict[str, int]:
+def ports_needed(platform: PlatformSettings) -> dict[str, int]:
     from urllib.parse import urlparse
 
-    ports = {name: settings.port_for(name) for name in SERVICES}
-    ports["broker"] = settings.broker_port
-    ports["smtp"] = settings.smtp_port
-    ports["sms"] = urlparse(settings.sms_url).port or 80
+    ports = {name: platform.port_for(name) for name in SERVICES}
+    ports["broker"] = platform.shared.broker_port
+    ports["smtp"] = platform.notify.smtp_port
+    ports["sms"] = urlparse(platform.notify.sms_url).port or 80
     return ports
 
 
 class Stack:
-    def __init__(self, settings: Settings, env: dict[str, str] | None = None):
-        self.settings = settings
+    def __init__(self, platform: PlatformSettings, env: dict[str, str] | None = None):
+        self.platform = platform
+        self.settings = settings = platform.shared
         self.data = Path(settings.data_dir).resolve()
         self.logs = self.data / "logs"
         self.env = {"REMEDY_KAFKA_BOOTSTRAP": settings.kafka_bootstrap, "REMEDY_DATA_DIR": str(self.data), **(env or {})}
@@ -49,7 +51,7 @@ class Stack:
         return self.data / "stack.json"
 
     def start(self, progress=print) -> None:
-        busy = {name: port for name, port in ports_needed(self.settings).items() if port_open("127.0.0.1", port)}
+        busy = {name: port for name, port in ports_needed(self.platform).items() if port_open("127.0.0.1", port)}
         if busy:
             raise StackError("ports already in use: " + ", ".join(f"{n} {p}" for n, p in busy.items()) +
                              " — stop what holds them (`remedy down`?) or set the REMEDY_*_PORT settings")

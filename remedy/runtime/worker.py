@@ -3,11 +3,13 @@ from __future__ import annotations
 
 import gc
 import sys
-from typing import Callable
+from typing import Callable, TypeVar
 
 import faust
 
-from remedy.kernel.settings import Settings
+from remedy.kernel.settings import EnvSettings, Settings
+
+Own = TypeVar("Own", bound=EnvSettings)
 
 
 def tune_gc() -> None:
@@ -34,9 +36,11 @@ def faust_loglevel(level: str) -> str:
     return FAUST_LEVELS.get(level, level)
 
 
-def run(build: Callable[[Settings], faust.App]) -> None:
+def run(build: Callable[[Settings, Own], faust.App], own: type[Own]) -> None:
+    """The shared settings and the service's own (``own``, e.g. ``TriageSettings``), read from the environment
+    once, built into the service's faust app, then its worker."""
     settings = Settings.from_env()
-    app = build(settings)
+    app = build(settings, own.from_env())
     tune_gc()
     sys.argv = [sys.argv[0], "worker", "--loglevel", faust_loglevel(settings.log_level)]
     app.main()

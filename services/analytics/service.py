@@ -17,6 +17,7 @@ from remedy.kernel.settings import Settings
 from services.analytics import queries
 from services.analytics.access import parse_tokens
 from services.analytics.metrics import AnalyticsMetrics
+from services.analytics.settings import AnalyticsSettings
 from services.analytics.sink import Sink
 from services.analytics.stages import STAGES, TERMINAL
 from services.analytics.store import Store
@@ -37,26 +38,25 @@ async def refresh_gauges(store: Store, metrics: AnalyticsMetrics, clock: Clock, 
         metrics.deadline_breaches.labels(rule).set(n)
 
 
-async def serve(settings: Settings) -> None:
+async def serve(settings: Settings, analytics: AnalyticsSettings) -> None:
     codec = Codec(settings.schemas_dir)
     clock = clock_from_settings(settings)
     metrics = AnalyticsMetrics()
-    scopes = parse_tokens(settings.analytics_tokens)
-    tier_days = getattr(settings, "mediation_tier_days", 30)
-    conf_days = getattr(settings, "mediation_confirmation_days", 30)
-    store = Store.open(settings.clickhouse_url)
+    scopes = parse_tokens(analytics.tokens)
+    tier_days, conf_days = settings.mediation_tier_days, settings.mediation_confirmation_days
+    store = Store.open(analytics.clickhouse_url)
     applied = await store.run(store.migrate)
     log.info("analytics: schema migrations applied: %s", applied or "none new")
-    sink = Sink(settings, store, codec, clock, metrics)
+    sink = Sink(settings, analytics, store, codec, clock, metrics)
     await sink.start()
     runner = web.AppRunner(make_web(store, scopes, metrics, clock, tier_days, conf_days), access_log=None)
     await runner.setup()
-    await web.TCPSite(runner, "127.0.0.1", settings.analytics_port).start()
+    await web.TCPSite(runner, "127.0.0.1", analytics.port).start()
     stop = asyncio.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         asyncio.get_running_loop().add_signal_handler(sig, stop.set)
     running = asyncio.create_task(sink.run(), name="sink")
-    print(f"[analytics] Worker ready: dashboard on http://127.0.0.1:{settings.analytics_port}/", flush=True)
+    print(f"[analytics] Worker ready: dashboard on http://127.0.0.1:{analytics.port}/", flush=True)
     try:
         while not stop.is_set() and not running.done():
             try:
@@ -78,4 +78,4 @@ async def serve(settings: Settings) -> None:
 def main() -> None:
     settings = Settings.from_env()
     logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    asyncio.run(serve(settings))
+    asyncio.run(serve(settings, AnalyticsSettings.from_env()))

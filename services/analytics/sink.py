@@ -26,6 +26,7 @@ from remedy.kernel.clock import Clock
 from remedy.contract.codec import Codec
 from remedy.runtime.deadletter import dead_letter
 from remedy.kernel.settings import Settings
+from services.analytics.settings import AnalyticsSettings
 from services.analytics.decoding import BatchDecoder
 from services.analytics.metrics import AnalyticsMetrics
 from services.analytics.rows import TOPICS, Columns
@@ -51,9 +52,10 @@ class _FlushOnRevoke(ConsumerRebalanceListener):
 
 
 class Sink:
-    def __init__(self, settings: Settings, store: Store, codec: Codec, clock: Clock, metrics: AnalyticsMetrics,
-                 group_id: str = SERVICE):
+    def __init__(self, settings: Settings, analytics: AnalyticsSettings, store: Store, codec: Codec, clock: Clock,
+                 metrics: AnalyticsMetrics, group_id: str = SERVICE):
         self.settings, self.store, self.codec, self.clock, self.metrics = settings, store, codec, clock, metrics
+        self.analytics = analytics
         self.group_id = group_id
         self.decoder = BatchDecoder(codec, tuple(schema for schema, *_ in TOPICS.values()))
         self.buffers = {topic: Columns(names) for topic, (_, _, names, _) in TOPICS.items()}
@@ -121,8 +123,8 @@ class Sink:
         if self.first_buffered is None:
             return False
         rows = sum(b.rows for b in self.buffers.values()) + len(self.dead)
-        return rows >= self.settings.analytics_flush_rows or \
-            (time.monotonic() - self.first_buffered) * 1000 >= self.settings.analytics_flush_ms
+        return rows >= self.analytics.flush_rows or \
+            (time.monotonic() - self.first_buffered) * 1000 >= self.analytics.flush_ms
 
     async def flush(self, wait: bool = True) -> None:
         """Hand what is buffered to the writer. One write runs at a time, so offsets are committed in

@@ -13,6 +13,7 @@ from remedy.kernel.stage import Host
 from remedy.runtime.casefile import CaseFiles
 from remedy.runtime.faust_host import build_app
 from services.enforcement import decide as d
+from services.enforcement.settings import EnforcementSettings
 from remedy.kernel.deadlines import next_due_ms
 from services.enforcement.state import CaseFile
 
@@ -21,13 +22,13 @@ SERVICE = "enforcement"
 BACKLOG_STAGE = {"FILED": "LITIGATION", "ACCEPTED": "LITIGATION", "JUDGMENT": "JUDGMENT", "ENFORCEMENT": "ENFORCEMENT"}
 
 
-def build(settings: Settings, clock: Clock | None = None) -> faust.App:
-    return build_app(SERVICE, settings, lambda host: wire(host, settings), clock=clock)
+def build(settings: Settings, enforcement: EnforcementSettings, clock: Clock | None = None) -> faust.App:
+    return build_app(SERVICE, settings, lambda host: wire(host, settings, enforcement), clock=clock, web_port=enforcement.port)
 
 
-def wire(host: Host, settings: Settings) -> None:
+def wire(host: Host, settings: Settings, enforcement: EnforcementSettings) -> None:
     files = CaseFiles(host, load=CaseFile.from_json, next_due_ms=next_due_ms, may_be_due=lambda s: bool(s["deadlines"]),
-                      sweep_seconds=settings.enforcement_sweep_seconds,
+                      sweep_seconds=enforcement.sweep_seconds,
                       backlog_stage=lambda s: BACKLOG_STAGE.get(s["stage"]))
     files.on("case.events", "CaseEvent", lambda case, record, cause, now: d.on_case_event(case, record, now),
              concerns=d.concerns)

@@ -17,14 +17,15 @@ from services.gateway.app import SERVICE, Gateway, build_app
 from services.gateway.kafka import Replayer, start_producer
 from services.gateway.keys import Keys, dev_keys
 from services.gateway.projection import Projection
+from services.gateway.settings import GatewaySettings
 
 log = logging.getLogger("remedy.gateway")
 DEV_PRINCIPALS = [("lender", "LENDER-QZ01"), ("mediator", "PM-3505-01"), ("mediator", "PM-3505-02"),
                   ("payer", "PSP-DEV"), ("court", "CT-350502")]
 
 
-def load_keys(settings: Settings) -> Keys:
-    path = Path(settings.gateway_keys or Path(settings.data_dir) / "gateway" / "keys.json")
+def load_keys(settings: Settings, gateway: GatewaySettings) -> Keys:
+    path = Path(gateway.keys or Path(settings.data_dir) / "gateway" / "keys.json")
     if not path.exists():
         text, plain = dev_keys(DEV_PRINCIPALS)
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -38,24 +39,24 @@ def load_keys(settings: Settings) -> Keys:
 
 
 async def main() -> None:
-    settings = Settings.from_env()
+    settings, gateway = Settings.from_env(), GatewaySettings.from_env()
     logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s")
     codec, projection, metrics = Codec(settings.schemas_dir), Projection(), ServiceMetrics(SERVICE)
-    keys = load_keys(settings)
+    keys = load_keys(settings, gateway)
     producer = await start_producer(settings.kafka_bootstrap)
     replayer = Replayer(settings.kafka_bootstrap, codec, projection, metrics)
     await replayer.start()
     reading = asyncio.create_task(replayer.run())
     reading.add_done_callback(lambda t: t.cancelled() or t.exception() is None
                               or log.error("the read model stopped: %r", t.exception()))
-    gw = Gateway(settings, clock_from_settings(settings), codec, keys, projection, producer, metrics)
+    gw = Gateway(settings, gateway, clock_from_settings(settings), codec, keys, projection, producer, metrics)
     runner = web.AppRunner(build_app(gw), access_log=None)
     await runner.setup()
-    await web.TCPSite(runner, "127.0.0.1", settings.gateway_port).start()
+    await web.TCPSite(runner, "127.0.0.1", gateway.port).start()
     stop = asyncio.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         asyncio.get_running_loop().add_signal_handler(sig, stop.set)
-    log.warning("Worker ready: gateway on http://127.0.0.1:%d", settings.gateway_port)
+    log.warning("Worker ready: gateway on http://127.0.0.1:%d", gateway.port)
     await stop.wait()
     reading.cancel()
     await runner.cleanup()

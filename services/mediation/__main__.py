@@ -1,4 +1,5 @@
 from remedy.runtime.worker import run
+from services.mediation.settings import MediationSettings
 from services.mediation.worker import build
 
-run(build)
+run(build, MediationSettings)

@@ -1,5 +1,6 @@
 """objections: objections and holds, hardship claims, complaints, lender stops."""
 from remedy.runtime.worker import run
+from services.objections.settings import ObjectionsSettings
 from services.objections.worker import build
 
-run(build)
+run(build, ObjectionsSettings)

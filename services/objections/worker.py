@@ -18,20 +18,21 @@ from remedy.runtime.casefile import CaseFiles
 from remedy.runtime.faust_host import build_app
 from services.objections import decide as d
 from services.objections.docket import Docket
+from services.objections.settings import ObjectionsSettings
 
 SERVICE = "objections"
 
 
-def build(settings: Settings, clock: Clock | None = None) -> faust.App:
-    return build_app(SERVICE, settings, lambda host: wire(host, settings), clock=clock)
+def build(settings: Settings, objections: ObjectionsSettings, clock: Clock | None = None) -> faust.App:
+    return build_app(SERVICE, settings, lambda host: wire(host, settings, objections), clock=clock, web_port=objections.port)
 
 
-def wire(host: Host, settings: Settings) -> None:
-    rules = d.ObjectionRules(settings.objections_answer_days, settings.objections_complaint_department)
+def wire(host: Host, settings: Settings, objections: ObjectionsSettings) -> None:
+    rules = d.ObjectionRules(objections.answer_days, objections.complaint_department)
     overdue = Counter(f"remedy_{SERVICE}_overdue", "Objections not answered in time (sent to the supervisor queue)",
                       registry=host.metrics.registry)
     files = CaseFiles(host, load=Docket.from_json, next_due_ms=d.next_due_ms, may_be_due=lambda s: bool(s["objections"]),
-                      sweep_seconds=settings.objections_sweep_seconds,
+                      sweep_seconds=objections.sweep_seconds,
                       backlog_stage=lambda s: "ON_HOLD" if s["held_since"] is not None and not s["closed"] else None,
                       on_applied=lambda dec: overdue.inc(sum(e.record["type"] == "ObjectionOverdue" for e in dec.emits)))
     files.on("case.events", "CaseEvent", lambda docket, record, cause, now: d.on_case_event(docket, record, now))

@@ -5,8 +5,6 @@ A case file per case (``remedy.runtime.casefile``: one table, one lock, deadline
 """
 from __future__ import annotations
 
-from datetime import date
-
 import faust
 
 from remedy.kernel.clock import Clock
@@ -15,28 +13,21 @@ from remedy.kernel.stage import Host
 from remedy.runtime.casefile import CaseFiles
 from remedy.runtime.faust_host import build_app
 from services.repair import decide as d
-from services.repair.dates import PbocOneOff, RepairRules
 from remedy.kernel.deadlines import next_due_ms
+from services.repair.settings import RepairSettings
 from services.repair.state import RepairFile
 
 SERVICE = "repair"
 
 
-def rules_from(settings: Settings) -> RepairRules:
-    pboc = PbocOneOff(settings.repair_pboc_max_cents, date.fromisoformat(settings.repair_pboc_overdue_from),
-                      date.fromisoformat(settings.repair_pboc_overdue_to), date.fromisoformat(settings.repair_pboc_repaid_by))
-    return RepairRules(settings.repair_due_working_days, settings.repair_processing_working_days,
-                       settings.repair_record_keep_years, settings.repair_pre_report_notice_days, pboc)
+def build(settings: Settings, repair: RepairSettings, clock: Clock | None = None) -> faust.App:
+    return build_app(SERVICE, settings, lambda host: wire(host, settings, repair), clock=clock, web_port=repair.port)
 
 
-def build(settings: Settings, clock: Clock | None = None) -> faust.App:
-    return build_app(SERVICE, settings, lambda host: wire(host, settings), clock=clock)
-
-
-def wire(host: Host, settings: Settings) -> None:
-    rules = rules_from(settings)
+def wire(host: Host, settings: Settings, repair: RepairSettings) -> None:
+    rules = repair.rules()
     files = CaseFiles(host, load=RepairFile.from_json, next_due_ms=next_due_ms, may_be_due=lambda s: bool(s["deadlines"]),
-                      sweep_seconds=settings.repair_sweep_seconds,
+                      sweep_seconds=repair.sweep_seconds,
                       backlog_stage=lambda s: "CREDIT_REPAIR" if (s["handover"] or s["requested"]) and not s["closed"] else None)
     files.on("case.events", "CaseEvent", lambda case, record, cause, now: d.on_case_event(case, record, now, rules),
              concerns=d.concerns)

@@ -9,7 +9,7 @@ import sys
 import pytest
 
 from remedy.runtime.broker import free_port, port_open
-from remedy.kernel.settings import REPO_ROOT, Settings
+from remedy.kernel.settings import REPO_ROOT
 from remedy.ops.stack import SERVICES
 
 pytestmark = pytest.mark.e2e
@@ -37,9 +37,10 @@ def test_remedy_run_reports_figures_equal_to_clickhouse_and_stops_everything(tmp
     assert (tmp_path / "data" / "report.html").exists()
 
     from services.analytics.queries import Filters, summary
+    from services.analytics.settings import AnalyticsSettings
     from services.analytics.store import Store
 
-    store = Store.open(Settings.from_env(env).clickhouse_url)
+    store = Store.open(AnalyticsSettings.from_env(env).clickhouse_url)
     try:
         s = summary(store.rows, Filters())
     finally:

@@ -9,7 +9,8 @@ import subprocess
 
 import pytest
 
-from remedy.kernel.settings import REPO_ROOT, SETTINGS_DOC, Settings
+from remedy.kernel.settings import REPO_ROOT
+from remedy.ops.settings import parts
 
 PROM = REPO_ROOT / "deploy" / "prometheus"
 promtool = shutil.which("promtool")
@@ -18,11 +19,10 @@ needs_promtool = pytest.mark.skipif(promtool is None, reason="promtool not insta
 
 def test_every_service_port_is_scraped():
     config = (PROM / "prometheus.yml").read_text()
-    defaults = Settings()
-    for field in dataclasses.fields(Settings):
-        if field.name.endswith("_port") and "HTTP port" in SETTINGS_DOC.get(field.name, ""):
-            service = field.name[: -len("_port")]
-            assert re.search(rf"job_name: {service}\n.*127\.0\.0\.1:{getattr(defaults, field.name)}\"", config), service
+    for service, kind in parts():
+        for field in dataclasses.fields(kind):
+            if field.name == "port" and "HTTP port" in field.metadata["doc"]:
+                assert re.search(rf"job_name: {service}\n.*127\.0\.0\.1:{field.default}\"", config), service
 
 
 @needs_promtool

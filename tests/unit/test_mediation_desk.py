@@ -6,8 +6,8 @@ from datetime import datetime, time, timedelta, timezone
 import pytest
 
 from remedy.kernel.clock import CHINA_TZ
-from remedy.kernel.settings import Settings
 from services.mediation import desk, errors, roster
+from services.mediation.settings import MediationSettings
 
 T0 = datetime(2026, 12, 1, 2, 0, tzinfo=timezone.utc)  # 10:00 in China
 
@@ -121,7 +121,7 @@ def test_same_day_requests_are_placed_as_a_full_drain_would_place_them():
 
 
 def test_roster_file_and_updates():
-    base = roster.load_roster(Settings().mediation_roster_path)
+    base = roster.load_roster(MediationSettings().roster_path)
     assert {m["tier"] for m in base.values()} == {"PEOPLES", "COURT"}
     assert any("*" in m["regions"] for m in base.values() if m["tier"] == "COURT")
     withdrawn = mediator("PM-3505-01", active=False)

@@ -1,17 +1,41 @@
+import dataclasses
 from datetime import timedelta
 
 import pytest
 
 from remedy.kernel.clock import ScaledClock, clock_from_settings, parse_instant, china_date
 from remedy.kernel.settings import Settings, SettingsError
+from remedy.ops.settings import PlatformSettings, parts
+from services.analytics.settings import AnalyticsSettings
+from services.intake.settings import IntakeSettings
+from services.notify.settings import NotifySettings
+from services.triage.settings import TriageSettings
+from sim.world_config import WorldConfig
 
 
 def test_settings_come_from_remedy_env_vars_with_working_defaults():
     s = Settings.from_env({"REMEDY_BROKER_PORT": "19999", "REMEDY_CLOCK_SCALE": "720"})
     assert s.kafka_bootstrap == "127.0.0.1:19999" and s.clock_scale == 720.0
-    assert Settings.from_env({}).intake_port == 6101
+    assert IntakeSettings.from_env({}).port == 6101
     with pytest.raises(SettingsError, match="REMEDY_INTAKE_PORT"):
-        Settings.from_env({"REMEDY_INTAKE_PORT": "abc"})
+        IntakeSettings.from_env({"REMEDY_INTAKE_PORT": "abc"})
+
+
+def test_a_service_reads_its_own_prefix_and_the_variables_its_fields_name():
+    assert TriageSettings.from_env({"REMEDY_TRIAGE_RULES_PATH": "/r.json", "REMEDY_RULES_PATH": "no"}).rules_path == "/r.json"
+    notify = NotifySettings.from_env({"REMEDY_SMTP_HOST": "mail", "REMEDY_NOTIFY_PORT": "7000", "REMEDY_NOTIFY_SMTP_HOST": "no"})
+    assert (notify.smtp_host, notify.port) == ("mail", 7000)
+    assert AnalyticsSettings.from_env({"REMEDY_DATA_DIR": "/d"}).clickhouse_url == "chdb:///d/clickhouse"
+    assert AnalyticsSettings.from_env({"REMEDY_DATA_DIR": "/d", "REMEDY_CLICKHOUSE_URL": "http://h/db"}).clickhouse_url == "http://h/db"
+    assert PlatformSettings.from_env({"REMEDY_GATEWAY_PORT": "9"}).port_for("gateway") == 9
+    with pytest.raises(SettingsError, match="REMEDY_SIM_CONFIRM_DAYS"):
+        WorldConfig.from_env({"REMEDY_SIM_CONFIRM_DAYS": "1,x"})
+
+
+def test_no_two_settings_read_the_same_variable():
+    kinds = [kind for _, kind in parts()] + [WorldConfig]
+    names = [kind.env_name(f) for kind in kinds for f in dataclasses.fields(kind)]
+    assert len(names) == len(set(names)), sorted(n for n in names if names.count(n) > 1)
 
 
 def test_scaled_clock_runs_two_months_in_minutes_and_processes_agree():

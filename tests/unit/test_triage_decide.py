@@ -7,14 +7,15 @@ from datetime import date, datetime, timezone
 import pytest
 
 from remedy.contract.codec import Codec
-from remedy.kernel.settings import REPO_ROOT, Settings
-from services.triage.decide import Forward, facts_for_triage, on_case_event, on_debtor_message, score, triage
+from remedy.kernel.settings import REPO_ROOT
+from services.triage.decide import Forward, facts_for_triage, forwards, on_case_event, on_debtor_message, score, triage
 from services.triage.jurisdiction import jurisdiction
 from services.triage.ruleset import Rules, RulesError, load_rules
+from services.triage.settings import TriageSettings
 
 NOW = datetime(2026, 11, 28, 4, tzinfo=timezone.utc)
 TODAY = date(2026, 11, 28)
-RULES = load_rules(Settings().triage_rules_path)
+RULES = load_rules(TriageSettings().rules_path)
 HARDSHIP = {k: False for k in ("is_student", "serious_illness", "unemployed", "disaster", "elderly", "disabled")}
 
 
@@ -135,7 +136,7 @@ def run(events, debtors=None):
         step = on_case_event(cases.get(e["case_id"]), e)
         if step.state is not None:
             cases[e["case_id"]] = step.state
-        for fwd in step.forwards:
+        for fwd in forwards(step):
             d = on_debtor_message(debtors.get(fwd.debtor_ref), fwd, RULES, NOW)
             if d.state is not None:
                 debtors[fwd.debtor_ref] = d.state

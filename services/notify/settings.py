@@ -1,0 +1,29 @@
+"""notify's own settings (``REMEDY_NOTIFY_*``, and its channels' ``REMEDY_SMTP_*`` and ``REMEDY_SMS_*``); the
+shared ones are ``remedy.kernel.settings.Settings``."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+from remedy.kernel.settings import EnvSettings, setting
+
+
+@dataclass(frozen=True)
+class NotifySettings(EnvSettings):
+    ENV_PREFIX: ClassVar[str] = "REMEDY_NOTIFY_"
+    port: int = setting(6105, "notify's HTTP port.")
+    smtp_host: str = setting("127.0.0.1", "notify: SMTP server for email notices.", env="REMEDY_SMTP_HOST")
+    smtp_port: int = setting(2525, "notify: SMTP server port.", env="REMEDY_SMTP_PORT")
+    smtp_sender: str = setting("notices@remedy.example", "notify: From address of email notices.", env="REMEDY_SMTP_SENDER")
+    sms_url: str = setting("http://127.0.0.1:8025", "notify: base URL of the SMS provider's HTTP API (POST /v1/messages).",
+                           env="REMEDY_SMS_URL")
+    sms_callback_url: str = setting("", "notify: where the SMS provider posts delivery receipts (empty = notify's own "
+                                        "/sms/receipts).", env="REMEDY_SMS_CALLBACK_URL")
+    quiet_start_hour: int = setting(22, "notify: no contact from this hour, debtor local time (UTC+8).")
+    quiet_end_hour: int = setting(8, "notify: ... until this hour; deferred notices go out then.")
+    daily_contacts: int = setting(3, "notify: at most this many contacts per debtor per local day, across all lenders.")
+    sweep_seconds: float = setting(1.0, "notify: the longest the waker sleeps, and how often it checks whether every "
+                                        "debtor's due wake-up must be re-read (after recovery or a rebalance, and every "
+                                        "30 s); wake-ups themselves are timed to the due instant.")
+    concurrent_sends: int = setting(16, "notify: notices being sent at once (each waits on its channel's round trips; "
+                                        "the debtor's state is still changed by one agent only).")
