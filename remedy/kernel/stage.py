@@ -6,6 +6,7 @@ milliseconds in tests. A stage's decisions stay pure functions of (state, input,
 """
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Any, AsyncContextManager, Awaitable, Callable, Iterable, Iterator, Protocol
 
@@ -104,3 +105,9 @@ class Host(Protocol):
 
     def batch(self) -> AsyncContextManager[None]:
         """``async with host.batch():`` what is written inside leaves together (a timer's sweep)."""
+
+
+async def send_internal(host: Host, records: Iterable[Emit]) -> None:
+    """A decision's records for the stage's own topics, as JSON (dates as ISO text)."""
+    for out in records:
+        await host.send(out.topic, out.key, json.dumps(out.record, ensure_ascii=False, default=str).encode())

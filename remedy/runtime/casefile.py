@@ -93,9 +93,9 @@ class CaseFiles(Generic[T]):
             await self.host.emit_all(decision.emits)
             if self.on_applied is not None:
                 self.on_applied(decision)
-            stored = decision.file.to_json()
+            stored = decision.state.to_json()
             await self.table.put(case_id, stored)
-            self._index(case_id, stored, decision.file)
+            self._index(case_id, stored, decision.state)
 
     def on(self, topic: str, schema: str, decide: Callable[[T | None, dict, str, datetime], Decision],
            concerns: Callable[[dict], bool] | None = None) -> None:

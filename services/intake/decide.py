@@ -4,11 +4,12 @@ Pure: no Kafka, no clock reads, no key material beyond the injected pseudonymise
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 
 import orjson
 
+from remedy.kernel.decision import Decision
 from remedy.kernel.emit import Emit
 from remedy.kernel.clock import china_date
 from remedy.kernel.events import case_event
@@ -36,12 +37,9 @@ class Memory:
         return cls(data["h"], data["a"], data["s"])
 
 
-@dataclass
-class Decision:
-    memory: Memory | None           # None: nothing to remember (a pure duplicate)
-    emits: list[Emit] = field(default_factory=list)
-    outcome: str = "duplicate"      # opened | amended | rejected | duplicate
-    reasons: list[str] = field(default_factory=list)
+def rejection_reasons(decision: Decision) -> list[str]:
+    """The reason codes of a rejected default (none for anything else)."""
+    return decision.emits[0].record["reason_codes"] if decision.outcome == "rejected" else []
 
 
 @dataclass(frozen=True)
@@ -66,7 +64,7 @@ def snapshot(default: dict, keys: Keys) -> dict:
 def decide(prior: Memory | None, default: dict, raw: bytes, causation_id: str, now: datetime, keys: Keys) -> Decision:
     snap = snapshot(default, keys)
     if prior is not None and prior.snapshot == snap:
-        return Decision(memory=None)
+        return Decision(None, outcome="duplicate")  # nothing to remember
     content_hash = keys.pseudonymiser.keyed_hash(orjson.dumps(snap, option=orjson.OPT_SORT_KEYS))
     lender, loan = default["lender_id"], default["loan_id"]
     key = f"{lender}:{loan}"
@@ -76,7 +74,7 @@ def decide(prior: Memory | None, default: dict, raw: bytes, causation_id: str, n
                      "message": describe(reasons), "original": raw, "rejected_at": now}
         # A rejected amendment leaves the accepted case as it was: remember the accepted content.
         memory = prior if prior is not None and prior.accepted else Memory(content_hash, False, snap)
-        return Decision(memory, [Emit("loan.defaults.rejected", key, "LoanDefaultRejected", rejection)], "rejected", reasons)
+        return Decision(memory, [Emit("loan.defaults.rejected", key, "LoanDefaultRejected", rejection)], "rejected")
     cid = make_case_id(lender, loan)
     facts = case_facts(default, content_hash, keys)
     if prior is not None and prior.accepted:

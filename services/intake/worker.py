@@ -18,18 +18,19 @@ from remedy.kernel.settings import Settings
 from remedy.kernel.stage import Host, Input
 from remedy.runtime.faust_host import build_app
 from services.intake import batches
-from services.intake.decide import Keys, Memory, decide
+from services.intake.decide import Keys, Memory, decide, rejection_reasons
+from services.intake.settings import IntakeSettings
 
 SERVICE = "intake"
 SOURCE = "loan.defaults"
 TALLIES = "intake.tallies"   # raw bytes of JSON, decoded in the handler so bad bytes are dead-lettered
 
 
-def build(settings: Settings, clock: Clock | None = None) -> faust.App:
-    return build_app(SERVICE, settings, lambda host: wire(host, settings), clock=clock)
+def build(settings: Settings, intake: IntakeSettings, clock: Clock | None = None) -> faust.App:
+    return build_app(SERVICE, settings, lambda host: wire(host, settings, intake), clock=clock, web_port=intake.port)
 
 
-def wire(host: Host, settings: Settings) -> None:
+def wire(host: Host, settings: Settings, intake: IntakeSettings) -> None:
     codec, metrics, clock = host.codec, host.metrics, host.clock
     keys = Keys(Pseudonymiser(settings.pseudonym_key), ContactSealer(settings.pii_key))
     seen = host.table("seen")
@@ -43,17 +44,18 @@ def wire(host: Host, settings: Settings) -> None:
         stored = seen.get(key)
         prior = Memory.from_json(stored) if stored else None
         decision = decide(prior, default, msg.value, msg.id, clock.now(), keys)
-        if decision.memory is None:
+        if decision.state is None:
             metrics.duplicates.labels(msg.topic).inc()
             return
         await host.emit_all(decision.emits)
-        for reason in decision.reasons:
+        reasons = rejection_reasons(decision)
+        for reason in reasons:
             metrics.rejected.labels(reason).inc()
-        if decision.memory is prior:
+        if decision.state is prior:
             return
         member = batches.Membership(default["lender_id"], default["batch_id"], default["batch_size"], msg.partition,
-                                    msg.offset, batches.member_value(decision.memory.accepted, decision.reasons))
-        await seen.put(key, {**decision.memory.to_json(), "m": member.__dict__})
+                                    msg.offset, batches.member_value(decision.state.accepted, reasons))
+        await seen.put(key, {**decision.state.to_json(), "m": member.__dict__})
         index.apply(member, batches.Membership(**stored["m"]) if stored else None)
 
     async def handle_tally(msg: Input) -> None:

@@ -2,9 +2,10 @@
 state, and the collector of the events one decision emits. Pure."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 
+from remedy.kernel.decision import Decision
 from remedy.kernel.emit import Emit
 from remedy.kernel.events import case_event
 from remedy.kernel.lifecycle import CREDIT_REPAIR, ENFORCEMENT, ESCALATION_REASON, LITIGATION, PERFORMING
@@ -25,12 +26,19 @@ class Terms:
     grace_days: int = 5
 
 
-@dataclass
-class Step:
-    state: dict | None                                  # None: nothing changed
-    emits: list[Emit] = field(default_factory=list)
-    desk: list[dict] = field(default_factory=list)      # {"op": "REQUEST", "request": …} | {"op": "CANCEL", …}
-    outcome: str = "ignored"
+DESK_TOPIC, DESK_KEY = "mediation.desk", "desk"   # one partition: daily capacities hold exactly
+
+
+def desk_record(msg: dict) -> Emit:
+    """A desk message ({"op": "REQUEST", "request": …} | {"op": "CANCEL", "case_id": …}) for ``mediation.desk``."""
+    case_id = msg.get("case_id") or msg["request"]["case_id"]
+    return Emit(DESK_TOPIC, DESK_KEY, "DeskMessage", {"op": msg["op"], "case_id": case_id, "request": msg.get("request")})
+
+
+def Step(state: dict | None, emits: list[Emit] = (), desk: list[dict] = (), outcome: str = "ignored") -> Decision:
+    """Mediation's decisions in the one shape (state None: nothing changed); desk messages become
+    records for ``mediation.desk``."""
+    return Decision(state, list(emits), outcome, [desk_record(m) for m in desk])
 
 
 def new_state(case_id: str, lender_id: str) -> dict:
@@ -62,7 +70,7 @@ class Out:
         """Take the case off the desk (a mediator request it no longer needs)."""
         self.desk.append({"op": "CANCEL", "case_id": self.state["case_id"]})
 
-    def step(self, outcome: str) -> Step:
+    def step(self, outcome: str) -> Decision:
         return Step(self.state, self.emits, self.desk, outcome)
 
 

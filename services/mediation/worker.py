@@ -21,16 +21,15 @@ from prometheus_client import Counter, Gauge
 from remedy.kernel.clock import Clock, china_date
 from remedy.kernel.emit import Emit
 from remedy.kernel.settings import Settings
-from remedy.kernel.stage import Host, Input
+from remedy.kernel.stage import Host, Input, send_internal
 from remedy.runtime.faust_host import build_app
 from remedy.runtime.metrics import ServiceMetrics
 from services.mediation import case, desk, roster
 from services.mediation.case import Step, Terms
+from services.mediation.step import DESK_KEY, DESK_TOPIC
 from services.mediation.settings import MediationSettings
 
 SERVICE = "mediation"
-DESK_KEY = "desk"
-DESK_TOPIC = "mediation.desk"
 INPUTS = {"case.events": "CaseEvent", "mediation.outcomes": "MediationOutcome", "court.decisions": "CourtDecision",
           "payments": "Payment", "mediation.assignments": "CaseEvent"}
 
@@ -97,9 +96,7 @@ class Mediation:
             step = decide(self.cases.get(case_id))
             self.metrics.steps.labels(input_name, step.outcome).inc()
             await self.host.emit_all(step.emits)
-            for msg in step.desk:
-                desk_msg = {"op": msg["op"], "case_id": msg.get("case_id") or case_id, "request": msg.get("request")}
-                await self.host.send(DESK_TOPIC, DESK_KEY, json.dumps(desk_msg, default=str).encode())
+            await send_internal(self.host, step.internal)
             if step.state is not None:
                 await self.cases.put(case_id, step.state)
         if step.outcome == "duplicate":

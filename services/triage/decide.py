@@ -11,9 +11,10 @@ case_id) while "a failed earlier mediation of the same debtor" is a fact about t
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass
 from datetime import date, datetime
 
+from remedy.kernel.decision import Decision
 from remedy.kernel.emit import Emit
 from remedy.kernel.clock import china_date
 from remedy.kernel.events import case_event
@@ -42,12 +43,22 @@ class Forward:
     tier: str = ""
 
 
-@dataclass
-class Step:
-    state: dict | None                  # None: nothing changes
-    forwards: list[Forward] = field(default_factory=list)
-    emits: list[Emit] = field(default_factory=list)
-    outcome: str = "ignored"
+BY_DEBTOR = "triage.by-debtor"
+
+
+def forward(fwd: Forward) -> Emit:
+    """A forward as a record for ``triage.by-debtor``, keyed by the debtor."""
+    return Emit(BY_DEBTOR, fwd.debtor_ref, "Forward", asdict(fwd))
+
+
+def forwards(decision: Decision) -> list[Forward]:
+    """The forwards a decision sends to ``triage.by-debtor``."""
+    return [Forward(**out.record) for out in decision.internal]
+
+
+def Step(state: dict | None, forwards: list[Forward] = (), emits: list[Emit] = (), outcome: str = "ignored") -> Decision:
+    """Triage's decisions in the one shape: forwards become records for ``triage.by-debtor``."""
+    return Decision(state, list(emits), outcome, [forward(f) for f in forwards])
 
 
 def facts_for_triage(facts: dict) -> dict:
@@ -61,7 +72,7 @@ def facts_for_triage(facts: dict) -> dict:
             "hardship": dict(facts["hardship"])}
 
 
-def on_case_event(state: dict | None, event: dict) -> Step:
+def on_case_event(state: dict | None, event: dict) -> Decision:
     """Per case: ``state`` is {"debtor_ref", "withdrawn", "forwarded"} or None."""
     state = dict(state or {"debtor_ref": None, "withdrawn": False, "forwarded": False})
     kind, body, cid = event["type"], event["event"], event["case_id"]
@@ -80,7 +91,7 @@ def on_case_event(state: dict | None, event: dict) -> Step:
     return Step(None)
 
 
-def on_debtor_message(state: dict | None, msg: Forward, rules: Rules, now: datetime) -> Step:
+def on_debtor_message(state: dict | None, msg: Forward, rules: Rules, now: datetime) -> Decision:
     """Per debtor: ``state`` is {"failed": [case_id…], "decided": {case_id: route}}."""
     state = state or {"failed": [], "decided": {}}
     if msg.kind == "FAILED":

@@ -20,7 +20,7 @@ from datetime import datetime
 from typing import Iterable
 
 from remedy.kernel.clock import china_date
-from services.triage.decide import COURT, PEOPLES, RELIEF, on_case_event, triage
+from services.triage.decide import COURT, PEOPLES, RELIEF, forwards, on_case_event, triage
 from services.triage.ruleset import Rules
 
 REJECTED = "REJECTED"
@@ -77,7 +77,7 @@ def history(events: Iterable[dict]) -> History:
         step = on_case_event(triage_state.get(cid), ev)
         if step.state is not None:
             triage_state[cid] = step.state
-        for fwd in step.forwards:
+        for fwd in forwards(step):
             if fwd.kind == "OPEN":
                 case.facts, case.withdrawn, case.debtor_ref = fwd.facts, fwd.withdrawn, fwd.debtor_ref
             else:

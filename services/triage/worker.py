@@ -9,25 +9,19 @@ Two agents, concurrency 1 each:
 from __future__ import annotations
 
 import json
-from dataclasses import asdict
-
 import faust
 from prometheus_client import Counter
 
 from remedy.kernel.clock import Clock
 from remedy.kernel.settings import Settings
-from remedy.kernel.stage import Host, Input
+from remedy.kernel.stage import Host, Input, send_internal
 from remedy.runtime.faust_host import build_app
-from services.triage.decide import Forward, on_case_event, on_debtor_message
+from services.triage.decide import BY_DEBTOR, Forward, on_case_event, on_debtor_message
 from services.triage.ruleset import load_rules
+from services.triage.settings import TriageSettings
 
 SERVICE = "triage"
-BY_DEBTOR = "triage.by-debtor"
 FORWARD_FIELDS = ("debtor_ref", "kind", "case_id", "lender_id", "causation_id", "facts", "withdrawn", "tier")
-
-
-def encode_forward(fwd: Forward) -> bytes:
-    return json.dumps(asdict(fwd), ensure_ascii=False, default=str).encode()
 
 
 def decode_forward(value: bytes) -> Forward:
@@ -37,12 +31,12 @@ def decode_forward(value: bytes) -> Forward:
                                                                   "tier": data.get("tier") or ""})
 
 
-def build(settings: Settings, clock: Clock | None = None) -> faust.App:
-    return build_app(SERVICE, settings, lambda host: wire(host, settings), clock=clock)
+def build(settings: Settings, triage: TriageSettings, clock: Clock | None = None) -> faust.App:
+    return build_app(SERVICE, settings, lambda host: wire(host, settings, triage), clock=clock, web_port=triage.port)
 
 
-def wire(host: Host, settings: Settings) -> None:
-    rules = load_rules(settings.triage_rules_path)
+def wire(host: Host, settings: Settings, triage: TriageSettings) -> None:
+    rules = load_rules(triage.rules_path)
     metrics, codec = host.metrics, host.codec
     decisions = Counter("remedy_triage_decisions", "Cases decided, by route (REJECTED for rejections) and rule version",
                         ["route", "rule_version"], registry=metrics.registry)
@@ -57,8 +51,7 @@ def wire(host: Host, settings: Settings) -> None:
         steps.labels(step.outcome).inc()
         if step.outcome == "duplicate":
             metrics.duplicates.labels(msg.topic).inc()
-        for fwd in step.forwards:
-            await host.send(BY_DEBTOR, fwd.debtor_ref, encode_forward(fwd))
+        await send_internal(host, step.internal)
         if step.state is not None:
             await cases.put(record["case_id"], step.state)
 

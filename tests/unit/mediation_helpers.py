@@ -62,7 +62,7 @@ class Case:
         for out in step.emits:
             CODEC.decode(CODEC.encode("CaseEvent", out.record), expect="CaseEvent")
             self.events.append(out.record)
-        self.desk += step.desk
+        self.desk += [{k: v for k, v in out.record.items() if v is not None} for out in step.internal]
         return step
 
     def event(self, e: dict, now=T0) -> case.Step:

@@ -38,15 +38,15 @@ def test_no_pii_in_the_clear_in_the_opened_case(default):
 
 def test_republishing_the_same_default_is_a_no_op_even_with_a_new_publish_time(default):
     first = decide(None, default, b"raw", "c1", NOW, KEYS)
-    again = decide(first.memory, {**default, "published_at": utc(2026, 11, 29)}, b"raw2", "c2", NOW, KEYS)
-    assert (again.outcome, again.emits, again.memory) == ("duplicate", [], None)
+    again = decide(first.state, {**default, "published_at": utc(2026, 11, 29)}, b"raw2", "c2", NOW, KEYS)
+    assert (again.outcome, again.emits, again.state) == ("duplicate", [], None)
 
 
 def test_a_changed_default_amends_the_same_case_and_names_what_changed(default):
     first = decide(None, default, b"raw", "c1", NOW, KEYS)
     changed = {**default, "penalty_cents": default["penalty_cents"] + 100,
                "debtor": {**default["debtor"], "phone": "13900000000"}}
-    amended = decide(first.memory, changed, b"raw2", "c2", NOW, KEYS)
+    amended = decide(first.state, changed, b"raw2", "c2", NOW, KEYS)
     (emit,) = amended.emits
     assert emit.record["type"] == "CaseAmended"
     assert emit.record["case_id"] == first.emits[0].record["case_id"]
@@ -67,19 +67,19 @@ def test_invalid_default_is_rejected_with_codes_message_and_original_bytes(defau
     assert emit.topic == "loan.defaults.rejected" and emit.key == "LENDER-A:L00000042"
     assert emit.record["reason_codes"] == ["PRINCIPAL_NOT_POSITIVE", "UNKNOWN_PRODUCT"]
     assert "principal_cents" in emit.record["message"] and emit.record["original"] == b"\xc3\x01orig"
-    assert decide(d.memory, bad, b"x", "c2", NOW, KEYS).outcome == "duplicate"
+    assert decide(d.state, bad, b"x", "c2", NOW, KEYS).outcome == "duplicate"
 
 
 def test_an_invalid_amendment_is_rejected_and_the_case_keeps_its_accepted_content(default):
     first = decide(None, default, b"raw", "c1", NOW, KEYS)
-    bad = decide(first.memory, {**default, "principal_cents": -1}, b"raw2", "c2", NOW, KEYS)
-    assert bad.outcome == "rejected" and bad.memory == first.memory
-    assert decide(bad.memory, default, b"raw3", "c3", NOW, KEYS).outcome == "duplicate"
+    bad = decide(first.state, {**default, "principal_cents": -1}, b"raw2", "c2", NOW, KEYS)
+    assert bad.outcome == "rejected" and bad.state == first.state
+    assert decide(bad.state, default, b"raw3", "c3", NOW, KEYS).outcome == "duplicate"
 
 
 def test_a_corrected_rejected_default_opens_its_case(default):
     rejected = decide(None, {**default, "principal_cents": 0}, b"r", "c1", NOW, KEYS)
-    fixed = decide(rejected.memory, default, b"r2", "c2", NOW, KEYS)
+    fixed = decide(rejected.state, default, b"r2", "c2", NOW, KEYS)
     assert fixed.outcome == "opened" and fixed.emits[0].record["type"] == "CaseOpened"
 
 
