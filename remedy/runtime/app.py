@@ -14,15 +14,17 @@ from typing import Any, Awaitable, Callable
 import faust
 from faust.streams import _current_event
 
-from remedy.runtime.patches import fastpath, highwater
-from remedy.runtime.batching import take_batches
+from remedy.runtime import patches
+from remedy.runtime.patches.guard import Guard, check
+from remedy.runtime.patches.nomonitor import without_monitor
+from remedy.runtime.batching import GUARDS as BATCHING_GUARDS, take_batches
 from remedy.kernel.clock import Clock
 from remedy.contract.codec import Codec
 from remedy.runtime.deadletter import dead_letter
 from remedy.kernel.emit import Emit  # noqa: F401 - re-exported for the wiring
-from remedy.runtime.lag import LagGauges, attach_faust
+from remedy.runtime.lag import GUARDS as LAG_GUARDS, LagGauges, attach_faust
 from remedy.runtime.metrics import ServiceMetrics
-from remedy.runtime.outbox import Outbox
+from remedy.runtime.outbox import GUARDS as OUTBOX_GUARDS, Outbox
 from remedy.runtime.partitioner import KeyPartitioner
 from remedy.kernel.settings import Settings
 
@@ -31,22 +33,44 @@ log = logging.getLogger("remedy")
 BATCH_MAX = 500       # inputs per batch
 BATCH_WITHIN = 0.01   # seconds a batch waits to fill: the latency batching adds when traffic is light
 
+# This module's own reach-ins: faust keeps its aiokafka producer private (the outbox writes through it so
+# that faust's flush before a commit covers the outbox's records too), and has a public reader of the
+# current event (``faust.current_event()``) but no setter (``Runtime.agent`` sets it per input).
+GUARDS = (
+    Guard(module=__name__, use="calls", target="faust.transport.drivers.aiokafka:Producer._ensure_producer",
+          kind="method", distribution="faust-streaming", versions=("0.15.3",)),
+    Guard(module=__name__, use="sets", target="faust.streams:_current_event", kind="contextvar",
+          distribution="faust-streaming", versions=("0.15.3",)),
+)
+# Every reach-in the runtime cannot do without, checked whatever REMEDY_FAUST_PATCHES says.
+REACH_INS = (*BATCHING_GUARDS, *LAG_GUARDS, *OUTBOX_GUARDS, *GUARDS)
+
 
 class App(faust.App):
-    """faust's app without its default ``Monitor`` sensor: it keeps per-event statistics in memory
-    (for faust's own /stats pages, which Remedy does not serve) at a cost on every record in and out.
-    Remedy's figures are its Prometheus metrics."""
+    """faust's app, without its default ``Monitor`` sensor when the ``nomonitor`` patch is chosen
+    (``remedy.runtime.patches.nomonitor``)."""
+
+    remedy_patches: frozenset[str] = frozenset()  # set by create_app: the REMEDY_FAUST_PATCHES chosen
 
     def on_init_dependencies(self):
         dependencies = super().on_init_dependencies()
-        self.sensors.remove(self.monitor)
+        if "nomonitor" in self.remedy_patches:
+            without_monitor(self)
         return dependencies
+
+
+def install_patches(settings: Settings) -> frozenset[str]:
+    """Check every guard that applies (the chosen patches' and every reach-in's), then install the chosen
+    patches and leave faust as shipped for the others: ``PatchMismatch`` before anything is changed."""
+    chosen = patches.chosen(settings.faust_patches)
+    check([*patches.guards(chosen), *REACH_INS])
+    patches.install(chosen)
+    return chosen
 
 
 def create_app(service: str, settings: Settings, *, web_port: int | None = None, partitions: int = 4) -> faust.App:
     """A faust app tuned for Tansu (short session timeouts, see docs/architecture.md) and for at-least-once."""
-    highwater.install()
-    fastpath.install()
+    chosen = install_patches(settings)
     datadir = Path(settings.data_dir) / "faust"
     datadir.mkdir(parents=True, exist_ok=True)
     app = App(
@@ -74,6 +98,7 @@ def create_app(service: str, settings: Settings, *, web_port: int | None = None,
         processing_guarantee="at_least_once",
         table_standby_replicas=0,
     )
+    app.remedy_patches = chosen
     app.remedy_lag_sample_seconds = settings.lag_sample_seconds
     return app
 

@@ -6,6 +6,11 @@ intake worker on Tansu: 7.8% idle, 1.6% with ``within`` at 1 s), and a run has a
 ``take_batches`` is the same mechanism in two phases: it waits without a timeout for the first
 input, then at most ``within`` for the batch to fill. Events are acknowledged after the batch's
 consumer has handled them, as ``take_events`` does.
+
+It uses two private names of faust's ``Stream``, as ``take_events`` itself does: ``_enable_passive``
+(start the background task that runs the processors) and ``_processors`` (to remove its processor
+at the end; faust has ``add_processor`` but no ``remove_processor``). No public API does either;
+``GUARDS`` checks both at start-up (``remedy.runtime.patches.guard``).
 """
 from __future__ import annotations
 
@@ -14,6 +19,16 @@ from typing import AsyncIterator
 
 from faust.types import EventT, StreamT
 from mode.utils.futures import notify
+
+from remedy.runtime.patches.guard import Guard
+
+GUARDS = (
+    Guard(module=__name__, use="calls", target="faust.streams:Stream._enable_passive", kind="method",
+          distribution="faust-streaming", versions=("0.15.3",),
+          sha256="64da8ce9f729e30ea2c6952a4cb55617c1231f82793c4435966a8b811a0f26e8"),
+    Guard(module=__name__, use="reads", target="faust.streams:Stream._processors", kind="attribute",
+          distribution="faust-streaming", versions=("0.15.3",)),
+)
 
 
 async def take_batches(stream: StreamT, max_: int, within: float) -> AsyncIterator[list[EventT]]:

@@ -13,6 +13,13 @@ docs/architecture.md). So on Tansu the lag read here is a lower bound, short by 
 batch minus one, and it reads 0 once the consumer has passed the start of the last batch (the
 consumer's position, last + 1, is then beyond the reported end, which we clamp). On Apache Kafka it
 is exact. Alerts therefore look at lag that *grows*, not at a small constant lag.
+
+The committed offsets come from faust's consumer's own record of them (``Consumer._committed_offset``,
+private: filled from the broker when partitions are assigned and on each commit). aiokafka's public
+``committed(tp)`` asks the group coordinator, a round trip per partition per sample (``remedy run``
+samples every 0.25 s); faust's ``app.monitor.tp_committed_offsets`` only learns of this process's own
+commits, so a partition idle since a restart would read its whole log as lag. ``GUARDS`` checks the
+private name at start-up (``remedy.runtime.patches.guard``).
 """
 from __future__ import annotations
 
@@ -22,8 +29,14 @@ from typing import Iterable
 from prometheus_client import CollectorRegistry, Gauge
 
 from remedy.runtime.generation import IndexGeneration
+from remedy.runtime.patches.guard import Guard
 
 log = logging.getLogger("remedy.runtime.lag")
+
+GUARDS = (
+    Guard(module=__name__, use="reads", target="faust.transport.consumer:Consumer._committed_offset", kind="attribute",
+          distribution="faust-streaming", versions=("0.15.3",)),
+)
 
 
 def lag(committed: int | None, end_offset: int | None) -> int:

@@ -14,6 +14,13 @@ at a time to one partition waited a round trip per record.
 One outbox per service, one lock for flushing, records kept in the order they were written: two
 writes of one key — a changelog record from two agents, say — reach their partition in the order
 they were made, which per-agent batches would not guarantee.
+
+Whether a partition has a batch on its way is read from aiokafka's accumulator
+(``producer._message_accumulator._batches``: batches not yet drained to the broker); aiokafka has no
+public way to ask, and the futures ``send_batch`` returns resolve only when the broker answers, a
+round trip later than the drain. ``GUARDS`` checks both private names at start-up
+(``remedy.runtime.patches.guard``). A topic's partitions come from aiokafka's public
+``partitions_for`` (which waits for metadata when the topic is not known yet).
 """
 from __future__ import annotations
 
@@ -25,6 +32,14 @@ from typing import Callable
 from aiokafka.structs import TopicPartition
 
 from remedy.runtime.partitioner import KeyPartitioner
+from remedy.runtime.patches.guard import Guard
+
+GUARDS = (
+    Guard(module=__name__, use="reads", target="aiokafka.producer.producer:AIOKafkaProducer._message_accumulator",
+          kind="attribute", distribution="aiokafka", versions=("0.14.0",)),
+    Guard(module=__name__, use="reads", target="aiokafka.producer.message_accumulator:MessageAccumulator._batches",
+          kind="attribute", distribution="aiokafka", versions=("0.14.0",)),
+)
 
 
 class BatchScope:
@@ -86,9 +101,9 @@ class Outbox:
 
     @staticmethod
     async def _partitions(producer, topic: str) -> list[int]:
-        known = producer.client.cluster.partitions_for_topic(topic)
+        known = producer.client.cluster.partitions_for_topic(topic)  # no coroutine when the topic is known
         if not known:
-            known = await producer.client._wait_on_metadata(topic)
+            known = await producer.partitions_for(topic)
         return sorted(known)
 
     async def _send_group(self, producer, topic: str, partition: int, pairs: list) -> None:

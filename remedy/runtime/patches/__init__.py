@@ -1,0 +1,44 @@
+"""Remedy's changes to faust's own behaviour, each guarded, each switchable (``REMEDY_FAUST_PATCHES``).
+
+- ``fastpath``: faust's per-record delivery without four tasks per record (speed).
+- ``highwater``: true end offsets for table recovery on Tansu (correctness).
+- ``nomonitor``: no faust ``Monitor`` sensor (speed; applied by ``remedy.runtime.app.App``).
+
+``REMEDY_FAUST_PATCHES`` is ``all`` (the default), ``none``, or a comma list of these names. Only the
+chosen patches' guards are checked and only they are installed; the others leave faust as shipped.
+"""
+from __future__ import annotations
+
+from remedy.kernel.settings import SettingsError
+from remedy.runtime.patches import fastpath, highwater, nomonitor
+from remedy.runtime.patches.guard import Guard
+
+PATCHES = {"fastpath": fastpath, "highwater": highwater, "nomonitor": nomonitor}
+
+
+def chosen(value: str) -> frozenset[str]:
+    """The patch names ``REMEDY_FAUST_PATCHES`` selects."""
+    value = value.strip().lower()
+    if value == "all":
+        return frozenset(PATCHES)
+    if value in ("none", ""):
+        return frozenset()
+    names = {name.strip() for name in value.split(",") if name.strip()}
+    unknown = sorted(names - PATCHES.keys())
+    if unknown:
+        raise SettingsError(f"REMEDY_FAUST_PATCHES={value!r}: unknown patch(es) {', '.join(unknown)}; "
+                            f"expected all, none, or a comma list of {', '.join(PATCHES)}")
+    return frozenset(names)
+
+
+def guards(names: frozenset[str]) -> list[Guard]:
+    return [PATCHES[name].GUARD for name in PATCHES if name in names]
+
+
+def install(names: frozenset[str]) -> None:
+    """Install the chosen patches and put faust's own code back for the others."""
+    for name, module in PATCHES.items():
+        if name in names:
+            module.install()
+        else:
+            module.uninstall()

@@ -10,6 +10,13 @@ the rest of it (tests/broker/test_intake_service.py caught it after a crash).
 end offset - 1 and takes the offset after the last record it finds. On Kafka that record is the
 last one, so the answer is unchanged; the cost is one short fetch per changelog partition at
 recovery.
+
+Guarded (``remedy.runtime.patches.guard``): ``GUARD`` records the faust version and the sha256 of the
+``_highwaters`` it wraps; with another faust the worker refuses to start. This is a correctness fix, not a speed
+one: ``tests/broker/test_highwater.py`` shows the short answer on a real Tansu and the corrected one.
+Without it (``REMEDY_FAUST_PATCHES`` leaving out ``highwater``) faust's own end offsets are used: right
+on Apache Kafka, but on Tansu a table recovered after a restart silently loses every record of its
+changelog's last batch after the first.
 """
 from __future__ import annotations
 
@@ -19,7 +26,17 @@ import time
 from faust.transport.drivers.aiokafka import AIOKafkaConsumerThread
 from kafka import KafkaConsumer, TopicPartition
 
-_reported_end_offsets = AIOKafkaConsumerThread._highwaters
+from remedy.runtime.patches.guard import Guard, original, replace, restore
+
+GUARD = Guard(
+    module=__name__, patch="highwater", use="wraps",
+    target="faust.transport.drivers.aiokafka:AIOKafkaConsumerThread._highwaters",
+    kind="coroutine method", distribution="faust-streaming", versions=("0.15.3",),
+    sha256="a7f4f97d9f32aca2777713e22671d70eae4b3ae51541bb09a90448ce83acefce",
+    without="faust's own end offsets are used: on Tansu a table recovered after a restart silently loses "
+            "the rest of its changelog's last record batch")
+
+_reported_end_offsets = original(AIOKafkaConsumerThread, "_highwaters")
 
 
 def last_offsets_after(bootstrap: list[str], reported: dict[TopicPartition, int], timeout: float = 10.0) -> dict:
@@ -55,4 +72,8 @@ async def _checked_end_offsets(self, partitions):
 
 
 def install() -> None:
-    AIOKafkaConsumerThread._highwaters = _checked_end_offsets
+    replace(AIOKafkaConsumerThread, "_highwaters", _checked_end_offsets)
+
+
+def uninstall() -> None:
+    restore(AIOKafkaConsumerThread, "_highwaters")
