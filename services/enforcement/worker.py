@@ -15,11 +15,10 @@ from remedy.runtime.faust_host import build_app
 from services.enforcement import decide as d
 from services.enforcement.settings import EnforcementSettings
 from remedy.kernel.deadlines import next_due_ms
+from services.enforcement.moves import LIFECYCLE_STAGE
 from services.enforcement.state import CaseFile
 
 SERVICE = "enforcement"
-# Enforcement's own steps → the lifecycle stage a case waits in (docs/lifecycle.md).
-BACKLOG_STAGE = {"FILED": "LITIGATION", "ACCEPTED": "LITIGATION", "JUDGMENT": "JUDGMENT", "ENFORCEMENT": "ENFORCEMENT"}
 
 
 def build(settings: Settings, enforcement: EnforcementSettings, clock: Clock | None = None) -> faust.App:
@@ -29,7 +28,7 @@ def build(settings: Settings, enforcement: EnforcementSettings, clock: Clock | N
 def wire(host: Host, settings: Settings, enforcement: EnforcementSettings) -> None:
     files = CaseFiles(host, load=CaseFile.from_json, next_due_ms=next_due_ms, may_be_due=lambda s: bool(s["deadlines"]),
                       sweep_seconds=enforcement.sweep_seconds,
-                      backlog_stage=lambda s: BACKLOG_STAGE.get(s["stage"]))
+                      backlog_stage=lambda s: LIFECYCLE_STAGE.get(s["stage"]))
     files.on("case.events", "CaseEvent", lambda case, record, cause, now: d.on_case_event(case, record, now),
              concerns=d.concerns)
     files.on("court.decisions", "CourtDecision", d.on_court_decision)

@@ -6,12 +6,12 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from datetime import datetime
 
 from aiohttp import web
 
 from remedy.contract.codec import Codec
 from remedy.kernel.clock import Clock
+from remedy.kernel.deadlines import ms  # noqa: F401 - the routes take it from here too
 from remedy.kernel.portal import code_matches
 from remedy.kernel.settings import Settings
 from remedy.runtime.metrics import ServiceMetrics
@@ -29,10 +29,6 @@ PORTAL_STATUS = {"limited": 429, "locked": 423, "wrong": 401}  # a debtor's refu
 def error(status: int, message: str, field: str | None = None, **headers) -> web.Response:
     body = {"error": message} if field is None else {"error": f"{field}: {message}", "field": field}
     return web.json_response(body, status=status, headers=headers or None)
-
-
-def ms(at: datetime) -> int:
-    return int(at.timestamp() * 1000)
 
 
 class Gateway:

@@ -18,6 +18,7 @@ from typing import Callable
 import faust
 from prometheus_client import Counter, Gauge
 
+from remedy.kernel import lifecycle
 from remedy.kernel.clock import Clock, china_date
 from remedy.kernel.emit import Emit
 from remedy.kernel.settings import Settings
@@ -164,7 +165,7 @@ class Mediation:
             now = self.clock.now()
             backlog: dict[str, int] = {}
             for case_id, state in self.cases.items():
-                if state and not state["closed"] and state["stage"] in case.STAGE_TIER.keys() | {"PERFORMING"}:
+                if state and not state["closed"] and state["stage"] in case.STAGE_TIER.keys() | {lifecycle.PERFORMING}:
                     backlog[state["stage"]] = backlog.get(state["stage"], 0) + 1
                     if self.quiet(case_id, state, now):
                         continue
@@ -176,7 +177,7 @@ class Mediation:
         """Nothing due; or a performing plan already looked at on this plan day with nothing changed."""
         if not case.sweep_due(state, now):
             return True
-        if state["stage"] == "PERFORMING":
+        if state["stage"] == lifecycle.PERFORMING:
             day = case.plan_day(state, now)
             if self.quiet_on.get(case_id) == (day, state):
                 return True

@@ -13,6 +13,7 @@ import hashlib
 from datetime import date, datetime
 
 from remedy.kernel.clock import china_date
+from remedy.kernel.deadlines import ms
 from services.notify.catalogue import Catalogue
 
 CONTROLS = {"CaseHeld": "hold", "CaseReleased": "release", "CaseClosed": "close"}
@@ -36,10 +37,6 @@ def document_no(prefix: str, issued_on: date, nid: str) -> str:
     return f"{prefix}-{issued_on.year}-{nid[1:13].upper()}"
 
 
-def _ms(at: datetime) -> int:
-    return int(at.timestamp() * 1000)
-
-
 def scalars(body: dict) -> dict:
     """An event body's scalar fields as JSON values: dates ISO, instants epoch ms."""
     out = {}
@@ -47,7 +44,7 @@ def scalars(body: dict) -> dict:
         if key in FREE_TEXT or isinstance(value, (dict, list, bytes)):
             continue
         if isinstance(value, datetime):
-            value = _ms(value)
+            value = ms(value)
         elif isinstance(value, date):
             value = value.isoformat()
         out[key] = value
@@ -117,7 +114,7 @@ def _notice(memory: dict, envelope: dict, fields: dict, kind, catalogue: Catalog
             "kind": kind.name, "occasion": occasion, "legal": kind.legal, "channels": list(kind.channels),
             "on_hold": kind.on_hold, "after_close": kind.after_close, "language": catalogue.language(lender),
             "document_no": doc, "context": context, "sealed": memory["sealed"],
-            "at": _ms(envelope["occurred_at"]), "event_id": envelope["event_id"]}
+            "at": ms(envelope["occurred_at"]), "event_id": envelope["event_id"]}
 
 
 def opt_out(memory: dict | None, request: dict) -> dict:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import faust
 from prometheus_client import Counter
 
+from remedy.kernel import lifecycle
 from remedy.kernel.clock import Clock
 from remedy.kernel.settings import Settings
 from remedy.kernel.stage import Host
@@ -33,7 +34,7 @@ def wire(host: Host, settings: Settings, objections: ObjectionsSettings) -> None
                       registry=host.metrics.registry)
     files = CaseFiles(host, load=Docket.from_json, next_due_ms=d.next_due_ms, may_be_due=lambda s: bool(s["objections"]),
                       sweep_seconds=objections.sweep_seconds,
-                      backlog_stage=lambda s: "ON_HOLD" if s["held_since"] is not None and not s["closed"] else None,
+                      backlog_stage=lambda s: lifecycle.ON_HOLD if s["held_since"] is not None and not s["closed"] else None,
                       on_applied=lambda dec: overdue.inc(sum(e.record["type"] == "ObjectionOverdue" for e in dec.emits)))
     files.on("case.events", "CaseEvent", lambda docket, record, cause, now: d.on_case_event(docket, record, now))
     files.on("debtor.requests", "DebtorRequest", lambda docket, record, cause, now: d.on_request(docket, record, cause, now, rules))

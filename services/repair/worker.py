@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import faust
 
+from remedy.kernel import lifecycle
 from remedy.kernel.clock import Clock
 from remedy.kernel.settings import Settings
 from remedy.kernel.stage import Host
@@ -28,7 +29,7 @@ def wire(host: Host, settings: Settings, repair: RepairSettings) -> None:
     rules = repair.rules()
     files = CaseFiles(host, load=RepairFile.from_json, next_due_ms=next_due_ms, may_be_due=lambda s: bool(s["deadlines"]),
                       sweep_seconds=repair.sweep_seconds,
-                      backlog_stage=lambda s: "CREDIT_REPAIR" if (s["handover"] or s["requested"]) and not s["closed"] else None)
+                      backlog_stage=lambda s: lifecycle.CREDIT_REPAIR if (s["handover"] or s["requested"]) and not s["closed"] else None)
     files.on("case.events", "CaseEvent", lambda case, record, cause, now: d.on_case_event(case, record, now, rules),
              concerns=d.concerns)
     files.on_tick(lambda case, now: d.on_tick(case, now, rules))
