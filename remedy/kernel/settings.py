@@ -66,7 +66,8 @@ class EnvSettings:
 @dataclass(frozen=True)
 class Settings(EnvSettings):
     broker_port: int = setting(9092, "Port `make broker` binds Tansu to on 127.0.0.1.")
-    kafka_bootstrap: str = setting("127.0.0.1:9092", "Kafka bootstrap host:port list (defaults to 127.0.0.1:$REMEDY_BROKER_PORT).")
+    kafka_bootstrap: str = setting("127.0.0.1:9092",
+                                   "Kafka bootstrap host:port list (defaults to 127.0.0.1:$REMEDY_BROKER_PORT).")
     topic_replication: int = setting(1, "Replication factor `remedy topics` gives new topics (1 on Tansu, 3 in production).")
     producer_linger_ms: int = setting(5, "How long a worker's producer waits to fill a batch (>= 5 on Tansu: unbatched it "
                                          "serves ~10k requests/s).")

@@ -68,8 +68,9 @@ def install_patches(settings: Settings) -> frozenset[str]:
     return chosen
 
 
-def create_app(service: str, settings: Settings, *, web_port: int | None = None, partitions: int = 4) -> faust.App:
-    """A faust app tuned for Tansu (short session timeouts, see docs/architecture.md) and for at-least-once."""
+def create_app(service: str, settings: Settings, *, web_port: int, partitions: int = 4) -> faust.App:
+    """A faust app tuned for Tansu (short session timeouts, see docs/architecture.md) and for at-least-once, serving its
+    web pages on ``web_port`` (the service's own setting)."""
     chosen = install_patches(settings)
     datadir = Path(settings.data_dir) / "faust"
     datadir.mkdir(parents=True, exist_ok=True)
@@ -78,7 +79,7 @@ def create_app(service: str, settings: Settings, *, web_port: int | None = None,
         broker=[f"kafka://{h}" for h in settings.kafka_bootstrap.split(",")],
         store="memory://",
         datadir=str(datadir),
-        web_port=web_port if web_port is not None else settings.port_for(service),
+        web_port=web_port,
         web_bind="127.0.0.1",
         web_in_thread=False,
         topic_partitions=partitions,
