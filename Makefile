@@ -9,8 +9,11 @@ STAMP  := $(VENV)/.installed
 run: $(STAMP)
 	$(BIN)/remedy run
 
+# Tests run in 4 processes (pytest-xdist): most broker tests wait on the broker, not the CPU.
+TEST_WORKERS ?= 4
+
 test: $(STAMP) system-deps lint schemas-check
-	$(BIN)/python -m pytest -q -p no:cacheprovider $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -q -p no:cacheprovider -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 unit: $(STAMP)
 	$(BIN)/python -m pytest -q tests/unit
