@@ -83,6 +83,30 @@ def start_eagerly(coro: Coroutine) -> tuple[bool, Any]:
     return False, yielded
 
 
+async def _gap_and_commit(self, tp, message, r_offset, acks_enabled_for, commit_every) -> None:
+    """faust's own bookkeeping before a delivery: record a gap in the offsets, commit every N acks."""
+    offset = message.offset
+    gap = offset - (r_offset or 0)
+    if gap > 1 and r_offset:
+        if acks_enabled_for(message.topic):
+            await self._add_gap(tp, r_offset + 1, offset)
+    if commit_every is not None:
+        if self._n_acked >= commit_every:
+            self._n_acked = 0
+            await self.commit()
+
+
+async def _deliver(self, callback, message) -> None:
+    """The one change from faust: the delivery runs eagerly; only a blocked one gets ``wait_first``."""
+    if self.suspend_flow.is_set():
+        await self.wait_first(callback(message), self.suspend_flow.wait())
+        return
+    delivery = callback(message)
+    done, yielded = start_eagerly(delivery)
+    if not done:
+        await self.wait_first(resume(delivery, yielded), self.suspend_flow.wait())
+
+
 async def _drain_messages(self, fetcher: Service) -> None:  # pragma: no cover - faust's loop, see module doc
     callback = self.callback
     getmany = self.getmany
@@ -116,22 +140,8 @@ async def _drain_messages(self, fetcher: Service) -> None:  # pragma: no cover -
                     offset = message.offset
                     r_offset = get_read_offset(tp)
                     if r_offset is None or offset >= r_offset:
-                        gap = offset - (r_offset or 0)
-                        if gap > 1 and r_offset:
-                            if acks_enabled_for(message.topic):
-                                await self._add_gap(tp, r_offset + 1, offset)
-                        if commit_every is not None:
-                            if self._n_acked >= commit_every:
-                                self._n_acked = 0
-                                await self.commit()
-                        # The one change: the delivery runs eagerly; only a blocked one gets wait_first.
-                        if self.suspend_flow.is_set():
-                            await self.wait_first(callback(message), self.suspend_flow.wait())
-                        else:
-                            delivery = callback(message)
-                            done, yielded = start_eagerly(delivery)
-                            if not done:
-                                await self.wait_first(resume(delivery, yielded), self.suspend_flow.wait())
+                        await _gap_and_commit(self, tp, message, r_offset, acks_enabled_for, commit_every)
+                        await _deliver(self, callback, message)
                         set_read_offset(tp, offset)
                     else:
                         self.log.dev("DROPPED MESSAGE ROFF %r: k=%r v=%r", offset, message.key, message.value)
