@@ -26,6 +26,7 @@ from remedy.runtime.lag import GUARDS as LAG_GUARDS, LagGauges, attach_faust
 from remedy.runtime.metrics import ServiceMetrics
 from remedy.runtime.outbox import GUARDS as OUTBOX_GUARDS, Outbox
 from remedy.runtime.partitioner import KeyPartitioner
+from remedy.runtime.publish import compression_type
 from remedy.kernel.settings import Settings
 
 log = logging.getLogger("remedy")
@@ -94,6 +95,7 @@ def create_app(service: str, settings: Settings, *, web_port: int, partitions: i
         # (1 MiB by default), where Kafka returns it anyway: stay well below.
         producer_max_batch_size=256 * 1024,
         producer_partitioner=KeyPartitioner(),
+        producer_compression_type=compression_type(settings.producer_compression),  # bench/bench_compression.py
         broker_commit_interval=settings.commit_interval_seconds,
         autodiscover=False,
         processing_guarantee="at_least_once",
