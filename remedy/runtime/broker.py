@@ -5,17 +5,24 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import socket
 import subprocess
 import sys
 import time
 from contextlib import closing
 
-from kafka.admin import KafkaAdminClient, NewTopic
-from kafka.errors import TopicAlreadyExistsError
+from kafka.admin import ConfigResource, ConfigResourceType, KafkaAdminClient, NewTopic
+from kafka.errors import InvalidConfigurationError, PolicyViolationError, TopicAlreadyExistsError
 
 from remedy.kernel.settings import Settings
 from remedy.contract.topics import Topic, load_registry
+
+
+log = logging.getLogger(__name__)
+
+# What a broker answers when it refuses a topic's configs (an unknown name, a value out of range, a policy).
+CONFIG_REFUSED = (InvalidConfigurationError, PolicyViolationError)
 
 
 class BrokerError(RuntimeError):
@@ -72,23 +79,71 @@ def wait_ready(bootstrap: str, timeout: float = 20.0, proc: subprocess.Popen | N
     raise BrokerError(f"no Kafka broker answered on {bootstrap} within {timeout:.0f}s")
 
 
-def provision(bootstrap: str, topics: dict[str, Topic] | None = None, replication: int = 1) -> list[str]:
-    """Create every registry topic that does not exist yet. Idempotent. Returns the ones created."""
+def provision(bootstrap: str, topics: dict[str, Topic] | None = None, replication: int = 1, *,
+              strict: bool | None = None) -> list[str]:
+    """Create every registry topic that does not exist yet, with its settings (``Topic.kafka_configs``: retention,
+    cleanup policy, compression, and min.insync.replicas where ``replication`` allows it). Idempotent: a topic that
+    exists is left as it is (``config_drift`` tells how it differs). Returns the ones created.
+
+    A broker that refuses a topic's configs stops provisioning with ``BrokerError`` when ``strict`` (by default when
+    ``replication`` > 1, i.e. production); on a single-replica dev broker the topic is created with the broker's
+    defaults instead, and a warning says so. Tansu 0.6 refuses none (docs/topics.md)."""
     topics = load_registry() if topics is None else topics
+    strict = replication > 1 if strict is None else strict
     admin = KafkaAdminClient(bootstrap_servers=bootstrap, client_id="remedy-provision")
     try:
         existing = set(admin.list_topics())
         missing = [t for t in topics.values() if t.name not in existing]
         created = []
         for topic in missing:
+            configs = topic.kafka_configs(replication)
             try:
-                admin.create_topics([NewTopic(topic.name, topic.partitions, replication)])
+                try:
+                    admin.create_topics([NewTopic(topic.name, topic.partitions, replication, topic_configs=configs)])
+                except CONFIG_REFUSED as exc:
+                    if strict:
+                        raise BrokerError(f"{topic.name}: the broker refused its configs {configs}: {exc}") from exc
+                    log.warning("%s: the broker refused its configs (%s); created with the broker's defaults", topic.name, exc)
+                    admin.create_topics([NewTopic(topic.name, topic.partitions, replication)])
                 created.append(topic.name)
             except TopicAlreadyExistsError:
                 pass
         return created
     finally:
         admin.close()
+
+
+def read_configs(bootstrap: str, names: list[str]) -> dict[str, dict[str, str]]:
+    """Each topic's configs as the broker reports them (DescribeConfigs, every source: Tansu reports the ones a topic
+    was created with as defaults)."""
+    admin = KafkaAdminClient(bootstrap_servers=bootstrap, client_id="remedy-provision")
+    try:
+        found = admin.describe_configs([ConfigResource(ConfigResourceType.TOPIC, name) for name in names],
+                                       config_filter="all")
+    finally:
+        admin.close()
+    return {name: {key: c["value"] for key, c in entries.items()} for name, entries in found.get("topic", {}).items()}
+
+
+def config_drift(bootstrap: str, topics: dict[str, Topic] | None = None, replication: int = 1) -> dict[str, dict[str, tuple]]:
+    """Topic → config → (registry's value, broker's value) for every existing topic whose configs differ from the
+    registry's (a topic provisioned before its settings were, or changed by hand). Nothing is changed."""
+    topics = load_registry() if topics is None else topics
+    admin = KafkaAdminClient(bootstrap_servers=bootstrap, client_id="remedy-provision")
+    try:
+        existing = set(admin.list_topics())
+    finally:
+        admin.close()
+    names = [name for name in topics if name in existing]
+    have = read_configs(bootstrap, names) if names else {}
+    drift = {}
+    for name in names:
+        want = topics[name].kafka_configs(replication)
+        diff = {key: (value, have.get(name, {}).get(key)) for key, value in want.items()
+                if have.get(name, {}).get(key) != value}
+        if diff:
+            drift[name] = diff
+    return drift
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -99,6 +154,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "topics":
         created = provision(settings.kafka_bootstrap, replication=settings.topic_replication)
         print(f"topics: {len(created)} created, {len(load_registry()) - len(created)} already there")
+        for name, diff in config_drift(settings.kafka_bootstrap, replication=settings.topic_replication).items():
+            print(f"  {name}: differs from the registry (registry, broker): "
+                  + ", ".join(f"{key}=({want}, {have})" for key, (want, have) in sorted(diff.items())))
         return 0
     proc = start_tansu(settings.broker_port)
     print(f"Tansu listening on 127.0.0.1:{settings.broker_port} (pid {proc.pid}); Ctrl-C stops it", flush=True)
