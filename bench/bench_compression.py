@@ -1,6 +1,7 @@
 """Producer compression on case.events: none (the baseline) against lz4 and zstd, on a real Tansu.
 
     python -m bench.bench_compression [--events 50000] [--rounds 2] [--codecs none,lz4,zstd] [--trickle 8]
+                                      [--trickle-events 10000]
 
 Publishes N real encoded CaseEvents (scripted case logs, ``sim/funnel_events.py``, in the order the
 funnel writes them: by time, cases interleaved) through the path a worker uses — aiokafka with the
@@ -8,7 +9,8 @@ runtime's producer options and the service outbox (``remedy/runtime/outbox.py``)
 partition per agent batch — to a fresh in-memory Tansu per run, provisioned from the registry. Two shapes:
 
   burst:   agent batches of 500 events (a day's openings, an instalment wave): full record batches;
-  trickle: agent batches of ``--trickle`` events, each delivered before the next (a paced run's steady state).
+  trickle: agent batches of ``--trickle`` events, each delivered before the next (a paced run's steady state;
+           10,000 events by default: it runs at the pace of round trips).
 
 For each codec it prints, per 10,000 records: the bytes Tansu received from the producer and sent back to
 a consumer reading everything (TCP payload on the wire, requests and framing included: the kernel's
@@ -23,6 +25,7 @@ import argparse
 import asyncio
 import os
 import re
+import shutil
 import statistics
 import subprocess
 import sys
@@ -167,7 +170,7 @@ def report(shape: str, results: dict[str, list[dict[str, float]]], records: list
     base = med.get("none")
     raw = sum(len(k) + len(v) for k, v in records) * PER / len(records)
     per_case = len(records) / cases
-    print(f"\n{shape}: per {PER:,} CaseEvents (keys and values {raw / 1024:,.0f} KiB; {per_case:.1f} events a case)")
+    print(f"per {PER:,} CaseEvents (keys and values {raw / 1024:,.0f} KiB; {per_case:.1f} events a case)")
     print(f"{'codec':<6} {'wire KiB':>9} {'vs none':>8} {'served KiB':>10} {'records/s':>10} {'producer CPU-s':>15} "
           f"{'consumer CPU-s':>15} {'Tansu RSS MiB':>14} {'Tansu CPU-s':>12} {'RSS KiB/case':>13}")
     for codec, m in med.items():
@@ -179,18 +182,23 @@ def report(shape: str, results: dict[str, list[dict[str, float]]], records: list
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--events", type=int, default=50_000)
+    parser.add_argument("--events", type=int, default=50_000, help="CaseEvents published in the burst shape")
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--codecs", default="none,lz4,zstd")
     parser.add_argument("--trickle", type=int, default=8, help="events per agent batch in the trickle shape (0: skip it)")
+    parser.add_argument("--trickle-events", type=int, default=10_000, help="CaseEvents published in the trickle shape "
+                                                                              "(~1,300 a second whatever the codec)")
     args = parser.parse_args()
+    if shutil.which("ss") is None:
+        raise SystemExit("bench_compression reads the bytes on the wire with ss (Debian: apt-get install iproute2)")
     codecs = args.codecs.split(",")
-    records, cases = case_events(args.events)
-    print(f"{len(records):,} CaseEvents of {cases:,} cases, mean value {sum(len(v) for _, v in records) / len(records):.0f} "
-          f"bytes; {args.rounds} rounds, a fresh Tansu each run")
-    shapes = [("burst", 500, False)] + ([("trickle", args.trickle, True)] if args.trickle else [])
+    shapes = [("burst", args.events, 500, False)] + ([("trickle", args.trickle_events, args.trickle, True)] if args.trickle else [])
+    print(f"{args.rounds} rounds, a fresh Tansu each run")
     with tempfile.TemporaryDirectory() as workdir:
-        for shape, per_batch, wait_each in shapes:
+        for shape, n, per_batch, wait_each in shapes:
+            records, cases = case_events(n)
+            print(f"\n{shape}: {len(records):,} CaseEvents of {cases:,} cases, mean value "
+                  f"{sum(len(v) for _, v in records) / len(records):.0f} bytes, {per_batch} to an agent batch")
             results: dict[str, list[dict[str, float]]] = {c: [] for c in codecs}
             for r in range(args.rounds):
                 for codec in codecs if r % 2 == 0 else reversed(codecs):

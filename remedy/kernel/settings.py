@@ -73,7 +73,7 @@ class Settings(EnvSettings):
                                          "serves ~10k requests/s).")
     producer_compression: str = setting("zstd", "Compression of the record batches workers and publishers send: `zstd`, "
                                         "`lz4`, `gzip` or `none` (zstd: case events in full batches take 30% of "
-                                        "their bytes, at no more CPU; bench/bench_compression.py).")
+                                        "their bytes, for about the CPU of none; bench/bench_compression.py).")
     commit_interval_seconds: float = setting(2.8, "How often workers commit processed offsets.")
     lag_sample_seconds: float = setting(5.0, "How often a worker refreshes its `consumer_lag` and `records_waiting` gauges and "
                                              "its `/records-waiting` page (`remedy run`'s pacer reads it: 0.25).")

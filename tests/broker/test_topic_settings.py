@@ -1,6 +1,7 @@
 """What Tansu does with the topic settings provisioning gives (docs/topics.md, "On Tansu"): it keeps every config a
 topic is created with and reports it back through DescribeConfigs, validates none, and enforces neither retention
-nor compaction. Provisioning stays working where a broker refuses the configs."""
+nor compaction; it ignores compression.type, storing and serving each batch as the producer compressed it (none, gzip,
+lz4, zstd). Provisioning stays working where a broker refuses the configs."""
 from __future__ import annotations
 
 import logging
@@ -81,3 +82,37 @@ def test_a_broker_that_refuses_the_configs(broker, monkeypatch, caplog):
         assert provision(broker, {"notify.intents": REGISTRY["notify.intents"]}) == ["notify.intents"]
     assert "notify.intents: the broker refused its configs" in caplog.text
     assert read_configs(broker, ["notify.intents"])["notify.intents"] == {}
+
+
+@pytest.mark.parametrize("codec", ["none", "gzip", "lz4", "zstd"])
+def test_tansu_stores_and_serves_each_batch_as_the_producer_compressed_it(broker, monkeypatch, codec):
+    """compression.type is ignored: a topic set to zstd keeps each batch in the producer's codec, and every
+    record comes back as it was sent."""
+    from kafka.record.memory_records import MemoryRecords
+
+    from remedy.runtime.publish import compression_type
+
+    topic = f"t.codec.{codec}"
+    admin = KafkaAdminClient(bootstrap_servers=broker)
+    admin.create_topics([NewTopic(topic, 1, 1, topic_configs={"compression.type": "zstd"})])
+    admin.close()
+    sent = [(b"C%024d" % i, b"event %d " % i * 20) for i in range(300)]
+    producer = KafkaProducer(bootstrap_servers=broker, linger_ms=20, compression_type=compression_type(codec))
+    for key, value in sent:
+        producer.send(topic, key=key, value=value)
+    producer.flush()
+    producer.close()
+    codecs, next_batch = set(), MemoryRecords.next_batch
+
+    def noting(self, *args, **kwargs):
+        batch = next_batch(self, *args, **kwargs)
+        if batch is not None:
+            codecs.add(batch.compression_type)
+        return batch
+
+    monkeypatch.setattr(MemoryRecords, "next_batch", noting)
+    consumer = KafkaConsumer(topic, bootstrap_servers=broker, auto_offset_reset="earliest", group_id=None,
+                             consumer_timeout_ms=2000)
+    assert [(m.key, m.value) for m in consumer] == sent
+    consumer.close()
+    assert codecs == {{"none": 0, "gzip": 1, "lz4": 3, "zstd": 4}[codec]}
