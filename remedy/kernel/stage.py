@@ -100,8 +100,9 @@ class Host(Protocol):
 
     async def emit_all(self, outs: Iterable[Emit]) -> None: ...
 
-    async def send(self, topic: str, key: bytes | str | None, value: bytes | None) -> None:
-        """A raw record for one of the stage's own topics (keys hash to partitions as Kafka's do)."""
+    async def send(self, topic: str, key: bytes | str | None, value: bytes | None, partition: int | None = None) -> None:
+        """A raw record for one of the stage's own topics (keys hash to partitions as Kafka's do,
+        unless ``partition`` is given)."""
 
     def batch(self) -> AsyncContextManager[None]:
         """``async with host.batch():`` what is written inside leaves together (a timer's sweep)."""

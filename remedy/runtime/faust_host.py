@@ -105,8 +105,8 @@ class FaustHost:
         for out in outs:
             await self.rt.emit(out)
 
-    async def send(self, topic: str, key: bytes | str | None, value: bytes | None) -> None:
-        await self.rt.send(topic, key.encode() if isinstance(key, str) else key, value)
+    async def send(self, topic: str, key: bytes | str | None, value: bytes | None, partition: int | None = None) -> None:
+        await self.rt.send(topic, key.encode() if isinstance(key, str) else key, value, partition)
 
     def batch(self):
         return self.rt.batch()

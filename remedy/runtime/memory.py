@@ -160,8 +160,8 @@ class MemoryHost:
         for out in outs:
             await self.emit(out)
 
-    async def send(self, topic: str, key: bytes | str | None, value: bytes | None) -> None:
-        self.bus.produce(topic, key.encode() if isinstance(key, str) else key, value)
+    async def send(self, topic: str, key: bytes | str | None, value: bytes | None, partition: int | None = None) -> None:
+        self.bus.produce(topic, key.encode() if isinstance(key, str) else key, value, partition)
 
     def batch(self):
         return contextlib.nullcontext()
