@@ -95,6 +95,10 @@ class Settings(EnvSettings):
                                  "`fastpath` (speed), `highwater` (true end offsets: without it a table recovered on Tansu "
                                  "loses the rest of its changelog's last batch) and `nomonitor` (speed). A worker refuses to "
                                  "start if the installed faust differs from what a chosen patch was checked against.")
+    table_store: str = setting("rocksdb://", "Where a worker keeps its faust tables: `rocksdb://` (on disk under its data dir, "
+                               "recovered from its changelogs after a crash or a lost directory; remedy/runtime/stores.py) "
+                               "or `memory://` (rebuilt from the changelogs at every start, RSS grows with the tables: for "
+                               "tests and benchmarks of something else, and small throwaway runs).")
     # mediation's terms that analytics reads too (its deadline-breach gauges and dashboard)
     mediation_tier_days: int = setting(30, "Days each mediation tier lasts before it fails on its own (extendable once by "
                                            "consent).")

@@ -27,6 +27,7 @@ from remedy.runtime.metrics import ServiceMetrics
 from remedy.runtime.outbox import GUARDS as OUTBOX_GUARDS, Outbox
 from remedy.runtime.partitioner import KeyPartitioner
 from remedy.runtime.publish import compression_type
+from remedy.runtime.stores import GUARDS as STORE_GUARDS, faust_store_url
 from remedy.kernel.settings import Settings
 
 log = logging.getLogger("remedy")
@@ -44,7 +45,7 @@ GUARDS = (
           distribution="faust-streaming", versions=("0.15.3",)),
 )
 # Every reach-in the runtime cannot do without, checked whatever REMEDY_FAUST_PATCHES says.
-REACH_INS = (*BATCHING_GUARDS, *LAG_GUARDS, *OUTBOX_GUARDS, *GUARDS)
+REACH_INS = (*BATCHING_GUARDS, *LAG_GUARDS, *OUTBOX_GUARDS, *STORE_GUARDS, *GUARDS)
 
 
 class App(faust.App):
@@ -78,7 +79,7 @@ def create_app(service: str, settings: Settings, *, web_port: int, partitions: i
     app = App(
         service,
         broker=[f"kafka://{h}" for h in settings.kafka_bootstrap.split(",")],
-        store="memory://",
+        store=faust_store_url(settings.table_store),  # REMEDY_TABLE_STORE: RocksDB under datadir (remedy.runtime.stores)
         datadir=str(datadir),
         web_port=web_port,
         web_bind="127.0.0.1",
@@ -118,6 +119,9 @@ class Runtime:
         self._topics: dict[str, faust.TopicT] = {}
         self._children: dict[tuple, object] = {}
         self.dlq_topic = f"{service}.dlq"
+        # Told of every record batch the outbox hands to the producer, with its delivery future (remedy.runtime.tables:
+        # a RocksDB table's local store follows what the broker has acknowledged).
+        self.sent_listeners: list[Callable[[Any, int], None]] = []
         self.outbox = Outbox(lambda: app.producer._ensure_producer(), app.conf.producer_partitioner or KeyPartitioner(),
                              self._on_batch_sent)
         self.lag = LagGauges(metrics.registry, service)  # consumer lag per partition; services set stage backlog
@@ -168,6 +172,8 @@ class Runtime:
                 self.metrics.send_failed.inc(records)
                 log.error("%s: %d record(s) could not be written: %r", self.service, records, done.exception())
         sent.add_done_callback(check)
+        for listener in self.sent_listeners:
+            listener(sent, records)
 
     async def emit_all(self, outs: list[Emit]) -> None:
         for out in outs:

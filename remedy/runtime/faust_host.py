@@ -23,19 +23,40 @@ log = logging.getLogger("remedy")
 
 
 class FaustTable:
-    """A faust table (changelog-backed) behind the ``Table`` port; every write goes through ``tables.put``."""
+    """A faust table (changelog-backed) behind the ``Table`` port; every write goes through ``tables.put``.
+
+    With the RocksDB store, a change is read from memory until the broker has its changelog record
+    (``tables.Pending``), then from RocksDB."""
+
+    _UNSET: Any = object()
 
     def __init__(self, rt: Runtime, table: faust.Table):
         self.rt, self.faust_table = rt, table
+        self._pending = self._UNSET
+
+    @property
+    def pending(self) -> tables.Pending | None:
+        """Looked up on first use: the table's store exists once the app is configured."""
+        if self._pending is self._UNSET:
+            self._pending = tables.pending_for(self.rt, self.faust_table)
+        return self._pending
 
     def get(self, key: str, default: Any = None) -> Any:
+        pending = self.pending
+        if pending is not None:
+            waiting = pending.values.get(key)
+            if waiting is not None:
+                return default if waiting[0] is None else waiting[0]
         return self.faust_table.get(key, default)
 
     def items(self) -> Iterator[tuple[str, Any]]:
+        pending = self.pending
+        if pending is not None:
+            return iter(pending.merged(self.faust_table.items()))
         return iter(list(self.faust_table.items()))
 
     async def put(self, key: str, value: Any) -> None:
-        await tables.put(self.rt, self.faust_table, key, value)
+        await tables.put(self.rt, self.faust_table, key, value, self.pending)
 
 
 class FaustHost:

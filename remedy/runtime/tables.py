@@ -7,18 +7,48 @@ partition through the service's outbox (``Runtime.send``), then the local store.
 changelog record. faust flushes the producer before it commits input offsets, so a change reaches
 the changelog before the input that caused it is committed (at-least-once holds).
 
+The local store depends on the table store (``remedy.runtime.stores``):
+
+- ``memory://``: the change is written to faust's in-memory store at once (it dies with the worker).
+- RocksDB (``RocksDBStore``): the change waits in memory (``Pending``; ``get`` and ``items`` read it
+  from there) until the broker has acknowledged its changelog record, then goes to RocksDB with its
+  changelog offset. A worker killed mid-batch therefore never restarts on a change whose changelog
+  record — and whose outputs, written in the same outbox batch — never left: it would take the
+  redelivered input for a duplicate and its outputs would be lost. Acknowledgements arrive per
+  record batch (``Runtime.sent_listeners``), with the offset of the batch's first record, and are
+  taken in the order the batches were handed to the producer (the order of the changes per partition). If any write to the broker fails, the local store stops following (the
+  changes stay readable in memory) until the worker restarts and reads the changelog on from the
+  last offset it wrote.
+
+Matching acknowledgements to changes relies on two facts about the outbox (``remedy.runtime.outbox``,
+pinned by tests/unit/test_tables.py): each flush swaps its ``pending`` list for a new one under its
+lock before handing the old one's records to the producer, and it calls its ``on_sent`` while doing
+so. A change is tagged with the outbox generation (``pending`` list) it was written into; a record
+batch handed while generation g+1 is ``pending`` holds changes of generation g. An acknowledged
+batch must then find exactly its changes at the head of its partition's queue: changes of an older
+generation there were lost by a flush that failed or was cancelled (a worker stopping), and the
+local store stops following rather than write a change under another change's offset.
+
 Every write to a table must go through ``put``: mixing it with ``table[key] = value`` could reorder
 two writes of one key on the changelog.
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+import asyncio
+import logging
+from collections import deque
+from typing import TYPE_CHECKING, Any, Iterator, NamedTuple
 
 import faust
+from faust.types import TP
 from faust.utils import json as faust_json
+
+from remedy.runtime.stores import RocksDBStore
 
 if TYPE_CHECKING:
     from remedy.runtime.app import Runtime
+
+log = logging.getLogger("remedy.runtime.tables")
 
 
 def _dumps(table: faust.Table, key: Any, value: Any) -> tuple[bytes, bytes | None]:
@@ -28,12 +58,199 @@ def _dumps(table: faust.Table, key: Any, value: Any) -> tuple[bytes, bytes | Non
     return topic.prepare_key(key, None)[0], None if value is None else topic.prepare_value(value, None)[0]
 
 
-async def put(rt: "Runtime", table: faust.Table, key: Any, value: Any) -> None:
+class _Message(NamedTuple):
+    """What faust's ``Store.apply_changelog_batch`` reads of a changelog record."""
+    tp: TP
+    partition: int
+    offset: int
+    key: bytes
+    value: bytes | None
+
+
+class _Event(NamedTuple):
+    message: _Message
+
+
+class Pending:
+    """One table's changes on their way to the changelog: readable here until the broker has them, then
+    written to the local store (RocksDB) with their changelog offsets."""
+
+    def __init__(self, table: faust.Table, store: RocksDBStore):
+        self.table, self.store = table, store
+        self.topic = table.changelog_topic.get_topic_name()
+        self.partitions = list(range(table.changelog_topic.partitions or table.app.conf.topic_partitions))
+        self.values: dict[Any, list] = {}   # key -> [latest value (None: removed), its writes not yet acknowledged]
+        self.queues: dict[int, deque] = {}  # partition -> (generation, key, raw key, raw value), in written order
+        self.broken = ""
+
+    def partition_for(self, key: Any, raw_key: bytes) -> int:
+        partition = self.table.partition_for_key(key)
+        if partition is None:  # use_partitioner: where the outbox would send it, made explicit
+            partition = self.table.app.conf.producer_partitioner(raw_key, self.partitions, self.partitions)
+        return partition
+
+    def add(self, generation: int, key: Any, value: Any, partition: int, raw_key: bytes, raw_value: bytes | None) -> None:
+        entry = self.values.get(key)
+        if entry is None:
+            self.values[key] = [value, 1]
+        else:
+            entry[0] = value
+            entry[1] += 1
+        queue = self.queues.get(partition)
+        if queue is None:
+            queue = self.queues[partition] = deque()
+        queue.append((generation, key, raw_key, raw_value))
+
+    def get(self, key: Any) -> list | None:
+        """``[value, n]`` if a change of ``key`` is on its way (value None: removed), else None."""
+        return self.values.get(key)
+
+    def merged(self, items: Iterator[tuple[Any, Any]]) -> list[tuple[Any, Any]]:
+        """The local store's items with the changes on their way applied."""
+        if not self.values:
+            return list(items)
+        merged = dict(items)
+        for key, (value, _) in self.values.items():
+            if value is None:
+                merged.pop(key, None)
+            else:
+                merged[key] = value
+        return list(merged.items())
+
+    def delivered(self, partition: int, offset: int, count: int, generation: int) -> None:
+        """The broker has ``count`` records of ``generation`` written to ``partition``, from ``offset`` on."""
+        if self.broken:
+            return
+        queue = self.queues.get(partition) or deque()
+        lost = 0
+        while queue and queue[0][0] < generation:
+            queue.popleft()
+            lost += 1
+        if lost:
+            self.stop_following(f"{lost} change(s) of partition {partition} never reached the broker")
+            return
+        if len(queue) < count or queue[count - 1][0] != generation:
+            self.stop_following(f"{count} record(s) acknowledged on partition {partition} at offset {offset}, "
+                                f"not the changes waiting")
+            return
+        written = [queue.popleft() for _ in range(count)]
+        if self.store.accepts(partition):  # not once the partition is revoked or the store stopped: its next owner replays
+            tp = TP(self.topic, partition)
+            try:
+                self.table.apply_changelog_batch([_Event(_Message(tp, partition, offset + i, raw_key, raw_value))
+                                                  for i, (_, _, raw_key, raw_value) in enumerate(written)])
+            except Exception as exc:  # noqa: BLE001 - a disk error: keep serving from memory, and say so
+                self.stop_following(f"writing to RocksDB failed: {exc!r}")
+                return
+        values = self.values
+        for _, key, _, _ in written:
+            entry = values[key]
+            entry[1] -= 1
+            if not entry[1]:
+                del values[key]
+
+    def stop_following(self, why: str, level: int = logging.ERROR) -> None:
+        if not self.broken:
+            self.broken = why
+            log.log(level, "table %s: the local store no longer follows the changelog (%s); changes are kept in memory "
+                    "until the worker restarts, which reads the changelog on from the last offset written", self.topic, why)
+
+
+class Deliveries:
+    """A service's ``Pending`` tables, told by its outbox what it hands to the producer and what the broker
+    has acknowledged (see the module's docstring)."""
+
+    def __init__(self, rt: "Runtime"):
+        self.outbox = rt.outbox
+        self.tables: dict[str, Pending] = {}
+        self._generation: list | None = None  # the outbox's pending list a change was last written into
+        self._seq = 0
+        self._ledger: deque = deque()  # (delivery future, records, generation) in the order handed to the producer
+        rt.sent_listeners.append(self.on_sent)
+
+    @classmethod
+    def of(cls, rt: "Runtime") -> "Deliveries":
+        deliveries = rt.__dict__.get("_table_deliveries")
+        if deliveries is None:
+            deliveries = rt.__dict__["_table_deliveries"] = cls(rt)
+        return deliveries
+
+    def pending_for(self, table: faust.Table) -> Pending:
+        topic = table.changelog_topic.get_topic_name()
+        pending = self.tables.get(topic)
+        if pending is None:
+            pending = self.tables[topic] = Pending(table, table.data)
+        return pending
+
+    def generation(self) -> int:
+        """The outbox generation a record written now goes into."""
+        current = self.outbox.pending
+        if current is not self._generation:
+            self._generation = current
+            self._seq += 1
+        return self._seq
+
+    def on_sent(self, sent: asyncio.Future, records: int) -> None:
+        """Called by the outbox for each record batch it hands to the producer, with its delivery future."""
+        if self._generation is None:
+            return
+        handed = self._seq - 1 if self.outbox.pending is self._generation else self._seq
+        self._ledger.append((sent, records, handed))
+        sent.add_done_callback(self._drain)
+
+    def _drain(self, _: asyncio.Future) -> None:
+        """Acknowledgements, taken in the order their batches were handed to the producer: their futures may
+        resolve out of that order (aiokafka shields a batch's future, so it completes a loop turn after the
+        futures of records that joined the batch later)."""
+        ledger = self._ledger
+        while ledger and ledger[0][0].done():
+            done, records, generation = ledger.popleft()
+            self.on_delivered(done, records, generation)
+
+    def on_delivered(self, done: asyncio.Future, records: int, generation: int) -> None:
+        if done.cancelled() or done.exception() is not None:
+            why = "a write to the broker failed" + ("" if done.cancelled() else f": {done.exception()!r}")
+            for pending in self.tables.values():  # which partition it was is unknown: no table can trust its order now
+                pending.stop_following(why)
+            return
+        metadata = done.result()
+        pending = self.tables.get(metadata.topic) if metadata is not None else None
+        if pending is not None:
+            pending.delivered(metadata.partition, metadata.offset, records, generation)
+
+
+def pending_for(rt: "Runtime", table: faust.Table) -> Pending | None:
+    """The table's ``Pending`` if its store is Remedy's RocksDB store; None for the in-memory store."""
+    if not isinstance(table.data, RocksDBStore):
+        return None
+    return Deliveries.of(rt).pending_for(table)
+
+
+_LOOK_UP: Any = object()
+
+
+async def put(rt: "Runtime", table: faust.Table, key: Any, value: Any, pending: Pending | None = _LOOK_UP) -> None:
     """``table[key] = value``; a value of None is written as a tombstone and removes the key.
-    Written through ``rt.send``, so a changelog record the producer fails to write is counted and logged."""
+    Written through ``rt.send``, so a changelog record the producer fails to write is counted and logged.
+    ``pending``: the table's ``pending_for`` (looked up when not given)."""
     raw_key, raw_value = _dumps(table, key, value)
-    await rt.send(table.changelog_topic.get_topic_name(), raw_key, raw_value, table.partition_for_key(key))
-    if value is None:
-        table.data.pop(key, None)
-    else:
-        table.data[key] = value
+    if pending is _LOOK_UP:
+        pending = pending_for(rt, table)
+    if pending is None:  # the in-memory store
+        await rt.send(table.changelog_topic.get_topic_name(), raw_key, raw_value, table.partition_for_key(key))
+        if value is None:
+            table.data.pop(key, None)
+        else:
+            table.data[key] = value
+        return
+    partition = pending.partition_for(key, raw_key)
+    # Queued in the same step as the outbox takes the record (nothing awaits in between): the same order.
+    pending.add(Deliveries.of(rt).generation(), key, value, partition, raw_key, raw_value)
+    try:
+        await rt.send(pending.topic, raw_key, raw_value, partition)
+    except asyncio.CancelledError:
+        pending.stop_following("the worker is stopping", logging.INFO)
+        raise
+    except Exception as exc:
+        pending.stop_following(f"the changelog record could not be written: {exc!r}")
+        raise

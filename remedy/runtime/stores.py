@@ -1,0 +1,284 @@
+"""Where a worker keeps its faust tables: RocksDB on disk (the default) or memory (``REMEDY_TABLE_STORE``).
+
+A table that grows with the number of cases is kept on disk, under the worker's own data directory
+(``$REMEDY_DATA_DIR/faust/<service>-data/v1/tables/<table>-<partition>.db``), in faust's RocksDB store
+(``faust.stores.rocksdb``, through the ``rocksdict`` wheel). Its changelog stays the truth:
+
+- **What the local store holds.** ``remedy.runtime.tables.put`` writes a change to the changelog and
+  keeps it in memory until the broker has acknowledged it; only then is it written to RocksDB, with
+  the changelog offset it got (faust's ``apply_changelog_batch``, the call faust's own recovery
+  uses). So a table partition on disk is always a prefix of its changelog, up to the offset it
+  records: a worker killed mid-batch never finds on disk a change whose outputs never left.
+- **Restart.** faust reads that offset and replays only the rest of the changelog.
+- **Checked before it is trusted** (``RocksDBStore.on_rebalance``, before faust opens a newly assigned
+  partition). A partition that cannot be opened (corrupt files), that has data but no offset, whose
+  offset lies beyond the changelog's true end (a broker that lost or recreated its topics: Tansu keeps
+  them in memory), or whose last record differs from the changelog's record at that offset is
+  moved aside to ``<table>-<partition>.db.discarded`` with a warning, and faust rebuilds the
+  partition from the changelog. A worker never starts on a store it cannot trust, never silently
+  empty, and never crash-loops on a broken one. The changelog's end is read as
+  ``remedy.runtime.patches.highwater`` reads it (Tansu answers ListOffsets short). Without that patch
+  (``REMEDY_FAUST_PATCHES``) faust itself reads the short end, and stops with a ``ConsistencyError`` at
+  every start when a partition's stored offset lies beyond it: such a partition is moved aside too,
+  and rebuilt (losing the rest of the changelog's last batch, as any table recovered on Tansu
+  without the patch does).
+- **Bounded memory.** faust's defaults give each partition's database a 2 GiB block cache and up to
+  3 x 64 MiB of write buffers, and a worker opens one database per table partition (8 for intake).
+  Here every database of the worker shares one block cache (``BLOCK_CACHE_BYTES``), and their write
+  buffers are charged to it (``WRITE_BUFFERS_BYTES``), so RocksDB's memory has one bound per worker.
+
+``memory://`` keeps faust's in-memory store: state rebuilt from the changelogs at every start, RSS that
+grows with the tables. For tests and benchmarks of something else, and small throwaway runs.
+
+Reach-ins (``GUARDS``, checked at start-up by ``remedy.runtime.patches.guard``): the subclass relies on
+what faust's RocksDB ``Store.apply_changelog_batch`` does (raw key and value bytes written per partition,
+the highest offset recorded as the partition's persisted offset, in ``set_persisted_offset``'s format),
+on ``RocksDBOptions.as_options``, and on faust's recovery starting from that persisted offset
+(``Recovery._add``, ``Recovery._seek_offsets``; both private).
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import shutil
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterable, Mapping
+
+import rocksdict
+from faust.stores import STORES
+from faust.stores.rocksdb import RocksDBOptions, Store as FaustRocksDBStore
+from faust.transport.drivers.aiokafka import AIOKafkaConsumerThread
+from faust.types import TP
+from kafka import KafkaConsumer, TopicPartition
+
+from remedy.kernel.settings import SettingsError
+from remedy.runtime.patches.guard import Guard, replaced
+from remedy.runtime.patches.highwater import last_offsets_after
+
+log = logging.getLogger("remedy.runtime.stores")
+
+SCHEME = "remedy-rocksdb"
+STORES.aliases[SCHEME] = f"{__name__}:RocksDBStore"
+
+# One budget per worker process, shared by every table partition it opens (measured: bench/bench_table_store.py).
+BLOCK_CACHE_BYTES = 64 * 1024 ** 2      # data blocks read from disk, and the write buffers below
+WRITE_BUFFERS_BYTES = 32 * 1024 ** 2    # memtables of all databases together, charged to the block cache
+WRITE_BUFFER_BYTES = 4 * 1024 ** 2      # one memtable (faust: 64 MiB), flushed to disk when full
+MAX_WRITE_BUFFERS = 2                   # per database (faust: 3)
+
+DISCARDED_SUFFIX = ".discarded"
+
+GUARDS = (
+    Guard(module=__name__, use="relies on", target="faust.stores.rocksdb:Store.apply_changelog_batch", kind="method",
+          distribution="faust-streaming", versions=("0.15.3",),
+          sha256="ea3344d369fc4ab5e3cdace30565691136035a463acb7b2551fdc0b8af71643b"),
+    Guard(module=__name__, use="relies on", target="faust.stores.rocksdb:Store.set_persisted_offset", kind="method",
+          distribution="faust-streaming", versions=("0.15.3",),
+          sha256="b4c811926678346ebb8c40486dbc46d0fbac2bbeaa592384bd955112556acf45"),
+    Guard(module=__name__, use="overrides", target="faust.stores.rocksdb:RocksDBOptions.as_options", kind="method",
+          distribution="faust-streaming", versions=("0.15.3",),
+          sha256="d2a1bea17736d2eb2f8d2da592ef843f31bd9583b17b3fcbb2ebd84c15051660"),
+    Guard(module=__name__, use="relies on", target="faust.tables.recovery:Recovery._add", kind="method",
+          distribution="faust-streaming", versions=("0.15.3",),
+          sha256="1584a197b11bf835c0e3c497952413ce5a5f13078fdd88a9dcfd60ea1e125fa6"),
+    Guard(module=__name__, use="relies on", target="faust.tables.recovery:Recovery._seek_offsets",
+          kind="coroutine method", distribution="faust-streaming", versions=("0.15.3",),
+          sha256="19598ca63d94d250e49d2dfe48a3c48ecbdf65ee4f1a2871abda51d28b335e55"),
+)
+
+
+def faust_store_url(value: str) -> str:
+    """``REMEDY_TABLE_STORE`` as the store URL given to faust: ``rocksdb://`` is Remedy's RocksDB store."""
+    scheme = value.strip().lower().partition("://")[0]
+    if scheme in ("rocksdb", SCHEME):
+        return f"{SCHEME}://"
+    if scheme == "memory":
+        return "memory://"
+    raise SettingsError(f"REMEDY_TABLE_STORE={value!r}: expected rocksdb:// or memory://")
+
+
+_shared: dict[str, Any] = {}
+
+
+def shared_cache() -> tuple[rocksdict.Cache, rocksdict.WriteBufferManager]:
+    """The worker's one block cache, and the write buffer manager that charges memtables to it."""
+    if not _shared:
+        cache = rocksdict.Cache(BLOCK_CACHE_BYTES)
+        _shared["cache"] = cache
+        _shared["buffers"] = rocksdict.WriteBufferManager.new_write_buffer_manager_with_cache(
+            WRITE_BUFFERS_BYTES, False, cache)
+    return _shared["cache"], _shared["buffers"]
+
+
+class BoundedOptions(RocksDBOptions):
+    """faust's RocksDB options, with the worker's shared block cache and write buffer budget."""
+
+    write_buffer_size = WRITE_BUFFER_BYTES
+    max_write_buffer_number = MAX_WRITE_BUFFERS
+
+    def as_options(self) -> rocksdict.Options:
+        options = super().as_options()
+        cache, buffers = shared_cache()
+        table = rocksdict.BlockBasedOptions()
+        table.set_bloom_filter(self.bloom_filter_size, True)
+        table.set_block_cache(cache)
+        table.set_index_type(rocksdict.BlockBasedIndexType.binary_search())
+        options.set_block_based_table_factory(table)
+        options.set_write_buffer_manager(buffers)
+        return options
+
+
+@dataclass
+class LocalPartition:
+    """What a table partition's directory holds, read before faust opens it."""
+
+    partition: int
+    path: Path
+    offset: int | None = None     # the changelog offset it holds up to
+    problem: str = ""             # why it cannot be trusted ("" = nothing wrong found yet)
+    locked: bool = False          # open elsewhere: left to faust
+    db: Any = None
+
+
+class RocksDBStore(FaustRocksDBStore):
+    """faust's RocksDB store with bounded memory, whose partitions are checked before faust opens them."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.rocksdb_options = BoundedOptions(**self.options, use_rocksdict=True)
+        self.use_rocksdict = True
+        self.closed = False
+        self.assigned: set[int] = set()
+
+    @property
+    def service(self) -> str:
+        return self.app.conf.id
+
+    async def on_rebalance(self, assigned: set[TP], revoked: set[TP], newly_assigned: set[TP],
+                           generation_id: int = 0) -> None:
+        topics = self.table.changelog_topic.topics
+        self.assigned = {tp.partition for tp in assigned if tp.topic in topics}
+        fresh = sorted(tp.partition for tp in newly_assigned if tp.topic in topics)
+        if fresh:
+            await asyncio.to_thread(self.check_partitions, self.table.changelog_topic.get_topic_name(), fresh)
+        await super().on_rebalance(assigned, revoked, newly_assigned, generation_id)
+
+    async def stop(self) -> None:
+        self.closed = True
+        await super().stop()
+
+    def accepts(self, partition: int) -> bool:
+        """Whether a delivered changelog record of ``partition`` may be written here now."""
+        return not self.closed and partition in self.assigned
+
+    # -- checking a partition before faust opens it ---------------------------------------------------
+
+    def check_partitions(self, topic: str, partitions: Iterable[int]) -> None:
+        """Move aside every partition directory that cannot be trusted (see the module's docstring)."""
+        local = [self.inspect(p) for p in partitions]
+        try:
+            present = [lp for lp in local if lp.db is not None and lp.offset is not None and not lp.problem]
+            if present:
+                self.compare_with_changelog(topic, present)
+        finally:
+            for lp in local:
+                if lp.db is not None:
+                    lp.db.close()
+                    lp.db = None
+        for lp in local:
+            name = f"{self.service}: table {self.table_name!r} partition {lp.partition}"
+            if lp.problem:
+                aside = lp.path.with_name(lp.path.name + DISCARDED_SUFFIX)
+                shutil.rmtree(aside, ignore_errors=True)
+                lp.path.rename(aside)
+                log.warning("%s: local RocksDB store %s; moved aside to %s, rebuilding it from the changelog %s",
+                            name, lp.problem, aside, topic)
+            elif lp.locked:
+                log.info("%s: local RocksDB store open elsewhere; faust will retry", name)
+            elif lp.offset is None:
+                log.info("%s: no local RocksDB store, building it from the changelog %s", name, topic)
+            else:
+                log.info("%s: local RocksDB store kept, up to changelog offset %d; reading the changelog from there",
+                         name, lp.offset)
+
+    def inspect(self, partition: int) -> LocalPartition:
+        lp = LocalPartition(partition, self.partition_path(partition))
+        if not lp.path.exists():
+            return lp
+        try:
+            lp.db = rocksdict.Rdict(str(lp.path), options=self.rocksdb_options.as_options(),
+                                    access_type=rocksdict.AccessType.read_only(False))
+        except Exception as exc:  # noqa: BLE001 - rocksdict raises plain Exception
+            lp.problem = f"cannot be opened ({str(exc).splitlines()[0][:200]})"
+            return lp
+        try:
+            raw = lp.db.get(self.offset_key)
+            if raw is not None:
+                lp.offset = int(raw)
+            elif any(key != self.offset_key for key in _first_keys(lp.db, 2)):
+                lp.problem = "holds data but no changelog offset"
+        except Exception as exc:  # noqa: BLE001
+            lp.problem = f"cannot be read ({str(exc).splitlines()[0][:200]})"
+        return lp
+
+    def compare_with_changelog(self, topic: str, local: list[LocalPartition]) -> None:
+        bootstrap = [f"{url.host}:{url.port}" for url in self.app.conf.broker]
+        wanted = {TopicPartition(topic, lp.partition): lp.offset for lp in local}
+        try:
+            found = changelog_at(bootstrap, wanted)
+        except Exception as exc:  # noqa: BLE001 - kept: it opened and has its offset; recovery will tell
+            log.warning("%s: table %r: could not compare the local RocksDB store with the changelog (%r); keeping it",
+                        self.service, self.table_name, exc)
+            return
+        true_ends = replaced(AIOKafkaConsumerThread, "_highwaters")  # the highwater patch is installed
+        for lp in local:
+            reported, end, record = found[TopicPartition(topic, lp.partition)]
+            if lp.offset >= end:
+                lp.problem = (f"holds changelog offsets up to {lp.offset} but the changelog ends before {end} "
+                              "(the broker lost or recreated it)")
+            elif record is not None and lp.db.get(record[0]) != record[1]:
+                lp.problem = f"differs from the changelog's record at offset {lp.offset} (another log's state)"
+            elif not true_ends and lp.offset >= reported:
+                # faust would stop with a ConsistencyError (stored offset above the highwater) at every start
+                lp.problem = (f"holds changelog offsets up to {lp.offset}, beyond the end the broker reports ({reported}; "
+                              "Tansu answers ListOffsets short and REMEDY_FAUST_PATCHES leaves out highwater)")
+
+
+def _first_keys(db: rocksdict.Rdict, n: int) -> list[bytes]:
+    keys = []
+    for key in db.keys():
+        keys.append(key)
+        if len(keys) >= n:
+            break
+    return keys
+
+
+def changelog_at(bootstrap: list[str], offsets: Mapping[TopicPartition, int],
+                 timeout: float = 10.0) -> dict[TopicPartition, tuple[int, int, tuple[bytes, bytes | None] | None]]:
+    """For each partition: the end offset the broker reports, the true one (``highwater.last_offsets_after``),
+    and the (key, value) of the record at ``offsets[tp]`` if it is there (None if compacted away or beyond the end)."""
+    consumer = KafkaConsumer(bootstrap_servers=bootstrap, group_id=None, enable_auto_commit=False,
+                             max_poll_records=len(offsets) * 4 + 16)
+    try:
+        reported = consumer.end_offsets(list(offsets))
+        ends = last_offsets_after(bootstrap, reported, timeout)
+        pending = {tp for tp, offset in offsets.items() if offset < ends[tp]}
+        records: dict[TopicPartition, tuple[bytes, bytes | None] | None] = dict.fromkeys(offsets)
+        if pending:
+            consumer.assign(list(pending))
+            for tp in pending:
+                consumer.seek(tp, offsets[tp])
+            deadline = time.monotonic() + timeout
+            while pending and time.monotonic() < deadline:
+                for tp, batch in consumer.poll(timeout_ms=200).items():
+                    if tp in pending and batch:
+                        first = batch[0]
+                        records[tp] = (first.key, first.value) if first.offset == offsets[tp] else None
+                        pending.discard(tp)
+            if pending:
+                raise TimeoutError(f"no record read from {sorted(map(str, pending))} in {timeout:.0f}s")
+    finally:
+        consumer.close()
+    return {tp: (reported[tp], ends[tp], records[tp]) for tp in offsets}
