@@ -7,27 +7,22 @@
 - Deadlines: table ``index`` keeps the cases by the hour their next deadline falls in, per partition
   (``remedy.runtime.due``). A timer reads, for each partition it owns, whether anything is due and
   sends one tick to that partition of ``<service>.ticks``; the tick agent decides every due case of
-  the partition. No per-case index lives in memory and no sweep reads every case. A partition is
-  re-ticked at most every ``RETICK_SECONDS`` of real time while something in it stays due.
+  the partition (``Deadlines``). No per-case index lives in memory and no sweep reads every case.
 - The ``stage_backlog`` gauge: counts per (stage, partition) in the same table, changed as cases move.
 """
 from __future__ import annotations
 
 import asyncio
-import json
-import time
 from datetime import datetime
 from typing import Callable, Generic, TypeVar
 
 from prometheus_client import Counter
 
-from remedy.kernel import lifecycle
 from remedy.kernel.decision import Decision
 from remedy.kernel.stage import Host, Input
-from remedy.runtime.due import DueIndex
+from remedy.runtime.due import Deadlines
 
 T = TypeVar("T")
-RETICK_SECONDS = 5.0
 
 
 class CaseFiles(Generic[T]):
@@ -41,36 +36,18 @@ class CaseFiles(Generic[T]):
         ``stage_backlog`` gauge the sweep refreshes."""
         self.host, self.load, self.on_applied = host, load, on_applied
         self.table = host.table("cases")
-        self.index_table = host.table("index")
-        self.index = DueIndex(self.index_table)
-        self.ticks_name = f"{host.service}.ticks"
         self.ignored = Counter(f"remedy_{host.service}_ignored", "Inputs that are another service's business", ["topic"],
                                registry=host.metrics.registry)
         self._lock = asyncio.Lock()
-        self._ticked: dict[int, float] = {}   # partition -> when its last tick was sent (real time)
         self._next_due_ms, self._may_be_due, self._backlog_stage = next_due_ms, may_be_due, backlog_stage
-        self._settled = host.generation()
-        host.timer(sweep_seconds, self.sweep)
+        self._on_tick: Callable[[T | None, datetime], Decision] | None = None
+        self.deadlines = Deadlines(host, sweep_seconds=sweep_seconds, on_due=self._due,
+                                   current_due=lambda case_id: self.due_of(self.table.get(case_id)))
 
     def due_of(self, stored: dict | None, file: T | None = None) -> int | None:
         if not stored or not self._may_be_due(stored):
             return None
         return self._next_due_ms(file if file is not None else self.load(stored))
-
-    async def sweep(self) -> None:
-        """Tick each owned partition that has a deadline due; refresh the backlog gauge."""
-        if not self._settled.settled:
-            return
-        host = self.host
-        now_ms, real = int(host.clock.now().timestamp() * 1000), time.monotonic()
-        owned = sorted(host.assigned(self.ticks_name))
-        async with host.batch():
-            for partition in owned:
-                if self.index.has_due(partition, now_ms) and real - self._ticked.get(partition, -RETICK_SECONDS) >= RETICK_SECONDS:
-                    self._ticked[partition] = real
-                    await host.send(self.ticks_name, b"", b"", partition=partition)
-        host.set_backlog([(stage, total) for stage in lifecycle.STAGES
-                          if (total := sum(self.index_table.get(backlog_key(stage, p)) or 0 for p in owned))])
 
     async def apply(self, topic: str, case_id: str, partition: int, decide_on: Callable[[T | None], Decision]) -> None:
         async with self._lock:
@@ -83,24 +60,15 @@ class CaseFiles(Generic[T]):
             elif decision.outcome == "ignored":
                 self.ignored.labels(topic).inc()
             if not decision.changed:
-                if old_due is not None:   # after a crash between the file and its index entry
-                    await self.index.ensure(partition, case_id, old_due)
+                await self.deadlines.ensure(partition, case_id, old_due)
                 return
             await self.host.emit_all(decision.emits)
             if self.on_applied is not None:
                 self.on_applied(decision)
             stored = decision.state.to_json()
             await self.table.put(case_id, stored)
-            await self.index.move(partition, case_id, old_due, self.due_of(stored, decision.state))
-            await self._count(partition, old_stage, self._backlog_stage(stored))
-
-    async def _count(self, partition: int, old: str | None, new: str | None) -> None:
-        if old == new:
-            return
-        for stage, step in ((old, -1), (new, 1)):
-            if stage is not None:
-                key = backlog_key(stage, partition)
-                await self.index_table.put(key, max(0, (self.index_table.get(key) or 0) + step))
+            await self.deadlines.changed(partition, case_id, old_due, self.due_of(stored, decision.state),
+                                         old_stage, self._backlog_stage(stored))
 
     def on(self, topic: str, schema: str, decide: Callable[[T | None, dict, str, datetime], Decision],
            concerns: Callable[[dict], bool] | None = None) -> None:
@@ -119,34 +87,9 @@ class CaseFiles(Generic[T]):
         self.host.agent(topic, handle)
 
     def on_tick(self, decide: Callable[[T | None, datetime], Decision]) -> None:
-        async def handle(msg: Input) -> None:
-            if msg.value:   # a tick for one case (as written before the due index)
-                case_id = tick_case_id(msg.value)
-                await self.apply(self.ticks_name, case_id, msg.partition, lambda file: decide(file, self.host.clock.now()))
-                return
-            await self.tick_partition(msg.partition, decide)
+        """What a case's deadline coming does: ``decide(file, now)``."""
+        self._on_tick = decide
 
-        self.host.agent(self.ticks_name, handle, name="ticks")
-
-    async def tick_partition(self, partition: int, decide: Callable[[T | None, datetime], Decision]) -> None:
-        """Decide every case of the partition whose deadline has come; drop entries that no longer hold."""
-        now = self.host.clock.now()
-        now_ms = int(now.timestamp() * 1000)
-        for case_id, at in list(self.index.due(partition, now_ms)):
-            await self.apply(self.ticks_name, case_id, partition, lambda file: decide(file, now))
-            current = self.due_of(self.table.get(case_id))
-            if current != at:
-                await self.index.move(partition, case_id, at, current)
-        await self.index.advance(partition, now_ms)
-        self._ticked.pop(partition, None)
-
-
-def backlog_key(stage: str, partition: int) -> str:
-    return f"n:{stage}:{partition}"
-
-
-def tick_case_id(value: bytes) -> str:
-    """A per-case tick's value is its case id (older ones were faust records: ``{"case_id": ...}``)."""
-    if value[:1] == b"{":
-        return json.loads(value)["case_id"]
-    return value.decode()
+    async def _due(self, partition: int, case_id: str, now: datetime) -> None:
+        if self._on_tick is not None:
+            await self.apply(self.deadlines.topic, case_id, partition, lambda file: self._on_tick(file, now))

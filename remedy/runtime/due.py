@@ -16,11 +16,16 @@ entry again (``ensure``); an entry whose case no longer has that deadline is dro
 """
 from __future__ import annotations
 
-from typing import Iterator
+import json
+import time
+from datetime import datetime
+from typing import Awaitable, Callable, Iterator
 
-from remedy.kernel.stage import Table
+from remedy.kernel import lifecycle
+from remedy.kernel.stage import Host, Input, Table
 
 BUCKET_MS = 3_600_000
+OnDue = Callable[[int, str, datetime], Awaitable[None]]
 
 
 def bucket_of(due_ms: int) -> int:
@@ -97,3 +102,79 @@ class DueIndex:
             low += 1
         if low != start:
             await self.table.put(self._low_key(partition), low)
+
+
+class Deadlines:
+    """A stage's deadline ticks: the due index and backlog counts in table ``index``, a timer that
+    ticks owned partitions with something due, and the agent on ``<service>.ticks`` that calls
+    ``on_due(partition, case_id, now)`` for each due case of a ticked partition.
+
+    ``current_due(case_id)`` reads the case's next deadline from its stored state; an index entry that
+    no longer matches it after ``on_due`` is moved (or dropped) so it is not ticked again.
+    """
+
+    def __init__(self, host: Host, *, sweep_seconds: float, on_due: OnDue,
+                 current_due: Callable[[str], int | None], retick_seconds: float = 5.0):
+        self.host, self.on_due, self.current_due, self.retick_seconds = host, on_due, current_due, retick_seconds
+        self.table = host.table("index")
+        self.index = DueIndex(self.table)
+        self.topic = f"{host.service}.ticks"
+        self._ticked: dict[int, float] = {}   # partition -> when its last tick was sent (real time)
+        self._settled = host.generation()
+        host.timer(sweep_seconds, self.sweep)
+        host.agent(self.topic, self._on_tick, name="ticks")
+
+    async def changed(self, partition: int, case_id: str, old_due: int | None, new_due: int | None,
+                      old_stage: str | None = None, new_stage: str | None = None) -> None:
+        """A case's next deadline and backlog stage after a change of its state (inputs of ``partition``)."""
+        await self.index.move(partition, case_id, old_due, new_due)
+        if old_stage != new_stage:
+            for stage, step in ((old_stage, -1), (new_stage, 1)):
+                if stage is not None:
+                    key = backlog_key(stage, partition)
+                    await self.table.put(key, max(0, (self.table.get(key) or 0) + step))
+
+    async def ensure(self, partition: int, case_id: str, due: int | None) -> None:
+        """After an input that changed nothing: the case's entry is there (a crash may have lost it)."""
+        if due is not None:
+            await self.index.ensure(partition, case_id, due)
+
+    async def sweep(self) -> None:
+        """Tick each owned partition that has a deadline due; refresh the backlog gauge."""
+        if not self._settled.settled:
+            return
+        host = self.host
+        now_ms, real = int(host.clock.now().timestamp() * 1000), time.monotonic()
+        owned = sorted(host.assigned(self.topic))
+        async with host.batch():
+            for p in owned:
+                if self.index.has_due(p, now_ms) and real - self._ticked.get(p, -self.retick_seconds) >= self.retick_seconds:
+                    self._ticked[p] = real
+                    await host.send(self.topic, b"", b"", partition=p)
+        host.set_backlog([(stage, total) for stage in lifecycle.STAGES
+                          if (total := sum(self.table.get(backlog_key(stage, p)) or 0 for p in owned))])
+
+    async def _on_tick(self, msg: Input) -> None:
+        now = self.host.clock.now()
+        if msg.value:   # a tick for one case (as written before the due index)
+            await self.on_due(msg.partition, tick_case_id(msg.value), now)
+            return
+        now_ms = int(now.timestamp() * 1000)
+        for case_id, at in list(self.index.due(msg.partition, now_ms)):
+            await self.on_due(msg.partition, case_id, now)
+            current = self.current_due(case_id)
+            if current != at:
+                await self.index.move(msg.partition, case_id, at, current)
+        await self.index.advance(msg.partition, now_ms)
+        self._ticked.pop(msg.partition, None)
+
+
+def backlog_key(stage: str, partition: int) -> str:
+    return f"n:{stage}:{partition}"
+
+
+def tick_case_id(value: bytes) -> str:
+    """A per-case tick's value is its case id (older ones were faust records: ``{"case_id": ...}``)."""
+    if value[:1] == b"{":
+        return json.loads(value)["case_id"]
+    return value.decode()

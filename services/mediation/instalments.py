@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from remedy.kernel.clock import china_date
-from remedy.kernel.deadlines import ms
+from remedy.kernel.deadlines import ms, start_of_china_day_ms
 from remedy.kernel.lifecycle import CREDIT_REPAIR, ENFORCEMENT, PERFORMING, STAGE_TIER
 from services.mediation import plans
 from services.mediation.errors import CaseOnHold, PaymentWithoutPlan
@@ -52,6 +52,26 @@ def sweep_due(state: dict, now: datetime) -> bool:
     if state["stage"] in STAGE_TIER:
         return state["deadline_ms"] is not None and ms(now) >= state["deadline_ms"]
     return state["stage"] == PERFORMING
+
+
+def next_due_ms(state: dict | None, terms: Terms) -> int | None:
+    """When ``sweep`` can next change the case: its tier's deadline, or the start of the plan day on
+    which an instalment is reminded or missed (plan days are shifted by the time on hold)."""
+    if state is None or state["closed"] or state["held"]:
+        return None
+    if state["stage"] in STAGE_TIER:
+        return state["deadline_ms"]
+    if state["stage"] != PERFORMING or not state["plan"]:
+        return None
+    day = plans.next_change_day(state["plan"], terms.reminder_days, terms.grace_days)
+    return None if day is None else start_of_china_day_ms(day) + state["shift_ms"]
+
+
+def backlog_stage(state: dict | None) -> str | None:
+    """The lifecycle stage a case waits in at mediation (for the stage backlog gauge)."""
+    if state is None or state["closed"] or state["stage"] not in STAGE_TIER.keys() | {PERFORMING}:
+        return None
+    return state["stage"]
 
 
 def plan_day(state: dict, now: datetime) -> date:

@@ -119,6 +119,18 @@ def due_for_reminder(plan: dict, today: date, reminder_days: int) -> list[dict]:
             and today >= date.fromisoformat(i["due_date"]) - timedelta(days=reminder_days)]
 
 
+def next_change_day(plan: dict, reminder_days: int, grace_days: int) -> date | None:
+    """The first plan day on which a reminder is due or an instalment counts as missed (None: fully paid)."""
+    days = []
+    for i in plan["instalments"]:
+        if i["paid_cents"] < i["amount_cents"]:
+            due = date.fromisoformat(i["due_date"])
+            days.append(due + timedelta(days=grace_days + 1))
+            if not i["reminded"]:
+                days.append(due - timedelta(days=reminder_days))
+    return min(days, default=None)
+
+
 def first_missed(plan: dict, today: date, grace_days: int) -> dict | None:
     """The first unpaid instalment whose grace period has run out (``today`` is after due + grace)."""
     for i in plan["instalments"]:

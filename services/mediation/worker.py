@@ -18,11 +18,11 @@ from typing import Callable
 import faust
 from prometheus_client import Counter, Gauge
 
-from remedy.kernel import lifecycle
 from remedy.kernel.clock import Clock, china_date
 from remedy.kernel.emit import Emit
 from remedy.kernel.settings import Settings
 from remedy.kernel.stage import Host, Input, send_internal
+from remedy.runtime.due import Deadlines
 from remedy.runtime.faust_host import build_app
 from remedy.runtime.metrics import ServiceMetrics
 from services.mediation import case, desk, roster
@@ -83,23 +83,31 @@ class Mediation:
         self.desk_table = host.table("desk", use_partitioner=True)
         self.case_lock, self.desk_lock = asyncio.Lock(), asyncio.Lock()
         self.desk_memo: dict = {}    # the desk in memory; rebuilt from the table (recovered first) at first use
-        self.quiet_on: dict[str, tuple] = {}   # case_id -> (plan day, the stored state) its last sweep saw
+        self.deadlines: Deadlines | None = None
 
     def register(self, sweep_seconds: float) -> None:
         for topic in INPUTS:
             self.host.agent(topic, self.on_input)
         self.host.agent("mediation.roster", self.on_roster)
         self.host.agent(DESK_TOPIC, self.on_desk, name="desk")
-        self.host.timer(sweep_seconds, self.sweep)
+        self.deadlines = Deadlines(self.host, sweep_seconds=sweep_seconds, on_due=self.on_due,
+                                   current_due=lambda case_id: case.next_due_ms(self.cases.get(case_id), self.terms))
+        self.host.timer(sweep_seconds, self.drain_new_day)
 
-    async def apply(self, input_name: str, case_id: str, decide: Callable[[dict | None], Step]) -> None:
+    async def apply(self, input_name: str, case_id: str, partition: int, decide: Callable[[dict | None], Step]) -> None:
         async with self.case_lock:
-            step = decide(self.cases.get(case_id))
+            before = self.cases.get(case_id)
+            old_due = case.next_due_ms(before, self.terms)
+            step = decide(before)
             self.metrics.steps.labels(input_name, step.outcome).inc()
             await self.host.emit_all(step.emits)
             await send_internal(self.host, step.internal)
-            if step.state is not None:
+            if step.state is None:
+                await self.deadlines.ensure(partition, case_id, old_due)
+            else:
                 await self.cases.put(case_id, step.state)
+                await self.deadlines.changed(partition, case_id, old_due, case.next_due_ms(step.state, self.terms),
+                                             case.backlog_stage(before), case.backlog_stage(step.state))
         if step.outcome == "duplicate":
             self.metrics.duplicates.labels(input_name).inc()
         if step.outcome == "not_ours":
@@ -107,7 +115,7 @@ class Mediation:
 
     async def on_input(self, msg: Input) -> None:
         _, record = self.host.codec.decode(msg.value, expect=INPUTS[msg.topic])
-        await self.apply(msg.topic, record["case_id"],
+        await self.apply(msg.topic, record["case_id"], msg.partition,
                          decide_input(msg.topic, record, msg.id, self.terms, self.clock.now()))
 
     # ---- the desk -------------------------------------------------------------------------------
@@ -160,34 +168,16 @@ class Mediation:
 
     # ---- the clock ------------------------------------------------------------------------------
 
-    async def sweep(self) -> None:
-        async with self.host.batch():
-            now = self.clock.now()
-            backlog: dict[str, int] = {}
-            for case_id, state in self.cases.items():
-                if state and not state["closed"] and state["stage"] in case.STAGE_TIER.keys() | {lifecycle.PERFORMING}:
-                    backlog[state["stage"]] = backlog.get(state["stage"], 0) + 1
-                    if self.quiet(case_id, state, now):
-                        continue
-                    await self.apply("clock", case_id, lambda s: case.sweep(s, self.terms, now) if s else Step(None))
-            self.host.set_backlog(backlog.items())
-            await self.drain_new_day(now)
+    async def on_due(self, partition: int, case_id: str, now) -> None:
+        """A case's deadline came (``Deadlines``): a tier's deadline, an instalment reminded or missed."""
+        await self.apply("clock", case_id, partition, lambda s: case.sweep(s, self.terms, now) if s else Step(None))
 
-    def quiet(self, case_id: str, state: dict, now) -> bool:
-        """Nothing due; or a performing plan already looked at on this plan day with nothing changed."""
-        if not case.sweep_due(state, now):
-            return True
-        if state["stage"] == lifecycle.PERFORMING:
-            day = case.plan_day(state, now)
-            if self.quiet_on.get(case_id) == (day, state):
-                return True
-            self.quiet_on[case_id] = (day, state)
-        return False
-
-    async def drain_new_day(self, now) -> None:
-        async with self.desk_lock:
+    async def drain_new_day(self) -> None:
+        """A new day frees every mediator's capacity: serve the queue."""
+        now = self.clock.now()
+        async with self.host.batch(), self.desk_lock:
             state = self.load_desk()
-            if state["queue"] and state["day"] != china_date(now).isoformat():  # a new day frees capacity
+            if state["queue"] and state["day"] != china_date(now).isoformat():
                 await self.save_desk(desk.drain(state, self.current_roster(), now))
             for tier in ("PEOPLES", "COURT"):
                 self.metrics.queue.labels(tier).set(sum(1 for q in state["queue"].values() if q["tier"] == tier))
