@@ -28,6 +28,7 @@ from remedy.runtime.outbox import GUARDS as OUTBOX_GUARDS, Outbox
 from remedy.runtime.partitioner import KeyPartitioner
 from remedy.runtime.publish import compression_type
 from remedy.runtime.stores import GUARDS as STORE_GUARDS, faust_store_url
+from remedy.runtime.tables import GUARDS as TABLE_GUARDS
 from remedy.kernel.settings import Settings
 
 log = logging.getLogger("remedy")
@@ -45,7 +46,7 @@ GUARDS = (
           distribution="faust-streaming", versions=("0.15.3",)),
 )
 # Every reach-in the runtime cannot do without, checked whatever REMEDY_FAUST_PATCHES says.
-REACH_INS = (*BATCHING_GUARDS, *LAG_GUARDS, *OUTBOX_GUARDS, *STORE_GUARDS, *GUARDS)
+REACH_INS = (*BATCHING_GUARDS, *LAG_GUARDS, *OUTBOX_GUARDS, *STORE_GUARDS, *TABLE_GUARDS, *GUARDS)
 
 
 class App(faust.App):

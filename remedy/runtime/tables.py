@@ -43,12 +43,20 @@ import faust
 from faust.types import TP
 from faust.utils import json as faust_json
 
+from remedy.runtime.patches.guard import Guard
 from remedy.runtime.stores import RocksDBStore
 
 if TYPE_CHECKING:
     from remedy.runtime.app import Runtime
 
 log = logging.getLogger("remedy.runtime.tables")
+
+# A use_partitioner table's changelog partitions, asked once of faust's aiokafka producer (private in faust; the
+# outbox writes through the same producer).
+GUARDS = (
+    Guard(module=__name__, use="calls", target="faust.transport.drivers.aiokafka:Producer._ensure_producer",
+          kind="method", distribution="faust-streaming", versions=("0.15.3",)),
+)
 
 
 def _dumps(table: faust.Table, key: Any, value: Any) -> tuple[bytes, bytes | None]:
@@ -78,16 +86,22 @@ class Pending:
     def __init__(self, table: faust.Table, store: RocksDBStore):
         self.table, self.store = table, store
         self.topic = table.changelog_topic.get_topic_name()
-        self.partitions = list(range(table.changelog_topic.partitions or table.app.conf.topic_partitions))
+        self.partitions: list[int] | None = None  # the changelog's partitions, for use_partitioner tables
         self.values: dict[Any, list] = {}   # key -> [latest value (None: removed), its writes not yet acknowledged]
         self.queues: dict[int, deque] = {}  # partition -> (generation, key, raw key, raw value), in written order
         self.broken = ""
 
-    def partition_for(self, key: Any, raw_key: bytes) -> int:
+    async def partition_for(self, key: Any, raw_key: bytes) -> int:
+        """The changelog partition of a change: the input's (faust's ``partition_for_key``), or for a
+        ``use_partitioner`` table the one the outbox would choose, made explicit (the topic's own partitions,
+        as the producer knows them: mediation's desk changelog has one)."""
         partition = self.table.partition_for_key(key)
-        if partition is None:  # use_partitioner: where the outbox would send it, made explicit
-            partition = self.table.app.conf.producer_partitioner(raw_key, self.partitions, self.partitions)
-        return partition
+        if partition is not None:
+            return partition
+        if self.partitions is None:
+            producer = self.table.app.producer._ensure_producer()
+            self.partitions = sorted(await producer.partitions_for(self.topic))
+        return self.table.app.conf.producer_partitioner(raw_key, self.partitions, self.partitions)
 
     def add(self, generation: int, key: Any, value: Any, partition: int, raw_key: bytes, raw_value: bytes | None) -> None:
         entry = self.values.get(key)
@@ -243,7 +257,7 @@ async def put(rt: "Runtime", table: faust.Table, key: Any, value: Any, pending: 
         else:
             table.data[key] = value
         return
-    partition = pending.partition_for(key, raw_key)
+    partition = await pending.partition_for(key, raw_key)
     # Queued in the same step as the outbox takes the record (nothing awaits in between): the same order.
     pending.add(Deliveries.of(rt).generation(), key, value, partition, raw_key, raw_value)
     try:
