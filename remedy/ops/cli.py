@@ -4,7 +4,8 @@
   remedy topics          provision every registry topic (idempotent)
   remedy publish FILE    publish LoanDefaults from CSV or JSON lines to loan.defaults
   remedy sample FILE     write a sample batch (JSON lines) to FILE
-  remedy up              start the whole platform on one machine; Ctrl-C (or `remedy down`) stops it
+  remedy up              start the whole platform on one machine; Ctrl-C (or `remedy down`) stops it;
+                         --scale triage=3 runs more instances of a service; workers that die are restarted
   remedy down            stop a platform started by `remedy up`
   remedy simulate        play the outside world (lenders publish, then react) against a running platform
   remedy run             up + simulate + progress + report, dashboard kept up until Ctrl-C
@@ -32,6 +33,21 @@ def _interrupt(*_) -> None:
     raise KeyboardInterrupt
 
 
+SCALE_HELP = ("run N instances of a stage service in its consumer group, e.g. --scale triage=3,notify=2: instance n "
+              "serves on REMEDY_<SERVICE>_PORT+100*(n-1), keeps its state in $REMEDY_DATA_DIR/<service>-<n> and logs to "
+              "logs/<service>-<n>.log; at most as many as the service's topics have partitions. Analytics and the gateway "
+              "run one instance (scaling them is not supported here). A worker that exits is restarted (back-off 1 s "
+              "doubling to 30 s); Ctrl-C stops everything")
+
+
+def _scale(text: str) -> dict[str, int]:
+    from remedy.ops.stack import ScaleError, parse_scale
+    try:
+        return parse_scale(text)
+    except ScaleError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="remedy", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -43,7 +59,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("file")
     p.add_argument("--valid", type=int, default=1000)
     p.add_argument("--invalid", type=int, default=50)
-    sub.add_parser("up", help="start the platform until Ctrl-C")
+    p = sub.add_parser("up", help="start the platform until Ctrl-C; workers that die are restarted")
+    p.add_argument("--scale", type=_scale, default=None, metavar="SERVICE=N[,SERVICE=N...]", help=SCALE_HELP)
     sub.add_parser("down", help="stop a platform started by `remedy up`")
     sub.add_parser("simulate", help="publish the sample batch and play the outside world")
     p = sub.add_parser("run", help="the one-machine demo")
@@ -51,6 +68,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--horizon-days", type=int, default=120, help="simulated days to run before reporting")
     p.add_argument("--cases", type=int, default=None,
                    help="defaults in the batch (default: $REMEDY_SIM_CASES, else the source document's 8,539)")
+    p.add_argument("--scale", type=_scale, default=None, metavar="SERVICE=N[,SERVICE=N...]", help=SCALE_HELP)
     p = sub.add_parser("report", help="the report from the running analytics service, as text and HTML")
     p.add_argument("--html", metavar="FILE", help="where to write the HTML (default: $REMEDY_DATA_DIR/report.html)")
     p = sub.add_parser("replay", help="re-run triage rules over the cases in case.events and compare")
@@ -88,10 +106,14 @@ def _sample(args, platform: PlatformSettings) -> int:
 
 def _up(args, platform: PlatformSettings) -> int:
     from remedy.ops.stack import Stack, StackError
-    stack = Stack(platform)
+    try:
+        stack = Stack(platform, scale=args.scale)
+    except StackError as exc:
+        print(f"error: {exc}")
+        return 1
     try:
         stack.start()
-        print("up: Ctrl-C stops everything")
+        print("up: workers that exit are restarted (logs/supervisor.log); Ctrl-C or `remedy down` stops everything")
         while True:
             time.sleep(2)
             stack.check()
@@ -118,7 +140,7 @@ def _run(args, platform: PlatformSettings) -> int:
     from remedy.ops.demo import run_demo
     if args.cases is not None:
         platform = dataclasses.replace(platform, sim=dataclasses.replace(platform.sim, cases=args.cases))
-    return run_demo(platform, wait=not args.no_wait, horizon_days=args.horizon_days)
+    return run_demo(platform, wait=not args.no_wait, horizon_days=args.horizon_days, instances=args.scale)
 
 
 COMMANDS: dict[str, Callable[[argparse.Namespace, PlatformSettings], int]] = {

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import queue
 import sys
 import time
 import urllib.request
@@ -83,16 +84,26 @@ TOP_RATE = 16 * 3600.0  # simulated seconds per real second while nothing waits
 GO_LAG, STOP_LAG, LAG_RATE = 100, 1000, 12 * 3600.0
 
 
-def run_demo(platform: PlatformSettings, wait: bool = True, horizon_days: int = 120, scale: float = TOP_RATE) -> int:
+def run_demo(platform: PlatformSettings, wait: bool = True, horizon_days: int = 120, scale: float = TOP_RATE,
+             instances: dict[str, int] | None = None) -> int:
+    """``scale`` is the clock's top rate; ``instances`` the stage services that run several instances
+    (``--scale triage=3``)."""
     from sim.defaults import demo_batch
 
     settings, simulator = platform.shared, platform.sim
     epoch = parse_instant(settings.clock_epoch) if settings.clock_epoch else datetime.now(timezone.utc).replace(microsecond=0)
     scale = settings.clock_scale if settings.clock_scale != 1.0 else scale
     Path(settings.data_dir).mkdir(parents=True, exist_ok=True)
-    run = DemoRun.prepare(platform, epoch, scale, horizon_days)
+    try:
+        run = DemoRun.prepare(platform, epoch, scale, horizon_days, instances)
+    except StackError as exc:
+        print(f"error: {exc}")
+        return 1
     print(f"Remedy: {simulator.cases:,} defaults from {simulator.lenders} lenders; up to "
           f"{scale / 3600:.1f} simulated hours a real second, slower while the services catch up; logs in {run.stack.logs}")
+    scaled = {name: n for name, n in run.stack.scale.items() if n > 1}
+    if scaled:
+        print("instances: " + ", ".join(f"{name} x{n}" for name, n in scaled.items()))
     try:
         run.start()
         defaults, bad = demo_batch(simulator.cases, simulator.lenders, epoch, simulator.seed, simulator.malformed_rows)
@@ -125,9 +136,11 @@ class DemoRun:
     horizon_days: int
     sim_lag_file: str
     started: float
+    notices: "queue.SimpleQueue[str]"   # the supervisor's lines, printed above the progress display
 
     @classmethod
-    def prepare(cls, platform: PlatformSettings, epoch: datetime, scale: float, horizon_days: int) -> "DemoRun":
+    def prepare(cls, platform: PlatformSettings, epoch: datetime, scale: float, horizon_days: int,
+                instances: dict[str, int] | None = None) -> "DemoRun":
         data = Path(platform.shared.data_dir).resolve()
         clock_file = ClockFile(data / "clock")
         pacer = Pacer(clock_file, epoch, scale, probe=lambda: 0,  # holds time at the epoch until the batch is in
@@ -136,8 +149,20 @@ class DemoRun:
         env = {"REMEDY_CLOCK_FILE": clock_file.path, "REMEDY_LAG_SAMPLE_SECONDS": "0.25", "REMEDY_SIM_LAG_FILE": sim_lag_file,
                "REMEDY_PRODUCER_LINGER_MS": os.environ.get("REMEDY_PRODUCER_LINGER_MS", "20"),
                "REMEDY_SIM_CASES": str(platform.sim.cases)}
-        stack = Stack(platform, env)
-        return cls(platform, stack, pacer, epoch, horizon_days, sim_lag_file, time.monotonic())
+        notices: queue.SimpleQueue[str] = queue.SimpleQueue()
+        stack = Stack(platform, env, scale=instances, report=notices.put)
+        return cls(platform, stack, pacer, epoch, horizon_days, sim_lag_file, time.monotonic(), notices)
+
+    def print_notices(self) -> int:
+        """Print what the supervisor said since last time; returns how many lines."""
+        n = 0
+        while True:
+            try:
+                line = self.notices.get_nowait()
+            except queue.Empty:
+                return n
+            print(line, flush=True)
+            n += 1
 
     def start(self) -> None:
         """The platform and the simulator, up and ready; where to look printed."""
@@ -153,15 +178,35 @@ class DemoRun:
         """Let the clock run and show progress until every case is in and none is open, or the horizon."""
         platform, pacer, epoch = self.platform, self.pacer, self.epoch
         groups = registry_groups(platform.shared.schemas_dir, platform.sim.group)
-        pacer.probe = ServiceLag({g: platform.port_for(g) for g in groups if g != platform.sim.group}, groups,
-                                 platform.sim.group, self.sim_lag_file)
+        lag = ServiceLag({g: self.stack.ports_of(g) for g in groups if g != platform.sim.group}, groups,
+                         platform.sim.group, self.sim_lag_file)
+
+        def probe() -> int:
+            # A worker instance restarting holds time: until it is back, its partitions have no reader
+            # and no instance counts what waits on them.
+            if any(p.service in groups for p in self.stack.settling()):
+                return pacer.stop_lag
+            return lag()
+
+        pacer.probe = probe
         pacer.start()
         tty = sys.stdout.isatty()
-        shown, printed = 0, 0.0
+        shown, printed, unreachable = 0, 0.0, 0.0
         while True:
             time.sleep(3)
             self.stack.check()
-            dash = fetch_progress(platform.analytics, token)
+            if tty and shown and not self.notices.empty():
+                sys.stdout.write("\x1b[F\x1b[K" * shown)   # the supervisor's lines go above the progress display
+                shown = 0
+            self.print_notices()
+            try:
+                dash = fetch_progress(platform.analytics, token)
+                unreachable = 0.0
+            except OSError as exc:   # analytics restarting after a crash: the supervisor brings it back
+                unreachable = unreachable or time.monotonic()
+                if time.monotonic() - unreachable > 180:
+                    raise StackError(f"analytics has not answered for 3 minutes ({exc})") from exc
+                continue
             now = datetime.fromtimestamp(pacer.sim_ms() / 1000, timezone.utc)
             text = progress_lines(dash, expected, now, epoch, self.horizon_days, pacer)
             if tty:
@@ -203,3 +248,4 @@ class DemoRun:
         while True:
             time.sleep(2)
             self.stack.check()
+            self.print_notices()

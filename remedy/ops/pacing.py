@@ -65,6 +65,7 @@ class Pacer:
         self.go_lag, self.stop_lag, self.interval = go_lag, stop_lag, interval
         self._sim_ms, self._anchor, self._rate = epoch.timestamp() * 1000, real(), 0.0
         self.lag, self.held_seconds = 0, 0.0
+        self._probe_failing = False
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self.file.write(self._sim_ms, self._anchor, self._rate)
@@ -88,8 +89,14 @@ class Pacer:
         try:
             self.lag = self.probe()
         except Exception as exc:  # noqa: BLE001 - a failed probe holds time rather than letting it run blind
-            log.warning("pacer: lag probe failed (%s); holding the clock", exc)
+            if not self._probe_failing:   # once per spell (a worker restarting fails it for seconds)
+                log.warning("pacer: lag probe failed (%s); holding the clock until it answers", exc)
+            self._probe_failing = True
             self.lag = self.stop_lag
+        else:
+            if self._probe_failing:
+                log.warning("pacer: lag probe answers again")
+            self._probe_failing = False
         rate = rate_for(self.lag, self.max_rate, self.go_lag, self.stop_lag)
         if rate == 0:
             self.held_seconds += self.interval
@@ -116,14 +123,18 @@ class Pacer:
 
 class ServiceLag:
     """Records waiting per group, as the workers report them on ``/records-waiting`` (from their own
-    bookkeeping: no request to the broker) and the simulator in its lag file.
+    bookkeeping: no request to the broker) and the simulator in its lag file. ``ports`` holds each
+    group's HTTP port, or the ports of all its instances (``remedy up --scale``): each instance reports
+    the partitions it holds, and a group's figure is their sum.
 
     Asking the broker instead (ListOffsets over ~60 partitions plus OffsetFetch per group, four times
     a second) made Tansu the second busiest process of a run: its in-memory engine answers ListOffsets
     in time that grows with the log (~200 ms per probe by mid-run)."""
 
-    def __init__(self, ports: dict[str, int], groups: dict[str, list[str]], sim_group: str, sim_lag_file: str):
-        self.ports, self.groups, self.sim_group, self.sim_lag_file = ports, groups, sim_group, sim_lag_file
+    def __init__(self, ports: dict[str, int | list[int]], groups: dict[str, list[str]], sim_group: str,
+                 sim_lag_file: str):
+        self.ports = {group: [p] if isinstance(p, int) else list(p) for group, p in ports.items()}
+        self.groups, self.sim_group, self.sim_lag_file = groups, sim_group, sim_lag_file
 
     def per_group(self) -> dict[str, int]:
         out = {}
@@ -135,9 +146,11 @@ class ServiceLag:
                 except FileNotFoundError:
                     out[group] = 0   # the simulator has not read anything yet
                 continue
-            with urllib.request.urlopen(f"http://127.0.0.1:{self.ports[group]}/records-waiting", timeout=5) as resp:
-                waiting = json.loads(resp.read())
-            out[group] = sum(n for topic, n in waiting.items() if topic in topics)
+            out[group] = 0
+            for port in self.ports[group]:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/records-waiting", timeout=5) as resp:
+                    waiting = json.loads(resp.read())
+                out[group] += sum(n for topic, n in waiting.items() if topic in topics)
         return out
 
     def __call__(self) -> int:

@@ -2,7 +2,15 @@
 
 ``remedy up`` starts it and waits for Ctrl-C; ``remedy down`` stops one started elsewhere (by the pid
 file in the data dir); ``remedy run`` uses it for the demo. A port in use, a broker that will not
-start or a service that dies gives a clear message and a clean stop of everything already started.
+start or a service that dies while the stack starts gives a clear message and a clean stop of
+everything already started. Once every process is ready, a ``Supervisor`` restarts any service (or
+the channel peers) that exits or is killed, with an exponential back-off, and reports one that keeps
+dying; the others run on. Only the broker's death (its topics were in memory) stops the stack.
+
+``scale`` runs N instances of a stage service in its consumer group (``remedy up --scale
+triage=3,notify=2``): instance n serves on ``REMEDY_<SERVICE>_PORT + 100 * (n - 1)``, keeps its
+state in ``$REMEDY_DATA_DIR/<service>-<n>`` and logs to ``logs/<service>-<n>.log``. Analytics and
+the gateway run one instance.
 """
 from __future__ import annotations
 
@@ -11,81 +19,229 @@ import os
 import signal
 import subprocess
 import time
+from datetime import datetime
 from pathlib import Path
+from typing import Callable, Mapping
 
 from remedy.runtime.broker import BrokerError, port_open, provision, start_tansu
-from remedy.ops.procs import ServiceFailed, ServiceProcess, stop_all
+from remedy.ops.procs import (ServiceFailed, ServiceProcess, Supervisor, instance_env, instance_name, instance_port,
+                              stop_all)
 from remedy.kernel.settings import Settings
 from remedy.ops.settings import PlatformSettings
 
 # Start order: consumers of case.events before the services that feed them.
 SERVICES = ("analytics", "triage", "mediation", "enforcement", "repair", "objections", "notify", "gateway", "intake")
+SINGLE = ("analytics", "gateway")   # one instance in the local stack: not faust consumer-group workers
+SCALABLE = tuple(s for s in SERVICES if s not in SINGLE)
 
 
 class StackError(RuntimeError):
     pass
 
 
-def ports_needed(platform: PlatformSettings) -> dict[str, int]:
+class ScaleError(ValueError):
+    pass
+
+
+def scale_limits(registry=None) -> dict[str, int]:
+    """The most instances of each stage service that can all get work: the largest partition count
+    among the topics its consumer group reads (a further instance would get no partition)."""
+    from remedy.contract.topics import load_registry
+
+    registry = load_registry() if registry is None else registry
+    limits: dict[str, int] = {}
+    for topic in registry.values():
+        for consumer in topic.consumers:
+            if consumer in SCALABLE:
+                limits[consumer] = max(limits.get(consumer, 1), topic.partitions)
+    return limits
+
+
+def parse_scale(text: str, limits: Mapping[str, int] | None = None) -> dict[str, int]:
+    """``"triage=3,notify=2"`` → ``{"triage": 3, "notify": 2}``; a clear ``ScaleError`` for anything else."""
+    limits = scale_limits() if limits is None else limits
+    out: dict[str, int] = {}
+    for part in (p.strip() for p in text.split(",")):
+        if not part:
+            continue
+        name, sep, count = (s.strip() for s in part.partition("="))
+        if not sep or not name or not count:
+            raise ScaleError(f"{part!r}: write SERVICE=N, e.g. triage=3,notify=2")
+        if name in SINGLE:
+            raise ScaleError(f"{name} runs one instance in the local stack (scaling it is not supported); "
+                             f"scalable: {', '.join(SCALABLE)}")
+        if name not in SCALABLE:
+            raise ScaleError(f"{name!r} is not a service; scalable: {', '.join(SCALABLE)}")
+        if name in out:
+            raise ScaleError(f"{name} is given twice")
+        try:
+            n = int(count)
+        except ValueError:
+            raise ScaleError(f"{name}={count}: the number of instances must be a whole number") from None
+        if n < 1:
+            raise ScaleError(f"{name}={count}: at least 1 instance")
+        limit = limits.get(name)
+        if limit is not None and n > limit:
+            raise ScaleError(f"{name}={n}: {name}'s topics have at most {limit} partitions, so instance {limit + 1} "
+                             f"and beyond would get none; at most {name}={limit}")
+        out[name] = n
+    if not out:
+        raise ScaleError("nothing to scale: write SERVICE=N[,SERVICE=N...], e.g. triage=3,notify=2")
+    return out
+
+
+def ports_needed(platform: PlatformSettings, scale: Mapping[str, int] | None = None,
+                 services: tuple[str, ...] = SERVICES, broker: bool = True, peers: bool = True) -> dict[str, int]:
+    """Every port the stack binds, by process (``triage-2``) or peer."""
     from urllib.parse import urlparse
 
-    ports = {name: platform.port_for(name) for name in SERVICES}
-    ports["broker"] = platform.shared.broker_port
-    ports["smtp"] = platform.notify.smtp_port
-    ports["sms"] = urlparse(platform.notify.sms_url).port or 80
+    ports: dict[str, int] = {}
+    for name in services:
+        base = platform.port_for(name)
+        if name in SINGLE:
+            ports[name] = base
+        else:
+            for n in range(1, (scale or {}).get(name, 1) + 1):
+                ports[instance_name(name, n)] = instance_port(base, n)
+    if broker:
+        ports["broker"] = platform.shared.broker_port
+    if peers:
+        ports["smtp"] = platform.notify.smtp_port
+        ports["sms"] = urlparse(platform.notify.sms_url).port or 80
     return ports
 
 
+def check_ports(ports: Mapping[str, int]) -> None:
+    """Raise a ``StackError`` naming every port out of range, shared by two processes, or in use."""
+    problems = [f"{name} {port} (not a port)" for name, port in ports.items() if not 0 < port < 65536]
+    seen: dict[int, str] = {}
+    for name, port in ports.items():
+        if port in seen:
+            problems.append(f"{seen[port]} and {name} both on {port}")
+        seen.setdefault(port, name)
+    if problems:
+        raise StackError("port clash: " + ", ".join(problems) + " — set the REMEDY_*_PORT settings apart "
+                         "(instance n of a service uses REMEDY_<SERVICE>_PORT + 100*(n-1))")
+    busy = {name: port for name, port in ports.items() if port_open("127.0.0.1", port)}
+    if busy:
+        raise StackError("ports already in use: " + ", ".join(f"{n} {p}" for n, p in busy.items()) +
+                         " — stop what holds them (`remedy down`?) or set the REMEDY_*_PORT settings")
+
+
 class Stack:
-    def __init__(self, platform: PlatformSettings, env: dict[str, str] | None = None):
+    """The processes of one machine's platform. ``services``, ``broker`` (start Tansu and provision the
+    topics, else use ``REMEDY_KAFKA_BOOTSTRAP`` as it is) and ``peers`` (the SMTP and SMS doubles)
+    choose what runs; tests start a part of it. ``report`` receives the supervisor's lines (also
+    appended to ``logs/supervisor.log``)."""
+
+    def __init__(self, platform: PlatformSettings, env: dict[str, str] | None = None, *,
+                 scale: Mapping[str, int] | None = None, services: tuple[str, ...] = SERVICES, broker: bool = True,
+                 peers: bool = True, report: Callable[[str], None] = print):
         self.platform = platform
         self.settings = settings = platform.shared
         self.data = Path(settings.data_dir).resolve()
         self.logs = self.data / "logs"
         self.env = {"REMEDY_KAFKA_BOOTSTRAP": settings.kafka_bootstrap, "REMEDY_DATA_DIR": str(self.data), **(env or {})}
+        unknown = set(scale or {}) - set(SCALABLE)
+        if unknown:
+            raise StackError(f"cannot scale {', '.join(sorted(unknown))}: scalable are {', '.join(SCALABLE)}")
+        self.services, self.own_broker, self.peers = services, broker, peers
+        self.scale = {name: (scale or {}).get(name, 1) for name in services if name in SCALABLE}
         self.tansu: subprocess.Popen | None = None
         self.procs: list[ServiceProcess] = []
+        self._report = report
+        self.supervisor = Supervisor(report=self.say, on_restart=lambda proc: self._write_pid_file())
 
     @property
     def pid_file(self) -> Path:
         return self.data / "stack.json"
 
+    def say(self, line: str) -> None:
+        """A supervisor line: to ``report`` and to ``logs/supervisor.log``."""
+        try:
+            with open(self.logs / "supervisor.log", "a", encoding="utf-8") as fh:
+                fh.write(f"{datetime.now().isoformat(timespec='seconds')} {line}\n")
+        except OSError:
+            pass
+        self._report(line)
+
+    def ports(self) -> dict[str, int]:
+        return ports_needed(self.platform, self.scale, self.services, self.own_broker, self.peers)
+
+    def ports_of(self, service: str) -> list[int]:
+        """Every instance's HTTP port (what the pacer and the readiness checks ask)."""
+        base = self.platform.port_for(service)
+        return [instance_port(base, n) for n in range(1, self.scale.get(service, 1) + 1)]
+
+    def processes(self) -> list[ServiceProcess]:
+        """The processes to start, in order: the peers, then each service's instances."""
+        procs = [ServiceProcess("peers", self.env, self.logs, module="sim.peers")] if self.peers else []
+        for name in self.services:
+            if name in SINGLE:
+                procs.append(ServiceProcess(name, self.env, self.logs))
+                procs[-1].port = self.platform.port_for(name)
+                continue
+            base = self.platform.port_for(name)
+            for n in range(1, self.scale[name] + 1):
+                env = {**self.env, **instance_env(name, n, base, self.data)}
+                proc = ServiceProcess(instance_name(name, n), env, self.logs, module=f"services.{name}", service=name)
+                proc.port = instance_port(base, n)
+                procs.append(proc)
+        return procs
+
     def start(self, progress=print) -> None:
-        busy = {name: port for name, port in ports_needed(self.platform).items() if port_open("127.0.0.1", port)}
-        if busy:
-            raise StackError("ports already in use: " + ", ".join(f"{n} {p}" for n, p in busy.items()) +
-                             " — stop what holds them (`remedy down`?) or set the REMEDY_*_PORT settings")
+        check_ports(self.ports())
         self.logs.mkdir(parents=True, exist_ok=True)
         try:
-            self.tansu = start_tansu(self.settings.broker_port, log_path=str(self.logs / "tansu.log"))
-            provision(self.settings.kafka_bootstrap, replication=self.settings.topic_replication)
-            progress(f"broker: Tansu on {self.settings.kafka_bootstrap}, topics provisioned")
-            self._start(ServiceProcess("peers", self.env, self.logs, module="sim.peers"))
-            for name in SERVICES:
-                self._start(ServiceProcess(name, self.env, self.logs))
+            if self.own_broker:
+                self.tansu = start_tansu(self.settings.broker_port, log_path=str(self.logs / "tansu.log"))
+                provision(self.settings.kafka_bootstrap, replication=self.settings.topic_replication)
+                progress(f"broker: Tansu on {self.settings.kafka_bootstrap}, topics provisioned")
+            for proc in self.processes():
+                self._start(proc)
             for proc in self.procs:
                 proc.wait_ready(timeout=120)
                 progress(f"ready: {proc.name}")
-            self.pid_file.write_text(json.dumps({"tansu": self.tansu.pid, "pgids": [p.proc.pid for p in self.procs]}))
+            self._write_pid_file()
         except (BrokerError, ServiceFailed, OSError) as exc:
             self.stop()
             raise StackError(str(exc)) from exc
+        for proc in self.procs:
+            self.supervisor.watch(proc)
+        self.supervisor.start()
 
     def _start(self, proc: ServiceProcess) -> None:
         self.procs.append(proc.start())
 
+    def _write_pid_file(self) -> None:
+        """``stack.json``: this process (the supervisor: `remedy down` asks it to stop everything), the
+        broker and every worker's current pid, port and log; rewritten after each restart."""
+        workers = {p.name: {"pid": p.proc.pid, "port": getattr(p, "port", None), "log": str(p.log_path)}
+                   for p in self.procs if p.proc is not None}
+        info = {"supervisor": os.getpid(), "tansu": self.tansu.pid if self.tansu else None,
+                "pgids": [w["pid"] for w in workers.values()], "workers": workers}
+        tmp = self.pid_file.with_suffix(".tmp")
+        tmp.write_text(json.dumps(info, indent=1))
+        tmp.replace(self.pid_file)
+
     def check(self) -> None:
-        """Raise if any process died."""
+        """Raise if the broker died, or a process the supervisor does not restart (the simulator)."""
         if self.tansu is not None and self.tansu.poll() is not None:
             raise StackError(f"the broker exited with code {self.tansu.returncode}; see {self.logs / 'tansu.log'}")
         for proc in self.procs:
-            if proc.proc.poll() is not None:
+            if not self.supervisor.watching(proc.name) and proc.proc.poll() is not None:
                 raise StackError(f"{proc.name} exited with code {proc.proc.returncode}; last log lines:\n{proc.tail()}")
+
+    def settling(self) -> list[ServiceProcess]:
+        """Processes that died and are not ready again yet (their partitions may have no reader)."""
+        return self.supervisor.settling()
 
     def stop_all_but(self, keep: set[str]) -> None:
         """Stop every service except ``keep`` (the report freezes the funnel, then lets analytics drain)."""
-        stop_all([p for p in reversed(self.procs) if p.name not in keep])
-        self.procs = [p for p in self.procs if p.name in keep]
+        going = [p for p in reversed(self.procs) if p.name not in keep and p.service not in keep]
+        self.supervisor.forget(p.name for p in going)
+        stop_all(going)
+        self.procs = [p for p in self.procs if p not in going]
 
     @staticmethod
     def ignore_interrupts() -> None:
@@ -99,6 +255,7 @@ class Stack:
 
     def stop(self) -> None:
         self.ignore_interrupts()
+        self.supervisor.stop()
         stop_all(list(reversed(self.procs)))
         if self.tansu is not None and self.tansu.poll() is None:
             self.tansu.terminate()
@@ -109,22 +266,58 @@ class Stack:
         self.pid_file.unlink(missing_ok=True)
 
 
-def down(settings: Settings) -> int:
-    """Stop a stack that ``remedy up`` started in another terminal."""
+def _alive(pid: int | None, needle: bytes | None = None) -> bool:
+    """Whether ``pid`` runs (and, where /proc says, runs a command line holding ``needle``: a pid the
+    system gave to another program since is not ours)."""
+    if not pid:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return False
+    if needle is None:
+        return True
+    try:
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return True   # no /proc: trust the pid file
+    return needle in cmdline
+
+
+def down(settings: Settings, timeout: float = 45.0) -> int:
+    """Stop a stack that ``remedy up`` (or ``remedy run``) started in another terminal: ask its
+    supervising process to stop everything, as Ctrl-C would; kill what is left if it cannot."""
     pid_file = Path(settings.data_dir).resolve() / "stack.json"
     if not pid_file.exists():
         print("nothing to stop: no stack.json in", pid_file.parent)
         return 0
     info = json.loads(pid_file.read_text())
-    for pgid in info["pgids"]:
+    supervisor = info.get("supervisor")
+    if _alive(supervisor, b"remedy"):
+        os.kill(supervisor, signal.SIGTERM)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline and _alive(supervisor):
+            time.sleep(0.2)
+        if pid_file.exists():
+            info = json.loads(pid_file.read_text())   # the latest pids, if it rewrote them meanwhile
+    left = [pid for pid in info.get("pgids", []) if _alive(pid)]
+    for pgid in left:
         try:
             os.killpg(pgid, signal.SIGTERM)
         except ProcessLookupError:
             pass
-    time.sleep(3)
-    for pid in [*info["pgids"], info["tansu"]]:
+    if left:
+        time.sleep(3)
+    for pgid in left:
         try:
-            os.kill(pid, signal.SIGKILL if pid != info["tansu"] else signal.SIGTERM)
+            os.killpg(pgid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    if _alive(info.get("tansu")):
+        try:
+            os.kill(info["tansu"], signal.SIGTERM)
         except ProcessLookupError:
             pass
     pid_file.unlink(missing_ok=True)
