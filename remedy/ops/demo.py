@@ -169,7 +169,7 @@ class DemoRun:
         analytics, stack = self.platform.analytics, self.stack
         stack.start()
         sim = ServiceProcess("sim", stack.env, stack.logs, module="sim", args=("--publish",))
-        stack.procs.append(sim.start())
+        stack.add(sim.start())
         sim.wait_ready(timeout=180)
         print(f"dashboard: http://127.0.0.1:{analytics.port}/?token={ops_token(analytics)}")
         print(f"gateway:   http://127.0.0.1:{self.platform.gateway.port}/openapi.json")

@@ -213,6 +213,13 @@ class Stack:
     def _start(self, proc: ServiceProcess) -> None:
         self.procs.append(proc.start())
 
+    def add(self, proc: ServiceProcess) -> ServiceProcess:
+        """A started process the stack stops with the rest but does not restart (the simulator: a
+        run cannot go on without it); its death makes ``check()`` raise."""
+        self.procs.append(proc)
+        self._write_pid_file()
+        return proc
+
     def _write_pid_file(self) -> None:
         """``stack.json``: this process (the supervisor: `remedy down` asks it to stop everything), the
         broker and every worker's current pid, port and log; rewritten after each restart."""
