@@ -22,6 +22,7 @@ from datetime import datetime
 from typing import Awaitable, Callable, Iterator
 
 from remedy.kernel import lifecycle
+from remedy.kernel.clock import clock_rate
 from remedy.kernel.stage import Host, Input, Table
 
 BUCKET_MS = 3_600_000
@@ -92,6 +93,17 @@ class DueIndex:
                 if at <= now_ms:
                     yield case_id, at
 
+    def earliest_after(self, partition: int, now_ms: int, look: int = 48) -> int | None:
+        """The first deadline of partition p still to come, within ``look`` buckets of ``low`` (None: none seen)."""
+        low = self.table.get(self._low_key(partition))
+        if low is None:
+            return None
+        for bucket in range(max(low, bucket_of(now_ms)), low + look):
+            later = [at for at in (self.table.get(self._bucket_key(bucket, partition)) or {}).values() if at > now_ms]
+            if later:
+                return min(later)
+        return None
+
     async def advance(self, partition: int, now_ms: int) -> None:
         """Move ``low`` past the buckets up to now that are empty (after their cases were ticked)."""
         low = self.table.get(self._low_key(partition))
@@ -111,23 +123,43 @@ class Deadlines:
 
     ``current_due(case_id)`` reads the case's next deadline from its stored state; an index entry that
     no longer matches it after ``on_due`` is moved (or dropped) so it is not ticked again.
+
+    ``precise``: instead of a sweep every ``sweep_seconds``, a waker sleeps until the real instant the
+    (scaled) clock reaches the next deadline, woken early when an earlier one is set. Notify uses it: a
+    notice deferred to 08:00 must go at 08:00, not at the next sweep, which on a fast clock can be
+    hours of simulated time later.
     """
 
     def __init__(self, host: Host, *, sweep_seconds: float, on_due: OnDue,
-                 current_due: Callable[[str], int | None], retick_seconds: float = 5.0):
+                 current_due: Callable[[str], int | None], retick_seconds: float = 5.0, precise: bool = False):
         self.host, self.on_due, self.current_due, self.retick_seconds = host, on_due, current_due, retick_seconds
         self.table = host.table("index")
         self.index = DueIndex(self.table)
         self.topic = f"{host.service}.ticks"
         self._ticked: dict[int, float] = {}   # partition -> when its last tick was sent (real time)
         self._settled = host.generation()
-        host.timer(sweep_seconds, self.sweep)
+        self._next_wake: int | None = None    # precise: the deadline the waker sleeps until
+        self._nudge: Callable[[], None] | None = None
+        if precise:
+            self._nudge = host.waker(self._wake, longest=sweep_seconds)
+        else:
+            host.timer(sweep_seconds, self.sweep)
         host.agent(self.topic, self._on_tick, name="ticks")
+
+    async def _wake(self) -> int | None:
+        await self.sweep()
+        now_ms = int(self.host.clock.now().timestamp() * 1000)
+        coming = [at for p in self.host.assigned(self.topic) if (at := self.index.earliest_after(p, now_ms)) is not None]
+        self._next_wake = min(coming, default=None)
+        return self._next_wake
 
     async def changed(self, partition: int, case_id: str, old_due: int | None, new_due: int | None,
                       old_stage: str | None = None, new_stage: str | None = None) -> None:
         """A case's next deadline and backlog stage after a change of its state (inputs of ``partition``)."""
         await self.index.move(partition, case_id, old_due, new_due)
+        if self._nudge is not None and new_due is not None and (self._next_wake is None or new_due < self._next_wake):
+            self._next_wake = new_due
+            self._nudge()
         if old_stage != new_stage:
             for stage, step in ((old_stage, -1), (new_stage, 1)):
                 if stage is not None:
@@ -160,11 +192,12 @@ class Deadlines:
             await self.on_due(msg.partition, tick_case_id(msg.value), now)
             return
         now_ms = int(now.timestamp() * 1000)
+        later = now_ms + max(1, int(self.retick_seconds * clock_rate(self.host.clock) * 1000))
         for case_id, at in list(self.index.due(msg.partition, now_ms)):
             await self.on_due(msg.partition, case_id, now)
             current = self.current_due(case_id)
-            if current != at:
-                await self.index.move(msg.partition, case_id, at, current)
+            # Nothing moved it (still due, or its answer is on its way): look again after retick_seconds.
+            await self.index.move(msg.partition, case_id, at, later if current == at else current)
         await self.index.advance(msg.partition, now_ms)
         self._ticked.pop(msg.partition, None)
 

@@ -12,7 +12,7 @@ State is per ``debtor_ref`` — across all lenders — and lives in the ``debtor
 
 A deferred notice carries ``wait`` = (rule, until). Until that instant it is not looked at again (except
 for close, hold and opt-out), so one reason to wait — one night, one capped day — is logged once. The
-worker wakes the debtor at ``next_due`` (a timer at that real instant, see wakeups.py); a wake-up that
+worker wakes the debtor at ``next_due`` (a waker at that real instant, remedy.runtime.due.Deadlines); a wake-up that
 still lands in a night (the worker was down or far behind) is deferred again to the next 08:00, logged
 once for that night with the missed due time in ``detail``: sending at night is never the way out.
 

@@ -9,9 +9,9 @@ Three agents, each with concurrency 1:
   before it is sent; a background task sends it (``notify_concurrent_sends`` at once) and its result
   comes back as a ``settle``/``unrelease`` intent, so the guard stays the only writer of a debtor's
   state. The channels dedupe by the notice id (see channels.py).
-A task sleeps until the real instant at which the scaled clock reaches the next deferred notice's due time
-and wakes that debtor (wakeups.py); a sweep re-reads every debtor's due time from the table after recovery or
-a rebalance, and every ``RESWEEP_SECONDS`` in case anything was missed. Each notice is checked against quiet hours again at the instant it is sent
+Each debtor's next due instant (a deferred notice's, or now for a notice left inflight by a crash) is kept
+by due time in table ``index`` (``remedy.runtime.due.Deadlines``, precise): a task sleeps until the real
+instant at which the scaled clock reaches the earliest, and the debtors due are woken by a ``wake`` intent. Each notice is checked against quiet hours again at the instant it is sent
 (released at 21:59:59, sent at 22:00:01 → back to waiting). The web page
 ``/sms/receipts`` turns the SMS provider's delivery receipts into DELIVERED / FAILED entries.
 """
@@ -21,32 +21,30 @@ import asyncio
 import base64
 import json
 import logging
-import time
 from datetime import datetime, timezone
 from pathlib import Path
 
 import faust
 from prometheus_client import Counter
 
-from remedy.kernel.clock import Clock
+from remedy.kernel.clock import Clock, clock_rate
 from remedy.kernel.emit import Emit
 from remedy.kernel.pii import ContactSealer, PiiError, Pseudonymiser
 from remedy.kernel.portal import verification_code
 from remedy.kernel.settings import Settings
 from remedy.kernel.stage import Host, Input
+from remedy.runtime.due import Deadlines
 from remedy.runtime.faust_host import build_app
 from services.notify import guard, plan
 from services.notify.catalogue import Catalogue
 from services.notify.channels import EmailChannel, LetterChannel, SmsChannel
 from services.notify.dispatch import dispatch
 from services.notify.settings import NotifySettings
-from services.notify.wakeups import Wakeups
 
 SERVICE = "notify"
 INTENTS = "notify.intents"
 NOTICE_LOG = "notice.log"
-REWAKE_SECONDS = 120.0  # a wake neither handled nor failed in this long is taken as lost
-RESWEEP_SECONDS = 30.0  # real seconds between full re-reads of the debtors' due times (a safety net)
+REWAKE_SECONDS = 120.0  # a due debtor whose wake changed nothing is woken again after this long (real time)
 log_ = logging.getLogger(__name__)
 
 
@@ -76,23 +74,36 @@ class Notify:
         self.policy = guard.Policy(notify.quiet_start_hour, notify.quiet_end_hour, notify.daily_contacts)
         self.documents = Path(settings.data_dir) / "documents"
         self.cases, self.debtors = host.table("cases"), host.table("debtors")
-        self.wakeups = Wakeups(retry_seconds=REWAKE_SECONDS)
         self.sending: set[str] = set()   # notice ids sent in the background whose result the guard has not applied
         self.send_slots = asyncio.Semaphore(notify.concurrent_sends)
-        self.swept, self.swept_at = host.generation(), float("-inf")
-        self.nudge = lambda: None
+        self.deadlines: Deadlines | None = None
 
     def register(self, sweep_seconds: float) -> None:
         self.host.agent("case.events", self.on_event, name="events")
         self.host.agent("debtor.requests", self.on_request, name="requests")
         self.host.agent(INTENTS, self.on_intent, name="guard")
-        self.host.timer(sweep_seconds, self.sweep)
-        self.nudge = self.host.waker(self.wake_due, longest=sweep_seconds)
+        self.deadlines = Deadlines(self.host, sweep_seconds=sweep_seconds, on_due=self.wake, precise=True,
+                                   current_due=lambda ref: self.due_of(self.debtors.get(ref)),
+                                   retick_seconds=REWAKE_SECONDS)
         self.host.page("/sms/receipts", self.on_receipt)
 
-    def schedule(self, debtor_ref: str, state: dict | None) -> None:
-        self.wakeups.set(debtor_ref, guard.next_due(state, self.sending) if state else None)
-        self.nudge()
+    def due_of(self, state: dict | None) -> int | None:
+        """When the debtor must be woken: a deferred notice's instant; for a notice inflight (its result
+        not back yet), ``REWAKE_SECONDS`` of real time from now, so that one a crash left is sent again."""
+        due = guard.next_due(state) if state else None
+        if due != 0:
+            return due
+        return int(self.clock.now().timestamp() * 1000 + max(1.0, REWAKE_SECONDS * clock_rate(self.clock) * 1000))
+
+    async def wake(self, partition: int, debtor_ref: str, now) -> None:
+        await self.send_intent(debtor_ref, {"op": "wake"})
+
+    async def wake_now(self, debtor_ref: str) -> None:
+        """A send that failed: the guard sends the notice again at once (it is still inflight)."""
+        try:
+            await self.send_intent(debtor_ref, {"op": "wake"})
+        except Exception:  # noqa: BLE001 - the due index wakes the debtor after REWAKE_SECONDS anyway
+            log_.exception("notify: could not wake debtor after a failed send")
 
     async def log(self, entries: list[dict]) -> None:
         for e in entries:
@@ -123,25 +134,25 @@ class Notify:
 
     async def on_intent(self, msg: Input) -> None:
         debtor_ref, intent = msg.key_text, json.loads(msg.value)
-        if intent["op"] == "wake":
-            self.wakeups.handled(debtor_ref)
+        before = self.debtors.get(debtor_ref)
+        old_due = self.due_of(before)
         if intent["op"] in ("settle", "unrelease"):
             state, changed = await self.sent_back(debtor_ref, intent), True
         else:
-            state, changed = guard.admit(self.debtors.get(debtor_ref), intent)
+            state, changed = guard.admit(before, intent)
         if not changed and not any(nid not in self.sending for nid in state["inflight"]):
             self.host.metrics.duplicates.labels(msg.topic).inc()
-            self.schedule(debtor_ref, state)
+            await self.deadlines.ensure(msg.partition, debtor_ref, old_due)
             return
         state, sends, entries = guard.release(state, self.clock.now(), self.policy)
         await self.debtors.put(debtor_ref, state)  # the intent to send is recorded before anything is sent
+        await self.deadlines.changed(msg.partition, debtor_ref, old_due, self.due_of(state))
         await self.log(entries)
         for notice in sends:
             if notice["notice_id"] not in self.sending:
                 await self.send_slots.acquire()
                 self.sending.add(notice["notice_id"])
                 self.host.spawn(self.send_in_background(debtor_ref, notice))
-        self.schedule(debtor_ref, state)
 
     async def sent_back(self, debtor_ref: str, intent: dict) -> dict:
         """A background send's result, applied by the guard (the only writer of the debtor's state)."""
@@ -193,35 +204,10 @@ class Notify:
         finally:
             if not reported:
                 self.sending.discard(nid)  # otherwise it stays "being sent" until the guard has the result
+                await self.wake_now(debtor_ref)
             self.send_slots.release()
-            self.schedule(debtor_ref, self.debtors.get(debtor_ref))
 
-    # ---- the clock and the provider -------------------------------------------------------------
-
-    async def sweep(self) -> None:
-        """Re-read every debtor's next due wake-up: after recovery or a rebalance (the table changed under
-        us), and every ``RESWEEP_SECONDS`` as a safety net. Every change of a debtor's state schedules it
-        anyway; re-reading all 8,000 debtors every second was ~6% of notify's CPU in a run."""
-        if not self.swept.settled:
-            return
-        real = time.monotonic()
-        if not self.swept.stale and real - self.swept_at < RESWEEP_SECONDS:
-            return
-        for debtor_ref, state in self.debtors.items():
-            self.schedule(debtor_ref, state)
-        self.swept.built()
-        self.swept_at = real
-
-    async def wake_due(self) -> int | None:
-        """Wake the debtors whose deferred notices have come due; the next due instant (epoch ms)."""
-        now_ms = int(self.clock.now().timestamp() * 1000)
-        for debtor_ref in self.wakeups.take(now_ms, time.monotonic()):
-            try:
-                await self.send_intent(debtor_ref, {"op": "wake"})
-            except Exception:
-                self.wakeups.failed(debtor_ref)
-                raise
-        return self.wakeups.next_ms(time.monotonic())
+    # ---- the provider ---------------------------------------------------------------------------
 
     async def on_receipt(self, receipt: dict) -> tuple[int, dict]:
         """The SMS provider's delivery receipt: a DELIVERED or FAILED notice.log entry."""

@@ -66,3 +66,65 @@ def test_a_sweep_reads_a_few_keys_whatever_the_number_of_cases():
             index.has_due(partition, 99 * H)
         assert Counting.reads <= 8
     run(go())
+
+
+def deadlines_on_memory(precise: bool, retick_seconds: float = 5.0):
+    from datetime import datetime, timezone
+
+    from remedy.contract.codec import Codec
+    from remedy.contract.paths import SCHEMAS_DIR
+    from remedy.kernel.clock import FrozenClock
+    from remedy.runtime.due import Deadlines
+    from remedy.runtime.memory import MemoryBus, MemoryHost
+
+    clock = FrozenClock(datetime(2026, 12, 1, tzinfo=timezone.utc))
+    host = MemoryHost(MemoryBus(), "notify", Codec(SCHEMAS_DIR), clock)
+    woken: list[str] = []
+    state: dict[str, int | None] = {}
+
+    async def on_due(partition, ref, now):
+        woken.append(ref)
+
+    deadlines = Deadlines(host, sweep_seconds=1.0, on_due=on_due, current_due=state.get, precise=precise,
+                          retick_seconds=retick_seconds)
+    return host, clock, deadlines, woken, state
+
+
+def test_a_precise_waker_sleeps_until_the_next_deadline_and_is_woken_by_an_earlier_one():
+    async def go():
+        host, clock, deadlines, woken, state = deadlines_on_memory(precise=True)
+        now = int(clock.now().timestamp() * 1000)
+        [wake] = host.wakers
+        assert await wake() is None
+        state["D1"] = now + 8 * H
+        await deadlines.changed(0, "D1", None, now + 8 * H)
+        assert await wake() == now + 8 * H, "the waker sleeps until the deadline, not a fixed interval"
+        state["D2"] = now + 90_000
+        await deadlines.changed(1, "D2", None, now + 90_000)
+        assert await wake() == now + 90_000
+        clock.advance(seconds=90)
+        await wake()
+        assert host.bus.records("notify.ticks")[-1].partition == 1, "the due partition is ticked"
+    run(go())
+
+
+def test_a_due_case_whose_answer_is_on_its_way_is_not_woken_again_and_again():
+    """A guard that lags behind a burst is sent each due debtor's wake once, then again only after
+    ``retick_seconds`` of real time (at the clock's rate), not at every round."""
+    async def go():
+        host, clock, deadlines, woken, state = deadlines_on_memory(precise=False, retick_seconds=120.0)
+        now = int(clock.now().timestamp() * 1000)
+        state["D1"] = now - 1
+        await deadlines.changed(2, "D1", None, now - 1)
+        for _ in range(5):
+            for fire in host.timers:
+                await fire()
+            await host.poll()
+        assert woken == ["D1"], "one wake while the first is unanswered"
+        state["D1"] = None                       # the guard answered: nothing waits any more
+        clock.advance(days=1)
+        for fire in host.timers:
+            await fire()
+        await host.poll()
+        assert woken == ["D1", "D1"] and deadlines.index.earliest_after(2, now) is None, "then the entry is gone"
+    run(go())

@@ -14,7 +14,6 @@ from datetime import datetime, timedelta
 from remedy.kernel.deadlines import ms
 from services.notify import guard, plan
 from services.notify.catalogue import Catalogue
-from services.notify.wakeups import Wakeups, real_delay
 from tests.notify_cases import Case, china, contact
 
 CAT = Catalogue.load()
@@ -92,21 +91,13 @@ def test_a_fixed_sweep_phase_locked_to_the_day_defers_night_after_night():
 
 
 def test_a_wake_up_timed_to_the_due_instant_sends_in_the_morning_after_one_deferral():
-    """The new wiring: sleep (in real seconds, at most the sweep interval) until the scaled clock reaches
-    the next due time, then wake. The same 2.5 hours of queue now end at 10:30."""
+    """The wiring: the due index's waker (remedy.runtime.due.Deadlines, precise) sleeps until the scaled
+    clock reaches the next due time, then wakes the debtor. The same 2.5 hours of queue now end at 10:30."""
     d = Debtor()
-    a, evening = night_arrival(d)
-    w = Wakeups(retry_seconds=5.0)
+    _, evening = night_arrival(d)
 
     def timed(due_ms: int, now: datetime) -> datetime:
-        w.set(a.debtor_ref, due_ms)
-        real = 0.0
-        while not w.take(ms(now), real):
-            delay = real_delay(w.next_ms(real), now, SCALE, ceiling=1.0)
-            assert 0 < delay <= 1.0
-            now, real = now + timedelta(seconds=delay * SCALE), real + delay
-        w.handled(a.debtor_ref)
-        return now
+        return max(now, datetime.fromtimestamp(due_ms / 1000, now.tzinfo))
 
     drive(d, evening, 5, timedelta(hours=2, minutes=30), timed)
     assert d.sent == [(china(2026, 12, 11, 10, 30), "instalment_reminder")]
@@ -187,22 +178,6 @@ def test_the_cap_counts_per_china_calendar_day_not_per_utc_day():
     assert max(per_day.values()) == 2
 
 
-def test_one_wake_is_outstanding_per_debtor_until_handled_or_lost():
-    w = Wakeups(retry_seconds=5.0)
-    w.set("D1", 1_000)
-    w.set("D2", 500)
-    w.set("D3", 9_000)
-    assert w.take(1_000, real_now=0.0) == ["D2", "D1"]
-    assert w.take(2_000, real_now=1.0) == [], "no second wake while one is in the queue"
-    assert w.next_ms(real_now=1.0) == 9_000
-    w.handled("D2")
-    w.set("D2", None)
-    assert w.take(2_000, real_now=6.0) == ["D1"], "a wake lost for 5 real seconds is sent again"
-    assert real_delay(9_000, datetime.fromtimestamp(2, tz=china(2026, 1, 1).tzinfo), 1000.0, 1.0) == 0.007
-    assert real_delay(None, china(2026, 1, 1), SCALE, 1.0) == 1.0
-    assert real_delay(1, china(2026, 1, 1), 0.0, 1.0) == 0.0
-
-
 def test_a_case_closed_while_held_still_gets_its_objection_decision():
     """Upheld objection: CaseHeld, ObjectionResolved, CaseClosed — no CaseReleased ever comes. The
     decision (allowed after close) must not wait for a release forever."""
@@ -215,62 +190,3 @@ def test_a_case_closed_while_held_still_gets_its_objection_decision():
     d.feed(a, a.closed("OBJECTION_UPHELD"), noon)
     assert [k for _, k in d.sent] == ["objection_ack", "objection_decision"]
     assert guard.next_due(d.state) is None and not d.state["pending"]
-
-
-class ScanWakeups:
-    """The reference: the first implementation, which scanned every debtor on each call."""
-
-    def __init__(self, retry_seconds: float):
-        self.retry_seconds, self.due, self.outstanding = retry_seconds, {}, {}
-
-    def set(self, ref, due_ms):
-        if due_ms is None:
-            self.due.pop(ref, None)
-        else:
-            self.due[ref] = due_ms
-
-    def handled(self, ref):
-        self.outstanding.pop(ref, None)
-
-    def _free(self, ref, real_now):
-        return ref not in self.outstanding or real_now - self.outstanding[ref] >= self.retry_seconds
-
-    def take(self, now_ms, real_now):
-        ready = sorted((d, r) for r, d in self.due.items() if d <= now_ms and self._free(r, real_now))
-        for _, r in ready:
-            self.outstanding[r] = real_now
-        return [r for _, r in ready]
-
-    def next_ms(self, real_now):
-        dues = [d for r, d in self.due.items() if self._free(r, real_now)]
-        return min(dues) if dues else None
-
-
-def test_the_heap_wakes_exactly_whom_a_scan_of_every_debtor_would():
-    import random
-
-    rng = random.Random(7)
-    fast, slow = Wakeups(retry_seconds=5.0), ScanWakeups(retry_seconds=5.0)
-    now_ms, real = 0, 0.0
-    for _ in range(5000):
-        op, ref = rng.random(), f"D{rng.randrange(40)}"
-        if op < 0.45:
-            due = None if rng.random() < 0.1 else now_ms + rng.randrange(-50, 500)
-            fast.set(ref, due), slow.set(ref, due)
-        elif op < 0.6:
-            fast.handled(ref), slow.handled(ref)
-        elif op < 0.8:
-            now_ms, real = now_ms + rng.randrange(0, 60), real + rng.random()
-            assert fast.take(now_ms, real) == slow.take(now_ms, real)
-        else:
-            assert fast.next_ms(real) == slow.next_ms(real)
-
-
-def test_a_wake_whose_send_failed_is_sent_again_at_once_but_a_slow_guard_gets_no_repeats():
-    w = Wakeups(retry_seconds=120.0)
-    w.set("D1", 1_000)
-    w.set("D2", 1_000)
-    assert w.take(1_000, real_now=0.0) == ["D1", "D2"]
-    w.failed("D1")
-    assert w.take(1_000, real_now=0.1) == ["D1"]
-    assert w.take(1_000, real_now=60.0) == [], "a guard a minute behind is not sent the same wakes again"

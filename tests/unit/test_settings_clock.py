@@ -60,3 +60,15 @@ def test_every_python_log_level_is_one_the_faust_worker_command_accepts(level):
     from remedy.runtime.worker import faust_loglevel
 
     assert faust_loglevel(level).upper() in {lv.upper() for lv in LOGLEVELS}
+
+
+def test_real_delay_is_the_real_time_until_a_scaled_clock_reaches_an_instant():
+    from datetime import datetime, timezone
+
+    from remedy.kernel.clock import real_delay
+    epoch = datetime(2026, 1, 1, tzinfo=timezone.utc)
+    two = datetime.fromtimestamp(2, tz=timezone.utc)
+    assert real_delay(9_000, two, 1000.0, 1.0) == 0.007          # 7 simulated seconds at 1000x
+    assert real_delay(None, epoch, 1000.0, 1.0) == 1.0           # nothing due: the ceiling
+    assert real_delay(1, epoch, 0.0, 1.0) == 0.0                  # already past
+    assert real_delay(10**13, epoch, 0.0, 1.0) == 1.0             # a frozen clock never gets there by itself
