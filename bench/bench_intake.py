@@ -19,12 +19,10 @@ from pathlib import Path
 from statistics import median
 
 from kafka import KafkaConsumer
-from kafka.admin import KafkaAdminClient, NewTopic
 
-from remedy.runtime.broker import free_port, provision, start_tansu
+from bench.harness import broker_with_defaults, worker_env
 from remedy.contract.codec import Codec
 from remedy.ops.procs import ServiceProcess
-from remedy.runtime.publish import Publisher
 from remedy.kernel.settings import REPO_ROOT
 from sim.defaults import batch, utc
 
@@ -65,29 +63,13 @@ def output_rate(bootstrap: str, topic: str, expect: int, pids: tuple[int, int], 
 
 
 def measure(module: str, name: str, out_topic: str, defaults: list[dict], codec: Codec, tmp: Path) -> Run:
-    port = free_port()
-    tansu = start_tansu(port)
-    bootstrap = f"127.0.0.1:{port}"
-    try:
-        provision(bootstrap)
-        admin = KafkaAdminClient(bootstrap_servers=bootstrap)
-        admin.create_topics([NewTopic("bench.passthrough", 4, 1)])
-        admin.close()
-        pub = Publisher(bootstrap, codec)
-        pub.publish_defaults(defaults)
-        pub.close()
-        env = {"REMEDY_KAFKA_BOOTSTRAP": bootstrap, "REMEDY_DATA_DIR": str(tmp / name), "REMEDY_INTAKE_PORT": str(free_port()),
-               "REMEDY_CLOCK_EPOCH": NOW.isoformat(), "REMEDY_CLOCK_SCALE": "0", "REMEDY_LOG_LEVEL": "info",
-               "REMEDY_PRODUCER_LINGER_MS": os.environ.get("REMEDY_PRODUCER_LINGER_MS", "5")}
-        proc = ServiceProcess(name, env, tmp / "logs", module=module).start()
+    with broker_with_defaults(codec, defaults, ("bench.passthrough",)) as (bootstrap, tansu):
+        proc = ServiceProcess(name, worker_env(bootstrap, tmp / name, NOW), tmp / "logs", module=module).start()
         try:
             proc.wait_ready()
             return output_rate(bootstrap, out_topic, len(defaults), (proc.proc.pid, tansu.pid))
         finally:
             proc.stop()
-    finally:
-        tansu.kill()
-        tansu.wait()
 
 
 WORKERS = (("bare faust pass-through agent", "bench.passthrough", "passthrough", "bench.passthrough"),

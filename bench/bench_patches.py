@@ -25,15 +25,13 @@ from pathlib import Path
 from statistics import median
 
 from kafka import KafkaConsumer
-from kafka.admin import KafkaAdminClient, NewTopic
 
 from bench.bench_intake import NOW, cpu_seconds
 from bench.passthrough import OUT_TOPIC
+from bench.harness import broker_with_defaults, worker_env
 from remedy.contract.codec import Codec
 from remedy.kernel.settings import REPO_ROOT
 from remedy.ops.procs import ServiceProcess
-from remedy.runtime.broker import free_port, provision, start_tansu
-from remedy.runtime.publish import Publisher
 from sim.defaults import batch
 
 N = 40_000
@@ -92,20 +90,8 @@ def output_run(bootstrap: str, expect: int, sampler: CpuSampler, timeout: float 
 
 
 def measure(patches: str, name: str, defaults: list[dict], codec: Codec, tmp: Path) -> Run:
-    port = free_port()
-    tansu = start_tansu(port)
-    bootstrap = f"127.0.0.1:{port}"
-    try:
-        provision(bootstrap)
-        admin = KafkaAdminClient(bootstrap_servers=bootstrap)
-        admin.create_topics([NewTopic(OUT_TOPIC, 4, 1)])
-        admin.close()
-        pub = Publisher(bootstrap, codec)
-        pub.publish_defaults(defaults)
-        pub.close()
-        env = {"REMEDY_KAFKA_BOOTSTRAP": bootstrap, "REMEDY_DATA_DIR": str(tmp / name), "REMEDY_INTAKE_PORT": str(free_port()),
-               "REMEDY_CLOCK_EPOCH": NOW.isoformat(), "REMEDY_CLOCK_SCALE": "0", "REMEDY_LOG_LEVEL": "info",
-               "REMEDY_PRODUCER_LINGER_MS": "5", "REMEDY_FAUST_PATCHES": patches}
+    with broker_with_defaults(codec, defaults, (OUT_TOPIC,)) as (bootstrap, _):
+        env = worker_env(bootstrap, tmp / name, NOW, REMEDY_PRODUCER_LINGER_MS="5", REMEDY_FAUST_PATCHES=patches)
         proc = ServiceProcess(name, env, tmp / "logs", module="bench.passthrough_batched").start()
         try:
             sampler = CpuSampler(proc.proc.pid)
@@ -118,9 +104,6 @@ def measure(patches: str, name: str, defaults: list[dict], codec: Codec, tmp: Pa
                 sampler.join()
         finally:
             proc.stop()
-    finally:
-        tansu.kill()
-        tansu.wait()
 
 
 def main() -> None:
