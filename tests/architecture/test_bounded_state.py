@@ -1,0 +1,95 @@
+"""No state that grows with the number of cases lives on a worker's heap (issue: national volume).
+
+Every dict or set a service or the runtime keeps as an attribute or module global is listed here with
+why it stays bounded whatever the number of cases, debtors or loans; state keyed by them belongs in a
+table (faust's RocksDB store, with its changelog). A new one fails this test until it is justified
+here or moved to a table. ``STILL_ON_THE_HEAP`` lists what is known to grow and is yet to move: it may
+only shrink."""
+from __future__ import annotations
+
+import ast
+
+from remedy.kernel.settings import REPO_ROOT
+
+BOUNDED = {
+    ("services/notify/worker.py", "sending"): "notice ids being sent right now: at most notify_concurrent_sends",
+    ("services/intake/batches.py", "counts"): "per (lender, batch, partition): grows with batches, not loans",
+    ("services/intake/batches.py", "dirty"): "the batches changed since the last tally: a subset of counts",
+    ("services/notify/documents.py", "_BY_SIZE"): "glyph widths per font size, at most 8",
+    ("services/analytics/decoding.py", "_plans"): "one decoding plan per writer schema fingerprint",
+    ("services/analytics/sink.py", "offsets"): "per topic-partition",
+    ("services/analytics/sink.py", "committed"): "per topic-partition",
+    ("remedy/runtime/partitioner.py", "_known"): "a cache of key partitions, cleared at MAX_KEYS",
+    ("remedy/runtime/tables.py", "values"): "changes whose changelog record the broker has not acknowledged yet",
+    ("remedy/runtime/tables.py", "queues"): "per partition",
+    ("remedy/runtime/tables.py", "tables"): "per table",
+    ("remedy/runtime/lag.py", "_waiting"): "per topic-partition",
+    ("remedy/runtime/lag.py", "waiting"): "per topic",
+    ("remedy/runtime/lag.py", "handled"): "per topic-partition",
+    ("remedy/runtime/due.py", "_ticked"): "per partition",
+    ("remedy/runtime/app.py", "_topics"): "per topic",
+    ("remedy/runtime/app.py", "_children"): "per metric label set (never a case id)",
+    ("remedy/runtime/stores.py", "_shared"): "one block cache and write buffer manager per worker",
+    ("remedy/runtime/stores.py", "assigned"): "per partition",
+    ("remedy/runtime/patches/guard.py", "_originals"): "per patched faust function",
+}
+STILL_ON_THE_HEAP = {
+    ("services/gateway/projection.py", "cases"): "the gateway's read model: every case (to move to disk or ClickHouse)",
+    ("services/gateway/projection.py", "batches"): "every upload batch",
+    ("services/gateway/projection.py", "payments"): "every payment reference",
+    ("services/gateway/projection.py", "_seen"): "every event id",
+    ("services/gateway/core.py", "payment_answers"): "every payment reference answered",
+    ("services/mediation/worker.py", "desk_memo"): "the desk's queue of cases waiting for a mediator",
+}
+# The in-process runtime keeps everything in memory by design (tests, the in-memory funnel).
+NOT_A_WORKER = {"remedy/runtime/memory.py"}
+
+
+def heap_collections() -> set[tuple[str, str]]:
+    """(file, name) of every dict/set attribute or module global assigned in services/ and remedy/runtime/."""
+    found = set()
+    for top in ("services", "remedy/runtime"):
+        for path in sorted((REPO_ROOT / top).rglob("*.py")):
+            rel = str(path.relative_to(REPO_ROOT))
+            if rel in NOT_A_WORKER:
+                continue
+            tree = ast.parse(path.read_text())
+            top_level = set(map(id, tree.body))
+            for node in ast.walk(tree):
+                target, value = None, None
+                if isinstance(node, ast.AnnAssign):
+                    target, value = node.target, node.value
+                elif isinstance(node, ast.Assign) and len(node.targets) == 1:
+                    target, value = node.targets[0], node.value
+                if value is None or not is_empty_collection(value):
+                    continue
+                if isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name) and target.value.id == "self":
+                    found.add((rel, target.attr))
+                elif isinstance(target, ast.Name) and id(node) in top_level:
+                    found.add((rel, target.id))
+    return found
+
+
+def is_empty_collection(value: ast.expr) -> bool:
+    if isinstance(value, (ast.Dict, ast.Set)) and not getattr(value, "keys", getattr(value, "elts", None)):
+        return True
+    return (isinstance(value, ast.Call) and isinstance(value.func, ast.Name)
+            and value.func.id in ("dict", "set", "defaultdict", "OrderedDict") and not value.args)
+
+
+def test_every_collection_a_worker_keeps_is_bounded_or_known():
+    unexplained = heap_collections() - BOUNDED.keys() - STILL_ON_THE_HEAP.keys()
+    assert not unexplained, ("state on the heap that may grow with the cases: move it to a table, or say in "
+                             f"tests/architecture/test_bounded_state.py why it is bounded: {sorted(unexplained)}")
+
+
+def test_the_lists_name_only_what_is_there():
+    """A collection moved to a table leaves the lists too, so the known gaps only shrink."""
+    stale = (BOUNDED.keys() | STILL_ON_THE_HEAP.keys()) - heap_collections()
+    assert not stale, f"listed but no longer in the code: {sorted(stale)}"
+
+
+def test_the_check_finds_a_per_case_dict():
+    tree = ast.parse("class W:\n    def __init__(self):\n        self.by_case: dict[str, dict] = {}\n")
+    node = next(n for n in ast.walk(tree) if isinstance(n, ast.AnnAssign))
+    assert is_empty_collection(node.value) and node.target.attr == "by_case"
