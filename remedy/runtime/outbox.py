@@ -15,6 +15,10 @@ One outbox per service, one lock for flushing, records kept in the order they we
 writes of one key — a changelog record from two agents, say — reach their partition in the order
 they were made, which per-agent batches would not guarantee.
 
+Outputs go first: when a flush holds both, the table changelog records are handed over only once the
+broker has the outputs. A worker killed between the two otherwise left a changelog saying an input
+was handled while its outputs never arrived, and after the restart the input was a duplicate: lost.
+
 Whether a partition has a batch on its way is read from aiokafka's accumulator
 (``producer._message_accumulator._batches``: batches not yet drained to the broker); aiokafka has no
 public way to ask, and the futures ``send_batch`` returns resolve only when the broker answers, a
@@ -33,6 +37,8 @@ from aiokafka.structs import TopicPartition
 
 from remedy.runtime.partitioner import KeyPartitioner
 from remedy.runtime.patches.guard import Guard
+
+CHANGELOG = "-changelog"   # a faust table's changelog topic
 
 GUARDS = (
     Guard(module=__name__, use="reads", target="aiokafka.producer.producer:AIOKafkaProducer._message_accumulator",
@@ -96,7 +102,16 @@ class Outbox:
                 if partition is None:
                     partition = self._partitioner(key, await self._partitions(producer, topic), [])
                 groups.setdefault((topic, partition), []).append((key, value))
+            sent = []
             for (topic, partition), pairs in groups.items():
+                if not topic.endswith(CHANGELOG):
+                    sent += await self._send_group(producer, topic, partition, pairs)
+            changelogs = [(tp, pairs) for tp, pairs in groups.items() if tp[0].endswith(CHANGELOG)]
+            if changelogs and sent:
+                # The outputs are on the broker before the state that says they were made: a worker killed
+                # in between then repeats them after its restart instead of taking the input as done.
+                await asyncio.gather(*sent)
+            for (topic, partition), pairs in changelogs:
                 await self._send_group(producer, topic, partition, pairs)
 
     @staticmethod
@@ -106,20 +121,28 @@ class Outbox:
             known = await producer.partitions_for(topic)
         return sorted(known)
 
-    async def _send_group(self, producer, topic: str, partition: int, pairs: list) -> None:
+    async def _send_group(self, producer, topic: str, partition: int, pairs: list) -> list:
+        """Hand one topic-partition's records to the producer; their delivery futures."""
+        futures = []
+
+        def handed(future, count: int) -> None:
+            self._on_sent(future, count)
+            futures.append(future)
+
         if producer._message_accumulator._batches.get(TopicPartition(topic, partition)):
             for key, value in pairs:  # a batch is on its way: join it (see the module's docstring)
-                self._on_sent(await producer.send(topic, value, key=key, partition=partition), 1)
-            return
+                handed(await producer.send(topic, value, key=key, partition=partition), 1)
+            return futures
         builder, count = producer.create_batch(), 0
         for key, value in pairs:
             if builder.append(timestamp=None, key=key, value=value) is None:
                 if count:  # full: send it and start the next one
-                    self._on_sent(await producer.send_batch(builder, topic, partition=partition), count)
+                    handed(await producer.send_batch(builder, topic, partition=partition), count)
                     builder, count = producer.create_batch(), 0
                 if builder.append(timestamp=None, key=key, value=value) is None:  # larger than a batch
-                    self._on_sent(await producer.send(topic, value, key=key, partition=partition), 1)
+                    handed(await producer.send(topic, value, key=key, partition=partition), 1)
                     continue
             count += 1
         if count:
-            self._on_sent(await producer.send_batch(builder, topic, partition=partition), count)
+            handed(await producer.send_batch(builder, topic, partition=partition), count)
+        return futures

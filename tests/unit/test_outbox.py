@@ -106,3 +106,35 @@ def test_a_partition_with_a_batch_on_its_way_gets_its_records_one_by_one_without
     run(main())
     assert producer.sent_one_by_one == [("mediation.desk", 0, b"M1", b"free"), ("mediation.desk", 0, b"M2", b"free")]
     assert producer.sent == [("case.events", 1, [(b"K1", b"v0")])]
+
+
+def test_changelog_records_leave_only_once_the_broker_has_the_outputs():
+    """A worker killed between its outputs and its changelog would otherwise remember an input as handled
+    whose outputs never arrived: after the restart that input is a duplicate, and its outputs are lost."""
+    producer = FakeProducer()
+
+    async def main():
+        loop = asyncio.get_running_loop()
+        pending = loop.create_future()
+
+        async def send_batch(batch, topic, *, partition):
+            producer.sent.append((topic, partition, list(batch.records)))
+            return pending if not topic.endswith("-changelog") else loop.create_future()
+
+        producer.send_batch = send_batch
+        box = Outbox(lambda: producer, KeyPartitioner(), lambda fut, n: None)
+
+        async def agent_batch():
+            async with box.batch():   # flushed at the end
+                await box.send("t-changelog", b"K1", b"state", partition=1)
+                await box.send("case.events", b"K1", b"event")
+
+        flushing = asyncio.ensure_future(agent_batch())
+        await asyncio.sleep(0.01)
+        assert [s[0] for s in producer.sent] == ["case.events"], "the changelog waits for the output's delivery"
+        pending.set_result(None)
+        await asyncio.sleep(0.01)
+        assert [s[0] for s in producer.sent] == ["case.events", "t-changelog"]
+        await asyncio.wait_for(flushing, 1)
+
+    run(main())
