@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from remedy.ops.procs import Restart
+from remedy.ops.supervisor import Restart
 from remedy.ops.settings import PlatformSettings
 from remedy.ops.stack import Stack
 from remedy.runtime.broker import free_port, port_open, provision, start_tansu

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from remedy.ops.procs import (KEEPS_DYING, Backoff, ServiceProcess, Supervisor, describe_exit, instance_env,
-                              instance_port, parse_instance)
+from remedy.ops.procs import ServiceProcess, describe_exit, instance_env, instance_port, parse_instance
+from remedy.ops.supervisor import KEEPS_DYING, Backoff, Supervisor
 from remedy.ops.settings import PlatformSettings
 from remedy.ops.stack import (SCALABLE, SINGLE, ScaleError, Stack, StackError, check_ports, down, parse_scale,
                               ports_needed, scale_limits)
