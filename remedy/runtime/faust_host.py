@@ -51,8 +51,8 @@ class FaustTable:
 
     def items(self) -> Iterator[tuple[str, Any]]:
         pending = self.pending
-        if pending is not None:
-            return iter(pending.merged(self.faust_table.items()))
+        if pending is not None:  # read from RocksDB as the caller goes, never the whole table at once
+            return pending.merged(iter(self.faust_table.items()))
         return iter(list(self.faust_table.items()))
 
     async def put(self, key: str, value: Any) -> None:

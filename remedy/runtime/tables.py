@@ -119,17 +119,19 @@ class Pending:
         """``[value, n]`` if a change of ``key`` is on its way (value None: removed), else None."""
         return self.values.get(key)
 
-    def merged(self, items: Iterator[tuple[Any, Any]]) -> list[tuple[Any, Any]]:
-        """The local store's items with the changes on their way applied."""
-        if not self.values:
-            return list(items)
-        merged = dict(items)
-        for key, (value, _) in self.values.items():
-            if value is None:
-                merged.pop(key, None)
-            else:
-                merged[key] = value
-        return list(merged.items())
+    def merged(self, items: Iterator[tuple[Any, Any]]) -> Iterator[tuple[Any, Any]]:
+        """The local store's items (an iterator over RocksDB, read as it goes: a whole table is never held in
+        memory) with the changes on their way applied, as they were when iteration began."""
+        waiting = {key: value for key, (value, _) in self.values.items()}
+        for key, value in items:
+            if key in waiting:
+                value = waiting.pop(key)
+                if value is None:
+                    continue
+            yield key, value
+        for key, value in waiting.items():
+            if value is not None:
+                yield key, value
 
     def delivered(self, partition: int, offset: int, count: int, generation: int) -> None:
         """The broker has ``count`` records of ``generation`` written to ``partition``, from ``offset`` on."""

@@ -185,3 +185,17 @@ def test_each_partition_keeps_its_own_order():
                                          (1, 10, b'"b"', b'"B"'), (1, 11, b'"d"', b'"D"')]
 
     asyncio.run(main())
+
+
+def test_items_are_the_stores_with_the_changes_on_their_way_as_they_were_when_iteration_began():
+    async def main():
+        rt, producer, table, pending = runtime()
+        await tables.put(rt, table, "b", "new b", pending)
+        await tables.put(rt, table, "c", None, pending)
+        await tables.put(rt, table, "d", "new d", pending)
+        items = pending.merged(iter([("a", "A"), ("b", "B"), ("c", "C")]))
+        assert next(items) == ("a", "A")
+        await tables.put(rt, table, "e", "too late", pending)
+        assert list(items) == [("b", "new b"), ("d", "new d")]
+
+    asyncio.run(main())
