@@ -9,11 +9,12 @@ STAMP  := $(VENV)/.installed
 run: $(STAMP)
 	$(BIN)/remedy run
 
-# Tests run in 4 processes (pytest-xdist): most broker tests wait on the broker, not the CPU.
+# Tests run in 4 processes (pytest-xdist), handed out one at a time so the long end-to-end runs (collected
+# first) start at once on different workers: most broker tests wait on the broker, not the CPU.
 TEST_WORKERS ?= 4
 
 test: $(STAMP) system-deps lint schemas-check
-	$(BIN)/python -m pytest -q -p no:cacheprovider -n $(TEST_WORKERS) $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -q -p no:cacheprovider -n $(TEST_WORKERS) --maxschedchunk=1 $(PYTEST_ARGS)
 
 unit: $(STAMP)
 	$(BIN)/python -m pytest -q tests/unit
