@@ -1,7 +1,7 @@
 """Where a worker keeps its faust tables: RocksDB on disk (the default) or memory (``REMEDY_TABLE_STORE``).
 
 A table that grows with the number of cases is kept on disk, under the worker's own data directory
-(``$REMEDY_DATA_DIR/faust/<service>-data/v1/tables/<table>-<partition>.db``), in faust's RocksDB store
+(``$REMEDY_DATA_DIR/faust/v1/tables/<table>-<partition>.db``), in faust's RocksDB store
 (``faust.stores.rocksdb``, through the ``rocksdict`` wheel). Its changelog stays the truth:
 
 - **What the local store holds.** ``remedy.runtime.tables.put`` writes a change to the changelog and
@@ -21,7 +21,9 @@ A table that grows with the number of cases is kept on disk, under the worker's 
   (``REMEDY_FAUST_PATCHES``) faust itself reads the short end, and stops with a ``ConsistencyError`` at
   every start when a partition's stored offset lies beyond it: such a partition is moved aside too,
   and rebuilt (losing the rest of the changelog's last batch, as any table recovered on Tansu
-  without the patch does).
+  without the patch does). Opening checks RocksDB's files and their footers, not every block: damage
+  inside a data block shows only when that block is read (the read fails and the input is
+  dead-lettered); delete the partition's directory and the worker rebuilds it.
 - **Bounded memory.** faust's defaults give each partition's database a 2 GiB block cache and up to
   3 x 64 MiB of write buffers, and a worker opens one database per table partition (8 for intake).
   Here every database of the worker shares one block cache (``BLOCK_CACHE_BYTES``), and their write
@@ -41,6 +43,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import shutil
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -100,16 +103,18 @@ def faust_store_url(value: str) -> str:
 
 
 _shared: dict[str, Any] = {}
+_shared_lock = threading.Lock()  # partitions are checked in a thread (RocksDBStore.on_rebalance)
 
 
 def shared_cache() -> tuple[rocksdict.Cache, rocksdict.WriteBufferManager]:
     """The worker's one block cache, and the write buffer manager that charges memtables to it."""
-    if not _shared:
-        cache = rocksdict.Cache(BLOCK_CACHE_BYTES)
-        _shared["cache"] = cache
-        _shared["buffers"] = rocksdict.WriteBufferManager.new_write_buffer_manager_with_cache(
-            WRITE_BUFFERS_BYTES, False, cache)
-    return _shared["cache"], _shared["buffers"]
+    with _shared_lock:
+        if not _shared:
+            cache = rocksdict.Cache(BLOCK_CACHE_BYTES)
+            _shared["cache"] = cache
+            _shared["buffers"] = rocksdict.WriteBufferManager.new_write_buffer_manager_with_cache(
+                WRITE_BUFFERS_BYTES, False, cache)
+        return _shared["cache"], _shared["buffers"]
 
 
 class BoundedOptions(RocksDBOptions):
@@ -197,7 +202,7 @@ class RocksDBStore(FaustRocksDBStore):
                             name, lp.problem, aside, topic)
             elif lp.locked:
                 log.info("%s: local RocksDB store open elsewhere; faust will retry", name)
-            elif lp.offset is None:
+            elif lp.offset is None:  # no directory, or an empty database
                 log.info("%s: no local RocksDB store, building it from the changelog %s", name, topic)
             else:
                 log.info("%s: local RocksDB store kept, up to changelog offset %d; reading the changelog from there",
