@@ -73,23 +73,21 @@ MAX_WRITE_BUFFERS = 2                   # per database (faust: 3)
 
 DISCARDED_SUFFIX = ".discarded"
 
-GUARDS = (
-    Guard(module=__name__, use="relies on", target="faust.stores.rocksdb:Store.apply_changelog_batch", kind="method",
-          distribution="faust-streaming", versions=("0.15.3",),
-          sha256="ea3344d369fc4ab5e3cdace30565691136035a463acb7b2551fdc0b8af71643b"),
-    Guard(module=__name__, use="relies on", target="faust.stores.rocksdb:Store.set_persisted_offset", kind="method",
-          distribution="faust-streaming", versions=("0.15.3",),
-          sha256="b4c811926678346ebb8c40486dbc46d0fbac2bbeaa592384bd955112556acf45"),
-    Guard(module=__name__, use="overrides", target="faust.stores.rocksdb:RocksDBOptions.as_options", kind="method",
-          distribution="faust-streaming", versions=("0.15.3",),
-          sha256="d2a1bea17736d2eb2f8d2da592ef843f31bd9583b17b3fcbb2ebd84c15051660"),
-    Guard(module=__name__, use="relies on", target="faust.tables.recovery:Recovery._add", kind="method",
-          distribution="faust-streaming", versions=("0.15.3",),
-          sha256="1584a197b11bf835c0e3c497952413ce5a5f13078fdd88a9dcfd60ea1e125fa6"),
-    Guard(module=__name__, use="relies on", target="faust.tables.recovery:Recovery._seek_offsets",
-          kind="coroutine method", distribution="faust-streaming", versions=("0.15.3",),
-          sha256="19598ca63d94d250e49d2dfe48a3c48ecbdf65ee4f1a2871abda51d28b335e55"),
+# faust-streaming 0.15.3 code this store relies on or overrides: (use, target, kind, sha256 of its source).
+_FAUST_CODE = (
+    ("relies on", "faust.stores.rocksdb:Store.apply_changelog_batch", "method",
+     "ea3344d369fc4ab5e3cdace30565691136035a463acb7b2551fdc0b8af71643b"),
+    ("relies on", "faust.stores.rocksdb:Store.set_persisted_offset", "method",
+     "b4c811926678346ebb8c40486dbc46d0fbac2bbeaa592384bd955112556acf45"),
+    ("overrides", "faust.stores.rocksdb:RocksDBOptions.as_options", "method",
+     "d2a1bea17736d2eb2f8d2da592ef843f31bd9583b17b3fcbb2ebd84c15051660"),
+    ("relies on", "faust.tables.recovery:Recovery._add", "method",
+     "1584a197b11bf835c0e3c497952413ce5a5f13078fdd88a9dcfd60ea1e125fa6"),
+    ("relies on", "faust.tables.recovery:Recovery._seek_offsets", "coroutine method",
+     "19598ca63d94d250e49d2dfe48a3c48ecbdf65ee4f1a2871abda51d28b335e55"),
 )
+GUARDS = tuple(Guard(module=__name__, use=use, target=target, kind=kind, distribution="faust-streaming",
+                     versions=("0.15.3",), sha256=sha256) for use, target, kind, sha256 in _FAUST_CODE)
 
 
 def faust_store_url(value: str) -> str:
