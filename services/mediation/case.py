@@ -38,12 +38,12 @@ from datetime import datetime
 from remedy.kernel.lifecycle import REJECTED, RELIEF, STAGE_TIER
 from services.mediation.errors import InvalidOutcome
 from services.mediation.hardship import claim_hardship, relief_on_triage
-from services.mediation.instalments import backlog_stage, next_due_ms, on_payment, plan_day, sweep, sweep_due
+from services.mediation.instalments import backlog_stage, next_due_ms, on_payment, plan_day, sweep
 from services.mediation.settlement import on_court_decision, on_outcome
 from services.mediation.step import PRODUCER, Out, Step, Terms, new_state
 from services.mediation.tiers import enter_tier, on_assignment
 
-__all__ = ["on_case_event", "on_outcome", "on_assignment", "on_court_decision", "on_payment", "sweep", "sweep_due",
+__all__ = ["on_case_event", "on_outcome", "on_assignment", "on_court_decision", "on_payment", "sweep",
            "plan_day", "next_due_ms", "backlog_stage", "new_state", "Step", "Terms", "STAGE_TIER", "PRODUCER"]
 
 

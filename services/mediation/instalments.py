@@ -45,15 +45,6 @@ def on_payment(state: dict | None, p: dict, input_id: str, now: datetime) -> Ste
 
 # ---- the clock ---------------------------------------------------------------------------------
 
-def sweep_due(state: dict, now: datetime) -> bool:
-    """Whether ``sweep`` could change the case now: the timer skips the others cheaply."""
-    if state["closed"] or state["held"]:
-        return False
-    if state["stage"] in STAGE_TIER:
-        return state["deadline_ms"] is not None and ms(now) >= state["deadline_ms"]
-    return state["stage"] == PERFORMING
-
-
 def next_due_ms(state: dict | None, terms: Terms) -> int | None:
     """When ``sweep`` can next change the case: its tier's deadline, or the start of the plan day on
     which an instalment is reminded or missed (plan days are shifted by the time on hold)."""

@@ -79,7 +79,8 @@ class Case:
 
     def sweep(self, now) -> case.Step:
         step = case.sweep(self.state, self.terms, now)
-        if not case.sweep_due(self.state, now):  # the timer skips such cases: nothing may change
+        due = case.next_due_ms(self.state, self.terms)
+        if due is None or now.timestamp() * 1000 < due:  # the due index would not tick it: nothing may change
             assert step.state is None and not step.emits
         return self._take(step)
 
