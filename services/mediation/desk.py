@@ -2,47 +2,63 @@
 daily capacity, balancing load; a case waits in a queue, best settle-propensity score first, until
 one is free. Pure. The wiring runs it on one partition (``mediation.desk``) so counts are exact.
 
-Desk state: {"queue": {request key: request}, "day": ISO China date, "loads": {mediator_id: cases
-today}}, plus the in-memory index ``by_case`` (see ``restore``). Each input yields a ``Change``; the wiring persists each waiting request under its own key,
-so a long queue costs a small changelog record per change, not the whole queue per message.
+The decisions read the desk through ``View`` — the day, the day's loads ({mediator_id: cases today}) and
+the waiting requests, lane by lane: a lane is a (tier, region), read in the desk's order (``order``:
+highest score, then longest wait, then request key). ``services.mediation.queue`` keeps that view in the
+desk's table. Each input yields a ``Change`` (requests joining and leaving the queue, the loads, events),
+which the wiring persists; a decision never reads more than it needs: an enqueue reads whether its request
+already waits, a drain reads each lane only until its region has no free mediator.
 A request: {"case_id", "lender_id", "tier", "attempt", "region", "cross_region", "centre", "court",
 "score", "requested_ms", "causation_id"}.
 """
 from __future__ import annotations
 
+import heapq
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
+from typing import Iterable, Iterator, Protocol
 
 from remedy.kernel.emit import Emit
 from remedy.kernel.clock import CHINA_TZ, china_date
 from remedy.kernel.events import case_event
 from remedy.kernel.ids import event_id
-from services.mediation.roster import covers
+from services.mediation.roster import candidates
 
 PRODUCER = "mediation"
 WORK_START, WORK_END = time(9, 0), time(18, 0)
 WORK_MINUTES = 9 * 60
 
 
-def empty() -> dict:
-    return restore({}, "", {})
+class View(Protocol):
+    """The desk as its decisions read it."""
+    day: str                  # the China date the loads count
+    loads: dict[str, int]     # mediator_id -> cases assigned that day
 
+    def has(self, key: str) -> bool:
+        """The request waits in the queue."""
 
-def restore(queue: dict[str, dict], day: str, loads: dict[str, int]) -> dict:
-    """A desk from its stored parts, with ``by_case`` (case_id → its waiting request keys), the index
-    that ``apply`` keeps so that a cancel does not scan the queue."""
-    by_case: dict[str, set[str]] = {}
-    for key in queue:
-        by_case.setdefault(_case_of(key), set()).add(key)
-    return {"queue": dict(queue), "day": day, "loads": loads, "by_case": by_case}
+    def keys_of(self, case_id: str) -> Iterable[str]:
+        """The keys of the case's waiting requests."""
 
+    def lanes(self) -> Iterable[tuple[str, str]]:
+        """(tier, region) of every lane with a request waiting."""
 
-def _case_of(key: str) -> str:
-    return key.split(":", 1)[0]
+    def waiting(self, tier: str, region: str) -> Iterator[tuple[str, dict]]:
+        """A lane's (request key, request), in ``order``, read as the caller goes."""
 
 
 def request_key(req: dict) -> str:
     return f"{req['case_id']}:{req['tier']}:{req['attempt']}"
+
+
+def case_of(key: str) -> str:
+    return key.split(":", 1)[0]
+
+
+def order(item: tuple[str, dict]) -> tuple[int, int, str]:
+    """The desk's order of (key, request): highest score, then longest wait, then key."""
+    key, req = item
+    return -req["score"], req["requested_ms"], key
 
 
 @dataclass
@@ -57,65 +73,59 @@ class Change:
     assigned: list[str] = field(default_factory=list)
 
 
-def apply(desk: dict, change: Change) -> dict:
-    """The desk after ``change`` (updated in place: the queue can hold thousands of requests)."""
-    by_case = desk["by_case"]
-    for key in change.left:
-        if desk["queue"].pop(key, None) is not None:
-            keys = by_case[_case_of(key)]
-            keys.discard(key)
-            if not keys:
-                del by_case[_case_of(key)]
-    for key in change.joined:
-        by_case.setdefault(_case_of(key), set()).add(key)
-    desk["queue"].update(change.joined)
-    desk["day"], desk["loads"] = change.day, change.loads
-    return desk
-
-
-def enqueue(desk: dict, req: dict, roster: dict[str, dict], now: datetime) -> Change:
+def enqueue(desk: View, req: dict, roster: dict[str, dict], now: datetime) -> Change:
     """Take a request (ignored if already queued) and assign whatever can be assigned now.
 
     On the same day only the new request can be assignable: every waiting one already found no free
     mediator, and an assignment frees none. So a full ``drain`` is needed only when the day turns."""
     key = request_key(req)
-    if key in desk["queue"]:
-        return Change(desk["day"], desk["loads"])
-    if desk["day"] != china_date(now).isoformat():
+    if desk.has(key):
+        return Change(desk.day, desk.loads)
+    if desk.day != china_date(now).isoformat():
         return drain(desk, roster, now, extra={key: req})
-    loads = dict(desk["loads"])
+    loads = dict(desk.loads)
     mediator = pick(req, roster, loads)
     if mediator is None:
-        return Change(desk["day"], loads, joined={key: req})
+        return Change(desk.day, loads, joined={key: req})
     loads[mediator["mediator_id"]] = loads.get(mediator["mediator_id"], 0) + 1
-    return Change(desk["day"], loads, emits=assignment_events(req, mediator, loads[mediator["mediator_id"]], now),
+    return Change(desk.day, loads, emits=assignment_events(req, mediator, loads[mediator["mediator_id"]], now),
                   assigned=[key])
 
 
-def cancel(desk: dict, case_id: str) -> Change:
+def cancel(desk: View, case_id: str) -> Change:
     """The case left mediation (or its tier): drop its waiting requests."""
-    return Change(desk["day"], desk["loads"], left=set(desk["by_case"].get(case_id, ())))
+    return Change(desk.day, desk.loads, left=set(desk.keys_of(case_id)))
 
 
-def drain(desk: dict, roster: dict[str, dict], now: datetime, extra: dict[str, dict] | None = None) -> Change:
-    """Assign waiting requests (and ``extra`` new ones) in order — highest score, then longest wait —
-    while mediators are free."""
+def drain(desk: View, roster: dict[str, dict], now: datetime, extra: dict[str, dict] | None = None) -> Change:
+    """Assign waiting requests (and ``extra`` new ones) in ``order`` while mediators are free.
+
+    The lanes are merged by their heads; once a (tier, region) has no free mediator (loads only grow in a
+    drain) its lane is read no further, and a new request for it joins the queue."""
     today = china_date(now).isoformat()
-    change = Change(today, dict(desk["loads"]) if desk["day"] == today else {})
-    waiting = {**desk["queue"], **(extra or {})}
-    full: set[tuple[str, str]] = set()  # (tier, region) with no free mediator: loads only grow in a drain
-    for key, req in sorted(waiting.items(), key=lambda kq: (-kq[1]["score"], kq[1]["requested_ms"], kq[0])):
+    change = Change(today, dict(desk.loads) if desk.day == today else {})
+    new = {key: req for key, req in (extra or {}).items() if not desk.has(key)}
+    full: set[tuple[str, str]] = set()  # (tier, region) with no free mediator
+
+    def lane(tier: str, region: str) -> Iterator[tuple[str, dict]]:
+        for item in desk.waiting(tier, region):
+            if (tier, region) in full:
+                return
+            yield item
+
+    lanes = [lane(tier, region) for tier, region in desk.lanes()]
+    for key, req in heapq.merge(*lanes, sorted(new.items(), key=order), key=order):
         served = (req["tier"], req["region"])
         mediator = None if served in full else pick(req, roster, change.loads)
         if mediator is None:
             full.add(served)
-            if key not in desk["queue"]:
+            if key in new:
                 change.joined[key] = req
             continue
         change.loads[mediator["mediator_id"]] = change.loads.get(mediator["mediator_id"], 0) + 1
         change.emits += assignment_events(req, mediator, change.loads[mediator["mediator_id"]], now)
         change.assigned.append(key)
-        if key in desk["queue"]:
+        if key not in new:
             change.left.add(key)
     return change
 
@@ -123,12 +133,12 @@ def drain(desk: dict, roster: dict[str, dict], now: datetime, extra: dict[str, d
 def pick(req: dict, roster: dict[str, dict], loads: dict[str, int]) -> dict | None:
     """The least-loaded free mediator of the tier serving the case's region; a regional mediator
     before one serving everywhere."""
-    free = [m for m in roster.values() if m["active"] and m["tier"] == req["tier"] and covers(m, req["region"])
-            and loads.get(m["mediator_id"], 0) < m["daily_capacity"]]
-    if not free:
-        return None
-    return min(free, key=lambda m: ("*" in m["regions"], loads.get(m["mediator_id"], 0) / m["daily_capacity"],
-                                    loads.get(m["mediator_id"], 0), m["mediator_id"]))
+    for group in candidates(roster, req["tier"], req["region"]):   # the regional ones, then the national ones
+        free = [m for m in group if loads.get(m["mediator_id"], 0) < m["daily_capacity"]]
+        if free:
+            return min(free, key=lambda m: (loads.get(m["mediator_id"], 0) / m["daily_capacity"],
+                                            loads.get(m["mediator_id"], 0), m["mediator_id"]))
+    return None
 
 
 def session_time(now: datetime, slot: int, capacity: int) -> datetime:

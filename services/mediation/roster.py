@@ -39,9 +39,34 @@ def load_roster(path: str | Path) -> dict[str, dict]:
     return {m["mediator_id"]: m for m in map(check, data["mediators"])}
 
 
-def effective(base: dict[str, dict], overrides: dict[str, dict] | None) -> dict[str, dict]:
-    return {**base, **(overrides or {})}
+class Roster(dict):
+    """The effective roster (mediator_id → entry) with its active mediators indexed by tier and by each
+    region they serve, so that finding who may take a case reads those few, not the whole roster.
+    Built once per roster change; never changed in place."""
+
+    def __init__(self, entries: dict[str, dict]):
+        super().__init__(entries)
+        self.index = _index(self)
 
 
-def covers(mediator: dict, region: str) -> bool:
-    return any(r == "*" or region.startswith(r) for r in mediator["regions"])
+def _index(roster: dict[str, dict]) -> dict[tuple[str, str], list[dict]]:
+    """(tier, region code or prefix served) → active mediators; (tier, "*") → those serving everywhere."""
+    index: dict[tuple[str, str], list[dict]] = {}
+    for m in roster.values():
+        if m["active"]:
+            for r in ("*",) if "*" in m["regions"] else set(m["regions"]):
+                index.setdefault((m["tier"], r), []).append(m)
+    return index
+
+
+def effective(base: dict[str, dict], overrides: dict[str, dict] | None) -> Roster:
+    return Roster({**base, **(overrides or {})})
+
+
+def candidates(roster: dict[str, dict], tier: str, region: str) -> tuple[list[dict], list[dict]]:
+    """The active mediators of ``tier`` who may take a case of ``region``: those serving the region (by its
+    code or a prefix of it), then those serving everywhere."""
+    index = roster.index if isinstance(roster, Roster) else _index(roster)
+    regional = {m["mediator_id"]: m for k in range(len(region) + 1) for m in index.get((tier, region[:k]), ())}
+    return list(regional.values()), index.get((tier, "*"), [])
+

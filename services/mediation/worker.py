@@ -2,8 +2,10 @@
 
 Per-case state lives in table ``cases`` (keyed by case_id) and is changed by four agents — one per
 input topic, all keyed by case_id with 4 partitions — and by the deadline sweep (a timer). Mediator
-assignment runs on the single-partition internal topic ``mediation.desk`` (table ``desk``) so that
-daily capacities hold exactly; ``mediation.roster`` changes the roster on the same partition. The
+assignment runs on the single-partition internal topic ``mediation.desk`` so that daily capacities
+hold exactly: serial by design (bench/bench_mediation_desk.py measures its ceiling). Its table ``desk``
+holds the queue in the layout of ``queue`` (nothing of it on the heap), the day's loads, the roster's
+changes and the requests assigned; ``mediation.roster`` changes the roster on the same partition. The
 desk's MediatorAssigned/SessionScheduled go back through ``mediation.assignments`` (keyed by
 case_id): the case's state records them before they are published on ``case.events``.
 Both tables use the producer's partitioner (``use_partitioner``) so that timers may change them:
@@ -25,9 +27,9 @@ from remedy.kernel.stage import Host, Input, send_internal
 from remedy.runtime.due import Deadlines
 from remedy.runtime.faust_host import build_app
 from remedy.runtime.metrics import ServiceMetrics
-from services.mediation import case, desk, roster
+from services.mediation import case, desk, queue, roster
 from services.mediation.case import Step, Terms
-from services.mediation.step import DESK_KEY, DESK_TOPIC
+from services.mediation.step import DESK_TOPIC
 from services.mediation.settings import MediationSettings
 
 SERVICE = "mediation"
@@ -72,7 +74,8 @@ def decide_input(topic: str, record: dict, cause: str, terms: Terms, now) -> Cal
 
 class Mediation:
     """Per-case state in table ``cases`` changed by one agent per input topic and by the sweep; the
-    desk (queue, day's loads, roster changes) in table ``desk``, changed on ``mediation.desk``'s one partition."""
+    desk (queue, day's loads, roster changes) in table ``desk``, changed on ``mediation.desk``'s one partition.
+    The effective roster, indexed by region (bounded by the mediators), is kept beside the desk table."""
 
     def __init__(self, host: Host, settings: Settings, mediation: MediationSettings):
         self.host, self.metrics, self.clock = host, host.metrics, host.clock
@@ -82,7 +85,8 @@ class Mediation:
         self.cases = host.table("cases", use_partitioner=True)
         self.desk_table = host.table("desk", use_partitioner=True)
         self.case_lock, self.desk_lock = asyncio.Lock(), asyncio.Lock()
-        self.desk_memo: dict = {}    # the desk in memory; rebuilt from the table (recovered first) at first use
+        self.desk_generation = host.generation()   # the roster read from the desk table: again after a rebalance
+        self.roster: roster.Roster | None = None
         self.deadlines: Deadlines | None = None
 
     def register(self, sweep_seconds: float) -> None:
@@ -120,38 +124,38 @@ class Mediation:
 
     # ---- the desk -------------------------------------------------------------------------------
 
-    def current_roster(self) -> dict[str, dict]:
-        return roster.effective(self.base_roster, self.desk_table.get("roster"))
+    def current_roster(self) -> roster.Roster:
+        """The effective roster, indexed; read from the table once per rebalance and after each change."""
+        if self.roster is None:
+            self.roster = roster.effective(self.base_roster, self.desk_table.get("roster"))
+        return self.roster
 
-    def load_desk(self) -> dict:
-        if "state" not in self.desk_memo:
-            meta = self.desk_table.get(DESK_KEY) or {}
-            queued = {k[2:]: v for k, v in self.desk_table.items() if k.startswith("q:") and v}
-            self.desk_memo["state"] = desk.restore(queued, meta.get("day", ""), meta.get("loads", {}))
-        return self.desk_memo["state"]
+    async def load_desk(self) -> queue.Desk:
+        """The desk as its table holds it (moved to this layout first, once, if an older one kept it)."""
+        if self.desk_generation.stale:
+            for key, value in (queue.migrate(self.desk_table) or {}).items():
+                await self.desk_table.put(key, value)
+            self.roster = None
+            self.desk_generation.built()
+        return queue.Desk(self.desk_table)
 
     async def save_desk(self, change: desk.Change) -> None:
-        """Publish the desk's events, then persist the change: a record per request joining or leaving
-        the queue, and the day's loads."""
-        before, table = self.load_desk(), self.desk_table
+        """Publish the desk's events, then persist the change: the requests assigned, the queue's entries of
+        the requests joining and leaving it, the day's loads."""
+        table = self.desk_table
         for out in change.emits:  # via the case's own partition: its state learns of the session first
             await self.host.emit(Emit("mediation.assignments", out.key, out.schema, out.record))
         for key in change.assigned:
             await table.put("assigned:" + key, True)
             self.metrics.assigned.labels(key.split(":")[1]).inc()
-        for key, req in change.joined.items():
-            await table.put("q:" + key, req)
-        for key in change.left:
-            await table.put("q:" + key, None)
-        if (change.day, change.loads) != (before["day"], before["loads"]):
-            await table.put(DESK_KEY, {"day": change.day, "loads": change.loads})
-        desk.apply(before, change)
+        for key, value in queue.plan(table, change).items():
+            await table.put(key, value)
 
     async def on_desk(self, msg: Input) -> None:
         """A desk message as JSON (older records were faust records: the same fields beside ``__faust``)."""
         data = json.loads(msg.value)
         async with self.desk_lock:
-            state = self.load_desk()
+            state = await self.load_desk()
             if data["op"] == "CANCEL":
                 await self.save_desk(desk.cancel(state, data["case_id"]))
             elif self.desk_table.get("assigned:" + desk.request_key(data["request"])):
@@ -163,8 +167,10 @@ class Mediation:
         _, update = self.host.codec.decode(msg.value, expect="RosterUpdate")
         entry = roster.check(update)
         async with self.desk_lock:
+            state = await self.load_desk()
             await self.desk_table.put("roster", {**(self.desk_table.get("roster") or {}), entry["mediator_id"]: entry})
-            await self.save_desk(desk.drain(self.load_desk(), self.current_roster(), self.clock.now()))
+            self.roster = None
+            await self.save_desk(desk.drain(state, self.current_roster(), self.clock.now()))
 
     # ---- the clock ------------------------------------------------------------------------------
 
@@ -176,8 +182,9 @@ class Mediation:
         """A new day frees every mediator's capacity: serve the queue."""
         now = self.clock.now()
         async with self.host.batch(), self.desk_lock:
-            state = self.load_desk()
-            if state["queue"] and state["day"] != china_date(now).isoformat():
+            state = await self.load_desk()
+            if any(state.counts.values()) and state.day != china_date(now).isoformat():
                 await self.save_desk(desk.drain(state, self.current_roster(), now))
-            for tier in ("PEOPLES", "COURT"):
-                self.metrics.queue.labels(tier).set(sum(1 for q in state["queue"].values() if q["tier"] == tier))
+                state = queue.Desk(self.desk_table)
+            for tier in queue.TIERS:
+                self.metrics.queue.labels(tier).set(state.length(tier))

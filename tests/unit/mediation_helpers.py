@@ -5,7 +5,7 @@ from datetime import date, datetime, timedelta, timezone
 
 from remedy.contract.codec import Codec
 from remedy.kernel.settings import REPO_ROOT
-from services.mediation import case
+from services.mediation import case, desk, queue
 
 T0 = datetime(2026, 12, 1, 2, 0, tzinfo=timezone.utc)   # 10:00 China time
 TERMS = case.Terms(tier_days=30, confirmation_days=30, reminder_days=3, grace_days=5)
@@ -118,3 +118,34 @@ def confirmed(amounts=(60_000, 40_000), first=date(2027, 1, 10)) -> Case:
     c.outcome(outcome("SETTLED", with_plan=plan(amounts=amounts, first=first)))
     c.decision(decision("CONFIRMATION_GRANTED"))
     return c
+
+
+# ---- the desk over a table ------------------------------------------------------------------------
+
+class Table(dict):
+    """A desk table as a dict that counts its reads: a decision must not read the whole queue."""
+
+    reads = 0
+
+    def get(self, key, default=None):
+        self.reads += 1
+        return super().get(key, default)
+
+
+def empty() -> queue.Desk:
+    return queue.Desk(Table())
+
+
+def apply(state: queue.Desk, change: desk.Change) -> queue.Desk:
+    """The desk after ``change``, as the worker persists it."""
+    table = state.table
+    for key, value in queue.plan(table, change).items():
+        if value is None:
+            table.pop(key, None)
+        else:
+            table[key] = value
+    return queue.Desk(table)
+
+
+def restore(waiting: dict[str, dict], day: str, loads: dict[str, int]) -> queue.Desk:
+    return apply(empty(), desk.Change(day, loads, joined=waiting))

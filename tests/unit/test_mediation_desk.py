@@ -8,6 +8,7 @@ import pytest
 from remedy.kernel.clock import CHINA_TZ
 from services.mediation import desk, errors, roster
 from services.mediation.settings import MediationSettings
+from tests.unit.mediation_helpers import apply, empty, restore
 
 T0 = datetime(2026, 12, 1, 2, 0, tzinfo=timezone.utc)  # 10:00 in China
 
@@ -24,10 +25,10 @@ def req(case_id, tier="PEOPLES", score=500, region="350502", cross=False, at=T0,
 
 
 def feed(requests, ros, now=T0, state=None):
-    state, emitted, assigned = state or desk.empty(), [], []
+    state, emitted, assigned = state or empty(), [], []
     for r in requests:
         change = desk.enqueue(state, r, ros, now)
-        state = desk.apply(state, change)
+        state = apply(state, change)
         emitted += [e.record for e in change.emits]
         assigned += change.assigned
     return state, emitted, assigned
@@ -42,28 +43,28 @@ def test_load_is_balanced_and_capacity_never_exceeded():
     state, events, assigned = feed([req(f"C{i}") for i in range(6)], ros)
     who = [e["event"]["mediator_id"] for e in by_type(events, "MediatorAssigned")]
     assert sorted(who) == ["PM-A", "PM-A", "PM-B", "PM-B"]
-    assert len(assigned) == 4 and [q["case_id"] for q in state["queue"].values()] == ["C4", "C5"]
-    assert state["loads"] == {"PM-A": 2, "PM-B": 2}
+    assert len(assigned) == 4 and [q["case_id"] for q in state.queue().values()] == ["C4", "C5"]
+    assert state.loads == {"PM-A": 2, "PM-B": 2}
 
 
 def test_queue_waits_for_the_next_day_and_records_the_wait():
     ros = {"PM-A": mediator("PM-A", cap=1)}
     state, events, _ = feed([req("C1"), req("C2")], ros)
-    assert len(by_type(events, "MediatorAssigned")) == 1 and len(state["queue"]) == 1
+    assert len(by_type(events, "MediatorAssigned")) == 1 and len(state.queue()) == 1
     same_day = T0 + timedelta(hours=5)
     change = desk.drain(state, ros, same_day)
-    assert change.emits == [] and len(desk.apply(state, change)["queue"]) == 1
+    assert change.emits == [] and len(apply(state, change).queue()) == 1
     next_day = T0 + timedelta(hours=20)                     # 06:00 next day in China
     change = desk.drain(state, ros, next_day)
     assigned = change.emits[0].record
-    assert change.assigned == ["C2:PEOPLES:1"] and desk.apply(state, change)["queue"] == {}
+    assert change.assigned == ["C2:PEOPLES:1"] and apply(state, change).queue() == {}
     assert assigned["event"]["queue_wait_ms"] == 20 * 3_600_000
     assert assigned["causation_id"] == "E-C2"
 
 
 def test_best_score_first_when_capacity_is_short():
     ros = {"PM-A": mediator("PM-A", cap=1)}
-    state = desk.restore({desk.request_key(r): r for r in (req("Clow", score=100), req("Chigh", score=900))}, "", {})
+    state = restore({desk.request_key(r): r for r in (req("Clow", score=100), req("Chigh", score=900))}, "", {})
     assert desk.drain(state, ros, T0).emits[0].record["case_id"] == "Chigh"
 
 
@@ -99,10 +100,10 @@ def test_mode_follows_the_case():
 def test_duplicate_request_and_cancel():
     ros = {"PM-A": mediator("PM-A", cap=0)}
     state, _, _ = feed([req("C1"), req("C1"), req("C2")], ros)
-    assert [q["case_id"] for q in state["queue"].values()] == ["C1", "C2"]
+    assert [q["case_id"] for q in state.queue().values()] == ["C1", "C2"]
     change = desk.cancel(state, "C1")
     assert change.left == {"C1:PEOPLES:1"} and change.joined == {} and change.emits == []
-    assert [q["case_id"] for q in desk.apply(state, change)["queue"].values()] == ["C2"]
+    assert [q["case_id"] for q in apply(state, change).queue().values()] == ["C2"]
 
 
 def test_same_day_requests_are_placed_as_a_full_drain_would_place_them():
@@ -111,12 +112,12 @@ def test_same_day_requests_are_placed_as_a_full_drain_would_place_them():
     requests = [req(f"C{i}", score=(i * 37) % 1000, region=("350502", "440305")[i % 2],
                     tier=("PEOPLES", "COURT")[i % 3 == 0], at=T0 + timedelta(minutes=i)) for i in range(12)]
     fast, fast_events, _ = feed(requests, ros)
-    slow, slow_events = desk.empty(), []
+    slow, slow_events = empty(), []
     for r in requests:                                   # the old way: queue it, then drain everything
         change = desk.drain(slow, ros, T0, extra={desk.request_key(r): r})
-        slow = desk.apply(slow, change)
+        slow = apply(slow, change)
         slow_events += [e.record for e in change.emits]
-    assert fast["queue"] == slow["queue"] and fast["loads"] == slow["loads"]
+    assert fast.queue() == slow.queue() and fast.loads == slow.loads
     assert fast_events == slow_events and len(by_type(fast_events, "MediatorAssigned")) == 6
 
 
@@ -138,7 +139,7 @@ def test_a_full_region_does_not_hold_up_the_regions_behind_it_in_the_queue():
     ros = {m["mediator_id"]: m for m in (mediator("P1", regions=("3505",), cap=1), mediator("P2", regions=("4403",), cap=2))}
     queue = [req(f"A{i}", score=900 - i) for i in range(50)] + [req("B1", score=100, region="440305"),
                                                                 req("B2", score=50, region="440305")]
-    state = desk.empty()
+    state = empty()
     change = desk.drain(state, ros, T0, extra={desk.request_key(r): r for r in queue})
     assigned = {e.record["case_id"]: e.record["event"]["mediator_id"] for e in change.emits if e.record["type"] == "MediatorAssigned"}
     assert assigned == {"A0": "P1", "B1": "P2", "B2": "P2"}
