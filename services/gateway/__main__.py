@@ -18,6 +18,7 @@ from services.gateway.kafka import Replayer, start_producer
 from services.gateway.keys import Keys, dev_keys
 from services.gateway.projection import Projection
 from services.gateway.settings import GatewaySettings
+from services.gateway.store import Store, StoreInUse
 
 log = logging.getLogger("remedy.gateway")
 DEV_PRINCIPALS = [("lender", "LENDER-QZ01"), ("mediator", "PM-3505-01"), ("mediator", "PM-3505-02"),
@@ -38,10 +39,19 @@ def load_keys(settings: Settings, gateway: GatewaySettings) -> Keys:
     return Keys.parse(path.read_text())
 
 
+def open_read_model(settings: Settings, gateway: GatewaySettings) -> Projection:
+    path = Path(gateway.read_model_dir or Path(settings.data_dir) / "gateway" / "read-model")
+    try:
+        return Projection(Store(path))
+    except StoreInUse as exc:
+        raise SystemExit(f"gateway: {exc}") from None
+
+
 async def main() -> None:
     settings, gateway = Settings.from_env(), GatewaySettings.from_env()
     logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    codec, projection, metrics = Codec(settings.schemas_dir), Projection(), ServiceMetrics(SERVICE)
+    codec, metrics = Codec(settings.schemas_dir), ServiceMetrics(SERVICE)
+    projection = open_read_model(settings, gateway)
     keys = load_keys(settings, gateway)
     producer = await start_producer(settings.kafka_bootstrap)
     replayer = Replayer(settings.kafka_bootstrap, codec, projection, metrics)
@@ -50,6 +60,7 @@ async def main() -> None:
     reading.add_done_callback(lambda t: t.cancelled() or t.exception() is None
                               or log.error("the read model stopped: %r", t.exception()))
     gw = Gateway(settings, gateway, clock_from_settings(settings), codec, keys, projection, producer, metrics)
+    gw.reader = replayer
     runner = web.AppRunner(build_app(gw), access_log=None)
     await runner.setup()
     await web.TCPSite(runner, "127.0.0.1", gateway.port).start()
@@ -62,6 +73,7 @@ async def main() -> None:
     await runner.cleanup()
     await replayer.stop()
     await producer.stop()
+    projection.close()
 
 
 if __name__ == "__main__":

@@ -1,6 +1,6 @@
-"""The gateway's shared core: its state (the read model, the producer, the guards, the payment answers) and
-the plumbing every party's routes use — publishing a record, who is calling, the JSON body, a case as a
-party sees it, a debtor's sign-in, and recording a payment once per payment_ref."""
+"""The gateway's shared core: its state (the read model, the producer, the guards) and the plumbing every
+party's routes use — publishing a record, who is calling, the JSON body, a case as a party sees it, a
+debtor's sign-in, and recording a payment once per payment_ref (remembered in the read model on disk)."""
 from __future__ import annotations
 
 import asyncio
@@ -41,7 +41,8 @@ class Gateway:
         self.lockout = Lockout(gateway.portal_max_failures, gateway.portal_lock_minutes * 60.0)
         self.rate = RateLimit(gateway.portal_rate_per_minute)
         self.payment_lock = asyncio.Lock()
-        self.payment_answers: dict[str, dict] = {}
+        self.uploading: set[tuple[str, str]] = set()  # (lender, batch) of the uploads in progress on this instance
+        self.reader = None  # the Replayer keeping the read model up to date (kafka.py), for /healthz
 
     async def publish(self, topic: str, key: str, schema: str, record: dict, *, wait: bool = True):
         value = self.codec.encode(schema, record)
@@ -82,7 +83,7 @@ class Gateway:
         out["offer"] = case.offer
         out["sessions"] = case.sessions
         if timeline:
-            out["timeline"] = case.timeline
+            out["timeline"] = self.projection.timeline(case.case_id)
         return out
 
     def debtor_case(self, request: web.Request, case_id: str, code: str) -> tuple[Case | None, str | None]:
@@ -102,27 +103,22 @@ class Gateway:
         return case, None
 
     async def record_payment(self, record: dict) -> web.Response:
-        """Idempotent by payment_ref: the same ref again gets the same answer and writes nothing."""
+        """Idempotent by payment_ref: the same ref again gets the same answer and writes nothing. Every ref is
+        remembered in the read model (``p/<ref>``): the ones this gateway published, and every one on ``payments``."""
         ref = record["payment_ref"]
         async with self.payment_lock:
-            known = self.payment_answers.get(ref) or self._replayed_payment(ref)
+            known = self.projection.payment(ref)
             if known is not None:
                 if (known["case_id"], known["amount_cents"]) != (record["case_id"], record["amount_cents"]):
                     return error(409, "this payment_ref was already used for another case or amount", "payment_ref")
-                return web.json_response(known, status=200)
+                return web.json_response(_payment_answer(ref, known), status=200)
             await self.publish("payments", record["case_id"], "Payment", record)
-            answer = {"payment_ref": ref, "case_id": record["case_id"], "amount_cents": record["amount_cents"],
-                      "status": "RECORDED"}
-            self.payment_answers[ref] = answer
-            return web.json_response(answer, status=202)
+            self.projection.remember_payment(ref, record["case_id"], record["amount_cents"])
+            return web.json_response(_payment_answer(ref, record), status=202)
 
-    def _replayed_payment(self, ref: str) -> dict | None:
-        p = self.projection.payments.get(ref)
-        if p is None:
-            return None
-        answer = {"payment_ref": ref, "case_id": p["case_id"], "amount_cents": p["amount_cents"], "status": "RECORDED"}
-        self.payment_answers[ref] = answer
-        return answer
+
+def _payment_answer(ref: str, payment: dict) -> dict:
+    return {"payment_ref": ref, "case_id": payment["case_id"], "amount_cents": payment["amount_cents"], "status": "RECORDED"}
 
 
 class Routes:

@@ -1,11 +1,23 @@
-"""The gateway's Kafka side: an aiokafka producer for the input topics and a group-less consumer
-that replays case.events, loan.defaults.rejected, loan.batches and payments into the projection."""
+"""The gateway's Kafka side: an aiokafka producer for the input topics, and the reader that keeps the read
+model (projection.py, on disk) up to date with case.events, loan.defaults.rejected, loan.batches and payments.
+
+The reader has no consumer group: every gateway instance is assigned every partition of those topics and
+keeps its own copy of the read model, so any instance answers any question. Each chunk of records is
+applied and committed to the store together with the offset reached on each partition (store.py), so a
+restarted gateway reads each partition from where its store stops, not from offset 0. Before it trusts
+those offsets it reads the record just before each one: a partition that no longer holds it (a broker
+that lost or recreated its topics: Tansu keeps them in memory), or holds another record there, means
+the store describes another log, and the store is discarded (one warning line) and rebuilt from 0.
+"""
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
+import time
 
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.errors import KafkaError
 
 from remedy.contract.codec import Codec, CodecError
@@ -15,6 +27,9 @@ from services.gateway.projection import Projection
 log = logging.getLogger("remedy.gateway")
 READ_TOPICS = {"case.events": "CaseEvent", "loan.defaults.rejected": "LoanDefaultRejected",
                "loan.batches": "BatchReport", "payments": "Payment"}
+CHUNK = 2000                 # records applied and committed at once
+REASSIGN_SECONDS = 30.0      # how often the reader looks for partitions it does not read yet
+CHECK_SECONDS = 10.0         # the longest the check of the stored offsets waits for the broker
 
 
 async def start_producer(bootstrap: str, attempts: int = 60) -> AIOKafkaProducer:
@@ -32,26 +47,114 @@ async def start_producer(bootstrap: str, attempts: int = 60) -> AIOKafkaProducer
     raise RuntimeError("unreachable")
 
 
+def fingerprint(value: bytes | None) -> str:
+    return hashlib.blake2b(value or b"", digest_size=8).hexdigest()
+
+
 class Replayer:
-    """Feeds the projection from the beginning of every topic it reads; never commits offsets."""
+    """Reads every partition of READ_TOPICS into the projection, from the offsets its store holds."""
 
     def __init__(self, bootstrap: str, codec: Codec, projection: Projection, metrics: ServiceMetrics):
         self.bootstrap, self.codec, self.projection, self.metrics = bootstrap, codec, projection, metrics
         self.consumer: AIOKafkaConsumer | None = None
+        self.admin: AIOKafkaAdminClient | None = None  # where the partitions of READ_TOPICS are learnt
         self.undecodable = 0
+        self.assigned: frozenset[TopicPartition] = frozenset()
+        self.ends: dict[TopicPartition, int] = {}      # per partition: its end offset when it was assigned
+        self.position: dict[TopicPartition, int] = {}  # per partition: the offset read next
+        self.caught_up = False
+        self._assigned_at = 0.0
 
     async def start(self) -> None:
-        self.consumer = AIOKafkaConsumer(*READ_TOPICS, bootstrap_servers=self.bootstrap.split(","), group_id=None,
+        self.consumer = AIOKafkaConsumer(bootstrap_servers=self.bootstrap.split(","), group_id=None,
                                          auto_offset_reset="earliest", enable_auto_commit=False,
-                                         client_id="remedy-gateway-reader")
+                                         max_partition_fetch_bytes=4 * 1024 ** 2, client_id="remedy-gateway-reader")
         await self.consumer.start()
+        self.admin = AIOKafkaAdminClient(bootstrap_servers=self.bootstrap.split(","), client_id="remedy-gateway-reader")
+        await self.admin.start()
+        stored = self.projection.store.offsets()
+        if stored:
+            problem = await self.check(stored)
+            if problem:
+                self.projection.store.discard(problem)
+            else:
+                log.info("read model resumed at %s", ", ".join(f"{t}[{p}]@{o['next']}" for (t, p), o in sorted(stored.items())))
+        await self.assign()
+
+    async def check(self, stored: dict[tuple[str, int], dict]) -> str | None:
+        """Why the stored offsets cannot be trusted (the broker's log is not the one they describe), or None."""
+        wanted = {TopicPartition(t, p): o for (t, p), o in stored.items() if o["next"] > 0}
+        if not wanted:
+            return None
+        known = await self._partitions()
+        for tp, reached in wanted.items():
+            if tp not in known:
+                return f"holds offsets up to {reached['next']} of {tp.topic}[{tp.partition}], which the broker does not have"
+        ends = await self.consumer.end_offsets(list(wanted))
+        for tp, end in ends.items():
+            if end == 0:
+                return f"holds offsets up to {wanted[tp]['next']} of {tp.topic}[{tp.partition}], which is empty (the broker lost or recreated it)"
+        self.consumer.assign(list(wanted))
+        for tp, reached in wanted.items():
+            self.consumer.seek(tp, reached["next"] - 1)
+        pending, deadline = set(wanted), time.monotonic() + CHECK_SECONDS
+        while pending and time.monotonic() < deadline:
+            for tp, records in (await self.consumer.getmany(*pending, timeout_ms=200)).items():
+                first, at = records[0], wanted[tp]["next"] - 1
+                pending.discard(tp)
+                if first.offset < at:
+                    return f"holds offsets up to {at + 1} of {tp.topic}[{tp.partition}], beyond the broker's (the broker lost or recreated it)"
+                if first.offset == at and fingerprint(first.value) != wanted[tp]["last"]:
+                    return f"differs from {tp.topic}[{tp.partition}] at offset {at} (it describes another log)"
+        if pending:
+            tp = min(pending)
+            return f"holds offsets up to {wanted[tp]['next']} of {tp.topic}[{tp.partition}], beyond the broker's (the broker lost or recreated it)"
+        return None
+
+    async def _partitions(self) -> set[TopicPartition]:
+        """Every partition of READ_TOPICS the broker has now (asked afresh: the consumer's own metadata covers
+        only the partitions it is assigned)."""
+        found = set()
+        for topic in await self.admin.describe_topics(list(READ_TOPICS)):
+            if topic.get("error_code", 0) == 0:
+                name = topic.get("topic", topic.get("name"))
+                found |= {TopicPartition(name, p.get("partition", p.get("partition_index"))) for p in topic["partitions"]}
+        return found
+
+    async def assign(self) -> None:
+        """Read every partition of READ_TOPICS, each from the offset the store holds for it (0 if none)."""
+        self._assigned_at = time.monotonic()
+        partitions = frozenset(await self._partitions())
+        if partitions == self.assigned:
+            return
+        self.consumer.assign(list(partitions))
+        stored = self.projection.store.offsets()
+        self.position = {tp: stored.get((tp.topic, tp.partition), {}).get("next", 0) for tp in partitions}
+        for tp, offset in self.position.items():
+            self.consumer.seek(tp, offset)
+        self.ends = await self.consumer.end_offsets(list(partitions)) if partitions else {}
+        self.assigned = partitions
 
     async def run(self) -> None:
         while True:
-            batches = await self.consumer.getmany(timeout_ms=500, max_records=2000)
-            for records in batches.values():
-                for msg in records:
-                    self.apply(msg.topic, msg.value)
+            batches = await self.consumer.getmany(timeout_ms=500, max_records=CHUNK)
+            self.apply_chunk(batches)
+            if not self.caught_up and self.assigned:
+                self.caught_up = not batches or all(self.position[tp] >= end for tp, end in self.ends.items())
+            if time.monotonic() - self._assigned_at > REASSIGN_SECONDS or len(self.assigned) == 0:
+                await self.assign()
+
+    def apply_chunk(self, batches: dict) -> None:
+        """Apply a chunk and commit it with the offsets it reached: at once, with no await in between, so
+        an HTTP answer never sees half a chunk."""
+        reached = {}
+        for tp, records in batches.items():
+            for msg in records:
+                self.apply(msg.topic, msg.value)
+            last = records[-1]
+            reached[(tp.topic, tp.partition)] = {"next": last.offset + 1, "last": fingerprint(last.value)}
+            self.position[tp] = last.offset + 1
+        self.projection.commit(reached)
 
     def apply(self, topic: str, value: bytes) -> None:
         try:
@@ -71,5 +174,7 @@ class Replayer:
             self.projection.apply_payment(record)
 
     async def stop(self) -> None:
+        if self.admin is not None:
+            await self.admin.close()
         if self.consumer is not None:
             await self.consumer.stop()

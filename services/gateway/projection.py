@@ -1,212 +1,226 @@
-"""The gateway's own read model, built from case.events, loan.defaults.rejected, loan.batches and
-payments. Pure: records in, state changes; redelivered records change nothing (seen by id).
+"""The gateway's own read model, built from case.events, loan.defaults.rejected, loan.batches and payments,
+kept on disk (store.py) and read by point gets and short ordered scans. Redelivered records change nothing:
+every applied event's id is remembered (on disk, in the same write as the change it made).
 
-A case's stage follows the lifecycle (``remedy.kernel.lifecycle.follow``): while it is ON_HOLD,
-moves are remembered as the stage to resume; CLOSED is final.
+Keys (NUL-separated, so one id never prefixes another):
+
+| key | value |
+|---|---|
+| ``e/<event_id>`` | (empty) the event was applied |
+| ``c/<case_id>`` | the case (model.Case), without its timeline |
+| ``t/<case_id>/<seq>`` | the case's timeline entry ``seq`` |
+| ``l/<lender_id>/<opened_at ms>/<case_id>`` | [stage, region, batch]: a lender's cases in the order they are listed |
+| ``m/<mediator_id>/<case_id>`` | (empty) the cases assigned to a mediator |
+| ``b/<lender_id>/<batch_id>`` | intake's answers: {accepted, rejected, report} |
+| ``bo/<lender_id>/<batch_id>/<loan_id>`` | (empty) the loan opened a case |
+| ``br/<lender_id>/<batch_id>/<loan_id>`` | intake's rejection of the loan |
+| ``u/<lender_id>/<batch_id>`` | the upload this instance took: published, refused, done |
+| ``p/<payment_ref>`` | {case_id, amount_cents} of the payment recorded under that reference |
+| ``n/cases`` | how many cases |
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+import orjson
 
-from remedy.kernel.deadlines import ms, start_of_china_day_ms
-from remedy.kernel.lifecycle import CLOSED, ON_HOLD, OPENED, STAGES, follow
+from services.gateway import model
+from services.gateway.model import MAX_REJECTIONS_KEPT, STAGES, Batch, Case, to_ms
+from services.gateway.store import Store
 
 __all__ = ["STAGES", "Case", "Batch", "Projection"]
 
-# event type -> (field holding a deadline, label)
-DEADLINES = {"ConfirmationRequested": ("due_by", "CONFIRMATION_DUE"), "ObjectionFiled": ("answer_by", "OBJECTION_ANSWER_DUE"),
-             "InstalmentDue": ("due_date", "INSTALMENT_DUE"), "JudgmentEntered": ("performance_due", "PERFORMANCE_DUE"),
-             "TierExtended": ("new_deadline", "MEDIATION_DEADLINE"), "SessionScheduled": ("scheduled_at", "SESSION"),
-             "CreditRepairRequested": ("due_by", "CREDIT_REPAIR_DUE"), "NegativeReportPlanned": ("report_after", "NEGATIVE_REPORT_AFTER")}
-DONE_DEADLINES = {"InstalmentPaid": "INSTALMENT_DUE", "ConfirmationGranted": "CONFIRMATION_DUE",
-                  "ConfirmationDenied": "CONFIRMATION_DUE", "ObjectionResolved": "OBJECTION_ANSWER_DUE",
-                  "CreditRepairDone": "CREDIT_REPAIR_DUE", "NegativeReportFiled": "NEGATIVE_REPORT_AFTER",
-                  "EnforcementApplied": "PERFORMANCE_DUE"}
-MAX_REJECTIONS_KEPT = 100_000
+MAX_PENDING = 50_000  # changes held before they are written (between commits; the reader commits every chunk)
+CASES_KEY = b"n\x00cases"
 
 
-def _ms(value) -> int:
-    """An instant, a China calendar day (its start) or epoch ms, as epoch ms."""
-    if isinstance(value, datetime):
-        return ms(value)
-    if isinstance(value, date):
-        return start_of_china_day_ms(value)
-    return int(value)
+def key(*parts: str) -> bytes:
+    return "\x00".join(parts).encode()
 
 
-def _json(value):
-    if isinstance(value, datetime):
-        return value.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, bytes):
-        return None
-    if isinstance(value, dict):
-        return {k: _json(v) for k, v in value.items() if not isinstance(v, bytes)}
-    if isinstance(value, list):
-        return [_json(v) for v in value]
-    return value
+def _id_after(k: bytes) -> str:
+    return k.rsplit(b"\x00", 1)[1].decode()
 
 
-@dataclass
-class Case:
-    case_id: str
-    lender_id: str
-    loan_id: str = ""
-    batch_id: str = ""
-    region_code: str = ""
-    product: str = ""
-    principal_cents: int = 0
-    interest_cents: int = 0
-    penalty_cents: int = 0
-    opened_at: int = 0
-    stage: str = OPENED
-    resume_stage: str | None = None
-    mediator_id: str | None = None
-    court: str | None = None
-    tier: str | None = None
-    sessions: list = field(default_factory=list)
-    offer: dict | None = None
-    deadlines: dict = field(default_factory=dict)  # label -> epoch ms
-    paid_cents: int = 0
-    timeline: list = field(default_factory=list)
+class Cases:
+    """``projection.cases``: a case by id (``get``, ``[]``, ``in``) and how many there are (``len``)."""
 
-    @property
-    def total_due_cents(self) -> int:
-        return self.principal_cents + self.interest_cents + self.penalty_cents
+    def __init__(self, projection: "Projection"):
+        self.p = projection
 
-    def next_deadline(self, now_ms: int) -> dict | None:
-        future = sorted((at, label) for label, at in self.deadlines.items() if at >= now_ms)
-        return {"kind": future[0][1], "at_ms": future[0][0]} if future else None
+    def get(self, case_id: str) -> Case | None:
+        return self.p.case(case_id)
 
-    def summary(self) -> dict:
-        return {"case_id": self.case_id, "lender_id": self.lender_id, "loan_id": self.loan_id, "batch_id": self.batch_id,
-                "stage": self.stage, "region_code": self.region_code, "product": self.product,
-                "principal_cents": self.principal_cents, "interest_cents": self.interest_cents,
-                "penalty_cents": self.penalty_cents, "total_due_cents": self.total_due_cents,
-                "paid_cents": self.paid_cents, "opened_at_ms": self.opened_at, "mediator_id": self.mediator_id}
+    def __getitem__(self, case_id: str) -> Case:
+        found = self.p.case(case_id)
+        if found is None:
+            raise KeyError(case_id)
+        return found
 
+    def __contains__(self, case_id: str) -> bool:
+        return self.p.store.get(key("c", case_id)) is not None
 
-@dataclass
-class Batch:
-    lender_id: str
-    batch_id: str
-    published: int = 0  # rows the gateway put on loan.defaults (0 for batches not uploaded here)
-    refused: list = field(default_factory=list)  # rows the gateway could not read: {line, message}
-    refused_count: int = 0
-    upload_done: bool = False
-    accepted: set = field(default_factory=set)  # loan ids that opened a case
-    rejections: dict = field(default_factory=dict)  # loan_id -> {reason_codes, message}
-    report: dict | None = None
-
-    def view(self) -> dict:
-        accepted = len(self.accepted)
-        rejected = len(self.rejections)
-        if self.report is not None:
-            accepted, rejected = max(accepted, self.report["accepted"]), max(rejected, self.report["rejected"])
-        complete = self.upload_done and accepted + rejected >= self.published
-        return {"batch_id": self.batch_id, "lender_id": self.lender_id, "published": self.published,
-                "upload_complete": self.upload_done, "accepted": accepted, "rejected": rejected, "complete": complete,
-                "refused_at_gateway": self.refused_count, "refused": self.refused,
-                "rejections": [{"loan_id": k, **v} for k, v in sorted(self.rejections.items())],
-                "report": _json(self.report)}
+    def __len__(self) -> int:
+        return int(self.p.store.get(CASES_KEY) or 0)
 
 
 class Projection:
-    def __init__(self) -> None:
-        self.cases: dict[str, Case] = {}
-        self.batches: dict[tuple[str, str], Batch] = {}
-        self.payments: dict[str, dict] = {}  # payment_ref -> the Payment record seen on `payments`
-        self._seen: set[str] = set()
+    def __init__(self, store: Store | None = None) -> None:
+        self.store = store if store is not None else Store.temporary()
+        self.cases = Cases(self)
+
+    def commit(self, offsets: dict[tuple[str, int], dict] | None = None) -> None:
+        """Write what was applied since the last commit, with the offsets it covers, at once."""
+        self.store.commit(offsets)
+
+    def _settled(self) -> Store:
+        """The store with nothing pending, for a scan (a reader commits every chunk: usually a no-op)."""
+        if self.store.pending:
+            self.store.commit()
+        return self.store
+
+    def _boundary(self) -> None:
+        if len(self.store.pending) >= MAX_PENDING:
+            self.store.commit()
 
     # --- case.events -------------------------------------------------------------------------
     def apply_event(self, env: dict) -> bool:
         """One CaseEvent envelope; False when already applied or about an unknown case."""
-        if env["event_id"] in self._seen:
+        self._boundary()
+        store, seen = self.store, key("e", env["event_id"])
+        if store.get(seen) is not None:
             return False
-        kind, body, case_id = env["type"], env["event"], env["case_id"]
-        case = self.cases.get(case_id)
+        kind, case_id = env["type"], env["case_id"]
+        case = self._live_case(case_id)
         if case is None:
             if kind != "CaseOpened":
                 return False
-            case = self.cases[case_id] = Case(case_id, env["lender_id"], opened_at=_ms(env["occurred_at"]))
-        self._seen.add(env["event_id"])
-        at = _ms(env["occurred_at"])
-        if kind in ("CaseOpened", "CaseAmended"):
-            self._facts(case, body["facts"])
-        elif kind == "ObjectionResolved" and body.get("amended_principal_cents") is not None:
-            case.principal_cents = body["amended_principal_cents"]
-        if kind == "MediatorAssigned":
-            case.mediator_id, case.tier = body["mediator_id"], body["tier"]
-        elif kind == "SessionScheduled":
-            case.sessions.append({"tier": body["tier"], "mediator_id": body["mediator_id"], "mode": body["mode"],
-                                  "scheduled_at_ms": _ms(body["scheduled_at"]), "location": body.get("location"),
-                                  "video_link": body.get("video_link")})
-        elif kind in ("CaseTriaged", "LitigationFiled"):
-            case.court = body["court"] or case.court
-        elif kind in ("MediationSettled", "ReliefGranted"):
-            case.offer = {"source": kind, "plan": _json(body["plan"])}
-        elif kind == "InstalmentPaid":
-            case.paid_cents += body["amount_cents"]
-        elif kind == "CaseReleased" and case.stage == ON_HOLD:
-            case.deadlines = {k: v + body["held_ms"] for k, v in case.deadlines.items()}
-        elif kind == "CaseClosed":
-            case.deadlines = {}
-        case.stage, case.resume_stage = follow(case.stage, case.resume_stage, kind, body)
-        if kind in DEADLINES and case.stage != CLOSED:
-            name, label = DEADLINES[kind]
-            if body.get(name) is not None:
-                case.deadlines[label] = _ms(body[name])
-        if kind in DONE_DEADLINES:
-            case.deadlines.pop(DONE_DEADLINES[kind], None)
+            case = Case(case_id, env["lender_id"], opened_at=to_ms(env["occurred_at"]))
+            store.put(CASES_KEY, str(len(self.cases) + 1).encode())
+        mediator = case.mediator_id
+        entry = model.apply_event(case, env)
+        store.put(seen, b"")
+        store.put(key("t", case_id, f"{case.events - 1:08d}"), orjson.dumps(entry))
+        store.put(key("c", case_id), case)
+        store.put(key("l", case.lender_id, f"{case.opened_at:015d}", case_id),
+                  orjson.dumps([case.stage, case.region_code, case.batch_id]))
+        if case.mediator_id != mediator:
+            if mediator:
+                store.delete(key("m", mediator, case_id))
+            store.put(key("m", case.mediator_id, case_id), b"")
         if kind == "CaseOpened":
-            self.batch(case.lender_id, case.batch_id).accepted.add(case.loan_id)
-        case.timeline.append({"event_id": env["event_id"], "type": kind, "occurred_at_ms": at,
-                              "producer": env["producer"], "stage_after": case.stage,
-                              "detail": _json({k: v for k, v in body.items() if k != "facts"})})
+            self._opened(case)
         return True
 
-    def _facts(self, case: Case, facts: dict) -> None:
-        case.loan_id, case.batch_id, case.region_code = facts["loan_id"], facts["batch_id"], facts["region_code"]
-        case.product = facts["product"]
-        case.principal_cents, case.interest_cents = facts["principal_cents"], facts["interest_cents"]
-        case.penalty_cents = facts["penalty_cents"]
+    def _live_case(self, case_id: str) -> Case | None:
+        """The case to change: held (pending) until the next commit writes it."""
+        found = self.store.get(key("c", case_id))
+        if found is None or isinstance(found, Case):
+            return found
+        case = Case(**orjson.loads(found))
+        self.store.put(key("c", case_id), case)
+        return case
 
-    # --- intake's answers ------------------------------------------------------------------------
-    def batch(self, lender_id: str, batch_id: str) -> Batch:
-        key = (lender_id, batch_id)
-        if key not in self.batches:
-            self.batches[key] = Batch(lender_id, batch_id)
-        return self.batches[key]
+    def _opened(self, case: Case) -> None:
+        marker = key("bo", case.lender_id, case.batch_id, case.loan_id)
+        if self.store.get(marker) is None:
+            self.store.put(marker, b"")
+            self._live_tally(case.lender_id, case.batch_id)["accepted"] += 1
+
+    # --- intake's answers, payments ------------------------------------------------------------------
+    def _live_tally(self, lender_id: str, batch_id: str) -> dict:
+        k = key("b", lender_id, batch_id)
+        found = self.store.get(k)
+        if isinstance(found, dict):
+            return found
+        tally = orjson.loads(found) if found is not None else {"accepted": 0, "rejected": 0, "report": None}
+        self.store.put(k, tally)
+        return tally
 
     def apply_rejected(self, r: dict) -> None:
-        b = self.batch(r["lender_id"], r["batch_id"])
-        if len(b.rejections) < MAX_REJECTIONS_KEPT:
-            b.rejections[r["loan_id"]] = {"reason_codes": list(r["reason_codes"]), "message": r["message"]}
+        self._boundary()
+        k = key("br", r["lender_id"], r["batch_id"], r["loan_id"])
+        if self.store.get(k) is None:
+            tally = self._live_tally(r["lender_id"], r["batch_id"])
+            if tally["rejected"] >= MAX_REJECTIONS_KEPT:
+                return
+            tally["rejected"] += 1
+        self.store.put(k, {"reason_codes": list(r["reason_codes"]), "message": r["message"]})
 
     def apply_batch_report(self, r: dict) -> None:
-        self.batch(r["lender_id"], r["batch_id"]).report = dict(r)
+        self._boundary()
+        self._live_tally(r["lender_id"], r["batch_id"])["report"] = model.as_json(dict(r))
 
     def apply_payment(self, p: dict) -> None:
-        self.payments.setdefault(p["payment_ref"], p)
+        self._boundary()
+        k = key("p", p["payment_ref"])
+        if self.store.get(k) is None:
+            self.store.put(k, {"case_id": p["case_id"], "amount_cents": p["amount_cents"]})
+
+    def payment(self, payment_ref: str) -> dict | None:
+        """{case_id, amount_cents} of the payment recorded under ``payment_ref``, if any."""
+        found = self.store.get(key("p", payment_ref))
+        return found if found is None or isinstance(found, dict) else orjson.loads(found)
+
+    def remember_payment(self, payment_ref: str, case_id: str, amount_cents: int) -> None:
+        """A payment this gateway has just published (it comes back on ``payments`` later)."""
+        self.store.write_now(key("p", payment_ref), {"case_id": case_id, "amount_cents": amount_cents})
+
+    # --- batches ----------------------------------------------------------------------------------
+    def batch_view(self, lender_id: str, batch_id: str) -> Batch | None:
+        """The batch with intake's answers and this instance's upload of it; None when neither is known."""
+        tally, upload = self.store.get(key("b", lender_id, batch_id)), self.store.get(key("u", lender_id, batch_id))
+        if tally is None and upload is None:
+            return None
+        batch = Batch(lender_id, batch_id)
+        if tally is not None:
+            tally = tally if isinstance(tally, dict) else orjson.loads(tally)
+            batch.accepted, batch.rejected, batch.report = tally["accepted"], tally["rejected"], tally["report"]
+        if upload is not None:
+            batch.uploaded_here = True
+            for name, value in orjson.loads(upload).items():
+                setattr(batch, name, value)
+        prefix = key("br", lender_id, batch_id) + b"\x00"
+        batch.rejections = {_id_after(k): orjson.loads(v) for k, v in self._settled().scan(prefix)}
+        return batch
+
+    def batch(self, lender_id: str, batch_id: str) -> Batch:
+        return self.batch_view(lender_id, batch_id) or Batch(lender_id, batch_id)
+
+    def save_upload(self, batch: Batch) -> None:
+        """What this instance published and refused of ``batch`` (its upload's progress, then its end)."""
+        self.store.write_now(key("u", batch.lender_id, batch.batch_id),
+                             {"published": batch.published, "refused": batch.refused,
+                              "refused_count": batch.refused_count, "upload_done": batch.upload_done})
 
     # --- questions -------------------------------------------------------------------------------
-    def lender_cases(self, lender_id: str, *, stage: str | None = None, region: str | None = None,
-                     opened_from_ms: int | None = None, opened_to_ms: int | None = None,
-                     batch_id: str | None = None) -> list[Case]:
+    def case(self, case_id: str) -> Case | None:
+        found = self.store.get(key("c", case_id))
+        return found if found is None or isinstance(found, Case) else Case(**orjson.loads(found))
+
+    def timeline(self, case_id: str) -> list[dict]:
+        return [orjson.loads(v) for _, v in self._settled().scan(key("t", case_id) + b"\x00")]
+
+    def lender_case_ids(self, lender_id: str, *, stage: str | None = None, region: str | None = None,
+                        opened_from_ms: int | None = None, opened_to_ms: int | None = None,
+                        batch_id: str | None = None) -> list[str]:
+        """A lender's cases, oldest first (then by id): a scan of that lender's index keys only."""
+        start = f"{opened_from_ms:015d}" if opened_from_ms is not None else ""
+        stop = f"{opened_to_ms:015d}" if opened_to_ms is not None else None
         out = []
-        for c in self.cases.values():
-            if c.lender_id != lender_id or (stage and c.stage != stage) or (batch_id and c.batch_id != batch_id):
-                continue
-            if region and not c.region_code.startswith(region):
-                continue
-            if (opened_from_ms is not None and c.opened_at < opened_from_ms) or \
-                    (opened_to_ms is not None and c.opened_at >= opened_to_ms):
-                continue
-            out.append(c)
-        out.sort(key=lambda c: (c.opened_at, c.case_id))
+        for k, v in self._settled().scan(key("l", lender_id) + b"\x00", start.encode(), stop and stop.encode()):
+            if stage or region or batch_id:
+                c_stage, c_region, c_batch = orjson.loads(v)
+                if (stage and c_stage != stage) or (batch_id and c_batch != batch_id) or \
+                        (region and not c_region.startswith(region)):
+                    continue
+            out.append(_id_after(k))
         return out
 
+    def lender_cases(self, lender_id: str, **filters) -> list[Case]:
+        return [c for c in map(self.case, self.lender_case_ids(lender_id, **filters)) if c is not None]
+
     def mediator_cases(self, mediator_id: str) -> list[Case]:
-        return sorted((c for c in self.cases.values() if c.mediator_id == mediator_id), key=lambda c: c.case_id)
+        ids = [_id_after(k) for k, _ in self._settled().scan(key("m", mediator_id) + b"\x00")]
+        return [c for c in map(self.case, ids) if c is not None]
+
+    def close(self) -> None:
+        self.store.close()

@@ -19,3 +19,6 @@ class GatewaySettings(EnvSettings):
     portal_max_failures: int = setting(5, "gateway: wrong verification codes for one case before the portal locks it...")
     portal_lock_minutes: int = setting(15, "gateway: ...for this many minutes (injectable clock).")
     portal_rate_per_minute: int = setting(30, "gateway: debtor portal requests allowed per client address per minute.")
+    read_model_dir: str = setting("", "gateway: where this instance keeps its read model (RocksDB; services/gateway/store.py). Empty = "
+                                      "`$REMEDY_DATA_DIR/gateway/read-model`. Each instance needs its own; a lost or damaged one "
+                                      "is rebuilt from the topics at start.")

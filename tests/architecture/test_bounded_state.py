@@ -32,13 +32,13 @@ BOUNDED = {
     ("remedy/runtime/stores.py", "_shared"): "one block cache and write buffer manager per worker",
     ("remedy/runtime/stores.py", "assigned"): "per partition",
     ("remedy/runtime/patches/guard.py", "_originals"): "per patched faust function",
+    ("services/gateway/store.py", "pending"): "the read model's changes of one chunk of records (at most 2,000), "
+                                              "written at its commit; outside the reader, at most projection.MAX_PENDING",
+    ("services/gateway/core.py", "uploading"): "the batch uploads in progress on this instance right now",
+    ("services/gateway/kafka.py", "ends"): "per topic-partition",
+    ("services/gateway/kafka.py", "position"): "per topic-partition",
 }
 STILL_ON_THE_HEAP = {
-    ("services/gateway/projection.py", "cases"): "the gateway's read model: every case (to move to disk or ClickHouse)",
-    ("services/gateway/projection.py", "batches"): "every upload batch",
-    ("services/gateway/projection.py", "payments"): "every payment reference",
-    ("services/gateway/projection.py", "_seen"): "every event id",
-    ("services/gateway/core.py", "payment_answers"): "every payment reference answered",
 }
 # The in-process runtime keeps everything in memory by design (tests, the in-memory funnel).
 NOT_A_WORKER = {"remedy/runtime/memory.py"}

@@ -324,3 +324,55 @@ def test_property_based_run_of_the_openapi_document_finds_no_server_error(broker
     assert not server_errors, server_errors[:5]
     assert len(seen_statuses) >= 15, "every documented operation was exercised"
     assert any(s < 300 for k, v in seen_statuses.items() if "lender/cases" in k for s in v), "real data was reached"
+
+
+def test_a_restarted_gateway_reads_only_what_is_new_and_answers_from_its_store_at_once(broker, services, codec, tmp_path):
+    """The read model is on disk with the offsets it covers: after a restart the gateway answers for the cases it
+    knew before reading anything, reads only the records published since, and ignores a redelivered one. A store
+    the broker no longer matches is discarded, with a line in the log, and rebuilt from offset 0."""
+    from services.gateway.store import Store
+    from tests.broker.funnel_helpers import opened
+    from tests.conftest import metric_value
+
+    gw, url = start_gateway(services, tmp_path)
+    consumed = lambda: metric_value(gw.port, "remedy_gateway_consumed_total")  # noqa: E731 - since this process started
+    total = lambda: requests.get(f"{url}/v1/lender/cases?limit=1", headers=A).json()["total"]  # noqa: E731
+    pub = Publisher(broker, codec)
+    first = [opened("LENDER-A", f"L-{n}", f"D-{n}", NOW) for n in range(400)]
+    cid = first[0]["case_id"]
+    for e in first + [event("MediatorAssigned", {"tier": "PEOPLES", "mediator_id": "PM-3505-01", "queue_wait_ms": 0},
+                            cid, "LENDER-A", NOW)]:
+        pub.send("case.events", e["case_id"], "CaseEvent", e)
+    paid = lambda ref: {"payment_ref": ref, "case_id": cid, "amount_cents": 100, "paid_at": NOW, "channel": "bank_transfer"}  # noqa: E731
+    pub.send("payments", cid, "Payment", paid("P-before"))
+    pub.flush()
+    wait_until(lambda: total() == 400 and consumed() == 402)
+    gw.stop()
+
+    later = [opened("LENDER-A", f"L-{n}", f"D-{n}", NOW) for n in range(400, 405)]
+    for e in later + [first[7]]:  # five new cases, and an opening delivered again
+        pub.send("case.events", e["case_id"], "CaseEvent", e)
+    pub.send("payments", cid, "Payment", paid("P-while-down"))
+    pub.flush()
+    gw.start().wait_ready()
+    detail = requests.get(f"{url}/v1/lender/cases/{cid}", headers=A)
+    assert detail.status_code == 200 and [t["type"] for t in detail.json()["timeline"]] == ["CaseOpened", "MediatorAssigned"]
+    assert [c["case_id"] for c in requests.get(f"{url}/v1/mediator/cases", headers=M1).json()["cases"]] == [cid]
+    wait_until(lambda: total() == 405 and requests.get(f"{url}/healthz").json()["caught_up"])
+    time.sleep(1.5)
+    assert consumed() == 7, "only the records published while it was down were read"
+    for ref in ("P-before", "P-while-down"):  # known from the store, and from the topic read after the restart
+        again = requests.post(f"{url}/v1/payments", json={"payment_ref": ref, "case_id": cid, "amount_cents": 100}, headers=PAYER)
+        assert again.status_code == 200, (ref, again.text)
+    assert requests.get(f"{url}/healthz").json()["cases"] == 405
+    assert "read model resumed at" in gw.tail(200)
+    gw.stop()
+
+    store = Store(tmp_path / "gateway" / "gateway" / "read-model")
+    store.commit({("case.events", 0): {"next": 1_000_000, "last": "0"}})  # as if written against another broker
+    store.close()
+    gw.start().wait_ready()
+    wait_until(lambda: total() == 405 and consumed() == 409, timeout=90)
+    assert "case.events[0]" in gw.tail(200) and "rebuilding it from offset 0" in gw.tail(200)
+    assert requests.get(f"{url}/v1/lender/cases/{cid}", headers=A).json()["mediator_id"] == "PM-3505-01"
+    pub.close()

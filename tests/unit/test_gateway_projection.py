@@ -52,7 +52,7 @@ def test_stages_follow_the_lifecycle_through_a_hold_and_a_close():
                       "COURT_MEDIATION", "COURT_MEDIATION", "CONFIRMATION", "CONFIRMATION", "PERFORMING", "CLOSED", "CLOSED"]
     case = p.cases[cid]
     assert case.mediator_id == "M2" and case.tier == "COURT" and case.court == "CT-350502"
-    assert case.offer["plan"]["total_cents"] == 500 and len(case.timeline) == 13
+    assert case.offer["plan"]["total_cents"] == 500 and len(p.timeline(cid)) == 13
 
 
 def test_deadlines_shift_with_holds_and_end_with_the_case():
@@ -75,7 +75,7 @@ def test_redelivered_events_change_nothing_and_orphans_are_ignored():
     p = Projection()
     for e in events + events:
         p.apply_event(e)
-    assert len(p.cases[cid].timeline) == 13
+    assert len(p.timeline(cid)) == 13
     orphan = roundtrip(event("MediatorAssigned", {"tier": "PEOPLES", "mediator_id": "M1", "queue_wait_ms": 0}, "C-x", "L", NOW))
     assert not p.apply_event(orphan) and "C-x" not in p.cases
 
@@ -85,14 +85,15 @@ def test_batches_count_cases_opened_and_rows_rejected():
     p.apply_event(roundtrip(opened("LENDER-A", "L-1", "D", NOW)))
     p.apply_rejected({"lender_id": "LENDER-A", "batch_id": "B1", "loan_id": "L-2", "reason_codes": ["UNKNOWN_PRODUCT"],
                       "message": "product must be ...", "original": b"", "rejected_at": NOW})
-    b = p.batches[("LENDER-A", "B1")]
+    b = p.batch_view("LENDER-A", "B1")
     b.published, b.upload_done = 3, True
-    view = b.view()
+    p.save_upload(b)
+    view = p.batch_view("LENDER-A", "B1").view()
     assert (view["accepted"], view["rejected"], view["complete"]) == (1, 1, False)
     assert view["rejections"] == [{"loan_id": "L-2", "reason_codes": ["UNKNOWN_PRODUCT"], "message": "product must be ..."}]
     p.apply_batch_report({"lender_id": "LENDER-A", "batch_id": "B1", "declared_size": 3, "accepted": 2, "rejected": 1,
                           "rejections_by_reason": {"UNKNOWN_PRODUCT": 1}, "reported_at": NOW})
-    assert p.batches[("LENDER-A", "B1")].view()["complete"]
+    assert p.batch_view("LENDER-A", "B1").view()["complete"]
 
 
 def test_questions_are_scoped_to_the_asking_party():

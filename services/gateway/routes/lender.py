@@ -32,13 +32,18 @@ class LenderRoutes(Routes):
         batch_id = request.query.get("batch_id") or f"GW-{uuid.uuid4().hex[:16].upper()}"
         if not ID_SHAPE.fullmatch(batch_id):
             raise BadRequest("batch_id", "must be 1-64 letters, digits or ._:-")
-        batch = gw.projection.batch(lender.id, batch_id)
-        if batch.published and not batch.upload_done:
+        if (lender.id, batch_id) in gw.uploading:
             return error(409, "an upload of this batch is in progress", "batch_id")
+        batch = gw.projection.batch(lender.id, batch_id)
         batch.published, batch.refused, batch.refused_count, batch.upload_done = 0, [], 0, False
-        out = _Publishing(gw, batch)
-        problem = await out.stream(request, UploadReader(fmt, lender.id, batch_id, gw.clock.now()))
-        batch.upload_done = True
+        gw.uploading.add((lender.id, batch_id))
+        try:
+            gw.projection.save_upload(batch)
+            problem = await _Publishing(gw, batch).stream(request, UploadReader(fmt, lender.id, batch_id, gw.clock.now()))
+            batch.upload_done = True
+            gw.projection.save_upload(batch)
+        finally:
+            gw.uploading.discard((lender.id, batch_id))
         gw.metrics.emitted.labels("loan.defaults", "LoanDefault").inc(batch.published)
         body = {"batch_id": batch_id, "published": batch.published, "refused": batch.refused_count,
                 "refusals": batch.refused[:100], "status_url": f"/v1/lender/batches/{batch_id}"}
@@ -49,7 +54,7 @@ class LenderRoutes(Routes):
 
     async def batch_status(self, request: web.Request) -> web.Response:
         lender = self.gw.principal(request, "lender")
-        batch = self.gw.projection.batches.get((lender.id, request.match_info["batch_id"]))
+        batch = self.gw.projection.batch_view(lender.id, request.match_info["batch_id"])
         if batch is None:
             return error(404, "no such batch for this lender")
         return web.json_response(batch.view())
@@ -73,10 +78,11 @@ class LenderRoutes(Routes):
                 start = datetime(d.year, d.month, d.day, tzinfo=CHINA_TZ)
                 bounds[name] = ms(start + (timedelta(days=1) if name == "opened_to" else timedelta()))
         limit, offset = _int(q, "limit", 100, 1, 1000), _int(q, "offset", 0, 0, 10 ** 9)
-        found = self.gw.projection.lender_cases(lender.id, stage=stage, region=region, batch_id=q.get("batch_id"),
-                                                opened_from_ms=bounds.get("opened_from"), opened_to_ms=bounds.get("opened_to"))
-        return web.json_response({"total": len(found), "offset": offset,
-                                  "cases": [self.gw.view(c) for c in found[offset:offset + limit]]})
+        projection = self.gw.projection
+        found = projection.lender_case_ids(lender.id, stage=stage, region=region, batch_id=q.get("batch_id"),
+                                           opened_from_ms=bounds.get("opened_from"), opened_to_ms=bounds.get("opened_to"))
+        page = [c for c in map(projection.case, found[offset:offset + limit]) if c is not None]
+        return web.json_response({"total": len(found), "offset": offset, "cases": [self.gw.view(c) for c in page]})
 
     async def case_detail(self, request: web.Request) -> web.Response:
         gw = self.gw
@@ -186,3 +192,4 @@ class _Publishing:
         if len(self.futures) >= FLUSH_EVERY:
             await asyncio.gather(*self.futures)
             self.futures.clear()
+            self.gw.projection.save_upload(self.batch)  # its progress, for the batch's status meanwhile
