@@ -65,11 +65,12 @@ class Replayer:
         self.caught_up = False
         self._assigned_at = 0.0
 
+    def _consumer(self) -> AIOKafkaConsumer:
+        return AIOKafkaConsumer(bootstrap_servers=self.bootstrap.split(","), group_id=None, auto_offset_reset="earliest",
+                                enable_auto_commit=False, max_partition_fetch_bytes=4 * 1024 ** 2,
+                                client_id="remedy-gateway-reader")
+
     async def start(self) -> None:
-        self.consumer = AIOKafkaConsumer(bootstrap_servers=self.bootstrap.split(","), group_id=None,
-                                         auto_offset_reset="earliest", enable_auto_commit=False,
-                                         max_partition_fetch_bytes=4 * 1024 ** 2, client_id="remedy-gateway-reader")
-        await self.consumer.start()
         self.admin = AIOKafkaAdminClient(bootstrap_servers=self.bootstrap.split(","), client_id="remedy-gateway-reader")
         await self.admin.start()
         stored = self.projection.store.offsets()
@@ -79,6 +80,8 @@ class Replayer:
                 self.projection.store.discard(problem)
             else:
                 log.info("read model resumed at %s", ", ".join(f"{t}[{p}]@{o['next']}" for (t, p), o in sorted(stored.items())))
+        self.consumer = self._consumer()
+        await self.consumer.start()
         await self.assign()
 
     async def check(self, stored: dict[tuple[str, int], dict]) -> str | None:
@@ -90,25 +93,35 @@ class Replayer:
         for tp, reached in wanted.items():
             if tp not in known:
                 return f"holds offsets up to {reached['next']} of {tp.topic}[{tp.partition}], which the broker does not have"
-        ends = await self.consumer.end_offsets(list(wanted))
-        for tp, end in ends.items():
+        probe = self._consumer()  # its own: the reader's consumer then starts with every partition at once
+        await probe.start()
+        try:
+            return await self._compare(probe, wanted)
+        finally:
+            await probe.stop()
+
+    @staticmethod
+    async def _compare(probe: AIOKafkaConsumer, wanted: dict[TopicPartition, dict]) -> str | None:
+        """Read the record before each stored offset: it must be there, and be the one the store last applied."""
+        beyond = "holds offsets up to {} of {}[{}], beyond the broker's (the broker lost or recreated it)"
+        for tp, end in (await probe.end_offsets(list(wanted))).items():
             if end == 0:
-                return f"holds offsets up to {wanted[tp]['next']} of {tp.topic}[{tp.partition}], which is empty (the broker lost or recreated it)"
-        self.consumer.assign(list(wanted))
+                return beyond.format(wanted[tp]["next"], tp.topic, tp.partition)
+        probe.assign(list(wanted))
         for tp, reached in wanted.items():
-            self.consumer.seek(tp, reached["next"] - 1)
+            probe.seek(tp, reached["next"] - 1)
         pending, deadline = set(wanted), time.monotonic() + CHECK_SECONDS
         while pending and time.monotonic() < deadline:
-            for tp, records in (await self.consumer.getmany(*pending, timeout_ms=200)).items():
+            for tp, records in (await probe.getmany(*pending, timeout_ms=200)).items():
                 first, at = records[0], wanted[tp]["next"] - 1
                 pending.discard(tp)
-                if first.offset < at:
-                    return f"holds offsets up to {at + 1} of {tp.topic}[{tp.partition}], beyond the broker's (the broker lost or recreated it)"
+                if first.offset < at:  # the offset was out of range: read again from the start
+                    return beyond.format(at + 1, tp.topic, tp.partition)
                 if first.offset == at and fingerprint(first.value) != wanted[tp]["last"]:
                     return f"differs from {tp.topic}[{tp.partition}] at offset {at} (it describes another log)"
         if pending:
             tp = min(pending)
-            return f"holds offsets up to {wanted[tp]['next']} of {tp.topic}[{tp.partition}], beyond the broker's (the broker lost or recreated it)"
+            return beyond.format(wanted[tp]["next"], tp.topic, tp.partition)
         return None
 
     async def _partitions(self) -> set[TopicPartition]:
@@ -127,13 +140,15 @@ class Replayer:
         partitions = frozenset(await self._partitions())
         if partitions == self.assigned:
             return
+        # the ends first: asked while a fetch waits at the end of a partition, the answer waits behind it
+        self.ends = await self.consumer.end_offsets(list(partitions)) if partitions else {}
         self.consumer.assign(list(partitions))
         stored = self.projection.store.offsets()
         self.position = {tp: stored.get((tp.topic, tp.partition), {}).get("next", 0) for tp in partitions}
         for tp, offset in self.position.items():
             self.consumer.seek(tp, offset)
-        self.ends = await self.consumer.end_offsets(list(partitions)) if partitions else {}
         self.assigned = partitions
+        self.caught_up = self.caught_up or all(self.position[tp] >= end for tp, end in self.ends.items())
 
     async def run(self) -> None:
         while True:
