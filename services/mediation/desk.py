@@ -2,12 +2,13 @@
 daily capacity, balancing load; a case waits in a queue, best settle-propensity score first, until
 one is free. Pure. The wiring runs it on one partition (``mediation.desk``) so counts are exact.
 
-The decisions read the desk through ``View`` — the day, the day's loads ({mediator_id: cases today}) and
-the waiting requests, lane by lane: a lane is a (tier, region), read in the desk's order (``order``:
-highest score, then longest wait, then request key). ``services.mediation.queue`` keeps that view in the
-desk's table. Each input yields a ``Change`` (requests joining and leaving the queue, the loads, events),
-which the wiring persists; a decision never reads more than it needs: an enqueue reads whether its request
-already waits, a drain reads each lane only until its region has no free mediator.
+The decisions read the desk through ``View``: the day, each mediator's count of cases that day, and the
+waiting requests lane by lane — a lane is a (tier, region), read in the desk's order (``order``: highest
+score, then longest wait, then request key). ``services.mediation.queue`` keeps that view in the desk's
+table. Each input yields a ``Change`` (requests joining and leaving the queue, the counts that changed,
+events), which the wiring persists. A decision reads only what it needs: an enqueue whether its request
+already waits and the counts of the mediators who may take it; a drain each lane until its region has no
+free mediator.
 A request: {"case_id", "lender_id", "tier", "attempt", "region", "cross_region", "centre", "court",
 "score", "requested_ms", "causation_id"}.
 """
@@ -16,7 +17,7 @@ from __future__ import annotations
 import heapq
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
-from typing import Iterable, Iterator, Protocol
+from typing import Callable, Iterable, Iterator, Protocol
 
 from remedy.kernel.emit import Emit
 from remedy.kernel.clock import CHINA_TZ, china_date
@@ -31,8 +32,10 @@ WORK_MINUTES = 9 * 60
 
 class View(Protocol):
     """The desk as its decisions read it."""
-    day: str                  # the China date the loads count
-    loads: dict[str, int]     # mediator_id -> cases assigned that day
+    day: str   # the China date of the desk's last decision: the day the counts are for
+
+    def load(self, mediator_id: str) -> int:
+        """Cases assigned to the mediator on ``day``."""
 
     def has(self, key: str) -> bool:
         """The request waits in the queue."""
@@ -63,10 +66,11 @@ def order(item: tuple[str, dict]) -> tuple[int, int, str]:
 
 @dataclass
 class Change:
-    """What one desk input does: requests that join and leave the queue, the day's loads, the events
-    to publish and the keys of the requests assigned. Small, so the wiring persists only this."""
+    """What one desk input does: the day it is decided on, the mediators whose count of cases that day
+    changed (their new counts), requests that join and leave the queue, the events to publish and the keys
+    of the requests assigned. Small, so the wiring persists only this."""
     day: str
-    loads: dict[str, int]
+    loads: dict[str, int] = field(default_factory=dict)
     joined: dict[str, dict] = field(default_factory=dict)
     left: set[str] = field(default_factory=set)
     emits: list[Emit] = field(default_factory=list)
@@ -80,30 +84,26 @@ def enqueue(desk: View, req: dict, roster: dict[str, dict], now: datetime) -> Ch
     mediator, and an assignment frees none. So a full ``drain`` is needed only when the day turns."""
     key = request_key(req)
     if desk.has(key):
-        return Change(desk.day, desk.loads)
+        return Change(desk.day)
     if desk.day != china_date(now).isoformat():
         return drain(desk, roster, now, extra={key: req})
-    loads = dict(desk.loads)
-    mediator = pick(req, roster, loads)
-    if mediator is None:
-        return Change(desk.day, loads, joined={key: req})
-    loads[mediator["mediator_id"]] = loads.get(mediator["mediator_id"], 0) + 1
-    return Change(desk.day, loads, emits=assignment_events(req, mediator, loads[mediator["mediator_id"]], now),
-                  assigned=[key])
+    change = Change(desk.day)
+    if not assign(desk, change, key, req, roster, now):
+        change.joined[key] = req
+    return change
 
 
 def cancel(desk: View, case_id: str) -> Change:
     """The case left mediation (or its tier): drop its waiting requests."""
-    return Change(desk.day, desk.loads, left=set(desk.keys_of(case_id)))
+    return Change(desk.day, left=set(desk.keys_of(case_id)))
 
 
 def drain(desk: View, roster: dict[str, dict], now: datetime, extra: dict[str, dict] | None = None) -> Change:
     """Assign waiting requests (and ``extra`` new ones) in ``order`` while mediators are free.
 
-    The lanes are merged by their heads; once a (tier, region) has no free mediator (loads only grow in a
+    The lanes are merged by their heads; once a (tier, region) has no free mediator (counts only grow in a
     drain) its lane is read no further, and a new request for it joins the queue."""
-    today = china_date(now).isoformat()
-    change = Change(today, dict(desk.loads) if desk.day == today else {})
+    change = Change(china_date(now).isoformat())
     new = {key: req for key, req in (extra or {}).items() if not desk.has(key)}
     full: set[tuple[str, str]] = set()  # (tier, region) with no free mediator
 
@@ -116,28 +116,40 @@ def drain(desk: View, roster: dict[str, dict], now: datetime, extra: dict[str, d
     lanes = [lane(tier, region) for tier, region in desk.lanes()]
     for key, req in heapq.merge(*lanes, sorted(new.items(), key=order), key=order):
         served = (req["tier"], req["region"])
-        mediator = None if served in full else pick(req, roster, change.loads)
-        if mediator is None:
+        if served in full or not assign(desk, change, key, req, roster, now):
             full.add(served)
             if key in new:
                 change.joined[key] = req
-            continue
-        change.loads[mediator["mediator_id"]] = change.loads.get(mediator["mediator_id"], 0) + 1
-        change.emits += assignment_events(req, mediator, change.loads[mediator["mediator_id"]], now)
-        change.assigned.append(key)
-        if key not in new:
+        elif key not in new:
             change.left.add(key)
     return change
 
 
-def pick(req: dict, roster: dict[str, dict], loads: dict[str, int]) -> dict | None:
+def assign(desk: View, change: Change, key: str, req: dict, roster: dict[str, dict], now: datetime) -> bool:
+    """Give the request a free mediator, if there is one: counted, its events and key added to ``change``."""
+    def load(mediator_id: str) -> int:
+        if mediator_id in change.loads:
+            return change.loads[mediator_id]
+        return desk.load(mediator_id) if desk.day == change.day else 0   # a new day: nobody has a case yet
+
+    mediator = pick(req, roster, load)
+    if mediator is None:
+        return False
+    slot = change.loads[mediator["mediator_id"]] = load(mediator["mediator_id"]) + 1
+    change.emits += assignment_events(req, mediator, slot, now)
+    change.assigned.append(key)
+    return True
+
+
+def pick(req: dict, roster: dict[str, dict], load: Callable[[str], int]) -> dict | None:
     """The least-loaded free mediator of the tier serving the case's region; a regional mediator
-    before one serving everywhere."""
+    before one serving everywhere. ``load``: a mediator's count of cases today."""
     for group in candidates(roster, req["tier"], req["region"]):   # the regional ones, then the national ones
-        free = [m for m in group if loads.get(m["mediator_id"], 0) < m["daily_capacity"]]
+        loads = {m["mediator_id"]: load(m["mediator_id"]) for m in group}
+        free = [m for m in group if loads[m["mediator_id"]] < m["daily_capacity"]]
         if free:
-            return min(free, key=lambda m: (loads.get(m["mediator_id"], 0) / m["daily_capacity"],
-                                            loads.get(m["mediator_id"], 0), m["mediator_id"]))
+            return min(free, key=lambda m: (loads[m["mediator_id"]] / m["daily_capacity"], loads[m["mediator_id"]],
+                                            m["mediator_id"]))
     return None
 
 

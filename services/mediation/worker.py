@@ -85,8 +85,9 @@ class Mediation:
         self.cases = host.table("cases", use_partitioner=True)
         self.desk_table = host.table("desk", use_partitioner=True)
         self.case_lock, self.desk_lock = asyncio.Lock(), asyncio.Lock()
-        self.desk_generation = host.generation()   # the roster read from the desk table: again after a rebalance
+        self.desk_generation = host.generation()   # roster and loads read from the desk table: again after a rebalance
         self.roster: roster.Roster | None = None
+        self.loads: dict[str, list] | None = None  # the table's load/<mediator_id> entries: one per mediator at most
         self.deadlines: Deadlines | None = None
 
     def register(self, sweep_seconds: float) -> None:
@@ -131,13 +132,15 @@ class Mediation:
         return self.roster
 
     async def load_desk(self) -> queue.Desk:
-        """The desk as its table holds it (moved to this layout first, once, if an older one kept it)."""
-        if self.desk_generation.stale:
+        """The desk as its table holds it (moved to this layout first, once, if an older one kept it), with the
+        day's counts of the roster's mediators at hand: a pick compares every mediator who may take the case."""
+        if self.desk_generation.stale or self.loads is None:
             for key, value in (queue.migrate(self.desk_table) or {}).items():
                 await self.desk_table.put(key, value)
             self.roster = None
+            self.loads = {m: entry for m in self.current_roster() if (entry := self.desk_table.get(queue.load_key(m)))}
             self.desk_generation.built()
-        return queue.Desk(self.desk_table)
+        return queue.Desk(self.desk_table, self.loads)
 
     async def save_desk(self, change: desk.Change) -> None:
         """Publish the desk's events, then persist the change: the requests assigned, the queue's entries of
@@ -148,8 +151,16 @@ class Mediation:
         for key in change.assigned:
             await table.put("assigned:" + key, True)
             self.metrics.assigned.labels(key.split(":")[1]).inc()
-        for key, value in queue.plan(table, change).items():
+        writes = queue.plan(table, change)
+        for key, value in writes.items():
             await table.put(key, value)
+        self.loads.update((m, [change.day, count]) for m, count in change.loads.items())
+        if queue.WAITING in writes:
+            self.show_queue(writes[queue.WAITING] or {})
+
+    def show_queue(self, counts: dict[str, int]) -> None:
+        for tier in queue.TIERS:
+            self.metrics.queue.labels(tier).set(counts.get(tier, 0))
 
     async def on_desk(self, msg: Input) -> None:
         """A desk message as JSON (older records were faust records: the same fields beside ``__faust``)."""
@@ -186,5 +197,4 @@ class Mediation:
             if any(state.counts.values()) and state.day != china_date(now).isoformat():
                 await self.save_desk(desk.drain(state, self.current_roster(), now))
                 state = queue.Desk(self.desk_table)
-            for tier in queue.TIERS:
-                self.metrics.queue.labels(tier).set(state.length(tier))
+            self.show_queue(state.counts)
