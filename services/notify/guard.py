@@ -1,4 +1,5 @@
-"""The compliance guard in front of every channel. Pure: (debtor state, intent, now) → (state, sends, log).
+"""The compliance guard in front of every channel. Pure: (debtor state, intent, now) → Decision (state: the
+debtor's; emits: notice.log entries; the notices to send now are those the state holds ``inflight``).
 
 State is per ``debtor_ref`` — across all lenders — and lives in the ``debtors`` table, fed by
 ``notify.intents`` (keyed by debtor_ref). Rules, checked in this order for every waiting notice:
@@ -28,8 +29,11 @@ from datetime import datetime, time, timedelta, timezone
 
 from remedy.kernel.clock import CHINA_TZ
 from remedy.kernel.deadlines import ms
+from remedy.kernel.decision import Decision
+from remedy.kernel.emit import Emit
 
 KEEP_DAYS = 3
+NOTICE_LOG = "notice.log"
 
 
 @dataclass(frozen=True)
@@ -53,6 +57,22 @@ def log_entry(notice: dict, status: str, channel: str, now: datetime, *, rule: s
             "deferred_until": deferred_until, "detail": detail, "at": now}
 
 
+def logged(entry: dict) -> Emit:
+    """A NoticeLogEntry as a record for ``notice.log``, keyed by the case."""
+    return Emit(NOTICE_LOG, entry["case_id"], "NoticeLogEntry", entry)
+
+
+def entries(decision: Decision) -> list[dict]:
+    """The notice.log entries a decision emits."""
+    return [out.record for out in decision.emits]
+
+
+def to_send(decision: Decision) -> list[dict]:
+    """The notices to send now: every one the decision's state holds ``inflight`` (just released, or left
+    by a crash between sending and recording). Store the state before sending them."""
+    return list(decision.state["inflight"].values())
+
+
 def quiet(now: datetime, policy: Policy) -> datetime | None:
     """When quiet hours end, if ``now`` is inside them (debtor local time), else None."""
     local = now.astimezone(CHINA_TZ)
@@ -69,38 +89,38 @@ def next_morning(now: datetime, policy: Policy) -> datetime:
     return datetime.combine(day, time(policy.quiet_end_hour), CHINA_TZ).astimezone(timezone.utc)
 
 
-def admit(state: dict | None, intent: dict) -> tuple[dict, bool]:
-    """Apply one intent to the debtor's state. Returns (state, changed): a notice already seen, or a
-    control already applied, changes nothing."""
+def admit(state: dict | None, intent: dict) -> Decision[dict]:
+    """Apply one intent to the debtor's state. Outcome ``applied``, or ``duplicate`` (``changed`` False)
+    for a notice already seen or a control already applied: it changes nothing."""
     state = _copy(state or empty())
     op = intent["op"]
     if op == "notice":
         n = intent["notice"]
         nid = n["notice_id"]
         if nid in state["done"] or nid in state["pending"] or nid in state["inflight"]:
-            return state, False
+            return _applied(state, False)
         state["pending"][nid] = n
-        return state, True
+        return _applied(state, True)
     if op == "wake":
-        return state, True
+        return _applied(state, True)
     if op == "opt_out":
         before = list(state["opt_out"])
         state["opt_out"] = sorted(set(before) | set(intent["channels"]))
-        return state, state["opt_out"] != before
+        return _applied(state, state["opt_out"] != before)
     case = intent["case_id"]
     sets = {"hold": ("held", True), "release": ("held", False), "close": ("closed", True)}
     name, add = sets[op]
     before = list(state[name])
     state[name] = sorted(set(before) | {case}) if add else [c for c in before if c != case]
-    return state, state[name] != before
+    return _applied(state, state[name] != before)
 
 
-def release(state: dict, now: datetime, policy: Policy) -> tuple[dict, list[dict], list[dict]]:
-    """Decide on every waiting notice. Returns (state, notices to send now, log entries).
-    Notices to send are recorded ``inflight`` in the returned state: store it before sending."""
+def release(state: dict, now: datetime, policy: Policy) -> Decision[dict]:
+    """Decide on every waiting notice. Emits the log entries; the notices to send now (``to_send``) are
+    recorded ``inflight`` in the decision's state: store it before sending. Outcome ``released`` when
+    there is something to send, else ``waiting`` (notices pending) or ``idle``."""
     state = _copy(state)
     logs: list[dict] = []
-    sends = list(state["inflight"].values())  # a crash left these between sending and recording
     today = now.astimezone(CHINA_TZ).date().isoformat()
     state["days"] = {d: n for d, n in state["days"].items() if d >= _days_before(today, KEEP_DAYS)}
     quiet_until = quiet(now, policy)
@@ -137,17 +157,18 @@ def release(state: dict, now: datetime, policy: Policy) -> tuple[dict, list[dict
         sent.pop("wait", None)
         del state["pending"][nid]
         state["inflight"][nid] = sent
-        sends.append(sent)
-    return state, sends, logs
+    outcome = "released" if state["inflight"] else "waiting" if state["pending"] else "idle"
+    return Decision(state, [logged(e) for e in logs], outcome)
 
 
-def unrelease(state: dict, nid: str, now: datetime, policy: Policy) -> tuple[dict, list[dict]]:
+def unrelease(state: dict, nid: str, now: datetime, policy: Policy) -> Decision[dict]:
     """A released notice found inside quiet hours at the moment of sending (released just before 22:00, or
     left inflight by a crash and found at night): back to waiting until the morning, uncounted. Only for a
-    notice not sent in this attempt; a crash re-send that was already delivered is deduped by its key."""
+    notice not sent in this attempt; a crash re-send that was already delivered is deduped by its key.
+    Emits the DEFERRED entry; outcome ``duplicate`` if the notice is not inflight (handled before)."""
     state = _copy(state)
     if nid not in state["inflight"]:
-        return state, []  # handled before (a redelivered intent)
+        return _applied(state, False)  # handled before (a redelivered intent)
     n = dict(state["inflight"].pop(nid))
     day = n.pop("released_on", None)
     if day in state["days"] and state["days"][day] > 0:
@@ -155,17 +176,18 @@ def unrelease(state: dict, nid: str, now: datetime, policy: Policy) -> tuple[dic
     logs: list[dict] = []
     _wait(n, "QUIET_HOURS", quiet(now, policy) or next_morning(now, policy), n["channels"][0], now, logs)
     state["pending"][nid] = n
-    return state, logs
+    return Decision(state, [logged(e) for e in logs])
 
 
-def settle(state: dict, nid: str, status: str) -> dict:
-    """Record what sending a released notice ended as (SENT, FAILED, SUPPRESSED)."""
+def settle(state: dict, nid: str, status: str) -> Decision[dict]:
+    """Record what sending a released notice ended as (SENT, FAILED, SUPPRESSED); outcome ``duplicate``
+    if it was settled before (a redelivered settle intent)."""
     state = _copy(state)
     if nid not in state["inflight"]:
-        return state  # settled before (a redelivered settle intent)
+        return _applied(state, False)
     state["inflight"].pop(nid, None)
     state["done"][nid] = status
-    return state
+    return _applied(state, True)
 
 
 def next_due(state: dict, sending: frozenset | set = frozenset()) -> int | None:
@@ -188,6 +210,10 @@ def _wait(n: dict, rule: str, until: datetime | None, channel: str, now: datetim
     detail = (f"woken late: due {datetime.fromtimestamp(late / 1000, timezone.utc).isoformat()}"
               if late is not None and late < ms(now) and rule == "QUIET_HOURS" else "")
     logs.append(log_entry(n, "DEFERRED", channel, now, rule=rule, deferred_until=until, detail=detail))
+
+
+def _applied(state: dict, changed: bool) -> Decision[dict]:
+    return Decision(state, outcome="applied" if changed else "duplicate")
 
 
 def _finish(state: dict, nid: str, status: str) -> None:

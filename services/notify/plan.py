@@ -1,4 +1,5 @@
-"""From the case log to notice intents. Pure: (case memory, CaseEvent) → (case memory, intents).
+"""From the case log to notice intents. Pure: (case memory, CaseEvent) → Decision (state: the case memory,
+internal: intents for ``notify.intents``).
 
 notify remembers per case what its notices need: the debtor_ref, the figures, the sealed contact
 (ciphertext only — it is opened at send time, never logged) and the settlement plan. Each
@@ -14,8 +15,11 @@ from datetime import date, datetime
 
 from remedy.kernel.clock import china_date
 from remedy.kernel.deadlines import ms
+from remedy.kernel.decision import Decision
+from remedy.kernel.emit import Emit
 from services.notify.catalogue import Catalogue
 
+INTENTS = "notify.intents"
 CONTROLS = {"CaseHeld": "hold", "CaseReleased": "release", "CaseClosed": "close"}
 FACTS = ("loan_id", "principal_cents", "interest_cents", "penalty_cents")
 FREE_TEXT = ("detail",)  # debtor-written text may hold PII: never copied into a notice
@@ -68,14 +72,25 @@ def plan_figures(plan: dict) -> dict:
             "first_due": instalments[0]["due_date"].isoformat() if instalments else None}
 
 
-def react(memory: dict | None, envelope: dict, catalogue: Catalogue) -> tuple[dict | None, list[dict]]:
-    """One CaseEvent → (new case memory, intents for notify.intents). Intents are dicts with ``op``."""
+def intent(debtor_ref: str, record: dict) -> Emit:
+    """An intent (a dict with ``op``) as a record for ``notify.intents``, keyed by the debtor."""
+    return Emit(INTENTS, debtor_ref, "NoticeIntent", record)
+
+
+def intents(decision: Decision) -> list[dict]:
+    """The intents a decision sends to ``notify.intents``."""
+    return [out.record for out in decision.internal]
+
+
+def react(memory: dict | None, envelope: dict, catalogue: Catalogue) -> Decision[dict]:
+    """One CaseEvent → Decision: ``state`` the case memory after it (None before CaseOpened), ``internal``
+    the intents for notify.intents, ``outcome`` remembered | planned | noted (memory only) | ignored."""
     type_, body = envelope["type"], envelope["event"]
     if type_ in ("CaseOpened", "CaseAmended"):
-        return remember_facts(memory, envelope), []
+        return Decision(remember_facts(memory, envelope), outcome="remembered")
     kinds = catalogue.triggered_by(type_, body)
     if not kinds and type_ not in CONTROLS and type_ not in ("CaseTriaged", "MediationSettled"):
-        return memory, []
+        return Decision(memory, outcome="ignored")
     if memory is None:
         raise UnknownCase(f"{type_} for case {envelope['case_id']} before CaseOpened")
     memory = dict(memory)
@@ -86,12 +101,13 @@ def react(memory: dict | None, envelope: dict, catalogue: Catalogue) -> tuple[di
         memory["plan"] = plan_figures(body["plan"])
     if type_ in ("LitigationFiled", "JudgmentEntered", "EnforcementApplied", "ConfirmationGranted"):
         memory["court"] = body["court"]
-    intents: list[dict] = []
+    out: list[dict] = []
     if type_ in CONTROLS:
-        intents.append({"op": CONTROLS[type_], "case_id": envelope["case_id"]})
+        out.append({"op": CONTROLS[type_], "case_id": envelope["case_id"]})
     for kind in kinds:
-        intents.append({"op": "notice", "notice": _notice(memory, envelope, fields, kind, catalogue)})
-    return memory, intents
+        out.append({"op": "notice", "notice": _notice(memory, envelope, fields, kind, catalogue)})
+    return Decision(memory, outcome="planned" if out else "noted",
+                    internal=[intent(memory["debtor_ref"], i) for i in out])
 
 
 def _notice(memory: dict, envelope: dict, fields: dict, kind, catalogue: Catalogue) -> dict:
@@ -117,12 +133,14 @@ def _notice(memory: dict, envelope: dict, fields: dict, kind, catalogue: Catalog
             "at": ms(envelope["occurred_at"]), "event_id": envelope["event_id"]}
 
 
-def opt_out(memory: dict | None, request: dict) -> dict:
-    """A debtor's OPT_OUT request → a guard control for the debtor (all lenders)."""
+def opt_out(memory: dict | None, request: dict) -> Decision[dict]:
+    """A debtor's OPT_OUT request → Decision: ``internal`` a guard control for the debtor (all lenders);
+    the case memory (``state``) stays as it is."""
     if memory is None:
         raise UnknownCase(f"OPT_OUT for case {request['case_id']} notify has not seen")
     channel = request.get("channel")
     channels = [channel] if channel else ["EMAIL", "SMS"]
     if not set(channels) <= {"EMAIL", "SMS", "LETTER"}:
         raise BadRequest(f"OPT_OUT names unknown channel {channel!r}")
-    return {"op": "opt_out", "case_id": request["case_id"], "channels": channels, "request_id": request["request_id"]}
+    control = {"op": "opt_out", "case_id": request["case_id"], "channels": channels, "request_id": request["request_id"]}
+    return Decision(memory, outcome="opted_out", internal=[intent(memory["debtor_ref"], control)])

@@ -28,6 +28,7 @@ import faust
 from prometheus_client import Counter
 
 from remedy.kernel.clock import Clock, clock_rate
+from remedy.kernel.decision import Decision
 from remedy.kernel.emit import Emit
 from remedy.kernel.pii import ContactSealer, PiiError, Pseudonymiser
 from remedy.kernel.portal import verification_code
@@ -42,8 +43,7 @@ from services.notify.dispatch import dispatch
 from services.notify.settings import NotifySettings
 
 SERVICE = "notify"
-INTENTS = "notify.intents"
-NOTICE_LOG = "notice.log"
+INTENTS = plan.INTENTS
 REWAKE_SECONDS = 120.0  # a due debtor whose wake changed nothing is woken again after this long (real time)
 log_ = logging.getLogger(__name__)
 
@@ -105,13 +105,20 @@ class Notify:
         except Exception:  # noqa: BLE001 - the due index wakes the debtor after REWAKE_SECONDS anyway
             log_.exception("notify: could not wake debtor after a failed send")
 
-    async def log(self, entries: list[dict]) -> None:
-        for e in entries:
+    async def log(self, emits: list[Emit]) -> None:
+        """notice.log entries (``guard.logged``), counted by kind, channel and status."""
+        for out in emits:
+            e = out.record
             self.notices.labels(e["kind"], e["channel"], e["status"]).inc()
-            await self.host.emit(Emit(NOTICE_LOG, e["case_id"], "NoticeLogEntry", e))
+            await self.host.emit(out)
 
     async def send_intent(self, debtor_ref: str, intent: dict) -> None:
         await self.host.send(INTENTS, debtor_ref, json.dumps(intent, ensure_ascii=False, sort_keys=True).encode())
+
+    async def send_intents(self, decision: Decision) -> None:
+        """A plan decision's intents (records for notify.intents, keyed by debtor_ref)."""
+        for out in decision.internal:
+            await self.send_intent(out.key, out.record)
 
     # ---- the agents -----------------------------------------------------------------------------
 
@@ -119,18 +126,16 @@ class Notify:
         _, envelope = self.host.codec.decode(msg.value, expect="CaseEvent")
         case_id = envelope["case_id"]
         before = self.cases.get(case_id)
-        memory, out = plan.react(before, envelope, self.catalogue)
-        for intent in out:
-            await self.send_intent(memory["debtor_ref"], intent)
-        if memory != before:
-            await self.cases.put(case_id, memory)
+        decision = plan.react(before, envelope, self.catalogue)
+        await self.send_intents(decision)
+        if decision.state != before:
+            await self.cases.put(case_id, decision.state)
 
     async def on_request(self, msg: Input) -> None:
         _, request = self.host.codec.decode(msg.value, expect="DebtorRequest")
         if request["kind"] != "OPT_OUT":
             return
-        memory = self.cases.get(request["case_id"])
-        await self.send_intent(memory["debtor_ref"], plan.opt_out(memory, request))
+        await self.send_intents(plan.opt_out(self.cases.get(request["case_id"]), request))
 
     async def on_intent(self, msg: Input) -> None:
         debtor_ref, intent = msg.key_text, json.loads(msg.value)
@@ -139,16 +144,17 @@ class Notify:
         if intent["op"] in ("settle", "unrelease"):
             state, changed = await self.sent_back(debtor_ref, intent), True
         else:
-            state, changed = guard.admit(before, intent)
+            admitted = guard.admit(before, intent)
+            state, changed = admitted.state, admitted.changed
         if not changed and not any(nid not in self.sending for nid in state["inflight"]):
             self.host.metrics.duplicates.labels(msg.topic).inc()
             await self.deadlines.ensure(msg.partition, debtor_ref, old_due)
             return
-        state, sends, entries = guard.release(state, self.clock.now(), self.policy)
-        await self.debtors.put(debtor_ref, state)  # the intent to send is recorded before anything is sent
-        await self.deadlines.changed(msg.partition, debtor_ref, old_due, self.due_of(state))
-        await self.log(entries)
-        for notice in sends:
+        released = guard.release(state, self.clock.now(), self.policy)
+        await self.debtors.put(debtor_ref, released.state)  # the intent to send is recorded before anything is sent
+        await self.deadlines.changed(msg.partition, debtor_ref, old_due, self.due_of(released.state))
+        await self.log(released.emits)
+        for notice in guard.to_send(released):
             if notice["notice_id"] not in self.sending:
                 await self.send_slots.acquire()
                 self.sending.add(notice["notice_id"])
@@ -159,11 +165,11 @@ class Notify:
         state = self.debtors.get(debtor_ref) or guard.empty()
         self.sending.discard(intent["notice_id"])  # from now on the stored state says what became of it
         if intent["op"] == "settle":
-            return guard.settle(state, intent["notice_id"], intent["status"])
+            return guard.settle(state, intent["notice_id"], intent["status"]).state
         at = datetime.fromtimestamp(intent["at_ms"] / 1000, timezone.utc)
-        state, entries = guard.unrelease(state, intent["notice_id"], at, self.policy)
-        await self.log(entries)
-        return state
+        unreleased = guard.unrelease(state, intent["notice_id"], at, self.policy)
+        await self.log(unreleased.emits)
+        return unreleased.state
 
     # ---- sending --------------------------------------------------------------------------------
 
@@ -196,7 +202,7 @@ class Notify:
                 notice, self.open_contact(notice), self.channels, self.catalogue, sent_at, archive=self.archive,
                 verification_code=lambda case_id: verification_code(self.secret, case_id),
                 is_debtor=lambda c, ref=notice["debtor_ref"]: self.is_debtor(c, ref))
-            await self.log(entries)
+            await self.log([guard.logged(e) for e in entries])
             await self.send_intent(debtor_ref, {"op": "settle", "notice_id": nid, "status": status})
             reported = True
         except Exception:  # noqa: BLE001 - left inflight: the next wake sends it again
@@ -217,5 +223,5 @@ class Notify:
         status = "DELIVERED" if receipt.get("status") == "DELIVERED" else "FAILED"
         entry = guard.log_entry(meta, status, "SMS", self.clock.now(), rule=receipt.get("error"),
                                 detail=f"provider receipt {receipt.get('message_id')}")
-        await self.log([entry])
+        await self.log([guard.logged(entry)])
         return 200, {"ok": True}

@@ -25,8 +25,8 @@ def channels(mail, sms, tmp_path):
 
 
 def notice(case: Case, envelope: dict) -> dict:
-    memory, _ = plan.react(None, case.opened(), CAT)
-    _, intents = plan.react(memory, envelope, CAT)
+    memory = plan.react(None, case.opened(), CAT).state
+    intents = plan.intents(plan.react(memory, envelope, CAT))
     return intents[-1]["notice"]
 
 

@@ -28,8 +28,8 @@ def world(tmp_path):
 
 
 def notices(case: Case, envelope: dict) -> list[dict]:
-    memory, _ = plan.react(None, case.opened(), CAT)
-    return [i["notice"] for i in plan.react(memory, envelope, CAT)[1]]
+    memory = plan.react(None, case.opened(), CAT).state
+    return [i["notice"] for i in plan.intents(plan.react(memory, envelope, CAT))]
 
 
 async def test_no_email_on_file_is_not_a_failure_legal_documents_are_served_by_letter(world):

@@ -47,8 +47,8 @@ def test_dispatch_asks_for_the_code_of_the_notices_case():
     from services.notify import plan
     from tests.notify_cases import Case, contact
     case, cat = Case("LENDER-A", "L-1", contact()), Catalogue.load()
-    memory, _ = plan.react(None, case.opened(), cat)
-    _, intents = plan.react(memory, case.triaged(), cat)
+    memory = plan.react(None, case.opened(), cat).state
+    intents = plan.intents(plan.react(memory, case.triaged(), cat))
     notice = next(i["notice"] for i in intents if i["op"] == "notice")
     notice = {**notice, "channels": ["LETTER"]}
     status, _ = asyncio.run(dispatch(notice, {"name": "Z"}, {"LETTER": Letter()}, cat, None,

@@ -12,11 +12,12 @@ CAT = Catalogue.load()
 
 
 def notices_for(case: Case, events: list[dict]) -> dict[str, dict]:
-    memory, out = plan.react(None, case.opened(), CAT)
+    memory = plan.react(None, case.opened(), CAT).state
     found = {}
     for e in events:
-        memory, intents = plan.react(memory, e, CAT)
-        found.update({i["notice"]["kind"]: i["notice"] for i in intents if i["op"] == "notice"})
+        decision = plan.react(memory, e, CAT)
+        memory = decision.state
+        found.update({i["notice"]["kind"]: i["notice"] for i in plan.intents(decision) if i["op"] == "notice"})
     return found
 
 

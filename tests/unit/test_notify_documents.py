@@ -18,11 +18,12 @@ CAT = Catalogue.load()
 
 def legal_notices() -> dict[str, dict]:
     case = Case("LENDER-A", "L-1", contact())
-    memory, _ = plan.react(None, case.opened(), CAT)
+    memory = plan.react(None, case.opened(), CAT).state
     out = {}
     for e in case.every_notice_event():
-        memory, intents = plan.react(memory, e, CAT)
-        out.update({i["notice"]["kind"]: i["notice"] for i in intents if i["notice"]["legal"]})
+        decision = plan.react(memory, e, CAT)
+        memory = decision.state
+        out.update({i["notice"]["kind"]: i["notice"] for i in plan.intents(decision) if i["notice"]["legal"]})
     return out
 
 

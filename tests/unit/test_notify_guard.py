@@ -23,20 +23,20 @@ class Debtor:
         self.logs: list[dict] = []
 
     def feed(self, case: Case, envelope: dict, now) -> None:
-        if case.case_id not in self.memory:
-            self.memory[case.case_id], _ = plan.react(None, case.opened(), CAT)
-        self.memory[case.case_id], intents = plan.react(self.memory[case.case_id], envelope, CAT)
-        for intent in intents:
+        memory = self.memory.get(case.case_id) or plan.react(None, case.opened(), CAT).state
+        decision = plan.react(memory, envelope, CAT)
+        self.memory[case.case_id] = decision.state
+        for intent in plan.intents(decision):
             self.intent(intent, now)
 
     def intent(self, intent: dict, now, settle: bool = True) -> list[dict]:
-        self.state, _ = guard.admit(self.state, intent)
-        self.state, sends, logs = guard.release(self.state, now, POLICY)
-        self.logs += logs
+        released = guard.release(guard.admit(self.state, intent).state, now, POLICY)
+        self.state, sends = released.state, guard.to_send(released)
+        self.logs += guard.entries(released)
         for n in sends:
             self.sent.append((now, n["kind"], n["lender_id"]))
             if settle:
-                self.state = guard.settle(self.state, n["notice_id"], "SENT")
+                self.state = guard.settle(self.state, n["notice_id"], "SENT").state
         return sends
 
     def wake(self, now) -> None:
@@ -84,16 +84,18 @@ def test_burst_from_three_lenders_across_22_00_is_deferred_to_08_00_legal_first_
 
 def test_quiet_hours_and_cap_are_settings():
     a = Case("LENDER-A", "L-A", PERSON)
-    memory, _ = plan.react(None, a.opened(), CAT)
-    _, intents = plan.react(memory, a.triaged(), CAT)
+    memory = plan.react(None, a.opened(), CAT).state
+    intents = plan.intents(plan.react(memory, a.triaged(), CAT))
     policy = guard.Policy(quiet_start_hour=20, quiet_end_hour=9, daily_contacts=1)
     state = None
     for i in intents:
-        state, _ = guard.admit(state, i)
-    _, sends, logs = guard.release(state, china(2026, 11, 28, 20, 30), policy)
-    assert not sends and {e["deferred_until"] for e in logs} == {china(2026, 11, 29, 9)}
-    state, sends, logs = guard.release(state, china(2026, 11, 29, 9), policy)
-    assert [n["kind"] for n in sends] == ["demand_letter"] and [e["rule"] for e in logs] == ["DAILY_CAP"]
+        state = guard.admit(state, i).state
+    night = guard.release(state, china(2026, 11, 28, 20, 30), policy)
+    assert not guard.to_send(night) and {e["deferred_until"] for e in guard.entries(night)} == {china(2026, 11, 29, 9)}
+    assert night.outcome == "waiting" and {out.topic for out in night.emits} == {"notice.log"}
+    morning = guard.release(state, china(2026, 11, 29, 9), policy)
+    assert [n["kind"] for n in guard.to_send(morning)] == ["demand_letter"] and morning.outcome == "released"
+    assert [e["rule"] for e in guard.entries(morning)] == ["DAILY_CAP"]
 
 
 def test_hold_defers_everything_but_the_objection_acknowledgement_and_release_lets_it_go():
@@ -141,33 +143,35 @@ def test_opt_out_closes_a_channel_for_the_debtor_across_lenders():
 
 
 def _notice(case: Case, envelope: dict) -> dict:
-    memory, _ = plan.react(None, case.opened(), CAT)
-    _, intents = plan.react(memory, envelope, CAT)
-    return intents[0]["notice"]
+    memory = plan.react(None, case.opened(), CAT).state
+    return plan.intents(plan.react(memory, envelope, CAT))[0]["notice"]
 
 
 def test_a_notice_is_admitted_once_and_a_crash_before_settling_resends_without_recounting():
     a = Case("LENDER-A", "L-A", PERSON)
     n = _notice(a, a.instalment_due())
     noon = china(2026, 11, 28, 12)
-    state, changed = guard.admit(None, {"op": "notice", "notice": n})
-    state, sends, _ = guard.release(state, noon, POLICY)
-    assert changed and [s["notice_id"] for s in sends] == [n["notice_id"]]
+    admitted = guard.admit(None, {"op": "notice", "notice": n})
+    released = guard.release(admitted.state, noon, POLICY)
+    state = released.state
+    assert admitted.changed and [s["notice_id"] for s in guard.to_send(released)] == [n["notice_id"]]
     # crash: the inflight record survived, the settle did not
-    state2, changed = guard.admit(state, {"op": "notice", "notice": n})
-    assert not changed
-    state2, again, _ = guard.release(state2, noon, POLICY)
-    assert [s["notice_id"] for s in again] == [n["notice_id"]] and state2["days"] == state["days"] == {"2026-11-28": 1}
-    state3 = guard.settle(state2, n["notice_id"], "SENT")
-    state3, changed = guard.admit(state3, {"op": "notice", "notice": n})
-    assert not changed
-    assert guard.release(state3, noon, POLICY)[1] == []
+    again = guard.admit(state, {"op": "notice", "notice": n})
+    assert not again.changed and again.outcome == "duplicate"
+    resent = guard.release(again.state, noon, POLICY)
+    state2 = resent.state
+    assert [s["notice_id"] for s in guard.to_send(resent)] == [n["notice_id"]] and state2["days"] == state["days"] == {"2026-11-28": 1}
+    settled = guard.settle(state2, n["notice_id"], "SENT")
+    assert settled.changed and not guard.settle(settled.state, n["notice_id"], "SENT").changed
+    third = guard.admit(settled.state, {"op": "notice", "notice": n})
+    state3 = third.state
+    assert not third.changed
+    assert guard.to_send(guard.release(state3, noon, POLICY)) == []
     assert guard.next_due(state) == 0 and guard.next_due(state3) is None
 
 
 def test_redelivered_controls_change_nothing():
-    state, changed = guard.admit(None, {"op": "hold", "case_id": "C1"})
-    assert changed
-    assert guard.admit(state, {"op": "hold", "case_id": "C1"})[1] is False
-    state, _ = guard.admit(state, {"op": "release", "case_id": "C1"})
-    assert state["held"] == []
+    held = guard.admit(None, {"op": "hold", "case_id": "C1"})
+    assert held.changed
+    assert guard.admit(held.state, {"op": "hold", "case_id": "C1"}).changed is False
+    assert guard.admit(held.state, {"op": "release", "case_id": "C1"}).state["held"] == []

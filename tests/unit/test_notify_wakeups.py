@@ -29,19 +29,19 @@ class Debtor:
         self.memory: dict[str, dict] = {}
 
     def feed(self, case: Case, envelope: dict, now: datetime) -> None:
-        if case.case_id not in self.memory:
-            self.memory[case.case_id], _ = plan.react(None, case.opened(), CAT)
-        self.memory[case.case_id], intents = plan.react(self.memory[case.case_id], envelope, CAT)
-        for intent in intents:
+        memory = self.memory.get(case.case_id) or plan.react(None, case.opened(), CAT).state
+        decision = plan.react(memory, envelope, CAT)
+        self.memory[case.case_id] = decision.state
+        for intent in plan.intents(decision):
             self.intent(intent, now)
 
     def intent(self, intent: dict, now: datetime) -> None:
-        self.state, _ = guard.admit(self.state, intent)
-        self.state, sends, logs = guard.release(self.state, now, self.policy)
-        self.logs += logs
-        for n in sends:
+        released = guard.release(guard.admit(self.state, intent).state, now, self.policy)
+        self.state = released.state
+        self.logs += guard.entries(released)
+        for n in guard.to_send(released):
             self.sent.append((now, n["kind"]))
-            self.state = guard.settle(self.state, n["notice_id"], "SENT")
+            self.state = guard.settle(self.state, n["notice_id"], "SENT").state
 
     def wake(self, now: datetime) -> None:
         self.intent({"op": "wake"}, now)
@@ -139,21 +139,26 @@ def test_released_just_before_22_but_sent_after_goes_back_to_wait_uncounted():
     """A scaled clock moves while a release's notices go out: the worker checks each notice again at the
     instant of sending, and one found in quiet hours waits for 08:00 without using up the day's cap."""
     a = Case("LENDER-A", "L-A", contact())
-    memory, _ = plan.react(None, a.opened(), CAT)
-    _, intents = plan.react(memory, a.triaged(), CAT)
+    memory = plan.react(None, a.opened(), CAT).state
+    intents = plan.intents(plan.react(memory, a.triaged(), CAT))
     state = None
     for i in intents:
-        state, _ = guard.admit(state, i)
-    state, sends, _ = guard.release(state, china(2026, 12, 11, 21, 59, 59), POLICY)
+        state = guard.admit(state, i).state
+    released = guard.release(state, china(2026, 12, 11, 21, 59, 59), POLICY)
+    state, sends = released.state, guard.to_send(released)
     assert len(sends) == 2 and state["days"] == {"2026-12-11": 2}
-    state = guard.settle(state, sends[0]["notice_id"], "SENT")
+    state = guard.settle(state, sends[0]["notice_id"], "SENT").state
     at = china(2026, 12, 11, 22, 0, 1)
     assert guard.quiet(at, POLICY) is not None
-    state, logs = guard.unrelease(state, sends[1]["notice_id"], at, POLICY)
-    assert [(e["status"], e["rule"], e["deferred_until"]) for e in logs] == [("DEFERRED", "QUIET_HOURS", china(2026, 12, 12, 8))]
+    unreleased = guard.unrelease(state, sends[1]["notice_id"], at, POLICY)
+    state = unreleased.state
+    assert [(e["status"], e["rule"], e["deferred_until"]) for e in guard.entries(unreleased)] == [
+        ("DEFERRED", "QUIET_HOURS", china(2026, 12, 12, 8))]
     assert state["days"] == {"2026-12-11": 1} and not state["inflight"]
     assert guard.next_due(state) == ms(china(2026, 12, 12, 8))
-    state, again, _ = guard.release(state, china(2026, 12, 12, 8), POLICY)
+    redelivered = guard.unrelease(state, sends[1]["notice_id"], at, POLICY)
+    assert redelivered.outcome == "duplicate" and redelivered.emits == [] and redelivered.state == state
+    again = guard.to_send(guard.release(state, china(2026, 12, 12, 8), POLICY))
     assert [n["notice_id"] for n in again] == [sends[1]["notice_id"]]
 
 
