@@ -75,10 +75,11 @@ def reportlab_pdf(title: str, body: str, document_no: str, issuer: str) -> bytes
 def demand_letter() -> tuple[str, str, str, str]:
     cat = Catalogue.load()
     case = Case("LENDER-A", "L-1", contact())
-    memory, _ = plan.react(None, case.opened(), cat)
+    memory = plan.react(None, case.opened(), cat).state
     for e in case.every_notice_event():
-        memory, intents = plan.react(memory, e, cat)
-        for i in intents:
+        decision = plan.react(memory, e, cat)
+        memory = decision.state
+        for i in plan.intents(decision):
             n = i["notice"]
             if n["kind"] == "demand_letter":
                 t = render(cat, n["kind"], "zh", n["lender_id"], n["context"], debtor_name="张三", strict=True)
