@@ -16,7 +16,9 @@ about a fifth of the requests is assigned on the day, the rest waits):
   desk.enqueue or desk.cancel, the table writes planned) over a dict, without faust, Kafka or the codec;
 - the mediation worker (RocksDB tables) on a fresh Tansu, the messages published on mediation.desk before it
   starts, so it consumes at full speed: the rate from its consumed counter, its CPU per message from /proc,
-  and its assignments beside the decision's (the same decisions: a frozen clock, the same roster);
+  and its assignments beside the decision's (the same decisions: a frozen clock, the same roster); and the
+  rate a whole core would give it (1 / its CPU a message): on a shared machine the measured rate is what the
+  neighbours leave, so the load average is printed too;
 - the next day's drain (decision alone) of the queue the people's requests leave: its time and the table entries it
   reads (the lanes' heads and what it assigns, not the queue).
 
@@ -27,6 +29,7 @@ The decision alone is the worker's baseline, in the same run; the target is 1,00
 from __future__ import annotations
 
 import json
+import os
 import random
 import sys
 import tempfile
@@ -177,7 +180,8 @@ def main() -> None:
     msgs, codec = messages(cases), Codec(REPO_ROOT / "schemas")
     base = roster.load_roster(MediationSettings().roster_path)
     national = national_roster(cases)
-    print(f"mediation desk: {cases:,} cases, {len(msgs):,} desk messages ({PER_CASE} a case), serial on one partition")
+    print(f"mediation desk: {cases:,} cases, {len(msgs):,} desk messages ({PER_CASE} a case), serial on one partition; "
+          f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     with tempfile.TemporaryDirectory() as tmp:
         for label, mediators in (("shipped roster", list(base.values())), ("national roster", national)):
             ros = roster.effective({m["mediator_id"]: roster.check(m) for m in mediators}, None)
@@ -194,8 +198,11 @@ def main() -> None:
             print(f"  mediation worker {rate:9,.0f} messages/s  {per_hour(rate)}  ({cpu_us:5.0f} us CPU a message; "
                   f"{rate / pure:.0%} of the decision alone; {worker_assigned:,} assigned)"
                   + ("" if worker_assigned == assigned else "  ASSIGNMENTS DIFFER from the decision alone"))
+            core = 1e6 / cpu_us
+            print(f"  one core's worth {core:9,.0f} messages/s  {per_hour(core)}  (the worker's CPU a message, a whole core)")
             verdict = "met" if rate * 3600 / PER_CASE >= TARGET else f"NOT met ({rate * 3600 / PER_CASE / TARGET:.0%})"
             print(f"  target {TARGET:,} cases/hour through the worker: {verdict}")
+            print(f"  load average now {os.getloadavg()[0]:.1f}")
             print(f"  next day's drain of the people's requests left waiting: {drained:,} of {waiting:,} (in {lanes:,} "
                   f"lanes) assigned in {drain_s * 1000:,.0f} ms, reading {reads:,} table entries")
 
