@@ -70,3 +70,8 @@ def candidates(roster: dict[str, dict], tier: str, region: str) -> tuple[list[di
     regional = {m["mediator_id"]: m for k in range(len(region) + 1) for m in index.get((tier, region[:k]), ())}
     return list(regional.values()), index.get((tier, "*"), [])
 
+
+
+def covers(mediator: dict, region: str) -> bool:
+    """The mediator serves the region: by its code, a prefix of it, or everywhere (what ``candidates`` indexes)."""
+    return any(r == "*" or region.startswith(r) for r in mediator["regions"])
