@@ -12,7 +12,7 @@ from faust.transport.drivers.aiokafka import AIOKafkaConsumerThread
 from remedy.kernel.settings import REPO_ROOT, Settings, SettingsError
 from remedy.runtime import patches
 from remedy.runtime.app import REACH_INS, create_app
-from remedy.runtime.patches import fastpath, highwater
+from remedy.runtime.patches import fastpath, fromstart, highwater
 from remedy.runtime.patches.guard import Guard, PatchMismatch, check, original, source_sha256
 
 ALL_GUARDS = [*patches.guards(frozenset(patches.PATCHES)), *REACH_INS]
@@ -64,7 +64,7 @@ def test_a_wrong_recorded_hash_refuses_with_a_clear_message():
     assert "remedy.runtime.patches.fastpath" in message and "faust.transport.consumer:Consumer._drain_messages" in message
     assert "found faust-streaming 0.15.3" in message, "the version found"
     assert "0" * 64 in message and fastpath.GUARD.sha256 in message, "the hash recorded and the hash found"
-    assert "REMEDY_FAUST_PATCHES=highwater,nomonitor" in message, "how to run without it"
+    assert "REMEDY_FAUST_PATCHES=highwater,fromstart,nomonitor" in message, "how to run without it"
 
 
 def test_a_wrong_recorded_version_refuses_and_names_both_versions():
@@ -75,7 +75,7 @@ def test_a_wrong_recorded_version_refuses_and_names_both_versions():
     assert len(refused.value.problems) == 1
     assert "checked against faust-streaming 0.11.0 or 0.12.1" in message and "found faust-streaming 0.15.3" in message
     assert "AIOKafkaConsumerThread._highwaters" in message
-    assert "REMEDY_FAUST_PATCHES=fastpath,nomonitor" in message and "loses" in message
+    assert "REMEDY_FAUST_PATCHES=fastpath,fromstart,nomonitor" in message and "loses" in message
 
 
 def reach_in(target: str, kind: str) -> Guard:
@@ -107,6 +107,7 @@ def test_none_installs_nothing_and_leaves_faust_own_methods(tmp_path):
     patches.install(frozenset(patches.PATCHES))  # as an earlier create_app in this process would have
     app = create_app("intake", Settings(data_dir=str(tmp_path), faust_patches="none"), web_port=6199)
     assert faust_own(Consumer, "_drain_messages") and faust_own(AIOKafkaConsumerThread, "_highwaters")
+    assert faust_own(Consumer, "perform_seek")
     assert app.remedy_patches == frozenset()
     app.on_init_dependencies()
     assert app.monitor in set(app.sensors), "faust keeps its Monitor"
@@ -116,6 +117,7 @@ def test_all_installs_every_patch(tmp_path):
     app = create_app("intake", Settings(data_dir=str(tmp_path)), web_port=6199)
     assert Consumer._drain_messages is fastpath._drain_messages
     assert AIOKafkaConsumerThread._highwaters is highwater._checked_end_offsets
+    assert Consumer.perform_seek is fromstart.perform_seek
     app.on_init_dependencies()
     assert app.monitor not in set(app.sensors)
 
@@ -135,7 +137,7 @@ def test_a_left_out_patch_is_not_checked_a_chosen_one_is(tmp_path, monkeypatch):
 
 
 def test_the_setting_names_patches():
-    assert patches.chosen("all") == {"fastpath", "highwater", "nomonitor"}
+    assert patches.chosen("all") == {"fastpath", "highwater", "fromstart", "nomonitor"}
     assert patches.chosen("none") == patches.chosen("") == frozenset()
     assert patches.chosen(" fastpath, highwater ") == {"fastpath", "highwater"}
     with pytest.raises(SettingsError, match="unknown patch.*fastpth"):

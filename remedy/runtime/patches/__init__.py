@@ -2,6 +2,7 @@
 
 - ``fastpath``: faust's per-record delivery without four tasks per record (speed).
 - ``highwater``: true end offsets for table recovery on Tansu (correctness).
+- ``fromstart``: after a rebalance, a partition no member has committed is read from its beginning (correctness).
 - ``nomonitor``: no faust ``Monitor`` sensor (speed; applied by ``remedy.runtime.app.App``).
 
 ``REMEDY_FAUST_PATCHES`` is ``all`` (the default), ``none``, or a comma list of these names. Only the
@@ -10,10 +11,10 @@ chosen patches' guards are checked and only they are installed; the others leave
 from __future__ import annotations
 
 from remedy.kernel.settings import SettingsError
-from remedy.runtime.patches import fastpath, highwater, nomonitor
+from remedy.runtime.patches import fastpath, fromstart, highwater, nomonitor
 from remedy.runtime.patches.guard import Guard
 
-PATCHES = {"fastpath": fastpath, "highwater": highwater, "nomonitor": nomonitor}
+PATCHES = {"fastpath": fastpath, "highwater": highwater, "fromstart": fromstart, "nomonitor": nomonitor}
 
 
 def chosen(value: str) -> frozenset[str]:
