@@ -21,6 +21,7 @@ from remedy.runtime.batching import GUARDS as BATCHING_GUARDS, take_batches
 from remedy.kernel.clock import Clock
 from remedy.contract.codec import Codec
 from remedy.runtime.deadletter import dead_letter
+from remedy.runtime.health import BrokerHealth
 from remedy.kernel.emit import Emit  # noqa: F401 - re-exported for the wiring
 from remedy.runtime.lag import GUARDS as LAG_GUARDS, LagGauges, attach_faust
 from remedy.runtime.metrics import ServiceMetrics
@@ -132,6 +133,17 @@ class Runtime:
         async def metrics_page(web, request):
             body, content_type = metrics.exposition()
             return web.bytes(body, content_type=content_type.split(";")[0])
+
+        self.health = BrokerHealth()  # remedy.runtime.health: /healthz, 503 while the broker does not answer
+
+        @app.timer(interval=self.health.interval)
+        async def probe_broker() -> None:
+            await self.health.probe(lambda: app.producer._ensure_producer().client)
+
+        @app.page("/healthz")
+        async def healthz_page(web, request):
+            status, body = self.health.status(running=not app.should_stop)
+            return web.json(body, status=status)
 
         @app.page("/records-waiting")
         async def records_waiting_page(web, request):
