@@ -23,7 +23,7 @@ from remedy.kernel.emit import Emit
 from remedy.kernel.clock import CHINA_TZ, china_date
 from remedy.kernel.events import case_event
 from remedy.kernel.ids import event_id
-from services.mediation.roster import candidates
+from services.mediation.roster import candidates, covers
 
 PRODUCER = "mediation"
 WORK_START, WORK_END = time(9, 0), time(18, 0)
@@ -98,12 +98,21 @@ def cancel(desk: View, case_id: str) -> Change:
     return Change(desk.day, left=set(desk.keys_of(case_id)))
 
 
-def drain(desk: View, roster: dict[str, dict], now: datetime, extra: dict[str, dict] | None = None) -> Change:
+def drain(desk: View, roster: dict[str, dict], now: datetime, extra: dict[str, dict] | None = None,
+          freed: dict | None = None) -> Change:
     """Assign waiting requests (and ``extra`` new ones) in ``order`` while mediators are free.
 
     The lanes are merged by their heads; once a (tier, region) has no free mediator (counts only grow in a
-    drain) its lane is read no further, and a new request for it joins the queue."""
+    drain) its lane is read no further, and a new request for it joins the queue. ``freed``: the one mediator
+    whose designation changed today; on the same day only the lanes it serves can have become assignable
+    (every waiting request had found no free mediator), so only they are read."""
     change = Change(china_date(now).isoformat())
+    if freed is not None and desk.day == change.day:
+        def serves(tier: str, region: str) -> bool:
+            return tier == freed["tier"] and covers(freed, region)
+    else:
+        def serves(tier: str, region: str) -> bool:
+            return True
     new = {key: req for key, req in (extra or {}).items() if not desk.has(key)}
     full: set[tuple[str, str]] = set()  # (tier, region) with no free mediator
 
@@ -113,7 +122,7 @@ def drain(desk: View, roster: dict[str, dict], now: datetime, extra: dict[str, d
                 return
             yield item
 
-    lanes = [lane(tier, region) for tier, region in desk.lanes()]
+    lanes = [lane(tier, region) for tier, region in desk.lanes() if serves(tier, region)]
     for key, req in heapq.merge(*lanes, sorted(new.items(), key=order), key=order):
         served = (req["tier"], req["region"])
         if served in full or not assign(desk, change, key, req, roster, now):

@@ -11,7 +11,8 @@ small whatever the length of the queue:
 - ``slot/<tier>/<region>/<score>/<n>`` → a waiting request (none: a hole left by one that left the queue);
 - ``case/<case_id>`` → {request key: [tier, region, score, n]}: where the case's requests wait;
 - ``load/<mediator_id>`` → [day, cases assigned that day];
-- ``waiting`` → {tier: requests waiting}; ``desk`` → {"day", "layout": 2}.
+- ``waiting`` → {tier: requests waiting}; ``desk`` → {"day", "layout": 3};
+- ``roster/…``: the roster's changes (``roster.store``); ``assigned:<request key>``: the requests assigned.
 
 A score's slots hold its requests in ``desk.order`` (longest wait, then key): a request joins at the
 tail, and those that were requested after it but reached the desk first move one slot back each. They
@@ -27,9 +28,10 @@ from __future__ import annotations
 import bisect
 from typing import Any, Callable, Iterator, Mapping
 
+from services.mediation import roster
 from services.mediation.desk import Change, case_of, order, request_key
 
-META, WAITING, LAYOUT = "desk", "waiting", 2
+META, WAITING, LAYOUT = "desk", "waiting", 3
 TIERS = ("PEOPLES", "COURT")
 Get = Callable[[str], Any]
 
@@ -186,12 +188,18 @@ def _remove(get: Get, writes: dict, key: str, counts: dict[str, int]) -> None:
 
 
 def migrate(table: Any) -> dict[str, Any] | None:
-    """The writes that move a desk kept in the older layout (each waiting request under ``q:<key>``, found by
-    reading every key once; the day's loads in ``desk``) into this one; None when it is in this one already."""
+    """The writes that move a desk kept in an older layout (each waiting request under ``q:<key>``, found by
+    reading every key once; the day's loads in ``desk``; the roster's changes in one ``roster`` record) into
+    this one; None when it is in this one already."""
     meta = table.get(META) or {}
     if meta.get("layout") == LAYOUT:
         return None
     old = {key[2:]: req for key, req in table.items() if key.startswith("q:") and req}
-    writes = {"q:" + key: None for key in sorted(old)}
+    writes: dict[str, Any] = {"q:" + key: None for key in sorted(old)}
+    changes = table.get("roster")
+    if isinstance(changes, dict):
+        for entry in changes.values():
+            writes.update(roster.store(lambda key: writes[key] if key in writes else table.get(key), entry))
+        writes["roster"] = None
     writes.update(plan(table, Change(meta.get("day", ""), dict(meta.get("loads") or {}), joined=old)))
     return writes

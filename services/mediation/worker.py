@@ -128,7 +128,7 @@ class Mediation:
     def current_roster(self) -> roster.Roster:
         """The effective roster, indexed; read from the table once per rebalance and after each change."""
         if self.roster is None:
-            self.roster = roster.effective(self.base_roster, self.desk_table.get("roster"))
+            self.roster = roster.effective(self.base_roster, roster.stored(self.desk_table.get))
         return self.roster
 
     async def load_desk(self) -> queue.Desk:
@@ -179,9 +179,10 @@ class Mediation:
         entry = roster.check(update)
         async with self.desk_lock:
             state = await self.load_desk()
-            await self.desk_table.put("roster", {**(self.desk_table.get("roster") or {}), entry["mediator_id"]: entry})
-            self.roster = None
-            await self.save_desk(desk.drain(state, self.current_roster(), self.clock.now()))
+            for key, value in roster.store(self.desk_table.get, entry).items():
+                await self.desk_table.put(key, value)
+            self.current_roster().put(entry)
+            await self.save_desk(desk.drain(state, self.current_roster(), self.clock.now(), freed=entry))
 
     # ---- the clock ------------------------------------------------------------------------------
 

@@ -94,8 +94,16 @@ def test_the_same_decisions_as_a_desk_that_sorts_its_whole_queue():
             cid = rng.choice(cases)
             ours, theirs = desk.cancel(state, cid), desk.Change(ref.day, ref.loads,
                                                                   left={k for k in ref.waiting if k.startswith(cid + ":")})
-        elif roll < 0.9:
+        elif roll < 0.87:
             ours = desk.drain(state, indexed, now)
+            theirs = reference_drain(ref.waiting, ref.day, ref.loads, ros, now)
+        elif roll < 0.9:  # a mediator designated, changed or withdrawn: the worker's drain reads only what it serves
+            entry = mediator(rng.choice(("P35", "PNEW", "CNAT", "C44")), tier=rng.choice(("PEOPLES", "COURT")),
+                             regions=rng.choice((("3505",), ("*",), ("440305", "11"))), cap=rng.randint(0, 3),
+                             active=rng.random() < 0.8)
+            ros[entry["mediator_id"]] = entry
+            indexed.put(entry)
+            ours = desk.drain(state, indexed, now, freed=entry)
             theirs = reference_drain(ref.waiting, ref.day, ref.loads, ros, now)
         else:
             now += timedelta(hours=rng.choice((1, 7, 24)))
@@ -106,6 +114,9 @@ def test_the_same_decisions_as_a_desk_that_sorts_its_whole_queue():
         assert state.day == ref.day and {m: state.load(m) for m in ros} == {m: ref.loads.get(m, 0) for m in ros}
         assert list(state.queue()) == sorted(ref.waiting, key=lambda k: desk.order((k, ref.waiting[k])))
         assert state.counts == {t: n for t in queue.TIERS if (n := sum(r["tier"] == t for r in ref.waiting.values()))}
+    rebuilt = roster.effective({}, ros).index   # put keeps the index as a rebuild makes it
+    assert {k: sorted(m["mediator_id"] for m in ms) for k, ms in indexed.index.items()} == \
+        {k: sorted(m["mediator_id"] for m in ms) for k, ms in rebuilt.items()}
     for cid in set(cases):
         state = apply(state, desk.cancel(state, cid))
     assert {key.split("/")[0] for key in state.table} == {queue.META, "load"}   # nothing of the queue left behind
@@ -159,11 +170,22 @@ def test_a_late_arrival_takes_its_place_among_its_score_and_every_entry_goes_whe
     assert set(state.table) == {queue.META} and state.length("PEOPLES") == 0
 
 
-def test_a_desk_kept_in_the_older_layout_moves_once():
+def test_the_roster_changes_are_kept_one_record_each():
+    table = Table()
+    entries = [mediator(f"PM-{i}", cap=i % 5) for i in range(300)] + [mediator("PM-7", cap=9, active=False)]
+    for entry in entries:
+        writes = roster.store(table.get, entry)
+        assert len(writes) <= 2 and all(len(v) <= 40 for k, v in writes.items() if k.startswith("roster/ids/"))
+        table.update(writes)
+    assert roster.stored(table.get) == {e["mediator_id"]: e for e in entries}
+
+
+def test_a_desk_kept_in_an_older_layout_moves_once():
     old = [req("C1", score=100), req("C2", score=900), req("C3", tier="COURT")]
     table = Table({"q:" + desk.request_key(r): r for r in old})
     table[queue.META] = {"day": "2026-12-01", "loads": {"PM-A": 1}}
     table["assigned:C9:PEOPLES:1"] = True
+    table["roster"] = {"PM-B": mediator("PM-B", cap=4)}
     for key, value in queue.migrate(table).items():
         if value is None:
             table.pop(key, None)
@@ -173,4 +195,5 @@ def test_a_desk_kept_in_the_older_layout_moves_once():
     assert [k.split(":")[0] for k in state.queue()] == ["C2", "C3", "C1"]
     assert (state.day, state.load("PM-A"), state.counts) == ("2026-12-01", 1, {"PEOPLES": 2, "COURT": 1})
     assert not any(k.startswith("q:") for k in table) and table["assigned:C9:PEOPLES:1"] is True
+    assert "roster" not in table and roster.stored(table.get) == {"PM-B": mediator("PM-B", cap=4)}
     assert queue.migrate(table) is None
