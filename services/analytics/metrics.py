@@ -16,6 +16,8 @@ class AnalyticsMetrics(ServiceMetrics):
         r, p = self.registry, "remedy_analytics_"
         self.lag = LagGauges(r, "analytics")
         self.rows_written = Counter(p + "rows_written", "Rows inserted into ClickHouse", ["table"], registry=r)
+        self.already_stored = Counter(p + "already_stored", "Records not inserted again: ClickHouse held their rows "
+                                      "when their partition was taken over", ["table"], registry=r)
         self.flushes = Counter(p + "flushes", "Batched inserts, by result", ["result"], registry=r)
         self.flush_seconds = Histogram(p + "flush_seconds", "Time to insert one batch and commit its offsets",
                                        buckets=FLUSH_BUCKETS, registry=r)

@@ -1,4 +1,4 @@
-"""The sink: case.events, notice.log, loan.defaults.rejected → ClickHouse, batched, at least once.
+"""The sink: case.events, notice.log, loan.defaults.rejected → ClickHouse, batched, each row once.
 
 Why aiokafka and not a faust agent: faust hands records to an agent one at a time, through its
 stream machinery and per-event acking, which costs ~200 µs an event here (~5k events/s) — four
@@ -7,11 +7,17 @@ faust (no tables, no timers, no emits per event), so it uses aiokafka directly: 
 over thousands of records per partition at once, they are decoded in one loop (``decoding.py``),
 mapped to column buffers (``rows.py``) and inserted in one column-oriented insert per table.
 
-Offsets are committed only after the insert that holds their rows succeeded. A crash between the
-insert and the commit redelivers those records; that is harmless because the tables are
-ReplacingMergeTree keyed by what the record says (see ``deploy/clickhouse/001_tables.sql``) and every
-view reads them FINAL. A record that cannot be decoded goes to ``analytics.dlq`` with the reason,
-and its offset is committed with the batch, never silently skipped.
+Offsets are committed only after the insert that holds their rows succeeded, so the group's committed
+offset is never ahead of ClickHouse. It can be behind: a crash between the insert and the commit, or a
+commit refused because the group rebalanced meanwhile, redelivers those records to whichever instance
+gets the partition next. That instance resumes at the committed offset and drops each record whose row
+ClickHouse already holds, found by its partition, offset and key when the partition is assigned
+(``resume.py``); the tables are also ReplacingMergeTree keyed by what the record says (see
+``deploy/clickhouse/001_tables.sql``) and every view reads them FINAL. Any number of instances can
+share the consumer group when they write to one ClickHouse server (embedded chDB is one process's).
+Before its partitions move, an instance inserts and commits what it has buffered (one write at a
+time, in order). A record that cannot be decoded goes to ``analytics.dlq`` with the reason, and its
+offset is committed with the batch, never silently skipped.
 """
 from __future__ import annotations
 
@@ -25,7 +31,9 @@ from aiokafka.errors import CommitFailedError, KafkaError
 from remedy.kernel.clock import Clock
 from remedy.contract.codec import Codec
 from remedy.runtime.deadletter import dead_letter
+from remedy.runtime.publish import compression_type
 from remedy.kernel.settings import Settings
+from services.analytics import resume
 from services.analytics.settings import AnalyticsSettings
 from services.analytics.decoding import BatchDecoder
 from services.analytics.metrics import AnalyticsMetrics
@@ -35,6 +43,7 @@ from services.analytics.store import Store
 log = logging.getLogger("remedy.analytics")
 SERVICE = "analytics"
 DLQ = "analytics.dlq"
+TABLES = {topic: table for topic, (_, table, _, _) in TOPICS.items()}
 
 
 class _FlushOnRevoke(ConsumerRebalanceListener):
@@ -43,12 +52,16 @@ class _FlushOnRevoke(ConsumerRebalanceListener):
 
     async def on_partitions_revoked(self, revoked):
         await self.sink.flush()
+        self.sink.stored.forget(revoked)
 
     async def on_partitions_assigned(self, assigned):
+        starts = {}
         for tp in assigned:  # lag counts from what the group committed before, in this run or an earlier one
             committed = await self.sink.consumer.committed(tp)
             if committed is not None:
                 self.sink.committed[tp] = committed
+            starts[tp] = committed or 0
+        await self.sink.take_over(starts)
 
 
 class Sink:
@@ -62,6 +75,9 @@ class Sink:
         self.offsets: dict[TopicPartition, int] = {}      # next offset to commit, per partition
         self.committed: dict[TopicPartition, int] = {}
         self.dead: list[dict] = []
+        self.stored = resume.Stored()       # rows ClickHouse holds past the committed offsets of new partitions
+        self.keys = {table: resume.row_key(table) for table in TABLES.values()}
+        self._flushing = asyncio.Lock()
         self.first_buffered: float | None = None
         self.newest_ms = 0
         self.consumer: AIOKafkaConsumer | None = None
@@ -75,10 +91,25 @@ class Sink:
             bootstrap_servers=bootstrap, group_id=self.group_id, client_id=SERVICE, enable_auto_commit=False,
             auto_offset_reset="earliest", session_timeout_ms=10_000, heartbeat_interval_ms=1_000,
             rebalance_timeout_ms=10_000, max_partition_fetch_bytes=8 * 1024 * 1024, fetch_max_bytes=32 * 1024 * 1024)
-        self.producer = AIOKafkaProducer(bootstrap_servers=bootstrap, client_id=f"{SERVICE}-dlq", linger_ms=5, acks="all")
+        self.producer = AIOKafkaProducer(bootstrap_servers=bootstrap, client_id=f"{SERVICE}-dlq", linger_ms=5, acks="all",
+                                         compression_type=compression_type(self.settings.producer_compression))
         await self.producer.start()
         await self.consumer.start()
         self.consumer.subscribe(list(TOPICS), listener=_FlushOnRevoke(self))
+
+    async def take_over(self, starts: dict[TopicPartition, int]) -> None:
+        """Partitions assigned to this instance, each resumed at ``starts[tp]``: learn which rows past that
+        ClickHouse already holds. If ClickHouse cannot say, carry on: those rows are inserted again and
+        queries read FINAL absorb them."""
+        window = max(resume.WINDOW, self.analytics.flush_rows)
+        try:
+            await self.store.run(resume.load, self.stored, self.store.rows, TABLES, starts, window)
+        except Exception as exc:  # noqa: BLE001 - never stop consuming for it
+            log.warning("analytics: could not read what ClickHouse holds of the partitions taken over (%s)", exc)
+            return
+        if self.stored.by_tp:
+            log.info("analytics: ClickHouse already holds rows past the committed offsets of %s", ", ".join(
+                f"{tp.topic}[{tp.partition}] ({len(held)})" for tp, held in sorted(self.stored.by_tp.items())))
 
     # -- the loop --
 
@@ -96,13 +127,17 @@ class Sink:
         for tp, messages in batches.items():
             if not messages:
                 continue
-            schema, _, _, mapper = TOPICS[tp.topic]
+            schema, table, _, mapper = TOPICS[tp.topic]
             append = self.buffers[tp.topic].append
             newest = self.newest_ms
+            held, key = self.stored.get(tp), self.keys[table]
             for i, rec, exc in self.decoder.each([m.value for m in messages], schema):
                 msg = messages[i]
                 if exc is None:
                     row = mapper(rec, msg.partition, msg.offset)
+                    if held is not None and self.stored.holds(held, msg.offset, key(row)):
+                        self.metrics.already_stored.labels(table).inc()
+                        continue
                     append(row)
                     if row.get("occurred_at", 0) > newest:
                         newest = row["occurred_at"]
@@ -111,6 +146,8 @@ class Sink:
                                                  exc, self.clock.now()))
                     self.metrics.dead_lettered.labels(msg.topic, type(exc).__name__).inc()
             self.newest_ms = newest
+            if held is not None:
+                self.stored.read_to(tp, messages[-1].offset)
             self.offsets[tp] = messages[-1].offset + 1
             self.metrics.consumed.labels(tp.topic).inc(len(messages))
             taken += len(messages)
@@ -129,19 +166,21 @@ class Sink:
     async def flush(self, wait: bool = True) -> None:
         """Hand what is buffered to the writer. One write runs at a time, so offsets are committed in
         order; while it runs the loop keeps fetching and decoding (``wait=False``). With ``wait``,
-        return once everything buffered so far is inserted and committed."""
-        if self._inflight is not None:
-            await self._inflight
-            self._inflight = None
-        if self.first_buffered is not None:
-            batch = (self.buffers, self.dead, self.offsets)
-            self.buffers = {topic: Columns(names) for topic, (_, _, names, _) in TOPICS.items()}
-            self.dead, self.offsets, self.first_buffered = [], {}, None
-            self.metrics.buffered_rows.set(0)
-            self._inflight = asyncio.create_task(self._write(*batch))
-        if wait and self._inflight is not None:
-            await self._inflight
-            self._inflight = None
+        return once everything buffered so far is inserted and committed. Callers (the loop, and a
+        rebalance revoking partitions) take turns: each write is awaited by exactly one of them."""
+        async with self._flushing:
+            if self._inflight is not None:
+                await self._inflight
+                self._inflight = None
+            if self.first_buffered is not None:
+                batch = (self.buffers, self.dead, self.offsets)
+                self.buffers = {topic: Columns(names) for topic, (_, _, names, _) in TOPICS.items()}
+                self.dead, self.offsets, self.first_buffered = [], {}, None
+                self.metrics.buffered_rows.set(0)
+                self._inflight = asyncio.create_task(self._write(*batch))
+            if wait and self._inflight is not None:
+                await self._inflight
+                self._inflight = None
 
     async def _write(self, buffers: dict[str, Columns], dead: list[dict], offsets: dict) -> None:
         """Insert, dead-letter, then commit. An insert that fails is retried (ClickHouse pushed back);
