@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import signal
 from pathlib import Path
 
@@ -15,28 +14,22 @@ from remedy.runtime.metrics import ServiceMetrics
 from remedy.kernel.settings import Settings
 from services.gateway.app import SERVICE, Gateway, build_app
 from services.gateway.kafka import Replayer, start_producer
-from services.gateway.keys import Keys, dev_keys
+from services.gateway.keys import DEV_PRINCIPALS, Keys, load_or_create, shared_keys_path
 from services.gateway.projection import Projection
 from services.gateway.settings import GatewaySettings
 from services.gateway.store import Store, StoreInUse
 
 log = logging.getLogger("remedy.gateway")
-DEV_PRINCIPALS = [("lender", "LENDER-QZ01"), ("mediator", "PM-3505-01"), ("mediator", "PM-3505-02"),
-                  ("payer", "PSP-DEV"), ("court", "CT-350502")]
 
 
 def load_keys(settings: Settings, gateway: GatewaySettings) -> Keys:
-    path = Path(gateway.keys or Path(settings.data_dir) / "gateway" / "keys.json")
-    if not path.exists():
-        text, plain = dev_keys(DEV_PRINCIPALS)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text)
-        os.chmod(path, 0o600)
-        secrets = path.with_name("dev-keys.txt")
-        secrets.write_text("".join(f"{who} {key}\n" for who, key in plain.items()))
-        os.chmod(secrets, 0o600)
-        log.warning("no keys file: generated dev keys at %s (plaintext in %s)", path, secrets)
-    return Keys.parse(path.read_text())
+    """The keys file every instance shares (``REMEDY_GATEWAY_KEYS``, else the data dir's): dev keys are
+    generated there when it is absent, once for all the instances that start together."""
+    path = Path(gateway.keys) if gateway.keys else shared_keys_path(settings.data_dir)
+    keys, made = load_or_create(path, DEV_PRINCIPALS)
+    if made is not None:
+        log.warning("no keys file: generated dev keys at %s (plaintext in %s)", path, made)
+    return keys
 
 
 def open_read_model(settings: Settings, gateway: GatewaySettings) -> Projection:
@@ -53,7 +46,7 @@ async def main() -> None:
     codec, metrics = Codec(settings.schemas_dir), ServiceMetrics(SERVICE)
     projection = open_read_model(settings, gateway)
     keys = load_keys(settings, gateway)
-    producer = await start_producer(settings.kafka_bootstrap)
+    producer = await start_producer(settings.kafka_bootstrap, settings.producer_compression)
     replayer = Replayer(settings.kafka_bootstrap, codec, projection, metrics)
     await replayer.start()
     reading = asyncio.create_task(replayer.run())

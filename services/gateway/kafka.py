@@ -22,6 +22,7 @@ from aiokafka.errors import KafkaError
 
 from remedy.contract.codec import Codec, CodecError
 from remedy.runtime.metrics import ServiceMetrics
+from remedy.runtime.publish import compression_type
 from services.gateway.projection import Projection
 
 log = logging.getLogger("remedy.gateway")
@@ -32,10 +33,12 @@ REASSIGN_SECONDS = 30.0      # how often the reader looks for partitions it does
 CHECK_SECONDS = 10.0         # the longest the check of the stored offsets waits for the broker
 
 
-async def start_producer(bootstrap: str, attempts: int = 60) -> AIOKafkaProducer:
+async def start_producer(bootstrap: str, compression: str = "none", attempts: int = 60) -> AIOKafkaProducer:
+    """The producer of the input topics; ``compression`` is a ``REMEDY_PRODUCER_COMPRESSION`` codec name."""
     for n in range(attempts):
         producer = AIOKafkaProducer(bootstrap_servers=bootstrap.split(","), linger_ms=10, acks="all",
-                                    max_batch_size=256 * 1024, client_id="remedy-gateway")
+                                    max_batch_size=256 * 1024, client_id="remedy-gateway",
+                                    compression_type=compression_type(compression))
         try:
             await producer.start()
             return producer

@@ -13,15 +13,24 @@ API keys are stored only as sha256 (they are long random strings, so a fast hash
 a caller sends ``Authorization: Bearer <key>``. A court's HMAC secret must be kept in the clear to
 verify signatures: the file belongs outside the repository with mode 0600. ``dev_keys`` makes a
 file for one machine and returns the plaintext keys once.
+
+Every gateway instance of one deployment reads the same file, so a key, a court's signature and (with
+the shared ``REMEDY_PORTAL_SECRET``) a debtor's verification code are valid on any of them. When no file
+is configured it is ``shared_keys_path``: under the shared data dir, not an instance's own.
+``load_or_create`` generates dev keys there at most once, however many instances start together.
 """
 from __future__ import annotations
 
 import hashlib
 import json
+import os
 import secrets
 from dataclasses import dataclass
+from pathlib import Path
 
 KINDS = ("lender", "mediator", "payer", "court")
+DEV_PRINCIPALS = [("lender", "LENDER-QZ01"), ("mediator", "PM-3505-01"), ("mediator", "PM-3505-02"),
+                  ("payer", "PSP-DEV"), ("court", "CT-350502")]
 
 
 class KeysFileError(ValueError):
@@ -85,3 +94,36 @@ def dev_keys(principals: list[tuple[str, str]]) -> tuple[str, dict[str, str]]:
             entries.append({"kind": kind, "id": pid, "key_sha256": key_hash(secret)})
         plain[f"{kind}:{pid}"] = secret
     return json.dumps({"principals": entries}, indent=1), plain
+
+
+def shared_keys_path(data_dir: str | Path) -> Path:
+    """The keys file when ``REMEDY_GATEWAY_KEYS`` is empty: ``<data dir>/gateway/keys.json`` of the shared data dir."""
+    return Path(data_dir) / "gateway" / "keys.json"
+
+
+def load_or_create(path: Path, principals: list[tuple[str, str]] = DEV_PRINCIPALS) -> tuple[Keys, Path | None]:
+    """The keys in ``path``. When there is no such file, dev keys for ``principals`` are generated first,
+    with their plaintext in ``dev-keys.txt`` beside it (both 0600); returns that file's path when this call
+    made them, else None. Instances starting together make one set: the file is written aside and linked
+    into place, which fails for all but the first, and those read the first one's file."""
+    path = Path(path)
+    made = None
+    if not path.exists():
+        text, plain = dev_keys(principals)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        aside, plain_aside = (path.with_name(f".{name}.{os.getpid()}.tmp") for name in (path.name, "dev-keys.txt"))
+        try:
+            for file, body in ((aside, text), (plain_aside, "".join(f"{who} {key}\n" for who, key in plain.items()))):
+                file.write_text(body)
+                os.chmod(file, 0o600)
+            try:
+                os.link(aside, path)          # atomic; FileExistsError if another instance was first
+            except FileExistsError:
+                pass
+            else:
+                made = path.with_name("dev-keys.txt")
+                os.replace(plain_aside, made)
+        finally:
+            aside.unlink(missing_ok=True)
+            plain_aside.unlink(missing_ok=True)
+    return Keys.parse(path.read_text()), made
