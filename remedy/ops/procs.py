@@ -1,8 +1,9 @@
 """Starting, stopping and supervising service workers as child processes (tests, benchmarks, ``remedy up``).
 
-A stage service can run as several *instances* in its consumer group. Instance ``n`` of ``triage``
-is named ``triage-n``, serves HTTP on ``REMEDY_TRIAGE_PORT + 100 * (n - 1)`` and keeps its local
-state in ``$REMEDY_DATA_DIR/triage-n`` (``instance_env``). ``remedy up`` and the systemd unit
+A service can run as several *instances*: a stage service (and analytics' sink) in its consumer group,
+gateways side by side. Instance ``n`` of ``triage`` is named ``triage-n``, serves HTTP on
+``REMEDY_TRIAGE_PORT + 100 * (n - 1)`` and keeps its local state in ``$REMEDY_DATA_DIR/triage-n``
+(``instance_env``). ``remedy up`` and the systemd unit
 ``remedy-worker@.service`` (``python -m remedy.ops.procs triage-2``) follow the same convention.
 
 ``remedy.ops.supervisor`` restarts the processes it watches when they exit or are killed.
@@ -15,6 +16,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Mapping
 
 from remedy.kernel.settings import REPO_ROOT
 
@@ -44,10 +46,25 @@ def instance_port(base: int, n: int) -> int:
     return base + PORT_STRIDE * (n - 1)
 
 
-def instance_env(service: str, n: int, base_port: int, data_dir: str | Path) -> dict[str, str]:
-    """What sets instance ``n`` of ``service`` apart from the others: its HTTP port and its data dir."""
-    return {f"REMEDY_{service.upper()}_PORT": str(instance_port(base_port, n)),
-            "REMEDY_DATA_DIR": str(Path(data_dir) / instance_name(service, n))}
+def instance_env(service: str, n: int, base_port: int, data_dir: str | Path,
+                 env: Mapping[str, str] | None = None) -> dict[str, str]:
+    """What sets instance ``n`` of ``service`` apart from the others: its HTTP port and its data dir
+    (under ``data_dir``, the shared one). ``env`` is the environment the instance starts from.
+
+    A gateway's instances share one keys file, so an API key, a court's signature and the dev keys are
+    the same on every one: ``REMEDY_GATEWAY_KEYS`` if set, else the shared data dir's
+    ``gateway/keys.json`` (not the instance's own). Each keeps its own read model: under its own data
+    dir, or ``<REMEDY_GATEWAY_READ_MODEL_DIR>/gateway-<n>`` when that is set for all."""
+    out = {f"REMEDY_{service.upper()}_PORT": str(instance_port(base_port, n)),
+           "REMEDY_DATA_DIR": str(Path(data_dir) / instance_name(service, n))}
+    if service == "gateway":
+        from services.gateway.keys import shared_keys_path
+
+        env = env or {}
+        out["REMEDY_GATEWAY_KEYS"] = env.get("REMEDY_GATEWAY_KEYS") or str(shared_keys_path(data_dir))
+        if env.get("REMEDY_GATEWAY_READ_MODEL_DIR"):
+            out["REMEDY_GATEWAY_READ_MODEL_DIR"] = str(Path(env["REMEDY_GATEWAY_READ_MODEL_DIR"]) / instance_name(service, n))
+    return out
 
 
 def describe_exit(returncode: int | None) -> str:
@@ -178,7 +195,16 @@ def main(argv: list[str] | None = None) -> None:
     if not (REPO_ROOT / "services" / service / "__main__.py").is_file():
         sys.exit(f"no service {service!r}: there is no services/{service}/__main__.py")
     platform = PlatformSettings.from_env()
-    env = {**os.environ, **instance_env(service, n, platform.port_for(service), Path(platform.shared.data_dir).resolve())}
+    data_dir = Path(platform.shared.data_dir).resolve()
+    env = {**os.environ, **instance_env(service, n, platform.port_for(service), data_dir, os.environ)}
+    if service == "analytics" and n > 1:
+        from remedy.ops.scale import embedded
+        from services.analytics.settings import AnalyticsSettings
+
+        url = AnalyticsSettings.from_env(env).clickhouse_url
+        if embedded(url):
+            sys.exit(f"{argv[0]}: a second analytics instance needs a ClickHouse server (REMEDY_CLICKHOUSE_URL="
+                     f"http(s)://...); {url} is the embedded chDB, which one process opens")
     os.execve(sys.executable, [sys.executable, "-m", f"services.{service}"], env)
 
 

@@ -7,10 +7,8 @@ everything already started. Once every process is ready, a ``Supervisor`` restar
 the channel peers) that exits or is killed, with an exponential back-off, and reports one that keeps
 dying; the others run on. Only the broker's death (its topics were in memory) stops the stack.
 
-``scale`` runs N instances of a stage service in its consumer group (``remedy up --scale
-triage=3,notify=2``): instance n serves on ``REMEDY_<SERVICE>_PORT + 100 * (n - 1)``, keeps its
-state in ``$REMEDY_DATA_DIR/<service>-<n>`` and logs to ``logs/<service>-<n>.log``. Analytics and
-the gateway run one instance.
+``scale`` runs N instances of a service (``remedy up --scale triage=3,gateway=2``; ``remedy.ops.scale``
+says how many may run, and what each instance gets: its port, data dir, log ``logs/<service>-<n>.log``).
 """
 from __future__ import annotations
 
@@ -23,13 +21,15 @@ from datetime import datetime
 from pathlib import Path
 from typing import Callable, Mapping
 
-from remedy.runtime.broker import BrokerError, port_open, provision, start_tansu
-from remedy.ops.procs import ServiceFailed, ServiceProcess, instance_env, instance_name, instance_port, stop_all
-from remedy.ops.supervisor import Supervisor
 from remedy.kernel.settings import Settings
+from remedy.runtime.broker import BrokerError, provision, start_tansu
+from remedy.ops.procs import ServiceFailed, ServiceProcess, instance_env, instance_port, stop_all
+from remedy.ops.supervisor import Supervisor
 from remedy.ops.settings import PlatformSettings
+from remedy.ops import scale as scaling
 from remedy.ops.scale import (SCALABLE, SERVICES, SINGLE, ScaleError, parse_scale,  # noqa: F401 - re-exported
                               ports_needed, scale_limits)
+
 
 class StackError(RuntimeError):
     pass
@@ -37,19 +37,9 @@ class StackError(RuntimeError):
 
 def check_ports(ports: Mapping[str, int]) -> None:
     """Raise a ``StackError`` naming every port out of range, shared by two processes, or in use."""
-    problems = [f"{name} {port} (not a port)" for name, port in ports.items() if not 0 < port < 65536]
-    seen: dict[int, str] = {}
-    for name, port in ports.items():
-        if port in seen:
-            problems.append(f"{seen[port]} and {name} both on {port}")
-        seen.setdefault(port, name)
-    if problems:
-        raise StackError("port clash: " + ", ".join(problems) + " — set the REMEDY_*_PORT settings apart "
-                         "(instance n of a service uses REMEDY_<SERVICE>_PORT + 100*(n-1))")
-    busy = {name: port for name, port in ports.items() if port_open("127.0.0.1", port)}
-    if busy:
-        raise StackError("ports already in use: " + ", ".join(f"{n} {p}" for n, p in busy.items()) +
-                         " — stop what holds them (`remedy down`?) or set the REMEDY_*_PORT settings")
+    problem = scaling.port_problem(ports)
+    if problem:
+        raise StackError(problem)
 
 
 class Stack:
@@ -66,11 +56,15 @@ class Stack:
         self.data = Path(settings.data_dir).resolve()
         self.logs = self.data / "logs"
         self.env = {"REMEDY_KAFKA_BOOTSTRAP": settings.kafka_bootstrap, "REMEDY_DATA_DIR": str(self.data), **(env or {})}
-        unknown = set(scale or {}) - set(SCALABLE)
-        if unknown:
-            raise StackError(f"cannot scale {', '.join(sorted(unknown))}: scalable are {', '.join(SCALABLE)}")
+        self.clickhouse_url = self.env.get("REMEDY_CLICKHOUSE_URL") or platform.analytics.clickhouse_url
+        try:
+            scaling.check_scale(scale or {}, scale_limits(), self.clickhouse_url)
+        except ScaleError as exc:
+            raise StackError(f"cannot scale: {exc}") from None
+        if (scale or {}).get("analytics", 1) > 1:   # a server's (chDB was refused): every instance writes there
+            self.env["REMEDY_CLICKHOUSE_URL"] = self.clickhouse_url
         self.services, self.own_broker, self.peers = services, broker, peers
-        self.scale = {name: (scale or {}).get(name, 1) for name in services if name in SCALABLE}
+        self.scale = {name: (scale or {}).get(name, 1) for name in services}
         self.tansu: subprocess.Popen | None = None
         self.procs: list[ServiceProcess] = []
         self._report = report
@@ -100,15 +94,12 @@ class Stack:
     def processes(self) -> list[ServiceProcess]:
         """The processes to start, in order: the peers, then each service's instances."""
         procs = [ServiceProcess("peers", self.env, self.logs, module="sim.peers")] if self.peers else []
+        outer = {**os.environ, **self.env}
         for name in self.services:
-            if name in SINGLE:
-                procs.append(ServiceProcess(name, self.env, self.logs))
-                procs[-1].port = self.platform.port_for(name)
-                continue
             base = self.platform.port_for(name)
-            for n in range(1, self.scale[name] + 1):
-                env = {**self.env, **instance_env(name, n, base, self.data)}
-                proc = ServiceProcess(instance_name(name, n), env, self.logs, module=f"services.{name}", service=name)
+            for process, n in scaling.instances(name, self.scale[name]):
+                env = self.env if process == name else {**self.env, **instance_env(name, n, base, self.data, outer)}
+                proc = ServiceProcess(process, env, self.logs, module=f"services.{name}", service=name)
                 proc.port = instance_port(base, n)
                 procs.append(proc)
         return procs
@@ -117,6 +108,8 @@ class Stack:
         check_ports(self.ports())
         self.logs.mkdir(parents=True, exist_ok=True)
         try:
+            for line in scaling.prepare(self.platform, self.scale, self.services, self.data, {**os.environ, **self.env}):
+                progress(line)
             if self.own_broker:
                 self.tansu = start_tansu(self.settings.broker_port, log_path=str(self.logs / "tansu.log"))
                 provision(self.settings.kafka_bootstrap, replication=self.settings.topic_replication)

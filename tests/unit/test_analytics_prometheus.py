@@ -1,4 +1,4 @@
-"""deploy/prometheus: scrape every service port, and alert rules that fire when they should (promtool)."""
+"""deploy/prometheus: scrape every instance of every service, and alert rules that fire when they should (promtool)."""
 from __future__ import annotations
 
 import dataclasses
@@ -22,7 +22,32 @@ def test_every_service_port_is_scraped():
     for service, kind in parts():
         for field in dataclasses.fields(kind):
             if field.name == "port" and "HTTP port" in field.metadata["doc"]:
-                assert re.search(rf"job_name: {service}\n.*127\.0\.0\.1:{field.default}\"", config), service
+                assert re.search(rf"job_name: {service}\n.*\n.*127\.0\.0\.1:{field.default}\"", config), service
+
+
+def test_the_config_is_the_one_the_stack_generates_and_scrapes_every_instance():
+    from remedy.ops.scale import scrape_config
+    from remedy.ops.settings import PlatformSettings
+
+    assert (PROM / "prometheus.yml").read_text() == scrape_config(PlatformSettings.from_env({})), \
+        "regenerate: python -m remedy.ops.scale > deploy/prometheus/prometheus.yml (with default settings)"
+    scaled = scrape_config(PlatformSettings.from_env({}), {"triage": 3, "gateway": 2, "analytics": 2})
+    for port, process in ((6102, "triage-1"), (6202, "triage-2"), (6302, "triage-3"), (8080, "gateway-1"),
+                          (8180, "gateway-2"), (6108, "analytics-1"), (6208, "analytics-2"), (6101, "intake-1")):
+        assert f'"127.0.0.1:{port}"], labels: {{service: {process.rsplit("-", 1)[0]}, process: {process}}}' in scaled
+    assert scaled.count("job_name:") == len(parts()) - 2   # every service (not the shared settings, not the simulator)
+
+
+@needs_promtool
+def test_promtool_accepts_a_scaled_config(tmp_path):
+    from remedy.ops.scale import scrape_config
+    from remedy.ops.settings import PlatformSettings
+
+    (tmp_path / "prometheus.yml").write_text(scrape_config(PlatformSettings.from_env({}), {"notify": 2, "gateway": 8},
+                                                           rules=str(PROM / "alerts.yml")))
+    result = subprocess.run([promtool, "check", "config", "prometheus.yml"], cwd=tmp_path, capture_output=True,
+                            text=True, timeout=60)
+    assert result.returncode == 0, result.stdout + result.stderr
 
 
 @needs_promtool
