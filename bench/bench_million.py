@@ -128,7 +128,7 @@ def follow(stack: Stack, poller: Poller, sampler: ProcSampler, feed: Feed, timeo
             break
         time.sleep(max(0.0, 1.0 - (time.monotonic() - t0 - t)))
     return {"timeline": timeline, "elapsed": timeline[-1][0], "cpu0": cpu0, "cpu1": sampler.cpu_snapshot(),
-            "stopped": stopped}
+            "stopped": stopped, "waiting": poller.waiting()}
 
 
 def consumed(port: int) -> float:
@@ -175,6 +175,8 @@ def report(args, run: dict, restart: dict, sampler: ProcSampler, stack_names: se
     print(f"\nstages (seconds from the first default published; cases/s = {n:,} / the stage's active window)")
     print(rep.table(rows, ("stage", "done at", "active from", "cases/s", "count / target")))
     ratio = rates[TRIAGE] / rates[INTAKE] if rates[TRIAGE] and rates[INTAKE] else None
+    waiting = list(run["waiting"].items())[:8]
+    print("records waiting when the run ended: " + ("; ".join(f"{k} {v:,.0f}" for k, v in waiting) or "none"))
     print(f"baseline, same run: intake {rates[INTAKE] or 0:,.0f} cases/s; triage {rates[TRIAGE] or 0:,.0f} cases/s "
           f"= {ratio or 0:.2f} x intake")
     cpu = sum(run["cpu1"].get(k, 0.0) - run["cpu0"].get(k, 0.0) for k in stack_names)

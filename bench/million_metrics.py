@@ -9,7 +9,8 @@ Per instance, the counters that say how far each stage is (``quantities``):
   ``CaseTriaged``) is decided once it is logged SENT, SUPPRESSED or DEFERRED (FAILED entries are fallbacks to
   the next channel, DELIVERED a receipt after SENT);
 - every service: ``remedy_<service>_emitted_total{topic="case.events"}`` (what it wrote on the case log) and
-  ``remedy_<service>_consumed_total{topic="case.events"}`` (what it read of it).
+  ``remedy_<service>_consumed_total{topic="case.events"}`` (what it read of it); and the gauge
+  ``remedy_<service>_records_waiting`` by topic (where a backlog stands when the run ends).
 
 A counter that goes down belongs to a restarted process: ``Counters`` adds what the old one had counted.
 Stages whose target depends on triage (first notices expected, case.events written) have no target until every
@@ -27,6 +28,7 @@ from concurrent.futures import ThreadPoolExecutor
 LABEL = re.compile(r'(\w+)="((?:[^"\\]|\\.)*)"')
 UNESCAPE = {"\\\\": "\\", '\\"': '"', "\\n": "\n"}
 DECIDED = ("SENT", "SUPPRESSED", "DEFERRED")
+WAITING = "waiting:"   # a gauge (records waiting per topic), not a counter: never corrected for restarts
 READERS = ("enforcement", "repair", "objections", "analytics", "gateway")
 INTAKE, TRIAGE, MEDIATION, NOTIFY = ("intake: cases opened", "triage: cases decided", "mediation: cases opened",
                                      "notify: first notices decided")
@@ -73,6 +75,8 @@ def quantities(service: str, samples: list[Sample]) -> dict[str, float]:
             q["files"] += value
         elif name == "remedy_notify_notices_total":
             q[f"notice:{labels.get('kind')}:{labels.get('status')}"] += value
+        elif name == prefix + "records_waiting":
+            q[WAITING + labels.get("topic", "")] += value
     return dict(q)
 
 
@@ -88,7 +92,7 @@ class Counters:
         last, base = self.last[instance], self.base[instance]
         for key in set(last) | set(q):
             value = q.get(key, 0.0)
-            if value < last.get(key, 0.0):
+            if value < last.get(key, 0.0) and not key.startswith(WAITING):
                 base[key] += last[key]
             last[key] = value
         return self.corrected(instance)
@@ -180,6 +184,7 @@ class Poller:
     def __init__(self, instances: list[tuple[str, str, int]], n: int, kinds: dict[str, frozenset[str] | None]):
         self.instances, self.n, self.kinds = instances, n, kinds   # (service, instance name, port)
         self.counters = Counters()
+        self.last_totals: dict[str, dict[str, float]] = {}
         self.written_then: float | None = None   # case.events written when every case was decided
         self.readers = tuple(r for r in READERS if any(service == r for service, _, _ in instances))
         self.pool = ThreadPoolExecutor(max_workers=max(1, len(instances)))
@@ -195,11 +200,17 @@ class Poller:
         return out
 
     def progress(self) -> Progress:
-        totals = self.totals()
+        totals = self.last_totals = self.totals()
         out = progress(totals, self.n, self.kinds, self.readers, self.written_then)
         if self.written_then is None and out[TRIAGE][0] >= self.n:
             self.written_then = sum(t.get("written", 0.0) for t in totals.values())
         return out
+
+    def waiting(self) -> dict[str, float]:
+        """Records waiting at the last poll, by "service topic", largest first (none if nothing waits)."""
+        out = {f"{service} {key[len(WAITING):]}": v for service, t in self.last_totals.items()
+               for key, v in t.items() if key.startswith(WAITING) and v > 0}
+        return dict(sorted(out.items(), key=lambda kv: -kv[1]))
 
     def close(self) -> None:
         self.pool.shutdown(wait=False)

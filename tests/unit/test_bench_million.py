@@ -9,7 +9,7 @@ import pytest
 
 from bench import million_report as rep
 from bench.million_load import book_sizes
-from bench.million_metrics import (INTAKE, MEDIATION, NOTIFY, TRIAGE, Counters, done_at, first_notice_kinds,
+from bench.million_metrics import (INTAKE, MEDIATION, NOTIFY, TRIAGE, Counters, Poller, done_at, first_notice_kinds,
                                    first_notices_expected, parse_prometheus, progress, quantities, started_at)
 from bench.million_proc import ProcSampler, children_of, descendants, loadavg, mem_available, parse_stat, parse_status
 
@@ -184,3 +184,22 @@ def test_load_average_and_available_memory_come_from_proc(tmp_path):
     (tmp_path / "meminfo").write_text("MemTotal:       24000000 kB\nMemAvailable:    2000000 kB\n")
     assert loadavg(tmp_path) == "12.65 8.27 4.56"
     assert mem_available(tmp_path) == 2_000_000 * 1024
+
+
+def test_records_waiting_is_a_gauge_that_may_fall_and_is_summed_per_topic():
+    text = ('remedy_notify_records_waiting{partition="0",topic="notify.intents"} 700\n'
+            'remedy_notify_records_waiting{partition="1",topic="notify.intents"} 300\n'
+            'remedy_notify_records_waiting{partition="0",topic="case.events"} 0\n')
+    q = quantities("notify", parse_prometheus(text))
+    assert q == {"waiting:notify.intents": 1000.0, "waiting:case.events": 0.0}
+    c = Counters()
+    c.update("notify-1", q)
+    assert c.update("notify-1", {"waiting:notify.intents": 10.0})["waiting:notify.intents"] == 10.0
+
+
+def test_the_poller_names_where_records_wait_largest_first():
+    poller = Poller([("notify", "notify-1", 1)], 10, {})
+    poller.last_totals = {"notify": {"waiting:notify.intents": 5.0, "waiting:case.events": 0.0, "read": 3.0},
+                          "mediation": {"waiting:mediation.desk": 9.0}}
+    assert poller.waiting() == {"mediation mediation.desk": 9.0, "notify notify.intents": 5.0}
+    poller.close()
