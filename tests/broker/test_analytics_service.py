@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
+import sys
 import urllib.error
 import urllib.request
 from collections import Counter, defaultdict
@@ -268,3 +269,119 @@ def test_the_page_renders_real_numbers_in_headless_chromium(world, tmp_path):
     shot.unlink(missing_ok=True)
     subprocess.run(base + [f"--screenshot={shot}", url], capture_output=True, timeout=120)
     assert shot.exists() and shot.stat().st_size > 10_000
+
+
+# -- two sinks in one consumer group: a real rebalance, and a member killed between insert and commit ---------
+
+REBALANCE_GROUP = "analytics-rebalance"
+
+
+def test_two_sinks_rebalance_and_take_over_a_killed_one_without_a_duplicate_or_a_gap(broker, tmp_path):
+    """Sink A reads alone; sink B joins the group (a rebalance: A flushes and commits before its partitions
+    move); A's commits are then lost while it keeps inserting, and A is killed. B, assigned A's partitions,
+    resumes at the committed offsets and finds the rows A inserted past them: every record is one row,
+    none missing, none twice (counted raw, not FINAL). chDB is one engine per process, so both sinks run
+    in one child process, sharing its store, as two members of the group."""
+    done = subprocess.run([sys.executable, "-m", "tests.broker.test_analytics_service", broker, str(tmp_path / "ch")],
+                          cwd=REPO_ROOT, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-4000:]
+    out = json.loads(done.stdout.strip().splitlines()[-1])
+    for table, want in out["published"].items():
+        assert out["raw"][table] == out["distinct"][table] == want, (table, out)
+    assert out["split"], "both sinks held partitions at once"
+    assert out["taken_over"] > 0, "B found rows A had inserted past its last commit, and did not insert them again"
+
+
+async def two_sinks(bootstrap: str, ch_path: str) -> dict:
+    """The child process's part of the test above."""
+    import asyncio
+    import contextlib
+
+    from remedy.kernel.clock import SystemClock
+    from remedy.kernel.settings import Settings
+    from services.analytics.metrics import AnalyticsMetrics
+    from services.analytics.settings import AnalyticsSettings
+    from services.analytics.sink import TABLES, Sink
+    from services.analytics.store import Store
+
+    codec = Codec(REPO_ROOT / "schemas")
+    env = {"REMEDY_KAFKA_BOOTSTRAP": bootstrap, "REMEDY_ANALYTICS_FLUSH_ROWS": "100", "REMEDY_ANALYTICS_FLUSH_MS": "100"}
+    store = Store.open(f"chdb://{ch_path}")
+    await store.run(store.migrate)
+    data = scripted({"LENDER-A": 30, "LENDER-B": 30}, START, seed=5)
+    records = [("case.events", "CaseEvent", e["case_id"], e) for e in data.events] + \
+        [("notice.log", "NoticeLogEntry", n["case_id"], n) for n in data.notices] + \
+        [("loan.defaults.rejected", "LoanDefaultRejected", r["loan_id"], r) for r in data.rejections]
+    waves = [records[n::3] for n in range(3)]
+    pub = Publisher(bootstrap, codec)
+
+    def publish(wave):
+        for topic, schema, key, record in wave:
+            pub.send(topic, key, schema, record)
+        pub.flush()
+
+    async def raw() -> int:
+        sql = " + ".join(f"(SELECT count() FROM {t})" for t in TABLES.values())
+        return (await store.run(store.rows, f"SELECT {sql} AS n"))[0]["n"]
+
+    async def until(check, what: str, timeout: float = 90):
+        deadline = asyncio.get_running_loop().time() + timeout
+        while not await check():
+            if asyncio.get_running_loop().time() > deadline:
+                raise AssertionError(f"not in {timeout:.0f} s: {what}")
+            await asyncio.sleep(0.2)
+
+    def sink() -> Sink:
+        return Sink(Settings.from_env(env), AnalyticsSettings.from_env(env), store, codec, SystemClock(),
+                    AnalyticsMetrics(), group_id=REBALANCE_GROUP)
+
+    async def committed(s: Sink) -> int:
+        return sum(s.committed.values())
+
+    publish(waves[0])
+    a = sink()
+    await a.start()
+    ran_a = asyncio.create_task(a.run())
+    await until(lambda: _true(sum(a.committed.values()) >= len(waves[0])), "A commits the first wave")
+    b = sink()
+    await b.start()
+    ran_b = asyncio.create_task(b.run())
+    await until(lambda: _true(bool(a.consumer.assignment()) and bool(b.consumer.assignment())
+                              and not a.consumer.assignment() & b.consumer.assignment()), "the group rebalances")
+    split = bool(a.consumer.assignment() and b.consumer.assignment())
+
+    async def lost(offsets):   # A's commits no longer land: as if killed after each insert
+        return None
+    a.consumer.commit = lost
+    publish(waves[1])
+    await until(lambda: _ge(raw(), len(waves[0]) + len(waves[1])), "both insert the second wave")
+    ran_a.cancel()             # A is killed: no flush, no commit; its consumer leaves the group
+    with contextlib.suppress(asyncio.CancelledError):
+        await ran_a
+    await a.consumer.stop()
+    await a.producer.stop()
+    publish(waves[2])
+    pub.close()
+    await until(lambda: _ge(committed(b), len(records)), "B commits every partition to its end", timeout=120)
+    await b.stop(ran_b)
+    counts = {}
+    for kind, sql in (("raw", "SELECT count() AS n FROM {}"),
+                      ("distinct", "SELECT count(DISTINCT (src_partition, src_offset)) AS n FROM {}")):
+        counts[kind] = {t: (await store.run(store.rows, sql.format(t)))[0]["n"] for t in TABLES.values()}
+    published = {table: sum(1 for topic, *_ in records if TABLES[topic] == table) for table in TABLES.values()}
+    store.close()
+    return {**counts, "published": published, "split": split, "taken_over": b.stored.skipped}
+
+
+async def _true(value) -> bool:
+    return bool(value)
+
+
+async def _ge(count, want: int) -> bool:
+    return await count >= want
+
+
+if __name__ == "__main__":
+    import asyncio
+
+    print(json.dumps(asyncio.run(two_sinks(sys.argv[1], sys.argv[2]))))
