@@ -22,6 +22,7 @@ offset is committed with the batch, never silently skipped.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 
@@ -53,6 +54,11 @@ class _FlushOnRevoke(ConsumerRebalanceListener):
     async def on_partitions_revoked(self, revoked):
         await self.sink.flush()
         self.sink.stored.forget(revoked)
+        for tp in revoked:  # another instance reports them now: no stale lag here (sums over instances stay right)
+            self.sink.committed.pop(tp, None)
+            for gauge in (self.sink.metrics.lag.consumer_lag, self.sink.metrics.lag.records_waiting):
+                with contextlib.suppress(KeyError):
+                    gauge.remove(tp.topic, str(tp.partition))
 
     async def on_partitions_assigned(self, assigned):
         starts = {}
