@@ -101,6 +101,7 @@ class Codec:
         # Per writer version, what reads its bytes into the current schema (built on first use, so an
         # incompatible old version is reported by schemas-check rather than breaking start-up).
         self._readers = {v.fingerprint: v.decoder for v in self.current.values()}
+        self._peeks: dict[bytes, tuple[tuple[str, ...], tuple[str, ...]] | None] = {}  # see case_event_type
 
     def encode(self, name: str, record: dict) -> bytes:
         schema = self.current[name]
@@ -142,3 +143,75 @@ class Codec:
             full_name, event = record["event"]
             record["type"], record["event"] = full_name.rsplit(".", 1)[-1], event
         return writer.name, record
+
+    def case_event_type(self, data: bytes) -> str:
+        """The event type of a CaseEvent's bytes (``"CaseOpened"``…), read without decoding the record: for a stage
+        that acts on a few types and only counts the rest. Checks the header as ``decode`` does (same errors), then
+        skips the envelope's leading fields to the event union's branch index in the writer's schema: a few bytes
+        read, where ``decode`` builds the whole record (a CaseOpened's facts). The datum after the index is not
+        read, so damage there surfaces only where the event is decoded. A writer version whose envelope has
+        fields before the union other than strings, bytes, ints and longs is decoded whole."""
+        if not isinstance(data, (bytes, bytearray, memoryview)) or len(data) < HEADER_LEN:
+            raise CorruptMessage(f"too short for single-object encoding ({0 if data is None else len(data)} bytes)")
+        if data[:2] != MAGIC:
+            raise CorruptMessage(f"bad magic {bytes(data[:2]).hex()} (want c301)")
+        fp = bytes(data[2:HEADER_LEN])
+        plan = self._peeks[fp] if fp in self._peeks else self._peek_plan(fp)
+        if plan is None:
+            return self.decode(data, expect="CaseEvent")[1]["type"]
+        skips, branches = plan
+        try:
+            pos = HEADER_LEN
+            for kind in skips:
+                byte = data[pos]
+                if byte < 0x80:  # one byte: a string shorter than 64, most of them
+                    value, pos = (byte >> 1) ^ -(byte & 1), pos + 1
+                else:
+                    value, pos = _varint(data, pos)
+                if kind == "s":  # a string or bytes: its length, then the bytes
+                    if value < 0:
+                        raise IndexError(f"negative length {value}")
+                    pos += value
+            index, pos = _varint(data, pos)
+            if pos > len(data) or not 0 <= index < len(branches):
+                raise IndexError(index)
+        except IndexError as exc:
+            raise CorruptMessage(f"CaseEvent: no event type where the envelope puts it ({exc!r})") from None
+        return branches[index]
+
+    def _peek_plan(self, fp: bytes) -> tuple[tuple[str, ...], tuple[str, ...]] | None:
+        """For a CaseEvent writer version: the kind of each field before ``event`` ("s" length-prefixed, "v" a
+        varint) and the union's branch names; None when another kind of field comes first."""
+        writer = self._by_fp.get(fp)
+        if writer is None:
+            raise UnknownFingerprint(f"no schema in schemas/ has fingerprint {fp.hex()}")
+        if writer.name != "CaseEvent":
+            raise WrongSchema(f"expected CaseEvent, got {writer.name} v{writer.version}")
+        skips, plan = [], None
+        for field in writer.raw["fields"]:
+            kind = field["type"]["type"] if isinstance(field["type"], dict) else field["type"]
+            if field["name"] == "event":
+                plan = (tuple(skips), tuple((b["name"] if isinstance(b, dict) else b).rsplit(".", 1)[-1] for b in kind))
+                break
+            if not isinstance(kind, str) or kind not in _SKIPPABLE:
+                break
+            skips.append(_SKIPPABLE[kind])
+        self._peeks[fp] = plan
+        return plan
+
+
+_SKIPPABLE = {"string": "s", "bytes": "s", "int": "v", "long": "v"}
+
+
+def _varint(data: bytes, pos: int) -> tuple[int, int]:
+    """An Avro int or long (zig-zag varint) at ``pos``: (value, the position after it). IndexError past the end."""
+    shift = result = 0
+    while True:
+        byte = data[pos]
+        pos += 1
+        result |= (byte & 0x7F) << shift
+        if byte < 0x80:
+            return (result >> 1) ^ -(result & 1), pos
+        shift += 7
+        if shift > 63:
+            raise IndexError("varint longer than 10 bytes")

@@ -114,3 +114,83 @@ def test_a_record_that_does_not_fit_its_schema_raises_encode_error(codec, defaul
         codec.encode("LoanDefault", broken)
     with pytest.raises(EncodeError):
         codec.encode("LoanDefault", {**defaults[0], "principal_cents": "a lot"})
+
+
+# ---- case_event_type: a CaseEvent's type read from its bytes without decoding the record ----------------------
+
+
+def _sample(schema, named: dict):
+    """A value for any Avro type (the first branch of a union, the first symbol of an enum), for encoding."""
+    if isinstance(schema, list):
+        return _sample(schema[0], named)
+    if isinstance(schema, str):
+        if schema in named:
+            return _sample(named[schema], named)
+        return {"null": None, "boolean": False, "int": 0, "long": 0, "float": 0.0, "double": 0.0,
+                "bytes": b"", "string": "s"}[schema]
+    kind, logical = schema["type"], schema.get("logicalType")
+    if "name" in schema:
+        named[schema["name"]] = named[f"{schema.get('namespace', 'remedy')}.{schema['name']}"] = schema
+    if logical == "date":
+        return NOW.date()
+    if logical in ("timestamp-millis", "timestamp-micros"):
+        return NOW
+    if kind == "record":
+        return {f["name"]: _sample(f["type"], named) for f in schema["fields"]}
+    if kind == "enum":
+        return schema["symbols"][0]
+    if kind in ("array", "map"):
+        return [] if kind == "array" else {}
+    return _sample(kind, named)
+
+
+def test_case_event_type_reads_every_type_of_the_union_as_decode_does(codec):
+    union = next(f["type"] for f in codec.current["CaseEvent"].raw["fields"] if f["name"] == "event")
+    assert len(union) >= 38
+    named: dict = {}
+    long_id = "E" + "x" * 300  # lengths of two varint bytes
+    for branch in union:
+        body = _sample(branch, named)
+        event = {"event_id": long_id, "case_id": "C" * 70, "lender_id": "", "occurred_at": utc(1969, 1, 1),
+                 "producer": "p", "causation_id": "c" * 64, "type": branch["name"], "event": body}
+        data = codec.encode("CaseEvent", event)
+        assert codec.case_event_type(data) == codec.decode(data)[1]["type"] == branch["name"]
+        assert codec.case_event_type(memoryview(data)) == branch["name"]
+
+
+def test_case_event_type_raises_as_decode_does_on_bytes_that_are_not_a_case_event(codec, defaults):
+    event = {"event_id": "E1", "case_id": "C1", "lender_id": "L1", "occurred_at": NOW, "producer": "mediation",
+             "causation_id": "x", "type": "MediationFailed", "event": {"tier": "PEOPLES", "reason": "DEADLINE"}}
+    data = codec.encode("CaseEvent", event)
+    with pytest.raises(WrongSchema):
+        codec.case_event_type(codec.encode("LoanDefault", defaults[0]))
+    with pytest.raises(UnknownFingerprint):
+        codec.case_event_type(data[:2] + b"\x00" * 8 + data[10:])
+    for broken in (b"", b"\x00\x01" + data[2:], data[:12], data[:10] + b"\x7f"):  # header, magic, truncated envelope
+        with pytest.raises(CorruptMessage):
+            codec.case_event_type(broken)
+    with pytest.raises(CorruptMessage):  # a negative string length
+        codec.case_event_type(data[:10] + b"\x03" + data[11:])
+    at = len(data) - len(b"\x0ePEOPLES\x10DEADLINE") - 1  # the union's branch index, before the body
+    assert data[at] == 2 * 9  # MediationFailed, the tenth branch
+    for index in (b"\x7e", b"\x01"):  # 63, past the last branch; -1
+        with pytest.raises(CorruptMessage):
+            codec.case_event_type(data[:at] + index + data[at + 1:])
+
+
+def test_case_event_type_decodes_a_writer_version_whose_envelope_it_cannot_skip(tmp_path):
+    shutil.copytree(REPO_ROOT / "schemas/CaseEvent", tmp_path / "CaseEvent")
+    v2 = json.loads((tmp_path / "CaseEvent/v1.avsc").read_text())
+    v2["fields"].insert(0, {"name": "trace", "type": ["null", "string"], "default": None})
+    (tmp_path / "CaseEvent/v2.avsc").write_text(json.dumps(v2))
+    codec = Codec(tmp_path)
+    event = {"event_id": "E1", "case_id": "C1", "lender_id": "L1", "occurred_at": NOW, "producer": "mediation",
+             "causation_id": "x", "type": "MediationFailed", "event": {"tier": "PEOPLES", "reason": "DEADLINE"}}
+    v2_bytes = codec.encode("CaseEvent", {**event, "trace": "t"})
+    assert codec.case_event_type(v2_bytes) == "MediationFailed"
+    assert codec._peeks[v2_bytes[2:10]] is None  # decoded whole
+    v1 = codec.versions["CaseEvent"][0]
+    v1_bytes = b"\xc3\x01" + v1.fingerprint + v1.decoder.binary_encode(
+        {**{k: v for k, v in event.items() if k != "type"}, "event": ("remedy.events.MediationFailed", event["event"])})
+    assert codec.case_event_type(v1_bytes) == "MediationFailed"
+    assert codec._peeks[v1.fingerprint] is not None  # skipped to the union
