@@ -2,19 +2,24 @@
 same calendar of steps and publishing waves) and the killer that carries it out.
 
 Every service is killed ``kills`` times, in rounds: each round kills one instance of every service, the
-instances drawn from the seed. The kills fall on a few steps of the run (``kill_steps``): a kill costs
-the time its group needs to notice a dead member (its 10 s session) and to rebalance, so kills on one
-step overlap their recoveries. The batch is published in waves, one on the first step and one on every
-step with kills, each spread over ``WAVE_SECONDS``, so every kill falls while work flows. On its step
-the kills go one after another, downstream services first (``PIPELINE``: a dead intake would starve the
-services after it of work): each waits until its service has records it has not committed yet (the
-gateway, which keeps no group, does not wait), then a seeded delay, then SIGKILL to the instance's
-process group; the next kill comes ``GAP`` later. Analytics is killed when its sink has just handed
-its buffer to the writer: mid-insert, or between the insert and its commit. A kill whose service has
-nothing in flight for ``IDLE_AFTER`` seconds is done anyway, and counted as idle.
+instances drawn from the seed; every other round, mediation's kill falls on the instance holding the
+desk (``mediation.desk``, one partition), whose tables then move to the other. The kills fall on a few
+steps of the run (``kill_steps``): a kill costs the time its group needs to notice a dead member (its
+10 s session) and to rebalance, so kills on one step overlap their recoveries. The batch is published
+in waves, half of it on the first step and the rest on the steps with kills, each wave spread over a
+few seconds (``wave_seconds``), so every kill falls while work flows.
+
+On its step the kills go one after another, downstream services first (``PIPELINE``: a dead intake
+would starve the services after it of work, and it is killed last, mid-wave): each waits until its
+service has records it has not committed yet (the gateway, which keeps no group, does not wait), then a
+seeded delay, then SIGKILL to the instance's process group; the next kill comes ``GAP`` later.
+Analytics is killed when its sink has just handed its buffer to the writer: mid-insert, or between the
+insert and its commit. A kill whose service has nothing in flight for ``IDLE_AFTER`` seconds is done
+anyway, and counted as idle.
 """
 from __future__ import annotations
 
+import json
 import random
 import time
 import urllib.request
@@ -22,8 +27,10 @@ from dataclasses import dataclass, field
 
 from remedy.ops.stack import SERVICES
 
-WAVE_SECONDS = 4.0
+WAVE_SECONDS = 4.0        # a wave lasts at least this long ...
+WAVE_PER_KILL = 1.5       # ... and this long per kill on its step, so that intake, killed last, dies mid-wave
 IDLE_AFTER = 4.0
+SERIAL = {"mediation": "mediation.desk"}   # a service's topic of one partition: its holder moves in a kill
 PIPELINE = ("analytics", "gateway", "notify", "repair", "objections", "enforcement", "mediation", "triage", "intake")
 GAP = (0.3, 1.0)          # seconds between two kills of one step (seeded)
 DELAY = (0.0, 0.4)        # seconds from "busy" to the kill (seeded)
@@ -36,6 +43,7 @@ class Kill:
     step: int
     delay: float
     gap: float
+    serial: bool = False        # kill the instance holding the service's one-partition topic (mediation's desk)
     busy: bool | None = None    # None until done; then whether its service had work in flight
     at: float = 0.0             # monotonic time of the kill
 
@@ -48,9 +56,15 @@ class Schedule:
     waves: list[int]
     kills: list[Kill] = field(default_factory=list)
 
+    def wave_seconds(self, step: int) -> float:
+        return max(WAVE_SECONDS, WAVE_PER_KILL * sum(1 for k in self.kills if k.step == step))
+
     def wave_slices(self, n: int) -> dict[int, slice]:
-        """Step → the slice of an ``n``-default batch published on it."""
-        bounds = [round(i * n / len(self.waves)) for i in range(len(self.waves) + 1)]
+        """Step → the slice of an ``n``-default batch published on it: half on the first step (those cases
+        have the whole run to go through the funnel), the rest in equal waves on the steps with kills."""
+        later = len(self.waves) - 1
+        first = n if not later else (n + 1) // 2
+        bounds = [0] + [first + round(i * (n - first) / max(1, later)) for i in range(later + 1)]
         return {step: slice(bounds[i], bounds[i + 1]) for i, step in enumerate(self.waves)}
 
 
@@ -66,7 +80,9 @@ def schedule(seed: int, steps: int, kills: int, kill_steps: int, instances: dict
     planned = []
     for i, service in enumerate(order):
         step = chosen[i * len(chosen) // len(order)]
-        planned.append(Kill(service, rng.choice(instances[service]), step, rng.uniform(*DELAY), rng.uniform(*GAP)))
+        serial = service in SERIAL and (i // len(instances)) % 2 == 0       # every other round
+        planned.append(Kill(service, rng.choice(instances[service]), step, rng.uniform(*DELAY), rng.uniform(*GAP),
+                            serial))
     rank = {service: n for n, service in enumerate(PIPELINE)}
     planned.sort(key=lambda k: (k.step, rank.get(k.service, -1)))     # stable: rounds keep their order
     return Schedule(steps, sorted({0} | set(chosen)), planned)
@@ -139,7 +155,21 @@ class Killer:
             self._kill(kill, busy=False)
         return len(late)
 
+    def _holder(self, kill: Kill) -> str:
+        """The instance whose ``/records-waiting`` names the service's one-partition topic (else the planned one)."""
+        for proc in self.stack.stack.procs:
+            if proc.service == kill.service and proc.proc.poll() is None:
+                try:
+                    with urllib.request.urlopen(f"http://127.0.0.1:{proc.port}/records-waiting", timeout=2) as resp:
+                        if SERIAL[kill.service] in json.loads(resp.read()):
+                            return proc.name
+                except (OSError, ValueError):
+                    continue
+        return kill.victim
+
     def _kill(self, kill: Kill, busy: bool) -> None:
+        if kill.serial:
+            kill.victim = self._holder(kill)
         proc = self.stack.proc(kill.victim)
         self.stack.kills_pending += 1
         proc.kill()

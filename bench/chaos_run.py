@@ -22,7 +22,7 @@ from typing import Callable
 
 from remedy.contract.codec import Codec
 from bench.chaos_compare import Outcome, deliveries, exactly_once, final_stages, first_seen
-from bench.chaos_kills import WAVE_SECONDS, Kill, Killer, Schedule
+from bench.chaos_kills import Kill, Killer, Schedule
 from bench.chaos_stack import ChaosStack
 from bench.chaos_store import read as read_clickhouse
 from bench.chaos_world import CaseWorld, publish
@@ -99,7 +99,7 @@ def walk(stack: ChaosStack, killer: Killer, cfg: RunConfig, calendar: Schedule, 
         stack.set_clock(at)
         killer.arm(step)
         if step in waves:
-            feed(stack, defaults[waves[step]])
+            feed(stack, defaults[waves[step]], calendar.wave_seconds(step))
         took = turn(stack, world, at, killer)
         if killer.finish_step():
             took += turn(stack, world, at, killer)
@@ -120,10 +120,10 @@ def turn(stack: ChaosStack, world: CaseWorld, at: datetime, killer: Killer) -> f
         took += stack.settle(hook=killer, first_look=0.3)
 
 
-def feed(stack: ChaosStack, defaults: list[dict], chunks: int = 20) -> None:
-    """Publish a wave over ``WAVE_SECONDS`` from a thread (in the same order every run)."""
+def feed(stack: ChaosStack, defaults: list[dict], seconds: float, chunks: int = 20) -> None:
+    """Publish a wave over ``seconds`` from a thread (in the same order every run)."""
     stack.feeding += 1
-    pause = WAVE_SECONDS / chunks
+    pause = seconds / chunks
 
     def send() -> None:
         try:

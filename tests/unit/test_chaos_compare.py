@@ -110,6 +110,7 @@ def test_the_schedule_kills_every_service_in_rounds_on_few_steps_from_the_seed_a
     assert one_step == sorted(one_step, key=PIPELINE.index), "on a step, downstream services are killed first"
     assert {k.step for k in plan.kills} | {0} == set(plan.waves), "a wave of defaults on every step with kills"
     assert all(k.victim in instances[k.service] for k in plan.kills)
+    assert [k.serial for k in plan.kills if k.service == "mediation"] == [True, False], "the desk's holder, then any"
     assert schedule(7, 20, 0, 4, instances).kills == []
 
 
@@ -117,6 +118,8 @@ def test_a_batch_split_into_waves_is_published_whole():
     plan = schedule(3, 20, 1, 2, default_instances(2))
     slices = plan.wave_slices(101)
     assert sorted(i for s in slices.values() for i in range(101)[s]) == list(range(101))
+    assert len(range(101)[slices[0]]) == 51, "half the batch on the first step"
+    assert schedule(3, 20, 0, 2, default_instances(2)).wave_slices(10) == {0: slice(0, 10)}
 
 
 def session(prefix: str, case: str = "C1") -> list[dict]:
