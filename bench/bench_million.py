@@ -10,11 +10,15 @@ enforcement open their case files, notify decides the first notices (sent, or de
 The defaults are generated and Avro-encoded before the clock starts, then published from one thread as fast as
 the producer and the broker take them. Every second the benchmark reads each instance's ``/metrics``
 (``bench/million_metrics.py`` names the counters) and every process's ``/proc`` (``bench/million_proc.py``). It
-stops once every stage has been done for 3 s, or at ``--timeout``. Then one triage instance is SIGKILLed while
-a trickle of new defaults flows, and the seconds until the supervisor has it ready, and consuming, again are
-measured. Printed: time to each stage done and its cases/s over its active window; triage's cases/s over
-intake's (the baseline, same run); CPU-seconds and peak RSS per process (broker, peers and the benchmark apart);
-and the targets with "met" or "missed by X" (``bench/million_report.py``).
+stops once every stage has been done for 3 s, or at ``--timeout``, or when the machine has less than
+``--min-free-gib`` of memory available (the dev broker keeps every topic in memory; the run stops before the
+OOM killer picks a process). Then, memory allowing, one triage instance is SIGKILLed while a trickle of new
+defaults flows, and the seconds until the supervisor has it ready, and consuming, again are measured.
+
+Printed: time to each stage done and its cases/s over its active window; triage's cases/s over intake's (the
+baseline, same run); the records still waiting, by service and topic; CPU-seconds and peak RSS per process
+(broker, peers and the benchmark apart); the records per topic on the broker; and the targets with "met" or
+"missed by X" (``bench/million_report.py``).
 """
 from __future__ import annotations
 
@@ -167,7 +171,7 @@ def restart_after_kill(stack: Stack, bootstrap: str, codec: Codec, trickle_recor
     return out
 
 
-def report(args, run: dict, restart: dict, sampler: ProcSampler, stack_names: set[str], prep: dict) -> None:
+def report(args, run: dict, restart: dict | None, sampler: ProcSampler, stack_names: set[str], prep: dict) -> None:
     n, elapsed = args.cases, run["elapsed"]
     if run["stopped"]:
         print(f"\n{run['stopped']}: the stages not done are judged as missed, by at least what the run lasted")
@@ -187,11 +191,15 @@ def report(args, run: dict, restart: dict, sampler: ProcSampler, stack_names: se
     print(f"stack (services + broker): {cpu:,.1f} CPU-s = {cpu / n * 1e3:.3f} ms per case; sum of peak RSS "
           f"{rep.fmt_bytes(peaks)}, largest RSS at one instant {rep.fmt_bytes(sampler.peak_sum(stack_names))}")
     print("broker, records per topic at the end: " + ", ".join(f"{t} {k:,}" for t, k in list(prep["topics"].items())[:10]))
-    print(f"restart: {restart['name']} SIGKILLed with defaults trickling in; ready again after "
-          f"{_s(restart['ready'])}, consuming again after {_s(restart['consuming'])}")
-    targets = rep.targets(run, sampler, stack_names, n, rates, restart["consuming"])
+    if restart is None:
+        print("restart: not measured (the machine was out of memory)")
+    else:
+        print(f"restart: {restart['name']} SIGKILLed with defaults trickling in; ready again after "
+              f"{_s(restart['ready'])}, consuming again after {_s(restart['consuming'])}")
+    targets = rep.targets(run, sampler, stack_names, n, rates, restart and restart["consuming"])
     print("\n" + rep.targets_table(targets))
-    print(f"\n{n:,} cases, {args.lenders} lenders, scale {args.scale or 'one instance each'}; generated and encoded "
+    scale = ",".join(f"{k}={v}" for k, v in args.scale.items()) or "one instance each"
+    print(f"\n{n:,} cases, {args.lenders} lenders, scale {scale}; generated and encoded "
           f"in {prep['encode']:.1f} s (not counted), published in {_s(prep['publish'])}; load average "
           f"{prep['load0']} before, {loadavg()} after; {os.cpu_count()} CPUs")
 
@@ -226,8 +234,9 @@ def main(argv: list[str] | None = None) -> None:
             feed = Feed(env["REMEDY_KAFKA_BOOTSTRAP"], codec, records)
             run = follow(stack, poller, sampler, feed, args.timeout, args.min_free_gib * rep.GIB)
             prep["publish"] = feed.seconds
-            restart = {"name": "triage", "ready": None, "consuming": None} if run["stopped"] else \
-                restart_after_kill(stack, env["REMEDY_KAFKA_BOOTSTRAP"], codec, trickle, sampler)
+            low_memory = mem_available() < args.min_free_gib * rep.GIB   # no restart on a machine out of memory
+            restart = None if low_memory else restart_after_kill(stack, env["REMEDY_KAFKA_BOOTSTRAP"], codec, trickle,
+                                                                 sampler)
             prep["topics"] = topic_records(env["REMEDY_KAFKA_BOOTSTRAP"])
         finally:
             poller.close()

@@ -14,8 +14,8 @@ Per instance, the counters that say how far each stage is (``quantities``):
 
 A counter that goes down belongs to a restarted process: ``Counters`` adds what the old one had counted.
 Stages whose target depends on triage (first notices expected, case.events written) have no target until every
-case is decided; a reader of case.events is done once it has read what was written by then (``progress``). ``done_at`` is retrospective: the first sample after the last one at which a stage was short
-(a reader that caught up for a moment while mediation still wrote was not done).
+case is decided; a reader of case.events is done once it has read what was written by then (``progress``).
+``done_at`` is retrospective: from the last sample at which a stage was short, interpolated to the next one.
 """
 from __future__ import annotations
 
