@@ -24,6 +24,7 @@ from kafka import KafkaConsumer, TopicPartition
 
 from remedy.contract.codec import Codec
 from remedy.contract.topics import load_registry
+from remedy.kernel.clock import china_date
 from remedy.runtime.publish import Publisher
 from services.analytics.rows import TOPICS as SINK_TOPICS
 from sim.runner import World
@@ -50,28 +51,38 @@ class CaseWorld(World):
     def fire(self, now: datetime) -> list[Action]:
         """The actions due at ``now``, at most one per case, in publishing order. A case's next action waits
         for the next round, once the platform has settled on this one: two answers about one case sent
-        together (a mediator's settlement and the debtor's objection) would race through two services, and
-        which one wins would differ from run to run."""
-        out, later, cases = [], [], set()
+        together (a mediator's settlement and the debtor's hardship claim) would race through two services,
+        and which one wins would differ from run to run. Which of a case's due actions goes first, and the
+        publishing order, follow ``order``: not the instant an action is planned for, which for a mediator's
+        outcome depends on the session's slot in the day, itself on the order the desk saw requests in."""
+        due: dict[str, list] = {}
         while self.agenda and self.agenda[0][0] <= now:
             item = heapq.heappop(self.agenda)
-            action = item[2]
-            if action.key in cases:
-                later.append(item)
-                continue
-            what = verdict(self.views.get(action.key), action)
-            if what == "send":
-                out.append(action)
-                cases.add(action.key)
-                self.counts[f"sent:{action.topic}"] += 1
-            elif what == "park":
-                self.parked.setdefault(action.key, []).append(action)
-                self.counts["parked"] += 1
-            else:
-                self.counts["dropped"] += 1
-        for item in later:
-            heapq.heappush(self.agenda, item)
-        return sorted(out, key=lambda a: (a.at, a.topic, a.key))
+            due.setdefault(item[2].key, []).append(item)
+        out = []
+        for items in due.values():
+            items.sort(key=lambda item: order(item[2]))
+            while items:
+                action = items.pop(0)[2]
+                what = verdict(self.views.get(action.key), action)
+                self.counts[f"sent:{action.topic}" if what == "send" else "parked" if what == "park" else "dropped"] += 1
+                if what == "park":
+                    self.parked.setdefault(action.key, []).append(action)
+                if what == "send":
+                    out.append(action)
+                    break
+            for item in items:
+                heapq.heappush(self.agenda, item)
+        return sorted(out, key=order)
+
+
+RECORD_IDS = ("outcome_id", "decision_id", "payment_id", "request_id", "update_id")
+
+
+def order(action: Action) -> tuple:
+    """A run-invariant order of actions: the day they are planned for (China time), topic, case, record id."""
+    rid = next((str(action.record[k]) for k in RECORD_IDS if k in action.record), "")
+    return china_date(action.at), action.topic, action.key, rid
 
 
 def publish(publisher: Publisher, actions: list[Action]) -> int:

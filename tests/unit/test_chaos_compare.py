@@ -152,3 +152,21 @@ def test_the_world_sends_one_action_per_case_at_a_time():
     sent = world.fire(AT + timedelta(days=2))
     assert sorted(a.key for a in sent) == ["C1", "C2"] and len(world.agenda) == 1
     assert [a.key for a in world.fire(AT + timedelta(days=2))] == [first.key]
+
+
+def test_which_of_a_cases_actions_goes_first_does_not_hang_on_the_hour_it_is_planned_for():
+    """A mediator's outcome comes at the session's hour, which depends on the session's slot in the day, and
+    that on the order the desk saw requests in: it must not decide what reaches the platform first."""
+    firsts = []
+    for hour in (10, 16):
+        world = CaseWorld(seed=1)
+        for e in session("E-", "C1"):
+            world.observe(e, AT)
+        day = AT + timedelta(days=2)
+        claim = {"request_id": "R1", "case_id": "C1", "kind": "HARDSHIP_CLAIM", "submitted_at": day.replace(hour=6)}
+        outcome_ = {"outcome_id": "O1", "case_id": "C1", "recorded_at": day.replace(hour=hour - 8)}
+        world.agenda.clear()
+        world.schedule(Action(day.replace(hour=hour - 8), "mediation.outcomes", "MediationOutcome", outcome_, "open"))
+        world.schedule(Action(day.replace(hour=6), "debtor.requests", "DebtorRequest", claim, "open"))
+        firsts.append([a.topic for a in world.fire(day + timedelta(hours=6))])
+    assert firsts == [["debtor.requests"], ["debtor.requests"]]
