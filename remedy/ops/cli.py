@@ -35,8 +35,8 @@ def _interrupt(*_) -> None:
 
 SCALE_HELP = ("run N instances of a stage service in its consumer group, e.g. --scale triage=3,notify=2: instance n "
               "serves on REMEDY_<SERVICE>_PORT+100*(n-1), keeps its state in $REMEDY_DATA_DIR/<service>-<n> and logs to "
-              "logs/<service>-<n>.log; at most as many as the service's topics have partitions. Analytics and the gateway "
-              "run one instance (scaling them is not supported here). A worker that exits is restarted (back-off 1 s "
+              "logs/<service>-<n>.log; at most as many as the service's topics have partitions (gateways: 8; analytics "
+              "only with a ClickHouse server). A worker that exits is restarted (back-off 1 s "
               "doubling to 30 s); Ctrl-C stops everything")
 
 

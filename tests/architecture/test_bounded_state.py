@@ -32,6 +32,8 @@ BOUNDED = {
     ("remedy/runtime/stores.py", "_shared"): "one block cache and write buffer manager per worker",
     ("remedy/runtime/stores.py", "assigned"): "per partition",
     ("remedy/runtime/patches/guard.py", "_originals"): "per patched faust function",
+    ("services/analytics/resume.py", "by_tp"): "per topic-partition being taken over, at most max(WINDOW, flush_rows) "
+                                                "hashed keys each, dropped once read past",
     ("services/gateway/store.py", "pending"): "the read model's changes of one chunk of records (at most 2,000), "
                                               "written at its commit; outside the reader, at most projection.MAX_PENDING",
     ("services/gateway/core.py", "uploading"): "the batch uploads in progress on this instance right now",
