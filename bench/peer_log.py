@@ -111,8 +111,8 @@ def summary(label: str, runs: list[Run]) -> str:
     loads = [x for r in runs for x in r.load]
     return (f"peer: {label:28} {median(r.rate for r in runs):7,.0f} case events/s "
             f"({', '.join(f'{r.rate:,.0f}' for r in runs)}); CPU per case event: worker "
-            f"{median(r.worker_cpu_us for r in runs):4.0f} us, broker {median(r.broker_cpu_us for r in runs):4.0f} us; "
-            f"load {min(loads):.1f} - {max(loads):.1f}")
+            f"{median(r.worker_cpu_us for r in runs):4.0f} us ({', '.join(f'{r.worker_cpu_us:.0f}' for r in runs)}), "
+            f"broker {median(r.broker_cpu_us for r in runs):4.0f} us; load {min(loads):.1f} - {max(loads):.1f}")
 
 
 def changelog_line(label: str, run: Run) -> str:
@@ -126,5 +126,5 @@ def ratio_line(remedy: list[Run], peer: list[Run], goal: float = 0.5) -> str:
     cpu = [q.worker_cpu_us / r.worker_cpu_us for r, q in zip(remedy, peer)]
     share = median(ratios)
     return (f"peer: Remedy/quixstreams {share:.2f} of the records/s (rounds {', '.join(f'{x:.2f}' for x in ratios)}), "
-            f"{median(cpu):.2f} of the CPU efficiency; goal >= {goal:.2f}: {'met' if share >= goal else 'NOT met'}")
+            f"{median(cpu):.2f} of the records per CPU-second (rounds {', '.join(f'{x:.2f}' for x in cpu)}); goal >= {goal:.2f}: {'met' if share >= goal else 'NOT met'}")
 

@@ -40,4 +40,5 @@ def test_the_ratio_is_the_median_of_each_rounds_own():
     line = ratio_line(remedy, peer)
     assert "0.40 of the records/s (rounds 0.10, 0.75, 0.40)" in line and "NOT met" in line
     assert ratio_line([run(3000, 50)], [run(5000, 40)]).endswith("met")
-    assert "2,000 case events/s (1,000, 3,000, 2,000)" in summary("Remedy", remedy)
+    assert "2,000 case events/s (1,000, 3,000, 2,000); CPU per case event: worker   90 us (100, 80, 90)" in summary("Remedy", remedy)
+    assert "0.20 of the records per CPU-second (rounds 0.20, 0.25, 0.20)" in line
