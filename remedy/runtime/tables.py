@@ -101,7 +101,10 @@ class Pending:
         if self.partitions is None:
             producer = self.table.app.producer._ensure_producer()
             self.partitions = sorted(await producer.partitions_for(self.topic))
-        return self.table.app.conf.producer_partitioner(raw_key, self.partitions, self.partitions)
+        # The partition of the inputs keyed by this key (a case id as its plain bytes, not its JSON form), so the
+        # instance that reads those inputs recovers this changelog partition.
+        input_key = key.encode() if isinstance(key, str) else raw_key
+        return self.table.app.conf.producer_partitioner(input_key, self.partitions, self.partitions)
 
     def add(self, generation: int, key: Any, value: Any, partition: int, raw_key: bytes, raw_value: bytes | None) -> None:
         entry = self.values.get(key)
