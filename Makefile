@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test unit lint schemas-check schemas-lock broker topics bench system-deps clean
+.PHONY: run test chaos unit lint schemas-check schemas-lock broker topics bench system-deps clean
 
 run: $(STAMP)
 	$(BIN)/remedy run
@@ -15,6 +15,10 @@ TEST_WORKERS ?= 4
 
 test: $(STAMP) system-deps lint schemas-check
 	$(BIN)/python -m pytest -q -p no:cacheprovider -n $(TEST_WORKERS) --maxschedchunk=1 $(PYTEST_ARGS)
+
+# The small chaos run (two stacks side by side, kills): on its own, it needs the machine's two cores.
+chaos: $(STAMP) system-deps
+	$(BIN)/python -m pytest -q -p no:cacheprovider tests/chaos
 
 unit: $(STAMP)
 	$(BIN)/python -m pytest -q tests/unit
