@@ -92,19 +92,8 @@ class Pending:
         self.broken = ""
 
     async def partition_for(self, key: Any, raw_key: bytes) -> int:
-        """The changelog partition of a change: the input's (faust's ``partition_for_key``), or for a
-        ``use_partitioner`` table the one the outbox would choose, made explicit (the topic's own partitions,
-        as the producer knows them: mediation's desk changelog has one)."""
-        partition = self.table.partition_for_key(key)
-        if partition is not None:
-            return partition
-        if self.partitions is None:
-            producer = self.table.app.producer._ensure_producer()
-            self.partitions = sorted(await producer.partitions_for(self.topic))
-        # The partition of the inputs keyed by this key (a case id as its plain bytes, not its JSON form), so the
-        # instance that reads those inputs recovers this changelog partition.
-        input_key = key.encode() if isinstance(key, str) else raw_key
-        return self.table.app.conf.producer_partitioner(input_key, self.partitions, self.partitions)
+        partition, self.partitions = await changelog_partition(self.table, key, raw_key, self.partitions)
+        return partition
 
     def add(self, generation: int, key: Any, value: Any, partition: int, raw_key: bytes, raw_value: bytes | None) -> None:
         entry = self.values.get(key)
@@ -173,6 +162,22 @@ class Pending:
             self.broken = why
             log.log(level, "table %s: the local store no longer follows the changelog (%s); changes are kept in memory "
                     "until the worker restarts, which reads the changelog on from the last offset written", self.topic, why)
+
+
+async def changelog_partition(table: faust.Table, key: Any, raw_key: bytes,
+                              partitions: list[int] | None) -> tuple[int, list[int] | None]:
+    """The changelog partition of a change, and the changelog's partitions (``partitions`` if known, else
+    asked once of the producer): the input's (faust's ``partition_for_key``), or for a ``use_partitioner``
+    table the partition of the inputs keyed by this key (a case id as its plain bytes, not its JSON form),
+    so the instance that reads those inputs recovers it (mediation's desk changelog has one partition)."""
+    partition = table.partition_for_key(key)
+    if partition is not None:
+        return partition, partitions
+    if partitions is None:
+        producer = table.app.producer._ensure_producer()
+        partitions = sorted(await producer.partitions_for(table.changelog_topic.get_topic_name()))
+    input_key = key.encode() if isinstance(key, str) else raw_key
+    return table.app.conf.producer_partitioner(input_key, partitions, partitions), partitions
 
 
 class Deliveries:
@@ -256,7 +261,8 @@ async def put(rt: "Runtime", table: faust.Table, key: Any, value: Any, pending: 
     if pending is _LOOK_UP:
         pending = pending_for(rt, table)
     if pending is None:  # the in-memory store
-        await rt.send(table.changelog_topic.get_topic_name(), raw_key, raw_value, table.partition_for_key(key))
+        partition, _ = await changelog_partition(table, key, raw_key, None)
+        await rt.send(table.changelog_topic.get_topic_name(), raw_key, raw_value, partition)
         if value is None:
             table.data.pop(key, None)
         else:

@@ -6,6 +6,7 @@ calls ``on_sent`` while it hands the old one's records to the producer)."""
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from collections import namedtuple
 from types import SimpleNamespace
@@ -199,3 +200,25 @@ def test_items_are_the_stores_with_the_changes_on_their_way_as_they_were_when_it
         assert list(items) == [("b", "new b"), ("d", "new d")]
 
     asyncio.run(main())
+
+
+def test_a_use_partitioner_change_goes_to_the_partition_of_the_inputs_keyed_by_its_key():
+    """A case's changelog record lands on the partition its inputs (keyed by the plain case id) come from, so
+    the instance reading them recovers it; the JSON form of the key would pick another partition for about
+    three keys in four."""
+    class Producer:
+        async def partitions_for(self, topic):
+            return {0, 1, 2, 3}
+
+    table = FakeTable()
+    table.partition = None
+    table.app.producer = SimpleNamespace(_ensure_producer=lambda: Producer())
+    partitioner = KeyPartitioner()
+    moved = 0
+    for n in range(40):
+        key = f"C{n:04d}"
+        partition, known = asyncio.run(tables.changelog_partition(table, key, json.dumps(key).encode(), None))
+        assert known == [0, 1, 2, 3]
+        assert partition == partitioner(key.encode(), known, known)
+        moved += partition != partitioner(json.dumps(key).encode(), known, known)
+    assert moved, "the two forms of a key do disagree on some partitions (the defect this guards against)"
