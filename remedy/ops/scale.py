@@ -19,7 +19,6 @@ from remedy.ops.settings import PlatformSettings
 # Start order: consumers of case.events before the services that feed them.
 SERVICES = ("analytics", "triage", "mediation", "enforcement", "repair", "objections", "notify", "gateway", "intake")
 SCALABLE = SERVICES
-SINGLE: tuple[str, ...] = ()                 # no service is held to one instance any more (kept for importers)
 PLAIN_WHEN_ONE = ("analytics", "gateway")    # not faust workers: one instance is `gateway`, not `gateway-1`
 GATEWAY_MAX = 8                              # gateways in one local stack (each reads every partition)
 ALERTS = REPO_ROOT / "deploy" / "prometheus" / "alerts.yml"

@@ -27,7 +27,7 @@ from remedy.ops.procs import ServiceFailed, ServiceProcess, instance_env, instan
 from remedy.ops.supervisor import Supervisor
 from remedy.ops.settings import PlatformSettings
 from remedy.ops import scale as scaling
-from remedy.ops.scale import (SCALABLE, SERVICES, SINGLE, ScaleError, parse_scale,  # noqa: F401 - re-exported
+from remedy.ops.scale import (SCALABLE, SERVICES, ScaleError, parse_scale,  # noqa: F401 - re-exported
                               ports_needed, scale_limits)
 
 

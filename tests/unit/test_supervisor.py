@@ -18,7 +18,7 @@ import pytest
 from remedy.ops.procs import ServiceProcess, describe_exit, instance_env, instance_port, parse_instance
 from remedy.ops.supervisor import KEEPS_DYING, Backoff, Supervisor
 from remedy.ops.settings import PlatformSettings
-from remedy.ops.stack import (SCALABLE, SINGLE, ScaleError, Stack, StackError, check_ports, down, parse_scale,
+from remedy.ops.stack import (SCALABLE, SERVICES, ScaleError, Stack, StackError, check_ports, down, parse_scale,
                               ports_needed, scale_limits)
 
 # ---------------------------------------------------------------- back-off
@@ -238,7 +238,7 @@ def test_bad_scale_values_are_rejected_with_a_clear_message(text, says):
 
 def test_scale_limits_come_from_the_topics_each_service_reads():
     limits = scale_limits()
-    assert set(limits) == set(SCALABLE) and not set(limits) & set(SINGLE)
+    assert set(limits) == set(SCALABLE) == set(SERVICES), "every service has a limit: none is held to one instance"
     assert limits["triage"] == 4 and all(n >= 1 for n in limits.values())
 
 
