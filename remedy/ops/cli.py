@@ -155,7 +155,7 @@ def report(settings: Settings, analytics: AnalyticsSettings, html_path: str | No
     """The run report from analytics; the baseline comes from the last `remedy run` (run.json) if any."""
     import urllib.error
 
-    from remedy.ops.demo import fetch_dashboard, ops_token
+    from remedy.ops.dashboard_client import fetch_dashboard, ops_token
     from remedy.ops.report import lines, write_html
 
     url = f"http://127.0.0.1:{analytics.port}"

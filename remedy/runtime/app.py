@@ -29,7 +29,7 @@ from remedy.runtime.outbox import GUARDS as OUTBOX_GUARDS, Outbox
 from remedy.runtime.partitioner import KeyPartitioner
 from remedy.runtime.publish import compression_type
 from remedy.runtime.stores import GUARDS as STORE_GUARDS, faust_store_url
-from remedy.runtime.tables import GUARDS as TABLE_GUARDS
+from remedy.runtime.table_pending import GUARDS as TABLE_GUARDS
 from remedy.kernel.settings import Settings
 
 log = logging.getLogger("remedy")

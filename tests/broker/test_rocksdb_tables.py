@@ -19,7 +19,7 @@ from kafka.admin import KafkaAdminClient, NewTopic
 from remedy.ops.procs import ServiceProcess
 from remedy.runtime.broker import free_port, provision, start_tansu
 from remedy.runtime.publish import Publisher
-from remedy.runtime.stores import changelog_at
+from remedy.runtime.store_check import changelog_at
 from sim.defaults import batch, utc
 from tests.conftest import read_topic, wait_for_metric
 
