@@ -14,7 +14,7 @@ run: $(STAMP)
 TEST_WORKERS ?= 4
 
 test: $(STAMP) system-deps lint schemas-check
-	$(BIN)/python -m pytest -q -p no:cacheprovider -n $(TEST_WORKERS) --maxschedchunk=1 $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -q -p no:cacheprovider -n $(TEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
 # The small chaos run (two stacks side by side, kills): on its own, it needs the machine's two cores.
 chaos: $(STAMP) system-deps

@@ -23,7 +23,7 @@ from services.analytics.stages import TERMINAL, stage_entered, visit_outcome
 from sim.funnel_events import scripted
 from tests.conftest import metric_value, read_topic, wait_for_metric
 
-pytestmark = pytest.mark.broker
+pytestmark = [pytest.mark.broker, pytest.mark.xdist_group("analytics-world")]  # the module's fixture runs once, on one test worker
 START = datetime(2026, 10, 1, tzinfo=timezone.utc)
 NOW = datetime(2026, 12, 1, 4, tzinfo=timezone.utc)
 TOKENS = "ops-secret=ops,a-secret=LENDER-A,b-secret=LENDER-B"

@@ -22,7 +22,7 @@ from remedy.runtime.publish import Publisher
 from sim.defaults import batch, utc
 from tests.conftest import read_topic
 
-pytestmark = pytest.mark.broker
+pytestmark = [pytest.mark.broker, pytest.mark.xdist_group("supervision")]  # the module's fixture runs once, on one test worker
 NOW = utc(2026, 11, 28, 4)
 CLOCK = {"REMEDY_CLOCK_EPOCH": NOW.isoformat(), "REMEDY_CLOCK_SCALE": "0", "REMEDY_LAG_SAMPLE_SECONDS": "1"}
 WAVE = 40            # defaults per wave, a wave every 0.25 s while the stream runs
