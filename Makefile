@@ -9,14 +9,15 @@ STAMP  := $(VENV)/.installed
 run: $(STAMP)
 	$(BIN)/remedy run
 
-# Tests run in 4 processes (pytest-xdist), handed out one at a time so the long end-to-end runs (collected
-# first) start at once on different workers: most broker tests wait on the broker, not the CPU.
+# Tests run in 4 processes (pytest-xdist; most broker tests wait on the broker, not the CPU). `--dist loadgroup`
+# keeps a module marked `xdist_group` on one process, so its shared fixture (the chaos pair, the supervised stack)
+# runs once; the longest tests are collected first, so they start at once on different processes.
 TEST_WORKERS ?= 4
 
 test: $(STAMP) system-deps lint schemas-check
 	$(BIN)/python -m pytest -q -p no:cacheprovider -n $(TEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
-# The small chaos run (two stacks side by side, kills): on its own, it needs the machine's two cores.
+# The small chaos run (a control stack, then a stack with kills) on its own: `make test` runs it too.
 chaos: $(STAMP) system-deps
 	$(BIN)/python -m pytest -q -p no:cacheprovider tests/chaos
 

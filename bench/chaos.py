@@ -5,7 +5,7 @@ case, each notice delivered exactly once per case and kind at the channel, each 
 once, no new dead letters. Prints the comparison, the kills and the restart times; exits 1 on any
 difference.
 
-    .venv/bin/python -m bench.chaos --cases 300 --seed 7 --kills 1        # the CI size (tests/chaos)
+    .venv/bin/python -m bench.chaos --cases 200 --seed 7 --kills 1        # the CI size (tests/chaos)
     .venv/bin/python -m bench.chaos --cases 5000 --kills 3 --horizon-days 60 --kill-steps 9
 
 Both runs are made comparable by time that stands still while the platform works: the harness moves

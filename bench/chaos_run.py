@@ -137,9 +137,22 @@ def feed(stack: ChaosStack, defaults: list[dict], seconds: float, chunks: int = 
     threading.Thread(target=send, name="wave", daemon=True).start()
 
 
-def channel_deliveries(stack: ChaosStack) -> list[str]:
-    """The notice id of every delivery: texts the SMS provider sent to a handset, e-mails the mail server
-    stored, letters in any notify instance's letter box (one file per notice id and box)."""
+def channel_deliveries(stack: ChaosStack, within: float = 15.0) -> list[str]:
+    """The notice id of every delivery, once the notice log the harness reads names each of them (it may
+    still be on its way when the run settles), or after ``within`` seconds: an id it never names is
+    counted under kind ``?`` (``chaos_compare.deliveries``)."""
+    deadline = time.monotonic() + within
+    while True:
+        delivered = delivered_ids(stack)
+        named = {n["notice_id"] for n in stack.log.notices}
+        if named.issuperset(delivered) or time.monotonic() > deadline:
+            return delivered
+        stack.log.read(timeout_ms=200)
+
+
+def delivered_ids(stack: ChaosStack) -> list[str]:
+    """Texts the SMS provider sent to a handset, e-mails the mail server stored, letters in any notify
+    instance's letter box (one file per notice id and box)."""
     texts = [d["client_ref"] for d in list(stack.sms.delivered)]
     mails = [message_from_bytes(raw.split(b"\r\n\r\n", 1)[0])["X-Remedy-Notice"] for raw in list(stack.mail.handler.raw)]
     letters = [p.stem for p in stack.data.glob("notify-*/letters/*.pdf")]

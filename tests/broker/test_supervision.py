@@ -83,7 +83,7 @@ def run(tmp_path_factory, codec) -> Run:
         try:
             stream(stack, Publisher(broker, codec), out)
             out.events = [e for _, e in read_topic(broker, "case.events", codec, until=2 * out.published,
-                                                   timeout=45, idle=4)]
+                                                   timeout=90, idle=4)]
         finally:
             out.tail = next(p for p in stack.procs if p.name == "triage-2").tail()
             out.restarts = list(stack.supervisor.restarts)
