@@ -19,6 +19,13 @@ Outputs go first: when a flush holds both, the table changelog records are hande
 broker has the outputs. A worker killed between the two otherwise left a changelog saying an input
 was handled while its outputs never arrived, and after the restart the input was a duplicate: lost.
 
+Changelog records are coalesced: a table write of a key whose record of the same changelog partition still
+waits here replaces that record's value in place (its place in the order is the first write's), so a key
+changed by many inputs of one batch costs the broker one record, not one per input. Only the latest state
+of a key was ever read back, and the outputs of the batch still leave before any of its changelog records.
+``remedy.runtime.table_pending.Pending`` applies the same rule to the changes it matches acknowledgements
+against (same ``pending`` list, same partition, same key).
+
 Whether a partition has a batch on its way is read from aiokafka's accumulator
 (``producer._message_accumulator._batches``: batches not yet drained to the broker); aiokafka has no
 public way to ask, and the futures ``send_batch`` returns resolve only when the broker answers, a
@@ -67,6 +74,8 @@ class Outbox:
         with each batch's delivery future and how many records it holds."""
         self._producer, self._partitioner, self._on_sent = producer, partitioner, on_sent
         self.pending: list[tuple[str, bytes | None, bytes | None, int | None]] = []
+        self._latest: dict[tuple[str, int, bytes | None], int] = {}  # a changelog record's place in ``pending``
+        self.coalesced = 0   # changelog records replaced by a later write of their key before they left
         self._lock = asyncio.Lock()
 
     @contextlib.asynccontextmanager
@@ -83,7 +92,17 @@ class Outbox:
         await self.flush()
 
     async def send(self, topic: str, key: bytes | None, value: bytes | None, partition: int | None = None) -> None:
-        self.pending.append((topic, key, value, partition))
+        at = None
+        if partition is not None and topic.endswith(CHANGELOG):
+            slot = (topic, partition, key)
+            at = self._latest.get(slot)
+            if at is None:
+                self._latest[slot] = len(self.pending)
+        if at is None:
+            self.pending.append((topic, key, value, partition))
+        else:   # the key's record still waits: it leaves with this value (see the module's docstring)
+            self.pending[at] = (topic, key, value, partition)
+            self.coalesced += 1
         scope = current_scope.get()
         if scope is None or not scope.open:
             await self.flush()
@@ -93,7 +112,7 @@ class Outbox:
         if not self.pending:
             return
         async with self._lock:
-            records, self.pending = self.pending, []
+            records, self.pending, self._latest = self.pending, [], {}
             if not records:
                 return
             producer = self._producer()

@@ -22,7 +22,6 @@ GUARDS = (
 )
 
 
-
 class _Message(NamedTuple):
     """What faust's ``Store.apply_changelog_batch`` reads of a changelog record."""
     tp: TP
@@ -44,8 +43,10 @@ class Pending:
         self.table, self.store = table, store
         self.topic = table.changelog_topic.get_topic_name()
         self.partitions: list[int] | None = None  # the changelog's partitions, for use_partitioner tables
-        self.values: dict[Any, list] = {}   # key -> [latest value (None: removed), its writes not yet acknowledged]
-        self.queues: dict[int, deque] = {}  # partition -> (generation, key, raw key, raw value), in written order
+        self.values: dict[Any, list] = {}   # key -> [latest value (None: removed), its records not yet acknowledged]
+        self.queues: dict[int, deque] = {}  # partition -> [generation, key, raw key, raw value], in written order
+        self.latest: dict[tuple[int, Any], list] = {}  # (partition, key) -> its queued change of ``latest_generation``
+        self.latest_generation = -1
         self.broken = ""
 
     async def partition_for(self, key: Any, raw_key: bytes) -> int:
@@ -53,6 +54,13 @@ class Pending:
         return partition
 
     def add(self, generation: int, key: Any, value: Any, partition: int, raw_key: bytes, raw_value: bytes | None) -> None:
+        if generation != self.latest_generation:
+            self.latest, self.latest_generation = {}, generation
+        waiting = self.latest.get((partition, key))
+        if waiting is not None:   # the outbox replaces that record's value (remedy.runtime.outbox): so does the queue
+            waiting[3] = raw_value
+            self.values[key][0] = value
+            return
         entry = self.values.get(key)
         if entry is None:
             self.values[key] = [value, 1]
@@ -62,7 +70,8 @@ class Pending:
         queue = self.queues.get(partition)
         if queue is None:
             queue = self.queues[partition] = deque()
-        queue.append((generation, key, raw_key, raw_value))
+        change = self.latest[(partition, key)] = [generation, key, raw_key, raw_value]
+        queue.append(change)
 
     def get(self, key: Any) -> list | None:
         """``[value, n]`` if a change of ``key`` is on its way (value None: removed), else None."""

@@ -22,6 +22,8 @@ BOUNDED = {
     ("remedy/runtime/partitioner.py", "_known"): "a cache of key partitions, cleared at MAX_KEYS",
     ("remedy/runtime/table_pending.py", "values"): "changes whose changelog record the broker has not acknowledged yet",
     ("remedy/runtime/table_pending.py", "queues"): "per partition",
+    ("remedy/runtime/table_pending.py", "latest"): "the changes of the outbox's one pending batch",
+    ("remedy/runtime/outbox.py", "_latest"): "the changelog records of the one pending batch",
     ("remedy/runtime/tables.py", "tables"): "per table",
     ("remedy/runtime/lag.py", "_waiting"): "per topic-partition",
     ("remedy/runtime/lag.py", "waiting"): "per topic",

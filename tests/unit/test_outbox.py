@@ -138,3 +138,30 @@ def test_changelog_records_leave_only_once_the_broker_has_the_outputs():
         await asyncio.wait_for(flushing, 1)
 
     run(main())
+
+
+def test_a_key_written_twice_in_one_batch_leaves_its_changelog_one_record_with_the_last_value():
+    """Coalescing: the broker gets one changelog record per key and partition per flush, in the first write's
+    place; outputs, and a key's record on another partition, are never merged."""
+    producer = FakeProducer()
+
+    async def main():
+        box = Outbox(lambda: producer, KeyPartitioner(), lambda fut, n: None)
+        async with box.batch():
+            await box.send("t-changelog", b"waiting", b"1", partition=0)
+            await box.send("t-changelog", b"slot", b"s", partition=0)
+            await box.send("t-changelog", b"waiting", b"2", partition=0)
+            await box.send("t-changelog", b"waiting", b"x", partition=1)
+            await box.send("case.events", b"C1", b"e1", partition=0)
+            await box.send("case.events", b"C1", b"e2", partition=0)
+            await box.send("t-changelog", b"waiting", None, partition=0)
+        async with box.batch():
+            await box.send("t-changelog", b"waiting", b"3", partition=0)
+        return box.coalesced
+
+    coalesced = run(main())
+    assert producer.sent == [("case.events", 0, [(b"C1", b"e1"), (b"C1", b"e2")]),
+                             ("t-changelog", 0, [(b"waiting", None), (b"slot", b"s")]),
+                             ("t-changelog", 1, [(b"waiting", b"x")]),
+                             ("t-changelog", 0, [(b"waiting", b"3")])]
+    assert coalesced == 2

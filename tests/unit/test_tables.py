@@ -102,13 +102,37 @@ def test_a_change_is_read_from_memory_until_acknowledged_then_written_with_its_o
         await tables.put(rt, table, "a", None, pending)
         current_scope.reset(token)
         await rt.outbox.flush()
-        assert pending.get("a") == [None, 2] and pending.get("b") == [{"n": 2}, 1]
+        assert pending.get("a") == [None, 1] and pending.get("b") == [{"n": 2}, 1]
         assert table.written == []
         (batch,) = producer.handed
+        assert batch[2] == [(b'"a"', None), (b'"b"', b'{"n":2}')], "a's two writes leave as one record, in a's place"
         ack(batch, 40)
         await turn()
-        assert table.written == [(0, 40, b'"a"', b'{"n":1}'), (0, 41, b'"b"', b'{"n":2}'), (0, 42, b'"a"', None)]
+        assert table.written == [(0, 40, b'"a"', None), (0, 41, b'"b"', b'{"n":2}')]
         assert pending.values == {} and not pending.broken
+
+    asyncio.run(main())
+
+
+def test_a_write_after_its_keys_record_was_handed_over_is_a_record_of_its_own():
+    async def main():
+        rt, producer, table, pending = runtime()
+        token = current_scope.set(BatchScope())
+        await tables.put(rt, table, "a", 1, pending)
+        await rt.outbox.flush()                         # handed to the producer, not yet acknowledged
+        await tables.put(rt, table, "a", 2, pending)
+        await tables.put(rt, table, "a", 3, pending)
+        current_scope.reset(token)
+        await rt.outbox.flush()
+        first, second = producer.handed
+        assert first[2] == [(b'"a"', b"1")] and second[2] == [(b'"a"', b"3")]
+        assert pending.get("a") == [3, 2]
+        ack(first, 5)
+        await turn()
+        assert pending.get("a") == [3, 1], "the newest value is still read from memory"
+        ack(second, 6)
+        await turn()
+        assert table.written == [(0, 5, b'"a"', b"1"), (0, 6, b'"a"', b"3")] and pending.values == {}
 
     asyncio.run(main())
 
