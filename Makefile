@@ -10,16 +10,17 @@ run: $(STAMP)
 	$(BIN)/remedy run
 
 # Tests run in 4 processes (pytest-xdist; most broker tests wait on the broker, not the CPU). `--dist loadgroup`
-# keeps a module marked `xdist_group` on one process, so its shared fixture (the chaos pair, the supervised stack)
-# runs once; the longest tests are collected first, so they start at once on different processes.
+# keeps a module marked `xdist_group` on one process, so its shared fixture (the supervised stack, the analytics
+# world) runs once; the longest tests are collected first, so they start at once on different processes.
+# Then the small chaos run, alone: its two stacks and their kills need the machine's two cores to themselves.
 TEST_WORKERS ?= 4
 
 test: $(STAMP) system-deps lint schemas-check
-	$(BIN)/python -m pytest -q -p no:cacheprovider -n $(TEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -q -p no:cacheprovider -n $(TEST_WORKERS) --dist loadgroup --ignore=tests/chaos $(PYTEST_ARGS)
+	$(MAKE) --no-print-directory chaos
 
-# The small chaos run (a control stack, then a stack with kills) on its own: `make test` runs it too.
 chaos: $(STAMP) system-deps
-	$(BIN)/python -m pytest -q -p no:cacheprovider tests/chaos
+	$(BIN)/python -m pytest -q -p no:cacheprovider tests/chaos $(PYTEST_ARGS)
 
 unit: $(STAMP)
 	$(BIN)/python -m pytest -q tests/unit
