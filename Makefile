@@ -16,7 +16,7 @@ run: $(STAMP)
 TEST_WORKERS ?= 4
 
 test: $(STAMP) system-deps lint schemas-check
-	$(BIN)/python -m pytest -q -p no:cacheprovider -n $(TEST_WORKERS) --dist loadgroup --ignore=tests/chaos $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -q -p no:cacheprovider -n $(TEST_WORKERS) --dist loadgroup -m "not chaos" $(PYTEST_ARGS)
 	$(MAKE) --no-print-directory chaos
 
 chaos: $(STAMP) system-deps

@@ -9,7 +9,9 @@ and offset of its record (``src_partition``, ``src_offset``). So the instance as
 next resumes at the committed offset and, until it has read past them, drops each record whose row is
 already there: the same partition and offset, and the same key (the table's ORDER BY, what
 ReplacingMergeTree collapses on). Nothing is skipped that is not in ClickHouse, and nothing already
-there is inserted again.
+there is inserted again. The consumer may fetch a partition before the sink has asked ClickHouse about
+it (the rebalance listener is still waiting for the answer): such records are not taken, and the listener
+seeks the partition back once the answer is in, so they are read again and compared.
 
 Why not simply seek to the highest offset ClickHouse holds: a record that was dead-lettered has no row,
 and one insert of rows that fall into two months is two parts, which a crash can split; and a

@@ -54,6 +54,7 @@ class _FlushOnRevoke(ConsumerRebalanceListener):
     async def on_partitions_revoked(self, revoked):
         await self.sink.flush()
         self.sink.stored.forget(revoked)
+        self.sink.ready.difference_update(revoked)
         for tp in revoked:  # another instance reports them now: no stale lag here (sums over instances stay right)
             self.sink.committed.pop(tp, None)
             for gauge in (self.sink.metrics.lag.consumer_lag, self.sink.metrics.lag.records_waiting):
@@ -68,6 +69,8 @@ class _FlushOnRevoke(ConsumerRebalanceListener):
                 self.sink.committed[tp] = committed
             starts[tp] = committed or 0
         await self.sink.take_over(starts)
+        for tp, start in starts.items():  # what was fetched while ClickHouse was asked is read again, compared
+            self.sink.consumer.seek(tp, start)
 
 
 class Sink:
@@ -82,6 +85,7 @@ class Sink:
         self.committed: dict[TopicPartition, int] = {}
         self.dead: list[dict] = []
         self.stored = resume.Stored()       # rows ClickHouse holds past the committed offsets of new partitions
+        self.ready: set[TopicPartition] = set()  # partitions whose take-over is done (``_FlushOnRevoke``)
         self.keys = {table: resume.row_key(table) for table in TABLES.values()}
         self._flushing = asyncio.Lock()
         self.first_buffered: float | None = None
@@ -113,6 +117,8 @@ class Sink:
         except Exception as exc:  # noqa: BLE001 - never stop consuming for it
             log.warning("analytics: could not read what ClickHouse holds of the partitions taken over (%s)", exc)
             return
+        finally:
+            self.ready.update(starts)
         if self.stored.by_tp:
             log.info("analytics: ClickHouse already holds rows past the committed offsets of %s", ", ".join(
                 f"{tp.topic}[{tp.partition}] ({len(held)})" for tp, held in sorted(self.stored.by_tp.items())))
@@ -131,7 +137,7 @@ class Sink:
         """Decode and buffer fetched records. Returns the number of records taken."""
         taken = 0
         for tp, messages in batches.items():
-            if not messages:
+            if not messages or tp not in self.ready:  # fetched before its take-over was done: read again after it
                 continue
             schema, table, _, mapper = TOPICS[tp.topic]
             append = self.buffers[tp.topic].append
