@@ -19,6 +19,7 @@ BOUNDED = {
     ("services/analytics/decoding.py", "_plans"): "one decoding plan per writer schema fingerprint",
     ("services/analytics/sink.py", "offsets"): "per topic-partition",
     ("services/analytics/sink.py", "committed"): "per topic-partition",
+    ("services/analytics/sink.py", "ready"): "per topic-partition",
     ("remedy/runtime/partitioner.py", "_known"): "a cache of key partitions, cleared at MAX_KEYS",
     ("remedy/runtime/table_pending.py", "values"): "changes whose changelog record the broker has not acknowledged yet",
     ("remedy/runtime/table_pending.py", "queues"): "per partition",
