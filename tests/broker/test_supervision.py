@@ -14,10 +14,12 @@ from dataclasses import dataclass, field
 
 import pytest
 
+from remedy.contract.topics import load_registry
 from remedy.ops.supervisor import Restart
 from remedy.ops.settings import PlatformSettings
 from remedy.ops.stack import Stack
 from remedy.runtime.broker import free_port, port_open, provision, start_tansu
+from remedy.runtime.partitioner import murmur2
 from remedy.runtime.publish import Publisher
 from sim.defaults import batch, utc
 from tests.conftest import read_topic
@@ -163,7 +165,11 @@ def test_every_default_is_triaged_exactly_once_across_the_kill(run):
     decisions = {(e["case_id"], e["event_id"]) for e in run.events if e["type"] in ("CaseTriaged", "CaseRejected")}
     decided = Counter(case for case, _ in decisions)
     assert len(opened) == run.published, "intake opened every default"
-    assert not set(opened) - set(decided), f"{len(set(opened) - set(decided))} of {len(opened)} cases never triaged"
+    missing = set(opened) - set(decided)
+    n = load_registry()["case.events"].partitions
+    where = Counter((murmur2(case.encode()) & 0x7FFFFFFF) % n for case in missing)
+    assert not missing, (f"{len(missing)} of {len(opened)} cases never triaged; by case.events partition: "
+                         f"{dict(sorted(where.items()))}; {len(run.events)} case events read; {run.said}")
     twice = {case: n for case, n in decided.items() if n > 1}
     assert not twice, f"{len(twice)} cases got two different decisions"
 
