@@ -1,6 +1,7 @@
 """Credit-repair date arithmetic. Pure.
 
-- ``due_by``: N working days (Monday–Friday; no holiday calendar) after the request date.
+- ``due_by``: N working days after the request date, China's working days with their public holidays and
+  adjusted working days (``remedy.kernel.workdays``).
 - ``negative_record_expires``: the overdue behaviour's end + 5 years (29 Feb → 28 Feb).
 - PBOC one-off repair: the single overdue amount ≤ 10,000 CNY, the overdue record arising between
   2020-01-01 and 2025-12-31 (a loan falls overdue the day after its due date), repaid in full by
@@ -10,16 +11,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
-
-
-def add_working_days(start: date, n: int) -> date:
-    """The n-th Monday–Friday after ``start`` (``start`` itself never counts); n=0 gives ``start``."""
-    day = start
-    while n > 0:
-        day += timedelta(days=1)
-        if day.weekday() < 5:
-            n -= 1
-    return day
 
 
 def add_years(day: date, years: int) -> date:

@@ -4,8 +4,9 @@ Credit repair. On full performance — mediation's ``CaseEscalated`` to CREDIT_R
 completed), or enforcement's ``EnforcementConcluded`` RECOVERED_FULL (reason ENFORCEMENT_RECOVERED)
 or ``JudgmentPerformed`` (its reason: PAID_IN_FULL | NOTHING_OWED) — repair emits
 ``CreditRepairRequested`` (credit-record correction and dishonest-list removal, due within 3 working
-days; when the negative record falls off; whether the PBOC one-off repair applies), then, once the
-correction has been processed (``processing_working_days``, never later than ``due_by``),
+days — China's, ``remedy.kernel.workdays``: public holidays skipped, adjusted working days counted; when
+the negative record falls off; whether the PBOC one-off repair applies), then, once the correction has
+been processed (``processing_working_days``, never later than ``due_by``),
 ``CreditRepairDone``. Repair never closes a case: objections, the one producer of ``CaseClosed``,
 closes it (CREDIT_REPAIRED) on ``CreditRepairDone``. A lender's PAID_IN_FULL closes the case
 elsewhere: no repair.
@@ -27,9 +28,10 @@ from remedy.kernel.decision import Decision as FileDecision
 from remedy.kernel.emit import Emit
 from remedy.kernel.clock import china_date
 from remedy.kernel.events import case_event
-from services.repair.dates import RepairRules, add_working_days, add_years
+from services.repair.dates import RepairRules, add_years
 from remedy.kernel.deadlines import apply_hold, end_of_china_day_ms, ms, next_due_ms, set_deadline, start_of_china_day_ms
 from remedy.kernel.lifecycle import CREDIT_REPAIR
+from remedy.kernel.workdays import add_working_days
 from services.repair.state import RepairFile
 
 PRODUCER = "repair"

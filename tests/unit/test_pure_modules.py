@@ -7,7 +7,8 @@ from remedy.kernel.settings import REPO_ROOT
 PURE = ["services.intake.decide", "services.intake.batches", "services.intake.validation", "services.triage.decide", "services.triage.replay",
         "services.mediation.case", "services.mediation.desk", "services.enforcement.decide", "services.repair.decide",
         "services.repair.dates", "services.objections.decide", "services.notify.guard", "services.notify.plan",
-        "services.analytics.rows", "services.analytics.stages", "sim.world", "remedy.kernel.decision", "remedy.kernel.emit", "remedy.kernel.deadlines"]
+        "services.analytics.rows", "services.analytics.stages", "sim.world", "remedy.kernel.decision", "remedy.kernel.emit", "remedy.kernel.deadlines",
+        "remedy.kernel.workdays"]
 IO = ["faust", "aiokafka", "kafka", "clickhouse_connect", "chdb", "prometheus_client", "aiohttp", "aiosmtpd"]
 
 

@@ -5,21 +5,22 @@ from datetime import date
 
 import pytest
 
-from services.repair.dates import PbocOneOff, add_working_days, add_years
+from remedy.kernel.workdays import add_working_days
+from services.repair.dates import PbocOneOff, add_years
 
 RULE = PbocOneOff()
 
 
-@pytest.mark.parametrize("start,n,expected", [
-    (date(2026, 5, 4), 3, date(2026, 5, 7)),    # Mon → Thu
-    (date(2026, 5, 6), 3, date(2026, 5, 11)),   # Wed → next Mon
-    (date(2026, 5, 8), 3, date(2026, 5, 13)),   # Fri → Wed
-    (date(2026, 5, 9), 3, date(2026, 5, 13)),   # Sat → Wed (Mon, Tue, Wed)
-    (date(2026, 5, 10), 3, date(2026, 5, 13)),  # Sun → Wed
-    (date(2026, 5, 8), 1, date(2026, 5, 11)),   # Fri → Mon
-    (date(2026, 5, 9), 0, date(2026, 5, 9)),
+@pytest.mark.parametrize("start,n,expected", [   # June 2026: no public holiday, no adjusted working day
+    (date(2026, 6, 1), 3, date(2026, 6, 4)),    # Mon → Thu
+    (date(2026, 6, 3), 3, date(2026, 6, 8)),    # Wed → next Mon
+    (date(2026, 6, 5), 3, date(2026, 6, 10)),   # Fri → Wed
+    (date(2026, 6, 6), 3, date(2026, 6, 10)),   # Sat → Wed (Mon, Tue, Wed)
+    (date(2026, 6, 7), 3, date(2026, 6, 10)),   # Sun → Wed
+    (date(2026, 6, 5), 1, date(2026, 6, 8)),    # Fri → Mon
+    (date(2026, 6, 6), 0, date(2026, 6, 6)),
 ])
-def test_working_days_are_monday_to_friday_after_the_start(start, n, expected):
+def test_ordinary_weeks_count_monday_to_friday_after_the_start(start, n, expected):
     assert add_working_days(start, n) == expected
 
 

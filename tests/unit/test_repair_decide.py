@@ -56,6 +56,18 @@ def test_plan_completed_requests_repair_with_its_dates_then_repairs_and_leaves_t
     assert closed.emits == [] and closed.file.closed
 
 
+def test_credit_repair_due_date_skips_national_day_and_counts_its_adjusted_saturday():
+    """Performed in full on 30 September 2026: 1 – 7 October are public holidays, Saturday 10 October a working day."""
+    s = Script()
+    at = utc(2026, 9, 30, 2)   # Wednesday 10:00 in China
+    case = d.on_case_event(None, s.opened(at - days(300)), at, RULES).file
+    out = d.on_case_event(case, s.escalated(at, "CREDIT_REPAIR", "PLAN_COMPLETED", "PERFORMING"), at, RULES)
+    assert body(out, "CreditRepairRequested")["due_by"] == date(2026, 10, 10)   # Thu 8, Fri 9, Sat 10 (调休)
+    assert d.on_tick(out.file, utc(2026, 10, 7, 15, 59), RULES).emits == [], "nothing is done on a holiday"
+    done = d.on_tick(out.file, utc(2026, 10, 7, 16), RULES)   # Thursday 8 October 00:00 China
+    assert body(done, "CreditRepairDone")["done_on"] == date(2026, 10, 8)
+
+
 def test_pboc_does_not_apply_to_large_or_late_repaid_debts():
     s = Script()
     big = opened(s, principal=2_000_000)
