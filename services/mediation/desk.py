@@ -2,6 +2,9 @@
 daily capacity, balancing load; a case waits in a queue, best settle-propensity score first, until
 one is free. Pure. The wiring runs it on one partition (``mediation.desk``) so counts are exact.
 
+The desk's day is a session day: the next China working day (``remedy.kernel.workdays``: public holidays
+skipped, adjusted working days counted), on which every case assigned until it opens has its session; a
+mediator's daily capacity counts that day's sessions, and a new session day frees it (``session_day``).
 The decisions read the desk through ``View``: the day, each mediator's count of cases that day, and the
 waiting requests lane by lane — a lane is a (tier, region), read in the desk's order (``order``: highest
 score, then longest wait, then request key). ``services.mediation.queue`` keeps that view in the desk's
@@ -23,6 +26,7 @@ from remedy.kernel.emit import Emit
 from remedy.kernel.clock import CHINA_TZ, china_date
 from remedy.kernel.events import case_event
 from remedy.kernel.ids import event_id
+from remedy.kernel.workdays import next_working_day
 from services.mediation.roster import candidates, covers
 
 PRODUCER = "mediation"
@@ -32,7 +36,7 @@ WORK_MINUTES = 9 * 60
 
 class View(Protocol):
     """The desk as its decisions read it."""
-    day: str   # the China date of the desk's last decision: the day the counts are for
+    day: str   # the session day of the desk's last decision (``session_day``): the day the counts are for
 
     def load(self, mediator_id: str) -> int:
         """Cases assigned to the mediator on ``day``."""
@@ -58,6 +62,11 @@ def case_of(key: str) -> str:
     return key.split(":", 1)[0]
 
 
+def session_day(now: datetime) -> str:
+    """The day a case assigned at ``now`` has its session: the next China working day (ISO date)."""
+    return next_working_day(china_date(now)).isoformat()
+
+
 def order(item: tuple[str, dict]) -> tuple[int, int, str]:
     """The desk's order of (key, request): highest score, then longest wait, then key."""
     key, req = item
@@ -80,12 +89,12 @@ class Change:
 def enqueue(desk: View, req: dict, roster: dict[str, dict], now: datetime) -> Change:
     """Take a request (ignored if already queued) and assign whatever can be assigned now.
 
-    On the same day only the new request can be assignable: every waiting one already found no free
-    mediator, and an assignment frees none. So a full ``drain`` is needed only when the day turns."""
+    On the same session day only the new request can be assignable: every waiting one already found no free
+    mediator, and an assignment frees none. So a full ``drain`` is needed only when the session day turns."""
     key = request_key(req)
     if desk.has(key):
         return Change(desk.day)
-    if desk.day != china_date(now).isoformat():
+    if desk.day != session_day(now):
         return drain(desk, roster, now, extra={key: req})
     change = Change(desk.day)
     if not assign(desk, change, key, req, roster, now):
@@ -106,7 +115,7 @@ def drain(desk: View, roster: dict[str, dict], now: datetime, extra: dict[str, d
     drain) its lane is read no further, and a new request for it joins the queue. ``freed``: the one mediator
     whose designation changed today; on the same day only the lanes it serves can have become assignable
     (every waiting request had found no free mediator), so only they are read."""
-    change = Change(china_date(now).isoformat())
+    change = Change(session_day(now))
     if freed is not None and desk.day == change.day:
         def serves(tier: str, region: str) -> bool:
             return tier == freed["tier"] and covers(freed, region)
@@ -163,9 +172,9 @@ def pick(req: dict, roster: dict[str, dict], load: Callable[[str], int]) -> dict
 
 
 def session_time(now: datetime, slot: int, capacity: int) -> datetime:
-    """The slot-th (1-based) session of the next China working day: 09:00 plus an equal share of the
-    nine working hours per case, so every session starts inside 09:00–18:00 China time."""
-    day = china_date(now) + timedelta(days=1)
+    """The slot-th (1-based) session of the next China working day (``session_day``): 09:00 plus an equal
+    share of the nine working hours per case, so every session starts inside 09:00–18:00 China time."""
+    day = next_working_day(china_date(now))
     step = max(1, WORK_MINUTES // max(1, capacity))
     minutes = min((slot - 1) * step, WORK_MINUTES - 1)
     return datetime.combine(day, WORK_START, CHINA_TZ) + timedelta(minutes=minutes)

@@ -20,7 +20,7 @@ from typing import Callable
 import faust
 from prometheus_client import Counter, Gauge
 
-from remedy.kernel.clock import Clock, china_date
+from remedy.kernel.clock import Clock
 from remedy.kernel.emit import Emit
 from remedy.kernel.settings import Settings
 from remedy.kernel.stage import Host, Input, send_internal
@@ -191,11 +191,12 @@ class Mediation:
         await self.apply("clock", case_id, partition, lambda s: case.sweep(s, self.terms, now) if s else Step(None))
 
     async def drain_new_day(self) -> None:
-        """A new day frees every mediator's capacity: serve the queue."""
+        """A new session day (the next working day, ``desk.session_day``) frees every mediator's capacity: serve
+        the queue."""
         now = self.clock.now()
         async with self.host.batch(), self.desk_lock:
             state = await self.load_desk()
-            if any(state.counts.values()) and state.day != china_date(now).isoformat():
+            if any(state.counts.values()) and state.day != desk.session_day(now):
                 await self.save_desk(desk.drain(state, self.current_roster(), now))
                 state = queue.Desk(self.desk_table)
             self.show_queue(state.counts)

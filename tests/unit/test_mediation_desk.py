@@ -1,7 +1,7 @@
 """The assignment desk and the roster: capacity, balance, the queue and its wait, working hours."""
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta, timezone
+from datetime import date, datetime, time, timedelta, timezone
 
 import pytest
 
@@ -86,6 +86,41 @@ def test_session_inside_working_hours_on_the_next_day():
         assert time(9) <= at.time() < time(18)
     times = [e["event"]["scheduled_at"] for e in by_type(events, "SessionScheduled")]
     assert len(set(times)) == 30
+
+
+def china(y, mo, d, h=10):
+    return datetime(y, mo, d, h, tzinfo=CHINA_TZ)
+
+
+@pytest.mark.parametrize("now,session_day", [
+    (china(2026, 9, 30), date(2026, 10, 8)),    # National Day: 1 – 7 October are public holidays
+    (china(2026, 2, 13), date(2026, 2, 14)),    # Friday before the Spring Festival: Saturday 14 is a working day (调休)
+    (china(2026, 2, 14), date(2026, 2, 24)),    # that Saturday: the Festival runs to Monday 23
+    (china(2026, 12, 4), date(2026, 12, 7)),    # an ordinary Friday: Monday
+])
+def test_sessions_land_on_the_next_working_day(now, session_day):
+    ros = {"PM-A": mediator("PM-A", cap=3)}
+    _, events, _ = feed([req(f"C{i}", at=now) for i in range(3)], ros, now=now)
+    days = {e["event"]["scheduled_at"].astimezone(CHINA_TZ).date() for e in by_type(events, "SessionScheduled")}
+    assert days == {session_day}
+
+
+def test_capacity_is_per_session_day_so_requests_over_a_holiday_wait_for_the_next_one():
+    """A mediator's daily capacity counts the sessions of one working day: what the eve of a holiday booked for
+    the day after it is not booked again during it; the requests that wait are served when the next session
+    day opens."""
+    ros = {"PM-A": mediator("PM-A", cap=1)}
+    eve = china(2026, 9, 30)   # the day before National Day
+    state, events, _ = feed([req("C1", at=eve), req("C2", at=eve)], ros, now=eve)
+    assert len(by_type(events, "SessionScheduled")) == 1 and len(state.queue()) == 1
+    holiday = china(2026, 10, 3)
+    change = desk.drain(state, ros, holiday)
+    assert change.emits == [], "8 October's one session is taken: nothing more during the holiday"
+    state, _, _ = feed([req("C3", at=holiday)], ros, now=holiday, state=apply(state, change))
+    assert len(state.queue()) == 2
+    change = desk.drain(state, ros, china(2026, 10, 8, 6))
+    (scheduled,) = [e.record for e in change.emits if e.record["type"] == "SessionScheduled"]
+    assert scheduled["case_id"] == "C2" and scheduled["event"]["scheduled_at"].astimezone(CHINA_TZ).date() == date(2026, 10, 9)
 
 
 def test_mode_follows_the_case():

@@ -5,7 +5,6 @@ from __future__ import annotations
 import random
 from datetime import timedelta
 
-from remedy.kernel.clock import china_date
 from services.mediation import desk, queue, roster
 from tests.unit.mediation_helpers import Table, apply, empty, restore
 from tests.unit.test_mediation_desk import T0, mediator, req
@@ -23,8 +22,9 @@ def reference_pick(r: dict, ros: dict, loads: dict) -> dict | None:
 
 
 def reference_drain(waiting: dict, day: str, loads: dict, ros: dict, now, extra=None) -> desk.Change:
-    """The desk as it was: sort every waiting request, assign in order, skip a (tier, region) once full."""
-    today = china_date(now).isoformat()
+    """The desk as it was: sort every waiting request, assign in order, skip a (tier, region) once full. Its day is
+    the session day, the next working day: the counts of the mediators' sessions that day."""
+    today = desk.session_day(now)
     change = desk.Change(today, dict(loads) if day == today else {})
     full = set()
     for key, r in sorted({**waiting, **(extra or {})}.items(), key=desk.order):
@@ -141,7 +141,7 @@ def test_a_drain_reads_the_lanes_and_what_it_assigns_not_the_whole_queue():
 def test_enqueue_and_cancel_read_a_few_entries():
     ros = roster_of(mediator("P35", cap=0))
     waiting = (req(f"A{i:04d}", score=500, at=T0 + timedelta(seconds=i)) for i in range(2000))
-    state = restore({desk.request_key(r): r for r in waiting}, "2026-12-01", {})
+    state = restore({desk.request_key(r): r for r in waiting}, "2026-12-02", {})   # T0's session day
     table = state.table
     table.reads = 0
     state = apply(state, desk.enqueue(state, req("NEW", at=T0 + timedelta(seconds=1997.5)), ros, T0))
