@@ -5,7 +5,9 @@
 
 Any Avro implementation can decode these bytes from ``schemas/`` alone. Decoding looks the
 writer schema up by fingerprint among *every* version kept in ``schemas/<Name>/v*.avsc`` and
-resolves it into the newest version (the reader schema).
+resolves it into the newest version (the reader schema). A version is known by every fingerprint that Avro
+implementations compute for it (``fingerprints.py``: the official Python library's differs from the spec's);
+Remedy writes the spec's.
 
 Encoding and decoding use cavro: decoding LoanDefault is ~1.4x faster than fastavro
 (``bench/bench_codec.py``), encoding a CaseEvent ~2x (its event union is 30 records wide). fastavro
@@ -22,7 +24,9 @@ from typing import Any
 
 import cavro
 import fastavro
-from fastavro.schema import fingerprint, to_parsing_canonical_form
+
+from remedy.contract.fingerprints import SPEC, accepted_fingerprints
+from remedy.contract.fingerprints import schema_fingerprint  # noqa: F401 - the codec's name for it since v1
 
 MAGIC = b"\xc3\x01"
 HEADER_LEN = 10
@@ -67,12 +71,14 @@ class SchemaVersion:
     raw: dict
     parsed: Any        # fastavro, for tooling
     decoder: Any       # cavro, for encoding and decoding
-    fingerprint: bytes
+    fingerprint: bytes   # the spec's, which Remedy writes
     path: Path
+    known_as: dict[str, bytes]  # every fingerprint read as this version, by implementation family (fingerprints.py)
 
-
-def schema_fingerprint(raw: dict) -> bytes:
-    return bytes.fromhex(fingerprint(to_parsing_canonical_form(raw), "CRC-64-AVRO"))
+    @property
+    def accepted(self) -> tuple[bytes, ...]:
+        """Every fingerprint read as this version, once each, ``fingerprint`` first."""
+        return tuple(dict.fromkeys(self.known_as.values()))
 
 
 def load_versions(schemas_dir: str | Path) -> dict[str, list[SchemaVersion]]:
@@ -85,8 +91,9 @@ def load_versions(schemas_dir: str | Path) -> dict[str, list[SchemaVersion]]:
         raw = json.loads(path.read_text(encoding="utf-8"))
         parsed = fastavro.parse_schema(raw, named_schemas={})
         decoder = cavro.Schema(json.dumps(raw), options=CAVRO_OPTIONS)
+        known = accepted_fingerprints(raw)
         found.setdefault(path.parent.name, []).append(
-            SchemaVersion(path.parent.name, int(match.group(1)), raw, parsed, decoder, schema_fingerprint(raw), path))
+            SchemaVersion(path.parent.name, int(match.group(1)), raw, parsed, decoder, known[SPEC], path, known))
     for versions in found.values():
         versions.sort(key=lambda v: v.version)
     return found
@@ -96,7 +103,11 @@ class Codec:
     def __init__(self, schemas_dir: str | Path):
         self.versions = load_versions(schemas_dir)
         self.current = {name: vs[-1] for name, vs in self.versions.items()}
-        self._by_fp = {v.fingerprint: v for vs in self.versions.values() for v in vs}
+        every = [v for vs in self.versions.values() for v in vs]
+        self._by_fp = {v.fingerprint: v for v in every}
+        for v in every:  # an alternate never displaces a version's own fingerprint
+            for fp in v.accepted:
+                self._by_fp.setdefault(fp, v)
         self._headers = {name: MAGIC + v.fingerprint for name, v in self.current.items()}
         # Per writer version, what reads its bytes into the current schema (built on first use, so an
         # incompatible old version is reported by schemas-check rather than breaking start-up).

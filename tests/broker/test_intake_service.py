@@ -8,6 +8,7 @@ import pytest
 
 from remedy.runtime.publish import Publisher
 from sim.defaults import batch, utc
+from tests.apache_avro import encode_with_apache_avro
 from tests.conftest import read_topic, wait_for_metric
 
 pytestmark = pytest.mark.broker
@@ -84,3 +85,19 @@ def test_after_a_crash_intake_still_knows_every_loan_it_decided(broker, services
     (amended,) = [e for e in events if e["type"] == "CaseAmended"]
     assert amended["event"]["changed_fields"] == ["penalty_cents"]
     assert len(read_topic(broker, "loan.defaults.rejected", codec, idle=2)) == 20
+
+
+def test_defaults_written_with_the_official_avro_library_open_cases(broker, services, codec):
+    """A lender writing with Apache's avro package (its own fingerprint in the header) gets cases, not dead letters."""
+    services("intake", **CLOCK)
+    defaults, _ = batch("LENDER-AVRO", "B-APACHE", 5, 0, NOW)
+    pub = Publisher(broker, codec)
+    for d in defaults:
+        pub.send_raw("loan.defaults", f"{d['lender_id']}:{d['loan_id']}".encode(), encode_with_apache_avro("LoanDefault", d))
+    pub.flush()
+    pub.close()
+
+    opened = [e for _, e in read_topic(broker, "case.events", codec, until=5, timeout=60)]
+    assert sorted(e["event"]["facts"]["loan_id"] for e in opened if e["type"] == "CaseOpened") == \
+        sorted(d["loan_id"] for d in defaults)
+    assert read_topic(broker, "intake.dlq", codec, idle=1) == []
