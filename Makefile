@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test chaos unit lint schemas-check schemas-lock broker topics bench system-deps clean
+.PHONY: run test chaos unit lint schemas-check schemas-lock broker topics bench system-deps node-deps clean
 
 run: $(STAMP)
 	$(BIN)/remedy run
@@ -15,14 +15,14 @@ run: $(STAMP)
 # Then the small chaos run, alone: its two stacks and their kills need the machine's two cores to themselves.
 TEST_WORKERS ?= 4
 
-test: $(STAMP) system-deps lint schemas-check
+test: $(STAMP) system-deps node-deps lint schemas-check
 	$(BIN)/python -m pytest -q -p no:cacheprovider -n $(TEST_WORKERS) --dist loadgroup -m "not chaos" $(PYTEST_ARGS)
 	$(MAKE) --no-print-directory chaos
 
 chaos: $(STAMP) system-deps
 	$(BIN)/python -m pytest -q -p no:cacheprovider tests/chaos $(PYTEST_ARGS)
 
-unit: $(STAMP)
+unit: $(STAMP) node-deps
 	$(BIN)/python -m pytest -q tests/unit
 
 lint: $(STAMP)
@@ -60,5 +60,17 @@ system-deps:
 	  else echo "warning: missing$$missing (install with apt); the tests that need them will be skipped"; fi; \
 	fi
 
+# avsc, the JavaScript Avro library a lender may write with (tests/unit/test_codec_interop.py), at the version
+# tests/js/package-lock.json pins, into .node/ (git-ignored). Without npm the test fails with this hint where node is
+# installed, and is skipped where it is not.
+NODE_DIR := .node
+node-deps: $(NODE_DIR)/node_modules/.package-lock.json
+
+$(NODE_DIR)/node_modules/.package-lock.json: tests/js/package.json tests/js/package-lock.json
+	@if command -v npm >/dev/null; then \
+	  mkdir -p $(NODE_DIR) && cp tests/js/package.json tests/js/package-lock.json $(NODE_DIR)/ && \
+	  npm ci --prefix $(NODE_DIR) --no-audit --no-fund --loglevel=error; \
+	else echo "warning: npm missing (apt-get install npm); avsc not installed, the avsc interoperability test cannot run"; fi
+
 clean:
-	rm -rf $(VENV) .remedy
+	rm -rf $(VENV) .remedy $(NODE_DIR)

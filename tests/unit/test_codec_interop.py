@@ -3,6 +3,9 @@ official Apache ``avro`` package and JavaScript's avsc write, each with the fing
 from __future__ import annotations
 
 import io
+import json
+import shutil
+import subprocess
 
 import fastavro
 import pytest
@@ -14,6 +17,7 @@ from tests.apache_avro import apache_avro_schema, encode_with_apache_avro
 
 SCHEMAS = REPO_ROOT / "schemas"
 EXAMPLE = SCHEMAS / "LoanDefault" / "examples" / "consumer_loan.json"
+AVSC = REPO_ROOT / ".node" / "node_modules" / "avsc"
 
 
 @pytest.fixture(scope="module")
@@ -51,3 +55,14 @@ def test_an_unknown_fingerprint_still_raises(codec, loan_default):
     with pytest.raises(UnknownFingerprint):
         codec.decode(b"\xc3\x01" + bytes.fromhex("0123456789abcdef") + body)
 
+
+@pytest.mark.skipif(shutil.which("node") is None, reason="node is not installed: the avsc writer cannot run")
+def test_a_record_written_with_javascript_avsc_decodes(codec, loan_default):
+    assert AVSC.is_dir(), "avsc is not installed in .node/: run `make node-deps` (npm ci --prefix .node)"
+    run = subprocess.run(["node", str(REPO_ROOT / "tests/js/encode_avsc.js"), str(SCHEMAS), "LoanDefault", "1",
+                          str(EXAMPLE)], capture_output=True, text=True, timeout=60, check=True)
+    written = json.loads(run.stdout)
+    assert codec.decode(bytes.fromhex(written["record"]), expect="LoanDefault") == ("LoanDefault", loan_default)
+    for name, versions in codec.versions.items():
+        for v in versions:
+            assert bytes.fromhex(written["fingerprints"][f"{name}/v{v.version}"]) in v.accepted, f"{name} v{v.version}"
