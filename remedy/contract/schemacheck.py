@@ -5,6 +5,8 @@
 3. Every schema file is compatible with its previous *committed* version (``git show <ref>:path``):
    a released version edited in place must still read what it used to write, and a version's
    fingerprint never changes once recorded in ``schemas/fingerprints.lock`` (old bytes carry it).
+4. Every fingerprint recorded in ``schemas/accepted-fingerprints.lock`` (what the official avro library and others
+   compute for a version, see ``fingerprints.py``) is still read as that version: lenders' writers send them.
 """
 from __future__ import annotations
 
@@ -21,6 +23,7 @@ from remedy.contract.examples import load_example
 from remedy.contract.paths import REPO_ROOT
 
 LOCK = "fingerprints.lock"
+ACCEPTED_LOCK = "accepted-fingerprints.lock"
 
 
 def incompatibility(reader: dict, writer: dict) -> str | None:
@@ -72,6 +75,22 @@ def check(schemas_dir: Path, ref: str | None = "HEAD") -> list[str]:
                 elif have[0].fingerprint.hex() != fp:
                     problems.append(f"{name}: released v{version} was edited in place (fingerprint {fp} → "
                                     f"{have[0].fingerprint.hex()}); add v{int(version) + 1} instead")
+    return problems + accepted_problems(schemas_dir, codec)
+
+
+def accepted_problems(schemas_dir: Path, codec: Codec) -> list[str]:
+    """A locked fingerprint that no longer reads as its version (an avro upgrade computing another one, say)."""
+    lock_path = schemas_dir / ACCEPTED_LOCK
+    if not lock_path.exists():
+        return []
+    problems = []
+    for name, versions in json.loads(lock_path.read_text()).items():
+        for version, known_as in versions.items():
+            have = [v for v in codec.versions.get(name, []) if v.version == int(version)]
+            for implementation, fp in sorted(known_as.items()):
+                if not have or bytes.fromhex(fp) not in have[0].accepted:
+                    problems.append(f"{name}: v{version} written by {implementation} (fingerprint {fp}) is no longer "
+                                    f"read; lenders' writers still send it")
     return problems
 
 
@@ -79,13 +98,16 @@ def write_lock(schemas_dir: Path) -> None:
     codec = Codec(schemas_dir)
     lock = {name: {str(v.version): v.fingerprint.hex() for v in vs} for name, vs in sorted(codec.versions.items())}
     (schemas_dir / LOCK).write_text(json.dumps(lock, indent=1, sort_keys=True) + "\n")
+    accepted = {name: {str(v.version): {k: fp.hex() for k, fp in v.known_as.items()} for v in vs}
+                for name, vs in sorted(codec.versions.items())}
+    (schemas_dir / ACCEPTED_LOCK).write_text(json.dumps(accepted, indent=1, sort_keys=True) + "\n")
 
 
 def main(argv: list[str]) -> int:
     schemas_dir = REPO_ROOT / "schemas"
     if argv[1:] == ["--lock"]:
         write_lock(schemas_dir)
-        print(f"wrote schemas/{LOCK}")
+        print(f"wrote schemas/{LOCK} and schemas/{ACCEPTED_LOCK}")
         return 0
     problems = check(schemas_dir)
     for p in problems:

@@ -53,3 +53,24 @@ def test_editing_a_released_version_in_place_is_caught(tmp_path):
     v1["fields"].append({"name": "note", "type": ["null", "string"], "default": None})  # compatible, but in place
     (tmp_path / "Payment/v1.avsc").write_text(json.dumps(v1))
     assert any("released v1 was edited in place" in p for p in check(tmp_path, ref=None))
+
+
+def test_every_fingerprint_a_version_accepts_is_in_the_accepted_lock():
+    """Lenders' writers send these (the official avro library's among them): `make schemas-lock` records them."""
+    lock = json.loads((SCHEMAS / "accepted-fingerprints.lock").read_text())
+    from remedy.contract.codec import Codec
+    for name, versions in Codec(SCHEMAS).versions.items():
+        for v in versions:
+            locked = lock.get(name, {}).get(str(v.version), {})
+            assert locked == {k: fp.hex() for k, fp in v.known_as.items()}, f"{name} v{v.version} not locked"
+            assert set(locked) >= {"spec", "avro-python"}, f"{name} v{v.version}"
+
+
+def test_a_locked_fingerprint_no_longer_accepted_is_caught(tmp_path):
+    shutil.copytree(SCHEMAS / "Payment", tmp_path / "Payment")
+    lock = json.loads((SCHEMAS / "accepted-fingerprints.lock").read_text())
+    lock["Payment"]["1"]["avro-python"] = "0123456789abcdef"  # as if an avro upgrade computed another one
+    (tmp_path / "accepted-fingerprints.lock").write_text(json.dumps({"Payment": lock["Payment"]}))
+    problems = check(tmp_path, ref=None)
+    assert problems == ["Payment: v1 written by avro-python (fingerprint 0123456789abcdef) is no longer read; "
+                        "lenders' writers still send it"]
