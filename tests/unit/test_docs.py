@@ -3,7 +3,8 @@
 - docs/topics.md lists every topic of ``schemas/topics.json`` (and no other) with its key,
   partitions, value schema, producers and consumers, in the right section;
 - docs/schemas.md lists every CaseEvent type with its one producer (``producers.json``) and every
-  released schema version with its fingerprint (``fingerprints.lock``);
+  released schema version with its fingerprint (``fingerprints.lock``) and the official avro library's
+  (``accepted-fingerprints.lock``);
 - docs/rules.md lists every value of the triage rule file;
 - every ``REMEDY_*`` variable the pages name is a setting (it is in the README's settings table),
   and every repository path the pages or the README name in backticks exists;
@@ -113,6 +114,10 @@ def test_schemas_page_lists_every_released_fingerprint():
     listed = {(c[0].strip("`"), c[1]): c[2].strip("`") for c in table_rows(body) if len(c) >= 3 and c[1].isdigit()}
     expected = {(name, version): fp for name, versions in lock.items() for version, fp in versions.items()}
     assert listed == expected, "docs/schemas.md's fingerprint table differs from schemas/fingerprints.lock"
+    accepted = json.loads((REPO_ROOT / "schemas" / "accepted-fingerprints.lock").read_text(encoding="utf-8"))
+    listed = {(c[0].strip("`"), c[1]): c[3].strip("`") for c in table_rows(body) if len(c) >= 4 and c[1].isdigit()}
+    expected = {(name, version): fps["avro-python"] for name, versions in accepted.items() for version, fps in versions.items()}
+    assert listed == expected, "docs/schemas.md's avro-python column differs from schemas/accepted-fingerprints.lock"
 
 
 # ---------------------------------------------------------------- rules.md
