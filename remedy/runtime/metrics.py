@@ -6,7 +6,10 @@ Labels are topic, reason, error type — never a case id.
 from __future__ import annotations
 
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
+
+from remedy.kernel import workdays
 
 LATENCY_BUCKETS = (0.0002, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0)
 
@@ -24,6 +27,27 @@ class ServiceMetrics:
         self.duplicates = Counter(p + "duplicates", "Redelivered or re-published inputs that changed nothing", ["topic"], registry=r)
         self.send_failed = Counter(p + "send_failed", "Records the producer could not write after its retries", registry=r)
         self.latency = Histogram(p + "processing_seconds", "Time to decide on one input", ["topic"], buckets=LATENCY_BUCKETS, registry=r)
+        r.register(CalendarCollector(p))
 
     def exposition(self) -> tuple[bytes, str]:
         return generate_latest(self.registry), CONTENT_TYPE_LATEST
+
+
+class CalendarCollector:
+    """The working-day calendar's reach, read at each scrape (``remedy.kernel.workdays``): the last year it
+    knows, and per later year how often this process counted Monday to Friday because it knew no better.
+    Alert on any such lookup: upgrade chinese-calendar once the State Council's notice is out."""
+
+    def __init__(self, prefix: str):
+        self.prefix = prefix
+
+    def collect(self):
+        last = GaugeMetricFamily(self.prefix + "workdays_calendar_last_year",
+                                 "The last year the working-day calendar (chinese-calendar) knows")
+        last.add_metric([], workdays.LAST_YEAR)
+        beyond = CounterMetricFamily(self.prefix + "workdays_beyond_calendar",
+                                     "Working-day lookups for a year the calendar does not know, counted Monday to Friday",
+                                     labels=["year"])
+        for year, count in sorted(workdays.beyond_calendar_lookups().items()):
+            beyond.add_metric([str(year)], count)
+        return [last, beyond]

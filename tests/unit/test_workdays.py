@@ -56,3 +56,13 @@ def test_a_year_beyond_the_calendar_falls_back_to_monday_to_friday_warned_once_a
     warned = [r for r in caplog.records if str(later.year) in r.getMessage()]
     assert len(warned) <= 1, "one warning per year and process, not one per lookup"
     assert workdays.covers(date(last, 12, 31)) and not workdays.covers(later)
+
+
+def test_every_service_exposes_the_lookups_beyond_the_calendar_as_a_metric():
+    from remedy.runtime.metrics import ServiceMetrics
+    year = workdays.LAST_YEAR + 2
+    is_working_day(date(year, 3, 2))
+    text = ServiceMetrics("repair").exposition()[0].decode()
+    counted = workdays.beyond_calendar_lookups()[year]
+    assert f'remedy_repair_workdays_beyond_calendar_total{{year="{year}"}} {float(counted)}' in text
+    assert f"remedy_repair_workdays_calendar_last_year {float(workdays.LAST_YEAR)}" in text
