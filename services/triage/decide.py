@@ -120,7 +120,7 @@ def triage(facts: dict, withdrawn: bool, prior_failure: bool, rules: Rules, toda
     if claim < rules.floor_cents:
         rejections.append("BELOW_FLOOR")
     if rejections:
-        return "CaseRejected", {"rule_version": rules.version, "reason_codes": rejections,
+        return "CaseRejected", {"rule_version": rules.version, "rule_hash": rules.hash, "reason_codes": rejections,
                                 "message": "; ".join(MESSAGES[r] for r in rejections)}
     place = jurisdiction(facts["region_code"], facts.get("agreed_jurisdiction"), facts.get("lender_region_code"))
     reasons = ["JURISDICTION_AGREED" if place.agreed else "JURISDICTION_DEBTOR_REGION"]
@@ -139,7 +139,7 @@ def triage(facts: dict, withdrawn: bool, prior_failure: bool, rules: Rules, toda
     else:
         route = PEOPLES
         reasons.append("DEFAULT_ROUTE")
-    return "CaseTriaged", {"route": route, "rule_version": rules.version, "reason_codes": reasons,
+    return "CaseTriaged", {"route": route, "rule_version": rules.version, "rule_hash": rules.hash, "reason_codes": reasons,
                            "score": score(facts, place.cross_region, place.agreed, rules, today),
                            "mediation_centre": place.mediation_centre, "court": place.court,
                            "cross_region": place.cross_region}

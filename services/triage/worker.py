@@ -18,7 +18,7 @@ from remedy.kernel.settings import Settings
 from remedy.kernel.stage import Host, Input, send_internal
 from remedy.runtime.faust_host import build_app
 from services.triage.decide import BY_DEBTOR, Forward, on_case_event, on_debtor_message
-from services.triage.ruleset import load_rules
+from services.triage.ruleset import load_locked_rules
 from services.triage.settings import TriageSettings
 
 SERVICE = "triage"
@@ -40,7 +40,7 @@ def build(settings: Settings, triage: TriageSettings, clock: Clock | None = None
 
 
 def wire(host: Host, settings: Settings, triage: TriageSettings) -> None:
-    rules = load_rules(triage.rules_path)
+    rules = load_locked_rules(triage.rules_path)  # refuses a rule file edited without a new version
     metrics, codec = host.metrics, host.codec
     decisions = Counter("remedy_triage_decisions", "Cases decided, by route (REJECTED for rejections) and rule version",
                         ["route", "rule_version"], registry=metrics.registry)

@@ -17,6 +17,7 @@ from tests.conftest import read_topic, wait_for_metric
 pytestmark = pytest.mark.broker
 NOW = utc(2026, 11, 28, 4)
 CLOCK = {"REMEDY_CLOCK_EPOCH": NOW.isoformat(), "REMEDY_CLOCK_SCALE": "0"}
+V1_HASH = "0c959e6fb3b71a140c24784008f77fa179996797d36c3829e996c9b6066bc481"  # services/triage/rules/rules.lock
 
 
 def test_triage_routes_rejects_and_remembers_a_debtors_failure(broker, services, codec):
@@ -45,6 +46,7 @@ def test_triage_routes_rejects_and_remembers_a_debtors_failure(broker, services,
     assert got["withdrawn"]["event"]["reason_codes"] == ["LENDER_WITHDREW"]
     for e in got.values():
         assert e["producer"] == "triage" and e["event"]["rule_version"] == "triage-rules-v1"
+        assert e["event"]["rule_hash"] == V1_HASH, "every decision names the content of the rules it applied"
     assert got["ordinary"]["causation_id"] == ordinary["event_id"]
     assert got["ordinary"]["event"]["court"] == "CT-350502"
 
@@ -74,3 +76,27 @@ def test_triage_routes_rejects_and_remembers_a_debtors_failure(broker, services,
     assert waiting["case.events"] == 0 and waiting["triage.by-debtor"] == 0
     pub.close()
     log.close()
+
+
+def test_a_worker_started_on_a_rule_file_edited_in_place_refuses_to_start(tmp_path):
+    """v1.json with its floor lowered but its version kept: triage exits before it reads a record, naming the file,
+    the version, the locked hash and the file's own hash."""
+    import os
+    import subprocess
+    import sys
+
+    from remedy.kernel.settings import REPO_ROOT
+    from services.triage.ruleset import LOCK_PATH, load_rules
+
+    raw = json.loads((REPO_ROOT / "services/triage/rules/v1.json").read_text(encoding="utf-8"))
+    tampered = tmp_path / "v1.json"
+    tampered.write_text(json.dumps({**raw, "floor_cents": 100}), encoding="utf-8")
+    env = {**os.environ, "PYTHONPATH": str(REPO_ROOT), "REMEDY_TRIAGE_RULES_PATH": str(tampered),
+           "REMEDY_KAFKA_BOOTSTRAP": "127.0.0.1:9", "REMEDY_DATA_DIR": str(tmp_path / "data")}
+    done = subprocess.run([sys.executable, "-m", "services.triage"], env=env, cwd=REPO_ROOT, capture_output=True,
+                          text=True, timeout=60)
+    locked = json.loads(LOCK_PATH.read_text(encoding="utf-8"))["triage-rules-v1"]
+    assert done.returncode != 0
+    said = done.stderr.strip().splitlines()[-1]
+    assert said.startswith("triage refuses to start: triage rules " + str(tampered)), done.stderr[-2000:]
+    assert "version triage-rules-v1" in said and locked in said and load_rules(tampered).hash in said
