@@ -202,12 +202,15 @@ def replay(settings: Settings, rules_path: str, limit: int) -> int:
     from services.triage.replay import compare
     from services.triage.replay_report import lines
     from services.triage.replay_topic import ReadError, read_case_events
-    from services.triage.ruleset import RulesError, load_rules
+    from services.triage.ruleset import RulesError, load_rules, lock_problem, read_lock
 
     try:
         rules = load_rules(rules_path)
+        problem = lock_problem(rules_path, rules, read_lock())
     except RulesError as exc:
         return _fail(str(exc))
+    print(f"rules {rules_path}: {rules.version}, sha256 {rules.hash}: "
+          + ("as locked in rules.lock" if problem is None else f"warning: triage would refuse it: {problem}"))
     logging.getLogger("kafka").addHandler(logging.NullHandler())   # its connection retries are not the operator's news
     try:
         read = read_case_events(settings.kafka_bootstrap, Codec(settings.schemas_dir))

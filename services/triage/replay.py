@@ -37,6 +37,7 @@ class CaseRecord:
     withdrawn: bool = False              # withdrawn before the opening reached triage
     route: str | None = None             # the actual decision: a route, or REJECTED
     rule_version: str = ""
+    rule_hash: str = ""                  # empty when the decision was written before CaseEvent v2
     reason_codes: list[str] = field(default_factory=list)
     decided_at: datetime | None = None
     claim_cents: int = 0
@@ -87,7 +88,8 @@ def history(events: Iterable[dict]) -> History:
             case.claim_cents = f["principal_cents"] + f["interest_cents"] + f["penalty_cents"]
         elif kind in ("CaseTriaged", "CaseRejected") and case.route is None:
             case.route = body["route"] if kind == "CaseTriaged" else REJECTED
-            case.rule_version, case.reason_codes, case.decided_at = body["rule_version"], list(body["reason_codes"]), ev["occurred_at"]
+            case.rule_version, case.rule_hash = body["rule_version"], body.get("rule_hash", "")
+            case.reason_codes, case.decided_at = list(body["reason_codes"]), ev["occurred_at"]
         elif kind == "CaseClosed":
             case.closed = True
             case.closed_recovered_cents += body["recovered_cents"]
@@ -151,7 +153,9 @@ class Expectation:
 @dataclass(frozen=True)
 class Comparison:
     rule_version: str
+    rule_hash: str
     actual_versions: dict[str, int]
+    actual_hashes: dict[tuple[str, str], int]   # (rule_version, rule_hash) the replayed cases were decided under
     replayed: list[Replayed]
     undecided: int                   # opened, not decided yet
     unopened: int                    # decided, but the opening is not in the log
@@ -194,7 +198,8 @@ def compare(events: Iterable[dict], rules: Rules) -> Comparison:
     replayed = replay(hist, rules)
     rates = observed_rates(replayed)
     return Comparison(
-        rules.version, dict(Counter(r.case.rule_version for r in replayed)), replayed,
+        rules.version, rules.hash, dict(Counter(r.case.rule_version for r in replayed)),
+        dict(Counter((r.case.rule_version, r.case.rule_hash) for r in replayed)), replayed,
         undecided=sum(c.route is None and c.facts is not None for c in hist.cases.values()),
         unopened=sum(c.route is not None and c.facts is None for c in hist.cases.values()),
         duplicates=hist.duplicates,

@@ -15,10 +15,17 @@ def _expected(e: Expectation) -> str:
             f"routed to {', '.join(e.unknown_routes)} (no finished case took that route)")
 
 
+def _hashes(c: Comparison) -> str:
+    """Each (version, hash) the cases were decided under; a decision written before CaseEvent v2 has no hash."""
+    return ", ".join(f"{v} {'sha256 ' + h[:12] if h else 'no hash recorded'} ({n:,})"
+                     for (v, h), n in sorted(c.actual_hashes.items())) or "-"
+
+
 def lines(c: Comparison, limit: int = 20) -> list[str]:
     """The comparison as the operator reads it."""
     versions = ", ".join(f"{v} ({n:,})" for v, n in sorted(c.actual_versions.items())) or "-"
-    out = [f"replayed {len(c.replayed):,} decided cases under {c.rule_version}; they were decided under {versions}"]
+    out = [f"replayed {len(c.replayed):,} decided cases under {c.rule_version}; they were decided under {versions}",
+           f"rule hashes: replayed sha256 {c.rule_hash}; decided under {_hashes(c)}"]
     skipped = [f"{n:,} {what}" for n, what in ((c.undecided, "not decided yet"), (c.unopened, "decided without their opening in the log"),
                                                (c.duplicates, "duplicate events ignored")) if n]
     if skipped:

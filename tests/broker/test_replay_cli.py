@@ -8,7 +8,7 @@ import pytest
 
 from remedy.ops.cli import main
 from remedy.runtime.publish import Publisher
-from tests.replay_cases import V1_PATH, case_log
+from tests.replay_cases import V1, V1_PATH, case_log
 
 pytestmark = pytest.mark.broker
 
@@ -29,6 +29,8 @@ def test_replay_reads_the_topic_and_prints_the_comparison(broker, codec, tmp_pat
     assert f"read {len(log) + 1:,} case events from case.events at {broker}" in out
     assert "skipped 1 undecodable record(s) (UnknownFingerprint 1)" in out
     assert "replayed 7 decided cases under triage-rules-v1" in out
+    assert f"rules {V1_PATH}: triage-rules-v1, sha256 {V1.hash}: as locked in rules.lock" in out
+    assert f"decided under triage-rules-v1 sha256 {V1.hash[:12]} (7)" in out, "the decisions' own hash, read off the log"
     assert "cases whose route changes: 0 of 7" in out
     assert "1 duplicate events ignored" in out
 
@@ -39,6 +41,7 @@ def test_replay_reads_the_topic_and_prints_the_comparison(broker, codec, tmp_pat
     out = capsys.readouterr().out
     b = log[3]["case_id"]
     assert "replayed 7 decided cases under triage-rules-v2; they were decided under triage-rules-v1 (7)" in out
+    assert "triage-rules-v2, sha256 " in out and "warning: triage would refuse it" in out and "not locked" in out
     assert "cases whose route changes: 1 of 7" in out and f"{b}  PEOPLES_MEDIATION → COURT_MEDIATION" in out
     assert "actual recovered so far           ¥53,600" in out
     assert "expected under the actual routing ¥57,200 + unknown on ¥11,200 claimed by 1 case(s) routed to RELIEF" in out

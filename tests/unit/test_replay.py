@@ -112,3 +112,14 @@ def test_undecided_and_unopened_cases_are_counted_not_replayed():
     assert (len(cmp.replayed), cmp.undecided, cmp.unopened) == (0, 1, 1)
     assert "skipped: 1 not decided yet, 1 decided without their opening in the log" in "\n".join(lines(cmp))
 
+
+
+def test_the_report_names_the_replayed_rules_hash_and_the_hashes_cases_were_decided_under():
+    log = case_log()
+    old = [{**e, "event": {k: v for k, v in e["event"].items() if k != "rule_hash"}} for e in log[:3]]
+    cmp = compare(old + log[3:], LOWER_COURT_THRESHOLD)
+    assert cmp.rule_hash == LOWER_COURT_THRESHOLD.hash != V1.hash
+    text = "\n".join(lines(cmp))
+    assert f"rule hashes: replayed sha256 {LOWER_COURT_THRESHOLD.hash}; decided under " in text
+    assert sum(e["type"] == "CaseTriaged" for e in old) == 1, "one decision written before CaseEvent v2"
+    assert f"triage-rules-v1 no hash recorded (1), triage-rules-v1 sha256 {V1.hash[:12]} (6)" in text
