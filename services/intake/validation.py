@@ -5,10 +5,9 @@ import operator
 import re
 from datetime import date
 
+from remedy.contract.regions import unknown_part
+
 PRODUCTS = frozenset({"consumer_loan", "credit_card", "micro_loan", "online_loan"})
-# First two digits of GB/T 2260 codes: provinces, autonomous regions, municipalities, HK, Macao, Taiwan.
-PROVINCES = frozenset({11, 12, 13, 14, 15, 21, 22, 23, 31, 32, 33, 34, 35, 36, 37, 41, 42, 43, 44, 45, 46,
-                       50, 51, 52, 53, 54, 61, 62, 63, 64, 65, 71, 81, 82})
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _ID_CHECK = "10X98765432"
 _ID_SHAPE = re.compile(r"\d{17}[\dX]")
@@ -22,7 +21,11 @@ MESSAGES = {
     "NATIONAL_ID_CHECKSUM": "debtor.national_id fails the GB 11643 check digit",
     "NATIONAL_ID_BIRTHDATE": "debtor.national_id holds no valid birth date",
     "REGION_CODE_FORMAT": "debtor.region_code must be 6 digits",
-    "REGION_CODE_UNKNOWN": "debtor.region_code names no GB/T 2260 province",
+    "REGION_CODE_UNKNOWN": "debtor.region_code 的前两位不是 GB/T 2260 中的省级行政区 / names no GB/T 2260 province",
+    "REGION_CODE_UNKNOWN_COUNTY": "debtor.region_code 不是县级行政区划代码：省份存在，但民政部现行 GB/T 2260 代码表中没有这个区县 "
+                                  "/ its province exists but the current GB/T 2260 list has no such county-level division",
+    "REGION_CODE_NOT_COUNTY": "debtor.region_code 是省级或地级代码，请填写债务人所在区、县或县级市的代码 "
+                              "/ a province- or prefecture-level code: give the debtor's district, county or county-level city",
     "PRINCIPAL_NOT_POSITIVE": "principal_cents must be greater than zero",
     "NEGATIVE_AMOUNT": "interest_cents and penalty_cents must not be negative",
     "UNKNOWN_PRODUCT": "product must be one of " + ", ".join(sorted(PRODUCTS)),
@@ -54,10 +57,15 @@ def birth_year(national_id: str) -> int | None:
     return int(national_id[6:10]) if _ID_SHAPE.fullmatch(national_id.upper()) else None
 
 
+REGION_REASONS = {"province": "REGION_CODE_UNKNOWN", "county": "REGION_CODE_UNKNOWN_COUNTY", "level": "REGION_CODE_NOT_COUNTY"}
+
+
 def region_reasons(code: str) -> list[str]:
+    """A debtor's region must be a county-level GB/T 2260 code (remedy/contract/regions.py): the seat of a basic court."""
     if not _REGION_SHAPE.fullmatch(code):
         return ["REGION_CODE_FORMAT"]
-    return [] if int(code[:2]) in PROVINCES else ["REGION_CODE_UNKNOWN"]
+    part = unknown_part(code)
+    return [REGION_REASONS[part]] if part else []
 
 
 def validate(default: dict, today: date) -> list[str]:

@@ -2,7 +2,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from services.intake.validation import national_id_check_digit, national_id_reasons, region_reasons, validate
+from services.intake.validation import describe, national_id_check_digit, national_id_reasons, region_reasons, validate
 from sim.defaults import INVALID_KINDS, valid_default, utc
 import random
 
@@ -40,9 +40,20 @@ def test_impossible_birth_date_in_id_is_rejected():
 
 
 @pytest.mark.parametrize("code, reasons", [("350502", []), ("3505", ["REGION_CODE_FORMAT"]),
-                                           ("35050A", ["REGION_CODE_FORMAT"]), ("990101", ["REGION_CODE_UNKNOWN"])])
+                                           ("35050A", ["REGION_CODE_FORMAT"]), ("990101", ["REGION_CODE_UNKNOWN"]),
+                                           ("441900", []), ("429004", []),
+                                           ("119999", ["REGION_CODE_UNKNOWN_COUNTY"]), ("350599", ["REGION_CODE_UNKNOWN_COUNTY"]),
+                                           ("350500", ["REGION_CODE_NOT_COUNTY"]), ("110000", ["REGION_CODE_NOT_COUNTY"])])
 def test_region_codes(code, reasons):
     assert region_reasons(code) == reasons
+
+
+def test_an_unknown_county_is_rejected_saying_what_is_unknown_and_against_which_list():
+    reasons = validate(a_default(debtor={**a_default()["debtor"], "region_code": "119999"}), TODAY)
+    assert reasons == ["REGION_CODE_UNKNOWN_COUNTY"]
+    message = describe(reasons)
+    assert message.startswith("debtor.region_code 不是县级行政区划代码") and "GB/T 2260" in message
+    assert "119999" not in message, "reason messages name fields, never values"
 
 
 def test_a_valid_default_has_no_reasons():
