@@ -27,6 +27,8 @@ MESSAGES = {
     "LENDER_WITHDREW": "the lender withdrew the case before triage",
     "TIME_BARRED": "the limitation period has run since the claim arose or the last payment",
     "BELOW_FLOOR": "the claim is below the floor amount",
+    "REGION_CODE_UNKNOWN": "债务人所在地区代码不是 GB/T 2260 县级行政区划，无法确定管辖法院 / the debtor's region names no "
+                           "county-level GB/T 2260 division and no valid agreed jurisdiction: there is no court to hear the case",
 }
 
 
@@ -119,10 +121,12 @@ def triage(facts: dict, withdrawn: bool, prior_failure: bool, rules: Rules, toda
         rejections.append("TIME_BARRED")
     if claim < rules.floor_cents:
         rejections.append("BELOW_FLOOR")
+    place = jurisdiction(facts["region_code"], facts.get("agreed_jurisdiction"), facts.get("lender_region_code"))
+    if place is None:
+        rejections.append("REGION_CODE_UNKNOWN")
     if rejections:
         return "CaseRejected", {"rule_version": rules.version, "rule_hash": rules.hash, "reason_codes": rejections,
                                 "message": "; ".join(MESSAGES[r] for r in rejections)}
-    place = jurisdiction(facts["region_code"], facts.get("agreed_jurisdiction"), facts.get("lender_region_code"))
     reasons = ["JURISDICTION_AGREED" if place.agreed else "JURISDICTION_DEBTOR_REGION"]
     if place.cross_region:
         reasons.append("CROSS_REGION")

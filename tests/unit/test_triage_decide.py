@@ -101,10 +101,18 @@ def test_every_rejection_reason_is_listed():
 def test_jurisdiction_agreed_when_valid_else_debtor_region():
     j = jurisdiction("110105", "350502", None)
     assert (j.region, j.mediation_centre, j.court, j.cross_region, j.agreed) == ("350502", "MC-350502", "CT-350502", True, True)
-    for bad in ("CT-3505", "3505", "990101", None):
+    for bad in ("CT-3505", "3505", "990101", "119999", "350500", None):   # malformed, unknown, not a county
         j = jurisdiction("110105", bad, None)
         assert (j.court, j.cross_region, j.agreed) == ("CT-110105", False, False)
     assert jurisdiction("110105", None, "350502").cross_region  # the lender is elsewhere
+
+
+def test_a_case_whose_region_names_no_real_county_is_rejected_not_routed_to_a_court_that_does_not_exist():
+    kind, body = decide(facts(region_code="119999", lender_region_code="119999"))
+    assert (kind, body["reason_codes"]) == ("CaseRejected", ["REGION_CODE_UNKNOWN"])
+    assert "GB/T 2260" in body["message"] and "CT-119999" not in str(body)
+    kind, body = decide(facts(region_code="119999", agreed_jurisdiction="350502"))
+    assert (kind, body["court"]) == ("CaseTriaged", "CT-350502"), "a real agreed forum still hears it"
 
 
 def test_triaged_case_records_jurisdiction_reasons():
