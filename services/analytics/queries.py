@@ -105,10 +105,12 @@ def cross_region(run: Run, f: Filters) -> list[dict]:
 
 
 def backlog(run: Run, f: Filters, now: datetime) -> list[dict]:
+    """Open cases per stage and how long they have been there. A closed case is never in the backlog,
+    even when a stage stamped an event after the close (a filing racing the lender's withdrawal)."""
     where, p = f.where()
     rows = run(f"""SELECT stage, count() AS cases,
                           avg(toUnixTimestamp64Milli(fromUnixTimestamp64Milli({{now:Int64}})) - toUnixTimestamp64Milli(stage_since)) / 1000 AS avg_age_seconds
-                   FROM case_state WHERE stage NOT IN ({_names(TERMINAL)}) AND stage != '' AND {where}
+                   FROM case_state WHERE NOT closed AND stage NOT IN ({_names(TERMINAL)}) AND stage != '' AND {where}
                    GROUP BY stage""", {**p, "now": int(now.timestamp() * 1000)})
     return sorted(rows, key=lambda r: STAGES.index(r["stage"]) if r["stage"] in STAGES else 99)
 
@@ -123,8 +125,8 @@ def deadlines(run: Run, f: Filters, now: datetime, tier_days: int = 30, confirma
                                                  stage_since + toIntervalDay({{tier_days:UInt32}}))) AS mediation_tier,
                             countIf(stage = '{CONFIRMATION}' AND confirmation_requests = 0
                                     AND now > stage_since + toIntervalDay({{conf_days:UInt32}})) AS confirmation,
-                            countIf(objections_overdue > 0 AND NOT closed) AS objection_answer
-                     FROM case_state WHERE {where}""",
+                            countIf(objections_overdue > 0) AS objection_answer
+                     FROM case_state WHERE NOT closed AND {where}""",
                  {**p, "now": int(now.timestamp() * 1000), "tier_days": tier_days, "conf_days": confirmation_days})
     return row
 
