@@ -14,7 +14,7 @@ class RepairSettings(EnvSettings):
     ENV_PREFIX: ClassVar[str] = "REMEDY_REPAIR_"
     port: int = setting(6106, "repair's HTTP port.")
     sweep_seconds: float = setting(1.0, "Real seconds between repair's deadline sweeps.")
-    due_working_days: int = setting(3, "Working days (Mon-Fri) after full performance by which credit repair is due.")
+    due_working_days: int = setting(3, "Working days (China's: public holidays skipped, adjusted working days counted) after full performance by which credit repair is due.")
     processing_working_days: int = setting(1, "Working days the credit-record correction takes before `CreditRepairDone` "
                                               "(capped at the due date).")
     record_keep_years: int = setting(5, "Years a negative credit record is kept after the overdue behaviour ends.")
