@@ -9,11 +9,11 @@ STAMP  := $(VENV)/.installed
 run: $(STAMP)
 	$(BIN)/remedy run
 
-# Tests run in 4 processes (pytest-xdist; most broker tests wait on the broker, not the CPU). `--dist loadgroup`
+# Tests run in 6 processes (pytest-xdist; most broker tests wait on the broker or a paced clock, not the CPU: at 4 the suite used under half of 2 cores). `--dist loadgroup`
 # keeps a module marked `xdist_group` on one process, so its shared fixture (the supervised stack, the analytics
 # world) runs once; the longest tests are collected first, so they start at once on different processes.
 # Then the small chaos run, alone: its two stacks and their kills need the machine's two cores to themselves.
-TEST_WORKERS ?= 4
+TEST_WORKERS ?= 6
 
 test: $(STAMP) system-deps node-deps lint schemas-check
 	$(BIN)/python -m pytest -q -p no:cacheprovider -n $(TEST_WORKERS) --dist loadgroup -m "not chaos" $(PYTEST_ARGS)
