@@ -26,7 +26,6 @@ import cavro
 import fastavro
 
 from remedy.contract.fingerprints import SPEC, accepted_fingerprints
-from remedy.contract.fingerprints import schema_fingerprint  # noqa: F401 - the codec's name for it since v1
 
 MAGIC = b"\xc3\x01"
 HEADER_LEN = 10

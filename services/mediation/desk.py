@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import heapq
 from dataclasses import dataclass, field
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Callable, Iterable, Iterator, Protocol
 
 from remedy.kernel.emit import Emit
@@ -62,9 +62,14 @@ def case_of(key: str) -> str:
     return key.split(":", 1)[0]
 
 
+def session_date(now: datetime) -> date:
+    """The day a case assigned at ``now`` has its session: the next China working day."""
+    return next_working_day(china_date(now))
+
+
 def session_day(now: datetime) -> str:
-    """The day a case assigned at ``now`` has its session: the next China working day (ISO date)."""
-    return next_working_day(china_date(now)).isoformat()
+    """``session_date`` as the desk keeps it (ISO date)."""
+    return session_date(now).isoformat()
 
 
 def order(item: tuple[str, dict]) -> tuple[int, int, str]:
@@ -174,7 +179,7 @@ def pick(req: dict, roster: dict[str, dict], load: Callable[[str], int]) -> dict
 def session_time(now: datetime, slot: int, capacity: int) -> datetime:
     """The slot-th (1-based) session of the next China working day (``session_day``): 09:00 plus an equal
     share of the nine working hours per case, so every session starts inside 09:00–18:00 China time."""
-    day = next_working_day(china_date(now))
+    day = session_date(now)
     step = max(1, WORK_MINUTES // max(1, capacity))
     minutes = min((slot - 1) * step, WORK_MINUTES - 1)
     return datetime.combine(day, WORK_START, CHINA_TZ) + timedelta(minutes=minutes)

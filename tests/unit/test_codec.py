@@ -6,7 +6,8 @@ import avro.io
 import avro.schema
 import pytest
 
-from remedy.contract.codec import Codec, CorruptMessage, UnknownFingerprint, WrongSchema, schema_fingerprint
+from remedy.contract.codec import Codec, CorruptMessage, UnknownFingerprint, WrongSchema
+from remedy.contract.fingerprints import schema_fingerprint
 from remedy.kernel.settings import REPO_ROOT
 from sim.defaults import batch, utc
 
