@@ -16,8 +16,11 @@ run: $(STAMP)
 TEST_WORKERS ?= 6
 
 test: $(STAMP) system-deps node-deps lint schemas-check
-	$(BIN)/python -m pytest -q -p no:cacheprovider -n $(TEST_WORKERS) --dist loadgroup -m "not chaos" $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -q -p no:cacheprovider -n $(TEST_WORKERS) --dist loadgroup --no-loadscope-reorder -m "not chaos" $(PYTEST_ARGS)
 	$(MAKE) --no-print-directory chaos
+
+test-durations: $(STAMP) system-deps node-deps   # re-measure tests/durations.json (the order make test hands tests out in)
+	REMEDY_RECORD_DURATIONS=1 $(BIN)/python -m pytest -q -p no:cacheprovider -n $(TEST_WORKERS) --dist loadgroup --no-loadscope-reorder -m "not chaos"
 
 chaos: $(STAMP) system-deps
 	$(BIN)/python -m pytest -q -p no:cacheprovider tests/chaos $(PYTEST_ARGS)

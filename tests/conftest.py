@@ -11,6 +11,7 @@ from remedy.runtime.broker import free_port, provision, start_tansu
 from remedy.contract.codec import Codec
 from remedy.ops.procs import ServiceProcess
 from remedy.kernel.settings import REPO_ROOT
+from tests.ordering import pytest_collection_modifyitems, pytest_configure  # noqa: F401  (longest tests first)
 
 SCHEMAS = REPO_ROOT / "schemas"
 
