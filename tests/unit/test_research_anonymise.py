@@ -152,3 +152,26 @@ def test_the_pure_parts_import_no_io_library():
     code_ = f"import importlib, sys\nfor m in {pure!r}: importlib.import_module(m)\nprint(sorted(m for m in {io!r} if m in sys.modules))"
     out = subprocess.run([sys.executable, "-c", code_], cwd=REPO_ROOT, capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+# ---------------------------------------------------------------- files and the command
+
+def test_an_export_replaces_the_last_one_and_its_other_format(tmp_path):
+    summaries = [summary(f"C{n}") for n in range(12)]
+    clock = FrozenClock(datetime(2026, 12, 1, tzinfo=timezone.utc))
+    write.export(lambda sql, params: summaries, tmp_path, clock, k=10, fmt="both")
+    written = write.export(lambda sql, params: summaries, tmp_path, clock, k=10, fmt="csv")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["data_dictionary.csv", "export_summary.json", "research_cases.csv"]
+    assert (written.cases, len(written.result.rows), written.result.suppressed) == (12, 12, 0)
+
+
+def test_the_command_explains_its_options_and_refuses_k_below_2(capsys):
+    from remedy.ops.cli import build_parser
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["export", "research", "--help"])
+    text = capsys.readouterr().out
+    assert all(option in text for option in ("--out", "--format {csv,parquet,both}", "--k", "--lender", "k-匿名"))
+    args = build_parser().parse_args(["export", "research", "--format", "csv", "--lender", "LENDER-A"])
+    assert (args.command, args.what, args.k, args.format, args.lender) == ("export", "research", 10, "csv", "LENDER-A")
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["export", "research", "--k", "1"])

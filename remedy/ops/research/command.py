@@ -59,7 +59,7 @@ def run(args, platform) -> int:
         return _fail(f"未通过 k-匿名检查，未写出文件 k-anonymity check failed: {exc}")
     except Exception as exc:  # noqa: BLE001
         return _fail(f"读取案件失败 cannot read the cases from {_safe(url)} (is analytics migrated? start it once): "
-                     f"{type(exc).__name__}: {exc}")
+                     f"{type(exc).__name__}: {str(exc).splitlines()[0][:300]}")
     finally:
         store.close()
     r = written.result
@@ -68,6 +68,8 @@ def run(args, platform) -> int:
           f"in {written.seconds:.1f} s")
     for path in written.files:
         print(f"  {path}")
+    if not written.cases:
+        print(f"注意：没有{'该出借人的' if args.lender else ''}案件 warning: no cases{' of ' + args.lender if args.lender else ''} in {_safe(url)}")
     return 0
 
 

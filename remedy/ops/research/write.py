@@ -45,6 +45,8 @@ def export(rows, out_dir: Path, clock: Clock, *, k: int = 10, fmt: str = "both",
     cases = [case_from(s) for s in case_summaries(rows, lender)]
     result = anonymise(cases, k, secrets.token_bytes(32))
     out_dir.mkdir(parents=True, exist_ok=True)
+    for stale in (out_dir / f"{DATA}.csv", out_dir / f"{DATA}.parquet"):   # an earlier export's other format
+        stale.unlink(missing_ok=True)
     files = []
     if fmt in ("csv", "both"):
         files.append(_csv(out_dir / f"{DATA}.csv", NAMES, ([row[c] for c in NAMES] for row in result.rows)))
