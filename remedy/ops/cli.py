@@ -11,6 +11,7 @@
   remedy run             up + simulate + progress + report, dashboard kept up until Ctrl-C
   remedy report          print the report from the running analytics service and write it as HTML
   remedy replay          re-run triage rules (--rules FILE) over the cases in case.events; compare routing and recovery
+  remedy export research the anonymised one-row-per-case data set for researchers (k-anonymous; CSV and Parquet)
 """
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ from pathlib import Path
 from typing import Callable
 
 from remedy.kernel.settings import Settings
+from remedy.ops.research import command as research
 from remedy.ops.settings import PlatformSettings
 from services.analytics.settings import AnalyticsSettings
 
@@ -74,6 +76,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("replay", help="re-run triage rules over the cases in case.events and compare")
     p.add_argument("--rules", metavar="FILE", help="triage rule file (default: $REMEDY_TRIAGE_RULES_PATH, what triage loads)")
     p.add_argument("--limit", type=int, default=20, help="list at most this many cases whose route changes")
+    research.add_parser(sub)
     return parser
 
 
@@ -148,6 +151,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, PlatformSettings], int]] = {
     "simulate": _simulate, "run": _run,
     "report": lambda args, platform: report(platform.shared, platform.analytics, args.html),
     "replay": lambda args, platform: replay(platform.shared, args.rules or platform.triage.rules_path, args.limit),
+    "export": research.run,
 }
 
 

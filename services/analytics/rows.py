@@ -5,7 +5,8 @@ than a row-oriented one in clickhouse-connect). Records arrive decoded *without*
 (see ``decoding.py``): timestamps are epoch milliseconds, dates are days since 1970-01-01.
 
 PII never reaches a row: ``CaseFacts.sealed_contact``, evidence URIs, the rejected input's
-``original`` bytes and free-text messages are not mapped; ``debtor_ref`` is a keyed pseudonym.
+``original`` bytes and free-text messages are not mapped; ``debtor_ref`` is a keyed pseudonym. ``birth_year`` is
+kept for the research export's age bands (``remedy/ops/research``), which never writes it as it is.
 """
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from services.analytics.stages import stage_entered
 DAY_MS = 86_400_000
 
 EVENT_COLUMNS = ("event_id", "case_id", "lender_id", "event_type", "producer", "causation_id", "occurred_at", "stage",
-                 "region_code", "lender_region_code", "product", "debtor_ref", "batch_id", "claimed_cents",
+                 "region_code", "lender_region_code", "product", "debtor_ref", "birth_year", "batch_id", "claimed_cents",
                  "amount_cents", "route", "tier", "mediator_id", "court", "reason", "reason_codes", "cross_region",
                  "deadline_at", "src_partition", "src_offset")
 NOTICE_COLUMNS = ("notice_id", "case_id", "lender_id", "debtor_ref", "kind", "occasion", "channel", "status", "rule",
@@ -62,7 +63,7 @@ _DETAILS: dict[str, dict] = {
     "CaseClosed": {"reason": "reason", "amount_cents": "recovered_cents"},
 }
 _FACT_EVENTS = ("CaseOpened", "CaseAmended")
-_EMPTY = {"region_code": "", "lender_region_code": "", "product": "", "debtor_ref": "", "batch_id": "",
+_EMPTY = {"region_code": "", "lender_region_code": "", "product": "", "debtor_ref": "", "birth_year": None, "batch_id": "",
           "claimed_cents": 0, "amount_cents": 0, "route": "", "tier": "", "mediator_id": "", "court": "", "reason": "",
           "reason_codes": (), "cross_region": 0, "deadline_at": None}
 
@@ -102,7 +103,7 @@ def event_row(rec: dict, partition: int, offset: int) -> dict:
     if type_ in _FACT_EVENTS:
         f = body["facts"]
         row.update(region_code=f["region_code"], lender_region_code=f["lender_region_code"] or "", product=f["product"],
-                   debtor_ref=f["debtor_ref"], batch_id=f["batch_id"],
+                   debtor_ref=f["debtor_ref"], birth_year=f["birth_year"], batch_id=f["batch_id"],
                    claimed_cents=f["principal_cents"] + f["interest_cents"] + f["penalty_cents"])
     else:
         for column, source in _DETAILS.get(type_, {}).items():
