@@ -4,8 +4,9 @@ Rows are buffered per table in ``Columns`` and inserted column-oriented (a colum
 than a row-oriented one in clickhouse-connect). Records arrive decoded *without* Avro logical types
 (see ``decoding.py``): timestamps are epoch milliseconds, dates are days since 1970-01-01.
 
-PII never reaches a row: ``CaseFacts.sealed_contact``, evidence URIs, the rejected input's
-``original`` bytes and free-text messages are not mapped; ``debtor_ref`` is a keyed pseudonym.
+PII never reaches a row: ``CaseFacts.sealed_contact``, evidence URIs, free-text messages and (in a
+``LoanDefaultRejected`` v1 record) the rejected input's ``original`` bytes are not mapped; ``debtor_ref``
+is a keyed pseudonym.
 """
 from __future__ import annotations
 
