@@ -183,5 +183,6 @@ def scripted(cases_per_lender: dict[str, int], start: datetime, seed: int = 11) 
         for k in range(max(1, count // 5)):
             result.rejections.append({"lender_id": lender, "loan_id": f"R{lender}{k:05d}", "batch_id": "B1",
                                       "reason_codes": [REJECT_REASONS[k % len(REJECT_REASONS)]], "message": "invalid field",
-                                      "original": b"\xc3\x01(raw default bytes with PII)", "rejected_at": start + timedelta(hours=k)})
+                                      "problems": [], "input_partition": None, "input_offset": None,
+                                      "rejected_at": start + timedelta(hours=k)})
     return result

@@ -3,7 +3,8 @@
 Each topic names its ``kind`` (``log``, ``dead-letter``, ``work``, ``changelog``); the registry's
 ``kinds`` give each kind's production settings (retention, cleanup policy, compression, …) and a
 topic's own ``config`` overrides them; ``replication`` gives the production replication factor and
-``min.insync.replicas``. ``Topic.kafka_configs`` is what provisioning hands the broker.
+``min.insync.replicas``. ``Topic.kafka_configs`` is what provisioning hands the broker. ``personal_data``
+marks the inputs outsiders write whose values may hold a debtor's data in the clear: nothing echoes them.
 """
 from __future__ import annotations
 
@@ -33,6 +34,7 @@ class Topic:
     kind: str = "log"
     config: tuple[tuple[str, str], ...] = ()  # Kafka topic configs, min.insync.replicas included, sorted by name
     replication_factor: int = 1  # the production replication factor
+    personal_data: bool = False  # values may hold a debtor's data in the clear (only outsiders' inputs do)
 
     @property
     def configs(self) -> dict[str, str]:
@@ -82,5 +84,5 @@ def load_registry(path: str | Path = REPO_ROOT / "schemas" / "topics.json") -> d
             configs.setdefault("min.insync.replicas", str(replication["min.insync.replicas"]))
         registry[t["name"]] = Topic(t["name"], t["partitions"], t["key"], t.get("schema"), tuple(t["producers"]),
                                     tuple(t["consumers"]), t.get("internal", False), kind, tuple(sorted(configs.items())),
-                                    int(replication.get("factor", 1)))
+                                    int(replication.get("factor", 1)), bool(t.get("personal_data", False)))
     return registry

@@ -4,9 +4,10 @@ Rows are buffered per table in ``Columns`` and inserted column-oriented (a colum
 than a row-oriented one in clickhouse-connect). Records arrive decoded *without* Avro logical types
 (see ``decoding.py``): timestamps are epoch milliseconds, dates are days since 1970-01-01.
 
-PII never reaches a row: ``CaseFacts.sealed_contact``, evidence URIs, the rejected input's
-``original`` bytes and free-text messages are not mapped; ``debtor_ref`` is a keyed pseudonym. ``birth_year`` is
-kept for the research export's age bands (``remedy/ops/research``), which never writes it as it is.
+PII never reaches a row: ``CaseFacts.sealed_contact``, evidence URIs, free-text messages and (in a
+``LoanDefaultRejected`` v1 record) the rejected input's ``original`` bytes are not mapped; ``debtor_ref``
+is a keyed pseudonym. ``birth_year`` is kept for the research export's age bands (``remedy/ops/research``),
+which never writes it as it is.
 """
 from __future__ import annotations
 

@@ -101,7 +101,7 @@ class Batch:
     uploaded_here: bool = False  # this instance took the upload (published, refused, upload_done are its own)
     accepted: int = 0  # loans of the batch that opened a case
     rejected: int = 0  # intake's rejections kept (at most MAX_REJECTIONS_KEPT)
-    rejections: dict = field(default_factory=dict)  # loan_id -> {reason_codes, message}, loaded for the view
+    rejections: dict = field(default_factory=dict)  # loan_id -> {reason_codes, message, problems}, for the view
     report: dict | None = None
 
     def view(self) -> dict:

@@ -99,7 +99,11 @@ def schemas() -> dict:
         "BatchStatus": {"type": "object", "required": ["batch_id", "accepted", "rejected"], "properties": {
             "batch_id": {"type": "string"}, "published": {"type": "integer"}, "accepted": {"type": "integer"},
             "rejected": {"type": "integer"}, "complete": {"type": "boolean"}, "refused_at_gateway": {"type": "integer"},
-            "rejections": {"type": "array", "items": {"type": "object"}}}},
+            "rejections": {"type": "array", "items": {"$ref": "#/components/schemas/Rejection"}}}},
+        "Rejection": {"type": "object", "description": "intake's answer for one row: what to fix, never the row's data",
+                      "properties": {"loan_id": STR, "reason_codes": {"type": "array", "items": STR}, "message": STR,
+                                     "problems": {"type": "array", "items": {"type": "object", "properties": {
+                                         "field": STR, "code": STR, "message_zh": STR, "message_en": STR}}}}},
     }
 
 

@@ -143,7 +143,8 @@ class Projection:
             if tally["rejected"] >= MAX_REJECTIONS_KEPT:
                 return
             tally["rejected"] += 1
-        self.store.put(k, {"reason_codes": list(r["reason_codes"]), "message": r["message"]})
+        self.store.put(k, {"reason_codes": list(r["reason_codes"]), "message": r["message"],
+                           "problems": [dict(p) for p in r["problems"]]})
 
     def apply_batch_report(self, r: dict) -> None:
         self._boundary()

@@ -15,7 +15,8 @@ from remedy.kernel.clock import china_date
 from remedy.kernel.events import case_event
 from remedy.kernel.ids import case_id as make_case_id
 from remedy.kernel.pii import ContactSealer, Pseudonymiser
-from services.intake.validation import birth_year, describe, validate
+from services.intake.rejection import rejection
+from services.intake.validation import birth_year, validate
 
 PRODUCER = "intake"
 HARDSHIP = ("is_student", "serious_illness", "unemployed", "disaster", "elderly", "disabled")
@@ -61,20 +62,20 @@ def snapshot(default: dict, keys: Keys) -> dict:
     return snap
 
 
-def decide(prior: Memory | None, default: dict, raw: bytes, causation_id: str, now: datetime, keys: Keys) -> Decision:
+def decide(prior: Memory | None, default: dict, position: tuple[int, int] | None, causation_id: str, now: datetime,
+           keys: Keys) -> Decision:
+    """``position`` is the input's (partition, offset) on loan.defaults, named in a rejection."""
     snap = snapshot(default, keys)
     if prior is not None and prior.snapshot == snap:
         return Decision(None, outcome="duplicate")  # nothing to remember
     content_hash = keys.pseudonymiser.keyed_hash(orjson.dumps(snap, option=orjson.OPT_SORT_KEYS))
     lender, loan = default["lender_id"], default["loan_id"]
-    key = f"{lender}:{loan}"
     reasons = validate(default, china_date(now))
     if reasons:
-        rejection = {"lender_id": lender, "loan_id": loan, "batch_id": default["batch_id"], "reason_codes": reasons,
-                     "message": describe(reasons), "original": raw, "rejected_at": now}
+        answer = rejection(lender, loan, default["batch_id"], reasons, position, now)
         # A rejected amendment leaves the accepted case as it was: remember the accepted content.
         memory = prior if prior is not None and prior.accepted else Memory(content_hash, False, snap)
-        return Decision(memory, [Emit("loan.defaults.rejected", key, "LoanDefaultRejected", rejection)], "rejected")
+        return Decision(memory, [answer], "rejected")
     cid = make_case_id(lender, loan)
     facts = case_facts(default, content_hash, keys)
     if prior is not None and prior.accepted:

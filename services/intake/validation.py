@@ -1,4 +1,4 @@
-"""Pure validation of a LoanDefault. Reason codes are machine-readable; messages never contain PII."""
+"""Pure validation of a LoanDefault: every reason code that applies (their fields and messages: ``reasons.py``)."""
 from __future__ import annotations
 
 import operator
@@ -12,27 +12,6 @@ _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _ID_CHECK = "10X98765432"
 _ID_SHAPE = re.compile(r"\d{17}[\dX]")
 _REGION_SHAPE = re.compile(r"\d{6}")
-
-MESSAGES = {
-    "MISSING_LENDER_ID": "lender_id is empty",
-    "MISSING_LOAN_ID": "loan_id is empty",
-    "MISSING_BATCH_ID": "batch_id is empty",
-    "NATIONAL_ID_FORMAT": "debtor.national_id must be 17 digits followed by a digit or X",
-    "NATIONAL_ID_CHECKSUM": "debtor.national_id fails the GB 11643 check digit",
-    "NATIONAL_ID_BIRTHDATE": "debtor.national_id holds no valid birth date",
-    "REGION_CODE_FORMAT": "debtor.region_code must be 6 digits",
-    "REGION_CODE_UNKNOWN": "debtor.region_code 的前两位不是 GB/T 2260 中的省级行政区 / names no GB/T 2260 province",
-    "REGION_CODE_UNKNOWN_COUNTY": "debtor.region_code 不是县级行政区划代码：省份存在，但民政部现行 GB/T 2260 代码表中没有这个区县 "
-                                  "/ its province exists but the current GB/T 2260 list has no such county-level division",
-    "REGION_CODE_NOT_COUNTY": "debtor.region_code 是省级或地级代码，请填写债务人所在区、县或县级市的代码 "
-                              "/ a province- or prefecture-level code: give the debtor's district, county or county-level city",
-    "PRINCIPAL_NOT_POSITIVE": "principal_cents must be greater than zero",
-    "NEGATIVE_AMOUNT": "interest_cents and penalty_cents must not be negative",
-    "UNKNOWN_PRODUCT": "product must be one of " + ", ".join(sorted(PRODUCTS)),
-    "CONTRACT_AFTER_DUE": "contract_date is after due_date",
-    "DUE_DATE_IN_FUTURE": "due_date is in the future: the loan has not defaulted yet",
-    "LAST_PAYMENT_OUT_OF_RANGE": "last_payment_date is before contract_date or in the future",
-}
 
 
 def national_id_check_digit(first17: str) -> str:
@@ -92,6 +71,3 @@ def validate(default: dict, today: date) -> list[str]:
         reasons.append("LAST_PAYMENT_OUT_OF_RANGE")
     return reasons
 
-
-def describe(reasons: list[str]) -> str:
-    return "; ".join(MESSAGES[r] for r in reasons)

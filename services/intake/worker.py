@@ -1,5 +1,8 @@
 """intake's wiring: loan.defaults → decide → case.events | loan.defaults.rejected | intake.dlq.
 
+Bytes that are no LoanDefault still get an answer on ``loan.defaults.rejected`` (``UNDECODABLE``, by the
+key and the position, never the bytes) before they are dead-lettered on ``intake.dlq`` (without the bytes).
+
 - agent ``intake`` (concurrency 1) keeps, per (lender, loan), what it last decided (table ``seen``),
   so a re-published default is a no-op and a changed one becomes ``CaseAmended``;
 - timer ``send_tallies`` (1 s) sends each changed per-partition batch count to ``intake.tallies``;
@@ -12,6 +15,7 @@ import json
 
 import faust
 
+from remedy.contract.codec import CodecError
 from remedy.kernel.clock import Clock
 from remedy.kernel.pii import ContactSealer, Pseudonymiser
 from remedy.kernel.settings import Settings
@@ -19,6 +23,7 @@ from remedy.kernel.stage import Host, Input
 from remedy.runtime.faust_host import build_app
 from services.intake import batches
 from services.intake.decide import Keys, Memory, decide, rejection_reasons
+from services.intake.rejection import UNDECODABLE, undecodable
 from services.intake.settings import IntakeSettings
 
 SERVICE = "intake"
@@ -39,11 +44,16 @@ def wire(host: Host, settings: Settings, intake: IntakeSettings) -> None:
     indexed = host.generation()
 
     async def handle_default(msg: Input) -> None:
-        _, default = codec.decode(msg.value, expect="LoanDefault")
+        try:
+            _, default = codec.decode(msg.value, expect="LoanDefault")
+        except CodecError:
+            await host.emit(undecodable(msg.key, (msg.partition, msg.offset), clock.now()))
+            metrics.rejected.labels(UNDECODABLE).inc()
+            raise   # and a dead letter for operators
         key = f"{default['lender_id']}:{default['loan_id']}"
         stored = seen.get(key)
         prior = Memory.from_json(stored) if stored else None
-        decision = decide(prior, default, msg.value, msg.id, clock.now(), keys)
+        decision = decide(prior, default, (msg.partition, msg.offset), msg.id, clock.now(), keys)
         if decision.state is None:
             metrics.duplicates.labels(msg.topic).inc()
             return

@@ -6,6 +6,7 @@ from datetime import date, timedelta
 from remedy.contract.codec import Codec
 from remedy.kernel.settings import REPO_ROOT
 from services.gateway.projection import Projection
+from services.intake.rejection import rejection
 from sim.defaults import utc
 from tests.broker.funnel_helpers import opened
 from tests.gateway_helpers import event
@@ -83,14 +84,16 @@ def test_redelivered_events_change_nothing_and_orphans_are_ignored():
 def test_batches_count_cases_opened_and_rows_rejected():
     p = Projection()
     p.apply_event(roundtrip(opened("LENDER-A", "L-1", "D", NOW)))
-    p.apply_rejected({"lender_id": "LENDER-A", "batch_id": "B1", "loan_id": "L-2", "reason_codes": ["UNKNOWN_PRODUCT"],
-                      "message": "product must be ...", "original": b"", "rejected_at": NOW})
+    p.apply_rejected(rejection("LENDER-A", "L-2", "B1", ["UNKNOWN_PRODUCT"], (1, 4), NOW).record)
     b = p.batch_view("LENDER-A", "B1")
     b.published, b.upload_done = 3, True
     p.save_upload(b)
     view = p.batch_view("LENDER-A", "B1").view()
     assert (view["accepted"], view["rejected"], view["complete"]) == (1, 1, False)
-    assert view["rejections"] == [{"loan_id": "L-2", "reason_codes": ["UNKNOWN_PRODUCT"], "message": "product must be ..."}]
+    (row,) = view["rejections"]
+    assert (row["loan_id"], row["reason_codes"]) == ("L-2", ["UNKNOWN_PRODUCT"])
+    assert [(q["field"], q["code"]) for q in row["problems"]] == [("product", "UNKNOWN_PRODUCT")]
+    assert row["message"].startswith("产品类型须为以下之一") and row["problems"][0]["message_en"].startswith("product must")
     p.apply_batch_report({"lender_id": "LENDER-A", "batch_id": "B1", "declared_size": 3, "accepted": 2, "rejected": 1,
                           "rejections_by_reason": {"UNKNOWN_PRODUCT": 1}, "reported_at": NOW})
     assert p.batch_view("LENDER-A", "B1").view()["complete"]

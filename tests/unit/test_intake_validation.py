@@ -2,7 +2,8 @@ from datetime import date, timedelta
 
 import pytest
 
-from services.intake.validation import describe, national_id_check_digit, national_id_reasons, region_reasons, validate
+from services.intake.reasons import REASONS, describe, problems
+from services.intake.validation import national_id_check_digit, national_id_reasons, region_reasons, validate
 from sim.defaults import INVALID_KINDS, valid_default, utc
 import random
 
@@ -52,7 +53,8 @@ def test_an_unknown_county_is_rejected_saying_what_is_unknown_and_against_which_
     reasons = validate(a_default(debtor={**a_default()["debtor"], "region_code": "119999"}), TODAY)
     assert reasons == ["REGION_CODE_UNKNOWN_COUNTY"]
     message = describe(reasons)
-    assert message.startswith("debtor.region_code 不是县级行政区划代码") and "GB/T 2260" in message
+    assert message.startswith("不是县级行政区划代码") and "GB/T 2260" in message
+    assert [p["field"] for p in problems(reasons)] == ["debtor.region_code"]
     assert "119999" not in message, "reason messages name fields, never values"
 
 
@@ -76,3 +78,10 @@ def test_amount_and_date_rules():
     assert validate({**d, "last_payment_date": TODAY + timedelta(days=1)}, TODAY) == ["LAST_PAYMENT_OUT_OF_RANGE"]
     assert validate({**d, "lender_id": " ", "loan_id": ""}, TODAY) == ["MISSING_LENDER_ID", "MISSING_LOAN_ID"]
     assert validate({**d, "product": "mortgage"}, TODAY) == ["UNKNOWN_PRODUCT"]
+
+
+def test_every_reason_validation_gives_names_its_field_in_chinese_and_english():
+    for code, (fields, zh, en) in REASONS.items():
+        assert fields and zh and en, code
+        assert any("\u4e00" <= ch <= "\u9fff" for ch in zh), f"{code}: the Chinese message comes first"
+    assert set(INVALID_KINDS) <= set(REASONS)
