@@ -22,9 +22,9 @@ import dataclasses
 import random
 from datetime import datetime, timedelta
 
-from sim.policies.courts import (court_case_no, on_confirmation_requested, on_enforcement_applied, on_filing_accepted,
-                                 on_litigation_filed)
-from sim.policies.debtors import on_instalment_due, on_judgment, on_objection_filed, on_triaged
+from sim.policies.courts import (court_case_no, on_confirmation_requested, on_enforcement_applied,
+                                 on_enforcement_concluded, on_filing_accepted, on_litigation_filed)
+from sim.policies.debtors import on_instalment_due, on_judgment, on_objection_filed, on_terminated, on_triaged
 from sim.policies.mediators import on_extended, on_session, settlement_plan
 from sim.world_config import WorldConfig
 from sim.world_view import TIME_FIELDS, Action, CaseView, make_id, observe, rng_for
@@ -40,6 +40,8 @@ POLICIES = {
     "FilingAccepted": on_filing_accepted,
     "JudgmentEntered": on_judgment,
     "EnforcementApplied": on_enforcement_applied,
+    "EnforcementResumed": on_enforcement_applied,
+    "EnforcementConcluded": lambda *a: on_enforcement_concluded(*a) + on_terminated(*a),   # after 终本: court, debtor
     "InstalmentDue": on_instalment_due,
     "CaseTriaged": on_triaged,
     "ObjectionFiled": on_objection_filed,

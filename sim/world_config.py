@@ -40,10 +40,13 @@ class WorldConfig(EnvSettings):
     enforcement_full_rate: float = 0.25
     enforcement_partial_rate: float = 0.35         # the rest: terminated, no assets (终结本次执行)
     partial_share: tuple[float, float] = (0.20, 0.70)
+    assets_found_rate: float = 0.15                # after a termination (终本): the court finds assets and resumes
+    resume_days: tuple[int, int] = (60, 240)       # termination → assets found / the debtor pays
     # debtors
     pay_on_time_rate: float = 0.82                 # on InstalmentDue: pays by the due date
     pay_late_rate: float = 0.08                    # ... pays within the grace period; the rest miss
     grace_days: int = 5                            # mediation's grace period (REMEDY_MEDIATION_GRACE_DAYS)
+    pay_after_termination_rate: float = 0.10       # after a termination: the debtor pays what is outstanding
     objection_rate: float = 0.02
     hardship_claim_rate: float = 0.01
     opt_out_rate: float = 0.03

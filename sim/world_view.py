@@ -15,7 +15,8 @@ TIME_FIELDS = ("recorded_at", "decided_at", "paid_at", "submitted_at", "reported
 STEP_EVENTS = frozenset({
     "CaseTriaged", "CaseRejected", "MediatorAssigned", "SessionScheduled", "MediationSettled", "MediationFailed",
     "ConfirmationRequested", "ConfirmationGranted", "ConfirmationDenied", "ReliefGranted", "LitigationFiled",
-    "FilingAccepted", "FilingRejected", "JudgmentEntered", "EnforcementApplied", "EnforcementConcluded", "CaseClosed"})
+    "FilingAccepted", "FilingRejected", "JudgmentEntered", "EnforcementApplied", "EnforcementConcluded",
+    "EnforcementResumed", "CaseClosed"})
 
 
 @dataclass(frozen=True)

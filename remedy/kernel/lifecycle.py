@@ -42,7 +42,9 @@ SETTLEMENT = (CONFIRMATION, PERFORMING, CREDIT_REPAIR)   # reached by settling, 
 PLANS = (RELIEF, CONFIRMATION, PERFORMING)               # a settlement or relief plan, agreed or in force
 
 # Mediation's CaseEscalated: (from_stage, to_stage, reason). A relief plan is performed like a
-# settlement (from_stage PERFORMING) while the lifecycle shows it as RELIEF.
+# settlement (from_stage PERFORMING) while the lifecycle shows it as RELIEF. A missed confirmed
+# settlement is enforceable as it stands; a missed relief plan is not (a voluntary arrangement, no
+# enforceable title): the relief is withdrawn and the claim goes to litigation.
 ESCALATIONS = (
     (PEOPLES_MEDIATION, COURT_MEDIATION, "PEOPLES_MEDIATION_FAILED"),
     (COURT_MEDIATION, LITIGATION, "COURT_MEDIATION_FAILED"),
@@ -50,6 +52,7 @@ ESCALATIONS = (
     (CONFIRMATION, LITIGATION, "CONFIRMATION_DENIED_AGAIN"),
     (PERFORMING, CREDIT_REPAIR, "PLAN_COMPLETED"),
     (PERFORMING, ENFORCEMENT, "PLAN_DEFAULTED"),
+    (PERFORMING, LITIGATION, "RELIEF_PLAN_DEFAULTED"),
 )
 ESCALATION_REASON = {(frm, to): reason for frm, to, reason in ESCALATIONS}
 
@@ -109,7 +112,7 @@ WITHIN = {
     "MediatorAssigned": _TIER, "SessionScheduled": _TIER, "TierExtended": _TIER,
     "InstalmentDue": PERFORMING, "InstalmentPaid": PERFORMING, "InstalmentMissed": PERFORMING,
     "FilingAccepted": LITIGATION, "FilingRejected": LITIGATION,
-    "EnforcementConcluded": ENFORCEMENT, "DishonestListProposed": ENFORCEMENT,
+    "EnforcementConcluded": ENFORCEMENT, "DishonestListProposed": ENFORCEMENT, "EnforcementResumed": ENFORCEMENT,
     "CreditRepairDone": CREDIT_REPAIR,
 }
 

@@ -53,6 +53,7 @@ _DETAILS: dict[str, dict] = {
     "EnforcementApplied": {"court": "court", "amount_cents": "claim_cents", "reason": "basis"},
     "EnforcementConcluded": {"amount_cents": "recovered_cents", "reason": "result"},
     "DishonestListProposed": {"court": "court", "reason": "reason"},
+    "EnforcementResumed": {"court": "court", "reason": "reason", "amount_cents": "outstanding_cents"},
     "NegativeReportPlanned": {"deadline_at": _days("report_after")},
     "CreditRepairRequested": {"reason": "reason", "deadline_at": _days("due_by")},
     "ObjectionFiled": {"reason": "ground", "deadline_at": _days("answer_by")},

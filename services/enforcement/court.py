@@ -1,5 +1,6 @@
 """enforcement's answers to ``court.decisions``: a filing accepted or rejected, a judgment (the
-performance period starts), an enforcement result. CONFIRMATION_* belong to mediation. Pure."""
+performance period starts), an enforcement result, a terminated enforcement resumed on found assets
+(ENFORCEMENT_RESUMED, 恢复执行). CONFIRMATION_* belong to mediation. Pure."""
 from __future__ import annotations
 
 from datetime import datetime
@@ -7,10 +8,11 @@ from datetime import datetime
 from remedy.kernel.deadlines import end_of_china_day_ms, set_deadline
 from remedy.kernel.emit import Emit
 from services.enforcement.errors import CaseAlreadyClosed, InvalidInput, OutOfOrder, UnknownCase
-from services.enforcement.moves import PERFORMANCE, Decision, advance, event
+from services.enforcement.moves import PERFORMANCE, TERMINATED, Decision, advance, event
 from services.enforcement.state import CaseFile
 
-OUR_COURT_KINDS = frozenset({"FILING_ACCEPTED", "FILING_REJECTED", "JUDGMENT", "ENFORCEMENT_RESULT"})
+OUR_COURT_KINDS = frozenset({"FILING_ACCEPTED", "FILING_REJECTED", "JUDGMENT", "ENFORCEMENT_RESULT",
+                             "ENFORCEMENT_RESUMED"})
 ENFORCEMENT_RESULTS = frozenset({"RECOVERED_FULL", "RECOVERED_PARTIAL", "TERMINATED_NO_ASSETS"})
 
 
@@ -27,12 +29,17 @@ def on_court_decision(case: CaseFile | None, decision: dict, causation_id: str, 
     case.remember(decision["decision_id"])
     case.cause = causation_id
     if kind in ("FILING_ACCEPTED", "FILING_REJECTED"):
-        emit = _filing(case, decision, causation_id, now)
+        emits = [_filing(case, decision, causation_id, now)]
     elif kind == "JUDGMENT":
-        emit = _judgment(case, decision, causation_id, now)
-    else:  # ENFORCEMENT_RESULT
-        emit = _enforcement_result(case, decision, causation_id, now)
-    return Decision(case, [emit] + advance(case, now))
+        emits = [_judgment(case, decision, causation_id, now)]
+    elif kind == "ENFORCEMENT_RESULT":
+        emits = [_enforcement_result(case, decision, causation_id, now)]
+    elif case.stage == "ENFORCEMENT":
+        return Decision(case, outcome="already_resumed")   # a payment resumed it first
+    else:  # ENFORCEMENT_RESUMED: advance resumes it (after a hold's release, if held)
+        _expect(case, kind, {TERMINATED})
+        case.resume, emits = {"reason": "ASSETS_FOUND", "cause": causation_id}, []
+    return Decision(case, emits + advance(case, now))
 
 
 def _filing(case: CaseFile, decision: dict, causation_id: str, now: datetime) -> Emit:
@@ -73,7 +80,7 @@ def _enforcement_result(case: CaseFile, decision: dict, causation_id: str, now: 
         case.recovered_cents = max(case.recovered_cents, case.basis_cents - case.paid_cents)
         case.stage = "RECOVERED"
     elif result == "TERMINATED_NO_ASSETS":
-        case.stage = "TERMINATED"
+        case.stage = TERMINATED
     return event(case, "EnforcementConcluded",
                  {"result": result, "recovered_cents": decision["recovered_cents"],
                   "outstanding_cents": max(0, case.outstanding_cents)}, causation_id, now)

@@ -4,20 +4,24 @@ Inputs record facts (``on_case_event``, ``on_court_decision``, ``on_payment``); 
 makes every move those facts call for, unless the case is held or closed — so a hold defers
 moves instead of losing them, and a timer tick is just ``advance`` at a later ``now``.
 
-Stages: handed over by mediation (CaseEscalated → LITIGATION) → FILED (LitigationFiled, in the
-court's filing batch of the day) → ACCEPTED | REJECTED → JUDGMENT (performance period) →
-ENFORCEMENT (after performance_due, or at once for a defaulted confirmed settlement, basis
-CONFIRMED_SETTLEMENT) → RECOVERED (EnforcementConcluded RECOVERED_FULL) | TERMINATED (终结本次执行,
-EnforcementConcluded TERMINATED_NO_ASSETS: outstanding kept, dishonest-list proposal unless a
-student → ENDED). A debtor paying the outstanding amount in full at any of these stages (or nothing
-being owed any more) → ``JudgmentPerformed`` → PERFORMED. Payments count from the filing on (by
+Stages: handed over by mediation (CaseEscalated → LITIGATION: a failed court mediation, a twice
+denied confirmation, a withdrawn relief plan) → FILED (LitigationFiled, in the court's filing batch
+of the day) → ACCEPTED | REJECTED → JUDGMENT (performance period) → ENFORCEMENT (after
+performance_due, or at once for a defaulted confirmed settlement, basis CONFIRMED_SETTLEMENT: the
+only plan that is an enforceable title) → RECOVERED (EnforcementConcluded RECOVERED_FULL) |
+TERMINATED (终结本次执行, EnforcementConcluded TERMINATED_NO_ASSETS: outstanding kept, the case open,
+dishonest-list proposal once unless a student). A payment, or the court's ENFORCEMENT_RESUMED (assets
+found), resumes a terminated enforcement (``EnforcementResumed`` → ENFORCEMENT, 恢复执行). A debtor
+paying the outstanding amount in full at any of these stages, terminated included (or nothing being
+owed any more) → ``JudgmentPerformed`` → PERFORMED. Payments count from the filing on (by
 payment_ref, once), including against the award: judgment replaces the claim with the awarded
 amount but keeps what was paid since filing credited.
 
 Enforcement only states what happened at its stage; it never hands a case on or closes it. Repair
-starts credit repair on ``EnforcementConcluded`` RECOVERED_FULL and on ``JudgmentPerformed``;
-objections (the one producer of ``CaseClosed``) closes the case on ``EnforcementConcluded``
-TERMINATED_NO_ASSETS. Enforcement stops moving a case once it sees ``CaseClosed``.
+starts credit repair (removing the dishonest listing) on ``EnforcementConcluded`` RECOVERED_FULL and
+on ``JudgmentPerformed``; objections (the one producer of ``CaseClosed``) closes the case after it.
+A terminated case stays open until then, or until its lender withdraws it. Enforcement stops moving
+a case once it sees ``CaseClosed``.
 
 This module records case.events and payments; court decisions are answered in ``court.py``, the
 moves made in ``moves.py`` (with ``on_tick``), the errors are in ``errors.py``.
@@ -30,7 +34,7 @@ from remedy.kernel.deadlines import apply_hold
 from remedy.kernel.lifecycle import ENFORCEMENT, LITIGATION
 from services.enforcement.court import on_court_decision
 from services.enforcement.errors import CaseAlreadyClosed, EnforcementError, InvalidInput, OutOfOrder, UnknownCase
-from services.enforcement.moves import ACTIVE, Decision, advance, due, filing_batch_id, on_tick
+from services.enforcement.moves import OWING, TERMINATED, Decision, advance, due, filing_batch_id, on_tick
 from services.enforcement.state import CaseFile
 
 __all__ = ["concerns", "on_case_event", "on_court_decision", "on_payment", "on_tick", "advance", "due", "filing_batch_id",
@@ -77,8 +81,10 @@ def on_case_event(case: CaseFile | None, event: dict, now: datetime) -> Decision
         case.court = body["court"] or case.court
     elif kind in ("ConfirmationRequested", "ConfirmationGranted"):
         case.court = body["court"]
-    elif kind in ("MediationSettled", "ReliefGranted"):
+    elif kind == "MediationSettled":
         case.plan_total_cents, case.plan_paid_cents, case.plan_outstanding_cents = body["plan"]["total_cents"], 0, None
+    elif kind == "ReliefGranted":   # what was paid under a settlement it reschedules stays paid
+        case.plan_total_cents, case.plan_outstanding_cents = body["plan"]["total_cents"], None
     elif kind == "InstalmentPaid":
         case.plan_paid_cents += body["amount_cents"]
     elif kind == "InstalmentMissed":
@@ -109,18 +115,21 @@ def _take_facts(case: CaseFile, facts: dict) -> None:
 # ---------------------------------------------------------------- payments
 
 def on_payment(case: CaseFile | None, payment: dict, causation_id: str, now: datetime) -> Decision:
-    """Payments count once the case is enforcement's (litigation onwards), by payment_ref, once."""
+    """Payments count once the case is enforcement's (litigation onwards), by payment_ref, once. One
+    after a termination (终本) resumes enforcement unless it pays everything (then: performed)."""
     if case is None:
         raise UnknownCase("payment for a case enforcement does not know")
     if payment["payment_ref"] in case.payment_refs:
         return Decision(case, outcome="duplicate")
     if case.closed:
         raise CaseAlreadyClosed("payment for a closed case")
-    if case.stage not in ACTIVE:
+    if case.stage not in OWING:
         return Decision(case, outcome="ignored")  # mediation's, or a stage where nothing is owed to us
     if payment["amount_cents"] <= 0:
         raise InvalidInput("payment amount_cents must be positive")
     case.payment_refs.append(payment["payment_ref"])
     case.paid_cents += payment["amount_cents"]
     case.cause = causation_id
+    if case.stage == TERMINATED and case.resume is None:
+        case.resume = {"reason": "PAYMENT_RECEIVED", "cause": causation_id}
     return Decision(case, advance(case, now))

@@ -1,6 +1,7 @@
 """The moves enforcement makes once the facts call for them: taking a case over (a suit filed, or a
 defaulted confirmed settlement enforced as it stands), enforcement after the performance period,
-performance in full, and the end of a terminated enforcement. Pure; also the envelope it writes."""
+performance in full, and a terminated enforcement (终本): the listing proposed once, and its
+resumption (恢复执行) on a payment or found assets. Pure; also the envelope it writes."""
 from __future__ import annotations
 
 from datetime import datetime
@@ -15,9 +16,11 @@ from services.enforcement.state import CaseFile
 
 PRODUCER = "enforcement"
 ACTIVE = frozenset({"FILED", "ACCEPTED", "JUDGMENT", "ENFORCEMENT"})
-# Enforcement's own steps → the lifecycle stage a case waits in.
+TERMINATED = "TERMINATED"                 # 终结本次执行: the debt stays owed, the case open and resumable
+OWING = ACTIVE | {TERMINATED}             # the steps where a payment counts against what is owed
+# Enforcement's own steps → the lifecycle stage a case waits in (a terminated case is still in enforcement).
 LIFECYCLE_STAGE = {"FILED": lifecycle.LITIGATION, "ACCEPTED": lifecycle.LITIGATION, "JUDGMENT": lifecycle.JUDGMENT,
-                   "ENFORCEMENT": lifecycle.ENFORCEMENT}
+                   "ENFORCEMENT": lifecycle.ENFORCEMENT, TERMINATED: lifecycle.ENFORCEMENT}
 PERFORMANCE = "performance_due"
 
 Decision = FileDecision[CaseFile]
@@ -44,10 +47,10 @@ def advance(case: CaseFile, now: datetime) -> list[Emit]:
         case.stage = "ENFORCEMENT"
         emits.append(event(case, "EnforcementApplied", {"court": court_for(case), "basis": "JUDGMENT",
                                                         "claim_cents": case.outstanding_cents}, case.cause, now))
-    if case.stage in ACTIVE and case.outstanding_cents <= 0:
+    if case.stage in OWING and case.outstanding_cents <= 0:
         emits.append(_performed(case, now))
-    elif case.stage == "TERMINATED":
-        emits += _terminate(case, now)
+    elif case.stage == TERMINATED:
+        emits += _terminated(case, now)
     return emits
 
 
@@ -77,19 +80,24 @@ def _performed(case: CaseFile, now: datetime) -> Emit:
     """Nothing left owed on the claim, award or enforced settlement: performed in full (repair takes it on)."""
     body = {"reason": "PAID_IN_FULL" if case.paid_cents > 0 else "NOTHING_OWED", "paid_cents": case.paid_cents,
             "stage": LIFECYCLE_STAGE[case.stage]}
-    case.stage = "PERFORMED"
+    case.stage, case.resume = "PERFORMED", None
     case.deadlines.clear()
     return event(case, "JudgmentPerformed", body, case.cause, now)
 
 
-def _terminate(case: CaseFile, now: datetime) -> list[Emit]:
-    """终结本次执行: the outstanding balance stays owed; students are never listed. Objections closes the case."""
+def _terminated(case: CaseFile, now: datetime) -> list[Emit]:
+    """终结本次执行 ends this round, not the case: the balance stays owed and the case open. The listing
+    is proposed once (never for a student); a payment or found assets resume enforcement (恢复执行)."""
     emits = []
-    if case.outstanding_cents > 0 and not case.is_student:
-        emits.append(event(case, "DishonestListProposed", {"court": court_for(case), "reason": "ENFORCEMENT_TERMINATED_NO_ASSETS"},
-                           case.cause, now))
-    case.stage = "ENDED"
-    case.deadlines.clear()
+    if not case.listing_decided:
+        case.listing_decided = True
+        if case.outstanding_cents > 0 and not case.is_student:
+            emits.append(event(case, "DishonestListProposed", {"court": court_for(case),
+                                                               "reason": "ENFORCEMENT_TERMINATED_NO_ASSETS"}, case.cause, now))
+    if case.resume is not None:
+        body = {"court": court_for(case), "reason": case.resume["reason"], "outstanding_cents": case.outstanding_cents}
+        emits.append(event(case, "EnforcementResumed", body, case.resume["cause"], now))
+        case.stage, case.resume = "ENFORCEMENT", None
     return emits
 
 

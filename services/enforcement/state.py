@@ -27,13 +27,16 @@ class CaseFile(CaseFileRecord):
     plan_outstanding_cents: int | None = None  # from the last InstalmentMissed
     handover: dict | None = None          # {"to", "from_stage", "cause"}: mediation's CaseEscalated, not yet acted on
     stage: str | None = None              # None (not ours yet) | FILED | ACCEPTED | REJECTED | JUDGMENT | ENFORCEMENT
-                                          # | RECOVERED | TERMINATED (listing not yet decided) | ENDED | PERFORMED
+                                          # | RECOVERED | TERMINATED (终本: resumable) | PERFORMED
+                                          # (ENDED: a termination before resumption existed; such cases were closed)
     basis: str | None = None              # JUDGMENT | CONFIRMED_SETTLEMENT
     court_case_no: str = ""
     basis_cents: int = 0                  # the authoritative amount owed: claim filed, award, or enforced claim
     paid_cents: int = 0                   # payments since basis_cents was set
     recovered_cents: int = 0              # recovered by enforcement (court results)
     payment_refs: list = field(default_factory=list)
+    listing_decided: bool = False         # the dishonest-list proposal was made (or withheld: a student), once
+    resume: dict | None = None            # {"reason", "cause"}: a terminated enforcement to resume, not yet resumed
     deadlines: dict = field(default_factory=dict)  # name -> {"at": ms, "set": ms}
     cause: str = ""                       # causation id of the fact the next move follows from
     held_since: int | None = None

@@ -9,7 +9,8 @@ by the time it was held.
 A debtor's hardship claim (objections' ``HardshipClaimed``) is answered here:
 - in PEOPLES_MEDIATION or COURT_MEDIATION → ``ReliefGranted`` (source DEBTOR_CLAIM) with a hardship
   plan on the principal (interest and penalty waived); the mediator's request is cancelled and the
-  plan is tracked like triage's RELIEF route (reminders, payments, a miss goes to enforcement);
+  plan is tracked like triage's RELIEF route (reminders, payments; a miss withdraws the relief and goes to
+  litigation: a relief plan is no enforceable title, docs/rules.md M11);
 - in PERFORMING under a settlement → ``ReliefGranted`` rescheduling what is still outstanding on the
   hardship terms (the settlement's waivers stand); under a hardship plan already → nothing (counted
   ``already_relieved``);

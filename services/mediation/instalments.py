@@ -6,7 +6,7 @@ from datetime import date, datetime
 
 from remedy.kernel.clock import china_date
 from remedy.kernel.deadlines import ms, start_of_china_day_ms
-from remedy.kernel.lifecycle import CREDIT_REPAIR, ENFORCEMENT, PERFORMING, STAGE_TIER
+from remedy.kernel.lifecycle import CREDIT_REPAIR, ENFORCEMENT, LITIGATION, PERFORMING, STAGE_TIER
 from services.mediation import plans
 from services.mediation.errors import CaseOnHold, PaymentWithoutPlan
 from services.mediation.step import HANDED_ON, Out, Step, Terms, guard
@@ -96,7 +96,10 @@ def sweep(state: dict, terms: Terms, now: datetime) -> Step:
                                               "amount_cents": missed["amount_cents"],
                                               "outstanding_cents": plans.outstanding(plan)},
                          s["plan_cause"], str(missed["seq"]))
-        out.escalate(PERFORMING, ENFORCEMENT, miss)
-        s["stage"] = ENFORCEMENT
-        return out.step("defaulted")
+        # A confirmed settlement is an enforceable title; a relief plan is not: relief is withdrawn
+        # and the claim goes to court (docs/rules.md M11).
+        to = LITIGATION if s["plan_source"] == "RELIEF" else ENFORCEMENT
+        out.escalate(PERFORMING, to, miss)
+        s["stage"] = to
+        return out.step("relief_withdrawn" if to == LITIGATION else "defaulted")
     return out.step("reminded") if out.emits else Step(None)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from remedy.kernel.emit import Emit
-from remedy.kernel.lifecycle import CLOSED, CREDIT_REPAIR, ENFORCEMENT
+from remedy.kernel.lifecycle import CLOSED, CREDIT_REPAIR
 from services.objections.docket import Docket
 from services.objections.rules import CaseAlreadyClosed, Decision, InvalidRequest, UnknownCase, event
 
@@ -23,12 +23,10 @@ def note_amounts(docket: Docket, kind: str, body: dict) -> None:
 
 
 def close_called_for(docket: Docket, kind: str, body: dict) -> dict | None:
-    """The CaseClosed body another stage's final event calls for, if any."""
+    """The CaseClosed body another stage's final event calls for, if any. A terminated enforcement
+    (终本, EnforcementConcluded TERMINATED_NO_ASSETS) is not final: it can be resumed (docs/rules.md E4)."""
     if kind == "CreditRepairDone":
         return {"reason": "CREDIT_REPAIRED", "final_stage": CREDIT_REPAIR, "recovered_cents": docket.owed_cents}
-    if kind == "EnforcementConcluded" and body["result"] == "TERMINATED_NO_ASSETS":
-        recovered = max(body["recovered_cents"], docket.basis_cents - body["outstanding_cents"])
-        return {"reason": "ENFORCEMENT_TERMINATED", "final_stage": ENFORCEMENT, "recovered_cents": recovered}
     return None
 
 

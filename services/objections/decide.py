@@ -18,10 +18,10 @@
 Objections is the one producer of ``CaseClosed`` (docs/schemas.md: one producer per event type). Besides
 the closes above, it closes on other stages' final events in ``case.events``:
 - repair's ``CreditRepairDone`` → ``CaseClosed`` (CREDIT_REPAIRED, final_stage CREDIT_REPAIR,
-  recovered_cents = what full performance paid: the default, a plan's total, or the award);
-- enforcement's ``EnforcementConcluded`` TERMINATED_NO_ASSETS → ``CaseClosed``
-  (ENFORCEMENT_TERMINATED, final_stage ENFORCEMENT, recovered_cents = the award or enforced claim
-  less what is still outstanding).
+  recovered_cents = what full performance paid: the default, a plan's total, or the award).
+A terminated enforcement (终本, ``EnforcementConcluded`` TERMINATED_NO_ASSETS) closes nothing: the
+case stays open and resumable (docs/rules.md E4); a CaseClosed ENFORCEMENT_TERMINATED is found only in
+  logs written before.
 A close called for while the case is held is made right after the ``CaseReleased``.
 
 The requests are answered in ``requests.py``, closes in ``closing.py``; grounds, decisions, errors

@@ -1,6 +1,7 @@
 """Courts → ``court.decisions``: ``ConfirmationRequested`` → CONFIRMATION_GRANTED | _DENIED;
 ``LitigationFiled`` → FILING_ACCEPTED | _REJECTED; ``FilingAccepted`` → JUDGMENT (award may be
-reduced; performance_due); ``EnforcementApplied`` → ENFORCEMENT_RESULT (full | partial | none). Pure."""
+reduced; performance_due); ``EnforcementApplied`` and ``EnforcementResumed`` → ENFORCEMENT_RESULT (full |
+partial | none); a termination (终本) → sometimes ENFORCEMENT_RESUMED (assets found). Pure."""
 from __future__ import annotations
 
 import hashlib
@@ -57,8 +58,10 @@ def on_filing_accepted(view, ev, rng, cfg: WorldConfig) -> list[Action]:
 
 
 def on_enforcement_applied(view, ev, rng, cfg: WorldConfig) -> list[Action]:
+    """Also answers ``EnforcementResumed``: the court's next result on what is still owed."""
     at = office_hours_later(ev["occurred_at"], rng, cfg.enforcement_days)
-    claim, draw = ev["event"]["claim_cents"], rng.random()
+    body = ev["event"]
+    claim, draw = body.get("claim_cents", body.get("outstanding_cents", 0)), rng.random()
     if draw < cfg.enforcement_full_rate:
         result, recovered = "RECOVERED_FULL", claim
     elif draw < cfg.enforcement_full_rate + cfg.enforcement_partial_rate:
@@ -67,3 +70,11 @@ def on_enforcement_applied(view, ev, rng, cfg: WorldConfig) -> list[Action]:
         result, recovered = "TERMINATED_NO_ASSETS", 0
     return [_decision(view, at, ev["event"]["court"], "ENFORCEMENT_RESULT", ev["event_id"],
                       court_case_no=view.court_case_no, enforcement_result=result, recovered_cents=recovered)]
+
+
+def on_enforcement_concluded(view, ev, rng, cfg: WorldConfig) -> list[Action]:
+    """After a termination (终本) the court sometimes finds assets and resumes enforcement (恢复执行)."""
+    if ev["event"]["result"] != "TERMINATED_NO_ASSETS" or rng.random() >= cfg.assets_found_rate:
+        return []
+    at = office_hours_later(ev["occurred_at"], rng, cfg.resume_days)
+    return [_decision(view, at, view.court, "ENFORCEMENT_RESUMED", ev["event_id"], court_case_no=view.court_case_no)]

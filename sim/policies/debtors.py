@@ -1,7 +1,7 @@
 """Debtors, the reviewers who answer their objections, and lenders. Pure.
 
-- debtors → ``payments`` on ``InstalmentDue`` (on time | late within grace | missed) and sometimes
-  after ``JudgmentEntered`` (voluntary performance); → ``debtor.requests`` after ``CaseTriaged``:
+- debtors → ``payments`` on ``InstalmentDue`` (on time | late within grace | missed), sometimes
+  after ``JudgmentEntered`` (voluntary performance) and after a termination of enforcement (终本); → ``debtor.requests`` after ``CaseTriaged``:
   OBJECTION, HARDSHIP_CLAIM, OPT_OUT.
 - reviewers → ``debtor.requests`` OBJECTION_DECISION after ``ObjectionFiled`` (sometimes overdue).
 - lenders → ``lender.updates`` WITHDRAWN | PAID_IN_FULL after ``CaseTriaged``.
@@ -36,6 +36,16 @@ def on_judgment(view, ev, rng, cfg: WorldConfig) -> list[Action]:
     at = daytime(china_date(ev["occurred_at"]) + timedelta(days=rng.randint(0, days_left)), rng)
     at = max(at, ev["occurred_at"] + timedelta(minutes=30))
     return [_payment(view, at, body["awarded_cents"], ev["event_id"], "0", "court_account")]
+
+
+def on_terminated(view, ev, rng, cfg: WorldConfig) -> list[Action]:
+    """Some debtors pay what is outstanding after enforcement was terminated (终本), to be delisted."""
+    body = ev["event"]
+    if body["result"] != "TERMINATED_NO_ASSETS" or body["outstanding_cents"] <= 0 \
+            or rng.random() >= cfg.pay_after_termination_rate:
+        return []
+    at = office_hours_later(ev["occurred_at"], rng, cfg.resume_days)
+    return [_payment(view, at, body["outstanding_cents"], ev["event_id"], "after-termination", "court_account")]
 
 
 def on_instalment_due(view, ev, rng, cfg: WorldConfig) -> list[Action]:

@@ -153,12 +153,13 @@ def run_the_world(broker, codec, clock, pub, log) -> None:
                won_in_court + [("EnforcementApplied", anything,
                                 court("ENFORCEMENT_RESULT", enforcement_result="RECOVERED_FULL", recovered_cents=AWARD), 0)],
                principal=COURT_ROUTE),
-        Script("enforcement_no_assets", "ENFORCEMENT_TERMINATED",
+        Script("enforcement_no_assets", "CREDIT_REPAIRED",   # 终本 keeps the case open: paid later, delisted
                ["LitigationFiled", "JudgmentEntered", "EnforcementApplied", "EnforcementConcluded",
-                "DishonestListProposed", "CaseClosed"],
+                "DishonestListProposed", "JudgmentPerformed", *PAID_OFF],
                won_in_court + [("EnforcementApplied", anything,
                                 court("ENFORCEMENT_RESULT", enforcement_result="TERMINATED_NO_ASSETS",
-                                      recovered_cents=100_000), 0)],
+                                      recovered_cents=100_000), 0),
+                               ("DishonestListProposed", anything, pay(lambda e: AWARD - 100_000), 5)],
                principal=COURT_ROUTE),
         Script("confirmed_plan_defaulted", "CREDIT_REPAIRED",
                ["MediationSettled", "ConfirmationGranted", "InstalmentMissed", "CaseEscalated", "EnforcementApplied",
@@ -263,12 +264,12 @@ def run_the_world(broker, codec, clock, pub, log) -> None:
     assert body("litigation_enforced_in_full", "EnforcementApplied")["basis"] == "JUDGMENT"
     assert body("litigation_enforced_in_full", "EnforcementConcluded")["result"] == "RECOVERED_FULL"
     assert body("litigation_enforced_in_full", "CreditRepairRequested")["reason"] == "ENFORCEMENT_RECOVERED"
-    # terminated for no assets: the outstanding balance is kept, the debtor proposed for the list, no repair
+    # terminated for no assets (终本): the balance kept, the debtor listed, the case left open; paid later in
+    # full, the listing is removed and the case closes after credit repair (docs/rules.md E4, E7)
     ended = body("enforcement_no_assets", "EnforcementConcluded")
     assert (ended["result"], ended["outstanding_cents"]) == ("TERMINATED_NO_ASSETS", AWARD - 100_000)
-    assert body("enforcement_no_assets", "CaseClosed") == {"reason": "ENFORCEMENT_TERMINATED",
-                                                          "final_stage": "ENFORCEMENT", "recovered_cents": 100_000}
-    assert "CreditRepairRequested" not in report["enforcement_no_assets"]
+    assert body("enforcement_no_assets", "JudgmentPerformed")["stage"] == "ENFORCEMENT"
+    assert body("enforcement_no_assets", "CreditRepairDone")["removed_from_dishonest_list"] is True
     # a defaulted confirmed plan is enforced as it stands: no new suit
     applied = body("confirmed_plan_defaulted", "EnforcementApplied")
     assert (applied["basis"], applied["claim_cents"]) == ("CONFIRMED_SETTLEMENT", 400_000)

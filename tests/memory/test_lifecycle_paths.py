@@ -17,6 +17,7 @@ LENDER = "LENDER-MEM"
 COURT_ROUTE = 5_000_000                # a claim this large starts in court mediation (triage's threshold)
 AWARD = 5_100_000
 PAID_OFF = ["CreditRepairRequested", "CreditRepairDone", "CaseClosed"]
+OPEN = "still open"
 
 
 def scripts(w: World) -> list[Script]:
@@ -27,6 +28,8 @@ def scripts(w: World) -> list[Script]:
                                                          performance_due=lambda: today() + timedelta(days=3)), 0)]
     enforced = ("EnforcementApplied", anything, w.court("ENFORCEMENT_RESULT", enforcement_result="RECOVERED_FULL",
                                                        recovered_cents=AWARD), 0)
+    no_assets = ("EnforcementApplied", anything, w.court("ENFORCEMENT_RESULT", enforcement_result="TERMINATED_NO_ASSETS",
+                                                         recovered_cents=100_000), 0)
     return [
         Script("rejected", tweak={"due_date": date(2022, 10, 1)}),
         Script("relief_paid", [("ReliefGranted", anything, w.pay(lambda e: e["event"]["plan"]["total_cents"]), 0)],
@@ -48,9 +51,23 @@ def scripts(w: World) -> list[Script]:
         Script("deadlines_then_won", [("LitigationFiled", anything, w.court("FILING_ACCEPTED"), 0), won_in_court[2],
                                       enforced]),
         Script("litigation_enforced_in_full", [*won_in_court, enforced], principal=COURT_ROUTE),
-        Script("enforcement_no_assets", [*won_in_court, ("EnforcementApplied", anything, w.court(
-            "ENFORCEMENT_RESULT", enforcement_result="TERMINATED_NO_ASSETS", recovered_cents=100_000), 0)],
+        Script("enforcement_no_assets", [*won_in_court, no_assets], principal=COURT_ROUTE),
+        Script("terminated_then_part_paid", [*won_in_court, no_assets,
+                                             ("DishonestListProposed", anything, w.pay(lambda e: 100_000), 20),
+                                             ("EnforcementResumed", anything, w.court(
+                                                 "ENFORCEMENT_RESULT", enforcement_result="RECOVERED_FULL",
+                                                 recovered_cents=AWARD - 200_000), 10)], principal=COURT_ROUTE),
+        Script("terminated_then_paid_in_full", [*won_in_court, no_assets,
+                                                ("DishonestListProposed", anything, w.pay(lambda e: AWARD - 100_000), 30)],
                principal=COURT_ROUTE),
+        Script("terminated_assets_found", [*won_in_court, no_assets,
+                                           ("DishonestListProposed", anything, w.court("ENFORCEMENT_RESUMED"), 25),
+                                           ("EnforcementResumed", anything, w.court(
+                                               "ENFORCEMENT_RESULT", enforcement_result="RECOVERED_FULL",
+                                               recovered_cents=AWARD - 100_000), 10)], principal=COURT_ROUTE),
+        Script("relief_missed", [("LitigationFiled", anything, w.court("FILING_ACCEPTED"), 0), won_in_court[2],
+                                 ("JudgmentEntered", anything, w.pay(lambda e: e["event"]["awarded_cents"]), 1)],
+               tweak={"is_student": True}),
         Script("confirmed_plan_defaulted", [("SessionScheduled", tier("PEOPLES"), w.settle([200_000, 200_000], 4), 0),
                                             ("ConfirmationRequested", anything, w.court("CONFIRMATION_GRANTED"), 0),
                                             ("EnforcementApplied", anything, w.court(
@@ -97,8 +114,20 @@ ENDS = {   # case -> (how it ends, event types that must appear on the way, in t
     "litigation_enforced_in_full": ("CREDIT_REPAIRED", ["MediationFailed", "CaseEscalated", "LitigationFiled",
                                                         "FilingAccepted", "JudgmentEntered", "EnforcementApplied",
                                                         "EnforcementConcluded", *PAID_OFF]),
-    "enforcement_no_assets": ("ENFORCEMENT_TERMINATED", ["LitigationFiled", "JudgmentEntered", "EnforcementApplied",
-                                                         "EnforcementConcluded", "DishonestListProposed", "CaseClosed"]),
+    # 终本 ends the round, not the case (docs/rules.md E4, E7): untouched it stays open; a payment or found
+    # assets resume it; full performance removes the listing and credit repair closes it.
+    "enforcement_no_assets": (OPEN, ["LitigationFiled", "JudgmentEntered", "EnforcementApplied", "EnforcementConcluded",
+                                     "DishonestListProposed", "NegativeReportFiled"]),
+    "terminated_then_part_paid": ("CREDIT_REPAIRED", ["EnforcementConcluded", "DishonestListProposed", "EnforcementResumed",
+                                                      "EnforcementConcluded", *PAID_OFF]),
+    "terminated_then_paid_in_full": ("CREDIT_REPAIRED", ["EnforcementConcluded", "DishonestListProposed",
+                                                         "JudgmentPerformed", *PAID_OFF]),
+    "terminated_assets_found": ("CREDIT_REPAIRED", ["EnforcementConcluded", "DishonestListProposed", "EnforcementResumed",
+                                                    "EnforcementConcluded", *PAID_OFF]),
+    # A relief plan is no enforceable title (docs/rules.md M11): missed, it goes to court, not to enforcement.
+    "relief_missed": ("CREDIT_REPAIRED", ["ReliefGranted", "InstalmentDue", "InstalmentMissed", "CaseEscalated",
+                                          "LitigationFiled", "FilingAccepted", "JudgmentEntered", "JudgmentPerformed",
+                                          *PAID_OFF]),
     "confirmed_plan_defaulted": ("CREDIT_REPAIRED", ["MediationSettled", "ConfirmationGranted", "InstalmentMissed",
                                                      "CaseEscalated", "EnforcementApplied", "EnforcementConcluded",
                                                      *PAID_OFF]),
@@ -129,9 +158,11 @@ async def test_every_path_ends_where_the_law_says(ran):
     for name, (reason, path) in ENDS.items():
         got = types(by[name])
         assert got[0] == "CaseOpened", name
-        assert closed_reason(by[name]) == reason, f"{name} ended {closed_reason(by[name])}, not {reason}: {got}"
+        want = None if reason == OPEN else reason
+        assert closed_reason(by[name]) == want, f"{name} ended {closed_reason(by[name])}, not {reason}: {got}"
         assert is_subsequence(path, got), f"{name}: expected {path} within {got}"
-        assert got[-1] == ("CaseRejected" if reason is None else "CaseClosed"), f"{name}: moved after its end: {got}"
+        if reason != OPEN:
+            assert got[-1] == ("CaseRejected" if reason is None else "CaseClosed"), f"{name}: moved after its end: {got}"
         assert all(e["causation_id"] for e in by[name]), f"{name}: an event without causation"
     every = [e for events in funnel.by_case.values() for e in events]
     assert len({e["event_id"] for e in every}) == len(every), "duplicate event ids on case.events"
@@ -151,6 +182,19 @@ async def test_what_each_path_decided(ran):
     ended = body("enforcement_no_assets", "EnforcementConcluded")
     assert (ended["result"], ended["outstanding_cents"]) == ("TERMINATED_NO_ASSETS", AWARD - 100_000)
     assert "CreditRepairRequested" not in types(by["enforcement_no_assets"])
+    assert body("terminated_then_part_paid", "EnforcementResumed") == {
+        "court": "CT-350502", "reason": "PAYMENT_RECEIVED", "outstanding_cents": AWARD - 200_000}
+    assert body("terminated_assets_found", "EnforcementResumed")["reason"] == "ASSETS_FOUND"
+    for name in ("terminated_then_part_paid", "terminated_then_paid_in_full", "terminated_assets_found"):
+        assert body(name, "CreditRepairDone")["removed_from_dishonest_list"] is True, name
+    assert body("terminated_then_paid_in_full", "JudgmentPerformed") == {"reason": "PAID_IN_FULL",
+                                                                         "paid_cents": AWARD - 100_000, "stage": "ENFORCEMENT"}
+    assert types(by["terminated_then_paid_in_full"]).count("EnforcementResumed") == 0
+    missed = [e["event"] for e in by["relief_missed"] if e["type"] == "CaseEscalated"]
+    assert missed == [{"from_stage": "PERFORMING", "to_stage": "LITIGATION", "reason": "RELIEF_PLAN_DEFAULTED"}]
+    assert body("relief_missed", "LitigationFiled")["claim_cents"] == 1_000_000 + 80_000 + 20_000, \
+        "the relief's waivers fall with it: the court decides on the whole claim"
+    assert "EnforcementApplied" not in types(by["relief_missed"]), "no enforceable title, no enforcement"
     applied = body("confirmed_plan_defaulted", "EnforcementApplied")
     assert (applied["basis"], applied["claim_cents"]) == ("CONFIRMED_SETTLEMENT", 400_000)
     assert "LitigationFiled" not in types(by["confirmed_plan_defaulted"])

@@ -99,19 +99,71 @@ def terminate(case, s, at=PASSED + days(90)):
                                              recovered_cents=50_000), "court.decisions/0/4", at)
 
 
-def test_terminated_for_no_assets_keeps_the_balance_and_proposes_the_dishonest_list_once():
+def test_terminated_for_no_assets_keeps_the_balance_and_the_case_open_and_proposes_the_dishonest_list_once():
+    """终本 ends this round of enforcement, not the case (docs/rules.md E4)."""
     s = Script()
     out = terminate(enforced(s).file, s)
-    assert types(out) == ["EnforcementConcluded", "DishonestListProposed"], "objections closes the case on the conclusion"
+    assert types(out) == ["EnforcementConcluded", "DishonestListProposed"]
     assert bodies(out, "EnforcementConcluded")[0] == {"result": "TERMINATED_NO_ASSETS", "recovered_cents": 50_000,
                                                       "outstanding_cents": 800_000}
     assert bodies(out, "DishonestListProposed") == [{"court": "C350502", "reason": "ENFORCEMENT_TERMINATED_NO_ASSETS"}]
-    assert out.file.outstanding_cents == 800_000
-    assert d.on_tick(out.file, PASSED + days(400)).emits == [], "proposed once"
-    closed = d.on_case_event(out.file, s.closed(PASSED + days(91), "ENFORCEMENT_TERMINATED", "ENFORCEMENT"), PASSED + days(91))
-    assert closed.emits == [] and closed.file.closed
+    assert out.file.outstanding_cents == 800_000 and out.file.stage == "TERMINATED" and not out.file.closed
+    assert d.on_tick(out.file, PASSED + days(400)).emits == [], "proposed once; nobody touching it, nothing moves"
+    closed = d.on_case_event(out.file, s.closed(PASSED + days(91), "WITHDRAWN", "ENFORCEMENT"), PASSED + days(91))
+    assert closed.emits == [] and closed.file.closed, "only its lender's withdrawal (or performance) ends it"
     with pytest.raises(d.CaseAlreadyClosed):
         d.on_payment(closed.file, s.payment("P-after", 100, PASSED), "payments/0/8", PASSED + days(92))
+
+
+def test_a_payment_after_termination_resumes_enforcement_once():
+    s = Script()
+    case = terminate(enforced(s).file, s).file
+    at = PASSED + days(200)
+    out = d.on_payment(case, s.payment("P-part", 300_000, at), "payments/0/20", at)
+    assert types(out) == ["EnforcementResumed"]
+    assert bodies(out, "EnforcementResumed") == [{"court": "C350502", "reason": "PAYMENT_RECEIVED", "outstanding_cents": 500_000}]
+    assert out.emits[0].record["causation_id"] == "payments/0/20" and out.file.stage == "ENFORCEMENT"
+    again = d.on_payment(out.file, s.payment("P-part", 300_000, at), "payments/0/21", at + days(1))
+    assert again.outcome == "duplicate" and again.emits == [], "a redelivered payment does not resume twice"
+    assert d.on_court_decision(out.file, s.court("ENFORCEMENT_RESUMED", at), "court.decisions/0/30",
+                               at + days(2)).outcome == "already_resumed"
+    second = terminate(out.file, s, at + days(60))
+    assert types(second) == ["EnforcementConcluded"], "listed already: not proposed a second time"
+
+
+def test_paying_everything_after_termination_performs_it_and_starts_credit_repair():
+    s = Script()
+    case = terminate(enforced(s).file, s).file
+    at = PASSED + days(300)
+    out = d.on_payment(case, s.payment("P-all", 800_000, at), "payments/0/22", at)
+    assert types(out) == ["JudgmentPerformed"], "repair removes the listing on it (R4)"
+    assert bodies(out, "JudgmentPerformed") == [{"reason": "PAID_IN_FULL", "paid_cents": 800_000, "stage": "ENFORCEMENT"}]
+
+
+def test_assets_found_by_the_court_resume_a_terminated_enforcement():
+    s = Script()
+    case = terminate(enforced(s).file, s).file
+    at = PASSED + days(150)
+    found = s.court("ENFORCEMENT_RESUMED", at)
+    out = d.on_court_decision(case, found, "court.decisions/0/31", at)
+    assert bodies(out, "EnforcementResumed") == [{"court": "C350502", "reason": "ASSETS_FOUND", "outstanding_cents": 800_000}]
+    assert d.on_court_decision(out.file, found, "court.decisions/0/32", at).outcome == "duplicate"
+    result = d.on_court_decision(out.file, s.court("ENFORCEMENT_RESULT", at + days(30), enforcement_result="RECOVERED_FULL",
+                                                   recovered_cents=800_000), "court.decisions/0/33", at + days(30))
+    assert bodies(result, "EnforcementConcluded")[0]["outstanding_cents"] == 0
+    with pytest.raises(d.OutOfOrder):
+        d.on_court_decision(judged(Script("L3")), Script("L3").court("ENFORCEMENT_RESUMED", at), "court.decisions/0/34", at)
+
+
+def test_a_resumption_during_a_hold_waits_for_the_release():
+    s = Script()
+    case = terminate(enforced(s).file, s).file
+    at = PASSED + days(120)
+    case = d.on_case_event(case, s.held(at, "ENFORCEMENT"), at).file
+    paid = d.on_payment(case, s.payment("P-held", 100_000, at), "payments/0/23", at + days(1))
+    assert paid.emits == []
+    back = d.on_case_event(paid.file, s.released(at + days(5), ms(at + days(5)) - ms(at), "ENFORCEMENT"), at + days(5))
+    assert bodies(back, "EnforcementResumed")[0]["reason"] == "PAYMENT_RECEIVED"
 
 
 def test_full_time_students_are_never_proposed_for_the_dishonest_list():
@@ -138,6 +190,28 @@ def test_a_defaulted_confirmed_settlement_is_enforced_at_once_without_a_new_suit
                                                    recovered_cents=400_000), "court.decisions/0/9", T0 + days(30))
     assert types(result) == ["EnforcementConcluded"]
     assert bodies(result, "EnforcementConcluded")[0]["outstanding_cents"] == 0
+
+
+def test_a_defaulted_relief_plan_is_sued_on_not_enforced_and_every_plan_payment_is_credited():
+    """A relief plan has no enforceable title (docs/rules.md M11): mediation withdraws it to LITIGATION and
+    enforcement files a suit for the claim, less everything paid under the settlement and the relief."""
+    s = Script()
+    case = d.on_case_event(None, s.opened(T0 - days(90)), T0).file      # 800,000 + 80,000 + 20,000
+    settled = {"kind": "INSTALMENTS", "total_cents": 600_000, "waived_penalty_cents": 20_000, "waived_interest_cents": 0,
+               "instalments": []}
+    relief = {**settled, "kind": "DEFERRAL", "total_cents": 400_000}
+    for ev in (s.event("MediationSettled", {"tier": "PEOPLES", "mediator_id": "M1", "plan": settled}, T0 - days(80)),
+               s.event("ConfirmationGranted", {"court": "C350503", "ruling_no": "R1"}, T0 - days(70)),
+               s.event("InstalmentPaid", {"seq": 1, "amount_cents": 200_000, "payment_ref": "P1", "paid_at": T0}, T0 - days(40)),
+               s.event("ReliefGranted", {"hardship_kinds": ["UNEMPLOYED"], "plan": relief, "source": "DEBTOR_CLAIM"},
+                       T0 - days(39)),
+               s.event("InstalmentPaid", {"seq": 1, "amount_cents": 50_000, "payment_ref": "P2", "paid_at": T0}, T0 - days(10)),
+               s.event("InstalmentMissed", {"seq": 2, "due_date": date(2026, 4, 20), "amount_cents": 50_000,
+                                            "outstanding_cents": 350_000}, T0 - days(5))):
+        case = d.on_case_event(case, ev, T0).file
+    out = d.on_case_event(case, s.escalated(T0, "LITIGATION", "RELIEF_PLAN_DEFAULTED", "PERFORMING"), T0)
+    assert types(out) == ["LitigationFiled"], "no EnforcementApplied: there is no title to enforce"
+    assert bodies(out, "LitigationFiled")[0]["claim_cents"] == 900_000 - 250_000
 
 
 def test_a_hold_pauses_the_performance_deadline_and_release_shifts_it_by_the_time_held():

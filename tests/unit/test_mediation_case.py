@@ -345,14 +345,18 @@ def test_relief_route_grants_a_hardship_plan_tracked_like_a_settlement():
     assert c.stage == "CREDIT_REPAIR"
 
 
-def test_illness_gets_reduced_instalments_and_a_missed_one_goes_to_enforcement():
+def test_illness_gets_reduced_instalments_and_a_missed_one_withdraws_relief_to_litigation():
+    """A relief plan is no enforceable title (docs/rules.md M11): missed, it goes to court, never to enforcement."""
     c = Case()
     c.event(opened(principal=1_200_000, serious_illness=True))
     c.event(triaged("RELIEF", ["HARDSHIP_SERIOUS_ILLNESS"]))
     p = c.events[0]["event"]["plan"]
     assert p["kind"] == "REDUCED_INSTALMENTS" and len(p["instalments"]) == 12
-    c.sweep(T0 + 36 * DAY)
-    assert c.stage == "ENFORCEMENT"
+    step = c.sweep(T0 + 36 * DAY)
+    assert step.outcome == "relief_withdrawn" and c.stage == "LITIGATION"
+    assert c.last("CaseEscalated")["event"] == {"from_stage": "PERFORMING", "to_stage": "LITIGATION",
+                                                "reason": "RELIEF_PLAN_DEFAULTED"}
+    assert c.sweep(T0 + 80 * DAY).state is None, "handed on: mediation moves it no more"
 
 
 # ---- a debtor's hardship claim (objections' HardshipClaimed) ------------------------------------
@@ -411,8 +415,8 @@ def test_hardship_claim_in_court_mediation_and_its_redelivery():
     assert c.state == before and len(c.events) == 1
     c.sweep(T0 + 36 * DAY)     # the tier's deadline no longer runs
     assert c.stage == "PERFORMING"
-    c.sweep(T0 + 96 * DAY)     # a missed hardship instalment goes to enforcement like any plan
-    assert c.stage == "ENFORCEMENT" and c.last("CaseEscalated")["event"]["reason"] == "PLAN_DEFAULTED"
+    c.sweep(T0 + 96 * DAY)     # a missed hardship instalment withdraws the relief: the claim goes to court
+    assert c.stage == "LITIGATION" and c.last("CaseEscalated")["event"]["reason"] == "RELIEF_PLAN_DEFAULTED"
 
 
 def test_hardship_claim_while_performing_a_settlement_reschedules_what_is_left():

@@ -253,22 +253,20 @@ def in_enforcement(s):
                      s.event("EnforcementApplied", {"court": "C1", "basis": "JUDGMENT", "claim_cents": 850_000}, T0, "enforcement"))
 
 
-def test_enforcement_terminated_for_no_assets_closes_the_case_with_what_was_recovered():
+def test_enforcement_terminated_for_no_assets_leaves_the_case_open_until_performance():
+    """终本 is resumable (docs/rules.md E4): no close on it; the close comes after credit repair."""
     s = Script()
     partial = d.on_case_event(in_enforcement(s), concluded(s, "RECOVERED_PARTIAL", 200_000, 650_000), T0)
     assert partial.emits == [] and not partial.file.closed, "a partial recovery keeps the case in enforcement"
     out = d.on_case_event(partial.file, concluded(s, "TERMINATED_NO_ASSETS", 50_000, 600_000), T0 + days(1))
-    assert types(out) == ["CaseClosed"]
-    assert body(out, "CaseClosed") == {"reason": "ENFORCEMENT_TERMINATED", "final_stage": "ENFORCEMENT",
-                                       "recovered_cents": 250_000}, "the award less what is still outstanding"
+    assert out.emits == [] and not out.file.closed
+    repaired = d.on_case_event(out.file, repair_done(s, T0 + days(200)), T0 + days(200))
+    assert body(repaired, "CaseClosed") == {"reason": "CREDIT_REPAIRED", "final_stage": "CREDIT_REPAIR",
+                                            "recovered_cents": 850_000}
 
 
-def test_a_settlement_enforced_and_terminated_reports_the_enforced_claims_recovery():
-    s = Script()
-    docket = docket_at(s, s.event("EnforcementApplied", {"court": "C1", "basis": "CONFIRMED_SETTLEMENT", "claim_cents": 400_000},
-                                  T0, "enforcement"))
-    out = d.on_case_event(docket, concluded(s, "TERMINATED_NO_ASSETS", 0, 300_000), T0)
-    assert body(out, "CaseClosed")["recovered_cents"] == 100_000  # paid voluntarily under enforcement
+def repair_done(s, at):
+    return s.event("CreditRepairDone", {"done_on": date(2026, 12, 1), "removed_from_dishonest_list": True}, at, "repair")
 
 
 def test_full_recovery_is_not_a_close_credit_repair_follows():
@@ -281,17 +279,18 @@ def test_a_close_called_for_while_held_is_made_right_after_the_release():
     s = Script()
     docket = d.on_request(in_enforcement(s), s.request("OBJECTION", T0, "R-obj", ground="ALREADY_PAID"), "r/0/1", T0,
                           RULES).file
-    waiting = d.on_case_event(docket, concluded(s, "TERMINATED_NO_ASSETS", 0, 850_000), T0 + days(1))
+    waiting = d.on_case_event(docket, repair_done(s, T0 + days(1)), T0 + days(1))
     assert waiting.emits == [] and not waiting.file.closed, "a held case never moves"
     released = d.on_request(waiting.file, s.request("OBJECTION_DECISION", T0 + days(2), objection_id="R-obj",
                                                       decision="DISMISSED"), "r/0/2", T0 + days(2), RULES)
     assert types(released) == ["ObjectionResolved", "CaseReleased", "CaseClosed"]
-    assert body(released, "CaseClosed") == {"reason": "ENFORCEMENT_TERMINATED", "final_stage": "ENFORCEMENT", "recovered_cents": 0}
+    assert body(released, "CaseClosed") == {"reason": "CREDIT_REPAIRED", "final_stage": "CREDIT_REPAIR",
+                                            "recovered_cents": 850_000}
     assert released.file.closed
     s2 = Script("L2")
     docket = d.on_request(in_enforcement(s2), s2.request("OBJECTION", T0, "R-obj", ground="IDENTITY_THEFT"), "r/0/1", T0,
                           RULES).file
-    docket = d.on_case_event(docket, concluded(s2, "TERMINATED_NO_ASSETS", 0, 850_000), T0).file
+    docket = d.on_case_event(docket, repair_done(s2, T0), T0).file
     upheld = d.on_request(docket, s2.request("OBJECTION_DECISION", T0, objection_id="R-obj", decision="UPHELD_CLOSE"),
                           "r/0/3", T0, RULES)
     assert [b["reason"] for b in (e.record["event"] for e in upheld.emits if e.record["type"] == "CaseClosed")] == \
