@@ -96,6 +96,10 @@ class Case:
     def repaired(self):
         return self.event("CreditRepairDone", {"done_on": date(2027, 5, 20), "removed_from_dishonest_list": True})
 
+    def corrected(self, reason="RECORD_EXPIRED"):
+        return self.event("NegativeRecordCorrected", {"reason": reason, "corrected_on": date(2032, 5, 20),
+                                                      "behaviour_end_date": date(2027, 5, 17), "report_ref": None})
+
     def objection(self, oid="OBJ-1"):
         return self.event("ObjectionFiled", {"objection_id": oid, "ground": "WRONG_AMOUNT", "detail": "我的电话13900000000",
                                              "answer_by": date(2026, 12, 18)})
@@ -117,4 +121,4 @@ class Case:
         """One triggering event per notice kind (CaseTriaged triggers two)."""
         return [self.triaged(), self.session(china(2026, 12, 3, 15)), self.escalated(), self.settled(), self.confirmed(),
                 self.instalment_due(), self.instalment_missed(), self.filed(), self.judgment(), self.enforcement(),
-                self.pre_report(), self.repaired(), self.objection(), self.resolved()]
+                self.pre_report(), self.repaired(), self.corrected(), self.objection(), self.resolved()]

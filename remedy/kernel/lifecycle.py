@@ -119,7 +119,8 @@ WITHIN = {
 # Events that say nothing about the stage (a failed tier or a denied confirmation is followed by
 # the CaseEscalated that moves the case; a performed judgment by CreditRepairRequested).
 STILL = frozenset({"CaseAmended", "MediationFailed", "ConfirmationDenied", "JudgmentPerformed",
-                   "NegativeReportPlanned", "NegativeReportFiled", "ObjectionFiled", "ObjectionOverdue",
+                   "NegativeReportPlanned", "NegativeReportFiled", "NegativeReportWithheld", "NegativeRecordCorrected",
+                   "RequiredNoticeDelivered", "RequiredNoticeFailed", "ObjectionFiled", "ObjectionOverdue",
                    "ObjectionResolved", "ComplaintForwarded", "CaseWithdrawn", "HardshipClaimed"})
 
 

@@ -82,6 +82,7 @@ class Gateway:
         out["next_deadline"] = case.next_deadline(ms(self.clock.now()))
         out["offer"] = case.offer
         out["sessions"] = case.sessions
+        out["credit"] = case.credit
         if timeline:
             out["timeline"] = self.projection.timeline(case.case_id)
         return out

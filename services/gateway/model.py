@@ -22,8 +22,13 @@ DEADLINES = {"ConfirmationRequested": ("due_by", "CONFIRMATION_DUE"), "Objection
 DONE_DEADLINES = {"InstalmentPaid": "INSTALMENT_DUE", "ConfirmationGranted": "CONFIRMATION_DUE",
                   "ConfirmationDenied": "CONFIRMATION_DUE", "ObjectionResolved": "OBJECTION_ANSWER_DUE",
                   "CreditRepairDone": "CREDIT_REPAIR_DUE", "NegativeReportFiled": "NEGATIVE_REPORT_AFTER",
+                  "NegativeReportWithheld": "NEGATIVE_REPORT_AFTER",
                   "EnforcementApplied": "PERFORMANCE_DUE"}
 MAX_REJECTIONS_KEPT = 100_000  # per batch: intake's rejections listed in the batch's status
+# event type -> the state of the debtor's credit record it leaves (the portal shows it), with the body's date field
+CREDIT = {"NegativeReportPlanned": ("REPORT_PLANNED", "report_after"), "NegativeReportFiled": ("REPORTED", "reported_on"),
+          "NegativeReportWithheld": ("REPORT_WITHHELD", "report_after"),
+          "NegativeRecordCorrected": ("CORRECTED", "corrected_on")}
 
 
 def to_ms(value) -> int:
@@ -70,6 +75,7 @@ class Case:
     offer: dict | None = None
     deadlines: dict = field(default_factory=dict)  # label -> epoch ms
     paid_cents: int = 0
+    credit: dict | None = None  # the credit record: {"status", "on" (epoch ms), "reason"} (CREDIT)
     events: int = 0  # entries in the case's timeline (each stored under its own key)
 
     @property
@@ -142,6 +148,9 @@ def apply_event(case: Case, env: dict) -> dict:
         case.deadlines = {k: v + body["held_ms"] for k, v in case.deadlines.items()}
     elif kind == "CaseClosed":
         case.deadlines = {}
+    if kind in CREDIT and not (case.credit or {}).get("status") == "CORRECTED":
+        status, day = CREDIT[kind]
+        case.credit = {"status": status, "on": to_ms(body[day]), "reason": body.get("reason")}
     case.stage, case.resume_stage = follow(case.stage, case.resume_stage, kind, body)
     if kind in DEADLINES and case.stage != CLOSED:
         name, label = DEADLINES[kind]

@@ -65,7 +65,9 @@ def schemas() -> dict:
             "interest_cents": {"type": "integer"}, "penalty_cents": {"type": "integer"},
             "total_due_cents": {"type": "integer"}, "paid_cents": {"type": "integer"},
             "next_deadline": {"type": "object", "nullable": True}, "timeline": {"type": "array", "items": {"type": "object"}},
-            "sessions": {"type": "array", "items": {"type": "object"}}}},
+            "sessions": {"type": "array", "items": {"type": "object"}},
+            "credit": {"type": "object", "nullable": True, "description": "The debtor's credit record: status "
+                       "REPORT_PLANNED | REPORTED | REPORT_WITHHELD | CORRECTED, on (epoch ms), reason"}}},
         "Withdrawal": {"type": "object", "properties": {"note": STR}},
         "LenderPayment": {"type": "object", "required": ["amount_cents"], "properties": {
             "amount_cents": CENTS, "paid_in_full": {"type": "boolean"}, "payment_ref": {"type": "string", "maxLength": 128},

@@ -14,7 +14,7 @@ WORDS = {
            "hardship": "申请困难救助", "accept": "接受调解方案", "offer": "调解/救助方案", "opt_out": "停止以下方式联系我",
            "submit": "提交", "received": "已收到您的申请，编号", "back": "返回", "other_lang": "English",
            "locked": "验证码错误次数过多，请稍后再试。", "wrong": "案件号或验证码不正确。", "limited": "请求过于频繁，请稍后再试。",
-           "bad": "请求有误："},
+           "bad": "请求有误：", "credit": "征信记录"},
     "en": {"title": "Debtor portal", "case_id": "Case reference", "code": "Verification code (on your notice)",
            "enter": "View my case", "debt": "Debt", "principal": "Principal", "interest": "Interest", "penalty": "Penalty",
            "total": "Total", "paid": "Paid", "stage": "Stage", "deadline": "Next deadline", "none": "none",
@@ -22,7 +22,8 @@ WORDS = {
            "accept": "Accept the settlement offer", "offer": "Settlement or relief plan", "opt_out": "Stop contacting me by",
            "submit": "Submit", "received": "We received your request, reference", "back": "Back", "other_lang": "中文",
            "locked": "Too many wrong codes: try again later.", "wrong": "Case reference or verification code is wrong.",
-           "limited": "Too many requests: try again later.", "bad": "Your request was not valid: "},
+           "limited": "Too many requests: try again later.", "bad": "Your request was not valid: ",
+           "credit": "Credit record"},
 }
 STAGE_NAMES = {
     "zh": {"OPENED": "已受理", "TRIAGED": "已分流", "PEOPLES_MEDIATION": "人民调解", "COURT_MEDIATION": "法院诉前调解",
@@ -33,6 +34,30 @@ STAGE_NAMES = {
            "PERFORMING": "paying by plan", "LITIGATION": "litigation", "JUDGMENT": "judgment", "ENFORCEMENT": "enforcement",
            "CREDIT_REPAIR": "credit repair", "CLOSED": "closed", "REJECTED": "not accepted", "ON_HOLD": "on hold (objection)"},
 }
+
+# the credit record's state (model.CREDIT) and why, as the debtor reads it; {on} is a date
+CREDIT_WORDS = {
+    "zh": {"REPORT_PLANNED": "拟于{on}后报送不良信息（已发出事先告知）", "REPORTED": "已于{on}报送不良信息",
+           "REPORT_WITHHELD": "不良信息暂缓报送：事先告知未能送达，待工作人员处理",
+           "CORRECTED": "不良记录已于{on}更正，不再展示", "RECORD_EXPIRED": "保存期限（5年）届满",
+           "PBOC_ONE_OFF": "适用一次性信用修复政策"},
+    "en": {"REPORT_PLANNED": "negative information to be reported after {on} (you were sent a notice)",
+           "REPORTED": "negative information reported on {on}",
+           "REPORT_WITHHELD": "reporting withheld: the notice could not be delivered; staff will follow up",
+           "CORRECTED": "negative record corrected on {on}; no longer shown", "RECORD_EXPIRED": "its 5 years have passed",
+           "PBOC_ONE_OFF": "PBOC one-off credit repair"},
+}
+
+
+def credit_line(credit: dict | None, lang: str) -> str:
+    """What the portal says about the debtor's credit record ('' while nothing was planned)."""
+    if not credit:
+        return ""
+    words = CREDIT_WORDS[lang]
+    text = words[credit["status"]].format(on=when(credit["on"], lang))
+    if credit["status"] == "CORRECTED" and credit.get("reason") in words:
+        text += ("（" + words[credit["reason"]] + "）") if lang == "zh" else f" ({words[credit['reason']]})"
+    return f'<p>{WORDS[lang]["credit"]}: <strong class="credit">{escape(text)}</strong></p>'
 
 
 def lang_of(value: str | None) -> str:
@@ -90,6 +115,7 @@ def case(view: dict, code: str, lang: str) -> str:
         f'<p>{w["case_id"]}: <code>{escape(view["case_id"])}</code></p>'
         f'<h2>{w["debt"]}</h2><table>{rows}</table>'
         f'<p>{w["stage"]}: <strong class="stage">{STAGE_NAMES[lang].get(view["stage"], view["stage"])}</strong></p>'
+        f'{credit_line(view.get("credit"), lang)}'
         f'<p>{w["deadline"]}: <span class="deadline">{when(deadline["at_ms"], lang) + " (" + deadline["kind"] + ")" if deadline else w["none"]}</span></p>'
         f'{offer}<h2>{w["object"]}</h2>{form}{hidden}<input type="hidden" name="kind" value="OBJECTION">'
         f'<label>{w["ground"]} <select name="ground">{grounds}</select></label> <label>{w["detail"]} <textarea name="detail"></textarea></label>'

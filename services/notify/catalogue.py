@@ -24,6 +24,7 @@ class Kind:
     doc_prefix: str = ""
     on_hold: bool = False
     after_close: bool = False
+    proof: bool = False   # a stage waits for proof of its delivery (proof.py)
 
     def matches(self, event_type: str, body: dict) -> bool:
         return event_type == self.on and all(str(body.get(k)) in allowed for k, allowed in self.when.items())

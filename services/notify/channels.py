@@ -201,5 +201,8 @@ class LetterChannel:
 
 def receipt_meta(notice: dict) -> str:
     """What a provider echoes back with a receipt: enough to write the notice.log entry, no PII."""
-    return json.dumps({k: notice[k] for k in ("notice_id", "case_id", "lender_id", "debtor_ref", "kind", "occasion",
-                                              "language", "document_no")}, separators=(",", ":"))
+    keys = ("notice_id", "case_id", "lender_id", "debtor_ref", "kind", "occasion", "language", "document_no")
+    meta = {k: notice[k] for k in keys}
+    if notice.get("proof"):  # the receipt is the proof of delivery (proof.py): what its case event needs
+        meta.update(proof=True, event_id=notice["event_id"])
+    return json.dumps(meta, separators=(",", ":"))

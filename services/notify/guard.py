@@ -1,5 +1,5 @@
 """The compliance guard in front of every channel. Pure: (debtor state, intent, now) → Decision (state: the
-debtor's; emits: notice.log entries; the notices to send now are those the state holds ``inflight``).
+debtor's; emits: notice.log entries, and ``RequiredNoticeFailed`` for a suppressed proof notice; the notices to send now are those the state holds ``inflight``).
 
 State is per ``debtor_ref`` — across all lenders — and lives in the ``debtors`` table, fed by
 ``notify.intents`` (keyed by debtor_ref). Rules, checked in this order for every waiting notice:
@@ -31,6 +31,7 @@ from remedy.kernel.clock import CHINA_TZ
 from remedy.kernel.deadlines import ms
 from remedy.kernel.decision import Decision
 from remedy.kernel.emit import Emit
+from services.notify import proof
 
 KEEP_DAYS = 3
 NOTICE_LOG = "notice.log"
@@ -64,7 +65,7 @@ def logged(entry: dict) -> Emit:
 
 def entries(decision: Decision) -> list[dict]:
     """The notice.log entries a decision emits."""
-    return [out.record for out in decision.emits]
+    return [out.record for out in decision.emits if out.topic == NOTICE_LOG]
 
 
 def to_send(decision: Decision) -> list[dict]:
@@ -121,6 +122,7 @@ def release(state: dict, now: datetime, policy: Policy) -> Decision[dict]:
     there is something to send, else ``waiting`` (notices pending) or ``idle``."""
     state = _copy(state)
     logs: list[dict] = []
+    proofs: list[Emit] = []   # a suppressed proof notice will never reach the debtor: the stage waiting is told
     today = now.astimezone(CHINA_TZ).date().isoformat()
     state["days"] = {d: n for d, n in state["days"].items() if d >= _days_before(today, KEEP_DAYS)}
     quiet_until = quiet(now, policy)
@@ -131,6 +133,7 @@ def release(state: dict, now: datetime, policy: Policy) -> Decision[dict]:
         if n["case_id"] in state["closed"] and not n["after_close"]:
             _finish(state, nid, "SUPPRESSED")
             logs.append(log_entry(n, "SUPPRESSED", first, now, rule="CASE_CLOSED"))
+            proofs += proof.failed(n, logs[-1])
             continue
         if n["case_id"] in state["held"] and n["case_id"] not in state["closed"] and not n["on_hold"]:
             # a case closed while held (objection upheld) is held no more: its closing documents go out
@@ -140,6 +143,7 @@ def release(state: dict, now: datetime, policy: Policy) -> Decision[dict]:
             _finish(state, nid, "SUPPRESSED")
             logs.append(log_entry(n, "SUPPRESSED", n["channels"][0], now, rule="OPTED_OUT",
                                   detail="opted out of " + ",".join(n["channels"])))
+            proofs += proof.failed(n, logs[-1])
             continue
         until = n.get("wait", {}).get("until")
         if until is not None and ms(now) < until:
@@ -158,7 +162,7 @@ def release(state: dict, now: datetime, policy: Policy) -> Decision[dict]:
         del state["pending"][nid]
         state["inflight"][nid] = sent
     outcome = "released" if state["inflight"] else "waiting" if state["pending"] else "idle"
-    return Decision(state, [logged(e) for e in logs], outcome)
+    return Decision(state, [logged(e) for e in logs] + proofs, outcome)
 
 
 def unrelease(state: dict, nid: str, now: datetime, policy: Policy) -> Decision[dict]:

@@ -128,7 +128,7 @@ def _notice(memory: dict, envelope: dict, fields: dict, kind, catalogue: Catalog
     context["document_no"] = doc or ""
     return {"notice_id": nid, "case_id": case_id, "lender_id": lender, "debtor_ref": memory["debtor_ref"],
             "kind": kind.name, "occasion": occasion, "legal": kind.legal, "channels": list(kind.channels),
-            "on_hold": kind.on_hold, "after_close": kind.after_close, "language": catalogue.language(lender),
+            "on_hold": kind.on_hold, "after_close": kind.after_close, "proof": kind.proof, "language": catalogue.language(lender),
             "document_no": doc, "context": context, "sealed": memory["sealed"],
             "at": ms(envelope["occurred_at"]), "event_id": envelope["event_id"]}
 

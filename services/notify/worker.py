@@ -36,7 +36,7 @@ from remedy.kernel.settings import Settings
 from remedy.kernel.stage import Host, Input
 from remedy.runtime.due import Deadlines
 from remedy.runtime.faust_host import build_app
-from services.notify import guard, plan
+from services.notify import guard, plan, proof
 from services.notify.catalogue import Catalogue
 from services.notify.channels import EmailChannel, LetterChannel, SmsChannel
 from services.notify.dispatch import dispatch
@@ -106,10 +106,12 @@ class Notify:
             log_.exception("notify: could not wake debtor after a failed send")
 
     async def log(self, emits: list[Emit]) -> None:
-        """notice.log entries (``guard.logged``), counted by kind, channel and status."""
+        """notice.log entries (``guard.logged``), counted by kind, channel and status, and the case events
+        that prove (or fail to prove) a notice's delivery (``proof``)."""
         for out in emits:
-            e = out.record
-            self.notices.labels(e["kind"], e["channel"], e["status"]).inc()
+            if out.topic == guard.NOTICE_LOG:
+                e = out.record
+                self.notices.labels(e["kind"], e["channel"], e["status"]).inc()
             await self.host.emit(out)
 
     async def send_intent(self, debtor_ref: str, intent: dict) -> None:
@@ -202,7 +204,7 @@ class Notify:
                 notice, self.open_contact(notice), self.channels, self.catalogue, sent_at, archive=self.archive,
                 verification_code=lambda case_id: verification_code(self.secret, case_id),
                 is_debtor=lambda c, ref=notice["debtor_ref"]: self.is_debtor(c, ref))
-            await self.log([guard.logged(e) for e in entries])
+            await self.log([guard.logged(e) for e in entries] + proof.settled(notice, status, entries))
             await self.send_intent(debtor_ref, {"op": "settle", "notice_id": nid, "status": status})
             reported = True
         except Exception:  # noqa: BLE001 - left inflight: the next wake sends it again
@@ -223,5 +225,5 @@ class Notify:
         status = "DELIVERED" if receipt.get("status") == "DELIVERED" else "FAILED"
         entry = guard.log_entry(meta, status, "SMS", self.clock.now(), rule=receipt.get("error"),
                                 detail=f"provider receipt {receipt.get('message_id')}")
-        await self.log([guard.logged(entry)])
+        await self.log([guard.logged(entry)] + proof.receipt(meta, entry))
         return 200, {"ok": True}

@@ -5,7 +5,7 @@
 - ``negative_record_expires``: the overdue behaviour's end + 5 years (29 Feb → 28 Feb).
 - PBOC one-off repair: the single overdue amount ≤ 10,000 CNY, the overdue record arising between
   2020-01-01 and 2025-12-31 (a loan falls overdue the day after its due date), repaid in full by
-  2026-03-31.
+  2026-03-31; the record stops being shown on the day credit repair is done, not before 2026-01-01.
 """
 from __future__ import annotations
 
@@ -26,6 +26,7 @@ class PbocOneOff:
     overdue_from: date = date(2020, 1, 1)
     overdue_to: date = date(2025, 12, 31)
     repaid_by: date = date(2026, 3, 31)
+    takes_effect: date = date(2026, 1, 1)   # the day the credit database stops showing the records it covers
 
     def applies(self, overdue_cents: int, loan_due_date: date, repaid_on: date) -> bool:
         overdue_since = loan_due_date + timedelta(days=1)

@@ -11,31 +11,32 @@ been processed (``processing_working_days``, never later than ``due_by``),
 closes it (CREDIT_REPAIRED) on ``CreditRepairDone``. A lender's PAID_IN_FULL closes the case
 elsewhere: no repair.
 
-Notice before report. Negative credit information is reported only for a case under compulsory
-enforcement. When ``EnforcementApplied`` is seen, repair emits ``NegativeReportPlanned`` with
-``report_after`` = today + ``pre_report_notice_days``: that event is the instruction to notify the
-debtor (notify sends the pre-report notice on it). ``NegativeReportFiled`` (notice_ref = the plan's
-event id) comes only once ``report_after`` has passed, and never if the debtor performs in full
-first, the case closes, or — while held — until the hold is released (the date shifts by the time held).
+Notice before report (``report.py``): on ``EnforcementApplied``, ``NegativeReportPlanned`` (notify sends
+the pre-report notice on it); ``NegativeReportFiled`` only once ``report_after`` has passed *and* notify has
+proved the notice delivered (``RequiredNoticeDelivered``), else ``NegativeReportWithheld``; never if the
+debtor performs in full first or the case closes; while held, not until the release (the date shifts).
+
+Corrections (``correction.py``): the day the negative record stops being shown (PBOC one-off repair, or
+5 years after the behaviour ended), ``NegativeRecordCorrected``, even on a closed case.
 
 Holds: while a case is held nothing moves and no deadline runs; moves are deferred, not lost.
 """
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 from remedy.kernel.decision import Decision as FileDecision
 from remedy.kernel.emit import Emit
 from remedy.kernel.clock import china_date
-from remedy.kernel.events import case_event
+from services.repair import correction, report
 from services.repair.dates import RepairRules, add_years
-from remedy.kernel.deadlines import apply_hold, end_of_china_day_ms, ms, next_due_ms, set_deadline, start_of_china_day_ms
+from services.repair.events import repair_event
+from remedy.kernel.deadlines import apply_hold, ms, next_due_ms, set_deadline, start_of_china_day_ms
 from remedy.kernel.lifecycle import CREDIT_REPAIR
 from remedy.kernel.workdays import add_working_days
 from services.repair.state import RepairFile
 
-PRODUCER = "repair"
-REPORT, DONE = "negative_report", "repair_done"
+DONE = "repair_done"
 
 
 class RepairError(Exception):
@@ -86,16 +87,18 @@ def on_case_event(case: RepairFile | None, event: dict, now: datetime, rules: Re
             raise OutOfOrder(f"{kind}: a second full performance")
         case.handover = {"reason": to_repair, "cause": event["event_id"],
                          "performed_on": china_date(event["occurred_at"]).isoformat()}
+    elif kind in report.PROOF_EVENTS:
+        report.on_proof(case, event)
     elif kind in ("CaseHeld", "CaseReleased"):
         apply_hold(case, event)
     elif kind == "CaseClosed":
-        case.closed = True
+        case.closed, case.held_since = True, None   # closed while held: held no more
         case.deadlines.clear()
     return Decision(case, advance(case, now, rules))
 
 
 ACTS_ON = frozenset({"CaseOpened", "CaseAmended", "DishonestListProposed", "EnforcementApplied", "CaseHeld",
-                     "CaseReleased", "CaseClosed"})
+                     "CaseReleased", "CaseClosed", *report.PROOF_EVENTS})
 
 
 def concerns(event: dict) -> bool:
@@ -123,54 +126,53 @@ def on_tick(case: RepairFile | None, now: datetime, rules: RepairRules) -> Decis
     return Decision(case, emits, "applied" if emits else "ignored")
 
 
+def next_due(case: RepairFile) -> int | None:
+    """The case's next deadline (none while closed) or its record's correction (even once closed); none while held."""
+    if case.held_since is not None:
+        return None
+    return min((at for at in (next_due_ms(case), correction.due_ms(case)) if at is not None), default=None)
+
+
 def due(case: RepairFile, now: datetime) -> bool:
-    at = next_due_ms(case)
+    at = next_due(case)
     return at is not None and ms(now) >= at
 
 
 def advance(case: RepairFile, now: datetime, rules: RepairRules) -> list[Emit]:
-    if case.closed or case.held_since is not None:
+    if case.held_since is not None:
         return []
+    return (_advance_open(case, now, rules) if not case.closed else []) + correction.step(case, now)
+
+
+def _advance_open(case: RepairFile, now: datetime, rules: RepairRules) -> list[Emit]:
     emits: list[Emit] = []
     if case.handover is not None and case.requested is None:
         emits.append(_request_repair(case, now, rules))
-    if case.enforced_cause and case.negative is None and case.handover is None:
-        report_after = china_date(now) + timedelta(days=rules.pre_report_notice_days)
-        plan = _event(case, "NegativeReportPlanned", {"report_after": report_after}, case.enforced_cause, now)
-        case.negative = {"report_after": report_after.isoformat(), "notice_ref": plan.record["event_id"], "filed": False}
-        set_deadline(case, REPORT, end_of_china_day_ms(report_after), now)
-        emits.append(plan)
-    if REPORT in case.deadlines and ms(now) >= case.deadlines[REPORT]["at"]:
-        case.deadlines.pop(REPORT)
-        case.negative["filed"] = True
-        emits.append(_event(case, "NegativeReportFiled", {"reported_on": china_date(now),
-                                                          "notice_ref": case.negative["notice_ref"]},
-                            case.negative["notice_ref"], now))
+    emits += report.plan(case, now, rules.pre_report_notice_days)
+    emits += report.step(case, now)
     if DONE in case.deadlines and ms(now) >= case.deadlines[DONE]["at"]:
         case.deadlines.clear()
         cause = case.requested["cause"]
-        emits.append(_event(case, "CreditRepairDone", {"done_on": china_date(now), "removed_from_dishonest_list": case.listed},
+        emits.append(repair_event(case, "CreditRepairDone", {"done_on": china_date(now), "removed_from_dishonest_list": case.listed},
                             cause, now))
     return emits
 
 
 def _request_repair(case: RepairFile, now: datetime, rules: RepairRules) -> Emit:
     """Full performance: the negative record is to be corrected; a report not yet filed never will be."""
-    case.deadlines.pop(REPORT, None)
+    case.deadlines.pop(report.REPORT, None)
     requested_on = china_date(now)
     due_by = add_working_days(requested_on, rules.due_working_days)
     performed_on = date.fromisoformat(case.handover["performed_on"])
     applies = rules.pboc.applies(case.overdue_cents, date.fromisoformat(case.loan_due_date), performed_on)
     body = {"reason": case.handover["reason"], "due_by": due_by, "behaviour_end_date": performed_on,
             "negative_record_expires": add_years(performed_on, rules.record_keep_years), "pboc_one_off_applies": applies}
-    out = _event(case, "CreditRepairRequested", body, case.handover["cause"], now)
+    out = repair_event(case, "CreditRepairRequested", body, case.handover["cause"], now)
     case.requested = {"due_by": due_by.isoformat(), "cause": out.record["event_id"]}
     done_on = min(add_working_days(requested_on, rules.processing_working_days), due_by)
     set_deadline(case, DONE, start_of_china_day_ms(done_on), now)
+    if applies:
+        correction.schedule(case, "PBOC_ONE_OFF", max(done_on, rules.pboc.takes_effect), performed_on)
+    else:
+        correction.schedule(case, "RECORD_EXPIRED", body["negative_record_expires"], performed_on)
     return out
-
-
-def _event(case: RepairFile, type_: str, body: dict, causation_id: str, now: datetime) -> Emit:
-    record = case_event(PRODUCER, type_, body, case_id=case.case_id, lender_id=case.lender_id,
-                        causation_id=causation_id, now=now)
-    return Emit("case.events", case.case_id, "CaseEvent", record)

@@ -55,3 +55,26 @@ def test_dispatch_asks_for_the_code_of_the_notices_case():
                                      is_debtor=lambda c: True, verification_code=lambda cid: verification_code("s", cid)))
     code = verification_code("s", notice["case_id"])
     assert status == "SENT" and (f"验证码{code}" in sent[0] or f"verification code {code}" in sent[0])
+
+
+def test_the_portal_shows_a_withheld_report_and_then_the_corrected_record():
+    """The debtor sees on the portal what became of their credit record: a report withheld because the notice
+    never reached them, and, on its day, the record corrected (5 years after the behaviour ended)."""
+    from datetime import date, datetime, timezone
+
+    from remedy.kernel.events import case_event
+    from services.gateway.model import Case, apply_event
+
+    case, at = Case("C1", "L1", stage="ENFORCEMENT"), datetime(2026, 3, 6, 2, tzinfo=timezone.utc)
+
+    def apply(type_, body):
+        apply_event(case, case_event("repair", type_, body, case_id="C1", lender_id="L1", causation_id=type_, now=at))
+        return portal_page.case({**VIEW, "credit": case.credit}, "123", "zh")
+
+    assert "2026年3月13日后报送" in apply("NegativeReportPlanned", {"report_after": date(2026, 3, 13)})
+    page = apply("NegativeReportWithheld", {"reason": "NOTICE_SUPPRESSED", "notice_ref": "E1", "report_after": date(2026, 3, 13)})
+    assert "暂缓报送" in page and "NEGATIVE_REPORT_AFTER" not in case.deadlines
+    page = apply("NegativeRecordCorrected", {"reason": "RECORD_EXPIRED", "corrected_on": date(2031, 3, 24),
+                                             "behaviour_end_date": date(2026, 3, 24), "report_ref": None})
+    assert "不良记录已于2031年3月24日更正" in page and "保存期限（5年）届满" in page
+    assert "corrected on 24 Mar 2031" in portal_page.case({**VIEW, "credit": case.credit}, "123", "en")

@@ -29,9 +29,11 @@ def test_the_catalogue_covers_every_kind_the_issue_names():
     assert set(ALL) == set(CAT.kinds) == {
         "mediation_invitation", "demand_letter", "session_notice", "litigation_risk_notice", "settlement_notice",
         "confirmation_notice", "instalment_reminder", "missed_payment_warning", "filing_notice", "judgment_notice",
-        "enforcement_notice", "pre_report_notice", "credit_repair_certificate", "objection_ack", "objection_decision"}
+        "enforcement_notice", "pre_report_notice", "credit_repair_certificate", "record_correction_notice", "objection_ack",
+        "objection_decision"}
     assert {k for k, v in CAT.kinds.items() if v.legal} == {
-        "demand_letter", "litigation_risk_notice", "confirmation_notice", "credit_repair_certificate"}
+        "demand_letter", "litigation_risk_notice", "confirmation_notice", "credit_repair_certificate", "record_correction_notice"}
+    assert {k for k, v in CAT.kinds.items() if v.proof} == {"pre_report_notice"}, "repair waits for its proof of delivery"
 
 
 @pytest.mark.parametrize("language", ["zh", "en"])
@@ -70,6 +72,7 @@ def test_kind_specific_figures_zh():
     assert "12,500.00元" in body("judgment_notice") and "2027年4月1日" in body("judgment_notice")
     assert "生效判决" in body("enforcement_notice")
     assert "2027年1月15日" in body("pre_report_notice") and "征信" in body("pre_report_notice")
+    assert "2032年5月20日更正" in body("record_correction_notice") and "保存期限" in body("record_correction_notice")
     assert "2027年5月20日" in body("credit_repair_certificate") and "已移除" in body("credit_repair_certificate")
     assert "OBJ-1" in body("objection_ack") and "金额有误" in body("objection_ack") and "2026年12月18日" in body("objection_ack")
     assert "异议不成立" in body("objection_decision")

@@ -33,7 +33,8 @@ def text_of(data: bytes) -> str:
 
 def test_each_legal_document_opens_and_contains_the_case_figures():
     notices = legal_notices()
-    assert set(notices) == {"demand_letter", "litigation_risk_notice", "confirmation_notice", "credit_repair_certificate"}
+    assert set(notices) == {"demand_letter", "litigation_risk_notice", "confirmation_notice", "credit_repair_certificate",
+                            "record_correction_notice"}
     for kind, n in notices.items():
         t = render(CAT, kind, "zh", n["lender_id"], n["context"], debtor_name="张三", strict=True)
         data = pdf(t.title, t.body, n["document_no"], issuer="LENDER-A · Remedy")

@@ -6,6 +6,7 @@ from datetime import date
 
 import pytest
 
+from remedy.kernel.events import case_event
 from services.repair import decide as d
 from services.repair.dates import RepairRules
 from remedy.kernel.deadlines import ms
@@ -48,8 +49,10 @@ def test_plan_completed_requests_repair_with_its_dates_then_repairs_and_leaves_t
         "pboc_one_off_applies": True}  # 9,000 CNY overdue since 2025-03-02, repaid 2026-03-06
     assert d.on_tick(out.file, utc(2026, 3, 8, 15, 59), RULES).emits == []  # Sunday, 23:59 China
     done = d.on_tick(out.file, utc(2026, 3, 8, 16), RULES)  # Monday 00:00 China: one working day later
-    assert types(done) == ["CreditRepairDone"], "objections, the one producer of CaseClosed, closes on it"
+    assert types(done) == ["CreditRepairDone", "NegativeRecordCorrected"], "objections closes on CreditRepairDone"
     assert body(done, "CreditRepairDone") == {"done_on": date(2026, 3, 9), "removed_from_dishonest_list": False}
+    assert body(done, "NegativeRecordCorrected") == {"reason": "PBOC_ONE_OFF", "corrected_on": date(2026, 3, 9),
+                                                     "behaviour_end_date": date(2026, 3, 6), "report_ref": None}
     assert done.emits[0].record["causation_id"] == out.emits[0].record["event_id"]
     assert d.on_tick(done.file, utc(2026, 4, 1), RULES).emits == []
     closed = d.on_case_event(done.file, s.closed(utc(2026, 3, 9), "CREDIT_REPAIRED", "CREDIT_REPAIR"), utc(2026, 3, 9), RULES)
@@ -103,11 +106,25 @@ def enforced(s, at=T0):
     return d.on_case_event(opened(s), ev, at, RULES)
 
 
+def notice_answer(planned, at, status="DELIVERED", rule=None):
+    """notify's answer about the pre-report notice sent on ``planned`` (a Decision or an envelope)."""
+    plan = planned.emits[0].record if hasattr(planned, "emits") else planned
+    if status == "DELIVERED":
+        type_, body_ = "RequiredNoticeDelivered", {"notice_id": "N1", "notice_kind": "pre_report_notice", "channel": "EMAIL",
+                                                   "delivered_at": at, "document_no": None, "content_hash": "h"}
+    else:
+        type_, body_ = "RequiredNoticeFailed", {"notice_id": "N1", "notice_kind": "pre_report_notice", "status": status,
+                                                "rule": rule}
+    return case_event("notify", type_, body_, case_id=plan["case_id"], lender_id=plan["lender_id"],
+                      causation_id=plan["event_id"], now=at)
+
+
 def test_negative_information_is_reported_only_after_the_pre_report_notice_period():
     s = Script()
     planned = enforced(s)
     assert types(planned) == ["NegativeReportPlanned"]
     assert body(planned, "NegativeReportPlanned") == {"report_after": date(2026, 3, 13)}
+    planned.state = d.on_case_event(planned.file, notice_answer(planned, T0 + days(1)), T0 + days(1), RULES).file
     assert d.on_tick(planned.file, utc(2026, 3, 13, 15, 59), RULES).emits == []  # still 13 March in China
     filed = d.on_tick(planned.file, utc(2026, 3, 13, 16), RULES)
     assert body(filed, "NegativeReportFiled") == {"reported_on": date(2026, 3, 14),
@@ -135,6 +152,7 @@ def test_a_hold_defers_the_notice_and_shifts_the_report_date():
     rel = T0 + days(4)
     out = d.on_case_event(out.file, s.released(rel, ms(rel) - ms(T0), "ENFORCEMENT"), rel, RULES)
     assert body(out, "NegativeReportPlanned") == {"report_after": date(2026, 3, 17)}
+    out.state = d.on_case_event(out.file, notice_answer(out, rel), rel, RULES).file
     held_again = T0 + days(6)
     case = d.on_case_event(out.file, s.held(held_again, "ENFORCEMENT"), held_again, RULES).file
     assert d.on_tick(case, utc(2026, 3, 25), RULES).emits == []
@@ -151,7 +169,9 @@ def test_repair_during_a_hold_waits_and_its_processing_deadline_shifts():
     case = d.on_case_event(case, s.held(held, "CREDIT_REPAIR"), held, RULES).file
     assert d.on_tick(case, utc(2026, 3, 10), RULES).emits == []
     back = held + days(3)
-    case = d.on_case_event(case, s.released(back, ms(back) - ms(held), "CREDIT_REPAIR"), back, RULES).file
+    released = d.on_case_event(case, s.released(back, ms(back) - ms(held), "CREDIT_REPAIR"), back, RULES)
+    assert types(released) == ["NegativeRecordCorrected"], "the PBOC day (9 March) is the law's: it waited only for the release"
+    case = released.file
     assert d.on_tick(case, utc(2026, 3, 11, 15, 59), RULES).emits == []
     assert types(d.on_tick(case, utc(2026, 3, 11, 16), RULES)) == ["CreditRepairDone"]
 
@@ -178,7 +198,7 @@ def test_a_performed_judgment_starts_credit_repair_with_its_reason(reason):
     out = d.on_case_event(opened(s), performed(s, reason=reason), T0, RULES)
     assert types(out) == ["CreditRepairRequested"]
     assert body(out, "CreditRepairRequested")["reason"] == reason
-    assert types(d.on_tick(out.file, T0 + days(7), RULES)) == ["CreditRepairDone"]
+    assert types(d.on_tick(out.file, T0 + days(7), RULES))[0] == "CreditRepairDone"
 
 
 def test_only_a_full_recovery_by_enforcement_starts_credit_repair():
