@@ -117,7 +117,7 @@ WITHIN = {
 # the CaseEscalated that moves the case; a performed judgment by CreditRepairRequested).
 STILL = frozenset({"CaseAmended", "MediationFailed", "ConfirmationDenied", "JudgmentPerformed",
                    "NegativeReportPlanned", "NegativeReportFiled", "ObjectionFiled", "ObjectionOverdue",
-                   "ObjectionResolved", "ComplaintForwarded", "CaseWithdrawn", "HardshipClaimed"})
+                   "ObjectionEscalated", "ObjectionResolved", "ComplaintForwarded", "CaseWithdrawn", "HardshipClaimed"})
 
 
 def is_terminal(stage: str | None) -> bool:
