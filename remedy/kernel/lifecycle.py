@@ -121,7 +121,7 @@ WITHIN = {
 STILL = frozenset({"CaseAmended", "MediationFailed", "ConfirmationDenied", "JudgmentPerformed",
                    "NegativeReportPlanned", "NegativeReportFiled", "NegativeReportWithheld", "NegativeRecordCorrected",
                    "RequiredNoticeDelivered", "RequiredNoticeFailed", "ObjectionFiled", "ObjectionOverdue",
-                   "ObjectionResolved", "ComplaintForwarded", "CaseWithdrawn", "HardshipClaimed"})
+                   "ObjectionEscalated", "ObjectionResolved", "ComplaintForwarded", "CaseWithdrawn", "HardshipClaimed"})
 
 
 def is_terminal(stage: str | None) -> bool:

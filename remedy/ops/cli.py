@@ -12,6 +12,7 @@
   remedy report          print the report from the running analytics service and write it as HTML
   remedy replay          re-run triage rules (--rules FILE) over the cases in case.events; compare routing and recovery
   remedy export research the anonymised one-row-per-case data set for researchers (k-anonymous; CSV and Parquet)
+  remedy case CASE_ID    a case's whole history from the gateway's audit endpoint: events, their inputs, notices, rules
 """
 from __future__ import annotations
 
@@ -77,6 +78,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--rules", metavar="FILE", help="triage rule file (default: $REMEDY_TRIAGE_RULES_PATH, what triage loads)")
     p.add_argument("--limit", type=int, default=20, help="list at most this many cases whose route changes")
     research.add_parser(sub)
+    p = sub.add_parser("case", help="a case's whole history (audit trail), from the gateway")
+    p.add_argument("case_id")
+    p.add_argument("--json", action="store_true", help="the gateway's answer as JSON, for machines")
+    p.add_argument("--gateway", metavar="URL", help="the gateway (default: http://127.0.0.1:$REMEDY_GATEWAY_PORT)")
+    p.add_argument("--key", help="an auditor's or the case's lender's API key (default: $REMEDY_AUDIT_KEY, else the dev key)")
     return parser
 
 
@@ -152,7 +158,14 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, PlatformSettings], int]] = {
     "report": lambda args, platform: report(platform.shared, platform.analytics, args.html),
     "replay": lambda args, platform: replay(platform.shared, args.rules or platform.triage.rules_path, args.limit),
     "export": research.run,
+    "case": lambda args, platform: _case(args, platform),
 }
+
+
+def _case(args, platform: PlatformSettings) -> int:
+    from remedy.ops.case_audit import run
+    url = args.gateway or f"http://127.0.0.1:{platform.gateway.port}"
+    return run(args.case_id, url, args.key, platform.shared.data_dir, args.json)
 
 
 def report(settings: Settings, analytics: AnalyticsSettings, html_path: str | None) -> int:

@@ -5,7 +5,7 @@ Authentication: ``Authorization: Bearer <API key>`` for lenders, mediators and p
 debtors (remedy/kernel/portal.py), rate limited and locked out after repeated wrong codes. Every answer
 about a case is scoped: another party's case is reported as not found.
 
-Handlers live per party in ``routes/`` (lender, mediator, court, payment, debtor, portal, ops) over the
+Handlers live per party in ``routes/`` (lender, mediator, court, payment, debtor, portal, ops, audit) over the
 shared core (core.py: state, publishing, authentication, scoping); this module maps them to paths.
 """
 from __future__ import annotations
@@ -13,6 +13,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from services.gateway.core import SERVICE, Gateway, error, log
+from services.gateway.routes.audit import AuditRoutes
 from services.gateway.routes.court import CourtRoutes
 from services.gateway.routes.debtor import DebtorRoutes
 from services.gateway.routes.lender import LenderRoutes
@@ -57,6 +58,7 @@ def build_app(gw: Gateway) -> web.Application:
     r.add_post("/v1/courts/decisions", court.decision)
     r.add_post("/v1/payments", payer.payment)
     r.add_get("/v1/debtor/case", debtor.case_view)
+    r.add_get("/v1/cases/{case_id}/audit", AuditRoutes(gw).case_audit)
     r.add_post("/v1/debtor/requests", debtor.send_request)
     r.add_get("/portal", portal.sign_in)
     r.add_post("/portal/case", portal.case_page)

@@ -52,15 +52,15 @@ class Gateway:
             await future
         return future
 
-    def principal(self, request: web.Request, kind: str) -> Principal:
+    def principal(self, request: web.Request, *kinds: str) -> Principal:
         header = request.headers.get("Authorization", "")
         token = header[7:].strip() if header.lower().startswith("bearer ") else ""
         found = self.keys.principal(token)
         if found is None:
             raise web.HTTPUnauthorized(text=json.dumps({"error": "missing or wrong API key"}),
                                        content_type="application/json", headers={"WWW-Authenticate": "Bearer"})
-        if found.kind != kind:
-            raise web.HTTPForbidden(text=json.dumps({"error": f"this endpoint is for {kind}s"}),
+        if found.kind not in kinds:
+            raise web.HTTPForbidden(text=json.dumps({"error": f"this endpoint is for {' and '.join(kinds)}s"}),
                                     content_type="application/json")
         return found
 

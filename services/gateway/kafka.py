@@ -1,5 +1,6 @@
 """The gateway's Kafka side: an aiokafka producer for the input topics, and the reader that keeps the read
-model (projection.py, on disk) up to date with case.events, loan.defaults.rejected, loan.batches and payments.
+model (projection.py, on disk) up to date with case.events, loan.defaults.rejected, loan.batches and payments,
+and keeps the audit trail (audit.py): the records of the input topics and notice.log, per case.
 
 The reader has no consumer group: every gateway instance is assigned every partition of those topics and
 keeps its own copy of the read model, so any instance answers any question. Each chunk of records is
@@ -23,11 +24,13 @@ from aiokafka.errors import KafkaError
 from remedy.contract.codec import Codec, CodecError
 from remedy.runtime.metrics import ServiceMetrics
 from remedy.runtime.publish import compression_type
+from remedy.kernel.ids import message_id
+from services.gateway.audit import INPUT_TOPICS
 from services.gateway.projection import Projection
 
 log = logging.getLogger("remedy.gateway")
 READ_TOPICS = {"case.events": "CaseEvent", "loan.defaults.rejected": "LoanDefaultRejected",
-               "loan.batches": "BatchReport", "payments": "Payment"}
+               "loan.batches": "BatchReport", "notice.log": "NoticeLogEntry", **INPUT_TOPICS}
 CHUNK = 2000                 # records applied and committed at once
 REASSIGN_SECONDS = 30.0      # how often the reader looks for partitions it does not read yet
 CHECK_SECONDS = 10.0         # the longest the check of the stored offsets waits for the broker
@@ -168,13 +171,13 @@ class Replayer:
         reached = {}
         for tp, records in batches.items():
             for msg in records:
-                self.apply(msg.topic, msg.value)
+                self.apply(msg.topic, msg.value, message_id(msg.topic, msg.partition, msg.offset))
             last = records[-1]
             reached[(tp.topic, tp.partition)] = {"next": last.offset + 1, "last": fingerprint(last.value)}
             self.position[tp] = last.offset + 1
         self.projection.commit(reached)
 
-    def apply(self, topic: str, value: bytes) -> None:
+    def apply(self, topic: str, value: bytes, ref: str = "") -> None:
         try:
             _, record = self.codec.decode(value, expect=READ_TOPICS[topic])
         except CodecError as exc:
@@ -188,8 +191,12 @@ class Replayer:
             self.projection.apply_rejected(record)
         elif topic == "loan.batches":
             self.projection.apply_batch_report(record)
+        elif topic == "notice.log":
+            self.projection.apply_notice(record)
         else:
-            self.projection.apply_payment(record)
+            if topic == "payments":
+                self.projection.apply_payment(record)
+            self.projection.apply_input(topic, ref, record)
 
     async def stop(self) -> None:
         if self.admin is not None:

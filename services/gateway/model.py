@@ -160,7 +160,7 @@ def apply_event(case: Case, env: dict) -> dict:
         case.deadlines.pop(DONE_DEADLINES[kind], None)
     case.events += 1
     return {"event_id": env["event_id"], "type": kind, "occurred_at_ms": to_ms(env["occurred_at"]),
-            "producer": env["producer"], "stage_after": case.stage,
+            "producer": env["producer"], "causation_id": env["causation_id"], "stage_after": case.stage,
             "detail": as_json({k: v for k, v in body.items() if k != "facts"})}
 
 

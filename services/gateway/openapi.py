@@ -45,10 +45,11 @@ def document() -> dict:
             "securitySchemes": {
                 "lenderKey": {"type": "http", "scheme": "bearer", "description": "a lender's API key"},
                 "mediatorKey": {"type": "http", "scheme": "bearer", "description": "a mediator's API key"},
-                "payerKey": {"type": "http", "scheme": "bearer", "description": "a payment processor's API key"}},
+                "payerKey": {"type": "http", "scheme": "bearer", "description": "a payment processor's API key"},
+                "auditorKey": {"type": "http", "scheme": "bearer", "description": "an operator's, auditor's or regulator's API key"}},
             "schemas": schemas()},
         "paths": {**lender_paths(), **mediator_paths(), **court_paths(), **payment_paths(), **debtor_paths(),
-                  **portal_paths(), **ops_paths()},
+                  **portal_paths(), **audit_paths(), **ops_paths()},
     }
 
 
@@ -230,6 +231,16 @@ def portal_paths() -> dict:
             "responses": {"202": _resp("received (HTML)", {"type": "string"}, "text/html"),
                           **{str(c): _resp("refused (HTML)", {"type": "string"}, "text/html") for c in (400, 401, 409, 423, 429)}}}},
     }
+
+
+def audit_paths() -> dict:
+    """Auditors (any case) and lenders (their own cases): a case's whole history (audit.py)."""
+    return {"/v1/cases/{case_id}/audit": {"get": {
+        "summary": "The case's events in log order, each with the input record that caused it, the triage rule version and "
+                   "hash, and the notices sent (document numbers and hashes)", "parameters": [CASE_ID],
+        "security": [{"auditorKey": []}, {"lenderKey": []}],
+        "responses": {"200": _resp("the audit trail", {"type": "object", "required": ["case_id", "lender_id", "stage", "events"]}),
+                      **_errors(401, 403, 404)}}}}
 
 
 def ops_paths() -> dict:

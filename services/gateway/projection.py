@@ -16,6 +16,8 @@ Keys (NUL-separated, so one id never prefixes another):
 | ``br/<lender_id>/<batch_id>/<loan_id>`` | intake's rejection of the loan |
 | ``u/<lender_id>/<batch_id>`` | the upload this instance took: published, refused, done |
 | ``p/<payment_ref>`` | {case_id, amount_cents} of the payment recorded under that reference |
+| ``a/<case_id>/<topic/partition/offset>`` | an input record of the case (audit.INPUT_TOPICS), by its reference |
+| ``nl/<case_id>/<at ms>/<notice_id>/<status>`` | a notice.log entry of the case |
 | ``n/cases`` | how many cases |
 """
 from __future__ import annotations
@@ -164,6 +166,23 @@ class Projection:
     def remember_payment(self, payment_ref: str, case_id: str, amount_cents: int) -> None:
         """A payment this gateway has just published (it comes back on ``payments`` later)."""
         self.store.write_now(key("p", payment_ref), {"case_id": case_id, "amount_cents": amount_cents})
+
+    # --- the audit trail (audit.py): the inputs that caused events, the notices sent -------------------------
+    def apply_input(self, topic: str, ref: str, record: dict) -> None:
+        self._boundary()
+        self.store.put(key("a", record["case_id"], ref), {"topic": topic, **model.as_json(dict(record))})
+
+    def apply_notice(self, entry: dict) -> None:
+        self._boundary()
+        at = to_ms(entry["at"])
+        self.store.put(key("nl", entry["case_id"], f"{at:015d}", entry["notice_id"], entry["status"]),
+                       {**model.as_json(dict(entry)), "at": at})
+
+    def audit_inputs(self, case_id: str) -> dict[str, dict]:
+        return {_id_after(k): orjson.loads(v) for k, v in self._settled().scan(key("a", case_id) + b"\x00")}
+
+    def audit_notices(self, case_id: str) -> list[dict]:
+        return [orjson.loads(v) for _, v in self._settled().scan(key("nl", case_id) + b"\x00")]
 
     # --- batches ----------------------------------------------------------------------------------
     def batch_view(self, lender_id: str, batch_id: str) -> Batch | None:

@@ -3,7 +3,8 @@
 - ``debtor.requests`` OBJECTION at any active stage → ``ObjectionFiled`` (answer_by = today + 20
   days) and, unless already held, ``CaseHeld`` (with the stage). Every service treats a held case
   as: no escalation, no deadline running, no notice except the acknowledgement.
-- Unanswered by answer_by → ``ObjectionOverdue`` (the supervisor queue), once.
+- Unanswered by answer_by → ``ObjectionOverdue`` (the lender's supervisor), then ``ObjectionEscalated`` (the
+  mediation centre or the operator), then ``CaseClosed`` OBJECTION_UNANSWERED: ladder.py.
 - OBJECTION_DECISION (a reviewer) → ``ObjectionResolved``; UPHELD_CLOSE → ``CaseClosed``
   (OBJECTION_UPHELD); UPHELD_AMEND and DISMISSED → ``CaseReleased`` (stage, held_ms) once no
   objection is left open — UPHELD_AMEND carries the amended principal for the stage services.
@@ -29,12 +30,12 @@ and the envelope are in ``rules.py``. This module takes case.events and the answ
 """
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 
 from remedy.kernel.deadlines import ms
 from services.objections.closing import close, close_called_for, closed, note_amounts, on_lender_update
-from services.objections import rules
 from services.objections.docket import Docket, stage_after
+from services.objections.ladder import next_due_ms, on_tick
 from services.objections.requests import on_request
 from services.objections.rules import (GROUNDS, CaseAlreadyClosed, Decision, InvalidRequest, ObjectionRules,
                                        ObjectionsError, OutOfOrder, UnknownCase)
@@ -59,6 +60,8 @@ def on_case_event(docket: Docket | None, event: dict, now: datetime) -> Decision
         return Decision(docket, outcome="ignored")  # our own CaseClosed coming back, or a straggler
     docket.remember(event["event_id"])
     note_amounts(docket, kind, body)
+    if kind == "CaseTriaged":
+        docket.mediation_centre = body.get("mediation_centre") or ""
     if kind == "CaseClosed":
         close(docket)
     elif docket.held:
@@ -74,22 +77,4 @@ def on_case_event(docket: Docket | None, event: dict, now: datetime) -> Decision
     return Decision(docket, [closed(docket, closing, event["event_id"], now)])
 
 
-# ---------------------------------------------------------------- the answer deadline
-
-def next_due_ms(docket: Docket) -> int | None:
-    if docket.closed:
-        return None
-    due = [o["due_at"] for o in docket.objections.values() if o["open"] and not o["overdue"]]
-    return min(due) if due else None
-
-
-def on_tick(docket: Docket | None, now: datetime) -> Decision:
-    if docket is None or docket.closed:
-        return Decision(docket, outcome="ignored")
-    emits = []
-    for oid, o in sorted(docket.objections.items()):
-        if o["open"] and not o["overdue"] and ms(now) >= o["due_at"]:
-            o["overdue"] = True
-            emits.append(rules.event(docket, "ObjectionOverdue", {"objection_id": oid, "answer_by": date.fromisoformat(o["answer_by"])},
-                                     o["cause"], now))
-    return Decision(docket, emits, "applied" if emits else "ignored")
+# the answer deadline and its ladder: ladder.py (next_due_ms, on_tick)

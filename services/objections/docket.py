@@ -19,7 +19,9 @@ class Docket:
     stage: str = OPENED                   # the lifecycle stage (remedy.kernel.lifecycle), ON_HOLD while held
     held_since: int | None = None         # epoch ms
     held_stage: str | None = None         # where the case was (and resumes)
-    objections: dict = field(default_factory=dict)  # id -> {"ground", "answer_by", "due_at", "open", "overdue", "cause"}
+    objections: dict = field(default_factory=dict)  # id -> {"ground", "answer_by", "due_at", "open", "overdue",
+    #                                                         "escalated", "owner", "cause"} (ladder.py)
+    mediation_centre: str = ""            # triage's centre for the case: who owns an escalated objection
     hardship_stage: str | None = None     # the stage the last hardship claim was made at (one claim per stage)
     pending_hardship: dict | None = None  # a hardship claim made while held: {"request_id", "hardship_kinds", "cause"}
     pending_close: dict | None = None     # a close called for while held: {"body", "cause"}; made on release

@@ -10,7 +10,7 @@ from remedy.kernel.emit import Emit
 from remedy.kernel.lifecycle import ON_HOLD, RELIEF
 from services.objections.closing import closed
 from services.objections.docket import INACTIVE, Docket
-from services.objections.rules import (DECISIONS, GROUNDS, OUR_REQUESTS, CaseAlreadyClosed, Decision, InvalidRequest,
+from services.objections.rules import (DECISIONS, GROUNDS, OUR_REQUESTS, OWNER_ON_HOLD, CaseAlreadyClosed, Decision, InvalidRequest,
                                        ObjectionRules, OutOfOrder, UnknownCase, event)
 
 
@@ -42,13 +42,15 @@ def _object(docket: Docket, request: dict, cause: str, now: datetime, rules: Obj
     answer_by = china_date(now) + timedelta(days=rules.answer_days)
     due_at = ms(datetime.combine(answer_by + timedelta(days=1), time(0), CHINA_TZ))
     docket.objections[oid] = {"ground": request["ground"], "answer_by": answer_by.isoformat(), "due_at": due_at,
-                              "open": True, "overdue": False, "cause": cause}
+                              "open": True, "overdue": False, "escalated": False, "owner": OWNER_ON_HOLD,
+                              "cause": cause}
     emits = [event(docket, "ObjectionFiled", {"objection_id": oid, "ground": request["ground"],
                                               "detail": request["detail"], "answer_by": answer_by}, cause, now)]
     if not docket.held:
         stage = docket.stage
         docket.held_since, docket.held_stage, docket.stage = ms(now), stage, ON_HOLD
-        emits.append(event(docket, "CaseHeld", {"reason": "OBJECTION", "objection_id": oid, "stage": stage}, cause, now))
+        emits.append(event(docket, "CaseHeld", {"reason": "OBJECTION", "objection_id": oid, "stage": stage,
+                                                 "owner": OWNER_ON_HOLD}, cause, now))
     return emits
 
 

@@ -13,6 +13,7 @@ from services.objections.docket import Docket
 PRODUCER = "objections"
 GROUNDS = frozenset({"WRONG_AMOUNT", "IDENTITY_THEFT", "ALREADY_PAID", "TIME_BARRED", "OTHER"})
 DECISIONS = frozenset({"UPHELD_CLOSE", "UPHELD_AMEND", "DISMISSED"})
+OWNER_ON_HOLD = "LENDER_COMPLAINT_DESK"  # who answers a held case first: the lender's complaint desk (ladder.py)
 OUR_REQUESTS = frozenset({"OBJECTION", "OBJECTION_DECISION", "HARDSHIP_CLAIM", "COMPLAINT"})
 
 
@@ -20,6 +21,8 @@ OUR_REQUESTS = frozenset({"OBJECTION", "OBJECTION_DECISION", "HARDSHIP_CLAIM", "
 class ObjectionRules:
     answer_days: int = 20
     complaint_department: str = "PBOC Financial Consumer Rights Protection Bureau"
+    escalate_days: int = 10   # after the answer date, still unanswered: to the mediation centre or the operator
+    close_days: int = 40      # after the answer date, still unanswered: the case closes (0: never)
 
 
 class ObjectionsError(Exception):

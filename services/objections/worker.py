@@ -3,8 +3,9 @@
 A docket per case (``remedy.runtime.casefile``: one table, one lock, deadline ticks): the case's stage from
 case.events, holds, objections, pending claims and closes. The case.events input also closes cases
 other stages finished (CreditRepairDone, enforcement terminated). A tick for an objection past its
-answer date emits ``ObjectionOverdue``, counted in ``remedy_objections_overdue_total`` (the
-supervisor queue).
+answer date climbs its ladder (ladder.py), each rung counted: ``remedy_objections_overdue_total`` (the
+lender's supervisor), ``remedy_objections_escalated_total`` (the mediation centre or the operator),
+``remedy_objections_closed_unanswered_total``; alerts ``RemedyObjectionOverdue`` and ``RemedyObjectionEscalated``.
 """
 from __future__ import annotations
 
@@ -22,6 +23,9 @@ from services.objections.docket import Docket
 from services.objections.settings import ObjectionsSettings
 
 SERVICE = "objections"
+LADDER = (("ObjectionOverdue", "overdue", "Objections not answered by their answer date (to the lender's supervisor)"),
+          ("ObjectionEscalated", "escalated", "Overdue objections still unanswered, handed to the mediation centre or the operator"),
+          ("CaseClosed:OBJECTION_UNANSWERED", "closed_unanswered", "Cases closed because an objection was never answered"))
 
 
 def build(settings: Settings, objections: ObjectionsSettings, clock: Clock | None = None) -> faust.App:
@@ -29,14 +33,23 @@ def build(settings: Settings, objections: ObjectionsSettings, clock: Clock | Non
 
 
 def wire(host: Host, settings: Settings, objections: ObjectionsSettings) -> None:
-    rules = d.ObjectionRules(objections.answer_days, objections.complaint_department)
-    overdue = Counter(f"remedy_{SERVICE}_overdue", "Objections not answered in time (sent to the supervisor queue)",
-                      registry=host.metrics.registry)
-    files = CaseFiles(host, load=Docket.from_json, next_due_ms=d.next_due_ms, may_be_due=lambda s: bool(s["objections"]),
+    rules = d.ObjectionRules(objections.answer_days, objections.complaint_department, objections.escalate_days,
+                             objections.close_days)
+    rungs = {kind: Counter(f"remedy_{SERVICE}_{name}", text, registry=host.metrics.registry) for kind, name, text in LADDER}
+    files = CaseFiles(host, load=Docket.from_json, next_due_ms=lambda docket: d.next_due_ms(docket, rules),
+                      may_be_due=lambda s: bool(s["objections"]),
                       sweep_seconds=objections.sweep_seconds,
                       backlog_stage=lambda s: lifecycle.ON_HOLD if s["held_since"] is not None and not s["closed"] else None,
-                      on_applied=lambda dec: overdue.inc(sum(e.record["type"] == "ObjectionOverdue" for e in dec.emits)))
+                      on_applied=lambda dec: _count(rungs, dec.emits))
     files.on("case.events", "CaseEvent", lambda docket, record, cause, now: d.on_case_event(docket, record, now))
     files.on("debtor.requests", "DebtorRequest", lambda docket, record, cause, now: d.on_request(docket, record, cause, now, rules))
     files.on("lender.updates", "LenderUpdate", d.on_lender_update)
-    files.on_tick(d.on_tick)
+    files.on_tick(lambda docket, now: d.on_tick(docket, now, rules))
+
+
+def _count(rungs: dict, emits: list) -> None:
+    for e in emits:
+        body = e.record["event"]
+        kind = "CaseClosed:" + body["reason"] if e.record["type"] == "CaseClosed" else e.record["type"]
+        if kind in rungs:
+            rungs[kind].inc()

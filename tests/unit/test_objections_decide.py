@@ -52,7 +52,8 @@ def test_an_objection_is_filed_with_its_answer_date_and_holds_the_case_at_its_st
     assert types(out) == ["ObjectionFiled", "CaseHeld"]
     assert body(out, "ObjectionFiled") == {"objection_id": "R-obj", "ground": "WRONG_AMOUNT", "detail": "",
                                            "answer_by": date(2026, 5, 24)}
-    assert body(out, "CaseHeld") == {"reason": "OBJECTION", "objection_id": "R-obj", "stage": "COURT_MEDIATION"}
+    assert body(out, "CaseHeld") == {"reason": "OBJECTION", "objection_id": "R-obj", "stage": "COURT_MEDIATION",
+                                     "owner": "LENDER_COMPLAINT_DESK"}
     assert out.file.stage == "ON_HOLD"
 
 
@@ -85,16 +86,39 @@ def test_a_second_objection_while_held_is_filed_without_a_second_hold_and_releas
     assert body(second, "CaseReleased") == {"stage": "COURT_MEDIATION", "held_ms": 5 * 86_400_000}
 
 
-def test_unanswered_objection_goes_overdue_once_after_its_answer_date():
+def test_an_unanswered_objection_climbs_the_ladder_each_rung_once_and_never_stays_held_without_an_owner():
     s = Script()
     docket = objected(s).file
     assert d.next_due_ms(docket) == d.ms(utc(2026, 5, 24, 16))  # 25 May 00:00 China
     assert d.on_tick(docket, utc(2026, 5, 24, 15, 59)).emits == []
     out = d.on_tick(docket, utc(2026, 5, 24, 16))
-    assert body(out, "ObjectionOverdue") == {"objection_id": "R-obj", "answer_by": date(2026, 5, 24)}
-    assert [e.record["type"] for e in out.emits] == ["ObjectionOverdue"], "exactly one overdue, for the supervisor queue"
-    assert d.on_tick(out.file, utc(2026, 6, 30)).emits == []
-    assert d.next_due_ms(out.file) is None
+    assert body(out, "ObjectionOverdue") == {"objection_id": "R-obj", "answer_by": date(2026, 5, 24),
+                                             "owner": "LENDER_SUPERVISOR", "escalate_on": date(2026, 6, 4)}
+    assert types(out) == ["ObjectionOverdue"], "exactly one overdue, for the lender's supervisor"
+    assert d.on_tick(out.file, utc(2026, 6, 3, 15, 59)).emits == [], "the supervisor has 10 days"
+    assert d.next_due_ms(out.file) == d.ms(utc(2026, 6, 3, 16))  # 4 June 00:00 China
+    up = d.on_tick(out.file, utc(2026, 6, 3, 16))
+    assert body(up, "ObjectionEscalated") == {"objection_id": "R-obj", "answer_by": date(2026, 5, 24),
+                                              "owner": "MEDIATION_CENTRE", "mediation_centre": "MC1",
+                                              "close_on": date(2026, 7, 4)}
+    assert up.file.held and d.on_tick(up.file, utc(2026, 7, 3, 15, 59)).emits == [], "held, owned by the centre"
+    end = d.on_tick(up.file, utc(2026, 7, 3, 16))
+    assert body(end, "CaseClosed") == {"reason": "OBJECTION_UNANSWERED", "final_stage": "COURT_MEDIATION",
+                                       "recovered_cents": 0}
+    assert d.next_due_ms(end.file) is None and d.on_tick(end.file, utc(2026, 9, 1)).emits == []
+
+
+def test_an_objection_escalates_to_the_operator_when_triage_named_no_centre_and_a_late_decision_still_ends_it():
+    s = Script()
+    docket = d.on_request(docket_at(s, s.escalated(T0, "LITIGATION", "COURT_MEDIATION_FAILED")),
+                          s.request("OBJECTION", T0, "R-obj", ground="WRONG_AMOUNT"), "debtor.requests/0/1", T0, RULES).file
+    rules = d.ObjectionRules(20, "X", escalate_days=10, close_days=0)
+    up = d.on_tick(d.on_tick(docket, utc(2026, 5, 24, 16), rules).file, utc(2026, 6, 3, 16), rules)
+    assert body(up, "ObjectionEscalated")["owner"] == "OPERATOR" and body(up, "ObjectionEscalated")["close_on"] is None
+    assert d.next_due_ms(up.file, rules) is None, "close_days 0: held until the operator answers"
+    answered = d.on_request(up.file, s.request("OBJECTION_DECISION", T0 + days(40), objection_id="R-obj",
+                                               decision="DISMISSED"), "r/0/9", T0 + days(40), rules)
+    assert types(answered) == ["ObjectionResolved", "CaseReleased"]
 
 
 def test_upheld_close_closes_the_case_at_the_stage_it_was_held():
