@@ -115,9 +115,10 @@ ENDS = {   # case -> (how it ends, event types that must appear on the way, in t
                                                         "FilingAccepted", "JudgmentEntered", "EnforcementApplied",
                                                         "EnforcementConcluded", *PAID_OFF]),
     # 终本 ends the round, not the case (docs/rules.md E4, E7): untouched it stays open; a payment or found
-    # assets resume it; full performance removes the listing and credit repair closes it.
+    # assets resume it; full performance removes the listing and credit repair closes it. No notify runs here, so
+    # the pre-report notice is never proved delivered and the negative report is withheld (docs/rules.md R1).
     "enforcement_no_assets": (OPEN, ["LitigationFiled", "JudgmentEntered", "EnforcementApplied", "EnforcementConcluded",
-                                     "DishonestListProposed", "NegativeReportFiled"]),
+                                     "DishonestListProposed", "NegativeReportWithheld"]),
     "terminated_then_part_paid": ("CREDIT_REPAIRED", ["EnforcementConcluded", "DishonestListProposed", "EnforcementResumed",
                                                       "EnforcementConcluded", *PAID_OFF]),
     "terminated_then_paid_in_full": ("CREDIT_REPAIRED", ["EnforcementConcluded", "DishonestListProposed",

@@ -181,9 +181,10 @@ def test_case_event_type_raises_as_decode_does_on_bytes_that_are_not_a_case_even
 
 def test_case_event_type_decodes_a_writer_version_whose_envelope_it_cannot_skip(tmp_path):
     shutil.copytree(REPO_ROOT / "schemas/CaseEvent", tmp_path / "CaseEvent")
-    v2 = json.loads((tmp_path / "CaseEvent/v1.avsc").read_text())
-    v2["fields"].insert(0, {"name": "trace", "type": ["null", "string"], "default": None})
-    (tmp_path / "CaseEvent/v2.avsc").write_text(json.dumps(v2))
+    newest = max(int(p.stem[1:]) for p in (tmp_path / "CaseEvent").glob("v*.avsc"))
+    traced = json.loads((tmp_path / f"CaseEvent/v{newest}.avsc").read_text())
+    traced["fields"].insert(0, {"name": "trace", "type": ["null", "string"], "default": None})
+    (tmp_path / f"CaseEvent/v{newest + 1}.avsc").write_text(json.dumps(traced))
     codec = Codec(tmp_path)
     event = {"event_id": "E1", "case_id": "C1", "lender_id": "L1", "occurred_at": NOW, "producer": "mediation",
              "causation_id": "x", "type": "MediationFailed", "event": {"tier": "PEOPLES", "reason": "DEADLINE"}}
