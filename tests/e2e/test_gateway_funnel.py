@@ -137,7 +137,10 @@ def drive(broker, codec, clock, log: CaseLog, url: str) -> None:
                         timeout=90)
     assert (status["accepted"], status["rejected"]) == (3, 1), status
     assert status["rejections"] == [{"loan_id": bad_loan, "reason_codes": ["NATIONAL_ID_CHECKSUM"],
-                                     "message": status["rejections"][0]["message"]}]
+                                     "message": status["rejections"][0]["message"],
+                                     "problems": [{"field": "debtor.national_id", "code": "NATIONAL_ID_CHECKSUM",
+                                                   "message_zh": "身份证号码的校验码不符合 GB 11643",
+                                                   "message_en": "debtor.national_id fails the GB 11643 check digit"}]}]
     assert get("/v1/lender/batches/GW-E2E-1", B).status_code == 404, "another lender's batch"
 
     # --- the lender lists its cases and watches them reach mediation -------------------------------
