@@ -19,6 +19,18 @@ class SettingsError(ValueError):
     """A REMEDY_* variable could not be read."""
 
 
+TRUE, FALSE = ("1", "true", "yes", "on"), ("0", "false", "no", "off")
+
+
+def convert(kind: type, raw: str) -> Any:
+    """An environment string as the setting's type (a bool from 1/0, true/false, yes/no, on/off)."""
+    if kind is bool:
+        if raw.strip().lower() not in TRUE + FALSE:
+            raise ValueError(raw)
+        return raw.strip().lower() in TRUE
+    return kind(raw)
+
+
 def setting(default: Any, doc: str, *, env: str | None = None) -> Any:
     """A settings field: its default, what it means (the README's settings table prints it) and, for a
     field not read from ``<ENV_PREFIX><FIELD>``, the variable it is read from."""
@@ -53,7 +65,7 @@ class EnvSettings:
             several = isinstance(f.default, tuple)
             kind = type(f.default[0] if several else f.default)
             try:
-                values[f.name] = tuple(kind(x) for x in raw.split(",")) if several else kind(raw)
+                values[f.name] = tuple(convert(kind, x) for x in raw.split(",")) if several else convert(kind, raw)
             except ValueError as exc:
                 raise SettingsError(f"{name}={raw!r}: expected {kind.__name__}") from exc
         return values

@@ -40,6 +40,16 @@ def is_working_day(day: date) -> bool:
     return day.weekday() < 5
 
 
+def is_public_holiday(day: date) -> bool:
+    """A day off of a public holiday (法定节假日 and the days the State Council's notice joins to it), not a
+    plain weekend; False for a year the calendar does not know (warned, counted)."""
+    if covers(day):
+        on_holiday, name = chinese_calendar.get_holiday_detail(day)
+        return on_holiday and name is not None
+    is_working_day(day)   # warns and counts the lookup beyond the calendar
+    return False
+
+
 def next_working_day(day: date) -> date:
     """The first working day after ``day`` (``day`` itself never counts)."""
     return add_working_days(day, 1)

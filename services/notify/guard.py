@@ -8,6 +8,7 @@ State is per ``debtor_ref`` — across all lenders — and lives in the ``debtor
 2. ``CASE_ON_HOLD``  nothing while the case is held (except kinds marked ``on_hold``) → deferred until released;
 3. ``OPTED_OUT``     a channel the debtor opted out of is never used; none left → suppressed;
 4. ``QUIET_HOURS``   nothing between 22:00 and 08:00 debtor local time (UTC+8) → deferred to 08:00;
+   ``QUIET_DAY``     nothing on a public holiday → deferred to 08:00 of the first day that is not one;
 5. ``DAILY_CAP``     at most N contacts per debtor per local (China) calendar day; legal documents go
                      first → deferred to the next day's 08:00.
 
@@ -24,24 +25,17 @@ key, which the channel dedupes.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime, time, timedelta, timezone
+from datetime import datetime, timedelta, timezone
 
 from remedy.kernel.clock import CHINA_TZ
 from remedy.kernel.deadlines import ms
 from remedy.kernel.decision import Decision
 from remedy.kernel.emit import Emit
 from services.notify import proof
+from services.notify.quiet import Policy, next_morning, quiet, quiet_rule  # noqa: F401  (Policy, quiet: the worker's)
 
 KEEP_DAYS = 3
 NOTICE_LOG = "notice.log"
-
-
-@dataclass(frozen=True)
-class Policy:
-    quiet_start_hour: int = 22
-    quiet_end_hour: int = 8
-    daily_contacts: int = 3
 
 
 def empty() -> dict:
@@ -72,22 +66,6 @@ def to_send(decision: Decision) -> list[dict]:
     """The notices to send now: every one the decision's state holds ``inflight`` (just released, or left
     by a crash between sending and recording). Store the state before sending them."""
     return list(decision.state["inflight"].values())
-
-
-def quiet(now: datetime, policy: Policy) -> datetime | None:
-    """When quiet hours end, if ``now`` is inside them (debtor local time), else None."""
-    local = now.astimezone(CHINA_TZ)
-    start, end = policy.quiet_start_hour, policy.quiet_end_hour
-    inside = (local.hour >= start or local.hour < end) if start > end else (start <= local.hour < end)
-    if not inside:
-        return None
-    day = local.date() + timedelta(days=1) if local.hour >= end else local.date()
-    return datetime.combine(day, time(end), CHINA_TZ).astimezone(timezone.utc)
-
-
-def next_morning(now: datetime, policy: Policy) -> datetime:
-    day = now.astimezone(CHINA_TZ).date() + timedelta(days=1)
-    return datetime.combine(day, time(policy.quiet_end_hour), CHINA_TZ).astimezone(timezone.utc)
 
 
 def admit(state: dict | None, intent: dict) -> Decision[dict]:
@@ -149,7 +127,7 @@ def release(state: dict, now: datetime, policy: Policy) -> Decision[dict]:
         if until is not None and ms(now) < until:
             continue  # already deferred past now (quiet hours or the cap): nothing new to decide or log
         if quiet_until is not None:
-            _wait(n, "QUIET_HOURS", quiet_until, first, now, logs)
+            _wait(n, quiet_rule(now, policy), quiet_until, first, now, logs)
             continue
         if state["days"].get(today, 0) >= policy.daily_contacts:
             _wait(n, "DAILY_CAP", next_morning(now, policy), first, now, logs)
@@ -178,7 +156,7 @@ def unrelease(state: dict, nid: str, now: datetime, policy: Policy) -> Decision[
     if day in state["days"] and state["days"][day] > 0:
         state["days"][day] -= 1
     logs: list[dict] = []
-    _wait(n, "QUIET_HOURS", quiet(now, policy) or next_morning(now, policy), n["channels"][0], now, logs)
+    _wait(n, quiet_rule(now, policy), quiet(now, policy) or next_morning(now, policy), n["channels"][0], now, logs)
     state["pending"][nid] = n
     return Decision(state, [logged(e) for e in logs])
 
@@ -212,7 +190,7 @@ def _wait(n: dict, rule: str, until: datetime | None, channel: str, now: datetim
     n["wait"] = {"rule": rule, "until": until_ms}
     late = before.get("until")
     detail = (f"woken late: due {datetime.fromtimestamp(late / 1000, timezone.utc).isoformat()}"
-              if late is not None and late < ms(now) and rule == "QUIET_HOURS" else "")
+              if late is not None and late < ms(now) and rule in ("QUIET_HOURS", "QUIET_DAY") else "")
     logs.append(log_entry(n, "DEFERRED", channel, now, rule=rule, deferred_until=until, detail=detail))
 
 

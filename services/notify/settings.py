@@ -21,6 +21,8 @@ class NotifySettings(EnvSettings):
                                         "/sms/receipts).", env="REMEDY_SMS_CALLBACK_URL")
     quiet_start_hour: int = setting(22, "notify: no contact from this hour, debtor local time (UTC+8).")
     quiet_end_hour: int = setting(8, "notify: ... until this hour; deferred notices go out then.")
+    quiet_holidays: bool = setting(True, "notify: no contact on China's public holidays (法定节假日); deferred to 08:00 "
+                                         "of the first day that is not one.")
     daily_contacts: int = setting(3, "notify: at most this many contacts per debtor per local day, across all lenders.")
     sweep_seconds: float = setting(1.0, "notify: the longest the waker sleeps, and how often it checks whether every "
                                         "debtor's due wake-up must be re-read (after recovery or a rebalance, and every "

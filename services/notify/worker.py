@@ -71,7 +71,8 @@ class Notify:
                                registry=host.metrics.registry)
         self.catalogue = Catalogue.load()
         self.sealer, self.pseudonymiser = ContactSealer(settings.pii_key), Pseudonymiser(settings.pseudonym_key)
-        self.policy = guard.Policy(notify.quiet_start_hour, notify.quiet_end_hour, notify.daily_contacts)
+        self.policy = guard.Policy(notify.quiet_start_hour, notify.quiet_end_hour, notify.daily_contacts,
+                                   notify.quiet_holidays)
         self.documents = Path(settings.data_dir) / "documents"
         self.cases, self.debtors = host.table("cases"), host.table("debtors")
         self.sending: set[str] = set()   # notice ids sent in the background whose result the guard has not applied
