@@ -87,10 +87,10 @@ class ServiceProcess:
     name unless given: ``ServiceProcess("triage-2", env, logs, module="services.triage", service="triage")``)."""
 
     def __init__(self, name: str, env: dict[str, str], log_dir: str | Path, module: str | None = None,
-                 args: tuple[str, ...] = (), service: str | None = None):
+                 args: tuple[str, ...] = (), service: str | None = None, root: Path = REPO_ROOT):
         self.name, self.module, self.args = name, module or f"services.{name}", args
-        self.service = service or name
-        self.env = {**os.environ, "PYTHONPATH": str(REPO_ROOT), "REMEDY_LOG_LEVEL": "info", **env}
+        self.service, self.root = service or name, Path(root)   # root: the checkout it runs (bench_triage_ab: another)
+        self.env = {**os.environ, "PYTHONPATH": str(self.root), "REMEDY_LOG_LEVEL": "info", **env}
         self.log_path = Path(log_dir) / f"{name}.log"
         self.proc: subprocess.Popen | None = None
         self.started_at = 0.0
@@ -102,7 +102,7 @@ class ServiceProcess:
             self._log.close()
         self._log = open(self.log_path, "ab")
         self._offset = self._scan = self.log_path.stat().st_size
-        self.proc = subprocess.Popen([sys.executable, "-m", self.module, *self.args], env=self.env, cwd=REPO_ROOT,
+        self.proc = subprocess.Popen([sys.executable, "-m", self.module, *self.args], env=self.env, cwd=self.root,
                                      stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True)
         self.started_at = time.monotonic()
         return self

@@ -21,6 +21,7 @@ from services.notify.catalogue import Catalogue
 
 INTENTS = "notify.intents"
 CONTROLS = {"CaseHeld": "hold", "CaseReleased": "release", "CaseClosed": "close"}
+REMEMBERED = ("CaseOpened", "CaseAmended", "CaseTriaged", "MediationSettled")  # kept in the case memory
 FACTS = ("loan_id", "principal_cents", "interest_cents", "penalty_cents")
 FREE_TEXT = ("detail",)  # debtor-written text may hold PII: never copied into a notice
 
@@ -82,6 +83,12 @@ def intents(decision: Decision) -> list[dict]:
     return [out.record for out in decision.internal]
 
 
+def reads(catalogue: Catalogue) -> frozenset[str]:
+    """The CaseEvent types ``react`` may act on: every other type is ignored whatever the case memory and the
+    body, so the worker counts those off the header without decoding them (``Codec.case_event_type``)."""
+    return frozenset(REMEMBERED) | frozenset(CONTROLS) | {kind.on for kind in catalogue.kinds.values()}
+
+
 def react(memory: dict | None, envelope: dict, catalogue: Catalogue) -> Decision[dict]:
     """One CaseEvent → Decision: ``state`` the case memory after it (None before CaseOpened), ``internal``
     the intents for notify.intents, ``outcome`` remembered | planned | noted (memory only) | ignored."""
@@ -89,7 +96,7 @@ def react(memory: dict | None, envelope: dict, catalogue: Catalogue) -> Decision
     if type_ in ("CaseOpened", "CaseAmended"):
         return Decision(remember_facts(memory, envelope), outcome="remembered")
     kinds = catalogue.triggered_by(type_, body)
-    if not kinds and type_ not in CONTROLS and type_ not in ("CaseTriaged", "MediationSettled"):
+    if not kinds and type_ not in CONTROLS and type_ not in REMEMBERED:
         return Decision(memory, outcome="ignored")
     if memory is None:
         raise UnknownCase(f"{type_} for case {envelope['case_id']} before CaseOpened")

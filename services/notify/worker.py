@@ -70,6 +70,9 @@ class Notify:
         self.notices = Counter(f"remedy_{SERVICE}_notices", "notice.log entries written", ["kind", "channel", "status"],
                                registry=host.metrics.registry)
         self.catalogue = Catalogue.load()
+        self.reads = plan.reads(self.catalogue)
+        self.ignored = Counter(f"remedy_{SERVICE}_case_events_ignored", "case.events inputs no notice or case memory "
+                               "needs, told by their header and not decoded", registry=host.metrics.registry)
         self.sealer, self.pseudonymiser = ContactSealer(settings.pii_key), Pseudonymiser(settings.pseudonym_key)
         self.policy = guard.Policy(notify.quiet_start_hour, notify.quiet_end_hour, notify.daily_contacts,
                                    notify.quiet_holidays)
@@ -126,6 +129,9 @@ class Notify:
     # ---- the agents -----------------------------------------------------------------------------
 
     async def on_event(self, msg: Input) -> None:
+        if self.host.codec.case_event_type(msg.value) not in self.reads:  # decoding it would change nothing
+            self.ignored.inc()
+            return
         _, envelope = self.host.codec.decode(msg.value, expect="CaseEvent")
         case_id = envelope["case_id"]
         before = self.cases.get(case_id)
@@ -183,8 +189,12 @@ class Notify:
             return None
 
     def archive(self, document_no: str, pdf: bytes) -> None:
-        self.documents.mkdir(parents=True, exist_ok=True)
-        (self.documents / f"{document_no}.pdf").write_bytes(pdf)
+        path = self.documents / f"{document_no}.pdf"
+        try:
+            path.write_bytes(pdf)
+        except FileNotFoundError:  # the first document (or the directory was removed): made once, not per notice
+            self.documents.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(pdf)
 
     def is_debtor(self, contact: dict, ref: str) -> bool:
         return bool(contact.get("national_id")) and self.pseudonymiser.debtor_ref(contact["national_id"]) == ref
@@ -205,8 +215,9 @@ class Notify:
                 notice, self.open_contact(notice), self.channels, self.catalogue, sent_at, archive=self.archive,
                 verification_code=lambda case_id: verification_code(self.secret, case_id),
                 is_debtor=lambda c, ref=notice["debtor_ref"]: self.is_debtor(c, ref))
-            await self.log([guard.logged(e) for e in entries] + proof.settled(notice, status, entries))
-            await self.send_intent(debtor_ref, {"op": "settle", "notice_id": nid, "status": status})
+            async with self.host.batch():  # the entries and the result leave in one flush, not one flush each
+                await self.log([guard.logged(e) for e in entries] + proof.settled(notice, status, entries))
+                await self.send_intent(debtor_ref, {"op": "settle", "notice_id": nid, "status": status})
             reported = True
         except Exception:  # noqa: BLE001 - left inflight: the next wake sends it again
             log_.exception("notify: sending notice %s failed; it stays inflight and is retried", nid)
