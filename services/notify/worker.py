@@ -212,9 +212,8 @@ class Notify:
                 notice, self.open_contact(notice), self.channels, self.catalogue, sent_at, archive=self.archive,
                 verification_code=lambda case_id: verification_code(self.secret, case_id),
                 is_debtor=lambda c, ref=notice["debtor_ref"]: self.is_debtor(c, ref))
-            async with self.host.batch():  # the entries and the result leave in one flush, not one flush each
-                await self.log([guard.logged(e) for e in entries])
-                await self.send_intent(debtor_ref, {"op": "settle", "notice_id": nid, "status": status})
+            await self.log([guard.logged(e) for e in entries])
+            await self.send_intent(debtor_ref, {"op": "settle", "notice_id": nid, "status": status})
             reported = True
         except Exception:  # noqa: BLE001 - left inflight: the next wake sends it again
             log_.exception("notify: sending notice %s failed; it stays inflight and is retried", nid)
