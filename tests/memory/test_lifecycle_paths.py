@@ -60,6 +60,9 @@ def scripts(w: World) -> list[Script]:
         Script("terminated_then_paid_in_full", [*won_in_court, no_assets,
                                                 ("DishonestListProposed", anything, w.pay(lambda e: AWARD - 100_000), 30)],
                principal=COURT_ROUTE),
+        Script("terminated_then_withdrawn", [*won_in_court, no_assets,
+                                             ("DishonestListProposed", anything, w.lender_update("WITHDRAWN"), 40)],
+               principal=COURT_ROUTE),
         Script("terminated_assets_found", [*won_in_court, no_assets,
                                            ("DishonestListProposed", anything, w.court("ENFORCEMENT_RESUMED"), 25),
                                            ("EnforcementResumed", anything, w.court(
@@ -123,6 +126,8 @@ ENDS = {   # case -> (how it ends, event types that must appear on the way, in t
                                                       "EnforcementConcluded", *PAID_OFF]),
     "terminated_then_paid_in_full": ("CREDIT_REPAIRED", ["EnforcementConcluded", "DishonestListProposed",
                                                          "JudgmentPerformed", *PAID_OFF]),
+    "terminated_then_withdrawn": ("WITHDRAWN", ["EnforcementConcluded", "DishonestListProposed", "CaseWithdrawn",
+                                                "CaseClosed"]),
     "terminated_assets_found": ("CREDIT_REPAIRED", ["EnforcementConcluded", "DishonestListProposed", "EnforcementResumed",
                                                     "EnforcementConcluded", *PAID_OFF]),
     # A relief plan is no enforceable title (docs/rules.md M11): missed, it goes to court, not to enforcement.
