@@ -77,6 +77,9 @@ class EnvSettings:
 
 @dataclass(frozen=True)
 class Settings(EnvSettings):
+    environment: str = setting("dev", "`dev` (the default: one machine, development secrets and plain-http webhook URLs "
+                               "allowed) or `production` (anything but `dev`: development defaults and http URLs are "
+                               "refused).", env="REMEDY_ENV")
     broker_port: int = setting(9092, "Port `make broker` binds Tansu to on 127.0.0.1.")
     kafka_bootstrap: str = setting("127.0.0.1:9092",
                                    "Kafka bootstrap host:port list (defaults to 127.0.0.1:$REMEDY_BROKER_PORT).")
@@ -117,6 +120,11 @@ class Settings(EnvSettings):
     mediation_tier_days: int = setting(30, "Days each mediation tier lasts before it fails on its own (extendable once by "
                                            "consent).")
     mediation_confirmation_days: int = setting(30, "Days after a settlement within which judicial confirmation is due.")
+
+    @property
+    def dev(self) -> bool:
+        """Whether this is a development environment (``REMEDY_ENV=dev``, the default)."""
+        return self.environment.strip().lower() == "dev"
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> "Settings":
