@@ -1,11 +1,11 @@
 """gateway's wiring: aiohttp routes → validation → records on the input topics; questions → the projection.
 
-Authentication: ``Authorization: Bearer <API key>`` for lenders, mediators and payment processors
+Authentication: ``Authorization: Bearer <API key>`` for lenders, mediators, payment processors and judicial bureaus
 (keys.py); HMAC signatures for courts (guards.py); case reference + verification code for
 debtors (remedy/kernel/portal.py), rate limited and locked out after repeated wrong codes. Every answer
 about a case is scoped: another party's case is reported as not found.
 
-Handlers live per party in ``routes/`` (lender, mediator, court, payment, debtor, portal, ops, audit) over the
+Handlers live per party in ``routes/`` (lender, mediator, court, payment, debtor, portal, ops, audit, roster) over the
 shared core (core.py: state, publishing, authentication, scoping); this module maps them to paths.
 """
 from __future__ import annotations
@@ -21,6 +21,7 @@ from services.gateway.routes.mediator import MediatorRoutes
 from services.gateway.routes.ops import OpsRoutes
 from services.gateway.routes.payment import PaymentRoutes
 from services.gateway.routes.portal import PortalRoutes
+from services.gateway.routes.roster import RosterRoutes
 from services.gateway.validation import BadRequest
 
 __all__ = ["SERVICE", "Gateway", "build_app", "errors"]
@@ -63,4 +64,9 @@ def build_app(gw: Gateway) -> web.Application:
     r.add_get("/portal", portal.sign_in)
     r.add_post("/portal/case", portal.case_page)
     r.add_post("/portal/requests", portal.send_request)
+    roster = RosterRoutes(gw)
+    r.add_get("/v1/roster", roster.list_mediators)
+    r.add_get("/v1/roster/changes", roster.changes)
+    r.add_put("/v1/roster/mediators/{mediator_id}", roster.designate)
+    r.add_delete("/v1/roster/mediators/{mediator_id}", roster.withdraw)
     return app
