@@ -125,17 +125,19 @@ def backlog(run: Run, f: Filters, now: datetime) -> list[dict]:
 
 
 def deadlines(run: Run, f: Filters, now: datetime, tier_days: int = 30, confirmation_days: int = 30) -> dict:
-    """Cases past a stage deadline now: a mediation tier past its (possibly extended) end, a settlement
-    with no confirmation application within ``confirmation_days``, an objection reported overdue."""
+    """Cases past a stage deadline now: a mediation tier past its (possibly extended) end, a confirmation
+    the court left unanswered past its due day (lapsed, or still waiting past ``confirmation_days``),
+    an objection reported overdue."""
     where, p = f.where()
     (row,) = run(f"""WITH fromUnixTimestamp64Milli({{now:Int64}}) AS now
                      SELECT countIf(stage IN ({_names(MEDIATION)})
                                     AND now > if(tier_extended_to > stage_since, tier_extended_to,
                                                  stage_since + toIntervalDay({{tier_days:UInt32}}))) AS mediation_tier,
-                            countIf(stage = '{CONFIRMATION}' AND confirmation_requests = 0
-                                    AND now > stage_since + toIntervalDay({{conf_days:UInt32}})) AS confirmation,
+                            countIf(last_confirmation_event = 'ConfirmationLapsed'
+                                    OR (stage = '{CONFIRMATION}' AND now > stage_since + toIntervalDay({{conf_days:UInt32}})))
+                                AS confirmation,
                             countIf(objections_overdue > 0) AS objection_answer
-                     FROM case_state WHERE NOT closed AND {where}""",
+                     FROM case_state LEFT JOIN confirmation_state USING (case_id) WHERE NOT closed AND {where}""",
                  {**p, "now": int(now.timestamp() * 1000), "tier_days": tier_days, "conf_days": confirmation_days})
     return row
 

@@ -115,6 +115,7 @@ def _hold(out: Out, kind: str, body: dict) -> Step:
         return out.step("held")
     s["held"] = False
     s["shift_ms"] += body["held_ms"]
-    if s["deadline_ms"] is not None:
-        s["deadline_ms"] += body["held_ms"]
+    for deadline in ("deadline_ms", "chase_ms"):
+        if s.get(deadline) is not None:
+            s[deadline] += body["held_ms"]
     return out.step("released")

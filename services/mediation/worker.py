@@ -80,7 +80,7 @@ class Mediation:
     def __init__(self, host: Host, settings: Settings, mediation: MediationSettings):
         self.host, self.metrics, self.clock = host, host.metrics, host.clock
         self.terms = Terms(settings.mediation_tier_days, settings.mediation_confirmation_days,
-                           mediation.reminder_days, mediation.grace_days)
+                           mediation.reminder_days, mediation.grace_days, mediation.confirmation_chase_days)
         self.base_roster = roster.load_roster(mediation.roster_path)
         self.cases = host.table("cases", use_partitioner=True)
         self.desk_table = host.table("desk", use_partitioner=True)
