@@ -46,7 +46,8 @@ def new_state(case_id: str, lender_id: str) -> dict:
             "court": "", "centre": "", "region": "", "cross_region": False, "score": 0,
             "tier": None, "attempt": 0, "tier_cause": "", "deadline_ms": None, "extended": False,
             "mediator_id": None, "session": False, "plan": None, "plan_source": None, "plan_cause": "",
-            "credit_cents": 0, "denials": 0, "held": False, "shift_ms": 0, "closed": False, "seen": []}
+            "credit_cents": 0, "denials": 0, "held": False, "shift_ms": 0, "closed": False, "seen": [],
+            "offer": None}
 
 
 class Out:
@@ -83,4 +84,4 @@ def guard(state: dict | None, what: str) -> dict:
 
 
 def start_plan(s: dict, plan: dict, source: str, cause: str) -> None:
-    s.update(stage=PERFORMING, plan=plan, plan_source=source, plan_cause=cause, deadline_ms=None, credit_cents=0)
+    s.update(stage=PERFORMING, plan=plan, plan_source=source, plan_cause=cause, deadline_ms=None, credit_cents=0, offer=None)
