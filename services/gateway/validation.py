@@ -12,7 +12,9 @@ PLAN_KINDS = ("LUMP_SUM", "INSTALMENTS", "DEFERRAL", "REDUCED_INSTALMENTS")
 DECISION_KINDS = ("CONFIRMATION_GRANTED", "CONFIRMATION_DENIED", "FILING_ACCEPTED", "FILING_REJECTED", "JUDGMENT",
                   "ENFORCEMENT_RESULT", "ENFORCEMENT_RESUMED")
 ENFORCEMENT_RESULTS = ("RECOVERED_FULL", "RECOVERED_PARTIAL", "TERMINATED_NO_ASSETS")
-DEBTOR_KINDS = ("OBJECTION", "HARDSHIP_CLAIM", "ACCEPT_OFFER", "OPT_OUT")
+DEBTOR_KINDS = ("OBJECTION", "HARDSHIP_CLAIM", "ACCEPT_OFFER", "OPT_OUT", "COMPLAINT")
+COMPLAINT_CATEGORIES = ("COLLECTION_CONDUCT", "FEES_AND_CHARGES", "CONTRACT_TERMS", "MEDIATION_PROCESS", "PRIVACY", "OTHER")
+ANSWER_OUTCOMES = ("UPHELD", "PARTLY_UPHELD", "NOT_UPHELD", "NOT_COMPETENT")
 GROUNDS = ("WRONG_AMOUNT", "IDENTITY_THEFT", "ALREADY_PAID", "TIME_BARRED", "OTHER")
 CHANNELS = ("EMAIL", "SMS", "LETTER")
 HARDSHIP_KINDS = ("is_student", "serious_illness", "unemployed", "disaster", "elderly", "disabled")
@@ -188,8 +190,12 @@ def debtor_request(body, *, case_id: str, new_id: str, now: datetime) -> dict:
     kind = _string(body, "kind", choices=DEBTOR_KINDS)
     record = {"request_id": new_id, "case_id": case_id, "kind": kind, "ground": None,
               "detail": _string(body, "detail", required=False), "channel": None, "objection_id": None,
-              "decision": None, "amended_principal_cents": None, "hardship_kinds": [], "submitted_at": now}
-    if kind == "OBJECTION":
+              "decision": None, "amended_principal_cents": None, "hardship_kinds": [], "category": None,
+              "complaint_id": None, "department_id": None, "answer_outcome": None, "submitted_at": now}
+    if kind == "COMPLAINT":
+        record["category"] = _string(body, "category", choices=COMPLAINT_CATEGORIES)
+        record["detail"] = _string(body, "detail")
+    elif kind == "OBJECTION":
         record["ground"] = _string(body, "ground", choices=GROUNDS)
         if record["ground"] == "OTHER" and not record["detail"].strip():
             raise BadRequest("detail", "is required when ground is OTHER")
@@ -204,3 +210,14 @@ def debtor_request(body, *, case_id: str, new_id: str, now: datetime) -> dict:
                 raise BadRequest(f"hardship_kinds[{n}]", "must be one of " + ", ".join(HARDSHIP_KINDS))
         record["hardship_kinds"] = sorted(set(kinds))
     return record
+
+
+# --- departments --------------------------------------------------------------------------------
+def complaint_answer(body, *, case_id: str, complaint_id: str, department_id: str, new_id: str, now: datetime) -> dict:
+    """A department's answer to a complaint routed to it: a COMPLAINT_ANSWER on ``debtor.requests``."""
+    body = _object(body)
+    return {"request_id": new_id, "case_id": case_id, "kind": "COMPLAINT_ANSWER", "ground": None,
+            "detail": _string(body, "text"), "channel": None, "objection_id": None, "decision": None,
+            "amended_principal_cents": None, "hardship_kinds": [], "category": None, "complaint_id": complaint_id,
+            "department_id": department_id, "answer_outcome": _string(body, "outcome", choices=ANSWER_OUTCOMES),
+            "submitted_at": now}
