@@ -89,7 +89,8 @@ def schemas() -> dict:
         "Outcome": {"type": "object", "required": ["outcome"], "properties": {
             "outcome": {"type": "string", "enum": list(OUTCOMES)}, "plan": {"$ref": "#/components/schemas/Plan"},
             "note": STR, "outcome_id": {"type": "string", "maxLength": 128}},
-            "description": "plan is required for SETTLED and absent otherwise"},
+            "description": "plan is required for SETTLED and OFFERED (offered to the debtor, who may accept it) and absent "
+                           "otherwise"},
         "CourtDecision": {"type": "object", "required": ["decision_id", "case_id", "kind"], "properties": {
             "decision_id": {"type": "string"}, "case_id": {"type": "string"},
             "kind": {"type": "string", "enum": list(DECISION_KINDS)}, "court_case_no": {"type": "string"},

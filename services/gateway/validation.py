@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from datetime import date, datetime, timezone
 
-OUTCOMES = ("SETTLED", "FAILED", "UNREACHABLE", "EXTENDED")
+OUTCOMES = ("SETTLED", "OFFERED", "FAILED", "UNREACHABLE", "EXTENDED")
+WITH_PLAN = ("SETTLED", "OFFERED")   # outcomes that carry a plan: the one agreed, or the one offered to the debtor
 PLAN_KINDS = ("LUMP_SUM", "INSTALMENTS", "DEFERRAL", "REDUCED_INSTALMENTS")
 DECISION_KINDS = ("CONFIRMATION_GRANTED", "CONFIRMATION_DENIED", "FILING_ACCEPTED", "FILING_REJECTED", "JUDGMENT",
                   "ENFORCEMENT_RESULT", "ENFORCEMENT_RESUMED")
@@ -150,9 +151,9 @@ def outcome(body, *, case_id: str, mediator_id: str, tier: str, new_id: str, now
     body = _object(body)
     result = _string(body, "outcome", choices=OUTCOMES)
     settled_plan = None
-    if result == "SETTLED":
+    if result in WITH_PLAN:
         if body.get("plan") is None:
-            raise BadRequest("plan", "is required when outcome is SETTLED")
+            raise BadRequest("plan", f"is required when outcome is {result}")
         settled_plan = plan(body["plan"])
     elif body.get("plan") is not None:
         raise BadRequest("plan", f"must be absent when outcome is {result}")
