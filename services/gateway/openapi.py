@@ -60,21 +60,7 @@ def schemas() -> dict:
         "Error": {"type": "object", "required": ["error"],
                   "properties": {"error": {"type": "string"}, "field": {"type": "string"}}},
         "Accepted": {"type": "object", "additionalProperties": True},
-        "CaseView": {"type": "object", "required": ["case_id", "stage", "total_due_cents"], "properties": {
-            "case_id": {"type": "string"}, "lender_id": {"type": "string"}, "loan_id": {"type": "string"},
-            "batch_id": {"type": "string"}, "stage": {"type": "string", "enum": list(STAGES)},
-            "region_code": {"type": "string"}, "principal_cents": {"type": "integer"},
-            "interest_cents": {"type": "integer"}, "penalty_cents": {"type": "integer"},
-            "total_due_cents": {"type": "integer"}, "paid_cents": {"type": "integer"},
-            "next_deadline": {"type": "object", "nullable": True}, "timeline": {"type": "array", "items": {"type": "object"}},
-            "sessions": {"type": "array", "items": {"type": "object"}},
-            "offer": {"type": "object", "nullable": True, "description": "The mediator's open offer (accept with "
-                      "ACCEPT_OFFER before expires_at_ms): source, tier, plan, expires_at_ms"},
-            "plan": {"type": "object", "nullable": True, "description": "The plan agreed: source, plan"},
-            "complaints": {"type": "array", "items": {"$ref": "#/components/schemas/Complaint"},
-                           "description": "The debtor's own view only"},
-            "credit": {"type": "object", "nullable": True, "description": "The debtor's credit record: status "
-                       "REPORT_PLANNED | REPORTED | REPORT_WITHHELD | CORRECTED, on (epoch ms), reason"}}},
+        "CaseView": case_view(),
         "Withdrawal": {"type": "object", "properties": {"note": STR}},
         "LenderPayment": {"type": "object", "required": ["amount_cents"], "properties": {
             "amount_cents": CENTS, "paid_in_full": {"type": "boolean"}, "payment_ref": {"type": "string", "maxLength": 128},
@@ -118,6 +104,25 @@ def schemas() -> dict:
                                          "field": STR, "code": STR, "message_zh": STR, "message_en": STR}}}}},
         **complaint_schemas(),
     }
+
+
+def case_view() -> dict:
+    """A case as a party sees it (the debtor's view adds its complaints)."""
+    return {"type": "object", "required": ["case_id", "stage", "total_due_cents"], "properties": {
+            "case_id": {"type": "string"}, "lender_id": {"type": "string"}, "loan_id": {"type": "string"},
+            "batch_id": {"type": "string"}, "stage": {"type": "string", "enum": list(STAGES)},
+            "region_code": {"type": "string"}, "principal_cents": {"type": "integer"},
+            "interest_cents": {"type": "integer"}, "penalty_cents": {"type": "integer"},
+            "total_due_cents": {"type": "integer"}, "paid_cents": {"type": "integer"},
+            "next_deadline": {"type": "object", "nullable": True}, "timeline": {"type": "array", "items": {"type": "object"}},
+            "sessions": {"type": "array", "items": {"type": "object"}},
+            "offer": {"type": "object", "nullable": True, "description": "The mediator's open offer (accept with "
+                      "ACCEPT_OFFER before expires_at_ms): source, tier, plan, expires_at_ms"},
+            "plan": {"type": "object", "nullable": True, "description": "The plan agreed: source, plan"},
+            "complaints": {"type": "array", "items": {"$ref": "#/components/schemas/Complaint"},
+                           "description": "The debtor's own view only"},
+            "credit": {"type": "object", "nullable": True, "description": "The debtor's credit record: status "
+                       "REPORT_PLANNED | REPORTED | REPORT_WITHHELD | CORRECTED, on (epoch ms), reason"}}}
 
 
 def lender_paths() -> dict:

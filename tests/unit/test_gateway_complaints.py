@@ -109,3 +109,36 @@ def test_a_complaint_needs_a_category_and_its_text_and_an_answer_an_outcome():
     with pytest.raises(validation.BadRequest, match="outcome"):
         validation.complaint_answer({"text": "y", "outcome": "MAYBE"}, **answer)
     assert validation.complaint_answer({"text": "y", "outcome": "UPHELD"}, **answer)["kind"] == "COMPLAINT_ANSWER"
+
+
+def test_the_debtor_may_complain_about_a_closed_case_but_accepts_only_an_open_offer_on_an_active_one():
+    import asyncio
+    import json
+
+    from services.gateway.routes.debtor import submit
+
+    p, cid, ev = setup()
+    sent = []
+
+    class Gw:
+        clock = type("C", (), {"now": staticmethod(lambda: NOW)})
+        projection = p
+
+        async def publish(self, topic, key, schema, record):
+            sent.append(record["kind"])
+
+    def answer(kind, **body):
+        response = asyncio.run(submit(Gw(), p.cases[cid], {"kind": kind, **body}))
+        return response.status, json.loads(response.body)
+
+    assert answer("ACCEPT_OFFER")[0] == 409
+    ev("SettlementOffered", {"tier": "PEOPLES", "mediator_id": "M1", "plan": PLAN, "expires_at": NOW + timedelta(days=3)}, 1, "c1")
+    ev("CaseHeld", {"reason": "OBJECTION", "objection_id": "O1", "stage": "PEOPLES_MEDIATION"}, 2, "c2")
+    status, body = answer("ACCEPT_OFFER")
+    assert status == 409 and "on hold" in body["error"]
+    ev("CaseReleased", {"stage": "PEOPLES_MEDIATION", "held_ms": 0}, 3, "c3")
+    assert answer("ACCEPT_OFFER")[0] == 202
+    ev("CaseClosed", {"reason": "WITHDRAWN", "final_stage": "PEOPLES_MEDIATION", "recovered_cents": 0}, 4, "c4")
+    assert answer("OPT_OUT", channel="SMS")[0] == 409
+    assert answer("COMPLAINT", category="OTHER", detail=TEXT)[0] == 202
+    assert sent == ["ACCEPT_OFFER", "COMPLAINT"]

@@ -48,12 +48,15 @@ def debtor_view(gw: Gateway, case: Case) -> dict:
 
 
 async def submit(gw: Gateway, case: Case, body) -> web.Response:
-    """A debtor's request on ``debtor.requests``, unless the case is over or there is no offer to accept."""
+    """A debtor's request on ``debtor.requests``, unless the case is over (but for a complaint) or there is no open
+    offer to accept."""
     record = validation.debtor_request(body, case_id=case.case_id, new_id=f"DR-{uuid.uuid4().hex}",
                                        now=gw.clock.now())
-    if case.stage in ("CLOSED", "REJECTED"):
+    if case.stage in ("CLOSED", "REJECTED") and record["kind"] != "COMPLAINT":   # a complaint outlives the case
         return error(409, "the case is closed")
     if record["kind"] == "ACCEPT_OFFER" and case.open_offer(ms(gw.clock.now())) is None:
         return error(409, "there is no open settlement offer to accept", "kind")
+    if record["kind"] == "ACCEPT_OFFER" and case.stage == "ON_HOLD":
+        return error(409, "the case is on hold while an objection is examined: the offer can be accepted after", "kind")
     await gw.publish("debtor.requests", case.case_id, "DebtorRequest", record)
     return web.json_response({"request_id": record["request_id"], "kind": record["kind"]}, status=202)
