@@ -115,7 +115,7 @@ HOLDS = ("CaseHeld", "CaseReleased")
 # Steps within a stage: the stage they happen in (a mediation tier's events name their tier).
 _TIER = "tier"
 WITHIN = {
-    "MediatorAssigned": _TIER, "SessionScheduled": _TIER, "TierExtended": _TIER,
+    "MediatorAssigned": _TIER, "SessionScheduled": _TIER, "TierExtended": _TIER, "SettlementOffered": _TIER,
     "ConfirmationChased": CONFIRMATION, "InstalmentDue": PERFORMING, "InstalmentPaid": PERFORMING, "InstalmentMissed": PERFORMING,
     "FilingAccepted": LITIGATION, "FilingRejected": LITIGATION,
     "EnforcementConcluded": ENFORCEMENT, "DishonestListProposed": ENFORCEMENT, "EnforcementResumed": ENFORCEMENT,
@@ -127,7 +127,8 @@ WITHIN = {
 STILL = frozenset({"CaseAmended", "MediationFailed", "ConfirmationDenied", "JudgmentPerformed",
                    "NegativeReportPlanned", "NegativeReportFiled", "NegativeReportWithheld", "NegativeRecordCorrected",
                    "RequiredNoticeDelivered", "RequiredNoticeFailed", "ObjectionFiled", "ObjectionOverdue",
-                   "ObjectionEscalated", "ObjectionResolved", "ComplaintForwarded", "CaseWithdrawn", "HardshipClaimed"})
+                   "ObjectionEscalated", "ObjectionResolved", "ComplaintForwarded", "CaseWithdrawn", "HardshipClaimed",
+                   "ComplaintRouted", "ComplaintAnswered", "ComplaintOverdue"})
 
 
 def is_terminal(stage: str | None) -> bool:

@@ -1,12 +1,12 @@
 """gateway's wiring: aiohttp routes → validation → records on the input topics; questions → the projection.
 
-Authentication: ``Authorization: Bearer <API key>`` for lenders, mediators, payment processors and judicial bureaus
-(keys.py); HMAC signatures for courts (guards.py); case reference + verification code for
+Authentication: ``Authorization: Bearer <API key>`` for lenders, mediators, payment processors, departments
+and judicial bureaus (keys.py); HMAC signatures for courts (guards.py); case reference + verification code for
 debtors (remedy/kernel/portal.py), rate limited and locked out after repeated wrong codes. Every answer
 about a case is scoped: another party's case is reported as not found.
 
-Handlers live per party in ``routes/`` (lender, mediator, court, payment, debtor, portal, ops, audit, roster) over the
-shared core (core.py: state, publishing, authentication, scoping); this module maps them to paths.
+Handlers live per party in ``routes/`` (lender, mediator, court, payment, debtor, portal, department, ops, audit,
+roster) over the shared core (core.py: state, publishing, authentication, scoping); this module maps them to paths.
 """
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from services.gateway.core import SERVICE, Gateway, error, log
 from services.gateway.routes.audit import AuditRoutes
 from services.gateway.routes.court import CourtRoutes
 from services.gateway.routes.debtor import DebtorRoutes
+from services.gateway.routes.department import DepartmentRoutes
 from services.gateway.routes.lender import LenderRoutes
 from services.gateway.routes.mediator import MediatorRoutes
 from services.gateway.routes.ops import OpsRoutes
@@ -61,6 +62,9 @@ def build_app(gw: Gateway) -> web.Application:
     r.add_get("/v1/debtor/case", debtor.case_view)
     r.add_get("/v1/cases/{case_id}/audit", AuditRoutes(gw).case_audit)
     r.add_post("/v1/debtor/requests", debtor.send_request)
+    department = DepartmentRoutes(gw)
+    r.add_get("/v1/departments/complaints", department.complaints)
+    r.add_post("/v1/departments/complaints/{complaint_id}/answer", department.answer)
     r.add_get("/portal", portal.sign_in)
     r.add_post("/portal/case", portal.case_page)
     r.add_post("/portal/requests", portal.send_request)

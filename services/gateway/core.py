@@ -80,7 +80,8 @@ class Gateway:
     def view(self, case: Case, *, timeline: bool = False) -> dict:
         out = case.summary()
         out["next_deadline"] = case.next_deadline(ms(self.clock.now()))
-        out["offer"] = case.offer
+        out["offer"] = case.open_offer(ms(self.clock.now()))
+        out["plan"] = case.plan
         out["sessions"] = case.sessions
         out["credit"] = case.credit
         if timeline:

@@ -2,9 +2,10 @@
 from __future__ import annotations
 
 from remedy.contract.roster import MODES
+from services.gateway.openapi_debtors import complaint_schemas, department_paths, portal_paths
 from services.gateway.projection import STAGES
-from services.gateway.validation import (CHANNELS, DEBTOR_KINDS, DECISION_KINDS, ENFORCEMENT_RESULTS, GROUNDS,
-                                         HARDSHIP_KINDS, OUTCOMES, PLAN_KINDS)
+from services.gateway.validation import (CHANNELS, COMPLAINT_CATEGORIES, DEBTOR_KINDS, DECISION_KINDS, ENFORCEMENT_RESULTS,
+                                         GROUNDS, HARDSHIP_KINDS, OUTCOMES, PLAN_KINDS)
 
 ERR = {"$ref": "#/components/schemas/Error"}
 
@@ -35,7 +36,6 @@ CENTS = {"type": "integer", "minimum": 1, "maximum": 10 ** 13}
 STR = {"type": "string", "maxLength": 2000}
 
 
-
 def document() -> dict:
     return {
         "openapi": "3.0.3",
@@ -48,10 +48,11 @@ def document() -> dict:
                 "mediatorKey": {"type": "http", "scheme": "bearer", "description": "a mediator's API key"},
                 "payerKey": {"type": "http", "scheme": "bearer", "description": "a payment processor's API key"},
                 "auditorKey": {"type": "http", "scheme": "bearer", "description": "an operator's, auditor's or regulator's API key"},
+                "departmentKey": {"type": "http", "scheme": "bearer", "description": "a complaint-handling department's API key"},
                 "bureauKey": {"type": "http", "scheme": "bearer", "description": "a judicial bureau's API key (id JB-<area>)"}},
             "schemas": schemas()},
         "paths": {**lender_paths(), **mediator_paths(), **court_paths(), **payment_paths(), **debtor_paths(),
-                  **portal_paths(), **audit_paths(), **roster_paths(), **ops_paths()},
+                  **portal_paths(_resp), **audit_paths(), **department_paths(_resp, _errors), **roster_paths(), **ops_paths()},
     }
 
 
@@ -61,16 +62,7 @@ def schemas() -> dict:
         "Error": {"type": "object", "required": ["error"],
                   "properties": {"error": {"type": "string"}, "field": {"type": "string"}}},
         "Accepted": {"type": "object", "additionalProperties": True},
-        "CaseView": {"type": "object", "required": ["case_id", "stage", "total_due_cents"], "properties": {
-            "case_id": {"type": "string"}, "lender_id": {"type": "string"}, "loan_id": {"type": "string"},
-            "batch_id": {"type": "string"}, "stage": {"type": "string", "enum": list(STAGES)},
-            "region_code": {"type": "string"}, "principal_cents": {"type": "integer"},
-            "interest_cents": {"type": "integer"}, "penalty_cents": {"type": "integer"},
-            "total_due_cents": {"type": "integer"}, "paid_cents": {"type": "integer"},
-            "next_deadline": {"type": "object", "nullable": True}, "timeline": {"type": "array", "items": {"type": "object"}},
-            "sessions": {"type": "array", "items": {"type": "object"}},
-            "credit": {"type": "object", "nullable": True, "description": "The debtor's credit record: status "
-                       "REPORT_PLANNED | REPORTED | REPORT_WITHHELD | CORRECTED, on (epoch ms), reason"}}},
+        "CaseView": case_view(),
         "Withdrawal": {"type": "object", "properties": {"note": STR}},
         "LenderPayment": {"type": "object", "required": ["amount_cents"], "properties": {
             "amount_cents": CENTS, "paid_in_full": {"type": "boolean"}, "payment_ref": {"type": "string", "maxLength": 128},
@@ -85,7 +77,8 @@ def schemas() -> dict:
         "Outcome": {"type": "object", "required": ["outcome"], "properties": {
             "outcome": {"type": "string", "enum": list(OUTCOMES)}, "plan": {"$ref": "#/components/schemas/Plan"},
             "note": STR, "outcome_id": {"type": "string", "maxLength": 128}},
-            "description": "plan is required for SETTLED and absent otherwise"},
+            "description": "plan is required for SETTLED and OFFERED (offered to the debtor, who may accept it) and absent "
+                           "otherwise"},
         "CourtDecision": {"type": "object", "required": ["decision_id", "case_id", "kind"], "properties": {
             "decision_id": {"type": "string"}, "case_id": {"type": "string"},
             "kind": {"type": "string", "enum": list(DECISION_KINDS)}, "court_case_no": {"type": "string"},
@@ -99,8 +92,10 @@ def schemas() -> dict:
         "DebtorRequest": {"type": "object", "required": ["kind"], "properties": {
             "kind": {"type": "string", "enum": list(DEBTOR_KINDS)}, "ground": {"type": "string", "enum": list(GROUNDS)},
             "detail": STR, "channel": {"type": "string", "enum": list(CHANNELS)},
-            "hardship_kinds": {"type": "array", "items": {"type": "string", "enum": list(HARDSHIP_KINDS)}}},
-            "description": "OBJECTION needs ground; OPT_OUT needs channel; HARDSHIP_CLAIM needs hardship_kinds"},
+            "hardship_kinds": {"type": "array", "items": {"type": "string", "enum": list(HARDSHIP_KINDS)}},
+            "category": {"type": "string", "enum": list(COMPLAINT_CATEGORIES)}},
+            "description": "OBJECTION needs ground; OPT_OUT needs channel; HARDSHIP_CLAIM needs hardship_kinds; COMPLAINT "
+                           "needs category and detail (its text); ACCEPT_OFFER needs an open offer (409 otherwise)"},
         "Designation": {"type": "object", "required": ["regions", "daily_capacity"], "properties": {
             "tier": {"type": "string", "enum": ["PEOPLES"]},
             "regions": {"type": "array", "minItems": 1, "items": {"type": "string", "pattern": "^(\\d{2}|\\d{4}|\\d{6})$"}},
@@ -114,7 +109,27 @@ def schemas() -> dict:
                       "properties": {"loan_id": STR, "reason_codes": {"type": "array", "items": STR}, "message": STR,
                                      "problems": {"type": "array", "items": {"type": "object", "properties": {
                                          "field": STR, "code": STR, "message_zh": STR, "message_en": STR}}}}},
+        **complaint_schemas(),
     }
+
+
+def case_view() -> dict:
+    """A case as a party sees it (the debtor's view adds its complaints)."""
+    return {"type": "object", "required": ["case_id", "stage", "total_due_cents"], "properties": {
+            "case_id": {"type": "string"}, "lender_id": {"type": "string"}, "loan_id": {"type": "string"},
+            "batch_id": {"type": "string"}, "stage": {"type": "string", "enum": list(STAGES)},
+            "region_code": {"type": "string"}, "principal_cents": {"type": "integer"},
+            "interest_cents": {"type": "integer"}, "penalty_cents": {"type": "integer"},
+            "total_due_cents": {"type": "integer"}, "paid_cents": {"type": "integer"},
+            "next_deadline": {"type": "object", "nullable": True}, "timeline": {"type": "array", "items": {"type": "object"}},
+            "sessions": {"type": "array", "items": {"type": "object"}},
+            "offer": {"type": "object", "nullable": True, "description": "The mediator's open offer (accept with "
+                      "ACCEPT_OFFER before expires_at_ms): source, tier, plan, expires_at_ms"},
+            "plan": {"type": "object", "nullable": True, "description": "The plan agreed: source, plan"},
+            "complaints": {"type": "array", "items": {"$ref": "#/components/schemas/Complaint"},
+                           "description": "The debtor's own view only"},
+            "credit": {"type": "object", "nullable": True, "description": "The debtor's credit record: status "
+                       "REPORT_PLANNED | REPORTED | REPORT_WITHHELD | CORRECTED, on (epoch ms), reason"}}}
 
 
 def lender_paths() -> dict:
@@ -207,36 +222,9 @@ def debtor_paths() -> dict:
             "summary": "The debtor's case: debt, stage, next deadline", "parameters": DEBTOR_HEADERS,
             "responses": {"200": _resp("the case", {"$ref": "#/components/schemas/CaseView"}), **_errors(401, 423, 429)}}},
         "/v1/debtor/requests": {"post": {
-            "summary": "Object, claim hardship, accept an offer or opt out of a channel (debtor.requests)",
+            "summary": "Object, claim hardship, complain, accept an offer or opt out of a channel (debtor.requests)",
             "parameters": DEBTOR_HEADERS, "requestBody": _json_body("DebtorRequest"),
             "responses": {"202": _resp("published", {"$ref": "#/components/schemas/Accepted"}), **_errors(400, 401, 409, 423, 429)}}},
-    }
-
-
-def portal_paths() -> dict:
-    """The debtor portal's HTML pages and form posts."""
-    return {
-        "/portal": {"get": {
-            "summary": "The debtor portal's sign-in page (HTML)",
-            "parameters": [{"name": "lang", "in": "query", "schema": {"type": "string", "enum": ["zh", "en"]}}],
-            "responses": {"200": _resp("page", {"type": "string"}, "text/html")}}},
-        "/portal/case": {"post": {
-            "summary": "The debtor portal's case page (HTML form post)",
-            "requestBody": {"required": True, "content": {"application/x-www-form-urlencoded": {"schema": {
-                "type": "object", "required": ["case_id", "code"], "properties": {
-                    "case_id": {"type": "string"}, "code": {"type": "string"}, "lang": {"type": "string", "enum": ["zh", "en"]}}}}}},
-            "responses": {"200": _resp("page", {"type": "string"}, "text/html"),
-                          **{str(c): _resp("refused (HTML)", {"type": "string"}, "text/html") for c in (401, 423, 429)}}}},
-        "/portal/requests": {"post": {
-            "summary": "A debtor's request from the portal (HTML form post)",
-            "requestBody": {"required": True, "content": {"application/x-www-form-urlencoded": {"schema": {
-                "type": "object", "required": ["case_id", "code", "kind"], "properties": {
-                    "case_id": {"type": "string"}, "code": {"type": "string"}, "lang": {"type": "string", "enum": ["zh", "en"]},
-                    "kind": {"type": "string", "enum": list(DEBTOR_KINDS)}, "ground": {"type": "string"},
-                    "detail": {"type": "string"}, "channel": {"type": "string"},
-                    "hardship_kinds": {"type": "array", "items": {"type": "string"}}}}}}},
-            "responses": {"202": _resp("received (HTML)", {"type": "string"}, "text/html"),
-                          **{str(c): _resp("refused (HTML)", {"type": "string"}, "text/html") for c in (400, 401, 409, 423, 429)}}}},
     }
 
 

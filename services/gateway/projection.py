@@ -18,6 +18,7 @@ Keys (NUL-separated, so one id never prefixes another):
 | ``p/<payment_ref>`` | {case_id, amount_cents} of the payment recorded under that reference |
 | ``a/<case_id>/<topic/partition/offset>`` | an input record of the case (audit.INPUT_TOPICS), by its reference |
 | ``nl/<case_id>/<at ms>/<notice_id>/<status>`` | a notice.log entry of the case |
+| ``dc/<department_id>/<complaint_id>`` | the case_id of a complaint routed to that department (complaints.py) |
 | ``n/cases`` | how many cases |
 """
 from __future__ import annotations
@@ -110,6 +111,8 @@ class Projection:
             store.put(key("m", case.mediator_id, case_id), b"")
         if kind == "CaseOpened":
             self._opened(case)
+        elif kind == "ComplaintRouted":
+            store.put(key("dc", env["event"]["department_id"], env["event"]["complaint_id"]), case_id.encode())
         return True
 
     def _live_case(self, case_id: str) -> Case | None:

@@ -1,4 +1,5 @@
-"""A tier's outcome and a settlement's confirmation: SETTLED asks the court to confirm the plan,
+"""A tier's outcome and a settlement's confirmation: SETTLED asks the court to confirm the plan, OFFERED
+offers the debtor a plan (offers.py),
 FAILED / UNREACHABLE end the tier, EXTENDED extends it; CONFIRMATION_GRANTED puts the plan in force,
 a first denial sends the case back to court mediation and a second one to litigation; an answer after
 the request lapsed is taken as confirmation.py says. Pure."""
@@ -9,6 +10,7 @@ from datetime import datetime
 from remedy.kernel.lifecycle import CONFIRMATION, COURT_MEDIATION, LITIGATION, PERFORMING, TIER_STAGE
 from services.mediation import confirmation, plans
 from services.mediation.errors import CaseOnHold, InvalidOutcome, InvalidPlan, OutcomeWithoutSession, UnexpectedDecision
+from services.mediation.offers import make_offer, settle
 from services.mediation.step import Out, Step, Terms, guard, start_plan
 from services.mediation.tiers import enter_tier, extend_tier, fail_tier
 
@@ -29,8 +31,13 @@ def on_outcome(state: dict | None, o: dict, input_id: str, terms: Terms, now: da
     s["seen"] = s["seen"] + [o["outcome_id"]]
     out = Out(s, now)
     if o["outcome"] == "SETTLED":
-        _settle(out, o, input_id, terms)
+        if o["plan"] is None:
+            raise InvalidPlan(f"SETTLED outcome for case {s['case_id']} has no plan")
+        settle(out, plans.plan_to_state(o["plan"]), s["mediator_id"], input_id, terms)
         return out.step("settled")
+    if o["outcome"] == "OFFERED":
+        make_offer(out, o, input_id)
+        return out.step("offered")
     if o["outcome"] in ("FAILED", "UNREACHABLE"):
         fail_tier(out, o["outcome"], input_id, terms)
         return out.step("failed")
@@ -38,17 +45,6 @@ def on_outcome(state: dict | None, o: dict, input_id: str, terms: Terms, now: da
         extend_tier(out, input_id, terms)
         return out.step("extended")
     raise InvalidOutcome(f"case {s['case_id']}: unknown outcome {o['outcome']!r}")
-
-
-def _settle(out: Out, o: dict, input_id: str, terms: Terms) -> None:
-    s = out.state
-    if o["plan"] is None:
-        raise InvalidPlan(f"SETTLED outcome for case {s['case_id']} has no plan")
-    plan = plans.plan_to_state(o["plan"])
-    settled = out.event("MediationSettled", {"tier": s["tier"], "mediator_id": s["mediator_id"],
-                                             "plan": plans.plan_to_avro(plan)}, input_id)
-    s.update(plan=plan, plan_source="SETTLEMENT")
-    confirmation.request(out, settled, terms)
 
 
 # ---- court.decisions ---------------------------------------------------------------------------

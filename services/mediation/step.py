@@ -49,7 +49,7 @@ def new_state(case_id: str, lender_id: str) -> dict:
             "tier": None, "attempt": 0, "tier_cause": "", "deadline_ms": None, "extended": False,
             "mediator_id": None, "session": False, "plan": None, "plan_source": None, "plan_cause": "",
             "credit_cents": 0, "denials": 0, "held": False, "shift_ms": 0, "closed": False, "seen": [],
-            "chase_ms": None, "chased": False, "confirmation_cause": ""}
+            "chase_ms": None, "chased": False, "confirmation_cause": "", "offer": None}
 
 
 class Out:
@@ -87,4 +87,4 @@ def guard(state: dict | None, what: str) -> dict:
 
 
 def start_plan(s: dict, plan: dict, source: str, cause: str) -> None:
-    s.update(stage=PERFORMING, plan=plan, plan_source=source, plan_cause=cause, deadline_ms=None, credit_cents=0)
+    s.update(stage=PERFORMING, plan=plan, plan_source=source, plan_cause=cause, deadline_ms=None, credit_cents=0, offer=None)

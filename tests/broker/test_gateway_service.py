@@ -18,8 +18,8 @@ from remedy.kernel.portal import verification_code
 from remedy.runtime.publish import Publisher
 from sim.defaults import batch, utc, valid_default
 from tests.conftest import read_topic
-from tests.gateway_helpers import (BUREAU_KEYS, LENDER_KEYS, MEDIATOR_KEYS, PAYER_KEY, PORTAL_SECRET, bearer, court_headers,
-                                   event, keys_text, wait_until)
+from tests.gateway_helpers import (BUREAU_KEYS, DEPARTMENT_KEYS, LENDER_KEYS, MEDIATOR_KEYS, PAYER_KEY, PORTAL_SECRET,
+                                   bearer, court_headers, event, keys_text, wait_until)
 
 pytestmark = pytest.mark.broker
 NOW = utc(2026, 11, 28, 4)
@@ -283,7 +283,8 @@ def test_property_based_run_of_the_openapi_document_finds_no_server_error(broker
     wait_until(lambda: requests.get(f"{url}/v1/lender/cases", headers=A).json()["total"] == 3)
 
     schema = schemathesis.openapi.from_url(f"{url}/openapi.json")
-    credentials = {"/v1/lender": A, "/v1/mediator": M1, "/v1/payments": PAYER, "/v1/roster": QZ}
+    credentials = {"/v1/lender": A, "/v1/mediator": M1, "/v1/payments": PAYER, "/v1/roster": QZ,
+                   "/v1/departments": bearer(DEPARTMENT_KEYS["DEPT-CBIRC-350500"])}
     seen_statuses: dict[str, set] = {}
     server_errors = []
 

@@ -9,7 +9,7 @@ import pytest
 from services.objections import decide as d
 from tests.stage_scripts import Script, days, utc
 
-RULES = d.ObjectionRules(20, "Consumer Protection Bureau X")
+RULES = d.ObjectionRules(20)
 T0 = utc(2026, 5, 4, 2)
 
 
@@ -185,12 +185,6 @@ def test_hardship_claim_on_an_active_case_is_stated_for_mediation_once_or_waits_
     assert types(released) == ["ObjectionResolved", "CaseReleased", "HardshipClaimed"]
     assert body(released, "HardshipClaimed") == {"request_id": "R-wait", "hardship_kinds": ["disaster"], "stage": "COURT_MEDIATION"}
     assert released.emits[-1].record["causation_id"] == "r/0/3"
-
-
-def test_complaints_are_forwarded_to_the_configured_department():
-    s = Script()
-    out = d.on_request(in_court_mediation(s), s.request("COMPLAINT", T0, "C-1", detail="rude calls"), "r/0/1", T0, RULES)
-    assert body(out, "ComplaintForwarded") == {"department": "Consumer Protection Bureau X", "complaint_id": "C-1"}
 
 
 def test_other_request_kinds_are_left_to_their_services():

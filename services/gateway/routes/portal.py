@@ -11,7 +11,7 @@ from aiohttp import web
 from services.gateway import portal_page
 from services.gateway.core import PORTAL_STATUS, Routes
 from services.gateway.projection import Case
-from services.gateway.routes.debtor import submit
+from services.gateway.routes.debtor import debtor_view, submit
 from services.gateway.validation import BadRequest
 
 if TYPE_CHECKING:
@@ -30,13 +30,13 @@ class PortalRoutes(Routes):
         form, lang, case, refused = await self._signed_in(request)
         if case is None:
             return refused
-        return html(portal_page.case(self.gw.view(case), str(form["code"]), lang))
+        return html(portal_page.case(debtor_view(self.gw, case), str(form["code"]), lang))
 
     async def send_request(self, request: web.Request) -> web.Response:
         form, lang, case, refused = await self._signed_in(request)
         if case is None:
             return refused
-        body = {k: str(form[k]) for k in ("kind", "ground", "detail", "channel") if form.get(k)}
+        body = {k: str(form[k]) for k in ("kind", "ground", "detail", "channel", "category") if form.get(k)}
         if form.getall("hardship_kinds", []):
             body["hardship_kinds"] = [str(v) for v in form.getall("hardship_kinds")]
         try:
