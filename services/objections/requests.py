@@ -50,8 +50,10 @@ def _object(docket: Docket, request: dict, cause: str, now: datetime, rules: Obj
     docket.objections[oid] = {"ground": request["ground"], "answer_by": answer_by.isoformat(), "due_at": due_at,
                               "open": True, "overdue": False, "escalated": False, "owner": OWNER_ON_HOLD,
                               "cause": cause}
-    emits = [event(docket, "ObjectionFiled", {"objection_id": oid, "ground": request["ground"],
-                                              "detail": request["detail"], "answer_by": answer_by}, cause, now)]
+    # The debtor's own words stay on debtor.requests (personal data: they may name anyone); the case log,
+    # which analytics and webhooks read, carries the ground and the dates only (docs/rules.md P5).
+    emits = [event(docket, "ObjectionFiled", {"objection_id": oid, "ground": request["ground"], "detail": "",
+                                              "answer_by": answer_by}, cause, now)]
     if not docket.held:
         stage = docket.stage
         docket.held_since, docket.held_stage, docket.stage = ms(now), stage, ON_HOLD

@@ -57,6 +57,13 @@ def test_an_objection_is_filed_with_its_answer_date_and_holds_the_case_at_its_st
     assert out.file.stage == "ON_HOLD"
 
 
+def test_the_debtors_own_words_never_reach_the_case_log():
+    s = Script()
+    out = d.on_request(in_court_mediation(s), s.request("OBJECTION", T0, "R-words", ground="OTHER",
+                                                        detail="张三 13800138000 说我没借过"), "debtor.requests/0/1", T0, RULES)
+    assert body(out, "ObjectionFiled")["detail"] == "" and "张三" not in repr([e.record for e in out.emits])
+
+
 @pytest.mark.parametrize("ground", sorted(d.GROUNDS))
 def test_every_ground_is_accepted(ground):
     assert types(objected(Script(), ground=ground))[0] == "ObjectionFiled"
