@@ -18,8 +18,8 @@ def _resp(description: str, schema: dict | None = None, content_type: str = "app
 def _errors(*codes: int) -> dict:
     words = {400: "malformed request (the error names the field)", 401: "missing or wrong credentials",
              403: "credentials of another kind of party, or a case before another court", 404: "no such case or batch for this caller",
-             409: "conflict with the case's state or an earlier request", 423: "locked after repeated wrong codes",
-             429: "rate limited"}
+             409: "conflict with the case's state or an earlier request", 413: "the body or upload is over the size limit",
+             423: "locked after repeated wrong codes", 429: "rate limited, or this client sent too many wrong codes"}
     return {str(c): _resp(words[c], ERR) for c in codes}
 
 
@@ -102,6 +102,9 @@ def schemas() -> dict:
         "BatchStatus": {"type": "object", "required": ["batch_id", "accepted", "rejected"], "properties": {
             "batch_id": {"type": "string"}, "published": {"type": "integer"}, "accepted": {"type": "integer"},
             "rejected": {"type": "integer"}, "complete": {"type": "boolean"}, "refused_at_gateway": {"type": "integer"},
+            "upload_complete": {"type": "boolean"},
+            "upload_broken_off": {"type": "boolean", "description": "the upload stopped before its end; its rows so "
+                                                                    "far are kept and the batch_id may be sent again"},
             "rejections": {"type": "array", "items": {"$ref": "#/components/schemas/Rejection"}}}},
         "Rejection": {"type": "object", "description": "intake's answer for one row: what to fix, never the row's data",
                       "properties": {"loan_id": STR, "reason_codes": {"type": "array", "items": STR}, "message": STR,
@@ -120,8 +123,13 @@ def lender_paths() -> dict:
                            {"name": "batch_id", "in": "query", "schema": {"type": "string", "pattern": "^[A-Za-z0-9._:-]{1,64}$"}}],
             "requestBody": {"required": True, "content": {"application/x-ndjson": {"schema": {"type": "string"}},
                                                           "text/csv": {"schema": {"type": "string"}}}},
+            "description": "The batch is the query's batch_id, else the lender's own named in the rows' batch_id (JSON "
+                           "field or CSV column; a row naming another is refused), else a new GW-… id. A batch id "
+                           "names one file: one already uploaded whole is 409. An upload stopped by a line over the "
+                           "line limit (400) or by the size limit (413) keeps the rows before it (published), says "
+                           "which line and why, and may be sent again under the same batch_id.",
             "responses": {"202": _resp("published; poll status_url", {"$ref": "#/components/schemas/Accepted"}),
-                          **_errors(400, 401, 403, 409)}}},
+                          **_errors(400, 401, 403, 409, 413)}}},
         "/v1/lender/batches/{batch_id}": {"get": {
             "summary": "A batch's accepted and rejected counts and each rejected row's reasons", "security": lender,
             "parameters": [{"name": "batch_id", "in": "path", "required": True, "schema": {"type": "string"}}],
@@ -198,38 +206,46 @@ def debtor_paths() -> dict:
     return {
         "/v1/debtor/case": {"get": {
             "summary": "The debtor's case: debt, stage, next deadline", "parameters": DEBTOR_HEADERS,
-            "responses": {"200": _resp("the case", {"$ref": "#/components/schemas/CaseView"}), **_errors(401, 423, 429)}}},
+            "responses": {"200": _resp("the case", {"$ref": "#/components/schemas/CaseView"}), **_errors(401, 429)}}},
         "/v1/debtor/requests": {"post": {
             "summary": "Object, claim hardship, accept an offer or opt out of a channel (debtor.requests)",
             "parameters": DEBTOR_HEADERS, "requestBody": _json_body("DebtorRequest"),
-            "responses": {"202": _resp("published", {"$ref": "#/components/schemas/Accepted"}), **_errors(400, 401, 409, 423, 429)}}},
+            "responses": {"202": _resp("published", {"$ref": "#/components/schemas/Accepted"}), **_errors(400, 401, 409, 429)}}},
     }
 
 
 def portal_paths() -> dict:
-    """The debtor portal's HTML pages and form posts."""
+    """The debtor portal's HTML pages and form posts: signed in once, then a session cookie (no code in the forms)."""
+    lang = {"lang": {"type": "string", "enum": ["zh", "en"]}}
+    html, refused = _resp("page", {"type": "string"}, "text/html"), _resp("refused (HTML)", {"type": "string"}, "text/html")
+    form = lambda required, **props: {"required": True, "content": {"application/x-www-form-urlencoded": {  # noqa: E731
+        "schema": {"type": "object", "required": required, "properties": {**props, **lang}}}}}
+    cookie = [{"name": "remedy_portal", "in": "cookie", "schema": {"type": "string"},
+               "description": "the session the sign-in sets (HttpOnly, SameSite=Strict; Secure outside dev mode)"}]
     return {
         "/portal": {"get": {
             "summary": "The debtor portal's sign-in page (HTML)",
-            "parameters": [{"name": "lang", "in": "query", "schema": {"type": "string", "enum": ["zh", "en"]}}],
-            "responses": {"200": _resp("page", {"type": "string"}, "text/html")}}},
+            "parameters": [{"name": "lang", "in": "query", "schema": lang["lang"]}],
+            "responses": {"200": html}}},
         "/portal/case": {"post": {
-            "summary": "The debtor portal's case page (HTML form post)",
-            "requestBody": {"required": True, "content": {"application/x-www-form-urlencoded": {"schema": {
-                "type": "object", "required": ["case_id", "code"], "properties": {
-                    "case_id": {"type": "string"}, "code": {"type": "string"}, "lang": {"type": "string", "enum": ["zh", "en"]}}}}}},
-            "responses": {"200": _resp("page", {"type": "string"}, "text/html"),
-                          **{str(c): _resp("refused (HTML)", {"type": "string"}, "text/html") for c in (401, 423, 429)}}}},
+            "summary": "Sign in with the case reference and the code on the latest notice: sets the session cookie",
+            "requestBody": form(["case_id", "code"], case_id={"type": "string"}, code={"type": "string"}),
+            "responses": {"303": _resp("signed in: on to GET /portal/case (Set-Cookie: remedy_portal)"),
+                          **{str(c): refused for c in (400, 401, 429)}}},
+            "get": {
+            "summary": "The signed-in debtor's case page (HTML)", "parameters": cookie,
+            "responses": {"200": html, "401": refused, "429": refused}}},
         "/portal/requests": {"post": {
-            "summary": "A debtor's request from the portal (HTML form post)",
-            "requestBody": {"required": True, "content": {"application/x-www-form-urlencoded": {"schema": {
-                "type": "object", "required": ["case_id", "code", "kind"], "properties": {
-                    "case_id": {"type": "string"}, "code": {"type": "string"}, "lang": {"type": "string", "enum": ["zh", "en"]},
-                    "kind": {"type": "string", "enum": list(DEBTOR_KINDS)}, "ground": {"type": "string"},
-                    "detail": {"type": "string"}, "channel": {"type": "string"},
-                    "hardship_kinds": {"type": "array", "items": {"type": "string"}}}}}}},
+            "summary": "A debtor's request from the portal (HTML form post, signed in by the session cookie)",
+            "parameters": cookie,
+            "requestBody": form(["kind"], kind={"type": "string", "enum": list(DEBTOR_KINDS)}, ground={"type": "string"},
+                                detail={"type": "string"}, channel={"type": "string"},
+                                hardship_kinds={"type": "array", "items": {"type": "string"}}),
             "responses": {"202": _resp("received (HTML)", {"type": "string"}, "text/html"),
-                          **{str(c): _resp("refused (HTML)", {"type": "string"}, "text/html") for c in (400, 401, 409, 423, 429)}}}},
+                          **{str(c): refused for c in (400, 401, 409, 429)}}}},
+        "/portal/sign-out": {"post": {
+            "summary": "End the portal session (HTML)", "requestBody": form([]),
+            "responses": {"200": html, "400": refused}}},
     }
 
 
