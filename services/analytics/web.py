@@ -166,7 +166,7 @@ def guard(scopes: dict[str, Scope], metrics: AnalyticsMetrics, sessions: Session
                 response = await handler(request)
         except Unauthorized as exc:
             response = web.json_response({"error": str(exc)}, status=401, headers={"WWW-Authenticate": "Bearer"})
-            if path == "/" and request.method == "GET":
+            if path == "/" and request.method == "GET" and "token" not in request.query:
                 response = web.Response(status=303, headers={"Location": "/login"})
         except Forbidden as exc:
             response = web.json_response({"error": str(exc)}, status=403)
