@@ -77,8 +77,8 @@ def test_the_funnel_driven_through_the_gateway_alone(broker, codec, tmp_path):
            # a court's timestamp is checked against the gateway's (scaled) clock: 300 simulated seconds
            # would be 3.5 real milliseconds, so the window here is 20 simulated days (20 real seconds)
            "REMEDY_GATEWAY_REPLAY_WINDOW_SECONDS": str(20 * 86_400),
-           # likewise a notice's code and the portal's session, on the scaled clock, would last a minute and a blink
-           "REMEDY_GATEWAY_PORTAL_CODE_DAYS": "100000", "REMEDY_GATEWAY_PORTAL_SESSION_MINUTES": "100000000",
+           # likewise a notice's code, on the scaled clock, would last about a minute
+           "REMEDY_GATEWAY_PORTAL_CODE_DAYS": "100000",
            **{f"REMEDY_{s.upper()}_SWEEP_SECONDS": "0.25" for s in ("mediation", "enforcement", "repair", "objections")}}
     procs: dict[str, ServiceProcess] = {}
     log = CaseLog(broker, codec)

@@ -1,11 +1,13 @@
 """The debtor portal: HTML pages (portal_page.py) and form posts. The debtor signs in once with the case reference
 and the code on their latest notice (checked like the JSON debtor routes); the portal then keeps a session in a
 cookie (signed, expiring, ``HttpOnly``, ``SameSite=Strict``, ``Secure`` outside dev mode) naming the case and
-the notice, valid while that notice is still the case's current one. No code or case id rides in the pages'
+the notice, valid while that notice is still the case's current one (its expiry is wall time, like the cookie's
+Max-Age: a simulated clock running fast must not end a session at once). No code or case id rides in the pages'
 forms. A request from the form goes the same way as one over JSON (``debtor.submit``)."""
 from __future__ import annotations
 
 import json
+import time
 
 from aiohttp import web
 
@@ -46,7 +48,7 @@ class PortalRoutes(Routes):
             return html(portal_page.message(lang, why), PORTAL_STATUS[why])
         notice = self.gw.notice(case.case_id)
         response = web.Response(status=303, headers={"Location": f"/portal/case?lang={lang}"})
-        expires = int(self.gw.clock.now().timestamp()) + self.gw.own.portal_session_minutes * 60
+        expires = int(time.time()) + self.gw.own.portal_session_minutes * 60  # wall time, like the cookie's Max-Age
         response.set_cookie(COOKIE, seal(self._key(), f"{case.case_id}\x1f{notice.notice_id}", expires),
                             max_age=self.gw.own.portal_session_minutes * 60, path="/portal", httponly=True,
                             samesite="Strict", secure=not self.gw.settings.dev)
@@ -89,7 +91,7 @@ class PortalRoutes(Routes):
         gw, now = self.gw, self.gw.clock.now().timestamp()
         if not gw.rate.allow(gw.client(request), now):
             return None, html(portal_page.message(lang, "limited"), PORTAL_STATUS["limited"])
-        case_id, _, notice_id = (unseal(self._key(), request.cookies.get(COOKIE), now) or "").partition("\x1f")
+        case_id, _, notice_id = (unseal(self._key(), request.cookies.get(COOKIE), time.time()) or "").partition("\x1f")
         case = gw.projection.cases.get(case_id) if case_id else None
         notice = gw.notice(case_id) if case is not None else None
         if notice is None or notice.notice_id != notice_id or not fresh(notice, int(now * 1000), gw.own.portal_code_days):
