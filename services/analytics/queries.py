@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Callable
 
+from remedy.contract.regions import names
 from remedy.kernel.lifecycle import CONFIRMATION, MEDIATION
 from services.analytics.stages import STAGES, TERMINAL
 
@@ -95,13 +96,21 @@ def cycle(run: Run, f: Filters) -> list[dict]:
                    FROM case_state WHERE closed AND {where} GROUP BY route ORDER BY route""", p)
 
 
+def region_name(code: str) -> str:
+    """A GB/T 2260 code as people say it: 福建省泉州市丰泽区 (the code itself if the list lacks it)."""
+    return "".join(dict.fromkeys(n for n in names(code) if n)) or code
+
+
 def cross_region(run: Run, f: Filters) -> list[dict]:
     where, p = f.where()
-    return run(f"""SELECT region_code AS debtor_region, lender_region_code AS lender_region, court, count() AS cases,
+    rows = run(f"""SELECT region_code AS debtor_region, lender_region_code AS lender_region, court, count() AS cases,
                           sum(cross_region) AS cross_region_cases, sum(claimed_cents) AS claimed_cents,
                           sum(recovered_cents) AS recovered_cents
                    FROM case_state WHERE {where}
                    GROUP BY debtor_region, lender_region, court ORDER BY cases DESC, debtor_region, court""", p)
+    for r in rows:
+        r["debtor_region_name"], r["lender_region_name"] = region_name(r["debtor_region"]), region_name(r["lender_region"])
+    return rows
 
 
 def backlog(run: Run, f: Filters, now: datetime) -> list[dict]:

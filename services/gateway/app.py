@@ -1,12 +1,12 @@
 """gateway's wiring: aiohttp routes → validation → records on the input topics; questions → the projection.
 
-Authentication: ``Authorization: Bearer <API key>`` for lenders, mediators and payment processors
+Authentication: ``Authorization: Bearer <API key>`` for lenders, mediators, payment processors and judicial bureaus
 (keys.py); HMAC signatures for courts (guards.py); case reference + verification code for
 debtors (remedy/kernel/portal.py), rate limited and throttled per client after repeated wrong codes; the portal's
 pages then keep a signed session cookie. Every answer about a case is scoped: another party's case is reported as
 not found. Limits, JSON errors and security headers for every route: hardening.py.
 
-Handlers live per party in ``routes/`` (lender, mediator, court, payment, debtor, portal, ops, audit) over the
+Handlers live per party in ``routes/`` (lender, mediator, court, payment, debtor, portal, ops, audit, roster) over the
 shared core (core.py: state, publishing, authentication, scoping); this module maps them to paths.
 """
 from __future__ import annotations
@@ -23,6 +23,7 @@ from services.gateway.routes.mediator import MediatorRoutes
 from services.gateway.routes.ops import OpsRoutes
 from services.gateway.routes.payment import PaymentRoutes
 from services.gateway.routes.portal import PortalRoutes
+from services.gateway.routes.roster import RosterRoutes
 
 __all__ = ["SERVICE", "Gateway", "build_app", "errors"]
 
@@ -53,4 +54,9 @@ def build_app(gw: Gateway) -> web.Application:
     r.add_post("/portal/requests", portal.send_request)
     r.add_get("/portal/case", portal.case_again)
     r.add_post("/portal/sign-out", portal.sign_out)
+    roster = RosterRoutes(gw)
+    r.add_get("/v1/roster", roster.list_mediators)
+    r.add_get("/v1/roster/changes", roster.changes)
+    r.add_put("/v1/roster/mediators/{mediator_id}", roster.designate)
+    r.add_delete("/v1/roster/mediators/{mediator_id}", roster.withdraw)
     return app

@@ -1,6 +1,7 @@
 """The gateway's OpenAPI 3 document, served at /openapi.json. Kept beside the routes it describes."""
 from __future__ import annotations
 
+from remedy.contract.roster import MODES
 from services.gateway.projection import STAGES
 from services.gateway.validation import (CHANNELS, DEBTOR_KINDS, DECISION_KINDS, ENFORCEMENT_RESULTS, GROUNDS,
                                          HARDSHIP_KINDS, OUTCOMES, PLAN_KINDS)
@@ -46,10 +47,11 @@ def document() -> dict:
                 "lenderKey": {"type": "http", "scheme": "bearer", "description": "a lender's API key"},
                 "mediatorKey": {"type": "http", "scheme": "bearer", "description": "a mediator's API key"},
                 "payerKey": {"type": "http", "scheme": "bearer", "description": "a payment processor's API key"},
-                "auditorKey": {"type": "http", "scheme": "bearer", "description": "an operator's, auditor's or regulator's API key"}},
+                "auditorKey": {"type": "http", "scheme": "bearer", "description": "an operator's, auditor's or regulator's API key"},
+                "bureauKey": {"type": "http", "scheme": "bearer", "description": "a judicial bureau's API key (id JB-<area>)"}},
             "schemas": schemas()},
         "paths": {**lender_paths(), **mediator_paths(), **court_paths(), **payment_paths(), **debtor_paths(),
-                  **portal_paths(), **audit_paths(), **ops_paths()},
+                  **portal_paths(), **audit_paths(), **roster_paths(), **ops_paths()},
     }
 
 
@@ -99,6 +101,11 @@ def schemas() -> dict:
             "detail": STR, "channel": {"type": "string", "enum": list(CHANNELS)},
             "hardship_kinds": {"type": "array", "items": {"type": "string", "enum": list(HARDSHIP_KINDS)}}},
             "description": "OBJECTION needs ground; OPT_OUT needs channel; HARDSHIP_CLAIM needs hardship_kinds"},
+        "Designation": {"type": "object", "required": ["regions", "daily_capacity"], "properties": {
+            "tier": {"type": "string", "enum": ["PEOPLES"]},
+            "regions": {"type": "array", "minItems": 1, "items": {"type": "string", "pattern": "^(\\d{2}|\\d{4}|\\d{6})$"}},
+            "modes": {"type": "array", "minItems": 1, "items": {"type": "string", "enum": list(MODES)}},
+            "daily_capacity": {"type": "integer", "minimum": 0, "maximum": 1000}}},
         "BatchStatus": {"type": "object", "required": ["batch_id", "accepted", "rejected"], "properties": {
             "batch_id": {"type": "string"}, "published": {"type": "integer"}, "accepted": {"type": "integer"},
             "rejected": {"type": "integer"}, "complete": {"type": "boolean"}, "refused_at_gateway": {"type": "integer"},
@@ -257,6 +264,24 @@ def audit_paths() -> dict:
         "security": [{"auditorKey": []}, {"lenderKey": []}],
         "responses": {"200": _resp("the audit trail", {"type": "object", "required": ["case_id", "lender_id", "stage", "events"]}),
                       **_errors(401, 403, 404)}}}}
+
+
+def roster_paths() -> dict:
+    """Judicial bureaus: the people's mediators they designate in their area (routes/roster.py)."""
+    bureau, mid = [{"bureauKey": []}], {"name": "mediator_id", "in": "path", "required": True, "schema": {"type": "string"}}
+    listed = {"type": "object", "required": ["total"], "properties": {"total": {"type": "integer"}}}
+    return {
+        "/v1/roster": {"get": {"summary": "The mediators this bureau designated (withdrawn ones with active false)",
+                               "security": bureau, "responses": {"200": _resp("its mediators", listed), **_errors(401, 403)}}},
+        "/v1/roster/changes": {"get": {"summary": "Every change this bureau made to the roster, oldest first (the audit trail)",
+                                       "security": bureau, "responses": {"200": _resp("its changes", listed), **_errors(401, 403)}}},
+        "/v1/roster/mediators/{mediator_id}": {
+            "put": {"summary": "Designate or change a people's mediator serving within the bureau's area (mediation.roster)",
+                    "security": bureau, "parameters": [mid], "requestBody": _json_body("Designation"),
+                    "responses": {"202": _resp("published", {"type": "object"}), **_errors(400, 401, 403)}},
+            "delete": {"summary": "Withdraw a mediator this bureau designated", "security": bureau, "parameters": [mid],
+                       "responses": {"202": _resp("published", {"type": "object"}), **_errors(401, 403, 404)}}},
+    }
 
 
 def ops_paths() -> dict:

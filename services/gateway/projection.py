@@ -73,7 +73,7 @@ class Projection:
         """Write what was applied since the last commit, with the offsets it covers, at once."""
         self.store.commit(offsets)
 
-    def _settled(self) -> Store:
+    def settled(self) -> Store:
         """The store with nothing pending, for a scan (a reader commits every chunk: usually a no-op)."""
         if self.store.pending:
             self.store.commit()
@@ -179,10 +179,10 @@ class Projection:
                        {**model.as_json(dict(entry)), "at": at})
 
     def audit_inputs(self, case_id: str) -> dict[str, dict]:
-        return {_id_after(k): orjson.loads(v) for k, v in self._settled().scan(key("a", case_id) + b"\x00")}
+        return {_id_after(k): orjson.loads(v) for k, v in self.settled().scan(key("a", case_id) + b"\x00")}
 
     def audit_notices(self, case_id: str) -> list[dict]:
-        return [orjson.loads(v) for _, v in self._settled().scan(key("nl", case_id) + b"\x00")]
+        return [orjson.loads(v) for _, v in self.settled().scan(key("nl", case_id) + b"\x00")]
 
     # --- batches ----------------------------------------------------------------------------------
     def batch_view(self, lender_id: str, batch_id: str) -> Batch | None:
@@ -199,7 +199,7 @@ class Projection:
             for name, value in orjson.loads(upload).items():
                 setattr(batch, name, value)
         prefix = key("br", lender_id, batch_id) + b"\x00"
-        batch.rejections = {_id_after(k): orjson.loads(v) for k, v in self._settled().scan(prefix)}
+        batch.rejections = {_id_after(k): orjson.loads(v) for k, v in self.settled().scan(prefix)}
         return batch
 
     def batch(self, lender_id: str, batch_id: str) -> Batch:
@@ -218,7 +218,7 @@ class Projection:
         return found if found is None or isinstance(found, Case) else Case(**orjson.loads(found))
 
     def timeline(self, case_id: str) -> list[dict]:
-        return [orjson.loads(v) for _, v in self._settled().scan(key("t", case_id) + b"\x00")]
+        return [orjson.loads(v) for _, v in self.settled().scan(key("t", case_id) + b"\x00")]
 
     def lender_case_ids(self, lender_id: str, *, stage: str | None = None, region: str | None = None,
                         opened_from_ms: int | None = None, opened_to_ms: int | None = None,
@@ -227,7 +227,7 @@ class Projection:
         start = f"{opened_from_ms:015d}" if opened_from_ms is not None else ""
         stop = f"{opened_to_ms:015d}" if opened_to_ms is not None else None
         out = []
-        for k, v in self._settled().scan(key("l", lender_id) + b"\x00", start.encode(), stop and stop.encode()):
+        for k, v in self.settled().scan(key("l", lender_id) + b"\x00", start.encode(), stop and stop.encode()):
             if stage or region or batch_id:
                 c_stage, c_region, c_batch = orjson.loads(v)
                 if (stage and c_stage != stage) or (batch_id and c_batch != batch_id) or \
@@ -240,7 +240,7 @@ class Projection:
         return [c for c in map(self.case, self.lender_case_ids(lender_id, **filters)) if c is not None]
 
     def mediator_cases(self, mediator_id: str) -> list[Case]:
-        ids = [_id_after(k) for k, _ in self._settled().scan(key("m", mediator_id) + b"\x00")]
+        ids = [_id_after(k) for k, _ in self.settled().scan(key("m", mediator_id) + b"\x00")]
         return [c for c in map(self.case, ids) if c is not None]
 
     def close(self) -> None:

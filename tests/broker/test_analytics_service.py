@@ -19,6 +19,7 @@ from remedy.contract.codec import Codec
 from remedy.ops.procs import ServiceProcess
 from remedy.runtime.publish import Publisher
 from remedy.kernel.settings import REPO_ROOT
+from services.analytics.queries import region_name
 from services.analytics.stages import TERMINAL, stage_entered, visit_outcome
 from sim.funnel_events import scripted
 from tests.conftest import metric_value, read_topic, wait_for_metric
@@ -185,6 +186,7 @@ def test_dashboard_numbers_equal_figures_computed_from_the_published_records(wor
     cross = Counter((c["region"], c["lender_region"], c["court"]) for c in cases.values())
     assert {(r["debtor_region"], r["lender_region"], r["court"]): r["cases"] for r in d["cross_region"]} == dict(cross)
     assert sum(r["cross_region_cases"] for r in d["cross_region"]) == sum(c["cross_region"] for c in cases.values())
+    assert all(r["debtor_region_name"] == region_name(r["debtor_region"]) for r in d["cross_region"])
     assert sum(r["cases"] for r in d["recovery"]) == 80
 
 

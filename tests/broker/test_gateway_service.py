@@ -18,8 +18,8 @@ from remedy.kernel.portal import notice_code
 from remedy.runtime.publish import Publisher
 from sim.defaults import batch, utc, valid_default
 from tests.conftest import read_topic
-from tests.gateway_helpers import (LENDER_KEYS, MEDIATOR_KEYS, PAYER_KEY, PORTAL_SECRET, bearer, court_headers, event,
-                                   keys_text, notice_sent, wait_until)
+from tests.gateway_helpers import (BUREAU_KEYS, LENDER_KEYS, MEDIATOR_KEYS, PAYER_KEY, PORTAL_SECRET, bearer, court_headers,
+                                   event, keys_text, notice_sent, wait_until)
 
 pytestmark = pytest.mark.broker
 NOW = utc(2026, 11, 28, 4)
@@ -27,6 +27,7 @@ CLOCK = {"REMEDY_CLOCK_EPOCH": NOW.isoformat(), "REMEDY_CLOCK_SCALE": "0"}
 A, B = bearer(LENDER_KEYS["LENDER-A"]), bearer(LENDER_KEYS["LENDER-B"])
 M1, M2 = bearer(MEDIATOR_KEYS["PM-3505-01"]), bearer(MEDIATOR_KEYS["PM-3505-02"])
 PAYER = bearer(PAYER_KEY)
+QZ, BJ = bearer(BUREAU_KEYS["JB-3505"]), bearer(BUREAU_KEYS["JB-1101"])
 
 
 def start_gateway(services, tmp_path, **env):
@@ -288,7 +289,7 @@ def test_property_based_run_of_the_openapi_document_finds_no_server_error(broker
     wait_until(lambda: requests.get(f"{url}/v1/lender/cases", headers=A).json()["total"] == 3)
 
     schema = schemathesis.openapi.from_url(f"{url}/openapi.json")
-    credentials = {"/v1/lender": A, "/v1/mediator": M1, "/v1/payments": PAYER}
+    credentials = {"/v1/lender": A, "/v1/mediator": M1, "/v1/payments": PAYER, "/v1/roster": QZ}
     seen_statuses: dict[str, set] = {}
     server_errors = []
 
@@ -330,6 +331,45 @@ def test_property_based_run_of_the_openapi_document_finds_no_server_error(broker
     assert not server_errors, server_errors[:5]
     assert len(seen_statuses) >= 15, "every documented operation was exercised"
     assert any(s < 300 for k, v in seen_statuses.items() if "lender/cases" in k for s in v), "real data was reached"
+
+
+def test_a_judicial_bureau_designates_changes_and_withdraws_its_own_mediators_and_reads_its_changes(broker, services, codec,
+                                                                                                   tmp_path):
+    from services.mediation.roster import check
+
+    gw, url = start_gateway(services, tmp_path)
+    body = {"regions": ["350502", "350503"], "modes": ["ON_SITE", "VIDEO"], "daily_capacity": 12}
+    r = requests.put(f"{url}/v1/roster/mediators/PM-3505-77", json=body, headers=QZ)
+    assert r.status_code == 202, r.text
+    assert (r.json()["designated_by"], r.json()["tier"], r.json()["active"]) == ("JB-3505", "PEOPLES", True)
+    mine = wait_until(lambda: requests.get(f"{url}/v1/roster", headers=QZ).json()["mediators"])
+    assert [(m["mediator_id"], m["daily_capacity"], m["regions"]) for m in mine] == [("PM-3505-77", 12, ["350502", "350503"])]
+    assert requests.get(f"{url}/v1/roster", headers=BJ).json()["total"] == 0, "a bureau sees only its own mediators"
+
+    refused = {  # (who, body) → (status, field)
+        "another bureau's mediator": (BJ, {"regions": ["110101"], "daily_capacity": 1}, 403),
+        "a region outside the area": (QZ, {"regions": ["110101"], "daily_capacity": 1}, 403),
+        "a court-appointed mediator": (QZ, {"tier": "COURT", "regions": ["3505"], "daily_capacity": 1}, 403),
+        "no such division": (QZ, {"regions": ["359999"], "daily_capacity": 1}, 400),
+        "a negative capacity": (QZ, {"regions": ["3505"], "daily_capacity": -1}, 400),
+    }
+    for why, (who, bad, status) in refused.items():
+        r = requests.put(f"{url}/v1/roster/mediators/PM-3505-77", json=bad, headers=who)
+        assert r.status_code == status and r.json()["error"], (why, r.status_code, r.text)
+    assert requests.put(f"{url}/v1/roster/mediators/PM-X", json=body, headers=A).status_code == 403, "lenders designate no one"
+    assert requests.delete(f"{url}/v1/roster/mediators/PM-3505-77", headers=BJ).status_code == 403
+    assert requests.delete(f"{url}/v1/roster/mediators/PM-NOBODY", headers=QZ).status_code == 404
+
+    assert requests.put(f"{url}/v1/roster/mediators/PM-3505-77", json={**body, "daily_capacity": 5}, headers=QZ).status_code == 202
+    wait_until(lambda: requests.get(f"{url}/v1/roster", headers=QZ).json()["mediators"][0]["daily_capacity"] == 5)
+    assert requests.delete(f"{url}/v1/roster/mediators/PM-3505-77", headers=QZ).status_code == 202
+    changes = wait_until(lambda: len(c := requests.get(f"{url}/v1/roster/changes", headers=QZ).json()["changes"]) == 3 and c)
+    assert [(c["daily_capacity"], c["active"]) for c in changes] == [(12, True), (5, True), (5, False)]
+    assert all(c["designated_by"] == "JB-3505" and c["ref"].startswith("mediation.roster/") for c in changes)
+
+    records = [rec for _, rec in read_topic(broker, "mediation.roster", codec, until=3, idle=1.0)]
+    assert [(rec["mediator_id"], rec["active"]) for rec in records] == [("PM-3505-77", True)] * 2 + [("PM-3505-77", False)]
+    assert all(check(rec)["designated_by"] == "JB-3505" for rec in records), "mediation accepts what the bureau sent"
 
 
 def test_a_restarted_gateway_reads_only_what_is_new_and_answers_from_its_store_at_once(broker, services, codec, tmp_path):

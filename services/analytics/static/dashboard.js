@@ -124,7 +124,8 @@ function render(d) {
     dl.append(html("span", {"data-key": rule, "data-value": n}, rule.replace(/_/g, " ") + " overdue: " + fmtInt(n)));
   comp.append(dl);
   table(document.getElementById("chart-cross"), "cross_region",
-        [["debtor region", (r) => r.debtor_region], ["lender region", (r) => r.lender_region], ["court", (r) => r.court],
+        [["debtor region", (r) => `${r.debtor_region_name} ${r.debtor_region}`],
+         ["lender region", (r) => `${r.lender_region_name} ${r.lender_region}`], ["court", (r) => r.court],
          ["cases", (r) => r.cases, fmtInt], ["cross-region", (r) => r.cross_region_cases, fmtInt],
          ["recovery", (r) => r.claimed_cents ? r.recovered_cents / r.claimed_cents : 0, fmtPct]], d.cross_region);
   table(document.getElementById("chart-mediators"), "mediators",
