@@ -90,3 +90,26 @@ def test_a_csv_upload_s_batch_id_column_names_the_batch():
     assert reader.feed(header, 1) is None
     got = reader.feed("LB-2026-11,L-1,cash,100,0,0,2025-01-01,2025-06-01,张三,x,350502", 2)
     assert isinstance(got, dict) and got["batch_id"] == "LB-2026-11"
+
+
+def test_the_gateway_and_a_stage_worker_refuse_to_start_with_development_secrets(tmp_path):
+    """The common start paths (a worker's ``remedy.runtime.worker.run``, the gateway's and analytics' main) check
+    before they connect to anything: no broker is needed to see the refusal."""
+    import os
+    import subprocess
+    import sys
+
+    from remedy.kernel.settings import REPO_ROOT
+
+    env = {**os.environ, "REMEDY_ENV": "production", "REMEDY_DATA_DIR": str(tmp_path), "PYTHONPATH": str(REPO_ROOT),
+           "REMEDY_KAFKA_BOOTSTRAP": "127.0.0.1:1"}
+    started = {name: subprocess.Popen([sys.executable, "-m", f"services.{name}"], env=env, cwd=REPO_ROOT,
+                                      stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+               for name in ("gateway", "intake", "analytics")}
+    errs = {}
+    for name, proc in started.items():
+        errs[name] = proc.communicate(timeout=60)[1]
+        assert proc.returncode != 0 and "refusing to start with development secrets" in errs[name], (name, errs[name][-500:])
+        assert "REMEDY_PORTAL_SECRET" in errs[name] and "REMEDY_PII_KEY" in errs[name], name
+    assert "REMEDY_GATEWAY_KEYS is empty" in errs["gateway"] and "REMEDY_ANALYTICS_TOKENS" in errs["analytics"]
+    assert not (tmp_path / "gateway" / "keys.json").exists(), "no dev keys were generated"
