@@ -113,3 +113,54 @@ def test_the_gateway_and_a_stage_worker_refuse_to_start_with_development_secrets
         assert "REMEDY_PORTAL_SECRET" in errs[name] and "REMEDY_PII_KEY" in errs[name], name
     assert "REMEDY_GATEWAY_KEYS is empty" in errs["gateway"] and "REMEDY_ANALYTICS_TOKENS" in errs["analytics"]
     assert not (tmp_path / "gateway" / "keys.json").exists(), "no dev keys were generated"
+
+
+class _Content:
+    def __init__(self, lines: list[bytes]):
+        self.lines = list(lines)
+
+    async def readline(self, max_line_length: int | None = None) -> bytes:
+        return self.lines.pop(0) if self.lines else b""
+
+
+class _Request:
+    def __init__(self, lines: list[bytes]):
+        self.content = _Content(lines)
+
+
+class _Broken:
+    """A producer that fails on the second record: an unexpected error in the middle of an upload."""
+
+    def __init__(self):
+        self.sent = 0
+
+    async def send(self, topic, value, key):
+        self.sent += 1
+        if self.sent == 2:
+            raise RuntimeError("the broker went away")
+        import asyncio
+        done = asyncio.get_running_loop().create_future()
+        done.set_result(None)
+        return done
+
+
+async def test_an_upload_that_fails_unexpectedly_still_releases_its_batch_for_a_retry():
+    import json
+
+    from remedy.contract.codec import Codec
+    from remedy.kernel.settings import REPO_ROOT
+    from services.gateway.core import Gateway
+    from services.gateway.projection import Projection
+    from services.gateway.publishing import BatchUpload
+
+    gw = Gateway(Settings.from_env({}), GatewaySettings.from_env({}), None, Codec(REPO_ROOT / "schemas"), None,
+                 Projection(), _Broken())
+    lines = [(json.dumps(r) + "\n").encode() for r in (row(1), row(2), row(3), row(4))]
+    upload = BatchUpload(gw, "LENDER-A", UploadReader("jsonl", "LENDER-A", "B-1", NOW))
+    with pytest.raises(RuntimeError):
+        await upload.run(_Request(lines))
+    assert gw.uploading == set(), "never left 'in progress'"
+    status = gw.projection.batch_view("LENDER-A", "B-1")
+    assert status.upload_done and status.broken_off and status.published == 1
+    again = BatchUpload(gw, "LENDER-A", UploadReader("jsonl", "LENDER-A", "B-1", NOW))
+    assert again.begin().batch_id == "B-1", "a broken-off batch may be sent again"
