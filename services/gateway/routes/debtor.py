@@ -1,5 +1,6 @@
 """Debtors over JSON, signed in by case reference and verification code (``X-Case-Id``,
-``X-Verification-Code``; rate limited, locked after repeated wrong codes): their case, and their
+``X-Verification-Code``: the code on the case's latest notice; rate limited, and throttled per client after
+repeated wrong codes): their case, and their
 requests (``debtor.requests``) — also what the portal's form posts become (``submit``)."""
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from services.gateway import validation
 from services.gateway.core import PORTAL_STATUS, Gateway, Routes, error
 from services.gateway.projection import Case
 
-REFUSALS = {"limited": "too many requests", "locked": "too many wrong codes: locked, try later",
+REFUSALS = {"limited": "too many requests", "locked": "too many wrong codes from this client: try later",
             "wrong": "wrong case reference or verification code"}
 
 
