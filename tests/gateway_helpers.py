@@ -51,3 +51,10 @@ def wait_until(check, timeout: float = 60.0, every: float = 0.3):
             return last
         time.sleep(every)
     raise AssertionError(f"condition not met in {timeout:.0f}s (last: {last!r})")
+
+
+def notice_sent(case_id: str, lender: str, notice_id: str, at: datetime, channel: str = "EMAIL") -> dict:
+    """A notice.log entry: notice ``notice_id`` of the case sent by ``channel`` at ``at`` (its code signs the debtor in)."""
+    return {"notice_id": notice_id, "case_id": case_id, "lender_id": lender, "debtor_ref": "D-x", "kind": "mediation_invitation",
+            "occasion": "PEOPLES", "channel": channel, "status": "SENT", "rule": None, "language": "zh", "document_no": None,
+            "content_hash": None, "deferred_until": None, "detail": "", "at": at}

@@ -13,6 +13,13 @@ def ops_token(analytics: AnalyticsSettings) -> str:
     return next(token for token, scope in pairs if scope.strip() == "ops")
 
 
+def dashboard_url(analytics: AnalyticsSettings, token: str, dev: bool) -> str:
+    """Where an operator opens the dashboard: in dev mode a link that signs in (the page drops the token from the
+    address at once); otherwise the sign-in page, the token to be typed there."""
+    base = f"http://127.0.0.1:{analytics.port}/"
+    return f"{base}?token={token}" if dev else f"{base}login (token: see REMEDY_ANALYTICS_TOKENS)"
+
+
 def fetch_dashboard(analytics: AnalyticsSettings, token: str, part: str = "dashboard"):
     req = urllib.request.Request(f"http://127.0.0.1:{analytics.port}/api/{part}",
                                  headers={"Authorization": f"Bearer {token}"})

@@ -17,7 +17,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from remedy.kernel.clock import ClockFile, parse_instant
-from remedy.ops.dashboard_client import fetch_progress, ops_token, settled_dashboard
+from remedy.kernel.settings import Settings
+from remedy.ops.dashboard_client import dashboard_url, fetch_progress, ops_token, settled_dashboard
 from remedy.ops.pacing import Pacer, ServiceLag, registry_groups
 from remedy.ops.procs import ServiceProcess
 from remedy.ops.progress import ProgressView, bars
@@ -116,7 +117,7 @@ class DemoRun:
         sim = ServiceProcess("sim", stack.env, stack.logs, module="sim", args=("--publish",))
         stack.add(sim.start())
         sim.wait_ready(timeout=180)
-        print(f"dashboard: http://127.0.0.1:{analytics.port}/?token={ops_token(analytics)}")
+        print(f"dashboard: {dashboard_url(analytics, ops_token(analytics), Settings.from_env().dev)}")
         print(f"gateway:   http://127.0.0.1:{self.platform.gateway.port}/openapi.json")
 
     def watch(self, expected: int, bad, token: str) -> None:
@@ -185,7 +186,8 @@ class DemoRun:
 
     def keep_dashboard_up(self, token: str) -> None:
         print("(the stage services are stopped; the dashboard shows the frozen funnel)")
-        print(f"dashboard stays up at http://127.0.0.1:{self.platform.analytics.port}/?token={token} — Ctrl-C stops everything")
+        url = dashboard_url(self.platform.analytics, token, Settings.from_env().dev)
+        print(f"dashboard stays up at {url} — Ctrl-C stops everything")
         while True:
             time.sleep(2)
             self.stack.check()

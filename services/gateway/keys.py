@@ -112,6 +112,16 @@ def shared_keys_path(data_dir: str | Path) -> Path:
     return Path(data_dir) / "gateway" / "keys.json"
 
 
+def dev_keys_problem(configured: str, path: Path) -> str | None:
+    """Why the keys file is a development one (refused outside dev mode), or None: none configured (dev keys
+    would be generated under the data dir), or one ``load_or_create`` made (its plaintext ``dev-keys.txt`` beside it)."""
+    if not configured:
+        return "REMEDY_GATEWAY_KEYS is empty (dev keys would be generated under the data dir)"
+    if (Path(path).parent / "dev-keys.txt").exists():
+        return f"REMEDY_GATEWAY_KEYS names a dev keys file ({path}: dev-keys.txt lies beside it)"
+    return None
+
+
 def load_or_create(path: Path, principals: list[tuple[str, str]] = DEV_PRINCIPALS) -> tuple[Keys, Path | None]:
     """The keys in ``path``. When there is no such file, dev keys for ``principals`` are generated first,
     with their plaintext in ``dev-keys.txt`` beside it (both 0600); returns that file's path when this call

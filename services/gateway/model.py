@@ -112,6 +112,7 @@ class Batch:
     refused: list = field(default_factory=list)  # rows the gateway could not read: {line, message}
     refused_count: int = 0
     upload_done: bool = False
+    broken_off: bool = False  # the upload stopped before its end (its rows so far kept): the id may be sent again
     uploaded_here: bool = False  # this instance took the upload (published, refused, upload_done are its own)
     accepted: int = 0  # loans of the batch that opened a case
     rejected: int = 0  # intake's rejections kept (at most MAX_REJECTIONS_KEPT)
@@ -127,7 +128,8 @@ class Batch:
                 published, upload_done = self.report["declared_size"], True
         complete = upload_done and accepted + rejected >= published
         return {"batch_id": self.batch_id, "lender_id": self.lender_id, "published": published,
-                "upload_complete": upload_done, "accepted": accepted, "rejected": rejected, "complete": complete,
+                "upload_complete": upload_done, "upload_broken_off": self.broken_off, "accepted": accepted,
+                "rejected": rejected, "complete": complete,
                 "refused_at_gateway": self.refused_count, "refused": self.refused,
                 "rejections": [{"loan_id": k, **v} for k, v in sorted(self.rejections.items())],
                 "report": as_json(self.report)}

@@ -20,8 +20,8 @@ def _resp(description: str, schema: dict | None = None, content_type: str = "app
 def _errors(*codes: int) -> dict:
     words = {400: "malformed request (the error names the field)", 401: "missing or wrong credentials",
              403: "credentials of another kind of party, or a case before another court", 404: "no such case or batch for this caller",
-             409: "conflict with the case's state or an earlier request", 423: "locked after repeated wrong codes",
-             429: "rate limited"}
+             409: "conflict with the case's state or an earlier request", 413: "the body or upload is over the size limit",
+             423: "locked after repeated wrong codes", 429: "rate limited, or this client sent too many wrong codes"}
     return {str(c): _resp(words[c], ERR) for c in codes}
 
 
@@ -104,6 +104,9 @@ def schemas() -> dict:
         "BatchStatus": {"type": "object", "required": ["batch_id", "accepted", "rejected"], "properties": {
             "batch_id": {"type": "string"}, "published": {"type": "integer"}, "accepted": {"type": "integer"},
             "rejected": {"type": "integer"}, "complete": {"type": "boolean"}, "refused_at_gateway": {"type": "integer"},
+            "upload_complete": {"type": "boolean"},
+            "upload_broken_off": {"type": "boolean", "description": "the upload stopped before its end; its rows so "
+                                                                    "far are kept and the batch_id may be sent again"},
             "rejections": {"type": "array", "items": {"$ref": "#/components/schemas/Rejection"}}}},
         "Rejection": {"type": "object", "description": "intake's answer for one row: what to fix, never the row's data",
                       "properties": {"loan_id": STR, "reason_codes": {"type": "array", "items": STR}, "message": STR,
@@ -142,8 +145,13 @@ def lender_paths() -> dict:
                            {"name": "batch_id", "in": "query", "schema": {"type": "string", "pattern": "^[A-Za-z0-9._:-]{1,64}$"}}],
             "requestBody": {"required": True, "content": {"application/x-ndjson": {"schema": {"type": "string"}},
                                                           "text/csv": {"schema": {"type": "string"}}}},
+            "description": "The batch is the query's batch_id, else the lender's own named in the rows' batch_id (JSON "
+                           "field or CSV column; a row naming another is refused), else a new GW-… id. A batch id "
+                           "names one file: one already uploaded whole is 409. An upload stopped by a line over the "
+                           "line limit (400) or by the size limit (413) keeps the rows before it (published), says "
+                           "which line and why, and may be sent again under the same batch_id.",
             "responses": {"202": _resp("published; poll status_url", {"$ref": "#/components/schemas/Accepted"}),
-                          **_errors(400, 401, 403, 409)}}},
+                          **_errors(400, 401, 403, 409, 413)}}},
         "/v1/lender/batches/{batch_id}": {"get": {
             "summary": "A batch's accepted and rejected counts and each rejected row's reasons", "security": lender,
             "parameters": [{"name": "batch_id", "in": "path", "required": True, "schema": {"type": "string"}}],
@@ -220,11 +228,11 @@ def debtor_paths() -> dict:
     return {
         "/v1/debtor/case": {"get": {
             "summary": "The debtor's case: debt, stage, next deadline", "parameters": DEBTOR_HEADERS,
-            "responses": {"200": _resp("the case", {"$ref": "#/components/schemas/CaseView"}), **_errors(401, 423, 429)}}},
+            "responses": {"200": _resp("the case", {"$ref": "#/components/schemas/CaseView"}), **_errors(401, 429)}}},
         "/v1/debtor/requests": {"post": {
             "summary": "Object, claim hardship, complain, accept an offer or opt out of a channel (debtor.requests)",
             "parameters": DEBTOR_HEADERS, "requestBody": _json_body("DebtorRequest"),
-            "responses": {"202": _resp("published", {"$ref": "#/components/schemas/Accepted"}), **_errors(400, 401, 409, 423, 429)}}},
+            "responses": {"202": _resp("published", {"$ref": "#/components/schemas/Accepted"}), **_errors(400, 401, 409, 429)}}},
     }
 
 

@@ -50,28 +50,36 @@ def department_paths(resp, errors) -> dict:
 
 
 def portal_paths(_resp) -> dict:
-    """The debtor portal's HTML pages and form posts."""
+    """The debtor portal's HTML pages and form posts: signed in once, then a session cookie (no code in the forms)."""
+    lang = {"lang": {"type": "string", "enum": ["zh", "en"]}}
+    html, refused = _resp("page", {"type": "string"}, "text/html"), _resp("refused (HTML)", {"type": "string"}, "text/html")
+    form = lambda required, **props: {"required": True, "content": {"application/x-www-form-urlencoded": {  # noqa: E731
+        "schema": {"type": "object", "required": required, "properties": {**props, **lang}}}}}
+    cookie = [{"name": "remedy_portal", "in": "cookie", "schema": {"type": "string"},
+               "description": "the session the sign-in sets (HttpOnly, SameSite=Strict; Secure outside dev mode)"}]
     return {
         "/portal": {"get": {
             "summary": "The debtor portal's sign-in page (HTML)",
-            "parameters": [{"name": "lang", "in": "query", "schema": {"type": "string", "enum": ["zh", "en"]}}],
-            "responses": {"200": _resp("page", {"type": "string"}, "text/html")}}},
+            "parameters": [{"name": "lang", "in": "query", "schema": lang["lang"]}],
+            "responses": {"200": html}}},
         "/portal/case": {"post": {
-            "summary": "The debtor portal's case page (HTML form post)",
-            "requestBody": {"required": True, "content": {"application/x-www-form-urlencoded": {"schema": {
-                "type": "object", "required": ["case_id", "code"], "properties": {
-                    "case_id": {"type": "string"}, "code": {"type": "string"}, "lang": {"type": "string", "enum": ["zh", "en"]}}}}}},
-            "responses": {"200": _resp("page", {"type": "string"}, "text/html"),
-                          **{str(c): _resp("refused (HTML)", {"type": "string"}, "text/html") for c in (401, 423, 429)}}}},
+            "summary": "Sign in with the case reference and the code on the latest notice: sets the session cookie",
+            "requestBody": form(["case_id", "code"], case_id={"type": "string"}, code={"type": "string"}),
+            "responses": {"303": _resp("signed in: on to GET /portal/case (Set-Cookie: remedy_portal)"),
+                          **{str(c): refused for c in (400, 401, 429)}}},
+            "get": {
+            "summary": "The signed-in debtor's case page (HTML)", "parameters": cookie,
+            "responses": {"200": html, "401": refused, "429": refused}}},
         "/portal/requests": {"post": {
-            "summary": "A debtor's request from the portal (HTML form post)",
-            "requestBody": {"required": True, "content": {"application/x-www-form-urlencoded": {"schema": {
-                "type": "object", "required": ["case_id", "code", "kind"], "properties": {
-                    "case_id": {"type": "string"}, "code": {"type": "string"}, "lang": {"type": "string", "enum": ["zh", "en"]},
-                    "kind": {"type": "string", "enum": list(DEBTOR_KINDS)}, "ground": {"type": "string"},
-                    "category": {"type": "string", "enum": list(COMPLAINT_CATEGORIES)},
-                    "detail": {"type": "string"}, "channel": {"type": "string"},
-                    "hardship_kinds": {"type": "array", "items": {"type": "string"}}}}}}},
+            "summary": "A debtor's request from the portal (HTML form post, signed in by the session cookie)",
+            "parameters": cookie,
+            "requestBody": form(["kind"], kind={"type": "string", "enum": list(DEBTOR_KINDS)}, ground={"type": "string"},
+                                category={"type": "string", "enum": list(COMPLAINT_CATEGORIES)},
+                                detail={"type": "string"}, channel={"type": "string"},
+                                hardship_kinds={"type": "array", "items": {"type": "string"}}),
             "responses": {"202": _resp("received (HTML)", {"type": "string"}, "text/html"),
-                          **{str(c): _resp("refused (HTML)", {"type": "string"}, "text/html") for c in (400, 401, 409, 423, 429)}}}},
+                          **{str(c): refused for c in (400, 401, 409, 429)}}}},
+        "/portal/sign-out": {"post": {
+            "summary": "End the portal session (HTML)", "requestBody": form([]),
+            "responses": {"200": html, "400": refused}}},
     }

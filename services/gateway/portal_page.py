@@ -1,4 +1,6 @@
-"""The debtor portal's HTML, in Chinese and English. Pure: a view dict in, a page out (escaped)."""
+"""The debtor portal's HTML, in Chinese and English. Pure: a view dict in, a page out (escaped). No script, no
+style, and no secret in the page: once signed in, the forms carry only what the debtor asks for (the session is
+a cookie, routes/portal.py)."""
 from __future__ import annotations
 
 from datetime import datetime, timezone
@@ -13,17 +15,20 @@ WORDS = {
            "deadline": "下一期限", "none": "暂无", "object": "提出异议", "ground": "异议理由", "detail": "说明",
            "hardship": "申请困难救助", "accept": "接受调解方案", "offer": "调解员提出的调解方案", "opt_out": "停止以下方式联系我",
            "submit": "提交", "received": "已收到您的申请，编号", "back": "返回", "other_lang": "English",
-           "locked": "验证码错误次数过多，请稍后再试。", "wrong": "案件号或验证码不正确。", "limited": "请求过于频繁，请稍后再试。",
-           "bad": "请求有误：", "credit": "征信记录"},
+           "locked": "验证码错误次数过多，请稍后再试。", "wrong": "案件号或验证码不正确（仅最新一份通知书上的验证码有效）。", "limited": "请求过于频繁，请稍后再试。",
+           "bad": "请求有误：", "credit": "征信记录", "signed_out": "登录已过期或已退出，请重新输入案件号和验证码。",
+           "sign_out": "退出"},
     "en": {"title": "Debtor portal", "case_id": "Case reference", "code": "Verification code (on your notice)",
            "enter": "View my case", "debt": "Debt", "principal": "Principal", "interest": "Interest", "penalty": "Penalty",
            "total": "Total", "paid": "Paid", "stage": "Stage", "deadline": "Next deadline", "none": "none",
            "object": "File an objection", "ground": "Ground", "detail": "Details", "hardship": "Claim hardship",
            "accept": "Accept the settlement offer", "offer": "The mediator's settlement offer", "opt_out": "Stop contacting me by",
            "submit": "Submit", "received": "We received your request, reference", "back": "Back", "other_lang": "中文",
-           "locked": "Too many wrong codes: try again later.", "wrong": "Case reference or verification code is wrong.",
+           "locked": "Too many wrong codes: try again later.", "wrong": "Case reference or verification code is wrong (only the code on your latest "
+                                                                        "notice works).",
            "limited": "Too many requests: try again later.", "bad": "Your request was not valid: ",
-           "credit": "Credit record"},
+           "credit": "Credit record", "signed_out": "You are signed out (or your session expired): enter your case "
+           "reference and code again.", "sign_out": "Sign out"},
 }
 STAGE_NAMES = {
     "zh": {"OPENED": "已受理", "TRIAGED": "已分流", "PEOPLES_MEDIATION": "人民调解", "COURT_MEDIATION": "法院诉前调解",
@@ -147,13 +152,12 @@ def login(lang: str, message: str = "") -> str:
                        f'<button type="submit">{w["enter"]}</button></form>')
 
 
-def _hidden(view: dict, code: str, lang: str) -> str:
-    return (f'<input type="hidden" name="case_id" value="{escape(view["case_id"])}">'
-            f'<input type="hidden" name="code" value="{escape(code)}"><input type="hidden" name="lang" value="{lang}">')
+def _hidden(lang: str) -> str:
+    return f'<input type="hidden" name="lang" value="{lang}">'
 
 
-def case(view: dict, code: str, lang: str) -> str:
-    w, hidden = WORDS[lang], _hidden(view, code, lang)
+def case(view: dict, lang: str) -> str:
+    w, hidden = WORDS[lang], _hidden(lang)
     deadline = view.get("next_deadline")
     rows = "".join(f"<tr><th>{w[k]}</th><td>{money(view[k + '_cents' if k != 'total' else 'total_due_cents'], lang)}</td></tr>"
                    for k in ("principal", "interest", "penalty", "total", "paid"))
@@ -175,14 +179,14 @@ def case(view: dict, code: str, lang: str) -> str:
         f'<label>{w["detail"]} <textarea name="detail"></textarea></label><button type="submit">{w["submit"]}</button></form>'
         f'<h2>{w["opt_out"]}</h2>{form}{hidden}<input type="hidden" name="kind" value="OPT_OUT">'
         f'<select name="channel">{channels}</select><button type="submit">{w["submit"]}</button></form>'
-        f'{complaints_block(view, hidden, lang)}'))
+        f'{complaints_block(view, hidden, lang)}'
+        f'<form method="post" action="/portal/sign-out">{hidden}<button type="submit">{w["sign_out"]}</button></form>'))
 
 
-def received(request_id: str, view: dict, code: str, lang: str) -> str:
+def received(request_id: str, lang: str) -> str:
     w = WORDS[lang]
     return _page(lang, f'<p class="received">{w["received"]} <code>{escape(request_id)}</code></p>'
-                       f'<form method="post" action="/portal/case">{_hidden(view, code, lang)}'
-                       f'<button type="submit">{w["back"]}</button></form>')
+                       f'<p><a href="/portal/case?lang={lang}">{w["back"]}</a></p>')
 
 
 def message(lang: str, key: str, extra: str = "") -> str:

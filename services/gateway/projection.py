@@ -212,7 +212,8 @@ class Projection:
         """What this instance published and refused of ``batch`` (its upload's progress, then its end)."""
         self.store.write_now(key("u", batch.lender_id, batch.batch_id),
                              {"published": batch.published, "refused": batch.refused,
-                              "refused_count": batch.refused_count, "upload_done": batch.upload_done})
+                              "refused_count": batch.refused_count, "upload_done": batch.upload_done,
+                              "broken_off": batch.broken_off})
 
     # --- questions -------------------------------------------------------------------------------
     def case(self, case_id: str) -> Case | None:

@@ -5,6 +5,7 @@ is wrong with it; the wiring turns it into a 400.
 """
 from __future__ import annotations
 
+import json
 from datetime import date, datetime, timezone
 
 OUTCOMES = ("SETTLED", "OFFERED", "FAILED", "UNREACHABLE", "EXTENDED")
@@ -28,6 +29,30 @@ class BadRequest(ValueError):
     def __init__(self, field: str, problem: str):
         super().__init__(f"{field}: {problem}")
         self.field, self.problem = field, problem
+
+
+def parse_json(raw: bytes | str, max_depth: int, name: str = "body"):
+    """JSON text as a value, nested at most ``max_depth`` deep; a ``BadRequest`` naming ``name`` otherwise."""
+    try:
+        value = json.loads(raw)
+    except RecursionError:
+        raise BadRequest(name, f"is nested more than {max_depth} deep") from None
+    except ValueError as exc:  # UnicodeDecodeError too
+        raise BadRequest(name, f"is not valid JSON ({str(exc)[:120]})") from None
+    if too_deep(value, max_depth):
+        raise BadRequest(name, f"is nested more than {max_depth} deep")
+    return value
+
+
+def too_deep(value, max_depth: int) -> bool:
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, (dict, list)):
+            if depth > max_depth:
+                return True
+            stack.extend((v, depth + 1) for v in (item.values() if isinstance(item, dict) else item))
+    return False
 
 
 def _object(body, name: str = "body") -> dict:

@@ -40,6 +40,8 @@ BOUNDED = {
     ("services/gateway/store.py", "pending"): "the read model's changes of one chunk of records (at most 2,000), "
                                               "written at its commit; outside the reader, at most projection.MAX_PENDING",
     ("services/gateway/core.py", "uploading"): "the batch uploads in progress on this instance right now",
+    ("services/gateway/guards.py", "entries"): "the portal's limits per client address: at most portal_max_clients, "
+                                               "expired entries dropped",
     ("services/gateway/kafka.py", "ends"): "per topic-partition",
     ("services/gateway/kafka.py", "position"): "per topic-partition",
 }

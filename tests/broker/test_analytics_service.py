@@ -218,9 +218,11 @@ def test_a_lender_token_sees_only_its_own_lender(world):
     assert api(world, "/api/summary", token="b-secret")[1]["cases"] == 32
     assert api(world, "/api/summary", token=None)[0] == 401
     assert api(world, "/api/summary", token="wrong")[0] == 401
+    page = urllib.request.urlopen(f"http://127.0.0.1:{world['proc'].port}/", timeout=10)
+    assert page.geturl().endswith("/login") and 'name="token"' in page.read().decode(), "no token: on to the sign-in page"
     with pytest.raises(urllib.error.HTTPError) as err:
-        urllib.request.urlopen(f"http://127.0.0.1:{world['proc'].port}/", timeout=10)
-    assert err.value.code == 401
+        urllib.request.urlopen(f"http://127.0.0.1:{world['proc'].port}/api/summary?token=ops-secret", timeout=10)
+    assert err.value.code == 401, "the API never reads a token from the URL"
 
 
 def test_bad_record_is_dead_lettered_and_metrics_are_exposed(world):

@@ -14,12 +14,12 @@ from datetime import timedelta
 import pytest
 import requests
 
-from remedy.kernel.portal import verification_code
+from remedy.kernel.portal import notice_code
 from remedy.runtime.publish import Publisher
 from sim.defaults import batch, utc, valid_default
 from tests.conftest import read_topic
 from tests.gateway_helpers import (BUREAU_KEYS, DEPARTMENT_KEYS, LENDER_KEYS, MEDIATOR_KEYS, PAYER_KEY, PORTAL_SECRET,
-                                   bearer, court_headers, event, keys_text, wait_until)
+                                   bearer, court_headers, event, keys_text, notice_sent, wait_until)
 
 pytestmark = pytest.mark.broker
 NOW = utc(2026, 11, 28, 4)
@@ -109,6 +109,8 @@ def test_every_endpoint_and_every_boundary(broker, services, codec, tmp_path):
                       ("SessionScheduled", {"tier": "PEOPLES", "mediator_id": "PM-3505-01", "mode": "VIDEO",
                                             "scheduled_at": session_at, "location": None, "video_link": "https://v/1"})]:
         pub.send("case.events", x, "CaseEvent", event(type_, ev, x, "LENDER-A", NOW))
+    for case_id in (x, y):  # the notices whose codes sign their debtors in
+        pub.send("notice.log", case_id, "NoticeLogEntry", notice_sent(case_id, "LENDER-A", f"N-{case_id}", NOW))
     pub.flush()
     detail = wait_until(lambda: (d := requests.get(f"{url}/v1/lender/cases/{x}", headers=A).json())["stage"]
                         == "PEOPLES_MEDIATION" and len(d["timeline"]) == 4 and d)
@@ -177,7 +179,7 @@ def test_every_endpoint_and_every_boundary(broker, services, codec, tmp_path):
     assert sorted((u["kind"], u["case_id"], u["lender_id"]) for u in updates) == [("PAID_IN_FULL", z, "LENDER-A"), ("WITHDRAWN", w, "LENDER-A")]
 
     # --- debtors: their own case only, with the code on their notices -----------------------------
-    code_x, code_y = verification_code(PORTAL_SECRET, x), verification_code(PORTAL_SECRET, y)
+    code_x, code_y = notice_code(PORTAL_SECRET, x, f"N-{x}"), notice_code(PORTAL_SECRET, y, f"N-{y}")
     mine = requests.get(f"{url}/v1/debtor/case", headers={"X-Case-Id": x, "X-Verification-Code": code_x})
     assert mine.status_code == 200 and mine.json()["stage"] == "PEOPLES_MEDIATION"
     assert mine.json()["total_due_cents"] == detail["total_due_cents"] and mine.json()["next_deadline"]["kind"] == "SESSION"
@@ -189,25 +191,28 @@ def test_every_endpoint_and_every_boundary(broker, services, codec, tmp_path):
     assert requests.post(f"{url}/v1/debtor/requests", json={"kind": "OBJECTION", "ground": "WRONG_AMOUNT", "detail": "paid 300"},
                          headers=debtor_x).status_code == 202
     assert requests.post(f"{url}/v1/debtor/requests", json={"kind": "ACCEPT_OFFER"}, headers=debtor_x).status_code == 409
-    page = requests.post(f"{url}/portal/case", data={"case_id": x, "code": code_x, "lang": "zh"})
+    portal = requests.Session()  # a browser: the sign-in sets the session cookie the other pages read
+    page = portal.post(f"{url}/portal/case", data={"case_id": x, "code": code_x, "lang": "zh"})
     assert page.status_code == 200 and "人民调解" in page.text and "下一期限" in page.text
-    page = requests.post(f"{url}/portal/case", data={"case_id": x, "code": code_x, "lang": "en"})
+    page = portal.get(f"{url}/portal/case?lang=en")
     assert "people&#x27;s mediation" in page.text or "people's mediation" in page.text
     assert requests.get(f"{url}/portal?lang=en").status_code == 200
-    done = requests.post(f"{url}/portal/requests", data={"case_id": x, "code": code_x, "lang": "zh", "kind": "HARDSHIP_CLAIM",
-                                                          "hardship_kinds": ["unemployed", "serious_illness"]})
+    done = portal.post(f"{url}/portal/requests", data={"lang": "zh", "kind": "HARDSHIP_CLAIM",
+                                                       "hardship_kinds": ["unemployed", "serious_illness"]})
     assert done.status_code == 202 and "已收到" in done.text
-    assert requests.post(f"{url}/portal/requests", data={"case_id": x, "code": code_x, "kind": "OPT_OUT", "channel": "SMS"}).status_code == 202
+    assert portal.post(f"{url}/portal/requests", data={"kind": "OPT_OUT", "channel": "SMS"}).status_code == 202
+    assert requests.post(f"{url}/portal/requests", data={"case_id": x, "code": code_x, "kind": "OPT_OUT",
+                                                         "channel": "SMS"}).status_code == 401, "no cookie, no session"
     asks = [q for _, q in read_topic(broker, "debtor.requests", codec, until=3, idle=1)]
     assert sorted(q["kind"] for q in asks) == ["HARDSHIP_CLAIM", "OBJECTION", "OPT_OUT"] and {q["case_id"] for q in asks} == {x}
     assert next(q for q in asks if q["kind"] == "HARDSHIP_CLAIM")["hardship_kinds"] == ["serious_illness", "unemployed"]
 
     wrong = [requests.get(f"{url}/v1/debtor/case", headers={"X-Case-Id": y, "X-Verification-Code": "00000000"}).status_code
              for _ in range(4)]
-    assert wrong == [401, 401, 401, 423], "x's code tried on y earlier was the first of y's five wrong codes"
-    assert requests.get(f"{url}/v1/debtor/case", headers={"X-Case-Id": y, "X-Verification-Code": code_y}).status_code == 423
-    assert requests.post(f"{url}/portal/case", data={"case_id": y, "code": code_y}).status_code == 423
-    assert requests.get(f"{url}/v1/debtor/case", headers=debtor_x).status_code == 200, "a lock is per case"
+    assert wrong == [401, 401, 401, 429], "x's code tried on y earlier was this client's first of five wrong codes"
+    assert requests.get(f"{url}/v1/debtor/case", headers={"X-Case-Id": y, "X-Verification-Code": code_y}).status_code == 429
+    assert requests.post(f"{url}/portal/case", data={"case_id": y, "code": code_y}).status_code == 429, \
+        "the client is throttled (per client, never per case: test_gateway_hostile.py)"
     pub.close()
 
 
@@ -278,6 +283,7 @@ def test_property_based_run_of_the_openapi_document_finds_no_server_error(broker
         pub.send("case.events", e["case_id"], "CaseEvent", e)
     pub.send("case.events", cases[0], "CaseEvent", event("MediatorAssigned", {"tier": "PEOPLES", "mediator_id": "PM-3505-01",
                                                                               "queue_wait_ms": 0}, cases[0], "LENDER-A", NOW))
+    pub.send("notice.log", cases[1], "NoticeLogEntry", notice_sent(cases[1], "LENDER-A", "N-1", NOW))
     pub.flush()
     pub.close()
     wait_until(lambda: requests.get(f"{url}/v1/lender/cases", headers=A).json()["total"] == 3)
@@ -297,7 +303,7 @@ def test_property_based_run_of_the_openapi_document_finds_no_server_error(broker
             return {"X-Remedy-Court": "CT-350502", "X-Remedy-Timestamp": ts, "Content-Type": "application/json",
                     "X-Remedy-Signature": sign(COURT_SECRETS["CT-350502"].encode(), ts, body)}, body
         if path.startswith("/v1/debtor"):
-            out = {"X-Case-Id": cases[1], "X-Verification-Code": verification_code(PORTAL_SECRET, cases[1])}
+            out = {"X-Case-Id": cases[1], "X-Verification-Code": notice_code(PORTAL_SECRET, cases[1], "N-1")}
         return out, None
 
     for result in schema.get_all_operations():

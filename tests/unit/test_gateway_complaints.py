@@ -75,7 +75,7 @@ def test_a_complaint_is_shown_to_its_debtor_and_department_with_its_texts_and_to
     lender = for_lender(p.audit_inputs(cid))
     assert TEXT not in str(lender) and ANSWER not in str(lender), "a lender's audit trail withholds them"
     page = portal_page.case({**p.cases[cid].summary(), "next_deadline": None, "offer": None,
-                             "complaints": complaints.for_debtor(p, p.cases[cid])}, "1", "zh")
+                             "complaints": complaints.for_debtor(p, p.cases[cid])}, "zh")
     assert "国家金融监督管理总局派出机构" in page and "已答复" in page and ANSWER in page and "2026年12月18日" in page
 
 
@@ -92,7 +92,7 @@ def test_the_portal_offers_a_complaint_form_in_both_languages_and_shows_the_offe
     view = {"case_id": "C1", "stage": "PEOPLES_MEDIATION", "principal_cents": 1, "interest_cents": 0, "penalty_cents": 0,
             "total_due_cents": 1, "paid_cents": 0, "next_deadline": None,
             "offer": {"plan": PLAN, "expires_at_ms": ms(datetime(2027, 1, 4, 12, tzinfo=CHINA_TZ))}}
-    zh, en = portal_page.case(view, "1", "zh"), portal_page.case(view, "1", "en")
+    zh, en = portal_page.case(view, "zh"), portal_page.case(view, "en")
     assert 'value="COMPLAINT"' in zh and "催收行为" in zh and "有效期至 2027年1月4日" in zh
     assert "Make a complaint" in en and "collection conduct" in en and "open until 04 Jan 2027" in en
 

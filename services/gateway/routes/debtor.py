@@ -1,7 +1,7 @@
 """Debtors over JSON, signed in by case reference and verification code (``X-Case-Id``,
-``X-Verification-Code``; rate limited, locked after repeated wrong codes): their case, and their
-requests (``debtor.requests``: objections, hardship claims, complaints, opt-outs, accepting a mediator's open
-offer) — also what the portal's form posts become (``submit``)."""
+``X-Verification-Code``: the code on the case's latest notice; rate limited, and throttled per client after
+repeated wrong codes): their case, and their requests (``debtor.requests``: objections, hardship claims,
+complaints, opt-outs, accepting a mediator's open offer) — also what the portal's form posts become (``submit``)."""
 from __future__ import annotations
 
 import uuid
@@ -12,7 +12,7 @@ from services.gateway import complaints, validation
 from services.gateway.core import PORTAL_STATUS, Gateway, Routes, error, ms
 from services.gateway.projection import Case
 
-REFUSALS = {"limited": "too many requests", "locked": "too many wrong codes: locked, try later",
+REFUSALS = {"limited": "too many requests", "locked": "too many wrong codes from this client: try later",
             "wrong": "wrong case reference or verification code"}
 
 
