@@ -11,12 +11,13 @@ import pytest
 import requests
 
 from remedy.kernel.clock import china_date
-from remedy.kernel.portal import verification_code
+from remedy.kernel.portal import notice_code
 from remedy.runtime.publish import Publisher
 from sim.defaults import utc
 from tests.broker.funnel_helpers import opened, other_event
 from tests.conftest import read_topic
-from tests.gateway_helpers import DEPARTMENT_KEYS, LENDER_KEYS, MEDIATOR_KEYS, PORTAL_SECRET, bearer, keys_text, wait_until
+from tests.gateway_helpers import (DEPARTMENT_KEYS, LENDER_KEYS, MEDIATOR_KEYS, PORTAL_SECRET, bearer, keys_text, notice_sent,
+                                   wait_until)
 
 pytestmark = [pytest.mark.broker, pytest.mark.xdist_group("debtor-actions")]
 NOW = utc(2026, 12, 1, 1)   # Tuesday 09:00 in China
@@ -46,9 +47,10 @@ def test_an_accepted_offer_settles_and_a_complaint_is_answered_to_the_debtor(bro
         "triage", "CaseTriaged", {"route": "PEOPLES_MEDIATION", "rule_version": "v1", "reason_codes": ["DEFAULT_ROUTE"],
                                   "score": 600, "mediation_centre": "MC-350502", "court": "CT-350502", "cross_region": False},
         cid, "LENDER-A", NOW, case["event_id"]))
+    pub.send("notice.log", cid, "NoticeLogEntry", notice_sent(cid, "LENDER-A", "N-offer", NOW))   # its code signs in
     pub.flush()
     pub.close()
-    debtor = {"X-Case-Id": cid, "X-Verification-Code": verification_code(PORTAL_SECRET, cid)}
+    debtor = {"X-Case-Id": cid, "X-Verification-Code": notice_code(PORTAL_SECRET, cid, "N-offer")}
     mediator = bearer(MEDIATOR_KEYS["PM-3505-01"])
     view = lambda: requests.get(f"{url}/v1/debtor/case", headers=debtor).json()   # noqa: E731
     ask = lambda body: requests.post(f"{url}/v1/debtor/requests", json=body, headers=debtor)   # noqa: E731
