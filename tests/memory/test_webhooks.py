@@ -1,0 +1,146 @@
+"""webhooks' own wiring on the in-process bus, with a receiver double: each party gets the events of its own
+cases only, once per subscription however often they are redelivered; a receiver that fails is retried on the
+back-off schedule until it answers, a 400 is not retried, a replay sends the same event again."""
+from __future__ import annotations
+
+from remedy.contract.codec import Codec
+from remedy.contract.paths import SCHEMAS_DIR
+from remedy.kernel.clock import FrozenClock, parse_instant
+from remedy.kernel.pii import ContactSealer
+from remedy.kernel.settings import Settings
+from remedy.runtime.memory import MemoryBus, MemoryHost, MemoryRunner
+from services.webhooks import signing
+from services.webhooks.settings import WebhooksSettings
+from services.webhooks.worker import wire
+from tests.gateway_helpers import event
+
+NOW = parse_instant("2026-12-01T02:00:00+00:00")
+SETTINGS = Settings.from_env({})
+CONF = WebhooksSettings(first_retry_seconds=30, longest_retry_seconds=3600, give_up_hours=24, retick_seconds=0)
+
+
+class Receiver:
+    """Answers each URL from a script (a status, or None for a refused connection), then 200; keeps what it got."""
+
+    def __init__(self, script: dict[str, list[int | None]] | None = None):
+        self.script, self.got = script or {}, []
+
+    async def post(self, url: str, secret: bytes, d: dict, now_s: int) -> tuple[int | None, str]:
+        body = d["body"].encode()
+        signing.verify(signing.header(secret, now_s, body), secret, body, now_s)
+        self.got.append((url, d["event_id"], d["delivery_id"]))
+        queue = self.script.get(url) or []
+        status = queue.pop(0) if queue else 200
+        return status, "" if status and status < 300 else f"HTTP {status}"
+
+
+class World:
+    def __init__(self, receiver: Receiver):
+        self.clock, self.codec, self.bus = FrozenClock(NOW), Codec(SCHEMAS_DIR), MemoryBus()
+        self.host = MemoryHost(self.bus, "webhooks", self.codec, self.clock)
+        self.hooks = wire(self.host, SETTINGS, CONF, receiver)
+        self.runner = MemoryRunner(self.bus, [self.host])
+        self.sealer = ContactSealer(SETTINGS.pii_key)
+
+    def subscribe(self, kind: str, pid: str, sid: str, url: str, types=(), status: str = "ACTIVE") -> None:
+        record = {"subscription_id": sid, "party_kind": kind, "party_id": pid, "status": status, "url": url,
+                  "event_types": list(types), "changed_at": self.clock.now(),
+                  "sealed_secret": self.sealer.seal({"secret": f"secret-{sid}"}) if status == "ACTIVE" else None}
+        self.bus.produce("webhooks.subscriptions", f"{kind}:{pid}".encode(), self.codec.encode("WebhookSubscription", record))
+
+    def publish(self, type_: str, body: dict, case_id: str, lender: str) -> dict:
+        e = event(type_, body, case_id, lender, self.clock.now(), cause=f"{type_}-{case_id}")
+        self.bus.produce("case.events", case_id.encode(), self.codec.encode("CaseEvent", e))
+        return e
+
+    def log(self) -> list[dict]:
+        return [self.codec.decode(r.value, expect="WebhookDelivery")[1] for r in self.bus.records("webhooks.log")]
+
+    async def later(self, seconds: float) -> None:
+        self.clock.advance(seconds=seconds)
+        await self.runner.tick()
+
+
+HELD = {"reason": "OBJECTION", "objection_id": None, "stage": "PEOPLES_MEDIATION", "owner": ""}
+CLOSED = {"reason": "PAID_OFF", "final_stage": "PEOPLES_MEDIATION", "recovered_cents": 100}
+
+
+def triaged(court: str, centre: str) -> dict:
+    return {"route": "PEOPLES_MEDIATION", "rule_version": "v1", "rule_hash": "", "reason_codes": [], "score": 500,
+            "mediation_centre": centre, "court": court, "cross_region": False}
+
+
+async def test_each_party_gets_its_own_cases_events_once():
+    receiver = Receiver()
+    w = World(receiver)
+    w.subscribe("LENDER", "LENDER-A", "whs_a", "https://a.example/h")
+    w.subscribe("LENDER", "LENDER-B", "whs_b", "https://b.example/h")
+    w.subscribe("COURT", "CT-1", "whs_c", "https://court.example/h", types=["CaseTriaged", "CaseClosed"])
+    w.subscribe("MEDIATION_CENTRE", "MC-1", "whs_m", "https://centre.example/h")
+    await w.runner.settle()
+    a1 = w.publish("CaseHeld", HELD, "C-A1", "LENDER-A")
+    t1 = w.publish("CaseTriaged", triaged("CT-1", "MC-1"), "C-A1", "LENDER-A")
+    b1 = w.publish("CaseTriaged", triaged("CT-2", "MC-2"), "C-B1", "LENDER-B")
+    c1 = w.publish("CaseClosed", CLOSED, "C-A1", "LENDER-A")
+    await w.runner.settle()
+    by_url = {}
+    for url, event_id, _ in receiver.got:
+        by_url.setdefault(url, []).append(event_id)
+    assert sorted(by_url["https://a.example/h"]) == sorted([a1["event_id"], t1["event_id"], c1["event_id"]])
+    assert by_url["https://b.example/h"] == [b1["event_id"]]
+    assert sorted(by_url["https://court.example/h"]) == sorted([t1["event_id"], c1["event_id"]])
+    assert sorted(by_url["https://centre.example/h"]) == sorted([t1["event_id"], c1["event_id"]])
+    assert {r["status"] for r in w.log()} == {"PENDING", "DELIVERED"}
+
+    w.host.rewind()                      # a worker whose commits were lost reads everything again
+    await w.runner.settle()
+    assert len(receiver.got) == 9, "redelivered events and subscriptions record no second delivery"
+
+
+async def test_retries_follow_the_back_off_then_rejected_and_replayed():
+    receiver = Receiver({"https://down.example/h": [None, 503, 429], "https://strict.example/h": [400]})
+    w = World(receiver)
+    w.subscribe("LENDER", "LENDER-A", "whs_down", "https://down.example/h")
+    w.subscribe("LENDER", "LENDER-B", "whs_strict", "https://strict.example/h")
+    await w.runner.settle()
+    e = w.publish("CaseHeld", HELD, "C-A1", "LENDER-A")
+    w.publish("CaseHeld", HELD, "C-B1", "LENDER-B")
+    await w.runner.settle()
+    assert len(receiver.got) == 2
+    waits = []
+    for _ in range(40):
+        await w.later(5)
+        if len(receiver.got) > len(waits) + 2:
+            waits.append(w.clock.now())
+        if len(waits) == 3:
+            break
+    gaps = [(b - a).total_seconds() for a, b in zip([NOW, *waits], waits)]
+    assert 15 <= gaps[0] <= 35 and 30 <= gaps[1] <= 65 and 60 <= gaps[2] <= 125, gaps   # 30 s doubling, jittered
+    final = {r["delivery_id"]: r for r in w.log()}
+    statuses = sorted(r["status"] for r in final.values())
+    assert statuses == ["DELIVERED", "REJECTED"], statuses
+    down = [ev for url, ev, _ in receiver.got if url == "https://down.example/h"]
+    assert down == [e["event_id"]] * 4, "three failures, then delivered: the same event id each time"
+
+    await w.later(3600)
+    assert len(receiver.got) == 6 - 1, "REJECTED is never retried"
+    rejected = next(r for r in final.values() if r["status"] == "REJECTED")
+    w.bus.produce("webhooks.replays", b"LENDER:LENDER-B", w.codec.encode("WebhookReplay", {
+        "replay_id": "whr_1", "delivery_id": rejected["delivery_id"], "party_kind": "LENDER", "party_id": "LENDER-B",
+        "requested_at": w.clock.now()}))
+    await w.runner.settle()
+    assert receiver.got[-1][2] == rejected["delivery_id"]
+    assert w.log()[-1]["status"] == "DELIVERED"
+
+
+async def test_a_delivery_that_never_succeeds_fails_after_the_give_up_window():
+    receiver = Receiver({"https://dead.example/h": [503] * 100})
+    w = World(receiver)
+    w.subscribe("LENDER", "LENDER-A", "whs_dead", "https://dead.example/h")
+    await w.runner.settle()
+    w.publish("CaseHeld", HELD, "C-A1", "LENDER-A")
+    await w.runner.settle()
+    for _ in range(30):
+        await w.later(3600)
+    assert w.log()[-1]["status"] == "FAILED"
+    assert 24 <= len(receiver.got) <= 40, len(receiver.got)
