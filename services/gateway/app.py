@@ -5,7 +5,7 @@ Authentication: ``Authorization: Bearer <API key>`` for lenders, mediators and p
 debtors (remedy/kernel/portal.py), rate limited and locked out after repeated wrong codes. Every answer
 about a case is scoped: another party's case is reported as not found.
 
-Handlers live per party in ``routes/`` (lender, mediator, court, payment, debtor, portal, ops, audit) over the
+Handlers live per party in ``routes/`` (lender, mediator, court, payment, debtor, portal, ops, audit, webhooks) over the
 shared core (core.py: state, publishing, authentication, scoping); this module maps them to paths.
 """
 from __future__ import annotations
@@ -21,6 +21,7 @@ from services.gateway.routes.mediator import MediatorRoutes
 from services.gateway.routes.ops import OpsRoutes
 from services.gateway.routes.payment import PaymentRoutes
 from services.gateway.routes.portal import PortalRoutes
+from services.gateway.routes.webhooks import WebhookRoutes
 from services.gateway.validation import BadRequest
 
 __all__ = ["SERVICE", "Gateway", "build_app", "errors"]
@@ -63,4 +64,10 @@ def build_app(gw: Gateway) -> web.Application:
     r.add_get("/portal", portal.sign_in)
     r.add_post("/portal/case", portal.case_page)
     r.add_post("/portal/requests", portal.send_request)
+    hooks = WebhookRoutes(gw)
+    r.add_post("/v1/webhooks/subscriptions", hooks.create)
+    r.add_get("/v1/webhooks/subscriptions", hooks.list)
+    r.add_delete("/v1/webhooks/subscriptions/{subscription_id}", hooks.delete)
+    r.add_get("/v1/webhooks/deliveries", hooks.deliveries)
+    r.add_post("/v1/webhooks/deliveries/{delivery_id}/replay", hooks.replay)
     return app

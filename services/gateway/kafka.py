@@ -30,7 +30,8 @@ from services.gateway.projection import Projection
 
 log = logging.getLogger("remedy.gateway")
 READ_TOPICS = {"case.events": "CaseEvent", "loan.defaults.rejected": "LoanDefaultRejected",
-               "loan.batches": "BatchReport", "notice.log": "NoticeLogEntry", **INPUT_TOPICS}
+               "loan.batches": "BatchReport", "notice.log": "NoticeLogEntry", **INPUT_TOPICS,
+               "webhooks.subscriptions": "WebhookSubscription", "webhooks.log": "WebhookDelivery"}
 CHUNK = 2000                 # records applied and committed at once
 REASSIGN_SECONDS = 30.0      # how often the reader looks for partitions it does not read yet
 CHECK_SECONDS = 10.0         # the longest the check of the stored offsets waits for the broker
@@ -193,6 +194,10 @@ class Replayer:
             self.projection.apply_batch_report(record)
         elif topic == "notice.log":
             self.projection.apply_notice(record)
+        elif topic == "webhooks.subscriptions":
+            self.projection.webhooks.apply_subscription(record)
+        elif topic == "webhooks.log":
+            self.projection.webhooks.apply_delivery(record)
         else:
             if topic == "payments":
                 self.projection.apply_payment(record)

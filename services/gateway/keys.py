@@ -7,11 +7,15 @@ Format (JSON, path in ``REMEDY_GATEWAY_KEYS``)::
       {"kind": "mediator", "id": "M-001",    "key_sha256": "<hex>"},
       {"kind": "payer",    "id": "PSP-1",    "key_sha256": "<hex>"},
       {"kind": "court",    "id": "COURT-350502", "hmac_secret": "<secret>"},
-      {"kind": "auditor",  "id": "OPS-1",    "key_sha256": "<hex>"}
+      {"kind": "auditor",  "id": "OPS-1",    "key_sha256": "<hex>"},
+      {"kind": "department", "id": "DEPT-3505", "key_sha256": "<hex>"},
+      {"kind": "centre",   "id": "MC-350502", "key_sha256": "<hex>"}
     ]}
 
 An ``auditor`` is an operator, an internal auditor or a regulator: it reads any case's audit trail
-(routes/audit.py) and nothing else. API keys are stored only as sha256 (they are long random strings, so a fast hash is enough);
+(routes/audit.py) and nothing else. A ``department`` (a consumer-protection department, ``DEPT-...``) and a
+``centre`` (a mediation centre, the id triage names in ``CaseTriaged.mediation_centre``) manage their webhooks
+(routes/webhooks.py). API keys are stored only as sha256 (they are long random strings, so a fast hash is enough);
 a caller sends ``Authorization: Bearer <key>``. A court's HMAC secret must be kept in the clear to
 verify signatures: the file belongs outside the repository with mode 0600. ``dev_keys`` makes a
 file for one machine and returns the plaintext keys once.
@@ -30,10 +34,10 @@ import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
-KINDS = ("lender", "mediator", "payer", "court", "auditor")
+KINDS = ("lender", "mediator", "payer", "court", "auditor", "department", "centre")
 DEV_PRINCIPALS = [("lender", "LENDER-QZ01"), ("mediator", "PM-3505-01"), ("mediator", "PM-3505-02"),
                   ("payer", "PSP-DEV"), ("court", "CT-350502"),
-                  ("auditor", "OPS-DEV")]
+                  ("auditor", "OPS-DEV"), ("department", "DEPT-3505"), ("centre", "MC-350502")]
 
 
 class KeysFileError(ValueError):

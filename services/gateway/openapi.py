@@ -1,6 +1,7 @@
 """The gateway's OpenAPI 3 document, served at /openapi.json. Kept beside the routes it describes."""
 from __future__ import annotations
 
+from services.gateway.openapi_webhooks import SCHEMES, webhook_paths, webhook_schemas
 from services.gateway.projection import STAGES
 from services.gateway.validation import (CHANNELS, DEBTOR_KINDS, DECISION_KINDS, ENFORCEMENT_RESULTS, GROUNDS,
                                          HARDSHIP_KINDS, OUTCOMES, PLAN_KINDS)
@@ -34,7 +35,6 @@ CENTS = {"type": "integer", "minimum": 1, "maximum": 10 ** 13}
 STR = {"type": "string", "maxLength": 2000}
 
 
-
 def document() -> dict:
     return {
         "openapi": "3.0.3",
@@ -46,10 +46,10 @@ def document() -> dict:
                 "lenderKey": {"type": "http", "scheme": "bearer", "description": "a lender's API key"},
                 "mediatorKey": {"type": "http", "scheme": "bearer", "description": "a mediator's API key"},
                 "payerKey": {"type": "http", "scheme": "bearer", "description": "a payment processor's API key"},
-                "auditorKey": {"type": "http", "scheme": "bearer", "description": "an operator's, auditor's or regulator's API key"}},
-            "schemas": schemas()},
+                "auditorKey": {"type": "http", "scheme": "bearer", "description": "an operator's, auditor's or regulator's key"}, **SCHEMES},
+            "schemas": {**schemas(), **webhook_schemas()}},
         "paths": {**lender_paths(), **mediator_paths(), **court_paths(), **payment_paths(), **debtor_paths(),
-                  **portal_paths(), **audit_paths(), **ops_paths()},
+                  **portal_paths(), **audit_paths(), **webhook_paths(), **ops_paths()},
     }
 
 

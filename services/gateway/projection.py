@@ -27,6 +27,7 @@ import orjson
 from services.gateway import model
 from services.gateway.model import MAX_REJECTIONS_KEPT, STAGES, Batch, Case, to_ms
 from services.gateway.store import Store
+from services.gateway.webhooks_view import WebhookViews
 
 __all__ = ["STAGES", "Case", "Batch", "Projection"]
 
@@ -68,6 +69,7 @@ class Projection:
     def __init__(self, store: Store | None = None) -> None:
         self.store = store if store is not None else Store.temporary()
         self.cases = Cases(self)
+        self.webhooks = WebhookViews(self.store)   # ws/, wd/, wt/ keys: see webhooks_view.py
 
     def commit(self, offsets: dict[tuple[str, int], dict] | None = None) -> None:
         """Write what was applied since the last commit, with the offsets it covers, at once."""
