@@ -32,7 +32,8 @@ def webhook_schemas() -> dict:
            "event_types": {"type": "array", "items": {"type": "string"}}, "changed_at": {"type": "string", "format": "date-time"}}
     return {
         "SubscriptionRequest": {"type": "object", "required": ["url"], "properties": {
-            "url": {"type": "string", "maxLength": MAX_URL, "description": "https (http only in development)"},
+            "url": {"type": "string", "format": "uri", "maxLength": MAX_URL, "example": "https://hooks.example/remedy",
+                    "description": "https (http only in development)"},
             "event_types": {"type": "array", "items": {"type": "string"},
                             "description": "CaseEvent types to receive; absent or empty: every event that concerns the party"}}},
         "Subscription": {"type": "object", "required": ["subscription_id", "url"], "properties": sub},
