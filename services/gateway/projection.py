@@ -19,6 +19,7 @@ Keys (NUL-separated, so one id never prefixes another):
 | ``a/<case_id>/<topic/partition/offset>`` | an input record of the case (audit.INPUT_TOPICS), by its reference |
 | ``nl/<case_id>/<at ms>/<notice_id>/<status>`` | a notice.log entry of the case |
 | ``n/cases`` | how many cases |
+| ``ws/``, ``wd/``, ``wt/`` | webhook subscriptions and the delivery log, per party (webhooks_view.py) |
 """
 from __future__ import annotations
 
