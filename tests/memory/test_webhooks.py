@@ -144,3 +144,40 @@ async def test_a_delivery_that_never_succeeds_fails_after_the_give_up_window():
         await w.later(3600)
     assert w.log()[-1]["status"] == "FAILED"
     assert 24 <= len(receiver.got) <= 40, len(receiver.got)
+
+
+class Crashing(Receiver):
+    """Its first call dies mid-send (as a worker killed between sending and recording the answer would)."""
+
+    def __init__(self):
+        super().__init__()
+        self.crashed = False
+
+    async def post(self, url, secret, d, now_s):
+        if not self.crashed:
+            self.crashed = True
+            raise RuntimeError("killed mid-send")
+        return await super().post(url, secret, d, now_s)
+
+
+async def test_a_send_that_dies_leaves_the_delivery_recorded_and_due_and_it_is_sent_again():
+    receiver = Crashing()
+    w = World(receiver)
+    w.subscribe("LENDER", "LENDER-A", "whs_a", "https://a.example/h")
+    await w.runner.settle()
+    e = w.publish("CaseHeld", HELD, "C-A1", "LENDER-A")
+    await w.runner.settle()
+    assert receiver.crashed and receiver.got == [] and [r["status"] for r in w.log()] == ["PENDING"]
+    await w.later(1)
+    assert [ev for _, ev, _ in receiver.got] == [e["event_id"]] and w.log()[-1]["status"] == "DELIVERED"
+
+
+def test_a_slow_receiver_holds_only_its_own_slots():
+    w = World(Receiver())
+    w.hooks.sending = {f"WD{n}": ("whs_slow", 1e12) for n in range(CONF.per_subscription)}
+    assert not w.hooks.slot("WDnext", "whs_slow"), "the slow subscription has all its slots"
+    assert w.hooks.slot("WDother", "whs_fast"), "another subscription still gets one"
+    w.hooks.sending = {f"WD{n}": (f"whs_{n}", 1e12) for n in range(CONF.concurrent_sends)}
+    assert not w.hooks.slot("WDother", "whs_fast"), "no more than concurrent_sends in flight"
+    w.hooks.sending = {"WD0": ("whs_slow", -1e12)}
+    assert w.hooks.slot("WD0", "whs_slow") and w.hooks.sending == {}, "an attempt whose answer went elsewhere is let go"
