@@ -9,6 +9,10 @@ party ever receives the case's events. A new rule is one row in one of the two t
 """
 from __future__ import annotations
 
+from remedy.kernel.decision import Decision
+from remedy.kernel.emit import Emit
+
+INTENTS = "webhooks.intents"
 LENDER, COURT, DEPARTMENT, MEDIATION_CENTRE = "LENDER", "COURT", "DEPARTMENT", "MEDIATION_CENTRE"
 PARTY_KINDS = (LENDER, COURT, DEPARTMENT, MEDIATION_CENTRE)
 
@@ -51,3 +55,12 @@ def parties(envelope: dict, case: dict | None) -> list[str]:
     body = envelope.get("event") or {}
     found += [party_key(kind, body[field]) for field, kind in NAMED.items() if isinstance(body.get(field), str) and body[field]]
     return list(dict.fromkeys(found))
+
+
+def decide(case: dict | None, envelope: dict, body: str) -> Decision[dict]:
+    """A case event: the case's record after it (``state``, None when unchanged) and one ``event`` intent per
+    party it concerns, keyed by the party, carrying the event's JSON ``body`` (``internal``)."""
+    after = remember(case, envelope)
+    meta = {name: envelope[name] for name in ("event_id", "type", "case_id")}
+    intents = [Emit(INTENTS, key, "json", {"op": "event", "event": meta, "body": body}) for key in parties(envelope, after)]
+    return Decision(None if after is case else after, internal=intents)

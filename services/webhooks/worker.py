@@ -37,7 +37,7 @@ from services.webhooks.sender import Sender
 from services.webhooks.settings import WebhooksSettings
 
 SERVICE = "webhooks"
-INTENTS, LOG = "webhooks.intents", "webhooks.log"
+INTENTS, LOG = routing.INTENTS, "webhooks.log"
 FORWARDED = {"webhooks.subscriptions": ("subscription", "WebhookSubscription"), "webhooks.replays": ("replay", "WebhookReplay")}
 MEASURE_SECONDS, MEASURE_MOST = 10.0, 5_000
 log_ = logging.getLogger(__name__)
@@ -90,14 +90,11 @@ class Webhooks:
 
     async def on_event(self, msg: Input) -> None:
         _, envelope = self.host.codec.decode(msg.value, expect="CaseEvent")
-        before = self.cases.get(envelope["case_id"])
-        after = routing.remember(before, envelope)
-        if after is not before:
-            await self.cases.put(envelope["case_id"], after)
-        meta = {name: envelope[name] for name in ("event_id", "type", "case_id")}
-        text = delivery.body(envelope)
-        for key in routing.parties(envelope, after):
-            await self.intent(key, {"op": "event", "event": meta, "body": text})
+        decision = routing.decide(self.cases.get(envelope["case_id"]), envelope, delivery.body(envelope))
+        if decision.state is not None:
+            await self.cases.put(envelope["case_id"], decision.state)
+        for out in decision.internal:
+            await self.intent(out.key, out.record)
 
     async def forward(self, msg: Input) -> None:
         """A record of the gateway's, checked here (a bad one is dead-lettered) and handed to the party's agent."""

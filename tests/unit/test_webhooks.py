@@ -146,3 +146,13 @@ def test_the_delivery_log_keeps_each_deliverys_latest_entry_per_party():
     assert [(d["delivery_id"], d["status"]) for d in views.deliveries("LENDER:A")] == [("WD1", "DELIVERED")]
     assert views.deliveries("LENDER:A", since_ms=2_001) == [] and views.deliveries("LENDER:A", status="PENDING") == []
     assert views.delivery("LENDER:A", "WD2") is None and views.delivery("LENDER:B", "WD2")["status"] == "REJECTED"
+
+
+def test_the_decision_on_a_case_event_is_the_cases_new_record_and_one_intent_per_party():
+    triaged = env("CaseTriaged", {"court": "CT-1", "mediation_centre": "MC-1"})
+    decision = routing.decide(None, triaged, "{}")
+    assert decision.state == {"COURT": "CT-1", "MEDIATION_CENTRE": "MC-1"}
+    assert [(o.topic, o.key, o.record["op"]) for o in decision.internal] == [
+        ("webhooks.intents", "LENDER:LENDER-A", "event"), ("webhooks.intents", "COURT:CT-1", "event"),
+        ("webhooks.intents", "MEDIATION_CENTRE:MC-1", "event")]
+    assert routing.decide(decision.state, env("CaseHeld", {}), "{}").state is None, "nothing new to store"
