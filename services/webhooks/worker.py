@@ -60,7 +60,7 @@ class Webhooks:
         self.host, self.clock, self.sender, self.conf = host, host.clock, sender, webhooks
         self.policy, self.sealer = webhooks.policy(), ContactSealer(settings.pii_key)
         self.cases, self.parties, self.deliveries = host.table("cases"), host.table("parties"), host.table("deliveries")
-        self.sending: dict[str, tuple[str, float]] = {}  # delivery id -> (subscription id, started): attempts in flight
+        self.sending: dict[str, tuple[str, float, int]] = {}  # delivery id -> (subscription, started, attempt) in flight
         self.stale_after = webhooks.timeout_seconds * 2 + webhooks.retick_seconds
         r = host.metrics.registry
         self.settled = Counter(f"remedy_{SERVICE}_deliveries", "Deliveries settled, by outcome (DELIVERED, REJECTED, "
@@ -128,7 +128,9 @@ class Webhooks:
 
     async def on_result(self, partition: int, intent: dict, now_ms: int) -> None:
         did = intent["delivery_id"]
-        self.sending.pop(did, None)   # from now on the stored delivery says what became of it
+        if self.sending.get(did, (None, 0.0, None))[2] == intent["attempt"]:
+            del self.sending[did]     # from now on the stored delivery says what became of it (not for an older
+                                      # attempt's result redelivered after a restart: its own is still in flight)
         d = self.deliveries.get(did)
         if d is None:
             return
@@ -165,17 +167,17 @@ class Webhooks:
             await self.change(partition, d, delivery.cancelled(d, now_ms), now_ms, None, "subscription deleted")
             return
         url, sealed = target
-        self.sending[did] = (d["subscription_id"], time.monotonic())
+        self.sending[did] = (d["subscription_id"], time.monotonic(), d["attempts"] + 1)
         self.host.spawn(self.attempt(d, url, self.sealer.unseal(sealed)["secret"].encode()))
 
     def slot(self, did: str, subscription_id: str) -> bool:
         """Whether ``did`` may be attempted now: not in flight, and a slot free (overall and for its subscription)."""
         real = time.monotonic()
-        for stale in [k for k, (_, at) in self.sending.items() if real - at > self.stale_after]:
+        for stale in [k for k, (_, at, _) in self.sending.items() if real - at > self.stale_after]:
             del self.sending[stale]   # its result went to another instance after a rebalance
         if did in self.sending or len(self.sending) >= self.conf.concurrent_sends:
             return False
-        return sum(1 for sid, _ in self.sending.values() if sid == subscription_id) < self.conf.per_subscription
+        return sum(1 for sid, _, _ in self.sending.values() if sid == subscription_id) < self.conf.per_subscription
 
     async def attempt(self, d: dict, url: str, secret: bytes) -> None:
         """One attempt, in the background; its result goes back to the party's agent as an intent."""

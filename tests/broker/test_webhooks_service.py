@@ -201,3 +201,4 @@ def test_the_log_shows_each_party_its_own_deliveries_and_a_replay_sends_again(wo
     assert "secret" not in listed["subscriptions"][0]
     gone = requests.delete(f"{url}/v1/webhooks/subscriptions/{delivered['subs']['A']['subscription_id']}", headers=A, timeout=10)
     assert gone.status_code == 200 and requests.get(f"{url}/v1/webhooks/subscriptions", headers=A, timeout=10).json()["total"] == 0
+

@@ -3,6 +3,9 @@ cases only, once per subscription however often they are redelivered; a receiver
 back-off schedule until it answers, a 400 is not retried, a replay sends the same event again."""
 from __future__ import annotations
 
+import json
+import time
+
 from remedy.contract.codec import Codec
 from remedy.contract.paths import SCHEMAS_DIR
 from remedy.kernel.clock import FrozenClock, parse_instant
@@ -174,10 +177,35 @@ async def test_a_send_that_dies_leaves_the_delivery_recorded_and_due_and_it_is_s
 
 def test_a_slow_receiver_holds_only_its_own_slots():
     w = World(Receiver())
-    w.hooks.sending = {f"WD{n}": ("whs_slow", 1e12) for n in range(CONF.per_subscription)}
+    w.hooks.sending = {f"WD{n}": ("whs_slow", 1e12, 1) for n in range(CONF.per_subscription)}
     assert not w.hooks.slot("WDnext", "whs_slow"), "the slow subscription has all its slots"
     assert w.hooks.slot("WDother", "whs_fast"), "another subscription still gets one"
-    w.hooks.sending = {f"WD{n}": (f"whs_{n}", 1e12) for n in range(CONF.concurrent_sends)}
+    w.hooks.sending = {f"WD{n}": (f"whs_{n}", 1e12, 1) for n in range(CONF.concurrent_sends)}
     assert not w.hooks.slot("WDother", "whs_fast"), "no more than concurrent_sends in flight"
-    w.hooks.sending = {"WD0": ("whs_slow", -1e12)}
+    w.hooks.sending = {"WD0": ("whs_slow", -1e12, 1)}
     assert w.hooks.slot("WD0", "whs_slow") and w.hooks.sending == {}, "an attempt whose answer went elsewhere is let go"
+
+
+async def test_an_older_attempts_result_redelivered_leaves_the_attempt_in_flight_alone():
+    """After a restart the party's agent reads again results it had applied; the attempt in flight stays in
+    flight until its own result comes (otherwise the next tick would send the event a second time at once)."""
+    w = World(Receiver({"https://a.example/h": [503]}))
+    w.subscribe("LENDER", "LENDER-A", "whs_a", "https://a.example/h")
+    await w.runner.settle()
+    w.publish("CaseHeld", HELD, "C-A1", "LENDER-A")
+    await w.runner.settle()
+    did = w.log()[-1]["delivery_id"]
+    assert w.log()[-1]["status"] == "RETRYING" and w.log()[-1]["attempt"] == 1
+    w.hooks.sending[did] = ("whs_a", time.monotonic(), 2)
+
+    def result(attempt: int, status: int) -> None:
+        w.bus.produce("webhooks.intents", b"LENDER:LENDER-A", json.dumps({
+            "op": "result", "delivery_id": did, "attempt": attempt, "http_status": status, "error": "",
+            "at_ms": int(w.clock.now().timestamp() * 1000)}).encode())
+
+    result(1, 503)
+    await w.runner.settle()
+    assert did in w.hooks.sending, "an older attempt's result does not free the attempt in flight"
+    result(2, 200)
+    await w.runner.settle()
+    assert did not in w.hooks.sending and w.log()[-1]["status"] == "DELIVERED"
