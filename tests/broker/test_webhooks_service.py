@@ -181,6 +181,9 @@ def test_a_400_is_rejected_and_not_retried(world, delivered):
     headers = court_headers("CT-350502", f"GET {path}".encode(), datetime.now(timezone.utc))
     log = requests.get(world["url"] + path, headers=headers, timeout=10).json()["deliveries"]
     assert [(d["status"], d["http_status"], d["event_type"]) for d in log] == [("REJECTED", 400, "CaseTriaged")]
+    metrics = requests.get(f"http://127.0.0.1:{world['hooks'].port}/metrics", timeout=5).text
+    assert 'remedy_webhooks_deliveries_total{outcome="REJECTED"} 1.0' in metrics
+    assert 'remedy_webhooks_attempts_total{result="RETRY"}' in metrics and "remedy_webhooks_oldest_pending_seconds" in metrics
 
 
 def test_the_log_shows_each_party_its_own_deliveries_and_a_replay_sends_again(world, delivered):
