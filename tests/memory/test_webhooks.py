@@ -5,17 +5,20 @@ from __future__ import annotations
 
 import json
 import time
+from collections import Counter
 
 from remedy.contract.codec import Codec
 from remedy.contract.paths import SCHEMAS_DIR
 from remedy.kernel.clock import FrozenClock, parse_instant
 from remedy.kernel.pii import ContactSealer
 from remedy.kernel.settings import Settings
+from remedy.ops.memory_funnel import STAGES, MemoryFunnel
 from remedy.runtime.memory import MemoryBus, MemoryHost, MemoryRunner
 from services.webhooks import signing
 from services.webhooks.settings import WebhooksSettings
 from services.webhooks.worker import wire
 from tests.gateway_helpers import event
+from tests.memory.world import Script, World as Lender, tier
 
 NOW = parse_instant("2026-12-01T02:00:00+00:00")
 SETTINGS = Settings.from_env({})
@@ -209,3 +212,43 @@ async def test_an_older_attempts_result_redelivered_leaves_the_attempt_in_flight
     result(2, 200)
     await w.runner.settle()
     assert did not in w.hooks.sending and w.log()[-1]["status"] == "DELIVERED"
+
+
+async def test_on_the_whole_funnel_each_party_gets_the_events_of_its_own_cases_once():
+    """intake, triage, mediation, … and webhooks on one bus: two lenders, the court and the mediation centre
+    triage picks. Each lender gets every event of its own cases; the court and the centre every event of the
+    cases before them from triage on; nobody gets an event twice or another party's."""
+    receiver, clock = Receiver(), FrozenClock(NOW)
+    funnel = MemoryFunnel(clock, services=(*STAGES, "webhooks"), settings=SETTINGS,
+                          wiring={"webhooks": lambda host: wire(host, SETTINGS, CONF, receiver)})
+    sealer = ContactSealer(SETTINGS.pii_key)
+    parties = {"LENDER:LENDER-MEM-W1": "https://w1.example/h", "LENDER:LENDER-MEM-W2": "https://w2.example/h",
+               "COURT:CT-350502": "https://court.example/h", "MEDIATION_CENTRE:MC-350502": "https://centre.example/h"}
+    for n, (key, url) in enumerate(parties.items()):
+        kind, pid = key.split(":")
+        funnel.publish("webhooks.subscriptions", key, "WebhookSubscription", {
+            "subscription_id": f"whs_{n}", "party_kind": kind, "party_id": pid, "status": "ACTIVE", "url": url,
+            "event_types": [], "sealed_secret": sealer.seal({"secret": "s"}), "changed_at": clock.now()})
+    await funnel.settle()
+    w1, w2 = Lender(funnel, "LENDER-MEM-W1"), Lender(funnel, "LENDER-MEM-W2")
+    w1.open_cases([Script(f"w1-{n}", [("SessionScheduled", tier("PEOPLES"), w1.end_tier(), 1)]) for n in range(3)], seed=5)
+    w2.open_cases([Script("w2-0", [])], seed=6)
+    await w1.run(40)
+
+    want: dict[str, set] = {url: set() for url in parties.values()}
+    for case_events in funnel.by_case.values():
+        lender_url = parties[f"LENDER:{case_events[0]['lender_id']}"]
+        court = centre = None
+        for e in case_events:
+            if e["type"] in ("CaseTriaged", "LitigationFiled"):
+                court = e["event"]["court"]
+                centre = e["event"].get("mediation_centre", centre)
+            want[lender_url].add(e["event_id"])
+            for key in (f"COURT:{court}", f"MEDIATION_CENTRE:{centre}"):
+                if key in parties:
+                    want[parties[key]].add(e["event_id"])
+    got = Counter((url, event_id) for url, event_id, _ in receiver.got)
+    assert set(got.values()) == {1}, "every event once per subscription"
+    for url, events in want.items():
+        assert {ev for u, ev in got if u == url} == events, url
+    assert all(want.values()), "every party had something to receive"
