@@ -7,7 +7,8 @@ pages then keep a signed session cookie. Every answer about a case is scoped: an
 not found. Limits, JSON errors and security headers for every route: hardening.py.
 
 Handlers live per party in ``routes/`` (lender, mediator, court, payment, debtor, portal, department, ops, audit,
-roster) over the shared core (core.py: state, publishing, authentication, scoping); this module maps them to paths.
+roster, webhooks) over the shared core (core.py: state, publishing, authentication, scoping); this module maps them
+to paths.
 """
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ from services.gateway.routes.ops import OpsRoutes
 from services.gateway.routes.payment import PaymentRoutes
 from services.gateway.routes.portal import PortalRoutes
 from services.gateway.routes.roster import RosterRoutes
+from services.gateway.routes.webhooks import WebhookRoutes
 
 __all__ = ["SERVICE", "Gateway", "build_app", "errors"]
 
@@ -63,4 +65,10 @@ def build_app(gw: Gateway) -> web.Application:
     r.add_get("/v1/roster/changes", roster.changes)
     r.add_put("/v1/roster/mediators/{mediator_id}", roster.designate)
     r.add_delete("/v1/roster/mediators/{mediator_id}", roster.withdraw)
+    hooks = WebhookRoutes(gw)
+    r.add_post("/v1/webhooks/subscriptions", hooks.create)
+    r.add_get("/v1/webhooks/subscriptions", hooks.list)
+    r.add_delete("/v1/webhooks/subscriptions/{subscription_id}", hooks.delete)
+    r.add_get("/v1/webhooks/deliveries", hooks.deliveries)
+    r.add_post("/v1/webhooks/deliveries/{delivery_id}/replay", hooks.replay)
     return app

@@ -25,8 +25,9 @@ class ReplayGuard:
     window_s: int = 300
     seen: dict[str, float] = field(default_factory=dict)  # signature -> when it stops mattering
 
-    def check(self, secret: bytes | None, timestamp: str, body: bytes, signature: str, now_s: float) -> None:
-        """Raises SignatureRefused unless the signature is valid, fresh and new; then remembers it."""
+    def check(self, secret: bytes | None, timestamp: str, body: bytes, signature: str, now_s: float,
+              remember: bool = True) -> None:
+        """Raises SignatureRefused unless the signature is valid, fresh and (``remember``) new; then remembers it."""
         if secret is None:
             raise SignatureRefused("unknown court")
         try:
@@ -37,6 +38,8 @@ class ReplayGuard:
             raise SignatureRefused(f"timestamp outside the {self.window_s}s window")
         if not hmac.compare_digest(sign(secret, timestamp, body), (signature or "").lower()):
             raise SignatureRefused("bad signature")
+        if not remember:
+            return
         self._forget(now_s)
         if signature.lower() in self.seen:
             raise SignatureRefused("replayed signature")

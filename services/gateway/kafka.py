@@ -32,7 +32,7 @@ from services.gateway.projection import Projection
 log = logging.getLogger("remedy.gateway")
 READ_TOPICS = {"case.events": "CaseEvent", "loan.defaults.rejected": "LoanDefaultRejected",
                "loan.batches": "BatchReport", "notice.log": "NoticeLogEntry", "mediation.roster": "RosterUpdate",
-               **INPUT_TOPICS}
+               **INPUT_TOPICS, "webhooks.subscriptions": "WebhookSubscription", "webhooks.log": "WebhookDelivery"}
 CHUNK = 2000                 # records applied and committed at once
 REASSIGN_SECONDS = 30.0      # how often the reader looks for partitions it does not read yet
 CHECK_SECONDS = 10.0         # the longest the check of the stored offsets waits for the broker
@@ -197,6 +197,10 @@ class Replayer:
             self.projection.apply_notice(record)
         elif topic == "mediation.roster":
             roster_view.apply(self.projection.store, record, ref)
+        elif topic == "webhooks.subscriptions":
+            self.projection.webhooks.apply_subscription(record)
+        elif topic == "webhooks.log":
+            self.projection.webhooks.apply_delivery(record)
         else:
             if topic == "payments":
                 self.projection.apply_payment(record)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from remedy.contract.roster import MODES
 from services.gateway.openapi_debtors import complaint_schemas, department_paths, portal_paths
+from services.gateway.openapi_webhooks import SCHEMES, webhook_paths, webhook_schemas
 from services.gateway.projection import STAGES
 from services.gateway.validation import (CHANNELS, COMPLAINT_CATEGORIES, DEBTOR_KINDS, DECISION_KINDS, ENFORCEMENT_RESULTS,
                                          GROUNDS, HARDSHIP_KINDS, OUTCOMES, PLAN_KINDS)
@@ -49,10 +50,12 @@ def document() -> dict:
                 "payerKey": {"type": "http", "scheme": "bearer", "description": "a payment processor's API key"},
                 "auditorKey": {"type": "http", "scheme": "bearer", "description": "an operator's, auditor's or regulator's API key"},
                 "departmentKey": {"type": "http", "scheme": "bearer", "description": "a complaint-handling department's API key"},
-                "bureauKey": {"type": "http", "scheme": "bearer", "description": "a judicial bureau's API key (id JB-<area>)"}},
-            "schemas": schemas()},
+                "bureauKey": {"type": "http", "scheme": "bearer", "description": "a judicial bureau's API key (id JB-<area>)"},
+                **SCHEMES},
+            "schemas": {**schemas(), **webhook_schemas()}},
         "paths": {**lender_paths(), **mediator_paths(), **court_paths(), **payment_paths(), **debtor_paths(),
-                  **portal_paths(_resp), **audit_paths(), **department_paths(_resp, _errors), **roster_paths(), **ops_paths()},
+                  **portal_paths(_resp), **audit_paths(), **department_paths(_resp, _errors), **roster_paths(),
+                  **webhook_paths(), **ops_paths()},
     }
 
 

@@ -20,6 +20,7 @@ Keys (NUL-separated, so one id never prefixes another):
 | ``nl/<case_id>/<at ms>/<notice_id>/<status>`` | a notice.log entry of the case |
 | ``dc/<department_id>/<complaint_id>`` | the case_id of a complaint routed to that department (complaints.py) |
 | ``n/cases`` | how many cases |
+| ``ws/``, ``wd/``, ``wt/`` | webhook subscriptions and the delivery log, per party (webhooks_view.py) |
 """
 from __future__ import annotations
 
@@ -28,6 +29,7 @@ import orjson
 from services.gateway import model
 from services.gateway.model import MAX_REJECTIONS_KEPT, STAGES, Batch, Case, to_ms
 from services.gateway.store import Store
+from services.gateway.webhooks_view import WebhookViews
 
 __all__ = ["STAGES", "Case", "Batch", "Projection"]
 
@@ -69,6 +71,7 @@ class Projection:
     def __init__(self, store: Store | None = None) -> None:
         self.store = store if store is not None else Store.temporary()
         self.cases = Cases(self)
+        self.webhooks = WebhookViews(self.store)   # ws/, wd/, wt/ keys: see webhooks_view.py
 
     def commit(self, offsets: dict[tuple[str, int], dict] | None = None) -> None:
         """Write what was applied since the last commit, with the offsets it covers, at once."""

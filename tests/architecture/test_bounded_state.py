@@ -13,6 +13,7 @@ from remedy.kernel.settings import REPO_ROOT
 
 BOUNDED = {
     ("services/notify/worker.py", "sending"): "notice ids being sent right now: at most notify_concurrent_sends",
+    ("services/webhooks/worker.py", "sending"): "deliveries being attempted right now: at most webhooks_concurrent_sends",
     ("services/intake/batches.py", "counts"): "per (lender, batch, partition): grows with batches, not loans",
     ("services/intake/batches.py", "dirty"): "the batches changed since the last tally: a subset of counts",
     ("services/notify/documents.py", "_BY_SIZE"): "glyph widths per font size, at most 8",
