@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import io
 
-from reportlab.graphics.barcode.qr import QrCodeWidget
+from reportlab.graphics.barcode.qrencoder import QRCode, QRErrorCorrectLevel
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_CENTER, TA_RIGHT
 from reportlab.lib.pagesizes import A4
@@ -29,7 +29,6 @@ AMOUNT_COLUMNS = (90, 120, WIDTH - 210)        # item, figures, capitals
 QR_SIZE = 80
 SEAL_WIDTH = 190
 GRID = colors.HexColor("#555555")
-BLACK = colors.black.hexval()
 
 
 def styles(font: Font) -> dict[str, ParagraphStyle]:
@@ -56,22 +55,36 @@ def _grid(rows: list, widths, header: bool, font: str) -> Table:
 
 
 class QrCode(Flowable):
-    """The debtor portal's QR code (reportlab's encoder), drawn as filled squares straight on the canvas: no
-    graphics renderer, so no font but the embedded one enters the PDF. ``payload`` is what it encodes."""
+    """The debtor portal's QR code (reportlab's QR encoder, error correction M), drawn as filled squares straight
+    on the canvas, a row's dark run as one rectangle, inside a 4-module quiet zone: no graphics renderer, so no
+    font but the embedded one enters the PDF. ``payload`` is what it encodes."""
 
     def __init__(self, payload: str, size: float = QR_SIZE):
         super().__init__()
-        widget = QrCodeWidget(payload, barLevel="M")
-        self.payload, self.width, self.height = widget.value, size, size
-        x0, y0, x1, y1 = widget.getBounds()
-        dark = [r for r in widget.draw().contents if r.fillColor is not None and r.fillColor.hexval() == BLACK]
-        self._scale, self._cells = size / (x1 - x0), [(r.x, r.y, r.width, r.height) for r in dark]
+        code = QRCode(None, QRErrorCorrectLevel.M)
+        code.addData(payload)
+        code.make()
+        self.payload, self.width, self.height, self.modules = payload, size, size, code.modules
+
+    def runs(self):
+        """(row, first column, length) of each horizontal run of dark modules."""
+        for r, row in enumerate(self.modules):
+            c = 0
+            while c < len(row):
+                if row[c]:
+                    start = c
+                    while c < len(row) and row[c]:
+                        c += 1
+                    yield r, start, c - start
+                c += 1
 
     def draw(self) -> None:
-        k, canvas = self._scale, self.canv
+        count = len(self.modules)
+        k = self.width / (count + 8)   # 4 modules of quiet zone each side
+        canvas = self.canv
         canvas.setFillColor(colors.black)
-        for x, y, w, h in self._cells:
-            canvas.rect(x * k, y * k, w * k, h * k, stroke=0, fill=1)
+        for r, c, n in self.runs():
+            canvas.rect((c + 4) * k, (count + 3 - r) * k, n * k, k, stroke=0, fill=1)
 
 
 def _head(paper: Paper, s: dict) -> list:
