@@ -89,7 +89,9 @@ class QrCode(Flowable):
 
 def _head(paper: Paper, s: dict) -> list:
     w = paper.labels
-    meta = f"{w['number']}：{paper.document_no}　{w['issued_on']}：{paper.issued_on}　{w['case']}：{paper.case_id}"
+    colon, gap = ("：", "　") if paper.language == "zh" else (": ", "   ")
+    meta = gap.join(f"{w[k]}{colon}{v}" for k, v in (("number", paper.document_no), ("issued_on", paper.issued_on),
+                                                      ("case", paper.case_id)))
     parties = [[_p(role, s["cell"]), _p(name, s["cell"]), _p(address, s["cell"]) if address else ""]
                for role, name, address in paper.parties]
     return [_p(paper.title, s["title"]), _p(meta, s["meta"]), Spacer(1, 6), _p(w["parties"], s["head"]),
