@@ -94,7 +94,7 @@ def names(directory: Directory, lender_id: str, context: dict, language: str, wo
 def compose(inputs: Inputs, directory: Directory, portal_url: str) -> Paper:
     t, lang = template(inputs.kind), inputs.language
     words = t["labels"].get(lang) or t["labels"]["zh"]
-    own = t.get(lang) or t.get("zh") or {"title": inputs.fallback[0], "body": inputs.fallback[1], "basis": []}
+    own = t.get(lang) or t.get("zh") or {"title": _literal(inputs.fallback[0]), "body": _literal(inputs.fallback[1])}
     ctx = inputs.context
     who = names(directory, inputs.lender_id, ctx, lang, words)
     who["debtor"] = (inputs.debtor_name or words["debtor_default"], "")
@@ -118,6 +118,11 @@ def compose(inputs: Inputs, directory: Directory, portal_url: str) -> Paper:
                  tuple((words[k], figures(ctx[k]), capitals(ctx[k])) for k in t.get("amounts", ()) if ctx.get(k) is not None),
                  tuple(own.get("basis", ())), issuer, portal, qr_payload(portal_url, ctx["case_id"]),
                  bool(t.get("signatures")), tuple(fields))
+
+
+def _literal(text: str) -> str:
+    """Already filled text (a notice's own title or body) as a template that formats to itself."""
+    return text.replace("{", "{{").replace("}", "}}")
 
 
 class _Fill(dict):

@@ -15,7 +15,8 @@ from pypdf import PdfReader
 from services.notify import layout, paper
 from services.notify.capitals import capitals, figures
 from services.notify.printer import default
-from tests.documents_cases import CODE, PORTAL, inputs
+from services.notify.render import render
+from tests.documents_cases import CAT, CODE, PORTAL, inputs, notices
 
 PRINTER = default().__class__(default().directory, default().font, PORTAL)
 KINDS = paper.kinds()
@@ -107,3 +108,17 @@ def test_the_printed_qr_code_decodes_to_the_portal(tmp_path):
 def test_a_long_body_flows_onto_a_second_page():
     data = PRINTER.pdf(inputs("demand_letter", loan_id="长" * 3000))
     assert len(PdfReader(io.BytesIO(data)).pages) >= 2
+
+
+def test_every_notice_kind_prints_as_a_letter_with_its_own_title():
+    for kind, n in notices().items():
+        t = render(CAT, kind, n["language"], n["lender_id"], {**n["context"], "place": "{room 1}"}, debtor_name="张三")
+        data = PRINTER.notice({**n, "context": {**n["context"], "place": "{room 1}"}}, debtor_name="张三",
+                              verification_code=CODE, fallback=(t.title, t.body), labels=CAT.labels)
+        text = flat(data)
+        own = paper.template(kind).get("zh", {}).get("title", t.title)
+        assert re.sub(r"\s+", "", own) in text and "盖章处" in text, kind
+        number = n["document_no"] or re.search(r"文书编号：([A-Z]{2}-2026-[0-9A-F]{12})", text).group(1)
+        assert number in text, kind
+        if kind == "session_notice":
+            assert "{room1}" in text
