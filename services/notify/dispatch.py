@@ -10,7 +10,11 @@ nothing was attempted and nothing failed, so it gets no FAILED entry on every no
 to the next channel in its order (for legal documents, EMAIL → LETTER: served as a PDF letter) and the
 entry of the channel that took it says what was skipped ("no EMAIL on file"). What did fail stays FAILED:
 an unreadable contact (NO_CONTACT), an address that is malformed (INVALID_*), a bounce, a refusal, an outage.
-The PDF is rendered only when a legal document or a letter needs it.
+The PDF (``printer``: an embedded-font document with parties, amounts, legal basis, seal and portal QR code)
+is rendered only when a legal document or a letter needs it, here at sending, never while the notice is
+decided. A notice whose document cannot be printed (a character the font lacks, a name too long for its
+box) is refused: one FAILED entry, rule ``UNRENDERABLE``, naming the case and the field, and ``refused``
+is told (notify counts it and dead-letters it); nothing is sent with a box in place of a character.
 """
 from __future__ import annotations
 
@@ -20,7 +24,8 @@ from typing import Callable, Protocol
 from services.notify import contact as contacts
 from services.notify.catalogue import Catalogue
 from services.notify.channels import Outgoing, Result, receipt_meta
-from services.notify.documents import pdf, sha256
+from services.notify import printer as printers
+from services.notify.documents import sha256
 from services.notify.guard import log_entry
 from services.notify.render import render
 
@@ -38,22 +43,33 @@ def _text_hash(text: str) -> str:
 async def dispatch(notice: dict, contact: dict | None, channels: dict[str, Channel], catalogue: Catalogue,
                    now: datetime, *, is_debtor: Callable[[dict], bool],
                    archive: Callable[[str, bytes], None] | None = None,
-                   verification_code: Callable[[str], str] | None = None) -> tuple[str, list[dict]]:
+                   verification_code: Callable[[str], str] | None = None, printer: printers.Printer | None = None,
+                   refused: Callable[[dict, printers.Unrenderable], None] | None = None) -> tuple[str, list[dict]]:
     """Returns (final status, notice.log entries)."""
+    try:
+        return await _dispatch(notice, contact, channels, catalogue, now, is_debtor, archive, verification_code,
+                               printer or printers.default())
+    except printers.Unrenderable as exc:
+        if refused is not None:
+            refused(notice, exc)
+        return "FAILED", [log_entry(notice, "FAILED", notice["channels"][-1], now, rule="UNRENDERABLE", detail=str(exc))]
+
+
+async def _dispatch(notice, contact, channels, catalogue, now, is_debtor, archive, verification_code, printer):
     if contact is not None and not is_debtor(contact):
         return "SUPPRESSED", [log_entry(notice, "SUPPRESSED", notice["channels"][0], now, rule="NOT_THE_DEBTOR",
                                         detail="contact does not belong to the case's debtor")]
     language, lender = notice["language"], notice["lender_id"]
-    text = render(catalogue, notice["kind"], language, lender, notice["context"],
-                  debtor_name=(contact or {}).get("name", ""),
-                  verification_code=verification_code(notice["case_id"]) if verification_code else "")
-    reference = notice.get("document_no") or notice["notice_id"]
+    name, code = (contact or {}).get("name", ""), verification_code(notice["case_id"]) if verification_code else ""
+    text = render(catalogue, notice["kind"], language, lender, notice["context"], debtor_name=name,
+                  verification_code=code)
     legal = bool(notice.get("document_no"))
     rendered: list[bytes] = []
 
     def document() -> bytes:
         if not rendered:
-            rendered.append(pdf(text.title, text.body, reference, issuer=f"{lender} · Remedy"))
+            rendered.append(printer.notice(notice, debtor_name=name, verification_code=code,
+                                           fallback=(text.title, text.body), labels=catalogue.labels))
         return rendered[0]
 
     if legal and archive is not None:

@@ -1,4 +1,5 @@
-"""Legal documents as PDF, with a CJK font and a content hash. Pure: bytes in memory, no files.
+"""A text-only PDF writer: the baseline ``bench/bench_documents.py`` measures notify's documents (``printer``,
+docs/documents.md) against, and ``bench/bench_pdf.py`` measures. ``sha256`` is the content hash. Pure.
 
 The PDF (``pdfwriter``, a small hand-written PDF 1.4 writer) uses the non-embedded CID font
 ``STSong-Light`` (Adobe-GB1; readers supply the glyphs, no font file needed) and carries no

@@ -29,3 +29,10 @@ class NotifySettings(EnvSettings):
                                         "30 s); wake-ups themselves are timed to the due instant.")
     concurrent_sends: int = setting(16, "notify: notices being sent at once (each waits on its channel's round trips; "
                                         "the debtor's state is still changed by one agent only).")
+    portal_url: str = setting("http://127.0.0.1:8080/portal", "notify: the debtor portal's address, printed on every "
+                                                               "document and in its QR code (with the case reference "
+                                                               "only; the verification code is printed, never encoded).")
+    directory: str = setting("", "notify: the directory of courts and mediation centres documents name (JSON; empty = "
+                                 "the shipped remedy/contract/directory.json).")
+    font_path: str = setting("", "notify: the TrueType CJK font documents embed (empty = fonts-wqy-microhei's "
+                                 "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc).")

@@ -40,6 +40,8 @@ from services.notify import guard, plan, proof
 from services.notify.catalogue import Catalogue
 from services.notify.channels import EmailChannel, LetterChannel, SmsChannel
 from services.notify.dispatch import dispatch
+from services.notify.printer import Printer
+from services.notify.refusals import Refusals
 from services.notify.settings import NotifySettings
 
 SERVICE = "notify"
@@ -77,6 +79,8 @@ class Notify:
         self.policy = guard.Policy(notify.quiet_start_hour, notify.quiet_end_hour, notify.daily_contacts,
                                    notify.quiet_holidays)
         self.documents = Path(settings.data_dir) / "documents"
+        self.printer = Printer.from_settings(notify.directory, notify.font_path, notify.portal_url)
+        self.refusals = Refusals(host, SERVICE)   # documents that cannot be printed: counted, dead-lettered
         self.cases, self.debtors = host.table("cases"), host.table("debtors")
         self.sending: set[str] = set()   # notice ids sent in the background whose result the guard has not applied
         self.send_slots = asyncio.Semaphore(notify.concurrent_sends)
@@ -213,8 +217,9 @@ class Notify:
                 return
             status, entries = await dispatch(
                 notice, self.open_contact(notice), self.channels, self.catalogue, sent_at, archive=self.archive,
-                verification_code=lambda case_id: notice_code(self.secret, case_id, nid),
-                is_debtor=lambda c, ref=notice["debtor_ref"]: self.is_debtor(c, ref))
+                verification_code=lambda case_id: notice_code(self.secret, case_id, nid), printer=self.printer,
+                is_debtor=lambda c, ref=notice["debtor_ref"]: self.is_debtor(c, ref), refused=self.refusals)
+            await self.refusals.flush()
             await self.log([guard.logged(e) for e in entries] + proof.settled(notice, status, entries))
             await self.send_intent(debtor_ref, {"op": "settle", "notice_id": nid, "status": status})
             reported = True

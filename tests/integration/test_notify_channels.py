@@ -50,7 +50,7 @@ async def test_legal_document_by_email_with_pdf_and_proof(channels, mail):
     pdf = att.get_content()
     assert entries[0]["content_hash"] == hashlib.sha256(pdf).hexdigest() == hashlib.sha256(archived[n["document_no"]]).hexdigest()
     assert entries[0]["document_no"] == n["document_no"]
-    assert "12,345.67元" in PdfReader(io.BytesIO(pdf)).pages[0].extract_text()
+    assert "¥12,345.67" in PdfReader(io.BytesIO(pdf)).pages[0].extract_text()
 
 
 async def test_resending_the_same_notice_is_deduped_by_message_id_and_client_ref(channels, mail, sms):

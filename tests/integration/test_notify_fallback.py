@@ -43,7 +43,7 @@ async def test_no_email_on_file_is_not_a_failure_legal_documents_are_served_by_l
     assert [(e["channel"], e["status"]) for e in entries] == [("LETTER", "SENT")]
     assert "no EMAIL on file" in entries[0]["detail"]
     letter = PdfReader(tmp / "letters" / f"{demand['notice_id']}.pdf").pages[0].extract_text()
-    assert demand["document_no"] in letter and "12,901.45元" in letter
+    assert demand["document_no"] in letter and "¥12,901.45" in letter
     status, entries = await dispatch(invitation, person, chans, CAT, NOW, is_debtor=is_debtor)
     assert [(e["channel"], e["status"]) for e in entries] == [("SMS", "SENT")]
     assert not mail.handler.attempts and len(sms.delivered) == 1

@@ -1,0 +1,137 @@
+"""A ``Paper`` laid out as an A4 PDF with reportlab's platypus, in the embedded (subset) CJK font. Pure:
+bytes in memory. ``invariant`` output: no creation date, a fixed document id, so the same paper always
+gives the same bytes and the same sha256 (a re-send carries the same proof of service).
+
+Top to bottom: title; document number, date of issue and case; the parties (name, address); the body; the
+table of amounts in figures and in Chinese capitals; the legal basis; signature lines where the kind has
+them; then the debtor portal's QR code with its text beside the seal area (盖章处, the issuer, the date).
+"""
+from __future__ import annotations
+
+import io
+
+from reportlab.graphics.barcode.qrencoder import QRCode, QRErrorCorrectLevel
+from reportlab.lib import colors
+from reportlab.lib.enums import TA_CENTER, TA_RIGHT
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+from reportlab.platypus import Flowable, KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from xml.sax.saxutils import escape
+
+from services.notify.fonts import Font
+from services.notify.paper import Paper
+
+MARGIN = 20 * mm
+WIDTH = A4[0] - 2 * MARGIN                     # 481.9 points
+PARTY_COLUMNS = (70, 180, WIDTH - 250)         # role, name, address
+AMOUNT_COLUMNS = (90, 120, WIDTH - 210)        # item, figures, capitals
+QR_SIZE = 80
+SEAL_WIDTH = 190
+GRID = colors.HexColor("#555555")
+
+
+def styles(font: Font) -> dict[str, ParagraphStyle]:
+    base = ParagraphStyle("body", fontName=font.name, bulletFontName=font.name, fontSize=10.5, leading=16, wordWrap="CJK")
+    return {"body": base, "indent": ParagraphStyle("indent", base, firstLineIndent=21),
+            "title": ParagraphStyle("title", base, fontSize=18, leading=26, alignment=TA_CENTER, spaceAfter=6),
+            "meta": ParagraphStyle("meta", base, fontSize=9.5, leading=14, alignment=TA_RIGHT),
+            "head": ParagraphStyle("head", base, fontSize=11, leading=18, spaceBefore=6),
+            "cell": ParagraphStyle("cell", base, fontSize=9.5, leading=13),
+            "small": ParagraphStyle("small", base, fontSize=8.5, leading=12)}
+
+
+def _p(text: str, style: ParagraphStyle) -> Paragraph:
+    return Paragraph(escape(text), style)
+
+
+def _grid(rows: list, widths, header: bool, font: str) -> Table:
+    table = Table(rows, colWidths=widths)
+    commands = [("GRID", (0, 0), (-1, -1), 0.5, GRID), ("VALIGN", (0, 0), (-1, -1), "MIDDLE"), ("FONTNAME", (0, 0), (-1, -1), font)]
+    if header:
+        commands.append(("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#EEEEEE")))
+    table.setStyle(TableStyle(commands))
+    return table
+
+
+class QrCode(Flowable):
+    """The debtor portal's QR code (reportlab's QR encoder, error correction M), drawn as filled squares straight
+    on the canvas, a row's dark run as one rectangle, inside a 4-module quiet zone: no graphics renderer, so no
+    font but the embedded one enters the PDF. ``payload`` is what it encodes."""
+
+    def __init__(self, payload: str, size: float = QR_SIZE):
+        super().__init__()
+        code = QRCode(None, QRErrorCorrectLevel.M)
+        code.addData(payload)
+        code.make()
+        self.payload, self.width, self.height, self.modules = payload, size, size, code.modules
+
+    def runs(self):
+        """(row, first column, length) of each horizontal run of dark modules."""
+        for r, row in enumerate(self.modules):
+            c = 0
+            while c < len(row):
+                if row[c]:
+                    start = c
+                    while c < len(row) and row[c]:
+                        c += 1
+                    yield r, start, c - start
+                c += 1
+
+    def draw(self) -> None:
+        count = len(self.modules)
+        k = self.width / (count + 8)   # 4 modules of quiet zone each side
+        canvas = self.canv
+        canvas.setFillColor(colors.black)
+        for r, c, n in self.runs():
+            canvas.rect((c + 4) * k, (count + 3 - r) * k, n * k, k, stroke=0, fill=1)
+
+
+def _head(paper: Paper, s: dict) -> list:
+    w = paper.labels
+    colon, gap = ("：", "　") if paper.language == "zh" else (": ", "   ")
+    meta = gap.join(f"{w[k]}{colon}{v}" for k, v in (("number", paper.document_no), ("issued_on", paper.issued_on),
+                                                      ("case", paper.case_id)))
+    parties = [[_p(role, s["cell"]), _p(name, s["cell"]), _p(address, s["cell"]) if address else ""]
+               for role, name, address in paper.parties]
+    return [_p(paper.title, s["title"]), _p(meta, s["meta"]), Spacer(1, 6), _p(w["parties"], s["head"]),
+            _grid(parties, PARTY_COLUMNS, header=False, font=s["body"].fontName), Spacer(1, 8)]
+
+
+def _middle(paper: Paper, s: dict) -> list:
+    w = paper.labels
+    out = [_p(text, s["indent"] if i else s["body"]) for i, text in enumerate(paper.body)]
+    if paper.amounts:
+        rows = [[_p(w["item"], s["cell"]), _p(w["figures"], s["cell"]), _p(w["capitals"], s["cell"])]]
+        rows += [[_p(a, s["cell"]), _p(b, s["cell"]), _p(c, s["cell"])] for a, b, c in paper.amounts]
+        out += [_p(w["amounts"], s["head"]), _grid(rows, AMOUNT_COLUMNS, header=True, font=s["body"].fontName)]
+    if paper.basis:
+        out += [_p(w["basis"], s["head"])] + [_p(b, s["body"]) for b in paper.basis]
+    if paper.signatures:
+        lines = [w["sign_lender"], w["sign_debtor"], w["sign_mediator"]]
+        out += [Spacer(1, 10)] + [_p(f"{line}＿＿＿＿＿＿＿＿　{w['date_blank']}＿＿＿＿＿＿", s["body"]) for line in lines]
+    return out
+
+
+def _foot(paper: Paper, s: dict) -> list:
+    w = paper.labels
+    seal = Table([[_p(w["seal"], s["cell"])], [""], [_p(f"{paper.issuer}{w['seal_note']}", s["cell"])],
+                  [_p(paper.issued_on, s["cell"])]], colWidths=[SEAL_WIDTH], rowHeights=[16, 40, None, None])
+    seal.setStyle(TableStyle([("BOX", (0, 0), (-1, -1), 0.8, colors.HexColor("#B22222")),
+                              ("ALIGN", (0, 0), (-1, -1), "CENTER"), ("FONTNAME", (0, 0), (-1, -1), s["body"].fontName)]))
+    portal = [_p(w["portal"], s["head"]), _p(paper.portal_text, s["small"])]
+    row = Table([[QrCode(paper.qr_payload), portal, seal]], colWidths=[QR_SIZE + 8, WIDTH - QR_SIZE - SEAL_WIDTH - 18, SEAL_WIDTH + 10])
+    row.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("FONTNAME", (0, 0), (-1, -1), s["body"].fontName)]))
+    return [Spacer(1, 14), KeepTogether([row])]
+
+
+def pdf(paper: Paper, font: Font) -> bytes:
+    """The paper as PDF bytes; the same paper gives the same bytes."""
+    buffer = io.BytesIO()
+    doc = SimpleDocTemplate(buffer, pagesize=A4, leftMargin=MARGIN, rightMargin=MARGIN, topMargin=MARGIN,
+                            bottomMargin=MARGIN, title=f"{paper.title} {paper.document_no}", author=paper.issuer,
+                            creator="Remedy", producer="Remedy", subject=paper.kind, invariant=1,
+                            initialFontName=font.name)
+    s = styles(font)
+    doc.build(_head(paper, s) + _middle(paper, s) + _foot(paper, s))
+    return buffer.getvalue()
