@@ -18,6 +18,8 @@ is told (notify counts it and dead-letters it); nothing is sent with a box in pl
 """
 from __future__ import annotations
 
+import asyncio
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from typing import Callable, Protocol
 
@@ -72,6 +74,13 @@ async def _dispatch(notice, contact, channels, catalogue, now, is_debtor, archiv
                                            fallback=(text.title, text.body), labels=catalogue.labels))
         return rendered[0]
 
+    async def print_aside() -> None:
+        """~18 ms of CPU (reportlab): printed off the event loop, so the worker keeps reading its inputs meanwhile."""
+        if not rendered:
+            await asyncio.get_running_loop().run_in_executor(_PRINTING, document)
+
+    if legal:
+        await print_aside()
     if legal and archive is not None:
         archive(notice["document_no"], document())
     entries: list[dict] = []
@@ -84,6 +93,8 @@ async def _dispatch(notice, contact, channels, catalogue, now, is_debtor, archiv
             skipped.append(f"no {name} on file")
             continue
         if problem is None:
+            if name == "LETTER":
+                await print_aside()
             out, proof = _outgoing(name, notice, contact, text, document, legal, now)
             result = await channels[name].send(out)
         else:
@@ -102,6 +113,7 @@ async def _dispatch(notice, contact, channels, catalogue, now, is_debtor, archiv
 
 
 NOT_ON_FILE = ("NO_EMAIL", "NO_PHONE")
+_PRINTING = ThreadPoolExecutor(max_workers=1, thread_name_prefix="notify-print")   # one at a time: reportlab keeps globals
 
 
 def _outgoing(name: str, notice: dict, contact: dict | None, text, document: Callable[[], bytes], legal: bool,

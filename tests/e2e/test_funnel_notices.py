@@ -31,6 +31,7 @@ from remedy.kernel.clock import CHINA_TZ, ScaledClock, china_date, parse_instant
 from remedy.kernel.ids import case_id
 from remedy.ops.procs import ServiceProcess
 from remedy.runtime.publish import Publisher
+from services.notify.capitals import capitals, figures
 from services.notify.catalogue import Catalogue
 from services.notify.render import money
 from sim.defaults import valid_default
@@ -277,7 +278,7 @@ def run(broker, codec, clock, pub, log, notices, mail, sms, tmp_path) -> None:
         document = att.get_content()
         assert demand["content_hash"] == hashlib.sha256(document).hexdigest()
         text = pdf_text(document)
-        assert demand["document_no"] in text and money(totals[name], "zh") in text
+        assert demand["document_no"] in text and figures(totals[name]) in text and capitals(totals[name]) in text
     for e in (e for e in x_sent if e["channel"] == "EMAIL"):
         m, body = email_of(e["notice_id"])
         assert e["case_id"] in body and x["name"] in body, e["kind"]
@@ -307,9 +308,9 @@ def run(broker, codec, clock, pub, log, notices, mail, sms, tmp_path) -> None:
         letter = (tmp_path / "notify" / "letters" / f"{e['notice_id']}.pdf").read_bytes()
         assert hashlib.sha256(letter).hexdigest() == e["content_hash"] and e["document_no"] in pdf_text(letter)
         if e["kind"] == "demand_letter":
-            assert money(totals["y_no_email"], "zh") in pdf_text(letter)
+            assert figures(totals["y_no_email"]) in pdf_text(letter)
         if e["kind"] == "confirmation_notice":
-            assert money(500_000, "zh") in pdf_text(letter)
+            assert figures(500_000) in pdf_text(letter)
     assert not [m for m in mail.mailbox if m["To"] == y["email"]]
 
     # Z: an English-language lender
