@@ -14,6 +14,7 @@ MEDIATOR_KEYS = {"PM-3505-01": "key-mediator-1-0123456789", "PM-3505-02": "key-m
 PAYER_KEY = "key-payer-0123456789"
 BUREAU_KEYS = {"JB-3505": "key-bureau-3505-0123456789", "JB-1101": "key-bureau-1101-0123456789"}
 DEPARTMENT_KEYS = {"DEPT-CBIRC-350500": "key-dept-cbirc-0123456789", "DEPT-CA-350500": "key-dept-ca-0123456789"}
+CENTRE_KEYS = {"MC-350502": "key-centre-350502-0123456789", "MC-110105": "key-centre-110105-0123456789"}
 COURT_SECRETS = {"CT-350502": "court-secret-350502", "CT-110105": "court-secret-110105"}
 PORTAL_SECRET = "test-portal-secret"
 
@@ -24,6 +25,7 @@ def keys_text() -> str:
     entries += [{"kind": "payer", "id": "PSP-1", "key_sha256": key_hash(PAYER_KEY)}]
     entries += [{"kind": "bureau", "id": k, "key_sha256": key_hash(v)} for k, v in BUREAU_KEYS.items()]
     entries += [{"kind": "department", "id": k, "key_sha256": key_hash(v)} for k, v in DEPARTMENT_KEYS.items()]
+    entries += [{"kind": "centre", "id": k, "key_sha256": key_hash(v)} for k, v in CENTRE_KEYS.items()]
     entries += [{"kind": "court", "id": k, "hmac_secret": v} for k, v in COURT_SECRETS.items()]
     return json.dumps({"principals": entries})
 

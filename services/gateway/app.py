@@ -24,6 +24,7 @@ from services.gateway.routes.lender import LenderRoutes
 from services.gateway.routes.mediator import MediatorRoutes
 from services.gateway.routes.ops import OpsRoutes
 from services.gateway.routes.payment import PaymentRoutes
+from services.gateway.routes.parties import PartyRoutes
 from services.gateway.routes.portal import PortalRoutes
 from services.gateway.routes.roster import RosterRoutes
 from services.gateway.routes.webhooks import WebhookRoutes
@@ -65,6 +66,9 @@ def build_app(gw: Gateway) -> web.Application:
     r.add_get("/v1/roster/changes", roster.changes)
     r.add_put("/v1/roster/mediators/{mediator_id}", roster.designate)
     r.add_delete("/v1/roster/mediators/{mediator_id}", roster.withdraw)
+    parties = PartyRoutes(gw)
+    r.add_get("/v1/courts/cases", parties.court_cases)
+    r.add_get("/v1/centres/queue", parties.centre_queue)
     hooks = WebhookRoutes(gw)
     r.add_post("/v1/webhooks/subscriptions", hooks.create)
     r.add_get("/v1/webhooks/subscriptions", hooks.list)

@@ -72,6 +72,9 @@ class Case:
     resume_stage: str | None = None
     mediator_id: str | None = None
     court: str | None = None
+    centre: str = ""            # the mediation centre triage named (CaseTriaged.mediation_centre)
+    score: int = 0              # triage's score: the mediation desk serves the best first
+    stage_since: int = 0        # epoch ms the case entered its stage
     tier: str | None = None
     sessions: list = field(default_factory=list)
     offer: dict | None = None   # the mediator's offer (SettlementOffered): {source, tier, plan, expires_at_ms}
@@ -150,6 +153,8 @@ def apply_event(case: Case, env: dict) -> dict:
                               "video_link": body.get("video_link")})
     elif kind in ("CaseTriaged", "LitigationFiled"):
         case.court = body["court"] or case.court
+        if kind == "CaseTriaged":
+            case.centre, case.score = body.get("mediation_centre") or "", body.get("score") or 0
     elif kind == "SettlementOffered":
         case.offer = {"source": kind, "tier": body["tier"], "plan": as_json(body["plan"]),
                       "expires_at_ms": to_ms(body["expires_at"])}
@@ -170,7 +175,10 @@ def apply_event(case: Case, env: dict) -> dict:
         case.credit = {"status": status, "on": to_ms(body[day]), "reason": body.get("reason")}
     if kind in OFFER_ENDS:
         case.offer = None
+    stage = case.stage
     case.stage, case.resume_stage = follow(case.stage, case.resume_stage, kind, body)
+    if case.stage != stage or not case.stage_since:
+        case.stage_since = to_ms(env["occurred_at"])
     if kind in DEADLINES and case.stage != CLOSED:
         name, label = DEADLINES[kind]
         if body.get(name) is not None:

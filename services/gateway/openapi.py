@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from remedy.contract.roster import MODES
 from services.gateway.openapi_debtors import complaint_schemas, department_paths, portal_paths
+from services.gateway.openapi_parties import party_paths
 from services.gateway.openapi_webhooks import SCHEMES, webhook_paths, webhook_schemas
 from services.gateway.projection import STAGES
 from services.gateway.validation import (CHANNELS, COMPLAINT_CATEGORIES, DEBTOR_KINDS, DECISION_KINDS, ENFORCEMENT_RESULTS,
@@ -55,7 +56,7 @@ def document() -> dict:
             "schemas": {**schemas(), **webhook_schemas()}},
         "paths": {**lender_paths(), **mediator_paths(), **court_paths(), **payment_paths(), **debtor_paths(),
                   **portal_paths(_resp), **audit_paths(), **department_paths(_resp, _errors), **roster_paths(),
-                  **webhook_paths(), **ops_paths()},
+                  **webhook_paths(), **party_paths(_resp, _errors), **ops_paths()},
     }
 
 

@@ -20,13 +20,14 @@ Keys (NUL-separated, so one id never prefixes another):
 | ``nl/<case_id>/<at ms>/<notice_id>/<status>`` | a notice.log entry of the case |
 | ``dc/<department_id>/<complaint_id>`` | the case_id of a complaint routed to that department (complaints.py) |
 | ``n/cases`` | how many cases |
+| ``k/``, ``q/`` | a court's and a mediation centre's cases (party_views.py) |
 | ``ws/``, ``wd/``, ``wt/`` | webhook subscriptions and the delivery log, per party (webhooks_view.py) |
 """
 from __future__ import annotations
 
 import orjson
 
-from services.gateway import model
+from services.gateway import model, party_views
 from services.gateway.model import MAX_REJECTIONS_KEPT, STAGES, Batch, Case, to_ms
 from services.gateway.store import Store
 from services.gateway.webhooks_view import WebhookViews
@@ -101,8 +102,9 @@ class Projection:
                 return False
             case = Case(case_id, env["lender_id"], opened_at=to_ms(env["occurred_at"]))
             store.put(CASES_KEY, str(len(self.cases) + 1).encode())
-        mediator = case.mediator_id
+        mediator, court, centre = case.mediator_id, case.court, case.centre
         entry = model.apply_event(case, env)
+        party_views.reindex(store, case, court, centre)
         store.put(seen, b"")
         store.put(key("t", case_id, f"{case.events - 1:08d}"), orjson.dumps(entry))
         store.put(key("c", case_id), case)

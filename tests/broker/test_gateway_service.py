@@ -18,7 +18,7 @@ from remedy.kernel.portal import notice_code
 from remedy.runtime.publish import Publisher
 from sim.defaults import batch, utc, valid_default
 from tests.conftest import read_topic
-from tests.gateway_helpers import (BUREAU_KEYS, DEPARTMENT_KEYS, LENDER_KEYS, MEDIATOR_KEYS, PAYER_KEY, PORTAL_SECRET,
+from tests.gateway_helpers import (BUREAU_KEYS, CENTRE_KEYS, DEPARTMENT_KEYS, LENDER_KEYS, MEDIATOR_KEYS, PAYER_KEY, PORTAL_SECRET,
                                    bearer, court_headers, event, keys_text, notice_sent, wait_until)
 
 pytestmark = pytest.mark.broker
@@ -116,6 +116,20 @@ def test_every_endpoint_and_every_boundary(broker, services, codec, tmp_path):
                         == "PEOPLES_MEDIATION" and len(d["timeline"]) == 4 and d)
     assert [t["type"] for t in detail["timeline"]] == ["CaseOpened", "CaseTriaged", "MediatorAssigned", "SessionScheduled"]
     assert detail["next_deadline"]["kind"] == "SESSION"
+
+    # --- the centre and the court see the cases before them, no other ----------------------------------
+    queue = requests.get(f"{url}/v1/centres/queue", headers=bearer(CENTRE_KEYS["MC-350502"])).json()
+    assert queue["waiting"] == [] and [(a["case_id"], a["mediator_id"]) for a in queue["assigned"]] == [(x, "PM-3505-01")]
+    other = requests.get(f"{url}/v1/centres/queue", headers=bearer(CENTRE_KEYS["MC-110105"])).json()
+    assert other["waiting"] == other["assigned"] == []
+    assert requests.get(f"{url}/v1/centres/queue", headers=A).status_code == 403
+    signed = court_headers("CT-350502", b"GET /v1/courts/cases", NOW)
+    court = requests.get(f"{url}/v1/courts/cases", headers=signed)
+    assert court.status_code == 200 and court.json()["counts"] == {"confirmations": 0, "filings": 0, "judgments": 0,
+                                                                   "enforcements": 0}
+    assert requests.get(f"{url}/v1/courts/cases", headers=signed).status_code == 200, "reading twice is no replay"
+    forged = court_headers("CT-350502", b"GET /v1/courts/cases", NOW, secret="not-the-secret")
+    assert requests.get(f"{url}/v1/courts/cases", headers=forged).status_code == 401
 
     # --- mediators see and act only on their cases -----------------------------------------------
     mine = requests.get(f"{url}/v1/mediator/cases", headers=M1).json()["cases"]
@@ -290,7 +304,8 @@ def test_property_based_run_of_the_openapi_document_finds_no_server_error(broker
 
     schema = schemathesis.openapi.from_url(f"{url}/openapi.json")
     credentials = {"/v1/lender": A, "/v1/mediator": M1, "/v1/payments": PAYER, "/v1/roster": QZ,
-                   "/v1/departments": bearer(DEPARTMENT_KEYS["DEPT-CBIRC-350500"]), "/v1/webhooks": B}
+                   "/v1/departments": bearer(DEPARTMENT_KEYS["DEPT-CBIRC-350500"]), "/v1/webhooks": B,
+                   "/v1/centres": bearer(CENTRE_KEYS["MC-350502"])}
     seen_statuses: dict[str, set] = {}
     server_errors = []
 

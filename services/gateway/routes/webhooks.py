@@ -9,7 +9,6 @@ is harmless); everything else is.
 from __future__ import annotations
 
 import functools
-import json
 import secrets
 from datetime import datetime, timezone
 
@@ -17,7 +16,7 @@ from aiohttp import web
 
 from remedy.kernel.pii import ContactSealer
 from services.gateway.core import Routes, error, ms
-from services.gateway.guards import SignatureRefused
+from services.gateway.court_auth import signed_court
 from services.gateway.routes.lender import _int
 from services.gateway.validation import BadRequest
 from services.gateway.webhook_rules import MAX_SUBSCRIPTIONS, PARTY_OF, STATUSES, UrlRefused, subscription
@@ -45,15 +44,7 @@ class WebhookRoutes(Routes):
         if court is None:
             p = gw.principal(request, *PARTY_OF)
             return f"{PARTY_OF[p.kind]}:{p.id}", PARTY_OF[p.kind], p.id
-        body = await request.read()
-        signed = body or f"{request.method} {request.path_qs}".encode()
-        try:
-            gw.replays.check(gw.keys.court_secrets.get(court), request.headers.get("X-Remedy-Timestamp", ""), signed,
-                             request.headers.get("X-Remedy-Signature", ""), gw.clock.now().timestamp(),
-                             remember=request.method != "GET")
-        except SignatureRefused as exc:
-            raise web.HTTPUnauthorized(text=json.dumps({"error": f"signature refused: {exc}"}),
-                                       content_type="application/json") from None
+        await signed_court(gw, request)
         return f"COURT:{court}", "COURT", court
 
     async def create(self, request: web.Request) -> web.Response:
