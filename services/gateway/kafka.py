@@ -36,12 +36,14 @@ REASSIGN_SECONDS = 30.0      # how often the reader looks for partitions it does
 CHECK_SECONDS = 10.0         # the longest the check of the stored offsets waits for the broker
 
 
-async def start_producer(bootstrap: str, compression: str = "none", attempts: int = 60) -> AIOKafkaProducer:
-    """The producer of the input topics; ``compression`` is a ``REMEDY_PRODUCER_COMPRESSION`` codec name."""
+async def start_producer(bootstrap: str, compression: str = "none", attempts: int = 60,
+                         security: dict | None = None) -> AIOKafkaProducer:
+    """The producer of the input topics; ``compression`` is a ``REMEDY_PRODUCER_COMPRESSION`` codec name,
+    ``security`` how it authenticates (``remedy.runtime.clients.aiokafka_security``)."""
     for n in range(attempts):
         producer = AIOKafkaProducer(bootstrap_servers=bootstrap.split(","), linger_ms=10, acks="all",
                                     max_batch_size=256 * 1024, client_id="remedy-gateway",
-                                    compression_type=compression_type(compression))
+                                    compression_type=compression_type(compression), **(security or {}))
         try:
             await producer.start()
             return producer
@@ -60,8 +62,10 @@ def fingerprint(value: bytes | None) -> str:
 class Replayer:
     """Reads every partition of READ_TOPICS into the projection, from the offsets its store holds."""
 
-    def __init__(self, bootstrap: str, codec: Codec, projection: Projection, metrics: ServiceMetrics):
+    def __init__(self, bootstrap: str, codec: Codec, projection: Projection, metrics: ServiceMetrics,
+                 security: dict | None = None):
         self.bootstrap, self.codec, self.projection, self.metrics = bootstrap, codec, projection, metrics
+        self.security = security or {}  # remedy.runtime.clients.aiokafka_security
         self.consumer: AIOKafkaConsumer | None = None
         self.admin: AIOKafkaAdminClient | None = None  # where the partitions of READ_TOPICS are learnt
         self.undecodable = 0
@@ -74,10 +78,11 @@ class Replayer:
     def _consumer(self) -> AIOKafkaConsumer:
         return AIOKafkaConsumer(bootstrap_servers=self.bootstrap.split(","), group_id=None, auto_offset_reset="earliest",
                                 enable_auto_commit=False, max_partition_fetch_bytes=4 * 1024 ** 2,
-                                client_id="remedy-gateway-reader")
+                                client_id="remedy-gateway-reader", **self.security)
 
     async def start(self) -> None:
-        self.admin = AIOKafkaAdminClient(bootstrap_servers=self.bootstrap.split(","), client_id="remedy-gateway-reader")
+        self.admin = AIOKafkaAdminClient(bootstrap_servers=self.bootstrap.split(","), client_id="remedy-gateway-reader",
+                                         **self.security)
         await self.admin.start()
         stored = self.projection.store.offsets()
         if stored:

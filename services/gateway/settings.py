@@ -15,6 +15,9 @@ class GatewaySettings(EnvSettings):
     keys: str = setting("", "gateway: the keys file (JSON; see services/gateway/keys.py): sha256 of each lender's, mediator's "
                             "and payment processor's API key, and each court's HMAC secret. Empty = "
                             "`$REMEDY_DATA_DIR/gateway/keys.json`, generated with dev keys when absent. Never commit real keys.")
+    signing_key: str = setting("", "gateway: the key file it signs the records it publishes for the parties with (JSON: kind "
+                                   "`gateway`, id, key_id, private_key; docs/security.md). Empty = the development key, "
+                                   "refused outside dev.")
     replay_window_seconds: int = setting(300, "gateway: a court webhook's timestamp must be within this many seconds of now.")
     portal_max_failures: int = setting(5, "gateway: wrong verification codes for one case before the portal locks it...")
     portal_lock_minutes: int = setting(15, "gateway: ...for this many minutes (injectable clock).")
