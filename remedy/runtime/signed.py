@@ -44,30 +44,37 @@ def signed_topics() -> dict[str, tuple[Policy, str]]:
 class Verifier:
     def __init__(self, keys: KeyRing, codec: Codec, clock: Clock, metrics: ServiceMetrics):
         self.keys, self.codec, self.clock, self.metrics = keys, codec, clock, metrics
+        self._refused: dict[str, object] = {}
+
+    def check(self, topic: str, key: bytes | None, value: bytes | None, headers) -> None:
+        """Nothing for a record that may be acted on (any record of an unsigned topic); else ``Refused``, counted."""
+        signed = signed_topics().get(topic)
+        if signed is None:
+            return
+        policy, schema = signed
+        try:
+            check(policy, self.keys, key, value, headers, lambda field: self._field(value, schema, field), self.clock.now())
+        except Refused as exc:
+            child = self._refused.get(exc.reason)
+            if child is None:
+                child = self._refused[exc.reason] = self.metrics.records_refused.labels(exc.reason)
+            child.inc()
+            raise
+
+    def _field(self, value: bytes | None, schema: str, field: str) -> object:
+        try:
+            return self.codec.decode(value, expect=schema)[1].get(field)
+        except CodecError:
+            return UNREADABLE
 
     def guard(self, topic: str, handle: Handler) -> Handler:
         """``handle`` itself for an unsigned topic; else ``handle`` behind the signature check."""
-        signed = signed_topics().get(topic)
-        if signed is None:
+        if topic not in signed_topics():
             return handle
-        policy, schema = signed
-        keys, decode, now, refused = self.keys, self.codec.decode, self.clock.now, self.metrics.records_refused
-        children = {}
-
-        def field_of(value: bytes | None, field: str) -> object:
-            try:
-                return decode(value, expect=schema)[1].get(field)
-            except CodecError:
-                return UNREADABLE
+        check_ = self.check
 
         async def checked(record: Input) -> None:
-            try:
-                check(policy, keys, record.key, record.value, record.headers,
-                      lambda field: field_of(record.value, field), now())
-            except Refused as exc:
-                child = children.get(exc.reason) or children.setdefault(exc.reason, refused.labels(exc.reason))
-                child.inc()
-                raise
+            check_(topic, record.key, record.value, record.headers)
             await handle(record)
 
         return checked

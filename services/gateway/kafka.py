@@ -21,8 +21,10 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.errors import KafkaError
 
+from remedy.contract.partykeys import Refused
 from remedy.contract.codec import Codec, CodecError
 from remedy.runtime.metrics import ServiceMetrics
+from remedy.runtime.signed import Verifier
 from remedy.runtime.publish import compression_type
 from remedy.kernel.ids import message_id
 from services.gateway.audit import INPUT_TOPICS
@@ -63,9 +65,11 @@ class Replayer:
     """Reads every partition of READ_TOPICS into the projection, from the offsets its store holds."""
 
     def __init__(self, bootstrap: str, codec: Codec, projection: Projection, metrics: ServiceMetrics,
-                 security: dict | None = None):
+                 security: dict | None = None, verifier: Verifier | None = None):
+        """``verifier``: checks the signed inputs (remedy.runtime.signed); a refused one is counted and not read."""
         self.bootstrap, self.codec, self.projection, self.metrics = bootstrap, codec, projection, metrics
         self.security = security or {}  # remedy.runtime.clients.aiokafka_security
+        self.verifier = verifier
         self.consumer: AIOKafkaConsumer | None = None
         self.admin: AIOKafkaAdminClient | None = None  # where the partitions of READ_TOPICS are learnt
         self.undecodable = 0
@@ -176,11 +180,24 @@ class Replayer:
         reached = {}
         for tp, records in batches.items():
             for msg in records:
+                if self.refused(msg):
+                    continue
                 self.apply(msg.topic, msg.value, message_id(msg.topic, msg.partition, msg.offset))
             last = records[-1]
             reached[(tp.topic, tp.partition)] = {"next": last.offset + 1, "last": fingerprint(last.value)}
             self.position[tp] = last.offset + 1
         self.projection.commit(reached)
+
+    def refused(self, msg) -> bool:
+        """Whether a record of a signed topic is not its party's (counted in ``records_refused``, logged)."""
+        if self.verifier is None:
+            return False
+        try:
+            self.verifier.check(msg.topic, msg.key, msg.value, msg.headers)
+        except Refused as exc:
+            log.warning("refused %s/%s/%s: %s", msg.topic, msg.partition, msg.offset, exc)
+            return True
+        return False
 
     def apply(self, topic: str, value: bytes, ref: str = "") -> None:
         try:

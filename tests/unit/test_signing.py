@@ -18,7 +18,8 @@ from remedy.contract.topics import load_registry
 from remedy.kernel.clock import FrozenClock
 from remedy.kernel.settings import Settings, SettingsError
 from remedy.runtime.memory import MemoryBus, MemoryHost
-from remedy.runtime.signed import party_keys
+from remedy.runtime.metrics import ServiceMetrics
+from remedy.runtime.signed import Verifier, party_keys
 
 NOW = datetime(2026, 12, 5, 12, tzinfo=timezone.utc)
 POLICIES = {name: t.policy for name, t in load_registry().items() if t.policy is not None}
@@ -137,6 +138,21 @@ def test_dev_parties_sign_as_the_party_each_record_names():
 def withdrawn(lender: str) -> dict:
     return {"update_id": "U1", "case_id": "C-1", "lender_id": lender, "kind": "WITHDRAWN", "amount_cents": 0,
             "note": "张三 13800000000", "reported_at": NOW}
+
+
+def test_the_gateways_read_model_leaves_a_refused_record_out():
+    from types import SimpleNamespace
+
+    from services.gateway.kafka import Replayer
+
+    codec = Codec(SCHEMAS_DIR)
+    replayer = Replayer("127.0.0.1:1", codec, None, ServiceMetrics("gateway"),
+                        verifier=Verifier(DevKeyRing(), codec, FrozenClock(NOW), ServiceMetrics("gateway")))
+    value = codec.encode("LenderUpdate", withdrawn("L-A"))
+    msg = lambda headers: SimpleNamespace(topic="lender.updates", partition=0, offset=1, key=KEY, value=value,  # noqa: E731
+                                          headers=headers)
+    assert replayer.refused(msg([])) and replayer.refused(msg(dev_key("lender", "L-B").sign("lender.updates", KEY, value)))
+    assert not replayer.refused(msg(dev_key("gateway", "gateway").sign("lender.updates", KEY, value)))
 
 
 async def test_a_refused_record_is_dead_lettered_with_its_reason_counted_and_never_handled():
