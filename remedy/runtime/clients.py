@@ -36,15 +36,21 @@ def ssl_context(settings: Settings) -> ssl.SSLContext:
     return ssl.create_default_context(cafile=settings.kafka_ca_file or None)
 
 
-def aiokafka_security(settings: Settings) -> dict[str, Any]:
-    """Keyword arguments for ``AIOKafkaProducer``/``Consumer``/``AdminClient``: none on PLAINTEXT."""
+def _sasl(settings: Settings) -> tuple[str, dict[str, Any]]:
+    """The protocol, and the arguments aiokafka and kafka-python spell alike (none on PLAINTEXT)."""
     protocol = _checked(settings)
     if protocol == "PLAINTEXT":
-        return {}
+        return protocol, {}
     out: dict[str, Any] = {"security_protocol": protocol}
     if protocol.startswith("SASL"):
         out.update(sasl_mechanism=settings.kafka_sasl_mechanism, sasl_plain_username=settings.kafka_username,
                    sasl_plain_password=password(settings))
+    return protocol, out
+
+
+def aiokafka_security(settings: Settings) -> dict[str, Any]:
+    """Keyword arguments for ``AIOKafkaProducer``/``Consumer``/``AdminClient``: none on PLAINTEXT."""
+    protocol, out = _sasl(settings)
     if protocol.endswith("SSL"):
         out["ssl_context"] = ssl_context(settings)
     return out
@@ -52,13 +58,7 @@ def aiokafka_security(settings: Settings) -> dict[str, Any]:
 
 def kafka_python_security(settings: Settings) -> dict[str, Any]:
     """Keyword arguments for kafka-python's ``KafkaProducer``/``KafkaConsumer``/``KafkaAdminClient``."""
-    protocol = _checked(settings)
-    if protocol == "PLAINTEXT":
-        return {}
-    out: dict[str, Any] = {"security_protocol": protocol}
-    if protocol.startswith("SASL"):
-        out.update(sasl_mechanism=settings.kafka_sasl_mechanism, sasl_plain_username=settings.kafka_username,
-                   sasl_plain_password=password(settings))
+    protocol, out = _sasl(settings)
     if protocol.endswith("SSL"):
         out.update(ssl_cafile=settings.kafka_ca_file or None, ssl_check_hostname=True)
     return out
