@@ -31,7 +31,7 @@ WAVE_SECONDS = 4.0        # a wave lasts at least this long ...
 WAVE_PER_KILL = 1.5       # ... and this long per kill on its step, so that intake, killed last, dies mid-wave
 IDLE_AFTER = 4.0
 SERIAL = {"mediation": "mediation.desk"}   # a service's topic of one partition: its holder moves in a kill
-PIPELINE = ("analytics", "gateway", "notify", "repair", "objections", "enforcement", "mediation", "triage", "intake")
+PIPELINE = ("analytics", "gateway", "webhooks", "notify", "repair", "objections", "enforcement", "mediation", "triage", "intake")
 GAP = (0.3, 1.0)          # seconds between two kills of one step (seeded)
 DELAY = (0.0, 0.4)        # seconds from "busy" to the kill (seeded)
 

@@ -24,7 +24,8 @@ from datetime import datetime, timedelta
 
 from sim.policies.courts import (court_case_no, on_confirmation_requested, on_enforcement_applied,
                                  on_enforcement_concluded, on_filing_accepted, on_litigation_filed)
-from sim.policies.debtors import on_instalment_due, on_judgment, on_objection_filed, on_terminated, on_triaged
+from sim.policies.debtors import (on_complaint_routed, on_instalment_due, on_judgment, on_objection_filed, on_offered,
+                                  on_terminated, on_triaged)
 from sim.policies.mediators import on_extended, on_session, settlement_plan
 from sim.world_config import WorldConfig
 from sim.world_view import TIME_FIELDS, Action, CaseView, make_id, observe, rng_for
@@ -45,6 +46,8 @@ POLICIES = {
     "InstalmentDue": on_instalment_due,
     "CaseTriaged": on_triaged,
     "ObjectionFiled": on_objection_filed,
+    "SettlementOffered": on_offered,
+    "ComplaintRouted": on_complaint_routed,
 }
 
 

@@ -18,6 +18,9 @@ class WorldConfig(EnvSettings):
     court_settle_rate: float = 0.25                # court pre-litigation mediation
     extend_rate: float = 0.04                      # tier extended once by consent; a final outcome follows
     extended_settle_rate: float = 0.30             # ... which settles at this rate
+    offer_rate: float = 0.05                       # sessions that end with a plan offered to the debtor (OFFERED)
+    accept_offer_rate: float = 0.70                # ... which the debtor accepts in the portal; the rest lapse
+    accept_days: tuple[int, int] = (1, 6)          # offer → the debtor's acceptance
     extend_days: tuple[int, int] = (5, 20)
     unreachable_share: float = 0.35                # of the unsettled outcomes: debtor never reached
     lump_sum_rate: float = 0.40                    # settled plans paid in one sum; the rest in instalments
@@ -50,6 +53,9 @@ class WorldConfig(EnvSettings):
     objection_rate: float = 0.02
     hardship_claim_rate: float = 0.01
     opt_out_rate: float = 0.03
+    complaint_rate: float = 0.01                   # after triage: the debtor complains (COMPLAINT)
+    complaint_answer_rate: float = 0.85            # the department answers; the rest go overdue
+    complaint_answer_days: tuple[int, int] = (2, 12)
     debtor_days: tuple[int, int] = (1, 10)         # triage → a debtor's objection / claim / opt-out
     # reviewers
     review_days: tuple[int, int] = (3, 18)

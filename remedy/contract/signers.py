@@ -10,12 +10,14 @@ from remedy.contract.topics import load_registry
 
 DEV_IDS = {"payer": "PSP-DEV", "bureau": "BUREAU-DEV", "reviewer": "REVIEWER-DEV"}  # kinds no record field names
 GATEWAY = "gateway"
-DEBTOR_REQUESTS = "debtor.requests"  # debtors write only through the gateway; reviewers sign their decisions
+DEBTOR_REQUESTS = "debtor.requests"  # debtors write only through the gateway; reviewers and departments sign their own
+BY_REQUEST_KIND = {"OBJECTION_DECISION": ("reviewer", None), "COMPLAINT_ANSWER": ("department", "department_id")}
 
 
 @lru_cache(maxsize=1)
 def signed_topics() -> dict[str, tuple[tuple[str, str | None], str | None]]:
-    """{signed topic: ((the first party kind allowed to sign it, its field), value schema)}."""
+    """{signed topic: ((the party kind that signs it, its field), value schema)} (``debtor.requests``: see
+    ``BY_REQUEST_KIND``)."""
     return {name: (t.signed_by[0], t.schema) for name, t in load_registry().items() if t.signed_by}
 
 
@@ -28,8 +30,8 @@ class Unsigned:
 
 class DevParties:
     """Signs each record on a signed topic as the party it names (its ``lender_id``, ``mediator_id``,
-    ``court``; a fixed development id for the kinds no field names), with that party's development key.
-    A debtor's request is signed by the gateway, through which debtors write. Development only."""
+    ``court``, ``department_id``; a fixed development id for the kinds no field names), with that party's
+    development key. A debtor's request is signed by the gateway, through which debtors write. Development only."""
 
     def __init__(self, codec: Codec):
         self.codec = codec
@@ -45,8 +47,10 @@ class DevParties:
             except CodecError:
                 record = {}
         record = record or {}
-        if topic == DEBTOR_REQUESTS and record.get("kind") != "OBJECTION_DECISION":
-            return dev_key(GATEWAY, GATEWAY)
+        if topic == DEBTOR_REQUESTS:
+            if record.get("kind") not in BY_REQUEST_KIND:
+                return dev_key(GATEWAY, GATEWAY)
+            kind, field = BY_REQUEST_KIND[record["kind"]]
         party = DEV_IDS.get(kind, "DEV") if field is None else str(record.get(field) or "?")
         return dev_key(kind, party)
 

@@ -1,8 +1,8 @@
 """Signed records: who wrote an outside party's record, proven by the record itself (docs/security.md).
 
 The broker cannot tell clients apart, so every record an outside party writes (a lender, a mediator, a
-court, a payment processor, the judicial bureau keeping the roster, a reviewer, or the gateway on their
-behalf) carries an Ed25519 signature in its ``remedy-sig`` header::
+court, a payment processor, the judicial bureau keeping the roster, a reviewer, a department answering
+complaints, or the gateway on their behalf) carries an Ed25519 signature in its ``remedy-sig`` header::
 
     remedy-sig: <party kind>:<party id>:<key id>:<base64 signature>
 
@@ -26,7 +26,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 HEADER = "remedy-sig"
 DOMAIN = b"remedy-sig/1\n"
 DEV_KEY_ID = "dev"
-KINDS = ("lender", "mediator", "court", "payer", "bureau", "reviewer", "gateway")
+KINDS = ("lender", "mediator", "court", "payer", "bureau", "reviewer", "department", "gateway")
 Headers = list[tuple[str, bytes]]
 
 

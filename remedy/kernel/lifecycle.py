@@ -44,7 +44,8 @@ PLANS = (RELIEF, CONFIRMATION, PERFORMING)               # a settlement or relie
 # Mediation's CaseEscalated: (from_stage, to_stage, reason). A relief plan is performed like a
 # settlement (from_stage PERFORMING) while the lifecycle shows it as RELIEF. A missed confirmed
 # settlement is enforceable as it stands; a missed relief plan is not (a voluntary arrangement, no
-# enforceable title): the relief is withdrawn and the claim goes to litigation.
+# enforceable title): the relief is withdrawn and the claim goes to litigation. Neither is a
+# settlement in force after the court left its confirmation unanswered (ConfirmationLapsed).
 ESCALATIONS = (
     (PEOPLES_MEDIATION, COURT_MEDIATION, "PEOPLES_MEDIATION_FAILED"),
     (COURT_MEDIATION, LITIGATION, "COURT_MEDIATION_FAILED"),
@@ -53,8 +54,12 @@ ESCALATIONS = (
     (PERFORMING, CREDIT_REPAIR, "PLAN_COMPLETED"),
     (PERFORMING, ENFORCEMENT, "PLAN_DEFAULTED"),
     (PERFORMING, LITIGATION, "RELIEF_PLAN_DEFAULTED"),
+    (PERFORMING, LITIGATION, "UNCONFIRMED_SETTLEMENT_DEFAULTED"),
 )
-ESCALATION_REASON = {(frm, to): reason for frm, to, reason in ESCALATIONS}
+# The reason a move gets unless its stage names another one of its own (the first listed).
+ESCALATION_REASON: dict[tuple[str, str], str] = {}
+for _frm, _to, _reason in ESCALATIONS:
+    ESCALATION_REASON.setdefault((_frm, _to), _reason)
 
 
 @dataclass(frozen=True)
@@ -93,7 +98,8 @@ MOVES = {
     "ReliefGranted": Move(_from(RELIEF, PEOPLES_MEDIATION, COURT_MEDIATION, PERFORMING), RELIEF),
     "MediationSettled": Move(_from(*MEDIATION), CONFIRMATION),
     "ConfirmationRequested": Move(_from(CONFIRMATION), CONFIRMATION),
-    "ConfirmationGranted": Move(_from(CONFIRMATION), PERFORMING),
+    "ConfirmationGranted": Move(_from(CONFIRMATION, PERFORMING), PERFORMING),   # from PERFORMING: granted late
+    "ConfirmationLapsed": Move(_from(CONFIRMATION), PERFORMING),
     "CaseEscalated": Move(_from(*(f for f, _, _ in ESCALATIONS), RELIEF), field="to_stage",
                           targets=_from(*(t for _, t, _ in ESCALATIONS))),
     "LitigationFiled": Move(_from(LITIGATION), LITIGATION),
@@ -109,8 +115,8 @@ HOLDS = ("CaseHeld", "CaseReleased")
 # Steps within a stage: the stage they happen in (a mediation tier's events name their tier).
 _TIER = "tier"
 WITHIN = {
-    "MediatorAssigned": _TIER, "SessionScheduled": _TIER, "TierExtended": _TIER,
-    "InstalmentDue": PERFORMING, "InstalmentPaid": PERFORMING, "InstalmentMissed": PERFORMING,
+    "MediatorAssigned": _TIER, "SessionScheduled": _TIER, "TierExtended": _TIER, "SettlementOffered": _TIER,
+    "ConfirmationChased": CONFIRMATION, "InstalmentDue": PERFORMING, "InstalmentPaid": PERFORMING, "InstalmentMissed": PERFORMING,
     "FilingAccepted": LITIGATION, "FilingRejected": LITIGATION,
     "EnforcementConcluded": ENFORCEMENT, "DishonestListProposed": ENFORCEMENT, "EnforcementResumed": ENFORCEMENT,
     "CreditRepairDone": CREDIT_REPAIR,
@@ -121,7 +127,8 @@ WITHIN = {
 STILL = frozenset({"CaseAmended", "MediationFailed", "ConfirmationDenied", "JudgmentPerformed",
                    "NegativeReportPlanned", "NegativeReportFiled", "NegativeReportWithheld", "NegativeRecordCorrected",
                    "RequiredNoticeDelivered", "RequiredNoticeFailed", "ObjectionFiled", "ObjectionOverdue",
-                   "ObjectionEscalated", "ObjectionResolved", "ComplaintForwarded", "CaseWithdrawn", "HardshipClaimed"})
+                   "ObjectionEscalated", "ObjectionResolved", "ComplaintForwarded", "CaseWithdrawn", "HardshipClaimed",
+                   "ComplaintRouted", "ComplaintAnswered", "ComplaintOverdue"})
 
 
 def is_terminal(stage: str | None) -> bool:

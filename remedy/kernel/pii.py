@@ -4,7 +4,8 @@
   lenders (so cross-lender rules such as "3 contacts a day" work) and not reversible without the key.
 - ``seal``/``unseal``: the contact details (name, national ID, phone, email) travel downstream only
   as AES-256-GCM ciphertext under ``REMEDY_PII_KEY``. Only services that must contact the debtor
-  or file in court hold the key (notify, enforcement, gateway). Analytics never does.
+  or file in court hold the key (notify, enforcement, gateway). Analytics never does. The same key seals the
+  webhook signing secrets the gateway makes and webhooks signs with (``{"secret": ...}``).
 """
 from __future__ import annotations
 

@@ -31,10 +31,11 @@ def convert(kind: type, raw: str) -> Any:
     return kind(raw)
 
 
-def setting(default: Any, doc: str, *, env: str | None = None) -> Any:
+def setting(default: Any, doc: str, *, env: str | None = None, dev_secret: bool = False) -> Any:
     """A settings field: its default, what it means (the README's settings table prints it) and, for a
-    field not read from ``<ENV_PREFIX><FIELD>``, the variable it is read from."""
-    return dataclasses.field(default=default, metadata={"doc": doc, "env": env})
+    field not read from ``<ENV_PREFIX><FIELD>``, the variable it is read from. ``dev_secret``: the default is a
+    development secret, refused outside dev mode (``development_defaults``)."""
+    return dataclasses.field(default=default, metadata={"doc": doc, "env": env, "dev_secret": dev_secret})
 
 
 S = TypeVar("S", bound="EnvSettings")
@@ -107,16 +108,19 @@ class Settings(EnvSettings):
     clock_file: str = setting("", "A paced clock's shared file (`remedy run` writes it and slows time while services lag); "
                                   "when set, it replaces clock_scale/epoch/anchor.")
     pseudonym_key: str = setting("dev-only-pseudonym-key-change-me",
-                                 "Secret for `debtor_ref` = HMAC-SHA256(key, national ID). Change in production.")
+                                 "Secret for `debtor_ref` = HMAC-SHA256(key, national ID). Change in production.", dev_secret=True)
     pii_key: str = setting("ZGV2LW9ubHktcGlpLWtleS0zMmJ5dGVzLWNoYW5nZSE=",
-                           "Base64 AES-256 key sealing debtor contact details in `sealed_contact`. Change in production.")
+                           "Base64 AES-256 key sealing debtor contact details in `sealed_contact`. Change in production.",
+                           dev_secret=True)
     portal_secret: str = setting("dev-only-portal-secret-change-me", "Secret for the debtor portal's verification code "
-                                 "printed on notices (remedy/kernel/portal.py). Change in production.")
+                                 "printed on notices and the portal's session cookies (remedy/kernel/portal.py). Change in production.",
+                                 dev_secret=True)
     party_keys: str = setting("", "The registry of the outside parties' public keys (JSON; docs/security.md): every worker "
                               "checks the signature of each record a lender, mediator, court, payment processor, bureau or "
-                              "reviewer (or the gateway for them) writes. Empty = development keys, refused outside dev.")
-    signing_key: str = setting("", "The key file `remedy publish`, `remedy load` and the simulator sign with (JSON: kind, id, "
-                               "key_id, private_key; `python -m remedy.ops.partykeys new`). Empty = the development key of "
+                              "reviewer (or the gateway for them) writes. Empty = development keys, refused outside dev.",
+                              dev_secret=True)
+    signing_key: str = setting("", "The key file `remedy publish` and the simulator sign with (JSON: kind, id, "
+                               "key_id, private_key; `remedy party-key`). Empty = the development key of "
                                "the party each record names, refused outside dev.")
     schemas_dir: str = setting(str(REPO_ROOT / "schemas"), "Where the Avro schemas (all versions) live.")
     log_level: str = setting("warning", "Worker log level.")
@@ -146,3 +150,20 @@ class Settings(EnvSettings):
         if "broker_port" in values and "kafka_bootstrap" not in values:
             values["kafka_bootstrap"] = f"127.0.0.1:{values['broker_port']}"
         return cls(**values)
+
+
+def development_defaults(*settings: EnvSettings) -> list[str]:
+    """The variables of ``settings`` (any ``EnvSettings`` objects) still holding a development secret's default."""
+    return [type(s).env_name(f) for s in settings for f in dataclasses.fields(s)
+            if f.metadata.get("dev_secret") and getattr(s, f.name) == f.default]
+
+
+def refuse_development_defaults(settings: Settings, *own: EnvSettings, problems: tuple[str, ...] = ()) -> None:
+    """Outside dev mode (``REMEDY_ENV`` not ``dev``), raise one ``SettingsError`` naming every development
+    default still in use in ``settings`` and ``own``, plus the caller's own ``problems`` (e.g. a dev keys file)."""
+    if settings.dev:
+        return
+    found = [f"{name} holds its development default" for name in development_defaults(settings, *own)] + list(problems)
+    if found:
+        raise SettingsError(f"REMEDY_ENV={settings.environment}: refusing to start with development secrets: "
+                            + "; ".join(found) + ". Set them (see docs/security.md), or REMEDY_ENV=dev on one machine.")

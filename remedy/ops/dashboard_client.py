@@ -1,21 +1,23 @@
-"""What ``remedy run`` and ``remedy report`` read of analytics' dashboard API, and the progress lines a run prints."""
+"""What ``remedy run`` and ``remedy report`` read of analytics' dashboard API, and what its progress bars are drawn from."""
 from __future__ import annotations
 
 import json
 import time
 import urllib.request
-from datetime import datetime
 
-from remedy.ops.pacing import Pacer
 from remedy.ops.stack import StackError
 from services.analytics.settings import AnalyticsSettings
-
-BAR = 30
-
 
 def ops_token(analytics: AnalyticsSettings) -> str:
     pairs = [p.split("=", 1) for p in analytics.tokens.split(",") if "=" in p]
     return next(token for token, scope in pairs if scope.strip() == "ops")
+
+
+def dashboard_url(analytics: AnalyticsSettings, token: str, dev: bool) -> str:
+    """Where an operator opens the dashboard: in dev mode a link that signs in (the page drops the token from the
+    address at once); otherwise the sign-in page, the token to be typed there."""
+    base = f"http://127.0.0.1:{analytics.port}/"
+    return f"{base}?token={token}" if dev else f"{base}login (token: see REMEDY_ANALYTICS_TOKENS)"
 
 
 def fetch_dashboard(analytics: AnalyticsSettings, token: str, part: str = "dashboard"):
@@ -28,7 +30,7 @@ def fetch_dashboard(analytics: AnalyticsSettings, token: str, part: str = "dashb
 def fetch_progress(analytics: AnalyticsSettings, token: str) -> dict:
     """What the progress bars need, and only that: the whole dashboard is a dozen queries over every
     event, and polling it every few seconds took most of analytics' CPU during a run."""
-    return {"summary": fetch_dashboard(analytics, token, "summary"), "backlog": fetch_dashboard(analytics, token, "backlog")}
+    return {part: fetch_dashboard(analytics, token, part) for part in ("summary", "backlog", "funnel")}
 
 
 def settled_dashboard(analytics: AnalyticsSettings, token: str, quiet_polls: int = 3, timeout: float = 120) -> dict:
@@ -44,19 +46,3 @@ def settled_dashboard(analytics: AnalyticsSettings, token: str, quiet_polls: int
         last = key
         time.sleep(2)
     raise StackError(f"analytics still changing after {timeout:.0f}s")
-
-
-def bar(n: int, total: int) -> str:
-    filled = int(BAR * n / total) if total else 0
-    return "█" * filled + "░" * (BAR - filled)
-
-
-def progress_lines(dash: dict, expected: int, sim_now: datetime, epoch: datetime, horizon: int, pacer: Pacer) -> list[str]:
-    s = dash["summary"]
-    stages = "  ".join(f"{b['stage']} {b['cases']:,}" for b in dash["backlog"]) or "-"
-    return [f"opened+rejected {bar(s['cases'], expected)} {s['cases']:,}/{expected:,}",
-            f"closed          {bar(s['closed'], s['cases'])} {s['closed']:,}/{s['cases']:,}",
-            f"in stage        {stages}",
-            f"simulated day   {bar((sim_now - epoch).days, horizon)} {(sim_now - epoch).days}/{horizon}  ({sim_now:%Y-%m-%d %H:%M} UTC)",
-            f"clock           {pacer.rate / 3600:5.1f} simulated h/s  ({pacer.lag:,} records waiting; "
-            f"held {pacer.held_seconds:.0f}s so far)"]

@@ -13,13 +13,15 @@ import queue
 import sys
 import time
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from pathlib import Path
 
 from remedy.kernel.clock import ClockFile, parse_instant
-from remedy.ops.dashboard_client import fetch_progress, ops_token, progress_lines, settled_dashboard
+from remedy.kernel.settings import Settings
+from remedy.ops.dashboard_client import dashboard_url, fetch_progress, ops_token, settled_dashboard
 from remedy.ops.pacing import Pacer, ServiceLag, registry_groups
 from remedy.ops.procs import ServiceProcess
+from remedy.ops.progress import ProgressView, bars
 from remedy.ops.report import lines, write_html
 from remedy.ops.settings import PlatformSettings
 from remedy.ops.stack import Stack, StackError
@@ -100,16 +102,13 @@ class DemoRun:
         stack = Stack(platform, env, scale=instances, report=notices.put)
         return cls(platform, stack, pacer, epoch, horizon_days, sim_lag_file, time.monotonic(), notices)
 
-    def print_notices(self) -> int:
-        """Print what the supervisor said since last time; returns how many lines."""
-        n = 0
+    def print_notices(self, say=print) -> None:
+        """Print what the supervisor said since last time."""
         while True:
             try:
-                line = self.notices.get_nowait()
+                say(self.notices.get_nowait())
             except queue.Empty:
-                return n
-            print(line, flush=True)
-            n += 1
+                return
 
     def start(self) -> None:
         """The platform and the simulator, up and ready; where to look printed."""
@@ -118,7 +117,7 @@ class DemoRun:
         sim = ServiceProcess("sim", stack.env, stack.logs, module="sim", args=("--publish",))
         stack.add(sim.start())
         sim.wait_ready(timeout=180)
-        print(f"dashboard: http://127.0.0.1:{analytics.port}/?token={ops_token(analytics)}")
+        print(f"dashboard: {dashboard_url(analytics, ops_token(analytics), Settings.from_env().dev)}")
         print(f"gateway:   http://127.0.0.1:{self.platform.gateway.port}/openapi.json")
 
     def watch(self, expected: int, bad, token: str) -> None:
@@ -137,35 +136,31 @@ class DemoRun:
 
         pacer.probe = probe
         pacer.start()
-        tty = sys.stdout.isatty()
-        shown, printed, unreachable = 0, 0.0, 0.0
-        while True:
-            time.sleep(3)
-            self.stack.check()
-            if tty and shown and not self.notices.empty():
-                sys.stdout.write("\x1b[F\x1b[K" * shown)   # the supervisor's lines go above the progress display
-                shown = 0
-            self.print_notices()
-            try:
-                dash = fetch_progress(platform.analytics, token)
-                unreachable = 0.0
-            except OSError as exc:   # analytics restarting after a crash: the supervisor brings it back
-                unreachable = unreachable or time.monotonic()
-                if time.monotonic() - unreachable > 180:
-                    raise StackError(f"analytics has not answered for 3 minutes ({exc})") from exc
-                continue
-            now = datetime.fromtimestamp(pacer.sim_ms() / 1000, timezone.utc)
-            text = progress_lines(dash, expected, now, epoch, self.horizon_days, pacer)
-            if tty:
-                sys.stdout.write(("\x1b[F" * shown) + "\n".join(line + "\x1b[K" for line in text) + "\n")
-                shown = len(text)
-            elif time.monotonic() - printed >= 15:
-                print(" | ".join(text), flush=True)
-                printed = time.monotonic()
-            s = dash["summary"]
-            everyone_in = s["cases"] + len(bad) >= expected
-            if everyone_in and (s["open"] == 0 or now - epoch >= timedelta(days=self.horizon_days)):
-                return
+        view, dash = ProgressView(sys.stdout.isatty()), None
+        unreachable = 0.0
+        try:
+            while True:
+                time.sleep(3)
+                self.stack.check()
+                self.print_notices(view.say)
+                try:
+                    dash = fetch_progress(platform.analytics, token)
+                    unreachable = 0.0
+                except OSError as exc:   # analytics restarting after a crash: the supervisor brings it back
+                    unreachable = unreachable or time.monotonic()
+                    if time.monotonic() - unreachable > 180:
+                        raise StackError(f"analytics has not answered for 3 minutes ({exc})") from exc
+                    continue
+                now = datetime.fromtimestamp(pacer.sim_ms() / 1000, timezone.utc)
+                day = (now - epoch).days
+                view.show(bars(dash, expected, len(bad), day, self.horizon_days),
+                          f"{now:%Y-%m-%d %H:%M} UTC, {pacer.rate / 3600:.1f} simulated h/s, {pacer.lag:,} records waiting")
+                s = dash["summary"]
+                if s["cases"] + len(bad) >= expected and (s["open"] == 0 or day >= self.horizon_days):
+                    return
+        finally:
+            if dash is not None:
+                view.finish(bars(dash, expected, len(bad), day, self.horizon_days, final=True))
 
     def report(self, defaults: list[dict], bad, token: str) -> None:
         """Freeze the funnel, wait for analytics to settle, print the report and write it as HTML."""
@@ -191,7 +186,8 @@ class DemoRun:
 
     def keep_dashboard_up(self, token: str) -> None:
         print("(the stage services are stopped; the dashboard shows the frozen funnel)")
-        print(f"dashboard stays up at http://127.0.0.1:{self.platform.analytics.port}/?token={token} — Ctrl-C stops everything")
+        url = dashboard_url(self.platform.analytics, token, Settings.from_env().dev)
+        print(f"dashboard stays up at {url} — Ctrl-C stops everything")
         while True:
             time.sleep(2)
             self.stack.check()

@@ -17,7 +17,8 @@ from remedy.ops.procs import PORT_STRIDE, instance_name, instance_port
 from remedy.ops.settings import PlatformSettings
 
 # Start order: consumers of case.events before the services that feed them.
-SERVICES = ("analytics", "triage", "mediation", "enforcement", "repair", "objections", "notify", "gateway", "intake")
+SERVICES = ("analytics", "triage", "mediation", "enforcement", "repair", "objections", "notify", "webhooks", "gateway",
+            "intake")
 SCALABLE = SERVICES
 PLAIN_WHEN_ONE = ("analytics", "gateway")    # not faust workers: one instance is `gateway`, not `gateway-1`
 GATEWAY_MAX = 8                              # gateways in one local stack (each reads every partition)

@@ -17,6 +17,7 @@ from services.notify.settings import NotifySettings
 from services.objections.settings import ObjectionsSettings
 from services.repair.settings import RepairSettings
 from services.triage.settings import TriageSettings
+from services.webhooks.settings import WebhooksSettings
 from sim.settings import SimSettings
 
 
@@ -31,6 +32,7 @@ class PlatformSettings:
     notify: NotifySettings
     repair: RepairSettings
     objections: ObjectionsSettings
+    webhooks: WebhooksSettings
     analytics: AnalyticsSettings
     gateway: GatewaySettings
     sim: SimSettings

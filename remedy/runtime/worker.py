@@ -8,6 +8,7 @@ from typing import Callable, TypeVar
 import faust
 
 from remedy.kernel.settings import EnvSettings, Settings
+from remedy.runtime.startup import refuse_development_secrets
 
 Own = TypeVar("Own", bound=EnvSettings)
 
@@ -39,8 +40,9 @@ def faust_loglevel(level: str) -> str:
 def run(build: Callable[[Settings, Own], faust.App], own: type[Own]) -> None:
     """The shared settings and the service's own (``own``, e.g. ``TriageSettings``), read from the environment
     once, built into the service's faust app, then its worker."""
-    settings = Settings.from_env()
-    app = build(settings, own.from_env())
+    settings, own_settings = Settings.from_env(), own.from_env()
+    refuse_development_secrets(settings, own_settings)
+    app = build(settings, own_settings)
     tune_gc()
     sys.argv = [sys.argv[0], "worker", "--loglevel", faust_loglevel(settings.log_level)]
     app.main()

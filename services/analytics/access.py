@@ -1,11 +1,13 @@
 """Who may see what on the dashboard. Pure.
 
 Tokens come from ``REMEDY_ANALYTICS_TOKENS``: ``token=LENDER_ID`` or ``token=ops`` pairs, comma-
-separated, or ``@/path/to/file`` with one pair a line (``#`` comments allowed). An ops token sees
+separated, or ``@/path/to/file`` with one pair a line (``#`` comments allowed). A caller sends one in
+``Authorization: Bearer …``; a browser signs in once (web.py) and then holds a session cookie naming its hash. An ops token sees
 every lender and may filter by any; a lender token sees only its own cases, whatever it asks for.
 """
 from __future__ import annotations
 
+import hashlib
 import hmac
 from dataclasses import dataclass
 from pathlib import Path
@@ -48,15 +50,19 @@ def parse_tokens(text: str) -> dict[str, Scope]:
     return scopes
 
 
-def authorise(scopes: dict[str, Scope], header: str | None, query_token: str | None) -> Scope:
-    """The scope of the bearer token (``Authorization: Bearer …``) or of ``?token=``."""
-    token = None
-    if header and header.startswith("Bearer "):
-        token = header[len("Bearer "):].strip()
-    token = token or query_token
-    if not token:
-        raise Unauthorized("missing token")
+def token_hash(token: str) -> str:
+    """What a dashboard session cookie names: the token's hash, never the token."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def authorise(scopes: dict[str, Scope], header: str | None, session: str | None) -> Scope:
+    """The scope of the bearer token (``Authorization: Bearer …``), else of the session cookie's token hash
+    (``session``, from a sealed cookie: web.py). A token in the URL is never read here."""
+    token = header[len("Bearer "):].strip() if header and header.startswith("Bearer ") else ""
+    if not token and not session:
+        raise Unauthorized("missing token: send Authorization: Bearer <token>, or sign in at /login")
+    wanted = token_hash(token) if token else session
     for known, scope in scopes.items():
-        if hmac.compare_digest(known.encode(), token.encode()):
+        if hmac.compare_digest(token_hash(known), wanted):
             return scope
     raise Unauthorized("unknown token")

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Callable
 
+from remedy.contract.regions import names
 from remedy.kernel.lifecycle import CONFIRMATION, MEDIATION
 from services.analytics.stages import STAGES, TERMINAL
 
@@ -95,13 +96,21 @@ def cycle(run: Run, f: Filters) -> list[dict]:
                    FROM case_state WHERE closed AND {where} GROUP BY route ORDER BY route""", p)
 
 
+def region_name(code: str) -> str:
+    """A GB/T 2260 code as people say it: 福建省泉州市丰泽区 (the code itself if the list lacks it)."""
+    return "".join(dict.fromkeys(n for n in names(code) if n)) or code
+
+
 def cross_region(run: Run, f: Filters) -> list[dict]:
     where, p = f.where()
-    return run(f"""SELECT region_code AS debtor_region, lender_region_code AS lender_region, court, count() AS cases,
+    rows = run(f"""SELECT region_code AS debtor_region, lender_region_code AS lender_region, court, count() AS cases,
                           sum(cross_region) AS cross_region_cases, sum(claimed_cents) AS claimed_cents,
                           sum(recovered_cents) AS recovered_cents
                    FROM case_state WHERE {where}
                    GROUP BY debtor_region, lender_region, court ORDER BY cases DESC, debtor_region, court""", p)
+    for r in rows:
+        r["debtor_region_name"], r["lender_region_name"] = region_name(r["debtor_region"]), region_name(r["lender_region"])
+    return rows
 
 
 def backlog(run: Run, f: Filters, now: datetime) -> list[dict]:
@@ -116,17 +125,19 @@ def backlog(run: Run, f: Filters, now: datetime) -> list[dict]:
 
 
 def deadlines(run: Run, f: Filters, now: datetime, tier_days: int = 30, confirmation_days: int = 30) -> dict:
-    """Cases past a stage deadline now: a mediation tier past its (possibly extended) end, a settlement
-    with no confirmation application within ``confirmation_days``, an objection reported overdue."""
+    """Cases past a stage deadline now: a mediation tier past its (possibly extended) end, a confirmation
+    the court left unanswered past its due day (lapsed, or still waiting past ``confirmation_days``),
+    an objection reported overdue."""
     where, p = f.where()
     (row,) = run(f"""WITH fromUnixTimestamp64Milli({{now:Int64}}) AS now
                      SELECT countIf(stage IN ({_names(MEDIATION)})
                                     AND now > if(tier_extended_to > stage_since, tier_extended_to,
                                                  stage_since + toIntervalDay({{tier_days:UInt32}}))) AS mediation_tier,
-                            countIf(stage = '{CONFIRMATION}' AND confirmation_requests = 0
-                                    AND now > stage_since + toIntervalDay({{conf_days:UInt32}})) AS confirmation,
+                            countIf(last_confirmation_event = 'ConfirmationLapsed'
+                                    OR (stage = '{CONFIRMATION}' AND now > stage_since + toIntervalDay({{conf_days:UInt32}})))
+                                AS confirmation,
                             countIf(objections_overdue > 0) AS objection_answer
-                     FROM case_state WHERE NOT closed AND {where}""",
+                     FROM case_state LEFT JOIN confirmation_state USING (case_id) WHERE NOT closed AND {where}""",
                  {**p, "now": int(now.timestamp() * 1000), "tier_days": tier_days, "conf_days": confirmation_days})
     return row
 

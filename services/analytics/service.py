@@ -13,7 +13,9 @@ from aiohttp import web
 
 from remedy.kernel.clock import Clock, clock_from_settings
 from remedy.contract.codec import Codec
+from remedy.kernel.sessions import derive_key
 from remedy.kernel.settings import Settings
+from remedy.runtime.startup import refuse_development_secrets
 from services.analytics import queries
 from services.analytics.access import parse_tokens
 from services.analytics.metrics import AnalyticsMetrics
@@ -21,7 +23,7 @@ from services.analytics.settings import AnalyticsSettings
 from services.analytics.sink import Sink
 from services.analytics.stages import STAGES, TERMINAL
 from services.analytics.store import Store
-from services.analytics.web import make_web
+from services.analytics.web import Sessions, make_web
 
 log = logging.getLogger("remedy.analytics")
 GAUGE_INTERVAL = 5.0
@@ -49,14 +51,15 @@ async def serve(settings: Settings, analytics: AnalyticsSettings) -> None:
     log.info("analytics: schema migrations applied: %s", applied or "none new")
     sink = Sink(settings, analytics, store, codec, clock, metrics)
     await sink.start()
-    runner = web.AppRunner(make_web(store, scopes, metrics, clock, tier_days, conf_days), access_log=None)
+    sessions = Sessions(derive_key(",".join(sorted(scopes)), "dashboard"), dev=settings.dev, minutes=analytics.session_minutes)
+    runner = web.AppRunner(make_web(store, scopes, metrics, clock, tier_days, conf_days, sessions=sessions), access_log=None)
     await runner.setup()
-    await web.TCPSite(runner, "127.0.0.1", analytics.port).start()
+    await web.TCPSite(runner, analytics.host, analytics.port).start()
     stop = asyncio.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         asyncio.get_running_loop().add_signal_handler(sig, stop.set)
     running = asyncio.create_task(sink.run(), name="sink")
-    print(f"[analytics] Worker ready: dashboard on http://127.0.0.1:{analytics.port}/", flush=True)
+    print(f"[analytics] Worker ready: dashboard on http://{analytics.host}:{analytics.port}/", flush=True)
     try:
         while not stop.is_set() and not running.done():
             try:
@@ -76,6 +79,7 @@ async def serve(settings: Settings, analytics: AnalyticsSettings) -> None:
 
 
 def main() -> None:
-    settings = Settings.from_env()
+    settings, analytics = Settings.from_env(), AnalyticsSettings.from_env()
+    refuse_development_secrets(settings, analytics)
     logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    asyncio.run(serve(settings, AnalyticsSettings.from_env()))
+    asyncio.run(serve(settings, analytics))

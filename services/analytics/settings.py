@@ -14,9 +14,11 @@ from remedy.kernel.settings import EnvSettings, setting
 class AnalyticsSettings(EnvSettings):
     ENV_PREFIX: ClassVar[str] = "REMEDY_ANALYTICS_"
     port: int = setting(6108, "analytics' HTTP port (dashboard, JSON API, /metrics).")
+    host: str = setting("127.0.0.1", "analytics: the address its HTTP server binds (`0.0.0.0` for every interface).")
+    session_minutes: int = setting(480, "analytics: how long the dashboard's sign-in cookie lasts.")
     tokens: str = setting("dev-ops-token=ops", "Dashboard tokens: `token=LENDER_ID` or `token=ops` pairs, comma-separated, "
                                                "or `@/path/file` with one pair a line. A lender token sees only its own "
-                                               "cases; ops sees all.")
+                                               "cases; ops sees all. The default is refused outside dev mode.", dev_secret=True)
     flush_rows: int = setting(20000, "The analytics sink inserts into ClickHouse once this many rows are buffered...")
     flush_ms: int = setting(1000, "...or once the oldest buffered row is this old (ms); offsets are committed after the insert.")
     clickhouse_url: str = setting("chdb:///./.remedy/clickhouse", "(defaults to `$REMEDY_DATA_DIR/clickhouse`) `chdb:///path` "

@@ -17,7 +17,8 @@ from remedy.runtime.signed import Verifier, party_keys
 from services.gateway.app import SERVICE, Gateway, build_app
 from services.gateway.core import gateway_key
 from services.gateway.kafka import Replayer, start_producer
-from services.gateway.keys import DEV_PRINCIPALS, Keys, load_or_create, shared_keys_path
+from remedy.runtime.startup import refuse_development_secrets
+from services.gateway.keys import DEV_PRINCIPALS, Keys, dev_keys_problem, load_or_create, shared_keys_path
 from services.gateway.projection import Projection
 from services.gateway.settings import GatewaySettings
 from services.gateway.store import Store, StoreInUse
@@ -25,10 +26,14 @@ from services.gateway.store import Store, StoreInUse
 log = logging.getLogger("remedy.gateway")
 
 
+def keys_path(settings: Settings, gateway: GatewaySettings) -> Path:
+    return Path(gateway.keys) if gateway.keys else shared_keys_path(settings.data_dir)
+
+
 def load_keys(settings: Settings, gateway: GatewaySettings) -> Keys:
     """The keys file every instance shares (``REMEDY_GATEWAY_KEYS``, else the data dir's): dev keys are
-    generated there when it is absent, once for all the instances that start together."""
-    path = Path(gateway.keys) if gateway.keys else shared_keys_path(settings.data_dir)
+    generated there when it is absent, once for all the instances that start together (dev mode only: see main)."""
+    path = keys_path(settings, gateway)
     keys, made = load_or_create(path, DEV_PRINCIPALS)
     if made is not None:
         log.warning("no keys file: generated dev keys at %s (plaintext in %s)", path, made)
@@ -45,6 +50,8 @@ def open_read_model(settings: Settings, gateway: GatewaySettings) -> Projection:
 
 async def main() -> None:
     settings, gateway = Settings.from_env(), GatewaySettings.from_env()
+    keys_problem = dev_keys_problem(gateway.keys, keys_path(settings, gateway))
+    refuse_development_secrets(settings, gateway, problems=(keys_problem,) if keys_problem else ())
     logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s")
     codec, metrics = Codec(settings.schemas_dir), ServiceMetrics(SERVICE)
     projection = open_read_model(settings, gateway)
@@ -63,11 +70,11 @@ async def main() -> None:
     gw.reader = replayer
     runner = web.AppRunner(build_app(gw), access_log=None)
     await runner.setup()
-    await web.TCPSite(runner, "127.0.0.1", gateway.port).start()
+    await web.TCPSite(runner, gateway.host, gateway.port).start()
     stop = asyncio.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         asyncio.get_running_loop().add_signal_handler(sig, stop.set)
-    log.warning("Worker ready: gateway on http://127.0.0.1:%d", gateway.port)
+    log.warning("Worker ready: gateway on http://%s:%d", gateway.host, gateway.port)
     await stop.wait()
     reading.cancel()
     await runner.cleanup()

@@ -1,46 +1,38 @@
 """gateway's wiring: aiohttp routes → validation → records on the input topics; questions → the projection.
 
-Authentication: ``Authorization: Bearer <API key>`` for lenders, mediators and payment processors
-(keys.py); HMAC signatures for courts (guards.py); case reference + verification code for
-debtors (remedy/kernel/portal.py), rate limited and locked out after repeated wrong codes. Every answer
-about a case is scoped: another party's case is reported as not found.
+Authentication: ``Authorization: Bearer <API key>`` for lenders, mediators, payment processors, departments
+and judicial bureaus (keys.py); HMAC signatures for courts (guards.py); case reference + verification code for
+debtors (remedy/kernel/portal.py), rate limited and throttled per client after repeated wrong codes; the portal's
+pages then keep a signed session cookie. Every answer about a case is scoped: another party's case is reported as
+not found. Limits, JSON errors and security headers for every route: hardening.py.
 
-Handlers live per party in ``routes/`` (lender, mediator, court, payment, debtor, portal, ops, audit) over the
-shared core (core.py: state, publishing, authentication, scoping); this module maps them to paths.
+Handlers live per party in ``routes/`` (lender, mediator, court, payment, debtor, portal, department, ops, audit,
+roster, webhooks) over the shared core (core.py: state, publishing, authentication, scoping); this module maps them
+to paths.
 """
 from __future__ import annotations
 
 from aiohttp import web
 
-from services.gateway.core import SERVICE, Gateway, error, log
+from services.gateway.core import SERVICE, Gateway
+from services.gateway.hardening import application, errors
 from services.gateway.routes.audit import AuditRoutes
 from services.gateway.routes.court import CourtRoutes
 from services.gateway.routes.debtor import DebtorRoutes
+from services.gateway.routes.department import DepartmentRoutes
 from services.gateway.routes.lender import LenderRoutes
 from services.gateway.routes.mediator import MediatorRoutes
 from services.gateway.routes.ops import OpsRoutes
 from services.gateway.routes.payment import PaymentRoutes
 from services.gateway.routes.portal import PortalRoutes
-from services.gateway.validation import BadRequest
+from services.gateway.routes.roster import RosterRoutes
+from services.gateway.routes.webhooks import WebhookRoutes
 
 __all__ = ["SERVICE", "Gateway", "build_app", "errors"]
 
 
-@web.middleware
-async def errors(request: web.Request, handler):
-    try:
-        return await handler(request)
-    except BadRequest as exc:
-        return error(400, exc.problem, exc.field)
-    except web.HTTPException:
-        raise
-    except Exception:  # noqa: BLE001 - never a bare 500 page; the log says what (no PII: records aren't logged)
-        log.exception("gateway error on %s %s", request.method, request.path)
-        return error(500, "internal error")
-
-
 def build_app(gw: Gateway) -> web.Application:
-    app = web.Application(middlewares=[errors], client_max_size=1024 ** 2)
+    app = application(gw.own)
     ops, lender, mediator = OpsRoutes(gw), LenderRoutes(gw), MediatorRoutes(gw)
     court, payer, debtor, portal = CourtRoutes(gw), PaymentRoutes(gw), DebtorRoutes(gw), PortalRoutes(gw)
     r = app.router
@@ -60,7 +52,23 @@ def build_app(gw: Gateway) -> web.Application:
     r.add_get("/v1/debtor/case", debtor.case_view)
     r.add_get("/v1/cases/{case_id}/audit", AuditRoutes(gw).case_audit)
     r.add_post("/v1/debtor/requests", debtor.send_request)
+    department = DepartmentRoutes(gw)
+    r.add_get("/v1/departments/complaints", department.complaints)
+    r.add_post("/v1/departments/complaints/{complaint_id}/answer", department.answer)
     r.add_get("/portal", portal.sign_in)
     r.add_post("/portal/case", portal.case_page)
     r.add_post("/portal/requests", portal.send_request)
+    r.add_get("/portal/case", portal.case_again)
+    r.add_post("/portal/sign-out", portal.sign_out)
+    roster = RosterRoutes(gw)
+    r.add_get("/v1/roster", roster.list_mediators)
+    r.add_get("/v1/roster/changes", roster.changes)
+    r.add_put("/v1/roster/mediators/{mediator_id}", roster.designate)
+    r.add_delete("/v1/roster/mediators/{mediator_id}", roster.withdraw)
+    hooks = WebhookRoutes(gw)
+    r.add_post("/v1/webhooks/subscriptions", hooks.create)
+    r.add_get("/v1/webhooks/subscriptions", hooks.list)
+    r.add_delete("/v1/webhooks/subscriptions/{subscription_id}", hooks.delete)
+    r.add_get("/v1/webhooks/deliveries", hooks.deliveries)
+    r.add_post("/v1/webhooks/deliveries/{delivery_id}/replay", hooks.replay)
     return app

@@ -21,7 +21,14 @@ WITHHELD = frozenset({"loan.defaults"})
 RULED = frozenset({"CaseTriaged", "CaseRejected"})
 NOTICE_FIELDS = ("notice_id", "kind", "occasion", "channel", "status", "rule", "language", "document_no", "content_hash",
                  "deferred_until", "detail", "at")
-AUDITOR_ONLY = ("debtor_ref",)   # a pseudonym: shown to auditors, never to a lender (it links a debtor across lenders)
+AUDITOR_ONLY = ("debtor_ref",)
+PRIVATE_TEXT = frozenset({"COMPLAINT", "COMPLAINT_ANSWER"})   # debtor.requests kinds whose text a lender never reads   # a pseudonym: shown to auditors, never to a lender (it links a debtor across lenders)
+
+
+def for_lender(inputs: dict[str, dict]) -> dict[str, dict]:
+    """The input records a lender may read: a complaint's text and a department's answer to it are the debtor's and
+    that department's (the complaint may be about the lender), so their ``detail`` is withheld."""
+    return {ref: {**r, "detail": None} if r.get("kind") in PRIVATE_TEXT else r for ref, r in inputs.items()}
 
 
 def cause_of(ref: str, inputs: dict[str, dict], seq_of: dict[str, int]) -> dict:

@@ -12,19 +12,20 @@ from aiohttp import web
 from remedy.contract.codec import Codec
 from remedy.kernel.clock import Clock
 from remedy.kernel.deadlines import ms  # noqa: F401 - the routes take it from here too
-from remedy.kernel.portal import code_matches
 from remedy.contract.signing import PartyKey, dev_key, read_key_file
+from remedy.kernel.portal import Notice, code_valid, current_notice
 from remedy.kernel.settings import Settings, SettingsError
 from remedy.runtime.metrics import ServiceMetrics
-from services.gateway.guards import Lockout, RateLimit, ReplayGuard
+from remedy.runtime.http import client_address, trusted_networks
+from services.gateway.guards import RateLimit, ReplayGuard, Throttle
 from services.gateway.keys import Keys, Principal
 from services.gateway.projection import Case, Projection
 from services.gateway.settings import GatewaySettings
-from services.gateway.validation import BadRequest
+from services.gateway.validation import parse_json
 
 log = logging.getLogger("remedy.gateway")
 SERVICE = "gateway"
-PORTAL_STATUS = {"limited": 429, "locked": 423, "wrong": 401}  # a debtor's refused sign-in, by why
+PORTAL_STATUS = {"limited": 429, "locked": 429, "wrong": 401}  # a debtor's refused sign-in, by why
 
 
 def error(status: int, message: str, field: str | None = None, **headers) -> web.Response:
@@ -46,13 +47,14 @@ def gateway_key(settings: Settings, gateway: GatewaySettings) -> PartyKey:
 class Gateway:
     def __init__(self, settings: Settings, gateway: GatewaySettings, clock: Clock, codec: Codec, keys: Keys,
                  projection: Projection, producer, metrics: ServiceMetrics | None = None, signer: PartyKey | None = None):
-        self.settings, self.clock, self.codec, self.keys = settings, clock, codec, keys
+        self.settings, self.own, self.clock, self.codec, self.keys = settings, gateway, clock, codec, keys
         self.signer = signer or gateway_key(settings, gateway)
         self.projection, self.producer = projection, producer
         self.metrics = metrics or ServiceMetrics(SERVICE)
         self.replays = ReplayGuard(gateway.replay_window_seconds)
-        self.lockout = Lockout(gateway.portal_max_failures, gateway.portal_lock_minutes * 60.0)
-        self.rate = RateLimit(gateway.portal_rate_per_minute)
+        self.throttle = Throttle(gateway.portal_max_failures, gateway.portal_lock_minutes * 60.0, gateway.portal_max_clients)
+        self.rate = RateLimit(gateway.portal_rate_per_minute, gateway.portal_max_clients)
+        self.trusted = trusted_networks(gateway.trusted_proxies)
         self.payment_lock = asyncio.Lock()
         self.uploading: set[tuple[str, str]] = set()  # (lender, batch) of the uploads in progress on this instance
         self.reader = None  # the Replayer keeping the read model up to date (kafka.py), for /healthz
@@ -77,12 +79,12 @@ class Gateway:
                                     content_type="application/json")
         return found
 
-    @staticmethod
-    async def json_body(request: web.Request):
-        try:
-            return json.loads(await request.read() or b"null")
-        except (ValueError, UnicodeDecodeError) as exc:
-            raise BadRequest("body", f"is not valid JSON ({exc})") from None
+    async def json_body(self, request: web.Request):
+        return parse_json(await request.read() or b"null", self.own.max_json_depth)
+
+    def client(self, request: web.Request) -> str:
+        """Who is asking, for the portal's limits: the peer, or the client a trusted proxy forwarded for."""
+        return client_address(request.remote, request.headers.get("X-Forwarded-For"), self.trusted)
 
     def lender_case(self, request: web.Request, lender: Principal) -> Case:
         case = self.projection.cases.get(request.match_info["case_id"])
@@ -93,7 +95,8 @@ class Gateway:
     def view(self, case: Case, *, timeline: bool = False) -> dict:
         out = case.summary()
         out["next_deadline"] = case.next_deadline(ms(self.clock.now()))
-        out["offer"] = case.offer
+        out["offer"] = case.open_offer(ms(self.clock.now()))
+        out["plan"] = case.plan
         out["sessions"] = case.sessions
         out["credit"] = case.credit
         if timeline:
@@ -101,20 +104,26 @@ class Gateway:
         return out
 
     def debtor_case(self, request: web.Request, case_id: str, code: str) -> tuple[Case | None, str | None]:
-        """(case, None) when the code fits; (None, "limited" | "locked" | "wrong") otherwise."""
-        now_s = self.clock.now().timestamp()
-        if not self.rate.allow(request.remote or "?", now_s):
+        """(case, None) when the code is the case's current notice's; (None, "limited" | "locked" | "wrong") otherwise.
+        Wrong codes are counted per client, never per case: nobody can lock a debtor out of their case."""
+        now_s, client = self.clock.now().timestamp(), self.client(request)
+        if not self.rate.allow(client, now_s):
             self.metrics.rejected.labels("PORTAL_RATE_LIMITED").inc()
             return None, "limited"
-        case_id = (case_id or "").strip()[:64]
-        if self.lockout.locked(case_id, now_s):
+        if self.throttle.locked(client, now_s):
             return None, "locked"
+        case_id = (case_id or "").strip()[:64]
         case = self.projection.cases.get(case_id)
-        if case is None or not code_matches(self.settings.portal_secret, case_id, code):
+        notice = self.notice(case_id) if case is not None else None
+        if case is None or not code_valid(self.settings.portal_secret, case_id, code, notice, int(now_s * 1000),
+                                          self.own.portal_code_days):
             self.metrics.rejected.labels("PORTAL_WRONG_CODE").inc()
-            return None, "locked" if self.lockout.failed(case_id, now_s) else "wrong"
-        self.lockout.succeeded(case_id)
+            return None, "locked" if self.throttle.failed(client, now_s) else "wrong"
         return case, None
+
+    def notice(self, case_id: str) -> Notice | None:
+        """The case's current notice: the one whose code signs its debtor in (remedy/kernel/portal.py)."""
+        return current_notice(self.projection.audit_notices(case_id))
 
     async def record_payment(self, record: dict) -> web.Response:
         """Idempotent by payment_ref: the same ref again gets the same answer and writes nothing. Every ref is

@@ -1,4 +1,4 @@
-"""Court webhook signatures, replay protection, the portal's lockout and rate limit. Pure: time is passed in.
+"""Court webhook signatures, replay protection, the portal's throttle and rate limit. Pure: time is passed in.
 
 Court signature: ``X-Remedy-Signature: hex(HMAC-SHA256(secret, timestamp + "." + body))`` with
 ``X-Remedy-Timestamp`` (unix seconds) and ``X-Remedy-Court`` (the court's id in the keys file).
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from collections import deque
+from collections import OrderedDict
 from dataclasses import dataclass, field
 
 
@@ -25,8 +25,9 @@ class ReplayGuard:
     window_s: int = 300
     seen: dict[str, float] = field(default_factory=dict)  # signature -> when it stops mattering
 
-    def check(self, secret: bytes | None, timestamp: str, body: bytes, signature: str, now_s: float) -> None:
-        """Raises SignatureRefused unless the signature is valid, fresh and new; then remembers it."""
+    def check(self, secret: bytes | None, timestamp: str, body: bytes, signature: str, now_s: float,
+              remember: bool = True) -> None:
+        """Raises SignatureRefused unless the signature is valid, fresh and (``remember``) new; then remembers it."""
         if secret is None:
             raise SignatureRefused("unknown court")
         try:
@@ -37,6 +38,8 @@ class ReplayGuard:
             raise SignatureRefused(f"timestamp outside the {self.window_s}s window")
         if not hmac.compare_digest(sign(secret, timestamp, body), (signature or "").lower()):
             raise SignatureRefused("bad signature")
+        if not remember:
+            return
         self._forget(now_s)
         if signature.lower() in self.seen:
             raise SignatureRefused("replayed signature")
@@ -47,47 +50,76 @@ class ReplayGuard:
             del self.seen[sig]
 
 
-@dataclass
-class Lockout:
-    """After ``max_failures`` wrong codes for one case, the case's portal is locked for ``lock_s``."""
-    max_failures: int = 5
-    lock_s: float = 15 * 60
-    failures: dict[str, int] = field(default_factory=dict)
-    locked_until: dict[str, float] = field(default_factory=dict)
+class Bounded:
+    """Per-client entries, least recently used first; at most ``max_clients`` (the oldest is forgotten first), and
+    an entry is dropped once ``expired`` says so: memory stays bounded whatever the number of clients."""
 
-    def locked(self, case_id: str, now_s: float) -> float:
-        """Seconds left locked (0 when open)."""
-        until = self.locked_until.get(case_id, 0.0)
-        if until and until <= now_s:
-            del self.locked_until[case_id]
+    def __init__(self, max_clients: int):
+        self.max_clients = max_clients
+        self.entries: OrderedDict[str, list] = OrderedDict()
+
+    def get(self, client: str, now_s: float, new: list) -> list:
+        self._forget(now_s)
+        entry = self.entries.pop(client, None)
+        if entry is None or self.expired(entry, now_s):
+            entry = new
+        self.entries[client] = entry
+        while len(self.entries) > self.max_clients:
+            self.entries.popitem(last=False)
+        return entry
+
+    def _forget(self, now_s: float) -> None:
+        while self.entries:
+            oldest = next(iter(self.entries.values()))
+            if not self.expired(oldest, now_s):
+                return
+            self.entries.popitem(last=False)
+
+    def expired(self, entry: list, now_s: float) -> bool:
+        raise NotImplementedError
+
+
+class Throttle(Bounded):
+    """Wrong verification codes per *client*: after ``max_failures`` within ``lock_s`` the client is refused for
+    ``lock_s``. Keyed by the client, never by the case, so nobody can lock a debtor out of their own case."""
+
+    def __init__(self, max_failures: int = 5, lock_s: float = 15 * 60, max_clients: int = 100_000):
+        super().__init__(max_clients)
+        self.max_failures, self.lock_s = max_failures, lock_s
+
+    def expired(self, entry: list, now_s: float) -> bool:  # [first failure at, failures, locked until]
+        return max(entry[0] + self.lock_s, entry[2]) <= now_s
+
+    def locked(self, client: str, now_s: float) -> float:
+        """Seconds the client stays refused (0 when it may try)."""
+        entry = self.entries.get(client)
+        if entry is None or self.expired(entry, now_s):
             return 0.0
-        return max(0.0, until - now_s)
+        return max(0.0, entry[2] - now_s)
 
-    def failed(self, case_id: str, now_s: float) -> bool:
-        """Count a wrong code; True when this one locks the case."""
-        n = self.failures.get(case_id, 0) + 1
-        if n >= self.max_failures:
-            self.failures.pop(case_id, None)
-            self.locked_until[case_id] = now_s + self.lock_s
+    def failed(self, client: str, now_s: float) -> bool:
+        """Count a wrong code; True when this one locks the client out."""
+        entry = self.get(client, now_s, [now_s, 0, 0.0])
+        entry[1] += 1
+        if entry[1] >= self.max_failures:
+            entry[2] = now_s + self.lock_s
             return True
-        self.failures[case_id] = n
         return False
 
-    def succeeded(self, case_id: str) -> None:
-        self.failures.pop(case_id, None)
 
+class RateLimit(Bounded):
+    """At most ``per_minute`` requests per client in each 60 s window."""
 
-@dataclass
-class RateLimit:
-    """At most ``per_minute`` requests per client in any 60 s (sliding window)."""
-    per_minute: int = 30
-    hits: dict[str, deque] = field(default_factory=dict)
+    def __init__(self, per_minute: int = 30, max_clients: int = 100_000):
+        super().__init__(max_clients)
+        self.per_minute = per_minute
+
+    def expired(self, entry: list, now_s: float) -> bool:  # [window start, requests]
+        return entry[0] + 60 <= now_s
 
     def allow(self, client: str, now_s: float) -> bool:
-        q = self.hits.setdefault(client, deque())
-        while q and q[0] <= now_s - 60:
-            q.popleft()
-        if len(q) >= self.per_minute:
+        entry = self.get(client, now_s, [now_s, 0])
+        if entry[1] >= self.per_minute:
             return False
-        q.append(now_s)
+        entry[1] += 1
         return True

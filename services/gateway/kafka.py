@@ -1,5 +1,5 @@
 """The gateway's Kafka side: an aiokafka producer for the input topics, and the reader that keeps the read
-model (projection.py, on disk) up to date with case.events, loan.defaults.rejected, loan.batches and payments,
+model (projection.py, on disk) up to date with case.events, loan.defaults.rejected, loan.batches, payments and mediation.roster,
 and keeps the audit trail (audit.py): the records of the input topics and notice.log, per case.
 
 The reader has no consumer group: every gateway instance is assigned every partition of those topics and
@@ -27,12 +27,14 @@ from remedy.runtime.metrics import ServiceMetrics
 from remedy.runtime.signed import Verifier
 from remedy.runtime.publish import compression_type
 from remedy.kernel.ids import message_id
+from services.gateway import roster_view
 from services.gateway.audit import INPUT_TOPICS
 from services.gateway.projection import Projection
 
 log = logging.getLogger("remedy.gateway")
 READ_TOPICS = {"case.events": "CaseEvent", "loan.defaults.rejected": "LoanDefaultRejected",
-               "loan.batches": "BatchReport", "notice.log": "NoticeLogEntry", **INPUT_TOPICS}
+               "loan.batches": "BatchReport", "notice.log": "NoticeLogEntry", "mediation.roster": "RosterUpdate",
+               **INPUT_TOPICS, "webhooks.subscriptions": "WebhookSubscription", "webhooks.log": "WebhookDelivery"}
 CHUNK = 2000                 # records applied and committed at once
 REASSIGN_SECONDS = 30.0      # how often the reader looks for partitions it does not read yet
 CHECK_SECONDS = 10.0         # the longest the check of the stored offsets waits for the broker
@@ -215,6 +217,12 @@ class Replayer:
             self.projection.apply_batch_report(record)
         elif topic == "notice.log":
             self.projection.apply_notice(record)
+        elif topic == "mediation.roster":
+            roster_view.apply(self.projection.store, record, ref)
+        elif topic == "webhooks.subscriptions":
+            self.projection.webhooks.apply_subscription(record)
+        elif topic == "webhooks.log":
+            self.projection.webhooks.apply_delivery(record)
         else:
             if topic == "payments":
                 self.projection.apply_payment(record)

@@ -7,11 +7,20 @@ Format (JSON, path in ``REMEDY_GATEWAY_KEYS``)::
       {"kind": "mediator", "id": "M-001",    "key_sha256": "<hex>"},
       {"kind": "payer",    "id": "PSP-1",    "key_sha256": "<hex>"},
       {"kind": "court",    "id": "COURT-350502", "hmac_secret": "<secret>"},
-      {"kind": "auditor",  "id": "OPS-1",    "key_sha256": "<hex>"}
+      {"kind": "auditor",  "id": "OPS-1",    "key_sha256": "<hex>"},
+      {"kind": "department", "id": "DEPT-CBIRC-350500", "key_sha256": "<hex>"},
+      {"kind": "centre",   "id": "MC-350502", "key_sha256": "<hex>"},
+      {"kind": "bureau",   "id": "JB-3505",  "key_sha256": "<hex>"}
     ]}
 
 An ``auditor`` is an operator, an internal auditor or a regulator: it reads any case's audit trail
-(routes/audit.py) and nothing else. API keys are stored only as sha256 (they are long random strings, so a fast hash is enough);
+(routes/audit.py) and nothing else. A ``department`` answers the complaints routed to it (routes/department.py):
+the financial regulator's local office ``DEPT-CBIRC-<prefecture>``, the consumer association ``DEPT-CA-<prefecture>``,
+a lender's complaint desk ``DEPT-LENDER-<lender_id>``, a mediation centre ``DEPT-MC-<region>`` (docs/rules.md C1).
+A ``centre`` is a mediation centre (the id triage names in ``CaseTriaged.mediation_centre``). Departments, centres,
+lenders and courts manage their webhooks (routes/webhooks.py). A ``bureau`` is a judicial bureau: it designates the
+people's mediators of its area (routes/roster.py).
+API keys are stored only as sha256 (they are long random strings, so a fast hash is enough);
 a caller sends ``Authorization: Bearer <key>``. A court's HMAC secret must be kept in the clear to
 verify signatures: the file belongs outside the repository with mode 0600. ``dev_keys`` makes a
 file for one machine and returns the plaintext keys once.
@@ -30,10 +39,13 @@ import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
-KINDS = ("lender", "mediator", "payer", "court", "auditor")
+KINDS = ("lender", "mediator", "payer", "court", "auditor", "department", "centre", "bureau")
 DEV_PRINCIPALS = [("lender", "LENDER-QZ01"), ("mediator", "PM-3505-01"), ("mediator", "PM-3505-02"),
                   ("payer", "PSP-DEV"), ("court", "CT-350502"),
-                  ("auditor", "OPS-DEV")]
+                  ("auditor", "OPS-DEV"),
+                  ("department", "DEPT-CBIRC-350500"), ("department", "DEPT-CA-350500"),
+                  ("department", "DEPT-LENDER-LENDER-QZ01"), ("department", "DEPT-MC-350502"), ("centre", "MC-350502"),
+                  ("bureau", "JB-3505")]
 
 
 class KeysFileError(ValueError):
@@ -102,6 +114,16 @@ def dev_keys(principals: list[tuple[str, str]]) -> tuple[str, dict[str, str]]:
 def shared_keys_path(data_dir: str | Path) -> Path:
     """The keys file when ``REMEDY_GATEWAY_KEYS`` is empty: ``<data dir>/gateway/keys.json`` of the shared data dir."""
     return Path(data_dir) / "gateway" / "keys.json"
+
+
+def dev_keys_problem(configured: str, path: Path) -> str | None:
+    """Why the keys file is a development one (refused outside dev mode), or None: none configured (dev keys
+    would be generated under the data dir), or one ``load_or_create`` made (its plaintext ``dev-keys.txt`` beside it)."""
+    if not configured:
+        return "REMEDY_GATEWAY_KEYS is empty (dev keys would be generated under the data dir)"
+    if (Path(path).parent / "dev-keys.txt").exists():
+        return f"REMEDY_GATEWAY_KEYS names a dev keys file ({path}: dev-keys.txt lies beside it)"
+    return None
 
 
 def load_or_create(path: Path, principals: list[tuple[str, str]] = DEV_PRINCIPALS) -> tuple[Keys, Path | None]:

@@ -24,6 +24,8 @@ DONE_DEADLINES = {"InstalmentPaid": "INSTALMENT_DUE", "ConfirmationGranted": "CO
                   "CreditRepairDone": "CREDIT_REPAIR_DUE", "NegativeReportFiled": "NEGATIVE_REPORT_AFTER",
                   "NegativeReportWithheld": "NEGATIVE_REPORT_AFTER",
                   "EnforcementApplied": "PERFORMANCE_DUE"}
+COMPLAINT_EVENTS = ("ComplaintRouted", "ComplaintAnswered", "ComplaintOverdue")
+OFFER_ENDS = frozenset({"MediationSettled", "ReliefGranted", "MediationFailed", "CaseEscalated", "CaseClosed"})
 MAX_REJECTIONS_KEPT = 100_000  # per batch: intake's rejections listed in the batch's status
 # event type -> the state of the debtor's credit record it leaves (the portal shows it), with the body's date field
 CREDIT = {"NegativeReportPlanned": ("REPORT_PLANNED", "report_after"), "NegativeReportFiled": ("REPORTED", "reported_on"),
@@ -72,7 +74,9 @@ class Case:
     court: str | None = None
     tier: str | None = None
     sessions: list = field(default_factory=list)
-    offer: dict | None = None
+    offer: dict | None = None   # the mediator's offer (SettlementOffered): {source, tier, plan, expires_at_ms}
+    plan: dict | None = None    # the plan agreed: {source (MediationSettled | ReliefGranted), plan}
+    complaints: dict = field(default_factory=dict)  # complaint_id -> its status (COMPLAINT_EVENTS), no text
     deadlines: dict = field(default_factory=dict)  # label -> epoch ms
     paid_cents: int = 0
     credit: dict | None = None  # the credit record: {"status", "on" (epoch ms), "reason"} (CREDIT)
@@ -85,6 +89,10 @@ class Case:
     def next_deadline(self, now_ms: int) -> dict | None:
         future = sorted((at, label) for label, at in self.deadlines.items() if at >= now_ms)
         return {"kind": future[0][1], "at_ms": future[0][0]} if future else None
+
+    def open_offer(self, now_ms: int) -> dict | None:
+        """The offer the debtor may still accept, or None (none made, taken, or lapsed)."""
+        return self.offer if self.offer and self.offer.get("expires_at_ms", 0) > now_ms else None
 
     def summary(self) -> dict:
         return {"case_id": self.case_id, "lender_id": self.lender_id, "loan_id": self.loan_id, "batch_id": self.batch_id,
@@ -104,6 +112,7 @@ class Batch:
     refused: list = field(default_factory=list)  # rows the gateway could not read: {line, message}
     refused_count: int = 0
     upload_done: bool = False
+    broken_off: bool = False  # the upload stopped before its end (its rows so far kept): the id may be sent again
     uploaded_here: bool = False  # this instance took the upload (published, refused, upload_done are its own)
     accepted: int = 0  # loans of the batch that opened a case
     rejected: int = 0  # intake's rejections kept (at most MAX_REJECTIONS_KEPT)
@@ -119,7 +128,8 @@ class Batch:
                 published, upload_done = self.report["declared_size"], True
         complete = upload_done and accepted + rejected >= published
         return {"batch_id": self.batch_id, "lender_id": self.lender_id, "published": published,
-                "upload_complete": upload_done, "accepted": accepted, "rejected": rejected, "complete": complete,
+                "upload_complete": upload_done, "upload_broken_off": self.broken_off, "accepted": accepted,
+                "rejected": rejected, "complete": complete,
                 "refused_at_gateway": self.refused_count, "refused": self.refused,
                 "rejections": [{"loan_id": k, **v} for k, v in sorted(self.rejections.items())],
                 "report": as_json(self.report)}
@@ -140,17 +150,26 @@ def apply_event(case: Case, env: dict) -> dict:
                               "video_link": body.get("video_link")})
     elif kind in ("CaseTriaged", "LitigationFiled"):
         case.court = body["court"] or case.court
+    elif kind == "SettlementOffered":
+        case.offer = {"source": kind, "tier": body["tier"], "plan": as_json(body["plan"]),
+                      "expires_at_ms": to_ms(body["expires_at"])}
     elif kind in ("MediationSettled", "ReliefGranted"):
-        case.offer = {"source": kind, "plan": as_json(body["plan"])}
+        case.plan = {"source": kind, "plan": as_json(body["plan"])}
+    elif kind in COMPLAINT_EVENTS:
+        _complaint(case, kind, body, env["causation_id"], to_ms(env["occurred_at"]))
     elif kind == "InstalmentPaid":
         case.paid_cents += body["amount_cents"]
     elif kind == "CaseReleased" and case.stage == ON_HOLD:
         case.deadlines = {k: v + body["held_ms"] for k, v in case.deadlines.items()}
+        if case.offer and "expires_at_ms" in case.offer:
+            case.offer = {**case.offer, "expires_at_ms": case.offer["expires_at_ms"] + body["held_ms"]}
     elif kind == "CaseClosed":
         case.deadlines = {}
     if kind in CREDIT and not (case.credit or {}).get("status") == "CORRECTED":
         status, day = CREDIT[kind]
         case.credit = {"status": status, "on": to_ms(body[day]), "reason": body.get("reason")}
+    if kind in OFFER_ENDS:
+        case.offer = None
     case.stage, case.resume_stage = follow(case.stage, case.resume_stage, kind, body)
     if kind in DEADLINES and case.stage != CLOSED:
         name, label = DEADLINES[kind]
@@ -162,6 +181,24 @@ def apply_event(case: Case, env: dict) -> dict:
     return {"event_id": env["event_id"], "type": kind, "occurred_at_ms": to_ms(env["occurred_at"]),
             "producer": env["producer"], "causation_id": env["causation_id"], "stage_after": case.stage,
             "detail": as_json({k: v for k, v in body.items() if k != "facts"})}
+
+
+def _complaint(case: Case, kind: str, body: dict, cause: str, at_ms: int) -> None:
+    """A complaint's status as the debtor and its department see it. The texts stay on debtor.requests: the
+    complaint's under ``routed_ref``, the answer's under ``answer_ref`` (the inputs these events were caused by)."""
+    cid = body["complaint_id"]
+    if kind == "ComplaintRouted":
+        case.complaints[cid] = {"complaint_id": cid, "category": body["category"], "department": body["department"],
+                                "department_id": body["department_id"], "due_at_ms": to_ms(body["due_at"]),
+                                "status": "ROUTED", "routed_at_ms": at_ms, "routed_ref": cause}
+        return
+    found = case.complaints.get(cid)
+    if found is None:
+        return
+    if kind == "ComplaintAnswered":
+        found.update(status="ANSWERED", outcome=body["outcome"], late=body["late"], answered_at_ms=at_ms, answer_ref=cause)
+    elif found["status"] == "ROUTED":
+        found["status"] = "OVERDUE"
 
 
 def _facts(case: Case, facts: dict) -> None:

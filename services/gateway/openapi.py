@@ -1,9 +1,12 @@
 """The gateway's OpenAPI 3 document, served at /openapi.json. Kept beside the routes it describes."""
 from __future__ import annotations
 
+from remedy.contract.roster import MODES
+from services.gateway.openapi_debtors import complaint_schemas, department_paths, portal_paths
+from services.gateway.openapi_webhooks import SCHEMES, webhook_paths, webhook_schemas
 from services.gateway.projection import STAGES
-from services.gateway.validation import (CHANNELS, DEBTOR_KINDS, DECISION_KINDS, ENFORCEMENT_RESULTS, GROUNDS,
-                                         HARDSHIP_KINDS, OUTCOMES, PLAN_KINDS)
+from services.gateway.validation import (CHANNELS, COMPLAINT_CATEGORIES, DEBTOR_KINDS, DECISION_KINDS, ENFORCEMENT_RESULTS,
+                                         GROUNDS, HARDSHIP_KINDS, OUTCOMES, PLAN_KINDS)
 
 ERR = {"$ref": "#/components/schemas/Error"}
 
@@ -18,8 +21,8 @@ def _resp(description: str, schema: dict | None = None, content_type: str = "app
 def _errors(*codes: int) -> dict:
     words = {400: "malformed request (the error names the field)", 401: "missing or wrong credentials",
              403: "credentials of another kind of party, or a case before another court", 404: "no such case or batch for this caller",
-             409: "conflict with the case's state or an earlier request", 423: "locked after repeated wrong codes",
-             429: "rate limited"}
+             409: "conflict with the case's state or an earlier request", 413: "the body or upload is over the size limit",
+             423: "locked after repeated wrong codes", 429: "rate limited, or this client sent too many wrong codes"}
     return {str(c): _resp(words[c], ERR) for c in codes}
 
 
@@ -34,7 +37,6 @@ CENTS = {"type": "integer", "minimum": 1, "maximum": 10 ** 13}
 STR = {"type": "string", "maxLength": 2000}
 
 
-
 def document() -> dict:
     return {
         "openapi": "3.0.3",
@@ -46,10 +48,14 @@ def document() -> dict:
                 "lenderKey": {"type": "http", "scheme": "bearer", "description": "a lender's API key"},
                 "mediatorKey": {"type": "http", "scheme": "bearer", "description": "a mediator's API key"},
                 "payerKey": {"type": "http", "scheme": "bearer", "description": "a payment processor's API key"},
-                "auditorKey": {"type": "http", "scheme": "bearer", "description": "an operator's, auditor's or regulator's API key"}},
-            "schemas": schemas()},
+                "auditorKey": {"type": "http", "scheme": "bearer", "description": "an operator's, auditor's or regulator's API key"},
+                "departmentKey": {"type": "http", "scheme": "bearer", "description": "a complaint-handling department's API key"},
+                "bureauKey": {"type": "http", "scheme": "bearer", "description": "a judicial bureau's API key (id JB-<area>)"},
+                **SCHEMES},
+            "schemas": {**schemas(), **webhook_schemas()}},
         "paths": {**lender_paths(), **mediator_paths(), **court_paths(), **payment_paths(), **debtor_paths(),
-                  **portal_paths(), **audit_paths(), **ops_paths()},
+                  **portal_paths(_resp), **audit_paths(), **department_paths(_resp, _errors), **roster_paths(),
+                  **webhook_paths(), **ops_paths()},
     }
 
 
@@ -59,16 +65,7 @@ def schemas() -> dict:
         "Error": {"type": "object", "required": ["error"],
                   "properties": {"error": {"type": "string"}, "field": {"type": "string"}}},
         "Accepted": {"type": "object", "additionalProperties": True},
-        "CaseView": {"type": "object", "required": ["case_id", "stage", "total_due_cents"], "properties": {
-            "case_id": {"type": "string"}, "lender_id": {"type": "string"}, "loan_id": {"type": "string"},
-            "batch_id": {"type": "string"}, "stage": {"type": "string", "enum": list(STAGES)},
-            "region_code": {"type": "string"}, "principal_cents": {"type": "integer"},
-            "interest_cents": {"type": "integer"}, "penalty_cents": {"type": "integer"},
-            "total_due_cents": {"type": "integer"}, "paid_cents": {"type": "integer"},
-            "next_deadline": {"type": "object", "nullable": True}, "timeline": {"type": "array", "items": {"type": "object"}},
-            "sessions": {"type": "array", "items": {"type": "object"}},
-            "credit": {"type": "object", "nullable": True, "description": "The debtor's credit record: status "
-                       "REPORT_PLANNED | REPORTED | REPORT_WITHHELD | CORRECTED, on (epoch ms), reason"}}},
+        "CaseView": case_view(),
         "Withdrawal": {"type": "object", "properties": {"note": STR}},
         "LenderPayment": {"type": "object", "required": ["amount_cents"], "properties": {
             "amount_cents": CENTS, "paid_in_full": {"type": "boolean"}, "payment_ref": {"type": "string", "maxLength": 128},
@@ -83,7 +80,8 @@ def schemas() -> dict:
         "Outcome": {"type": "object", "required": ["outcome"], "properties": {
             "outcome": {"type": "string", "enum": list(OUTCOMES)}, "plan": {"$ref": "#/components/schemas/Plan"},
             "note": STR, "outcome_id": {"type": "string", "maxLength": 128}},
-            "description": "plan is required for SETTLED and absent otherwise"},
+            "description": "plan is required for SETTLED and OFFERED (offered to the debtor, who may accept it) and absent "
+                           "otherwise"},
         "CourtDecision": {"type": "object", "required": ["decision_id", "case_id", "kind"], "properties": {
             "decision_id": {"type": "string"}, "case_id": {"type": "string"},
             "kind": {"type": "string", "enum": list(DECISION_KINDS)}, "court_case_no": {"type": "string"},
@@ -97,17 +95,47 @@ def schemas() -> dict:
         "DebtorRequest": {"type": "object", "required": ["kind"], "properties": {
             "kind": {"type": "string", "enum": list(DEBTOR_KINDS)}, "ground": {"type": "string", "enum": list(GROUNDS)},
             "detail": STR, "channel": {"type": "string", "enum": list(CHANNELS)},
-            "hardship_kinds": {"type": "array", "items": {"type": "string", "enum": list(HARDSHIP_KINDS)}}},
-            "description": "OBJECTION needs ground; OPT_OUT needs channel; HARDSHIP_CLAIM needs hardship_kinds"},
+            "hardship_kinds": {"type": "array", "items": {"type": "string", "enum": list(HARDSHIP_KINDS)}},
+            "category": {"type": "string", "enum": list(COMPLAINT_CATEGORIES)}},
+            "description": "OBJECTION needs ground; OPT_OUT needs channel; HARDSHIP_CLAIM needs hardship_kinds; COMPLAINT "
+                           "needs category and detail (its text); ACCEPT_OFFER needs an open offer (409 otherwise)"},
+        "Designation": {"type": "object", "required": ["regions", "daily_capacity"], "properties": {
+            "tier": {"type": "string", "enum": ["PEOPLES"]},
+            "regions": {"type": "array", "minItems": 1, "items": {"type": "string", "pattern": "^(\\d{2}|\\d{4}|\\d{6})$"}},
+            "modes": {"type": "array", "minItems": 1, "items": {"type": "string", "enum": list(MODES)}},
+            "daily_capacity": {"type": "integer", "minimum": 0, "maximum": 1000}}},
         "BatchStatus": {"type": "object", "required": ["batch_id", "accepted", "rejected"], "properties": {
             "batch_id": {"type": "string"}, "published": {"type": "integer"}, "accepted": {"type": "integer"},
             "rejected": {"type": "integer"}, "complete": {"type": "boolean"}, "refused_at_gateway": {"type": "integer"},
+            "upload_complete": {"type": "boolean"},
+            "upload_broken_off": {"type": "boolean", "description": "the upload stopped before its end; its rows so "
+                                                                    "far are kept and the batch_id may be sent again"},
             "rejections": {"type": "array", "items": {"$ref": "#/components/schemas/Rejection"}}}},
         "Rejection": {"type": "object", "description": "intake's answer for one row: what to fix, never the row's data",
                       "properties": {"loan_id": STR, "reason_codes": {"type": "array", "items": STR}, "message": STR,
                                      "problems": {"type": "array", "items": {"type": "object", "properties": {
                                          "field": STR, "code": STR, "message_zh": STR, "message_en": STR}}}}},
+        **complaint_schemas(),
     }
+
+
+def case_view() -> dict:
+    """A case as a party sees it (the debtor's view adds its complaints)."""
+    return {"type": "object", "required": ["case_id", "stage", "total_due_cents"], "properties": {
+            "case_id": {"type": "string"}, "lender_id": {"type": "string"}, "loan_id": {"type": "string"},
+            "batch_id": {"type": "string"}, "stage": {"type": "string", "enum": list(STAGES)},
+            "region_code": {"type": "string"}, "principal_cents": {"type": "integer"},
+            "interest_cents": {"type": "integer"}, "penalty_cents": {"type": "integer"},
+            "total_due_cents": {"type": "integer"}, "paid_cents": {"type": "integer"},
+            "next_deadline": {"type": "object", "nullable": True}, "timeline": {"type": "array", "items": {"type": "object"}},
+            "sessions": {"type": "array", "items": {"type": "object"}},
+            "offer": {"type": "object", "nullable": True, "description": "The mediator's open offer (accept with "
+                      "ACCEPT_OFFER before expires_at_ms): source, tier, plan, expires_at_ms"},
+            "plan": {"type": "object", "nullable": True, "description": "The plan agreed: source, plan"},
+            "complaints": {"type": "array", "items": {"$ref": "#/components/schemas/Complaint"},
+                           "description": "The debtor's own view only"},
+            "credit": {"type": "object", "nullable": True, "description": "The debtor's credit record: status "
+                       "REPORT_PLANNED | REPORTED | REPORT_WITHHELD | CORRECTED, on (epoch ms), reason"}}}
 
 
 def lender_paths() -> dict:
@@ -120,8 +148,13 @@ def lender_paths() -> dict:
                            {"name": "batch_id", "in": "query", "schema": {"type": "string", "pattern": "^[A-Za-z0-9._:-]{1,64}$"}}],
             "requestBody": {"required": True, "content": {"application/x-ndjson": {"schema": {"type": "string"}},
                                                           "text/csv": {"schema": {"type": "string"}}}},
+            "description": "The batch is the query's batch_id, else the lender's own named in the rows' batch_id (JSON "
+                           "field or CSV column; a row naming another is refused), else a new GW-… id. A batch id "
+                           "names one file: one already uploaded whole is 409. An upload stopped by a line over the "
+                           "line limit (400) or by the size limit (413) keeps the rows before it (published), says "
+                           "which line and why, and may be sent again under the same batch_id.",
             "responses": {"202": _resp("published; poll status_url", {"$ref": "#/components/schemas/Accepted"}),
-                          **_errors(400, 401, 403, 409)}}},
+                          **_errors(400, 401, 403, 409, 413)}}},
         "/v1/lender/batches/{batch_id}": {"get": {
             "summary": "A batch's accepted and rejected counts and each rejected row's reasons", "security": lender,
             "parameters": [{"name": "batch_id", "in": "path", "required": True, "schema": {"type": "string"}}],
@@ -198,38 +231,11 @@ def debtor_paths() -> dict:
     return {
         "/v1/debtor/case": {"get": {
             "summary": "The debtor's case: debt, stage, next deadline", "parameters": DEBTOR_HEADERS,
-            "responses": {"200": _resp("the case", {"$ref": "#/components/schemas/CaseView"}), **_errors(401, 423, 429)}}},
+            "responses": {"200": _resp("the case", {"$ref": "#/components/schemas/CaseView"}), **_errors(401, 429)}}},
         "/v1/debtor/requests": {"post": {
-            "summary": "Object, claim hardship, accept an offer or opt out of a channel (debtor.requests)",
+            "summary": "Object, claim hardship, complain, accept an offer or opt out of a channel (debtor.requests)",
             "parameters": DEBTOR_HEADERS, "requestBody": _json_body("DebtorRequest"),
-            "responses": {"202": _resp("published", {"$ref": "#/components/schemas/Accepted"}), **_errors(400, 401, 409, 423, 429)}}},
-    }
-
-
-def portal_paths() -> dict:
-    """The debtor portal's HTML pages and form posts."""
-    return {
-        "/portal": {"get": {
-            "summary": "The debtor portal's sign-in page (HTML)",
-            "parameters": [{"name": "lang", "in": "query", "schema": {"type": "string", "enum": ["zh", "en"]}}],
-            "responses": {"200": _resp("page", {"type": "string"}, "text/html")}}},
-        "/portal/case": {"post": {
-            "summary": "The debtor portal's case page (HTML form post)",
-            "requestBody": {"required": True, "content": {"application/x-www-form-urlencoded": {"schema": {
-                "type": "object", "required": ["case_id", "code"], "properties": {
-                    "case_id": {"type": "string"}, "code": {"type": "string"}, "lang": {"type": "string", "enum": ["zh", "en"]}}}}}},
-            "responses": {"200": _resp("page", {"type": "string"}, "text/html"),
-                          **{str(c): _resp("refused (HTML)", {"type": "string"}, "text/html") for c in (401, 423, 429)}}}},
-        "/portal/requests": {"post": {
-            "summary": "A debtor's request from the portal (HTML form post)",
-            "requestBody": {"required": True, "content": {"application/x-www-form-urlencoded": {"schema": {
-                "type": "object", "required": ["case_id", "code", "kind"], "properties": {
-                    "case_id": {"type": "string"}, "code": {"type": "string"}, "lang": {"type": "string", "enum": ["zh", "en"]},
-                    "kind": {"type": "string", "enum": list(DEBTOR_KINDS)}, "ground": {"type": "string"},
-                    "detail": {"type": "string"}, "channel": {"type": "string"},
-                    "hardship_kinds": {"type": "array", "items": {"type": "string"}}}}}}},
-            "responses": {"202": _resp("received (HTML)", {"type": "string"}, "text/html"),
-                          **{str(c): _resp("refused (HTML)", {"type": "string"}, "text/html") for c in (400, 401, 409, 423, 429)}}}},
+            "responses": {"202": _resp("published", {"$ref": "#/components/schemas/Accepted"}), **_errors(400, 401, 409, 429)}}},
     }
 
 
@@ -241,6 +247,24 @@ def audit_paths() -> dict:
         "security": [{"auditorKey": []}, {"lenderKey": []}],
         "responses": {"200": _resp("the audit trail", {"type": "object", "required": ["case_id", "lender_id", "stage", "events"]}),
                       **_errors(401, 403, 404)}}}}
+
+
+def roster_paths() -> dict:
+    """Judicial bureaus: the people's mediators they designate in their area (routes/roster.py)."""
+    bureau, mid = [{"bureauKey": []}], {"name": "mediator_id", "in": "path", "required": True, "schema": {"type": "string"}}
+    listed = {"type": "object", "required": ["total"], "properties": {"total": {"type": "integer"}}}
+    return {
+        "/v1/roster": {"get": {"summary": "The mediators this bureau designated (withdrawn ones with active false)",
+                               "security": bureau, "responses": {"200": _resp("its mediators", listed), **_errors(401, 403)}}},
+        "/v1/roster/changes": {"get": {"summary": "Every change this bureau made to the roster, oldest first (the audit trail)",
+                                       "security": bureau, "responses": {"200": _resp("its changes", listed), **_errors(401, 403)}}},
+        "/v1/roster/mediators/{mediator_id}": {
+            "put": {"summary": "Designate or change a people's mediator serving within the bureau's area (mediation.roster)",
+                    "security": bureau, "parameters": [mid], "requestBody": _json_body("Designation"),
+                    "responses": {"202": _resp("published", {"type": "object"}), **_errors(400, 401, 403)}},
+            "delete": {"summary": "Withdraw a mediator this bureau designated", "security": bureau, "parameters": [mid],
+                       "responses": {"202": _resp("published", {"type": "object"}), **_errors(401, 403, 404)}}},
+    }
 
 
 def ops_paths() -> dict:

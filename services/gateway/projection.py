@@ -18,7 +18,9 @@ Keys (NUL-separated, so one id never prefixes another):
 | ``p/<payment_ref>`` | {case_id, amount_cents} of the payment recorded under that reference |
 | ``a/<case_id>/<topic/partition/offset>`` | an input record of the case (audit.INPUT_TOPICS), by its reference |
 | ``nl/<case_id>/<at ms>/<notice_id>/<status>`` | a notice.log entry of the case |
+| ``dc/<department_id>/<complaint_id>`` | the case_id of a complaint routed to that department (complaints.py) |
 | ``n/cases`` | how many cases |
+| ``ws/``, ``wd/``, ``wt/`` | webhook subscriptions and the delivery log, per party (webhooks_view.py) |
 """
 from __future__ import annotations
 
@@ -27,6 +29,7 @@ import orjson
 from services.gateway import model
 from services.gateway.model import MAX_REJECTIONS_KEPT, STAGES, Batch, Case, to_ms
 from services.gateway.store import Store
+from services.gateway.webhooks_view import WebhookViews
 
 __all__ = ["STAGES", "Case", "Batch", "Projection"]
 
@@ -68,12 +71,13 @@ class Projection:
     def __init__(self, store: Store | None = None) -> None:
         self.store = store if store is not None else Store.temporary()
         self.cases = Cases(self)
+        self.webhooks = WebhookViews(self.store)   # ws/, wd/, wt/ keys: see webhooks_view.py
 
     def commit(self, offsets: dict[tuple[str, int], dict] | None = None) -> None:
         """Write what was applied since the last commit, with the offsets it covers, at once."""
         self.store.commit(offsets)
 
-    def _settled(self) -> Store:
+    def settled(self) -> Store:
         """The store with nothing pending, for a scan (a reader commits every chunk: usually a no-op)."""
         if self.store.pending:
             self.store.commit()
@@ -110,6 +114,8 @@ class Projection:
             store.put(key("m", case.mediator_id, case_id), b"")
         if kind == "CaseOpened":
             self._opened(case)
+        elif kind == "ComplaintRouted":
+            store.put(key("dc", env["event"]["department_id"], env["event"]["complaint_id"]), case_id.encode())
         return True
 
     def _live_case(self, case_id: str) -> Case | None:
@@ -179,10 +185,10 @@ class Projection:
                        {**model.as_json(dict(entry)), "at": at})
 
     def audit_inputs(self, case_id: str) -> dict[str, dict]:
-        return {_id_after(k): orjson.loads(v) for k, v in self._settled().scan(key("a", case_id) + b"\x00")}
+        return {_id_after(k): orjson.loads(v) for k, v in self.settled().scan(key("a", case_id) + b"\x00")}
 
     def audit_notices(self, case_id: str) -> list[dict]:
-        return [orjson.loads(v) for _, v in self._settled().scan(key("nl", case_id) + b"\x00")]
+        return [orjson.loads(v) for _, v in self.settled().scan(key("nl", case_id) + b"\x00")]
 
     # --- batches ----------------------------------------------------------------------------------
     def batch_view(self, lender_id: str, batch_id: str) -> Batch | None:
@@ -199,7 +205,7 @@ class Projection:
             for name, value in orjson.loads(upload).items():
                 setattr(batch, name, value)
         prefix = key("br", lender_id, batch_id) + b"\x00"
-        batch.rejections = {_id_after(k): orjson.loads(v) for k, v in self._settled().scan(prefix)}
+        batch.rejections = {_id_after(k): orjson.loads(v) for k, v in self.settled().scan(prefix)}
         return batch
 
     def batch(self, lender_id: str, batch_id: str) -> Batch:
@@ -209,7 +215,8 @@ class Projection:
         """What this instance published and refused of ``batch`` (its upload's progress, then its end)."""
         self.store.write_now(key("u", batch.lender_id, batch.batch_id),
                              {"published": batch.published, "refused": batch.refused,
-                              "refused_count": batch.refused_count, "upload_done": batch.upload_done})
+                              "refused_count": batch.refused_count, "upload_done": batch.upload_done,
+                              "broken_off": batch.broken_off})
 
     # --- questions -------------------------------------------------------------------------------
     def case(self, case_id: str) -> Case | None:
@@ -217,7 +224,7 @@ class Projection:
         return found if found is None or isinstance(found, Case) else Case(**orjson.loads(found))
 
     def timeline(self, case_id: str) -> list[dict]:
-        return [orjson.loads(v) for _, v in self._settled().scan(key("t", case_id) + b"\x00")]
+        return [orjson.loads(v) for _, v in self.settled().scan(key("t", case_id) + b"\x00")]
 
     def lender_case_ids(self, lender_id: str, *, stage: str | None = None, region: str | None = None,
                         opened_from_ms: int | None = None, opened_to_ms: int | None = None,
@@ -226,7 +233,7 @@ class Projection:
         start = f"{opened_from_ms:015d}" if opened_from_ms is not None else ""
         stop = f"{opened_to_ms:015d}" if opened_to_ms is not None else None
         out = []
-        for k, v in self._settled().scan(key("l", lender_id) + b"\x00", start.encode(), stop and stop.encode()):
+        for k, v in self.settled().scan(key("l", lender_id) + b"\x00", start.encode(), stop and stop.encode()):
             if stage or region or batch_id:
                 c_stage, c_region, c_batch = orjson.loads(v)
                 if (stage and c_stage != stage) or (batch_id and c_batch != batch_id) or \
@@ -239,7 +246,7 @@ class Projection:
         return [c for c in map(self.case, self.lender_case_ids(lender_id, **filters)) if c is not None]
 
     def mediator_cases(self, mediator_id: str) -> list[Case]:
-        ids = [_id_after(k) for k, _ in self._settled().scan(key("m", mediator_id) + b"\x00")]
+        ids = [_id_after(k) for k, _ in self.settled().scan(key("m", mediator_id) + b"\x00")]
         return [c for c in map(self.case, ids) if c is not None]
 
     def close(self) -> None:

@@ -5,14 +5,18 @@ is wrong with it; the wiring turns it into a 400.
 """
 from __future__ import annotations
 
+import json
 from datetime import date, datetime, timezone
 
-OUTCOMES = ("SETTLED", "FAILED", "UNREACHABLE", "EXTENDED")
+OUTCOMES = ("SETTLED", "OFFERED", "FAILED", "UNREACHABLE", "EXTENDED")
+WITH_PLAN = ("SETTLED", "OFFERED")   # outcomes that carry a plan: the one agreed, or the one offered to the debtor
 PLAN_KINDS = ("LUMP_SUM", "INSTALMENTS", "DEFERRAL", "REDUCED_INSTALMENTS")
 DECISION_KINDS = ("CONFIRMATION_GRANTED", "CONFIRMATION_DENIED", "FILING_ACCEPTED", "FILING_REJECTED", "JUDGMENT",
                   "ENFORCEMENT_RESULT", "ENFORCEMENT_RESUMED")
 ENFORCEMENT_RESULTS = ("RECOVERED_FULL", "RECOVERED_PARTIAL", "TERMINATED_NO_ASSETS")
-DEBTOR_KINDS = ("OBJECTION", "HARDSHIP_CLAIM", "ACCEPT_OFFER", "OPT_OUT")
+DEBTOR_KINDS = ("OBJECTION", "HARDSHIP_CLAIM", "ACCEPT_OFFER", "OPT_OUT", "COMPLAINT")
+COMPLAINT_CATEGORIES = ("COLLECTION_CONDUCT", "FEES_AND_CHARGES", "CONTRACT_TERMS", "MEDIATION_PROCESS", "PRIVACY", "OTHER")
+ANSWER_OUTCOMES = ("UPHELD", "PARTLY_UPHELD", "NOT_UPHELD", "NOT_COMPETENT")
 GROUNDS = ("WRONG_AMOUNT", "IDENTITY_THEFT", "ALREADY_PAID", "TIME_BARRED", "OTHER")
 CHANNELS = ("EMAIL", "SMS", "LETTER")
 HARDSHIP_KINDS = ("is_student", "serious_illness", "unemployed", "disaster", "elderly", "disabled")
@@ -25,6 +29,30 @@ class BadRequest(ValueError):
     def __init__(self, field: str, problem: str):
         super().__init__(f"{field}: {problem}")
         self.field, self.problem = field, problem
+
+
+def parse_json(raw: bytes | str, max_depth: int, name: str = "body"):
+    """JSON text as a value, nested at most ``max_depth`` deep; a ``BadRequest`` naming ``name`` otherwise."""
+    try:
+        value = json.loads(raw)
+    except RecursionError:
+        raise BadRequest(name, f"is nested more than {max_depth} deep") from None
+    except ValueError as exc:  # UnicodeDecodeError too
+        raise BadRequest(name, f"is not valid JSON ({str(exc)[:120]})") from None
+    if too_deep(value, max_depth):
+        raise BadRequest(name, f"is nested more than {max_depth} deep")
+    return value
+
+
+def too_deep(value, max_depth: int) -> bool:
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, (dict, list)):
+            if depth > max_depth:
+                return True
+            stack.extend((v, depth + 1) for v in (item.values() if isinstance(item, dict) else item))
+    return False
 
 
 def _object(body, name: str = "body") -> dict:
@@ -148,9 +176,9 @@ def outcome(body, *, case_id: str, mediator_id: str, tier: str, new_id: str, now
     body = _object(body)
     result = _string(body, "outcome", choices=OUTCOMES)
     settled_plan = None
-    if result == "SETTLED":
+    if result in WITH_PLAN:
         if body.get("plan") is None:
-            raise BadRequest("plan", "is required when outcome is SETTLED")
+            raise BadRequest("plan", f"is required when outcome is {result}")
         settled_plan = plan(body["plan"])
     elif body.get("plan") is not None:
         raise BadRequest("plan", f"must be absent when outcome is {result}")
@@ -188,8 +216,12 @@ def debtor_request(body, *, case_id: str, new_id: str, now: datetime) -> dict:
     kind = _string(body, "kind", choices=DEBTOR_KINDS)
     record = {"request_id": new_id, "case_id": case_id, "kind": kind, "ground": None,
               "detail": _string(body, "detail", required=False), "channel": None, "objection_id": None,
-              "decision": None, "amended_principal_cents": None, "hardship_kinds": [], "submitted_at": now}
-    if kind == "OBJECTION":
+              "decision": None, "amended_principal_cents": None, "hardship_kinds": [], "category": None,
+              "complaint_id": None, "department_id": None, "answer_outcome": None, "submitted_at": now}
+    if kind == "COMPLAINT":
+        record["category"] = _string(body, "category", choices=COMPLAINT_CATEGORIES)
+        record["detail"] = _string(body, "detail")
+    elif kind == "OBJECTION":
         record["ground"] = _string(body, "ground", choices=GROUNDS)
         if record["ground"] == "OTHER" and not record["detail"].strip():
             raise BadRequest("detail", "is required when ground is OTHER")
@@ -204,3 +236,14 @@ def debtor_request(body, *, case_id: str, new_id: str, now: datetime) -> dict:
                 raise BadRequest(f"hardship_kinds[{n}]", "must be one of " + ", ".join(HARDSHIP_KINDS))
         record["hardship_kinds"] = sorted(set(kinds))
     return record
+
+
+# --- departments --------------------------------------------------------------------------------
+def complaint_answer(body, *, case_id: str, complaint_id: str, department_id: str, new_id: str, now: datetime) -> dict:
+    """A department's answer to a complaint routed to it: a COMPLAINT_ANSWER on ``debtor.requests``."""
+    body = _object(body)
+    return {"request_id": new_id, "case_id": case_id, "kind": "COMPLAINT_ANSWER", "ground": None,
+            "detail": _string(body, "text"), "channel": None, "objection_id": None, "decision": None,
+            "amended_principal_cents": None, "hardship_kinds": [], "category": None, "complaint_id": complaint_id,
+            "department_id": department_id, "answer_outcome": _string(body, "outcome", choices=ANSWER_OUTCOMES),
+            "submitted_at": now}

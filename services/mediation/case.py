@@ -29,7 +29,8 @@ deadline failure is caused by the event that opened the tier; reminders and miss
 that started the plan). Event ids are deterministic, so a replay emits the same ids.
 
 This module takes case.events; the rest is beside it: ``tiers`` (entering, extending and failing a
-tier; the desk's assignments), ``settlement`` (outcomes, the court's confirmation), ``instalments``
+tier; the desk's assignments), ``settlement`` (outcomes, the court's confirmation), ``offers`` (a mediator's offer, the debtor's
+acceptance on ``debtor.requests``), ``instalments``
 (payments and the clock), ``hardship`` (relief), ``step`` (terms, state, the events collector).
 """
 from __future__ import annotations
@@ -115,6 +116,9 @@ def _hold(out: Out, kind: str, body: dict) -> Step:
         return out.step("held")
     s["held"] = False
     s["shift_ms"] += body["held_ms"]
-    if s["deadline_ms"] is not None:
-        s["deadline_ms"] += body["held_ms"]
+    for deadline in ("deadline_ms", "chase_ms"):
+        if s.get(deadline) is not None:
+            s[deadline] += body["held_ms"]
+    if s.get("offer"):
+        s["offer"] = {**s["offer"], "expires_ms": s["offer"]["expires_ms"] + body["held_ms"]}
     return out.step("released")

@@ -52,3 +52,11 @@ class InvalidHardshipClaim(MediationInputError):
 
 class ClaimNotInMediation(MediationInputError):
     pass
+
+
+class NoOpenOffer(MediationInputError):
+    pass
+
+
+class OfferExpired(MediationInputError):
+    pass

@@ -1,16 +1,21 @@
-"""A plan in force (a confirmed settlement or a relief plan) and the clock: payments against its
-instalments, reminders before they fall due, a miss after the grace period, a tier's deadline. Pure."""
+"""A plan in force (a settlement, confirmed or not, or a relief plan) and the clock: payments against its
+instalments, reminders before they fall due, a miss after the grace period, a tier's deadline, an
+unanswered confirmation request (confirmation.py). Pure."""
 from __future__ import annotations
 
 from datetime import date, datetime
 
 from remedy.kernel.clock import china_date
 from remedy.kernel.deadlines import ms, start_of_china_day_ms
-from remedy.kernel.lifecycle import CREDIT_REPAIR, ENFORCEMENT, LITIGATION, PERFORMING, STAGE_TIER
-from services.mediation import plans
+from remedy.kernel.lifecycle import CONFIRMATION, CREDIT_REPAIR, ENFORCEMENT, LITIGATION, PERFORMING, STAGE_TIER
+from services.mediation import confirmation, plans
 from services.mediation.errors import CaseOnHold, PaymentWithoutPlan
 from services.mediation.step import HANDED_ON, Out, Step, Terms, guard
 from services.mediation.tiers import fail_tier
+
+# The escalation reason of a missed plan that is no enforceable title, by where the plan came from (the
+# lifecycle's default for PERFORMING → LITIGATION is a relief plan's).
+UNTITLED_DEFAULT = {confirmation.UNCONFIRMED: "UNCONFIRMED_SETTLEMENT_DEFAULTED"}
 
 
 # ---- payments ----------------------------------------------------------------------------------
@@ -52,6 +57,8 @@ def next_due_ms(state: dict | None, terms: Terms) -> int | None:
         return None
     if state["stage"] in STAGE_TIER:
         return state["deadline_ms"]
+    if state["stage"] == CONFIRMATION:
+        return confirmation.next_due_ms(state)
     if state["stage"] != PERFORMING or not state["plan"]:
         return None
     day = plans.next_change_day(state["plan"], terms.reminder_days, terms.grace_days)
@@ -80,6 +87,9 @@ def sweep(state: dict, terms: Terms, now: datetime) -> Step:
     if s["stage"] in STAGE_TIER and s["deadline_ms"] is not None and ms(now) >= s["deadline_ms"]:
         fail_tier(out, "DEADLINE", s["tier_cause"], terms)
         return out.step("deadline")
+    if s["stage"] == CONFIRMATION:
+        done = confirmation.sweep(out)
+        return out.step(done) if done else Step(None)
     if s["stage"] != PERFORMING:
         return Step(None)
     today = plan_day(s, now)
@@ -96,10 +106,10 @@ def sweep(state: dict, terms: Terms, now: datetime) -> Step:
                                               "amount_cents": missed["amount_cents"],
                                               "outstanding_cents": plans.outstanding(plan)},
                          s["plan_cause"], str(missed["seq"]))
-        # A confirmed settlement is an enforceable title; a relief plan is not: relief is withdrawn
-        # and the claim goes to court (docs/rules.md M11).
-        to = LITIGATION if s["plan_source"] == "RELIEF" else ENFORCEMENT
-        out.escalate(PERFORMING, to, miss)
+        # A confirmed settlement is an enforceable title; a relief plan or a settlement the court never
+        # confirmed is not: the claim goes to court (docs/rules.md M11, M15).
+        to = ENFORCEMENT if s["plan_source"] == "SETTLEMENT" else LITIGATION
+        out.escalate(PERFORMING, to, miss, UNTITLED_DEFAULT.get(s["plan_source"]))
         s["stage"] = to
         return out.step("relief_withdrawn" if to == LITIGATION else "defaulted")
     return out.step("reminded") if out.emits else Step(None)

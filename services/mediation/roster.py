@@ -1,8 +1,7 @@
 """The roster of mediators designated by judicial authorities. Pure, apart from reading the start-up file.
 
-A mediator: tier PEOPLES (people's mediator) or COURT (court-appointed mediator), the regions they
-serve (GB/T 2260 codes or prefixes; ``"*"`` for everywhere), the modes they hold sessions in
-(ON_SITE, PHONE, VIDEO) and how many new cases they take per China calendar day.
+A mediator's entry is the contract's (remedy/contract/roster.py): tier, regions served, session modes
+and daily capacity.
 The file gives the start-up roster; ``RosterUpdate`` records on ``mediation.roster`` override it
 by mediator_id (``active: false`` withdraws a designation).
 """
@@ -13,27 +12,16 @@ import zlib
 from pathlib import Path
 from typing import Any, Callable
 
+from remedy.contract.roster import RosterEntryError
+from remedy.contract.roster import check as check_entry
 from services.mediation.errors import InvalidRosterUpdate
 
-TIERS = ("PEOPLES", "COURT")
-MODES = ("ON_SITE", "PHONE", "VIDEO")
-FIELDS = ("mediator_id", "tier", "designated_by", "regions", "modes", "daily_capacity", "active")
-
-
 def check(entry: dict) -> dict:
-    """A roster entry as state JSON, or InvalidRosterUpdate."""
-    m = {"designated_by": "", "active": True, **{k: entry[k] for k in FIELDS if k in entry}}
-    missing = [k for k in FIELDS if k not in m]
-    if missing:
-        raise InvalidRosterUpdate(f"roster entry lacks {', '.join(missing)}")
-    if m["tier"] not in TIERS:
-        raise InvalidRosterUpdate(f"roster entry {m['mediator_id']}: tier must be PEOPLES or COURT")
-    if not m["modes"] or any(mode not in MODES for mode in m["modes"]):
-        raise InvalidRosterUpdate(f"roster entry {m['mediator_id']}: modes must be among {', '.join(MODES)}")
-    if not m["regions"] or int(m["daily_capacity"]) < 0:
-        raise InvalidRosterUpdate(f"roster entry {m['mediator_id']}: needs regions and a capacity >= 0")
-    return {**m, "regions": list(m["regions"]), "modes": list(m["modes"]), "daily_capacity": int(m["daily_capacity"]),
-            "active": bool(m["active"])}
+    """A roster entry as state JSON, or InvalidRosterUpdate (the contract's check: remedy/contract/roster.py)."""
+    try:
+        return check_entry(entry)
+    except RosterEntryError as exc:
+        raise InvalidRosterUpdate(str(exc)) from None
 
 
 def load_roster(path: str | Path) -> dict[str, dict]:

@@ -17,4 +17,6 @@ class MediationSettings(EnvSettings):
                                "The mediator roster loaded at start (changed at run time on `mediation.roster`).")
     reminder_days: int = setting(3, "Days before an instalment's due date that `InstalmentDue` is sent.")
     grace_days: int = setting(5, "Days after an instalment's due date before it counts as missed.")
+    confirmation_chase_days: int = setting(15, "Days after a confirmation request that the court, if it has not answered, "
+                                               "is chased (`ConfirmationChased`; docs/rules.md M14).")
     sweep_seconds: float = setting(1.0, "Real seconds between mediation's deadline sweeps and queue drains.")

@@ -1,14 +1,16 @@
-"""A tier's outcome and a settlement's confirmation: SETTLED asks the court to confirm the plan,
+"""A tier's outcome and a settlement's confirmation: SETTLED asks the court to confirm the plan, OFFERED
+offers the debtor a plan (offers.py),
 FAILED / UNREACHABLE end the tier, EXTENDED extends it; CONFIRMATION_GRANTED puts the plan in force,
-a first denial sends the case back to court mediation and a second one to litigation. Pure."""
+a first denial sends the case back to court mediation and a second one to litigation; an answer after
+the request lapsed is taken as confirmation.py says. Pure."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
-from remedy.kernel.clock import china_date
-from remedy.kernel.lifecycle import CONFIRMATION, COURT_MEDIATION, LITIGATION, TIER_STAGE
-from services.mediation import plans
+from remedy.kernel.lifecycle import CONFIRMATION, COURT_MEDIATION, LITIGATION, PERFORMING, TIER_STAGE
+from services.mediation import confirmation, plans
 from services.mediation.errors import CaseOnHold, InvalidOutcome, InvalidPlan, OutcomeWithoutSession, UnexpectedDecision
+from services.mediation.offers import make_offer, settle
 from services.mediation.step import Out, Step, Terms, guard, start_plan
 from services.mediation.tiers import enter_tier, extend_tier, fail_tier
 
@@ -29,8 +31,13 @@ def on_outcome(state: dict | None, o: dict, input_id: str, terms: Terms, now: da
     s["seen"] = s["seen"] + [o["outcome_id"]]
     out = Out(s, now)
     if o["outcome"] == "SETTLED":
-        _settle(out, o, input_id, terms)
+        if o["plan"] is None:
+            raise InvalidPlan(f"SETTLED outcome for case {s['case_id']} has no plan")
+        settle(out, plans.plan_to_state(o["plan"]), s["mediator_id"], input_id, terms)
         return out.step("settled")
+    if o["outcome"] == "OFFERED":
+        make_offer(out, o, input_id)
+        return out.step("offered")
     if o["outcome"] in ("FAILED", "UNREACHABLE"):
         fail_tier(out, o["outcome"], input_id, terms)
         return out.step("failed")
@@ -38,18 +45,6 @@ def on_outcome(state: dict | None, o: dict, input_id: str, terms: Terms, now: da
         extend_tier(out, input_id, terms)
         return out.step("extended")
     raise InvalidOutcome(f"case {s['case_id']}: unknown outcome {o['outcome']!r}")
-
-
-def _settle(out: Out, o: dict, input_id: str, terms: Terms) -> None:
-    s = out.state
-    if o["plan"] is None:
-        raise InvalidPlan(f"SETTLED outcome for case {s['case_id']} has no plan")
-    plan = plans.plan_to_state(o["plan"])
-    settled = out.event("MediationSettled", {"tier": s["tier"], "mediator_id": s["mediator_id"],
-                                             "plan": plans.plan_to_avro(plan)}, input_id)
-    due_by = china_date(out.now) + timedelta(days=terms.confirmation_days)
-    out.event("ConfirmationRequested", {"court": s["court"], "due_by": due_by}, settled)
-    s.update(stage=CONFIRMATION, plan=plan, plan_source="SETTLEMENT", deadline_ms=None)
 
 
 # ---- court.decisions ---------------------------------------------------------------------------
@@ -63,6 +58,8 @@ def on_court_decision(state: dict | None, d: dict, input_id: str, terms: Terms, 
         return Step(None, outcome="duplicate")
     if s["held"]:
         raise CaseOnHold(f"confirmation decision for case {s['case_id']} while it is on hold")
+    if s["stage"] == PERFORMING and s["plan_source"] == confirmation.UNCONFIRMED:
+        return _late_decision(s, d, input_id, now)
     if s["stage"] != CONFIRMATION:
         raise UnexpectedDecision(f"{d['kind']} for case {s['case_id']}, which awaits no confirmation (stage {s['stage']})")
     s["seen"] = s["seen"] + [d["decision_id"]]
@@ -82,3 +79,17 @@ def on_court_decision(state: dict | None, d: dict, input_id: str, terms: Terms, 
     out.escalate(CONFIRMATION, LITIGATION, denied)
     s.update(stage=LITIGATION, plan=None)
     return out.step("denied_to_litigation")
+
+
+def _late_decision(s: dict, d: dict, input_id: str, now: datetime) -> Step:
+    """The court answers after the request lapsed (M15): a grant makes the plan in force enforceable;
+    a denial is recorded and the plan stays in force, unconfirmed."""
+    s["seen"] = s["seen"] + [d["decision_id"]]
+    out = Out(s, now)
+    court = d["court"] or s["court"]
+    if d["kind"] == "CONFIRMATION_GRANTED":
+        out.event("ConfirmationGranted", {"court": court, "ruling_no": d["court_case_no"] or d["decision_id"]}, input_id)
+        s["plan_source"] = "SETTLEMENT"
+        return out.step("confirmed_late")
+    out.event("ConfirmationDenied", {"court": court, "reason": d["reason"] or "DENIED"}, input_id)
+    return out.step("denied_late")

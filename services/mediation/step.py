@@ -8,7 +8,7 @@ from datetime import datetime
 from remedy.kernel.decision import Decision
 from remedy.kernel.emit import Emit
 from remedy.kernel.events import case_event
-from remedy.kernel.lifecycle import CREDIT_REPAIR, ENFORCEMENT, ESCALATION_REASON, LITIGATION, PERFORMING
+from remedy.kernel.lifecycle import CREDIT_REPAIR, ENFORCEMENT, ESCALATION_REASON, ESCALATIONS, LITIGATION, PERFORMING
 from services.mediation.errors import CaseIsClosed, UnknownCase
 
 PRODUCER = "mediation"
@@ -19,11 +19,13 @@ HANDED_ON = (LITIGATION, ENFORCEMENT, CREDIT_REPAIR)   # the stages mediation ha
 @dataclass(frozen=True)
 class Terms:
     """Days a mediation tier runs, a settlement waits for the court's confirmation, an instalment is
-    reminded ahead and may be late before it counts as missed."""
+    reminded ahead and may be late before it counts as missed, and after which an unanswered
+    confirmation request is chased."""
     tier_days: int = 30
     confirmation_days: int = 30
     reminder_days: int = 3
     grace_days: int = 5
+    confirmation_chase_days: int = 15
 
 
 DESK_TOPIC, DESK_KEY = "mediation.desk", "desk"   # one partition: daily capacities hold exactly
@@ -46,7 +48,8 @@ def new_state(case_id: str, lender_id: str) -> dict:
             "court": "", "centre": "", "region": "", "cross_region": False, "score": 0,
             "tier": None, "attempt": 0, "tier_cause": "", "deadline_ms": None, "extended": False,
             "mediator_id": None, "session": False, "plan": None, "plan_source": None, "plan_cause": "",
-            "credit_cents": 0, "denials": 0, "held": False, "shift_ms": 0, "closed": False, "seen": []}
+            "credit_cents": 0, "denials": 0, "held": False, "shift_ms": 0, "closed": False, "seen": [],
+            "chase_ms": None, "chased": False, "confirmation_cause": "", "offer": None}
 
 
 class Out:
@@ -61,10 +64,11 @@ class Out:
         self.emits.append(Emit("case.events", self.state["case_id"], "CaseEvent", e))
         return e["event_id"]
 
-    def escalate(self, from_stage: str, to_stage: str, cause: str) -> str:
-        """``CaseEscalated`` with the lifecycle's reason for that move."""
-        return self.event("CaseEscalated", {"from_stage": from_stage, "to_stage": to_stage,
-                                            "reason": ESCALATION_REASON[from_stage, to_stage]}, cause)
+    def escalate(self, from_stage: str, to_stage: str, cause: str, reason: str | None = None) -> str:
+        """``CaseEscalated`` with the lifecycle's reason for that move (or another reason it lists for it)."""
+        reason = reason or ESCALATION_REASON[from_stage, to_stage]
+        assert (from_stage, to_stage, reason) in ESCALATIONS, (from_stage, to_stage, reason)
+        return self.event("CaseEscalated", {"from_stage": from_stage, "to_stage": to_stage, "reason": reason}, cause)
 
     def cancel_request(self) -> None:
         """Take the case off the desk (a mediator request it no longer needs)."""
@@ -83,4 +87,4 @@ def guard(state: dict | None, what: str) -> dict:
 
 
 def start_plan(s: dict, plan: dict, source: str, cause: str) -> None:
-    s.update(stage=PERFORMING, plan=plan, plan_source=source, plan_cause=cause, deadline_ms=None, credit_cents=0)
+    s.update(stage=PERFORMING, plan=plan, plan_source=source, plan_cause=cause, deadline_ms=None, credit_cents=0, offer=None)

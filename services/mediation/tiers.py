@@ -15,7 +15,7 @@ def enter_tier(out: Out, tier: str, cause: str, terms: Terms) -> None:
     s = out.state
     s.update(stage=TIER_STAGE[tier], tier=tier, attempt=s["attempt"] + 1, tier_cause=cause,
              deadline_ms=ms(out.now) + terms.tier_days * DAY_MS, extended=False, mediator_id=None, session=False,
-             plan=None, plan_source=None)
+             plan=None, plan_source=None, offer=None)
     out.desk.append({"op": "REQUEST", "request": {
         "case_id": s["case_id"], "lender_id": s["lender_id"], "tier": tier, "attempt": s["attempt"],
         "region": s["region"] or (s["facts"] or {}).get("region_code", ""), "cross_region": s["cross_region"],
@@ -34,7 +34,7 @@ def fail_tier(out: Out, reason: str, cause: str, terms: Terms) -> None:
         enter_tier(out, "COURT", up, terms)
     else:
         out.escalate(stage, LITIGATION, failed)
-        s.update(stage=LITIGATION, deadline_ms=None, mediator_id=None, session=False)
+        s.update(stage=LITIGATION, deadline_ms=None, mediator_id=None, session=False, offer=None)
 
 
 def extend_tier(out: Out, input_id: str, terms: Terms) -> None:

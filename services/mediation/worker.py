@@ -1,7 +1,8 @@
 """mediation's wiring: decode → decide (``case``, ``desk``) → emit → remember.
 
-Per-case state lives in table ``cases`` (keyed by case_id) and is changed by four agents — one per
-input topic, all keyed by case_id with 4 partitions — and by the deadline sweep (a timer). Mediator
+Per-case state lives in table ``cases`` (keyed by case_id) and is changed by one agent per input topic
+(the case log, outcomes, court decisions, payments, assignments, debtors' ACCEPT_OFFER), all keyed by
+case_id with 4 partitions, and by the deadline sweep (a timer). Mediator
 assignment runs on the single-partition internal topic ``mediation.desk`` so that daily capacities
 hold exactly: serial by design (bench/bench_mediation_desk.py measures its ceiling). Its table ``desk``
 holds the queue in the layout of ``queue`` (nothing of it on the heap), the day's loads, the roster's
@@ -27,14 +28,14 @@ from remedy.kernel.stage import Host, Input, send_internal
 from remedy.runtime.due import Deadlines
 from remedy.runtime.faust_host import build_app
 from remedy.runtime.metrics import ServiceMetrics
-from services.mediation import case, desk, queue, roster
+from services.mediation import case, desk, offers, queue, roster
 from services.mediation.case import Step, Terms
 from services.mediation.step import DESK_TOPIC
 from services.mediation.settings import MediationSettings
 
 SERVICE = "mediation"
 INPUTS = {"case.events": "CaseEvent", "mediation.outcomes": "MediationOutcome", "court.decisions": "CourtDecision",
-          "payments": "Payment", "mediation.assignments": "CaseEvent"}
+          "payments": "Payment", "mediation.assignments": "CaseEvent", "debtor.requests": "DebtorRequest"}
 
 
 class Metrics(ServiceMetrics):
@@ -45,7 +46,8 @@ class Metrics(ServiceMetrics):
         self.queue = Gauge(p + "queue_length", "Cases waiting for a free mediator", ["tier"], registry=r)
         self.assigned = Counter(p + "assigned", "Mediators assigned", ["tier"], registry=r)
         self.skipped = Counter(p + "skipped", "Inputs that belong to another stage (court decisions for enforcement, "
-                                              "payments for handed-on cases)", ["topic"], registry=r)
+                                              "payments for handed-on cases, debtor requests but ACCEPT_OFFER)", ["topic"],
+                               registry=r)
 
 
 def build(settings: Settings, mediation: MediationSettings, clock: Clock | None = None) -> faust.App:
@@ -69,6 +71,8 @@ def decide_input(topic: str, record: dict, cause: str, terms: Terms, now) -> Cal
         return lambda s: case.on_assignment(s, record)
     if topic == "court.decisions":
         return lambda s: case.on_court_decision(s, record, cause, terms, now)
+    if topic == "debtor.requests":
+        return lambda s: offers.on_request(s, record, cause, terms, now)
     return lambda s: case.on_payment(s, record, cause, now)
 
 
@@ -80,7 +84,7 @@ class Mediation:
     def __init__(self, host: Host, settings: Settings, mediation: MediationSettings):
         self.host, self.metrics, self.clock = host, host.metrics, host.clock
         self.terms = Terms(settings.mediation_tier_days, settings.mediation_confirmation_days,
-                           mediation.reminder_days, mediation.grace_days)
+                           mediation.reminder_days, mediation.grace_days, mediation.confirmation_chase_days)
         self.base_roster = roster.load_roster(mediation.roster_path)
         self.cases = host.table("cases", use_partitioner=True)
         self.desk_table = host.table("desk", use_partitioner=True)

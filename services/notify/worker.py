@@ -31,7 +31,7 @@ from remedy.kernel.clock import Clock, clock_rate
 from remedy.kernel.decision import Decision
 from remedy.kernel.emit import Emit
 from remedy.kernel.pii import ContactSealer, PiiError, Pseudonymiser
-from remedy.kernel.portal import verification_code
+from remedy.kernel.portal import notice_code
 from remedy.kernel.settings import Settings
 from remedy.kernel.stage import Host, Input
 from remedy.runtime.due import Deadlines
@@ -213,7 +213,7 @@ class Notify:
                 return
             status, entries = await dispatch(
                 notice, self.open_contact(notice), self.channels, self.catalogue, sent_at, archive=self.archive,
-                verification_code=lambda case_id: verification_code(self.secret, case_id),
+                verification_code=lambda case_id: notice_code(self.secret, case_id, nid),
                 is_debtor=lambda c, ref=notice["debtor_ref"]: self.is_debtor(c, ref))
             await self.log([guard.logged(e) for e in entries] + proof.settled(notice, status, entries))
             await self.send_intent(debtor_ref, {"op": "settle", "notice_id": nid, "status": status})

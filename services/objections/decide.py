@@ -12,7 +12,8 @@
   debtor's claim, stated once per stage and never for a case already in RELIEF. Objections does not
   decide on relief: mediation reacts to ``HardshipClaimed`` (and emits ``ReliefGranted`` if it
   grants it). Made while held, the claim waits for the release.
-- COMPLAINT → ``ComplaintForwarded`` to the configured consumer-protection department.
+- COMPLAINT → ``ComplaintRouted`` to the department its category calls for, with its term; the department's
+  COMPLAINT_ANSWER → ``ComplaintAnswered``; unanswered in time → ``ComplaintOverdue`` (complaints.py).
 - ``lender.updates`` PAID_IN_FULL → ``CaseClosed`` (LENDER_PAID_IN_FULL); WITHDRAWN →
   ``CaseWithdrawn`` + ``CaseClosed`` (WITHDRAWN): wherever the case is, held or not.
 
@@ -51,7 +52,8 @@ def on_case_event(docket: Docket | None, event: dict, now: datetime) -> Decision
     if docket is None:
         if kind != "CaseOpened":
             raise UnknownCase(f"{kind} for a case objections never saw opened")
-        docket = Docket(case_id=event["case_id"], lender_id=event["lender_id"], seen=[event["event_id"]])
+        docket = Docket(case_id=event["case_id"], lender_id=event["lender_id"], seen=[event["event_id"]],
+                        region_code=body["facts"]["region_code"])
         note_amounts(docket, kind, body)
         return Decision(docket)
     if event["event_id"] in docket.seen:

@@ -22,6 +22,9 @@ class Docket:
     objections: dict = field(default_factory=dict)  # id -> {"ground", "answer_by", "due_at", "open", "overdue",
     #                                                         "escalated", "owner", "cause"} (ladder.py)
     mediation_centre: str = ""            # triage's centre for the case: who owns an escalated objection
+    region_code: str = ""                 # the debtor's region (CaseOpened): whose offices take complaints
+    complaints: dict = field(default_factory=dict)  # id -> {"category", "department", "department_id", "due_at",
+    #                                                        "status", "cause"} (complaints.py)
     hardship_stage: str | None = None     # the stage the last hardship claim was made at (one claim per stage)
     pending_hardship: dict | None = None  # a hardship claim made while held: {"request_id", "hardship_kinds", "cause"}
     pending_close: dict | None = None     # a close called for while held: {"body", "cause"}; made on release

@@ -16,6 +16,7 @@ from datetime import date, datetime, timedelta
 
 from remedy.kernel.deadlines import ms
 from remedy.kernel.emit import Emit
+from services.objections import complaints
 from services.objections.closing import closed
 from services.objections.docket import Docket
 from services.objections.rules import Decision, ObjectionRules, event
@@ -38,11 +39,9 @@ def _day_after(answer_by: str, days: int) -> date:
 
 
 def next_due_ms(docket: Docket, rules: ObjectionRules = DEFAULT_RULES) -> int | None:
-    """When the next rung of any open objection falls due."""
-    if docket.closed:
-        return None
-    due = []
-    for o in docket.objections.values():
+    """When the next rung of any open objection, or an unanswered complaint's term, falls due."""
+    due = complaints.due_ms(docket)
+    for o in (docket.objections.values() if not docket.closed else ()):
         if not o["open"]:
             continue
         if not o["overdue"]:
@@ -55,9 +54,9 @@ def next_due_ms(docket: Docket, rules: ObjectionRules = DEFAULT_RULES) -> int | 
 
 
 def on_tick(docket: Docket | None, now: datetime, rules: ObjectionRules = DEFAULT_RULES) -> Decision:
-    if docket is None or docket.closed:
+    if docket is None:
         return Decision(docket, outcome="ignored")
-    emits: list[Emit] = []
+    emits: list[Emit] = complaints.on_tick(docket, now)
     for oid, o in sorted(docket.objections.items()):
         if docket.closed or not o["open"]:
             continue

@@ -1,5 +1,5 @@
 """objections' answers to ``debtor.requests``: objections and their decisions (holds and releases),
-hardship claims (once per stage, deferred while held), complaints. Pure."""
+hardship claims (once per stage, deferred while held), complaints and their answers (complaints.py). Pure."""
 from __future__ import annotations
 
 from datetime import datetime, time, timedelta
@@ -9,6 +9,7 @@ from remedy.kernel.deadlines import ms
 from remedy.kernel.emit import Emit
 from remedy.kernel.lifecycle import ON_HOLD, RELIEF
 from services.objections.closing import closed
+from services.objections.complaints import answer_complaint, file_complaint
 from services.objections.docket import INACTIVE, Docket
 from services.objections.rules import (DECISIONS, GROUNDS, OUR_REQUESTS, OWNER_ON_HOLD, CaseAlreadyClosed, Decision, InvalidRequest,
                                        ObjectionRules, OutOfOrder, UnknownCase, event)
@@ -22,11 +23,16 @@ def on_request(docket: Docket | None, request: dict, causation_id: str, now: dat
         raise UnknownCase(f"{kind} for a case objections does not know")
     if request["request_id"] in docket.seen:
         return Decision(docket, outcome="duplicate")
-    if kind == "COMPLAINT":  # forwarded whatever the case's state: a complaint is never refused
+    if kind == "COMPLAINT":  # routed whatever the case's state: a complaint is never refused
+        if request["request_id"] in docket.complaints:
+            return Decision(docket, outcome="duplicate")
+        emits = file_complaint(docket, request, causation_id, now, rules.complaints)
         docket.remember(request["request_id"])
-        return Decision(docket, [event(docket, "ComplaintForwarded", {"department": rules.complaint_department,
-                                                                      "complaint_id": request["request_id"]},
-                                       causation_id, now)])
+        return Decision(docket, emits)
+    if kind == "COMPLAINT_ANSWER":  # taken on a closed case too: a complaint outlives it
+        emits = answer_complaint(docket, request, causation_id, now)
+        docket.remember(request["request_id"])
+        return Decision(docket, emits)
     if docket.closed or docket.current_stage in INACTIVE:
         raise CaseAlreadyClosed(f"{kind} for a case that is no longer active ({docket.current_stage})")
     handler = {"OBJECTION": _object, "OBJECTION_DECISION": _decide_objection, "HARDSHIP_CLAIM": _claim_hardship}[kind]
@@ -44,8 +50,10 @@ def _object(docket: Docket, request: dict, cause: str, now: datetime, rules: Obj
     docket.objections[oid] = {"ground": request["ground"], "answer_by": answer_by.isoformat(), "due_at": due_at,
                               "open": True, "overdue": False, "escalated": False, "owner": OWNER_ON_HOLD,
                               "cause": cause}
-    emits = [event(docket, "ObjectionFiled", {"objection_id": oid, "ground": request["ground"],
-                                              "detail": request["detail"], "answer_by": answer_by}, cause, now)]
+    # The debtor's own words stay on debtor.requests (personal data: they may name anyone); the case log,
+    # which analytics and webhooks read, carries the ground and the dates only (docs/rules.md P5).
+    emits = [event(docket, "ObjectionFiled", {"objection_id": oid, "ground": request["ground"], "detail": "",
+                                              "answer_by": answer_by}, cause, now)]
     if not docket.held:
         stage = docket.stage
         docket.held_since, docket.held_stage, docket.stage = ms(now), stage, ON_HOLD

@@ -14,13 +14,34 @@ PRODUCER = "objections"
 GROUNDS = frozenset({"WRONG_AMOUNT", "IDENTITY_THEFT", "ALREADY_PAID", "TIME_BARRED", "OTHER"})
 DECISIONS = frozenset({"UPHELD_CLOSE", "UPHELD_AMEND", "DISMISSED"})
 OWNER_ON_HOLD = "LENDER_COMPLAINT_DESK"  # who answers a held case first: the lender's complaint desk (ladder.py)
-OUR_REQUESTS = frozenset({"OBJECTION", "OBJECTION_DECISION", "HARDSHIP_CLAIM", "COMPLAINT"})
+OUR_REQUESTS = frozenset({"OBJECTION", "OBJECTION_DECISION", "HARDSHIP_CLAIM", "COMPLAINT", "COMPLAINT_ANSWER"})
+REGULATOR, ASSOCIATION = "FINANCIAL_REGULATOR", "CONSUMER_ASSOCIATION"   # the departments complaints go to (complaints.py)
+LENDER_DESK, CENTRE = "LENDER_COMPLAINT_DESK", "MEDIATION_CENTRE"
+
+
+@dataclass(frozen=True)
+class Term:
+    days: int
+    working: bool   # working days (remedy.kernel.workdays) or calendar days
+
+
+@dataclass(frozen=True)
+class ComplaintRules:
+    """Each department's answer term (C2): the lender's desk by [S16]; the others are operator settings."""
+    regulator: Term = Term(15, True)
+    association: Term = Term(10, True)
+    lender_desk: Term = Term(15, False)
+    centre: Term = Term(15, False)
+
+    def term(self, department: str) -> Term:
+        return {REGULATOR: self.regulator, ASSOCIATION: self.association, LENDER_DESK: self.lender_desk,
+                CENTRE: self.centre}[department]
 
 
 @dataclass(frozen=True)
 class ObjectionRules:
     answer_days: int = 20
-    complaint_department: str = "PBOC Financial Consumer Rights Protection Bureau"
+    complaints: ComplaintRules = ComplaintRules()
     escalate_days: int = 10   # after the answer date, still unanswered: to the mediation centre or the operator
     close_days: int = 40      # after the answer date, still unanswered: the case closes (0: never)
 

@@ -17,5 +17,12 @@ class ObjectionsSettings(EnvSettings):
                                          "case's mediation centre or the operator (`ObjectionEscalated`).")
     close_days: int = setting(40, "Days after an objection's answer date after which, still unanswered, the case closes "
                                   "(`CaseClosed` OBJECTION_UNANSWERED); 0: never.")
-    complaint_department: str = setting("PBOC Financial Consumer Rights Protection Bureau",
-                                        "The consumer-protection department complaints are forwarded to.")
+    complaint_regulator_working_days: int = setting(15, "Working days the financial regulator's local office "
+                                                        "(国家金融监督管理总局派出机构) has to answer a complaint routed to it "
+                                                        "(docs/rules.md C2).")
+    complaint_association_working_days: int = setting(10, "Working days the consumer association (消费者协会) has to "
+                                                          "answer a complaint routed to it (docs/rules.md C2).")
+    complaint_lender_days: int = setting(15, "Days the lender's complaint desk has to answer a complaint routed to it "
+                                             "(docs/rules.md C2).")
+    complaint_centre_days: int = setting(15, "Days the mediation centre has to answer a complaint routed to it "
+                                             "(docs/rules.md C2).")

@@ -2,7 +2,8 @@
 
 - debtors → ``payments`` on ``InstalmentDue`` (on time | late within grace | missed), sometimes
   after ``JudgmentEntered`` (voluntary performance) and after a termination of enforcement (终本); → ``debtor.requests`` after ``CaseTriaged``:
-  OBJECTION, HARDSHIP_CLAIM, OPT_OUT.
+  OBJECTION, HARDSHIP_CLAIM, OPT_OUT, COMPLAINT; ACCEPT_OFFER after some ``SettlementOffered``.
+- departments → ``debtor.requests`` COMPLAINT_ANSWER after most ``ComplaintRouted`` (the rest go overdue).
 - reviewers → ``debtor.requests`` OBJECTION_DECISION after ``ObjectionFiled`` (sometimes overdue).
 - lenders → ``lender.updates`` WITHDRAWN | PAID_IN_FULL after ``CaseTriaged``.
 """
@@ -17,6 +18,8 @@ from sim.world_view import Action, CaseView, daytime, draw_days, make_id, office
 GROUNDS = ("WRONG_AMOUNT", "ALREADY_PAID", "IDENTITY_THEFT", "TIME_BARRED", "OTHER")
 GROUND_WEIGHTS = (50, 25, 10, 5, 10)
 CLAIMABLE_HARDSHIP = ("UNEMPLOYED", "SERIOUS_ILLNESS", "DISASTER")
+COMPLAINT_CATEGORIES = ("COLLECTION_CONDUCT", "FEES_AND_CHARGES", "CONTRACT_TERMS", "MEDIATION_PROCESS", "PRIVACY", "OTHER")
+ANSWERS = ("UPHELD", "PARTLY_UPHELD", "NOT_UPHELD")
 
 
 # ---------------------------------------------------------------- payments
@@ -81,6 +84,9 @@ def on_triaged(view, ev, rng, cfg: WorldConfig) -> list[Action]:
     if ev["event"]["route"] != "RELIEF" and rng.random() < cfg.hardship_claim_rate:
         out.append(_request(view, office_hours_later(base, rng, cfg.debtor_days), "HARDSHIP_CLAIM", cause,
                             hardship_kinds=[rng.choice(CLAIMABLE_HARDSHIP)]))
+    if rng.random() < cfg.complaint_rate:
+        out.append(_request(view, office_hours_later(base, rng, cfg.debtor_days), "COMPLAINT", cause,
+                            category=rng.choice(COMPLAINT_CATEGORIES), detail="催收电话过于频繁"))
     if rng.random() < cfg.opt_out_rate:
         out.append(_request(view, office_hours_later(base, rng, cfg.debtor_days), "OPT_OUT", cause,
                             channel=rng.choice(["SMS", "EMAIL"])))
@@ -89,6 +95,24 @@ def on_triaged(view, ev, rng, cfg: WorldConfig) -> list[Action]:
         kind = "WITHDRAWN" if draw < cfg.withdraw_rate else "PAID_IN_FULL"
         out.append(_lender_update(view, office_hours_later(base, rng, cfg.lender_days), kind, cause))
     return out
+
+
+def on_offered(view, ev, rng, cfg: WorldConfig) -> list[Action]:
+    """Most debtors accept a mediator's offer in the portal, while the case is still at that session."""
+    if rng.random() >= cfg.accept_offer_rate:
+        return []
+    at = office_hours_later(ev["occurred_at"], rng, cfg.accept_days)
+    return [_request(view, at, "ACCEPT_OFFER", ev["event_id"], guard="step", token=view.step)]
+
+
+def on_complaint_routed(view, ev, rng, cfg: WorldConfig) -> list[Action]:
+    """The department the complaint went to answers it, mostly in time."""
+    body = ev["event"]
+    if rng.random() >= cfg.complaint_answer_rate:
+        return []
+    at = office_hours_later(ev["occurred_at"], rng, cfg.complaint_answer_days)
+    return [_request(view, at, "COMPLAINT_ANSWER", ev["event_id"], complaint_id=body["complaint_id"],
+                     department_id=body["department_id"], answer_outcome=rng.choice(ANSWERS), detail="已核实处理")]
 
 
 def _lender_update(view: CaseView, at: datetime, kind: str, cause: str) -> Action:

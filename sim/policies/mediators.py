@@ -1,5 +1,5 @@
 """Mediators: at a ``SessionScheduled`` session's end (or some days after ``TierExtended``) →
-``mediation.outcomes`` SETTLED with a plan | EXTENDED (once) | FAILED | UNREACHABLE. Pure."""
+``mediation.outcomes`` SETTLED with a plan | EXTENDED (once) | OFFERED with a plan | FAILED | UNREACHABLE. Pure."""
 from __future__ import annotations
 
 import random
@@ -42,6 +42,8 @@ def _draw_outcome(view: CaseView, at: datetime, tier: str, mediator: str, settle
         return _outcome(view, at, tier, mediator, "SETTLED", settlement_plan(view, china_date(at), rng, cfg), cause)
     if draw < settle_rate + extend_rate:
         return _outcome(view, at, tier, mediator, "EXTENDED", None, cause, "parties consent to more time")
+    if draw < settle_rate + extend_rate + cfg.offer_rate:   # the debtor may accept it later (debtors.on_offered)
+        return _outcome(view, at, tier, mediator, "OFFERED", settlement_plan(view, china_date(at), rng, cfg), cause)
     outcome = "UNREACHABLE" if rng.random() < cfg.unreachable_share else "FAILED"
     return _outcome(view, at, tier, mediator, outcome, None, cause)
 

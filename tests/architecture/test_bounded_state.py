@@ -13,6 +13,7 @@ from remedy.kernel.settings import REPO_ROOT
 
 BOUNDED = {
     ("services/notify/worker.py", "sending"): "notice ids being sent right now: at most notify_concurrent_sends",
+    ("services/webhooks/worker.py", "sending"): "deliveries being attempted right now: at most webhooks_concurrent_sends",
     ("services/intake/batches.py", "counts"): "per (lender, batch, partition): grows with batches, not loans",
     ("services/intake/batches.py", "dirty"): "the batches changed since the last tally: a subset of counts",
     ("services/notify/documents.py", "_BY_SIZE"): "glyph widths per font size, at most 8",
@@ -41,6 +42,8 @@ BOUNDED = {
     ("services/gateway/store.py", "pending"): "the read model's changes of one chunk of records (at most 2,000), "
                                               "written at its commit; outside the reader, at most projection.MAX_PENDING",
     ("services/gateway/core.py", "uploading"): "the batch uploads in progress on this instance right now",
+    ("services/gateway/guards.py", "entries"): "the portal's limits per client address: at most portal_max_clients, "
+                                               "expired entries dropped",
     ("services/gateway/kafka.py", "ends"): "per topic-partition",
     ("services/gateway/kafka.py", "position"): "per topic-partition",
 }

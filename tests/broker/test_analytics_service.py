@@ -19,6 +19,7 @@ from remedy.contract.codec import Codec
 from remedy.ops.procs import ServiceProcess
 from remedy.runtime.publish import Publisher
 from remedy.kernel.settings import REPO_ROOT
+from services.analytics.queries import region_name
 from services.analytics.stages import TERMINAL, stage_entered, visit_outcome
 from sim.funnel_events import scripted
 from tests.conftest import metric_value, read_topic, wait_for_metric
@@ -185,6 +186,7 @@ def test_dashboard_numbers_equal_figures_computed_from_the_published_records(wor
     cross = Counter((c["region"], c["lender_region"], c["court"]) for c in cases.values())
     assert {(r["debtor_region"], r["lender_region"], r["court"]): r["cases"] for r in d["cross_region"]} == dict(cross)
     assert sum(r["cross_region_cases"] for r in d["cross_region"]) == sum(c["cross_region"] for c in cases.values())
+    assert all(r["debtor_region_name"] == region_name(r["debtor_region"]) for r in d["cross_region"])
     assert sum(r["cases"] for r in d["recovery"]) == 80
 
 
@@ -216,9 +218,11 @@ def test_a_lender_token_sees_only_its_own_lender(world):
     assert api(world, "/api/summary", token="b-secret")[1]["cases"] == 32
     assert api(world, "/api/summary", token=None)[0] == 401
     assert api(world, "/api/summary", token="wrong")[0] == 401
+    page = urllib.request.urlopen(f"http://127.0.0.1:{world['proc'].port}/", timeout=10)
+    assert page.geturl().endswith("/login") and 'name="token"' in page.read().decode(), "no token: on to the sign-in page"
     with pytest.raises(urllib.error.HTTPError) as err:
-        urllib.request.urlopen(f"http://127.0.0.1:{world['proc'].port}/", timeout=10)
-    assert err.value.code == 401
+        urllib.request.urlopen(f"http://127.0.0.1:{world['proc'].port}/api/summary?token=ops-secret", timeout=10)
+    assert err.value.code == 401, "the API never reads a token from the URL"
 
 
 def test_bad_record_is_dead_lettered_and_metrics_are_exposed(world):

@@ -66,12 +66,12 @@ def attack(bootstrap: str, codec: Codec, clock: ScaledClock, log: CaseLog, objec
     honest, unsigned = Publisher(bootstrap, codec), Publisher(bootstrap, codec, signer=Unsigned())
     lender_b, rogue_mediator = (Publisher(bootstrap, codec, signer=dev_key(kind, who))
                                 for kind, who in (("lender", "LENDER-B"), ("mediator", "PM-ROGUE")))
-    gateway_roster = Publisher(bootstrap, codec, signer=dev_key("gateway", "gateway"))
+    mediator_roster = Publisher(bootstrap, codec, signer=dev_key("mediator", "PM-GOOD"))
     now = clock.now()
-    # 3. the roster: a rogue mediator, unsigned and signed by a lender or by the gateway; then the bureau's own
+    # 3. the roster: a rogue mediator, unsigned and signed by a lender or by a mediator; then the bureau's own
     unsigned.send("mediation.roster", "PM-ROGUE", "RosterUpdate", roster_update("PM-ROGUE", 1000, now))
     lender_b.send("mediation.roster", "PM-ROGUE2", "RosterUpdate", roster_update("PM-ROGUE2", 1000, now))
-    gateway_roster.send("mediation.roster", "PM-ROGUE3", "RosterUpdate", roster_update("PM-ROGUE3", 1000, now))
+    mediator_roster.send("mediation.roster", "PM-ROGUE3", "RosterUpdate", roster_update("PM-ROGUE3", 1000, now))
     honest.send("mediation.roster", "PM-GOOD", "RosterUpdate", roster_update("PM-GOOD", 5, now))
     # 1. defaults: as LENDER-A, unsigned and signed by LENDER-B; then LENDER-A's own
     unsigned.send("loan.defaults", "LENDER-A:F-UNSIGNED", "LoanDefault", default("F-UNSIGNED", now))
@@ -88,7 +88,7 @@ def attack(bootstrap: str, codec: Codec, clock: ScaledClock, log: CaseLog, objec
         "route": "PEOPLES_MEDIATION", "rule_version": "v1", "reason_codes": ["DEFAULT_ROUTE"], "score": 600,
         "mediation_centre": "MC-350502", "court": "CT-350502", "cross_region": False}, case["case_id"], "LENDER-A",
         now, case["event_id"]))
-    for p in (honest, unsigned, lender_b, rogue_mediator, gateway_roster):
+    for p in (honest, unsigned, lender_b, rogue_mediator, mediator_roster):
         p.flush()
     session = log.wait(case["case_id"], "SessionScheduled", timeout=60)["event"]
     wait_for_metric(objections, "remedy_objections_consumed_total", 6)   # it knows the cases before their updates
@@ -102,7 +102,7 @@ def attack(bootstrap: str, codec: Codec, clock: ScaledClock, log: CaseLog, objec
                         outcome(cid, "PM-GOOD", "PEOPLES", "FAILED", later, oid="O-F2"))
     honest.send("mediation.outcomes", cid, "MediationOutcome",
                 outcome(cid, "PM-GOOD", "PEOPLES", "SETTLED", later, plan([100_000], later.date()), oid="O-OK"))
-    for p in (honest, unsigned, lender_b, rogue_mediator, gateway_roster):
+    for p in (honest, unsigned, lender_b, rogue_mediator, mediator_roster):
         p.flush()
         p.close()
     return {"x": x, "y": y, "mediated": cid, "session": session}

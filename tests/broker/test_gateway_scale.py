@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 import requests
 
-from remedy.kernel.portal import verification_code
+from remedy.kernel.portal import notice_code
 from remedy.kernel.settings import Settings
 from remedy.ops.settings import PlatformSettings
 from remedy.ops.stack import Stack
@@ -17,7 +17,7 @@ from remedy.runtime.broker import free_port, port_open, provision, start_tansu
 from remedy.runtime.publish import Publisher
 from sim.defaults import utc
 from tests.broker.funnel_helpers import opened, other_event
-from tests.gateway_helpers import bearer, court_headers, wait_until
+from tests.gateway_helpers import bearer, court_headers, notice_sent, wait_until
 
 pytestmark = pytest.mark.broker
 NOW = utc(2026, 11, 28, 4)
@@ -80,6 +80,7 @@ def check(stack: Stack, broker: str, codec, data) -> None:
                                                     "cross_region": False}, cid, LENDER, NOW)
     for e in (case, triaged):
         pub.send("case.events", cid, "CaseEvent", e)
+    pub.send("notice.log", cid, "NoticeLogEntry", notice_sent(cid, LENDER, "N-scale-1", NOW))
     pub.flush()
     pub.close()
 
@@ -88,7 +89,7 @@ def check(stack: Stack, broker: str, codec, data) -> None:
     assert answers[0] == answers[1], "both read models hold the same case"
     assert all(requests.get(f"{url}/healthz").json()["cases"] == 1 for url in urls)
 
-    code = verification_code(Settings().portal_secret, cid)
+    code = notice_code(Settings().portal_secret, cid, "N-scale-1")
     for url in urls:
         debtor = requests.get(f"{url}/v1/debtor/case", headers={"X-Case-Id": cid, "X-Verification-Code": code})
         assert debtor.status_code == 200 and debtor.json()["case_id"] == cid

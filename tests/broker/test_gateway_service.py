@@ -14,12 +14,12 @@ from datetime import timedelta
 import pytest
 import requests
 
-from remedy.kernel.portal import verification_code
+from remedy.kernel.portal import notice_code
 from remedy.runtime.publish import Publisher
 from sim.defaults import batch, utc, valid_default
 from tests.conftest import read_topic
-from tests.gateway_helpers import (LENDER_KEYS, MEDIATOR_KEYS, PAYER_KEY, PORTAL_SECRET, bearer, court_headers, event,
-                                   keys_text, wait_until)
+from tests.gateway_helpers import (BUREAU_KEYS, DEPARTMENT_KEYS, LENDER_KEYS, MEDIATOR_KEYS, PAYER_KEY, PORTAL_SECRET,
+                                   bearer, court_headers, event, keys_text, notice_sent, wait_until)
 
 pytestmark = pytest.mark.broker
 NOW = utc(2026, 11, 28, 4)
@@ -27,6 +27,7 @@ CLOCK = {"REMEDY_CLOCK_EPOCH": NOW.isoformat(), "REMEDY_CLOCK_SCALE": "0"}
 A, B = bearer(LENDER_KEYS["LENDER-A"]), bearer(LENDER_KEYS["LENDER-B"])
 M1, M2 = bearer(MEDIATOR_KEYS["PM-3505-01"]), bearer(MEDIATOR_KEYS["PM-3505-02"])
 PAYER = bearer(PAYER_KEY)
+QZ, BJ = bearer(BUREAU_KEYS["JB-3505"]), bearer(BUREAU_KEYS["JB-1101"])
 
 
 def start_gateway(services, tmp_path, **env):
@@ -108,6 +109,8 @@ def test_every_endpoint_and_every_boundary(broker, services, codec, tmp_path):
                       ("SessionScheduled", {"tier": "PEOPLES", "mediator_id": "PM-3505-01", "mode": "VIDEO",
                                             "scheduled_at": session_at, "location": None, "video_link": "https://v/1"})]:
         pub.send("case.events", x, "CaseEvent", event(type_, ev, x, "LENDER-A", NOW))
+    for case_id in (x, y):  # the notices whose codes sign their debtors in
+        pub.send("notice.log", case_id, "NoticeLogEntry", notice_sent(case_id, "LENDER-A", f"N-{case_id}", NOW))
     pub.flush()
     detail = wait_until(lambda: (d := requests.get(f"{url}/v1/lender/cases/{x}", headers=A).json())["stage"]
                         == "PEOPLES_MEDIATION" and len(d["timeline"]) == 4 and d)
@@ -176,7 +179,7 @@ def test_every_endpoint_and_every_boundary(broker, services, codec, tmp_path):
     assert sorted((u["kind"], u["case_id"], u["lender_id"]) for u in updates) == [("PAID_IN_FULL", z, "LENDER-A"), ("WITHDRAWN", w, "LENDER-A")]
 
     # --- debtors: their own case only, with the code on their notices -----------------------------
-    code_x, code_y = verification_code(PORTAL_SECRET, x), verification_code(PORTAL_SECRET, y)
+    code_x, code_y = notice_code(PORTAL_SECRET, x, f"N-{x}"), notice_code(PORTAL_SECRET, y, f"N-{y}")
     mine = requests.get(f"{url}/v1/debtor/case", headers={"X-Case-Id": x, "X-Verification-Code": code_x})
     assert mine.status_code == 200 and mine.json()["stage"] == "PEOPLES_MEDIATION"
     assert mine.json()["total_due_cents"] == detail["total_due_cents"] and mine.json()["next_deadline"]["kind"] == "SESSION"
@@ -188,25 +191,28 @@ def test_every_endpoint_and_every_boundary(broker, services, codec, tmp_path):
     assert requests.post(f"{url}/v1/debtor/requests", json={"kind": "OBJECTION", "ground": "WRONG_AMOUNT", "detail": "paid 300"},
                          headers=debtor_x).status_code == 202
     assert requests.post(f"{url}/v1/debtor/requests", json={"kind": "ACCEPT_OFFER"}, headers=debtor_x).status_code == 409
-    page = requests.post(f"{url}/portal/case", data={"case_id": x, "code": code_x, "lang": "zh"})
+    portal = requests.Session()  # a browser: the sign-in sets the session cookie the other pages read
+    page = portal.post(f"{url}/portal/case", data={"case_id": x, "code": code_x, "lang": "zh"})
     assert page.status_code == 200 and "人民调解" in page.text and "下一期限" in page.text
-    page = requests.post(f"{url}/portal/case", data={"case_id": x, "code": code_x, "lang": "en"})
+    page = portal.get(f"{url}/portal/case?lang=en")
     assert "people&#x27;s mediation" in page.text or "people's mediation" in page.text
     assert requests.get(f"{url}/portal?lang=en").status_code == 200
-    done = requests.post(f"{url}/portal/requests", data={"case_id": x, "code": code_x, "lang": "zh", "kind": "HARDSHIP_CLAIM",
-                                                          "hardship_kinds": ["unemployed", "serious_illness"]})
+    done = portal.post(f"{url}/portal/requests", data={"lang": "zh", "kind": "HARDSHIP_CLAIM",
+                                                       "hardship_kinds": ["unemployed", "serious_illness"]})
     assert done.status_code == 202 and "已收到" in done.text
-    assert requests.post(f"{url}/portal/requests", data={"case_id": x, "code": code_x, "kind": "OPT_OUT", "channel": "SMS"}).status_code == 202
+    assert portal.post(f"{url}/portal/requests", data={"kind": "OPT_OUT", "channel": "SMS"}).status_code == 202
+    assert requests.post(f"{url}/portal/requests", data={"case_id": x, "code": code_x, "kind": "OPT_OUT",
+                                                         "channel": "SMS"}).status_code == 401, "no cookie, no session"
     asks = [q for _, q in read_topic(broker, "debtor.requests", codec, until=3, idle=1)]
     assert sorted(q["kind"] for q in asks) == ["HARDSHIP_CLAIM", "OBJECTION", "OPT_OUT"] and {q["case_id"] for q in asks} == {x}
     assert next(q for q in asks if q["kind"] == "HARDSHIP_CLAIM")["hardship_kinds"] == ["serious_illness", "unemployed"]
 
     wrong = [requests.get(f"{url}/v1/debtor/case", headers={"X-Case-Id": y, "X-Verification-Code": "00000000"}).status_code
              for _ in range(4)]
-    assert wrong == [401, 401, 401, 423], "x's code tried on y earlier was the first of y's five wrong codes"
-    assert requests.get(f"{url}/v1/debtor/case", headers={"X-Case-Id": y, "X-Verification-Code": code_y}).status_code == 423
-    assert requests.post(f"{url}/portal/case", data={"case_id": y, "code": code_y}).status_code == 423
-    assert requests.get(f"{url}/v1/debtor/case", headers=debtor_x).status_code == 200, "a lock is per case"
+    assert wrong == [401, 401, 401, 429], "x's code tried on y earlier was this client's first of five wrong codes"
+    assert requests.get(f"{url}/v1/debtor/case", headers={"X-Case-Id": y, "X-Verification-Code": code_y}).status_code == 429
+    assert requests.post(f"{url}/portal/case", data={"case_id": y, "code": code_y}).status_code == 429, \
+        "the client is throttled (per client, never per case: test_gateway_hostile.py)"
     pub.close()
 
 
@@ -277,12 +283,14 @@ def test_property_based_run_of_the_openapi_document_finds_no_server_error(broker
         pub.send("case.events", e["case_id"], "CaseEvent", e)
     pub.send("case.events", cases[0], "CaseEvent", event("MediatorAssigned", {"tier": "PEOPLES", "mediator_id": "PM-3505-01",
                                                                               "queue_wait_ms": 0}, cases[0], "LENDER-A", NOW))
+    pub.send("notice.log", cases[1], "NoticeLogEntry", notice_sent(cases[1], "LENDER-A", "N-1", NOW))
     pub.flush()
     pub.close()
     wait_until(lambda: requests.get(f"{url}/v1/lender/cases", headers=A).json()["total"] == 3)
 
     schema = schemathesis.openapi.from_url(f"{url}/openapi.json")
-    credentials = {"/v1/lender": A, "/v1/mediator": M1, "/v1/payments": PAYER}
+    credentials = {"/v1/lender": A, "/v1/mediator": M1, "/v1/payments": PAYER, "/v1/roster": QZ,
+                   "/v1/departments": bearer(DEPARTMENT_KEYS["DEPT-CBIRC-350500"]), "/v1/webhooks": B}
     seen_statuses: dict[str, set] = {}
     server_errors = []
 
@@ -295,7 +303,7 @@ def test_property_based_run_of_the_openapi_document_finds_no_server_error(broker
             return {"X-Remedy-Court": "CT-350502", "X-Remedy-Timestamp": ts, "Content-Type": "application/json",
                     "X-Remedy-Signature": sign(COURT_SECRETS["CT-350502"].encode(), ts, body)}, body
         if path.startswith("/v1/debtor"):
-            out = {"X-Case-Id": cases[1], "X-Verification-Code": verification_code(PORTAL_SECRET, cases[1])}
+            out = {"X-Case-Id": cases[1], "X-Verification-Code": notice_code(PORTAL_SECRET, cases[1], "N-1")}
         return out, None
 
     for result in schema.get_all_operations():
@@ -322,8 +330,47 @@ def test_property_based_run_of_the_openapi_document_finds_no_server_error(broker
                 assert mode is GenerationMode.NEGATIVE, operation.label  # nothing invalid to send (no inputs)
     print({k: sorted(v) for k, v in seen_statuses.items()})
     assert not server_errors, server_errors[:5]
-    assert len(seen_statuses) >= 15, "every documented operation was exercised"
+    assert len(seen_statuses) >= 20, "every documented operation was exercised"
     assert any(s < 300 for k, v in seen_statuses.items() if "lender/cases" in k for s in v), "real data was reached"
+
+
+def test_a_judicial_bureau_designates_changes_and_withdraws_its_own_mediators_and_reads_its_changes(broker, services, codec,
+                                                                                                   tmp_path):
+    from services.mediation.roster import check
+
+    gw, url = start_gateway(services, tmp_path)
+    body = {"regions": ["350502", "350503"], "modes": ["ON_SITE", "VIDEO"], "daily_capacity": 12}
+    r = requests.put(f"{url}/v1/roster/mediators/PM-3505-77", json=body, headers=QZ)
+    assert r.status_code == 202, r.text
+    assert (r.json()["designated_by"], r.json()["tier"], r.json()["active"]) == ("JB-3505", "PEOPLES", True)
+    mine = wait_until(lambda: requests.get(f"{url}/v1/roster", headers=QZ).json()["mediators"])
+    assert [(m["mediator_id"], m["daily_capacity"], m["regions"]) for m in mine] == [("PM-3505-77", 12, ["350502", "350503"])]
+    assert requests.get(f"{url}/v1/roster", headers=BJ).json()["total"] == 0, "a bureau sees only its own mediators"
+
+    refused = {  # (who, body) → (status, field)
+        "another bureau's mediator": (BJ, {"regions": ["110101"], "daily_capacity": 1}, 403),
+        "a region outside the area": (QZ, {"regions": ["110101"], "daily_capacity": 1}, 403),
+        "a court-appointed mediator": (QZ, {"tier": "COURT", "regions": ["3505"], "daily_capacity": 1}, 403),
+        "no such division": (QZ, {"regions": ["359999"], "daily_capacity": 1}, 400),
+        "a negative capacity": (QZ, {"regions": ["3505"], "daily_capacity": -1}, 400),
+    }
+    for why, (who, bad, status) in refused.items():
+        r = requests.put(f"{url}/v1/roster/mediators/PM-3505-77", json=bad, headers=who)
+        assert r.status_code == status and r.json()["error"], (why, r.status_code, r.text)
+    assert requests.put(f"{url}/v1/roster/mediators/PM-X", json=body, headers=A).status_code == 403, "lenders designate no one"
+    assert requests.delete(f"{url}/v1/roster/mediators/PM-3505-77", headers=BJ).status_code == 403
+    assert requests.delete(f"{url}/v1/roster/mediators/PM-NOBODY", headers=QZ).status_code == 404
+
+    assert requests.put(f"{url}/v1/roster/mediators/PM-3505-77", json={**body, "daily_capacity": 5}, headers=QZ).status_code == 202
+    wait_until(lambda: requests.get(f"{url}/v1/roster", headers=QZ).json()["mediators"][0]["daily_capacity"] == 5)
+    assert requests.delete(f"{url}/v1/roster/mediators/PM-3505-77", headers=QZ).status_code == 202
+    changes = wait_until(lambda: len(c := requests.get(f"{url}/v1/roster/changes", headers=QZ).json()["changes"]) == 3 and c)
+    assert [(c["daily_capacity"], c["active"]) for c in changes] == [(12, True), (5, True), (5, False)]
+    assert all(c["designated_by"] == "JB-3505" and c["ref"].startswith("mediation.roster/") for c in changes)
+
+    records = [rec for _, rec in read_topic(broker, "mediation.roster", codec, until=3, idle=1.0)]
+    assert [(rec["mediator_id"], rec["active"]) for rec in records] == [("PM-3505-77", True)] * 2 + [("PM-3505-77", False)]
+    assert all(check(rec)["designated_by"] == "JB-3505" for rec in records), "mediation accepts what the bureau sent"
 
 
 def test_a_restarted_gateway_reads_only_what_is_new_and_answers_from_its_store_at_once(broker, services, codec, tmp_path):

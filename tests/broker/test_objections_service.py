@@ -16,7 +16,7 @@ pytestmark = pytest.mark.broker
 
 def test_objections_holds_hardship_complaints_lender_stops_and_closes(broker, services, codec):
     clock = SimClock(utc(2026, 5, 4, 2), 43_200)
-    proc = services("objections", REMEDY_OBJECTIONS_ANSWER_DAYS="2", REMEDY_OBJECTIONS_COMPLAINT_DEPARTMENT="Dept-X",
+    proc = services("objections", REMEDY_OBJECTIONS_ANSWER_DAYS="2", REMEDY_OBJECTIONS_COMPLAINT_LENDER_DAYS="3",
                     **clock.env())
     pub = Publisher(broker, codec)
     slow, upheld, withdrawn, hardship = Script("L-slow"), Script("L-upheld"), Script("L-withdrawn"), Script("L-hard")
@@ -40,7 +40,7 @@ def test_objections_holds_hardship_complaints_lender_stops_and_closes(broker, se
     for s in (slow, upheld):
         pub.send("debtor.requests", s.case_id, "DebtorRequest", s.request("OBJECTION", now, f"OBJ-{s.loan_id}", ground="WRONG_AMOUNT"))
     pub.send("debtor.requests", hardship.case_id, "DebtorRequest", hardship.request("HARDSHIP_CLAIM", now, hardship_kinds=["unemployed"]))
-    pub.send("debtor.requests", hardship.case_id, "DebtorRequest", hardship.request("COMPLAINT", now, "CMP-1"))
+    pub.send("debtor.requests", hardship.case_id, "DebtorRequest", hardship.request("COMPLAINT", now, "CMP-1", category="FEES_AND_CHARGES"))
     pub.send("lender.updates", withdrawn.case_id, "LenderUpdate", withdrawn.lender_update("WITHDRAWN", now, "U-1"))
     pub.send("lender.updates", withdrawn.case_id, "LenderUpdate", withdrawn.lender_update("WITHDRAWN", now, "U-1"))  # again
     pub.send("debtor.requests", "C-nobody", "DebtorRequest", {**slow.request("OBJECTION", now, ground="OTHER"), "case_id": "C-nobody"})
@@ -72,16 +72,17 @@ def test_objections_holds_hardship_complaints_lender_stops_and_closes(broker, se
     assert released["case_id"] == slow.case_id and released["event"]["stage"] == "COURT_MEDIATION"
     assert released["event"]["held_ms"] >= 2 * 86_400_000, "held at least through the overdue answer date"
 
+    wait_for_events(broker, codec, lambda e: ours(e) and e["type"] == "ComplaintOverdue", 1, timeout=60)  # 3 days
     everything = [e for _, e in read_topic(broker, "case.events", codec, idle=1) if ours(e)]
     by_case = {}
     for e in everything:
         by_case.setdefault(e["case_id"], []).append(e["type"])
     assert by_case[withdrawn.case_id] == ["CaseWithdrawn", "CaseClosed"], "a redelivered withdrawal changes nothing"
-    assert sorted(by_case[hardship.case_id]) == ["ComplaintForwarded", "HardshipClaimed"]
+    assert sorted(by_case[hardship.case_id]) == ["ComplaintOverdue", "ComplaintRouted", "HardshipClaimed"]
     assert by_case[repaired.case_id] == ["CaseClosed"], "closed once"
     assert terminated.case_id not in by_case, "nothing closes a terminated enforcement"
-    forwarded = [e["event"] for e in everything if e["type"] == "ComplaintForwarded"]
-    assert forwarded == [{"department": "Dept-X", "complaint_id": "CMP-1"}]
+    routed = [e["event"] for e in everything if e["type"] == "ComplaintRouted"]
+    assert [(r["complaint_id"], r["department_id"]) for r in routed] == [("CMP-1", "DEPT-LENDER-" + hardship.lender_id)]
     claims = [e["event"] for e in everything if e["type"] == "HardshipClaimed"]
     assert [(c["hardship_kinds"], c["stage"]) for c in claims] == [(["unemployed"], "COURT_MEDIATION")]
     assert "CaseEscalated" not in {e["type"] for e in everything}, "mediation decides on relief"

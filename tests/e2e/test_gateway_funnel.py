@@ -21,14 +21,16 @@ import requests
 from remedy.runtime.broker import free_port
 from remedy.kernel.clock import ScaledClock, china_date, parse_instant
 from remedy.kernel.ids import case_id
-from remedy.kernel.portal import verification_code
+from remedy.kernel.portal import notice_code
 from remedy.ops.procs import ServiceProcess
+from remedy.runtime.publish import Publisher
 from services.gateway.keys import key_hash
 from sim.defaults import INVALID_KINDS, valid_default
 from tests.broker.funnel_helpers import CaseLog
 from tests.conftest import read_topic
 from tests.e2e.test_funnel_full import dead_letters, is_subsequence
-from tests.gateway_helpers import COURT_SECRETS, LENDER_KEYS, PAYER_KEY, PORTAL_SECRET, bearer, court_headers, wait_until
+from tests.gateway_helpers import (COURT_SECRETS, LENDER_KEYS, PAYER_KEY, PORTAL_SECRET, bearer, court_headers, notice_sent,
+                                   wait_until)
 
 pytestmark = [pytest.mark.broker, pytest.mark.e2e]
 EPOCH = "2026-12-01T01:00:00+00:00"   # 09:00 in China
@@ -75,6 +77,8 @@ def test_the_funnel_driven_through_the_gateway_alone(broker, codec, tmp_path):
            # a court's timestamp is checked against the gateway's (scaled) clock: 300 simulated seconds
            # would be 3.5 real milliseconds, so the window here is 20 simulated days (20 real seconds)
            "REMEDY_GATEWAY_REPLAY_WINDOW_SECONDS": str(20 * 86_400),
+           # likewise a notice's code, on the scaled clock, would last about a minute
+           "REMEDY_GATEWAY_PORTAL_CODE_DAYS": "100000",
            **{f"REMEDY_{s.upper()}_SWEEP_SECONDS": "0.25" for s in ("mediation", "enforcement", "repair", "objections")}}
     procs: dict[str, ServiceProcess] = {}
     log = CaseLog(broker, codec)
@@ -158,19 +162,26 @@ def drive(broker, codec, clock, log: CaseLog, url: str) -> None:
     assert [c["case_id"] for c in by_stage["cases"]] == [litigated]
 
     # --- the debtor of one case logs into the portal and objects: the case goes ON_HOLD -----------
-    code = verification_code(PORTAL_SECRET, objected)
+    notices = Publisher(broker, codec)  # notify is not running here: the notices whose codes the debtors hold
+    for cid in (objected, settled):
+        notices.send("notice.log", cid, "NoticeLogEntry", notice_sent(cid, LENDER, f"N-{cid}", clock.now()))
+    notices.flush()
+    notices.close()
+    code = notice_code(PORTAL_SECRET, objected, f"N-{objected}")
+    wait_until(lambda: get("/v1/debtor/case", {"X-Case-Id": objected, "X-Verification-Code": code}).status_code == 200)
     wrong = post("/portal/case", {}, data={"case_id": objected, "code": "00000000", "lang": "en"})
     assert wrong.status_code == 401 and objected not in wrong.text
     assert get("/v1/debtor/case", {"X-Case-Id": objected,
-                                   "X-Verification-Code": verification_code(PORTAL_SECRET, settled)}).status_code == 401, \
+                                   "X-Verification-Code": notice_code(PORTAL_SECRET, settled, f"N-{settled}")}).status_code == 401, \
         "another case's code opens nothing"
     before = get("/v1/debtor/case", {"X-Case-Id": objected, "X-Verification-Code": code})
     assert before.status_code == 200 and before.json()["stage"] == "PEOPLES_MEDIATION" == o_view["stage"]
     assert before.json()["case_id"] == objected and "mediator_id" not in before.json()
-    page = post("/portal/case", {}, data={"case_id": objected, "code": code, "lang": "zh"})
+    browser = requests.Session()  # the portal keeps its session in a cookie
+    page = browser.post(url + "/portal/case", data={"case_id": objected, "code": code, "lang": "zh"}, timeout=30)
     assert page.status_code == 200 and "人民调解" in page.text, page.text[:300]
-    filed = post("/portal/requests", {}, data={"case_id": objected, "code": code, "lang": "zh", "kind": "OBJECTION",
-                                               "ground": "WRONG_AMOUNT", "detail": "已还 3000 元"})
+    filed = browser.post(url + "/portal/requests", data={"lang": "zh", "kind": "OBJECTION", "ground": "WRONG_AMOUNT",
+                                                         "detail": "已还 3000 元"}, timeout=30)
     assert filed.status_code == 202 and "已收到" in filed.text, filed.text[:300]
 
     # --- mediators: each sees only the cases assigned to them, and records an outcome ---------------

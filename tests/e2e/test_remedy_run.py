@@ -35,6 +35,11 @@ def test_remedy_run_reports_figures_equal_to_clickhouse_and_stops_everything(tmp
     cases, open_, closed, claimed, recovered = (int(g.replace(",", "")) for g in m.groups()[:5])
     assert cases >= CASES * 0.95 and closed > 0, "most of the batch was accepted and some cases finished"
     assert (tmp_path / "data" / "report.html").exists()
+    assert f"report: {tmp_path / 'data' / 'report.html'}" in out
+    final = re.findall(r"^(opened \(.*?\)|  left \w+|closed|simulated day) +[█░]+ ([\d,]+)/([\d,]+)(.*)$", out, re.M)
+    assert final and final[0][1] == final[0][2] and final[-1][0] == "simulated day", f"every valid default opened: {final[:1]}"
+    for label, done, total, note in final:
+        assert int(done.replace(",", "")) >= int(total.replace(",", "")) or note.strip(), f"the {label.strip()} bar stopped short without saying why"
 
     from services.analytics.queries import Filters, summary
     from services.analytics.settings import AnalyticsSettings

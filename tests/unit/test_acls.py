@@ -13,7 +13,8 @@ from remedy.ops.partykey import write_key
 
 TOPICS = load_registry()
 PARTIES = parties()
-SERVICES = {"intake", "triage", "mediation", "enforcement", "repair", "objections", "notify", "analytics", "gateway"}
+SERVICES = {"intake", "triage", "mediation", "enforcement", "repair", "objections", "notify", "analytics", "gateway",
+            "webhooks"}
 
 
 def granted(found) -> dict[str, set[tuple[str, str, str]]]:
@@ -53,6 +54,7 @@ def test_a_lender_may_write_only_its_inputs_and_the_bureau_only_the_roster():
     by_principal = granted(acls(TOPICS, PARTIES))
     assert by_principal["User:lender"] == {("Write", "topic", "loan.defaults"), ("Write", "topic", "lender.updates")}
     assert by_principal["User:bureau"] == {("Write", "topic", "mediation.roster")}
+    assert by_principal["User:department"] == {("Write", "topic", "debtor.requests")}
     assert ("Write", "topic", "case.events") not in by_principal["User:gateway"]
 
 

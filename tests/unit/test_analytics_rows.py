@@ -7,7 +7,7 @@ import pytest
 
 from remedy.contract.codec import Codec
 from remedy.kernel.settings import REPO_ROOT
-from services.analytics.access import Forbidden, Scope, Unauthorized, authorise, parse_tokens
+from services.analytics.access import Forbidden, Scope, Unauthorized, authorise, parse_tokens, token_hash
 from services.analytics.decoding import BatchDecoder
 from services.analytics.rows import EVENT_COLUMNS, TOPICS, Columns, event_row, notice_row, rejection_row
 from services.analytics.store import chdb_path, statements
@@ -95,7 +95,9 @@ def test_column_buffers():
 def test_tokens_and_scopes(tmp_path):
     scopes = parse_tokens("t-ops=ops, t-a=LENDER-A")
     assert authorise(scopes, "Bearer t-a", None) == Scope("LENDER-A")
-    assert authorise(scopes, None, "t-ops") == Scope(None)
+    assert authorise(scopes, None, token_hash("t-ops")) == Scope(None), "a session cookie names the token's hash"
+    with pytest.raises(Unauthorized):
+        authorise(scopes, None, "t-ops")
     with pytest.raises(Unauthorized):
         authorise(scopes, None, None)
     with pytest.raises(Unauthorized):

@@ -89,8 +89,10 @@ def test_topics_page_lists_every_signed_topic_with_its_signers():
     signed = {name: topic for name, topic in load_registry().items() if topic.signed_by is not None}
     assert set(rows) == set(signed)
     for name, topic in signed.items():
-        _, signer, field, gateway = rows[name]
-        for kind, must_equal in topic.signed_by:
+        _, signers, fields, gateway = rows[name]
+        signers, fields = signers.split(";"), fields.split(";")
+        assert len(signers) == len(fields) == len(topic.signed_by), f"{name}: {signers!r} in the page"
+        for (kind, must_equal), signer, field in zip(topic.signed_by, map(str.strip, signers), map(str.strip, fields)):
             assert signer.startswith(kind), f"{name}: signed by {signer!r} in the page, {kind} in the registry"
             assert (field == f"`{must_equal}`") if must_equal else field.startswith("any"), f"{name}: {field!r}"
         assert gateway.startswith("yes") == ("gateway" in topic.producers), f"{name}: gateway {gateway!r}"

@@ -2,8 +2,9 @@
 from __future__ import annotations
 
 import asyncio
+import json
 
-from remedy.kernel.portal import verification_code
+from remedy.kernel.portal import CODE_CHANNELS, notice_code
 from services.gateway import portal_page
 from services.notify.catalogue import Catalogue
 from services.notify.dispatch import dispatch
@@ -15,19 +16,21 @@ VIEW = {"case_id": "C1<x>", "stage": "PEOPLES_MEDIATION", "principal_cents": 1_0
 
 
 def test_case_page_in_chinese_and_english_escapes_what_it_echoes():
-    zh = portal_page.case(VIEW, "123", "zh")
+    zh = portal_page.case(VIEW, "zh")
     assert "人民调解" in zh and "10,000.05元" in zh and "C1&lt;x&gt;" in zh and "C1<x>" not in zh and "下一期限" in zh
-    en = portal_page.case(VIEW, "123", "en")
+    en = portal_page.case(VIEW, "en")
     assert "people's mediation" in en and "CNY 10,000.05" in en and 'name="kind" value="OBJECTION"' in en
     assert "Accept" not in en and "Accept the settlement offer" in portal_page.case(
-        {**VIEW, "offer": {"plan": {"kind": "LUMP_SUM", "total_cents": 5}}}, "1", "en")
+        {**VIEW, "offer": {"plan": {"kind": "LUMP_SUM", "total_cents": 5}}}, "en")
+    assert 'name="code"' not in zh + en and 'name="case_id"' not in zh + en, "no secret rides in the page's forms"
+    assert "<script" not in zh and "style=" not in zh
 
 
 def test_notices_print_the_portal_code():
     cat = Catalogue.load()
     ctx = {"case_id": "C1", "loan_id": "L", "principal_cents": 1, "interest_cents": 1, "penalty_cents": 1, "total_due_cents": 3,
            "route": "PEOPLES_MEDIATION", "mediation_centre": "MC"}
-    code = verification_code("s", "C1")
+    code = notice_code("s", "C1", "N-1")
     zh = render(cat, "mediation_invitation", "zh", "LENDER-A", ctx, debtor_name="张三", verification_code=code)
     en = render(cat, "mediation_invitation", "en", "LENDER-A", ctx, debtor_name="Zhang", verification_code=code)
     assert f"验证码{code}" in zh.body and f"verification code {code}" in en.body
@@ -52,8 +55,9 @@ def test_dispatch_asks_for_the_code_of_the_notices_case():
     notice = next(i["notice"] for i in intents if i["op"] == "notice")
     notice = {**notice, "channels": ["LETTER"]}
     status, _ = asyncio.run(dispatch(notice, {"name": "Z"}, {"LETTER": Letter()}, cat, None,
-                                     is_debtor=lambda c: True, verification_code=lambda cid: verification_code("s", cid)))
-    code = verification_code("s", notice["case_id"])
+                                     is_debtor=lambda c: True,
+                                     verification_code=lambda cid: notice_code("s", cid, notice["notice_id"])))
+    code = notice_code("s", notice["case_id"], notice["notice_id"])
     assert status == "SENT" and (f"验证码{code}" in sent[0] or f"verification code {code}" in sent[0])
 
 
@@ -69,7 +73,7 @@ def test_the_portal_shows_a_withheld_report_and_then_the_corrected_record():
 
     def apply(type_, body):
         apply_event(case, case_event("repair", type_, body, case_id="C1", lender_id="L1", causation_id=type_, now=at))
-        return portal_page.case({**VIEW, "credit": case.credit}, "123", "zh")
+        return portal_page.case({**VIEW, "credit": case.credit}, "zh")
 
     assert "2026年3月13日后报送" in apply("NegativeReportPlanned", {"report_after": date(2026, 3, 13)})
     page = apply("NegativeReportWithheld", {"reason": "NOTICE_SUPPRESSED", "notice_ref": "E1", "report_after": date(2026, 3, 13)})
@@ -77,4 +81,22 @@ def test_the_portal_shows_a_withheld_report_and_then_the_corrected_record():
     page = apply("NegativeRecordCorrected", {"reason": "RECORD_EXPIRED", "corrected_on": date(2031, 3, 24),
                                              "behaviour_end_date": date(2026, 3, 24), "report_ref": None})
     assert "不良记录已于2031年3月24日更正" in page and "保存期限（5年）届满" in page
-    assert "corrected on 24 Mar 2031" in portal_page.case({**VIEW, "credit": case.credit}, "123", "en")
+    assert "corrected on 24 Mar 2031" in portal_page.case({**VIEW, "credit": case.credit}, "en")
+
+
+def test_the_code_rides_in_the_channels_the_portal_counts_and_only_there():
+    """remedy/kernel/portal.py's CODE_CHANNELS: a notice's code is printed in the email and letter text ("body"),
+    never in the SMS; so only a notice sent by email or letter replaces the debtor's code."""
+    kinds = json.loads(_templates().read_text())["kinds"]
+    for kind, langs in kinds.items():
+        for lang, text in langs.items():
+            assert "{verification_code}" in text["body"], (kind, lang)
+            assert "{verification_code}" not in text.get("sms", ""), (kind, lang)
+    assert set(CODE_CHANNELS) == {"EMAIL", "LETTER"}
+
+
+def _templates():
+    from pathlib import Path
+
+    import services.notify
+    return Path(services.notify.__file__).parent / "templates.json"

@@ -53,7 +53,7 @@ def test_stages_follow_the_lifecycle_through_a_hold_and_a_close():
                       "COURT_MEDIATION", "COURT_MEDIATION", "CONFIRMATION", "CONFIRMATION", "PERFORMING", "CLOSED", "CLOSED"]
     case = p.cases[cid]
     assert case.mediator_id == "M2" and case.tier == "COURT" and case.court == "CT-350502"
-    assert case.offer["plan"]["total_cents"] == 500 and len(p.timeline(cid)) == 13
+    assert case.plan["plan"]["total_cents"] == 500 and case.offer is None and len(p.timeline(cid)) == 13
 
 
 def test_deadlines_shift_with_holds_and_end_with_the_case():

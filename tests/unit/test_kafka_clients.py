@@ -46,6 +46,14 @@ def test_a_faust_worker_is_given_its_principal(tmp_path):
     assert app.conf.broker_credentials.username == "intake"
 
 
+def test_each_instance_is_its_services_principal():
+    from remedy.ops.procs import instance_env
+
+    sasl = {"REMEDY_KAFKA_SECURITY_PROTOCOL": "SASL_SSL"}
+    assert instance_env("triage", 2, 6070, "/d", sasl)["REMEDY_KAFKA_USERNAME"] == "triage"
+    assert "REMEDY_KAFKA_USERNAME" not in instance_env("triage", 2, 6070, "/d", {})
+
+
 def test_incomplete_security_settings_are_refused(tmp_path):
     with pytest.raises(SettingsError, match="REMEDY_KAFKA_USERNAME"):
         aiokafka_security(Settings.from_env({"REMEDY_KAFKA_SECURITY_PROTOCOL": "SASL_SSL"}))

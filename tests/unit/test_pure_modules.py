@@ -8,7 +8,8 @@ PURE = ["services.intake.decide", "services.intake.batches", "services.intake.va
         "services.mediation.case", "services.mediation.desk", "services.enforcement.decide", "services.repair.decide",
         "services.repair.dates", "services.objections.decide", "services.notify.guard", "services.notify.plan",
         "services.analytics.rows", "services.analytics.stages", "sim.world", "remedy.kernel.decision", "remedy.kernel.emit", "remedy.kernel.deadlines",
-        "remedy.kernel.workdays"]
+        "remedy.kernel.workdays", "services.webhooks.routing", "services.webhooks.delivery",
+        "services.webhooks.party", "services.webhooks.signing"]
 IO = ["faust", "aiokafka", "kafka", "clickhouse_connect", "chdb", "prometheus_client", "aiohttp", "aiosmtpd"]
 
 

@@ -76,12 +76,13 @@ def test_a_record_signed_for_one_topic_is_refused_on_another():
     assert reason("loan.defaults", headers, lender_id="L-A") == "BAD_SIGNATURE"
 
 
-def test_the_gateway_signs_for_any_party_where_it_is_a_producer_and_nowhere_else():
+def test_the_gateway_signs_for_any_party_where_it_is_a_producer_and_only_the_bureau_writes_the_roster_itself():
     for topic in ("loan.defaults", "lender.updates", "mediation.outcomes", "court.decisions", "payments", "debtor.requests"):
         headers = dev_key("gateway", "gateway").sign(topic, KEY, VALUE)
         assert verify(topic, headers, lender_id="L-A", mediator_id="M-1", court="CT-1").kind == "gateway"
-    roster = dev_key("gateway", "gateway").sign("mediation.roster", KEY, VALUE)
+    roster = dev_key("mediator", "M-1").sign("mediation.roster", KEY, VALUE)
     assert reason("mediation.roster", roster) == "SIGNER_MISMATCH"
+    assert verify("mediation.roster", dev_key("gateway", "gateway").sign("mediation.roster", KEY, VALUE)).kind == "gateway"
     assert verify("mediation.roster", dev_key("bureau", "BUREAU-1").sign("mediation.roster", KEY, VALUE)).kind == "bureau"
 
 
@@ -132,6 +133,8 @@ def test_dev_parties_sign_as_the_party_each_record_names():
     request = {"kind": "OBJECTION"}
     assert parse_header(signer.sign("debtor.requests", KEY, VALUE, request)[0][1]).kind == "gateway"
     assert parse_header(signer.sign("debtor.requests", KEY, VALUE, {"kind": "OBJECTION_DECISION"})[0][1]).kind == "reviewer"
+    answer = parse_header(signer.sign("debtor.requests", KEY, VALUE, {"kind": "COMPLAINT_ANSWER", "department_id": "D-1"})[0][1])
+    assert (answer.kind, answer.party) == ("department", "D-1")
     assert signer.sign("case.events", KEY, VALUE) == [] and Unsigned().sign("lender.updates", KEY, VALUE) == []
 
 

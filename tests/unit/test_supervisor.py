@@ -276,7 +276,7 @@ def test_the_stack_runs_each_instance_on_its_own_port_data_dir_and_log(tmp_path)
     stack = Stack(platform(tmp_path), scale={"triage": 3, "notify": 2})
     procs = {p.name: p for p in stack.processes()}
     assert list(procs) == ["peers", "analytics", "triage-1", "triage-2", "triage-3", "mediation-1", "enforcement-1",
-                           "repair-1", "objections-1", "notify-1", "notify-2", "gateway", "intake-1"]
+                           "repair-1", "objections-1", "notify-1", "notify-2", "webhooks-1", "gateway", "intake-1"]
     t3 = procs["triage-3"]
     assert (t3.module, t3.service, t3.port) == ("services.triage", "triage", 6302)
     assert t3.env["REMEDY_TRIAGE_PORT"] == "6302" and t3.env["REMEDY_DATA_DIR"] == str(tmp_path / "triage-3")

@@ -5,7 +5,6 @@
 const SVG = "http://www.w3.org/2000/svg";
 const COLORS = ["#2f6fde", "#1e9e6a", "#e0862b", "#c2453d", "#7a5cc7", "#3aa6b9", "#9a9a2e"];
 const params = new URLSearchParams(location.search);
-const token = params.get("token") || "";
 
 function el(tag, attrs, text) {
   const node = document.createElementNS(SVG, tag);
@@ -47,7 +46,7 @@ function hbars(container, chart, rows, series, fmt) {
     });
   });
   const legend = html("div", {class: "legend"});
-  series.forEach((s, j) => { const sp = html("span"); sp.append(html("i", {style: "background:" + COLORS[j]}), s); legend.append(sp); });
+  series.forEach((s, j) => { const sp = html("span"), dot = html("i"); dot.style.background = COLORS[j]; sp.append(dot, s); legend.append(sp); });
   container.append(svg, legend);
 }
 
@@ -125,7 +124,8 @@ function render(d) {
     dl.append(html("span", {"data-key": rule, "data-value": n}, rule.replace(/_/g, " ") + " overdue: " + fmtInt(n)));
   comp.append(dl);
   table(document.getElementById("chart-cross"), "cross_region",
-        [["debtor region", (r) => r.debtor_region], ["lender region", (r) => r.lender_region], ["court", (r) => r.court],
+        [["debtor region", (r) => `${r.debtor_region_name} ${r.debtor_region}`],
+         ["lender region", (r) => `${r.lender_region_name} ${r.lender_region}`], ["court", (r) => r.court],
          ["cases", (r) => r.cases, fmtInt], ["cross-region", (r) => r.cross_region_cases, fmtInt],
          ["recovery", (r) => r.claimed_cents ? r.recovered_cents / r.claimed_cents : 0, fmtPct]], d.cross_region);
   table(document.getElementById("chart-mediators"), "mediators",
@@ -151,8 +151,9 @@ async function load() {
     if (v) { q.set(name, v); form.elements[name].value = v; }
   }
   document.body.dataset.state = "loading";
-  const res = await fetch("/api/dashboard?" + q.toString(), {headers: {Authorization: "Bearer " + token}});
+  const res = await fetch("/api/dashboard?" + q.toString(), {credentials: "same-origin"});  // the session cookie
   const status = document.getElementById("status");
+  if (res.status === 401) { location.href = "/login"; return; }
   if (!res.ok) {
     status.textContent = "error " + res.status + ": " + (await res.text());
     document.body.dataset.state = "error";

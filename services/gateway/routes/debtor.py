@@ -1,17 +1,18 @@
 """Debtors over JSON, signed in by case reference and verification code (``X-Case-Id``,
-``X-Verification-Code``; rate limited, locked after repeated wrong codes): their case, and their
-requests (``debtor.requests``) — also what the portal's form posts become (``submit``)."""
+``X-Verification-Code``: the code on the case's latest notice; rate limited, and throttled per client after
+repeated wrong codes): their case, and their requests (``debtor.requests``: objections, hardship claims,
+complaints, opt-outs, accepting a mediator's open offer) — also what the portal's form posts become (``submit``)."""
 from __future__ import annotations
 
 import uuid
 
 from aiohttp import web
 
-from services.gateway import validation
-from services.gateway.core import PORTAL_STATUS, Gateway, Routes, error
+from services.gateway import complaints, validation
+from services.gateway.core import PORTAL_STATUS, Gateway, Routes, error, ms
 from services.gateway.projection import Case
 
-REFUSALS = {"limited": "too many requests", "locked": "too many wrong codes: locked, try later",
+REFUSALS = {"limited": "too many requests", "locked": "too many wrong codes from this client: try later",
             "wrong": "wrong case reference or verification code"}
 
 
@@ -20,9 +21,7 @@ class DebtorRoutes(Routes):
         case, refused = self._signed_in(request)
         if case is None:
             return refused
-        view = self.gw.view(case)
-        view.pop("mediator_id", None)
-        return web.json_response(view)
+        return web.json_response(debtor_view(self.gw, case))
 
     async def send_request(self, request: web.Request) -> web.Response:
         case, refused = self._signed_in(request)
@@ -40,13 +39,24 @@ class DebtorRoutes(Routes):
         return case, None
 
 
+def debtor_view(gw: Gateway, case: Case) -> dict:
+    """The case as its debtor sees it: no mediator's id; the complaints with their texts and answers."""
+    view = gw.view(case)
+    view.pop("mediator_id", None)
+    view["complaints"] = complaints.for_debtor(gw.projection, case)
+    return view
+
+
 async def submit(gw: Gateway, case: Case, body) -> web.Response:
-    """A debtor's request on ``debtor.requests``, unless the case is over or there is no offer to accept."""
+    """A debtor's request on ``debtor.requests``, unless the case is over (but for a complaint) or there is no open
+    offer to accept."""
     record = validation.debtor_request(body, case_id=case.case_id, new_id=f"DR-{uuid.uuid4().hex}",
                                        now=gw.clock.now())
-    if case.stage in ("CLOSED", "REJECTED"):
+    if case.stage in ("CLOSED", "REJECTED") and record["kind"] != "COMPLAINT":   # a complaint outlives the case
         return error(409, "the case is closed")
-    if record["kind"] == "ACCEPT_OFFER" and case.offer is None:
-        return error(409, "there is no settlement offer to accept", "kind")
+    if record["kind"] == "ACCEPT_OFFER" and case.open_offer(ms(gw.clock.now())) is None:
+        return error(409, "there is no open settlement offer to accept", "kind")
+    if record["kind"] == "ACCEPT_OFFER" and case.stage == "ON_HOLD":
+        return error(409, "the case is on hold while an objection is examined: the offer can be accepted after", "kind")
     await gw.publish("debtor.requests", case.case_id, "DebtorRequest", record)
     return web.json_response({"request_id": record["request_id"], "kind": record["kind"]}, status=202)
