@@ -116,8 +116,8 @@ class Settings(EnvSettings):
                                  "printed on notices and the portal's session cookies (remedy/kernel/portal.py). Change in production.",
                                  dev_secret=True)
     party_keys: str = setting("", "The registry of the outside parties' public keys (JSON; docs/security.md): every worker "
-                              "checks the signature of each record a lender, mediator, court, payment processor, bureau or "
-                              "reviewer (or the gateway for them) writes. Empty = development keys, refused outside dev.",
+                              "checks the signature of each record a lender, mediator, court, payment processor, bureau, "
+                              "reviewer or department (or the gateway for them) writes. Empty = development keys, refused outside dev.",
                               dev_secret=True)
     signing_key: str = setting("", "The key file `remedy publish` and the simulator sign with (JSON: kind, id, "
                                "key_id, private_key; `remedy party-key`). Empty = the development key of "

@@ -5,6 +5,7 @@ Each service runs as its own principal (``REMEDY_KAFKA_USERNAME``), whose ACLs `
 from __future__ import annotations
 
 import ssl
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -62,6 +63,13 @@ def kafka_python_security(settings: Settings) -> dict[str, Any]:
     if protocol.endswith("SSL"):
         out.update(ssl_cafile=settings.kafka_ca_file or None, ssl_check_hostname=True)
     return out
+
+
+@lru_cache(maxsize=1)
+def process_security() -> dict[str, Any]:
+    """``kafka_python_security`` of this process's settings, for the kafka-python clients made deep inside the
+    runtime and the tools (the end-offset probe, provisioning, replay, the simulator), where no settings are passed."""
+    return kafka_python_security(Settings.from_env())
 
 
 def faust_credentials(settings: Settings):
