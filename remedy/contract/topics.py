@@ -5,6 +5,7 @@ Each topic names its ``kind`` (``log``, ``dead-letter``, ``work``, ``changelog``
 topic's own ``config`` overrides them; ``replication`` gives the production replication factor and
 ``min.insync.replicas``. ``Topic.kafka_configs`` is what provisioning hands the broker. ``personal_data``
 marks the inputs outsiders write whose values may hold a debtor's data in the clear: nothing echoes them.
+``signed_by`` names the outside parties whose signature a topic's records need (``Topic.policy``; docs/security.md).
 """
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+from remedy.contract.partykeys import Policy
 from remedy.contract.paths import REPO_ROOT
 
 DAY_MS = 86_400_000
@@ -35,6 +37,14 @@ class Topic:
     config: tuple[tuple[str, str], ...] = ()  # Kafka topic configs, min.insync.replicas included, sorted by name
     replication_factor: int = 1  # the production replication factor
     personal_data: bool = False  # values may hold a debtor's data in the clear (only outsiders' inputs do)
+    signed_by: tuple[tuple[str, str | None], ...] | None = None  # (party kind, field its id must match); None: unsigned
+
+    @property
+    def policy(self) -> Policy | None:
+        """Who may sign this topic's records (``remedy.contract.partykeys``), or None when nobody needs to."""
+        if self.signed_by is None:
+            return None
+        return Policy(self.name, dict(self.signed_by), "gateway" in self.producers)
 
     @property
     def configs(self) -> dict[str, str]:
@@ -84,5 +94,17 @@ def load_registry(path: str | Path = REPO_ROOT / "schemas" / "topics.json") -> d
             configs.setdefault("min.insync.replicas", str(replication["min.insync.replicas"]))
         registry[t["name"]] = Topic(t["name"], t["partitions"], t["key"], t.get("schema"), tuple(t["producers"]),
                                     tuple(t["consumers"]), t.get("internal", False), kind, tuple(sorted(configs.items())),
-                                    int(replication.get("factor", 1)), bool(t.get("personal_data", False)))
+                                    int(replication.get("factor", 1)), bool(t.get("personal_data", False)),
+                                    signed_by(t))
     return registry
+
+
+def signed_by(topic: dict) -> tuple[tuple[str, str | None], ...] | None:
+    signers = topic.get("signed_by")
+    return None if signers is None else tuple(sorted(signers.items()))
+
+
+def parties(path: str | Path = REPO_ROOT / "schemas" / "topics.json") -> dict[str, str]:
+    """The outside parties that sign what they write: {party kind: its name in the producers lists}."""
+    data = json.loads(Path(path).read_text(encoding="utf-8"))
+    return {k: v for k, v in data.get("parties", {}).items() if not k.startswith("_")}

@@ -84,6 +84,14 @@ class Settings(EnvSettings):
     broker_port: int = setting(9092, "Port `make broker` binds Tansu to on 127.0.0.1.")
     kafka_bootstrap: str = setting("127.0.0.1:9092",
                                    "Kafka bootstrap host:port list (defaults to 127.0.0.1:$REMEDY_BROKER_PORT).")
+    kafka_security_protocol: str = setting("PLAINTEXT", "How clients reach the broker: `PLAINTEXT` (the dev broker: Tansu has "
+                                           "no SASL or TLS) or, in production, `SASL_SSL` (SCRAM over TLS; also "
+                                           "`SASL_PLAINTEXT`, `SSL`). remedy/runtime/clients.py.")
+    kafka_sasl_mechanism: str = setting("SCRAM-SHA-512", "SASL mechanism: `SCRAM-SHA-512`, `SCRAM-SHA-256` or `PLAIN`.")
+    kafka_username: str = setting("", "This process's Kafka principal (one per service: `remedy acls` prints their ACLs).")
+    kafka_password_file: str = setting("", "File holding that principal's password (first line; mode 0600).")
+    kafka_ca_file: str = setting("", "CA certificate(s) the broker's TLS certificate is checked against (empty: the "
+                                 "system's).")
     topic_replication: int = setting(1, "Replication factor `remedy topics` gives new topics (1 on Tansu, 3 in production).")
     producer_linger_ms: int = setting(5, "How long a worker's producer waits to fill a batch (>= 5 on Tansu: unbatched it "
                                          "serves ~10k requests/s).")
@@ -107,6 +115,13 @@ class Settings(EnvSettings):
     portal_secret: str = setting("dev-only-portal-secret-change-me", "Secret for the debtor portal's verification code "
                                  "printed on notices and the portal's session cookies (remedy/kernel/portal.py). Change in production.",
                                  dev_secret=True)
+    party_keys: str = setting("", "The registry of the outside parties' public keys (JSON; docs/security.md): every worker "
+                              "checks the signature of each record a lender, mediator, court, payment processor, bureau, "
+                              "reviewer or department (or the gateway for them) writes. Empty = development keys, refused outside dev.",
+                              dev_secret=True)
+    signing_key: str = setting("", "The key file `remedy publish` and the simulator sign with (JSON: kind, id, "
+                               "key_id, private_key; `remedy party-key`). Empty = the development key of "
+                               "the party each record names, refused outside dev.")
     schemas_dir: str = setting(str(REPO_ROOT / "schemas"), "Where the Avro schemas (all versions) live.")
     log_level: str = setting("warning", "Worker log level.")
     faust_patches: str = setting("all", "Remedy's changes to faust (remedy/runtime/patches): `all`, `none`, or a comma list of "

@@ -17,12 +17,14 @@ from remedy.kernel.ids import message_id
 
 @dataclass(frozen=True, slots=True)
 class Input:
-    """One record as a stage sees it: where it came from and its raw bytes."""
+    """One record as a stage sees it: where it came from, its raw bytes and its headers ((name, bytes) pairs:
+    the host has checked a signed topic's ``remedy-sig`` before the stage sees the record)."""
     topic: str
     partition: int
     offset: int
     key: bytes | None
     value: bytes | None
+    headers: tuple[tuple[str, bytes], ...] = ()
 
     @property
     def id(self) -> str:
@@ -73,7 +75,8 @@ class Host(Protocol):
 
     def agent(self, topic: str, handle: Handler, *, name: str | None = None) -> None:
         """Feed every record of ``topic`` to ``handle``, one at a time, in order per partition. An
-        exception dead-letters the record; the stage carries on."""
+        exception dead-letters the record; the stage carries on. On a signed topic a record whose
+        signature does not hold is dead-lettered and never reaches ``handle`` (remedy.runtime.signed)."""
 
     def timer(self, seconds: float, fn: Callable[[], Awaitable[None]]) -> None: ...
 

@@ -13,6 +13,8 @@
   remedy replay          re-run triage rules (--rules FILE) over the cases in case.events; compare routing and recovery
   remedy export research the anonymised one-row-per-case data set for researchers (k-anonymous; CSV and Parquet)
   remedy case CASE_ID    a case's whole history from the gateway's audit endpoint: events, their inputs, notices, rules
+  remedy acls            the production Kafka ACLs, per principal, from schemas/topics.json (JSON or kafka-acls.sh)
+  remedy party-key ...   a new signing key pair for an outside party (docs/security.md)
 """
 from __future__ import annotations
 
@@ -83,6 +85,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="the gateway's answer as JSON, for machines")
     p.add_argument("--gateway", metavar="URL", help="the gateway (default: http://127.0.0.1:$REMEDY_GATEWAY_PORT)")
     p.add_argument("--key", help="an auditor's or the case's lender's API key (default: $REMEDY_AUDIT_KEY, else the dev key)")
+    p = sub.add_parser("acls", help="the Kafka ACLs per principal, from schemas/topics.json")
+    p.add_argument("--format", choices=("json", "commands"), default="json")
+    p.add_argument("--parties", metavar="FILE", help="the parties' key registry: one principal per party")
+    p = sub.add_parser("party-key", help="a new signing key pair for an outside party")
+    p.add_argument("kind")
+    p.add_argument("id")
+    p.add_argument("key_id")
+    p.add_argument("--out", required=True, help="the private key file to create")
     return parser
 
 
@@ -159,7 +169,19 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, PlatformSettings], int]] = {
     "replay": lambda args, platform: replay(platform.shared, args.rules or platform.triage.rules_path, args.limit),
     "export": research.run,
     "case": lambda args, platform: _case(args, platform),
+    "acls": lambda args, platform: _acls(args),
+    "party-key": lambda args, platform: _party_key(args),
 }
+
+
+def _acls(args) -> int:
+    from remedy.ops.acls import main as acls
+    return acls(["--format", args.format] + (["--parties", args.parties] if args.parties else []))
+
+
+def _party_key(args) -> int:
+    from remedy.ops.partykey import main as party_key
+    return party_key([args.kind, args.id, args.key_id, "--out", args.out])
 
 
 def _case(args, platform: PlatformSettings) -> int:

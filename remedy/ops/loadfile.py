@@ -8,13 +8,24 @@ from pathlib import Path
 from remedy.contract.codec import Codec
 from remedy.contract.lenderfile import read_defaults
 from remedy.kernel.settings import Settings
-from remedy.runtime.publish import Publisher
+from remedy.contract.signing import PartyKey
+from remedy.runtime.publish import Publisher, signer_from_settings
 
 
 def publish_file(path: str | Path, settings: Settings) -> int:
-    pub = Publisher(settings.kafka_bootstrap, Codec(settings.schemas_dir))
+    """Signed as the lender ``REMEDY_SIGNING_KEY`` names (in dev without it: as each row's lender, with its
+    development key). A row of another lender is refused before anything is sent: intake would refuse it."""
+    codec = Codec(settings.schemas_dir)
+    signer = signer_from_settings(settings, codec)
+    defaults = list(read_defaults(path))
+    if isinstance(signer, PartyKey):
+        others = sorted({d["lender_id"] for d in defaults} - {signer.party}) if signer.kind == "lender" else ["any"]
+        if others:
+            raise SystemExit(f"{path}: the signing key is {signer.kind} {signer.party}'s; rows of {', '.join(others)} "
+                             "would be refused (SIGNER_MISMATCH)")
+    pub = Publisher(settings.kafka_bootstrap, codec, signer=signer)
     try:
-        return pub.publish_defaults(read_defaults(path))
+        return pub.publish_defaults(defaults)
     finally:
         pub.close()
 

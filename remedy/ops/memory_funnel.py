@@ -16,9 +16,12 @@ from typing import Awaitable, Callable, Iterable
 
 from remedy.contract.codec import Codec
 from remedy.contract.paths import SCHEMAS_DIR
+from remedy.contract.signers import DevParties
+from remedy.contract.signing import Signer
 from remedy.kernel.clock import FrozenClock
 from remedy.kernel.settings import EnvSettings, Settings
 from remedy.runtime.memory import MemoryBus, MemoryHost, MemoryRunner
+from remedy.runtime.signed import party_keys
 
 STAGES = ("intake", "triage", "mediation", "enforcement", "repair", "objections")
 CASE_EVENTS = "case.events"
@@ -33,9 +36,11 @@ class MemoryFunnel:
         self.clock, self.settings = clock, settings or Settings.from_env({})
         self.codec = Codec(SCHEMAS_DIR)
         self.bus = MemoryBus()
+        self.signer: Signer = DevParties(self.codec)  # the outside parties, each signing as itself (development keys)
+        keys = party_keys(self.settings)
         hosts = []
         for name in services:
-            host = MemoryHost(self.bus, name, self.codec, clock)
+            host = MemoryHost(self.bus, name, self.codec, clock, keys=keys)
             wire = (wiring or {}).get(name) or default_wiring(name, self.settings)
             wire(host)
             hosts.append(host)
@@ -46,7 +51,9 @@ class MemoryFunnel:
     # ---- the outside world writes -----------------------------------------------------------------
 
     def publish(self, topic: str, key: str, schema: str, record: dict) -> None:
-        self.bus.produce(topic, key.encode(), self.codec.encode(schema, record))
+        """A record as its party writes it: signed, on a signed topic."""
+        raw_key, value = key.encode(), self.codec.encode(schema, record)
+        self.bus.produce(topic, raw_key, value, headers=self.signer.sign(topic, raw_key, value, record))
 
     def publish_default(self, default: dict) -> None:
         self.publish("loan.defaults", f"{default['lender_id']}:{default['loan_id']}", "LoanDefault", default)

@@ -54,9 +54,12 @@ def instance_env(service: str, n: int, base_port: int, data_dir: str | Path,
     A gateway's instances share one keys file, so an API key, a court's signature and the dev keys are
     the same on every one: ``REMEDY_GATEWAY_KEYS`` if set, else the shared data dir's
     ``gateway/keys.json`` (not the instance's own). Each keeps its own read model: under its own data
-    dir, or ``<REMEDY_GATEWAY_READ_MODEL_DIR>/gateway-<n>`` when that is set for all."""
+    dir, or ``<REMEDY_GATEWAY_READ_MODEL_DIR>/gateway-<n>`` when that is set for all. With SASL, every
+    instance of a service is the service's Kafka principal (``REMEDY_KAFKA_USERNAME``, unless set)."""
     out = {f"REMEDY_{service.upper()}_PORT": str(instance_port(base_port, n)),
            "REMEDY_DATA_DIR": str(Path(data_dir) / instance_name(service, n))}
+    if (env or {}).get("REMEDY_KAFKA_SECURITY_PROTOCOL", "PLAINTEXT").upper().startswith("SASL"):
+        out["REMEDY_KAFKA_USERNAME"] = (env or {}).get("REMEDY_KAFKA_USERNAME") or service
     if service == "gateway":
         from services.gateway.keys import shared_keys_path
 

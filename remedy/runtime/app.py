@@ -20,6 +20,7 @@ from remedy.runtime.patches.nomonitor import without_monitor
 from remedy.runtime.batching import GUARDS as BATCHING_GUARDS, take_batches
 from remedy.kernel.clock import Clock
 from remedy.contract.codec import Codec
+from remedy.runtime.clients import faust_credentials
 from remedy.runtime.deadletter import dead_letter
 from remedy.runtime.health import BrokerHealth
 from remedy.kernel.emit import Emit  # noqa: F401 - re-exported for the wiring
@@ -103,6 +104,7 @@ def create_app(service: str, settings: Settings, *, web_port: int, partitions: i
         autodiscover=False,
         processing_guarantee="at_least_once",
         table_standby_replicas=0,
+        broker_credentials=faust_credentials(settings),  # SASL/SCRAM over TLS in production (remedy.runtime.clients)
     )
     app.remedy_patches = chosen
     app.remedy_lag_sample_seconds = settings.lag_sample_seconds

@@ -17,6 +17,7 @@ from kafka.admin import ConfigResource, ConfigResourceType, KafkaAdminClient, Ne
 from kafka.errors import InvalidConfigurationError, PolicyViolationError, TopicAlreadyExistsError
 
 from remedy.kernel.settings import Settings
+from remedy.runtime.clients import process_security
 from remedy.contract.topics import Topic, load_registry
 
 
@@ -96,7 +97,7 @@ def wait_ready(bootstrap: str, timeout: float = 20.0, proc: subprocess.Popen | N
             raise BrokerError(f"Tansu exited with code {proc.returncode} before it was ready")
         if port_open(host, int(port)):
             try:
-                KafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=3000).close()
+                KafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=3000, **process_security()).close()
                 return
             except Exception:
                 pass
@@ -115,7 +116,7 @@ def provision(bootstrap: str, topics: dict[str, Topic] | None = None, replicatio
     defaults instead, and a warning says so. Tansu 0.6 refuses none (docs/topics.md)."""
     topics = load_registry() if topics is None else topics
     strict = replication > 1 if strict is None else strict
-    admin = KafkaAdminClient(bootstrap_servers=bootstrap, client_id="remedy-provision")
+    admin = KafkaAdminClient(bootstrap_servers=bootstrap, client_id="remedy-provision", **process_security())
     try:
         existing = set(admin.list_topics())
         missing = [t for t in topics.values() if t.name not in existing]
@@ -141,7 +142,7 @@ def provision(bootstrap: str, topics: dict[str, Topic] | None = None, replicatio
 def read_configs(bootstrap: str, names: list[str]) -> dict[str, dict[str, str]]:
     """Each topic's configs as the broker reports them (DescribeConfigs, every source: Tansu reports the ones a topic
     was created with as defaults)."""
-    admin = KafkaAdminClient(bootstrap_servers=bootstrap, client_id="remedy-provision")
+    admin = KafkaAdminClient(bootstrap_servers=bootstrap, client_id="remedy-provision", **process_security())
     try:
         found = admin.describe_configs([ConfigResource(ConfigResourceType.TOPIC, name) for name in names],
                                        config_filter="all")
@@ -154,7 +155,7 @@ def config_drift(bootstrap: str, topics: dict[str, Topic] | None = None, replica
     """Topic → config → (registry's value, broker's value) for every existing topic whose configs differ from the
     registry's (a topic provisioned before its settings were, or changed by hand). Nothing is changed."""
     topics = load_registry() if topics is None else topics
-    admin = KafkaAdminClient(bootstrap_servers=bootstrap, client_id="remedy-provision")
+    admin = KafkaAdminClient(bootstrap_servers=bootstrap, client_id="remedy-provision", **process_security())
     try:
         existing = set(admin.list_topics())
     finally:

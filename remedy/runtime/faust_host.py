@@ -10,6 +10,7 @@ import faust
 from faust.web import View
 
 from remedy.contract.codec import Codec
+from remedy.contract.partykeys import KeyRing
 from remedy.kernel.clock import Clock, clock_from_settings, clock_rate, real_delay
 from remedy.kernel.settings import Settings
 from remedy.kernel.emit import Emit
@@ -18,6 +19,7 @@ from remedy.runtime import tables
 from remedy.runtime.app import Runtime, create_app
 from remedy.runtime.generation import IndexGeneration
 from remedy.runtime.metrics import ServiceMetrics
+from remedy.runtime.signed import Verifier, party_keys
 
 log = logging.getLogger("remedy")
 
@@ -60,17 +62,22 @@ class FaustTable:
 
 
 class FaustHost:
-    def __init__(self, app: faust.App, service: str, codec: Codec, clock: Clock, metrics: ServiceMetrics):
+    def __init__(self, app: faust.App, service: str, codec: Codec, clock: Clock, metrics: ServiceMetrics,
+                 keys: KeyRing | None = None):
+        """``keys``: the parties' public keys (by default from the settings: ``remedy.runtime.signed.party_keys``)."""
         self.app, self.service, self.codec, self.clock, self.metrics = app, service, codec, clock, metrics
         self.rt = Runtime(app, service, codec, clock, metrics)
+        self.verifier = Verifier(keys if keys is not None else party_keys(Settings.from_env()), codec, clock, metrics)
 
     def table(self, name: str, *, use_partitioner: bool = False) -> FaustTable:
         return FaustTable(self.rt, self.app.Table(name, default=None, use_partitioner=use_partitioner))
 
     def agent(self, topic: str, handle: Handler, *, name: str | None = None) -> None:
+        handle = self.verifier.guard(topic, handle)
+
         async def on_event(event: faust.EventT) -> None:
             m = event.message
-            await handle(Input(m.topic, m.partition, m.offset, m.key, m.value))
+            await handle(Input(m.topic, m.partition, m.offset, m.key, m.value, m.headers or ()))
 
         self.rt.agent(self.rt.topic(topic), on_event, name=name or topic.replace(".", "-"))
 
@@ -138,5 +145,5 @@ def build_app(service: str, settings: Settings, wire: Callable[[FaustHost], None
     """A service's faust app: the app, a ``FaustHost`` over it, and the stage's ``wire(host)``."""
     app = create_app(service, settings, **app_options)
     wire(FaustHost(app, service, Codec(settings.schemas_dir), clock or clock_from_settings(settings),
-                   metrics or ServiceMetrics(service)))
+                   metrics or ServiceMetrics(service), party_keys(settings)))
     return app

@@ -19,12 +19,14 @@ from dataclasses import dataclass
 from typing import Any, Awaitable, Callable, Iterable, Iterator
 
 from remedy.contract.codec import Codec
+from remedy.contract.partykeys import DevKeyRing, KeyRing
 from remedy.contract.topics import load_registry
 from remedy.kernel.clock import Clock
 from remedy.kernel.emit import Emit
 from remedy.kernel.stage import Handler, Input
 from remedy.runtime.deadletter import dead_letter
 from remedy.runtime.metrics import ServiceMetrics
+from remedy.runtime.signed import Verifier
 from remedy.runtime.partitioner import KeyPartitioner
 
 log = logging.getLogger("remedy.memory")
@@ -46,13 +48,14 @@ class MemoryBus:
             raise UnknownTopic(f"topic {topic!r} is not provisioned")
         return len(self.logs[topic])
 
-    def produce(self, topic: str, key: bytes | None, value: bytes | None, partition: int | None = None) -> Input:
+    def produce(self, topic: str, key: bytes | None, value: bytes | None, partition: int | None = None,
+                headers: Iterable[tuple[str, bytes]] = ()) -> Input:
         count = self.partitions(topic)
         if partition is None:
             every = list(range(count))
             partition = self.partitioner(key, every, every)
         log_ = self.logs[topic][partition]
-        record = Input(topic, partition, len(log_), key, value)
+        record = Input(topic, partition, len(log_), key, value, tuple(headers))
         log_.append(record)
         return record
 
@@ -108,9 +111,12 @@ class Agent:
 
 
 class MemoryHost:
-    def __init__(self, bus: MemoryBus, service: str, codec: Codec, clock: Clock, metrics: ServiceMetrics | None = None):
+    def __init__(self, bus: MemoryBus, service: str, codec: Codec, clock: Clock, metrics: ServiceMetrics | None = None,
+                 keys: KeyRing | None = None):
+        """``keys``: the parties' public keys; by default every party's development key."""
         self.bus, self.service, self.codec, self.clock = bus, service, codec, clock
         self.metrics = metrics or ServiceMetrics(service)
+        self.verifier = Verifier(keys if keys is not None else DevKeyRing(), codec, clock, self.metrics)
         self.tables: dict[str, MemoryTable] = {}
         self.agents: list[Agent] = []
         self.timers: list[Callable[[], Awaitable[None]]] = []
@@ -126,7 +132,7 @@ class MemoryHost:
 
     def agent(self, topic: str, handle: Handler, *, name: str | None = None) -> None:
         n = self.bus.partitions(topic)
-        self.agents.append(Agent(topic, handle, [0] * n, [0] * n))
+        self.agents.append(Agent(topic, self.verifier.guard(topic, handle), [0] * n, [0] * n))
 
     def timer(self, seconds: float, fn: Callable[[], Awaitable[None]]) -> None:
         self.timers.append(fn)

@@ -24,6 +24,8 @@ class ServiceMetrics:
         self.emitted = Counter(p + "emitted", "Records emitted", ["topic", "type"], registry=r)
         self.rejected = Counter(p + "rejected", "Inputs rejected, by reason code", ["reason"], registry=r)
         self.dead_lettered = Counter(p + "dead_lettered", "Inputs sent to the dead-letter topic", ["topic", "error_type"], registry=r)
+        self.records_refused = Counter(p + "records_refused", "Records on a signed topic refused: unsigned, unknown key, "
+                                       "bad signature, expired key or signer mismatch", ["reason"], registry=r)
         self.duplicates = Counter(p + "duplicates", "Redelivered or re-published inputs that changed nothing", ["topic"], registry=r)
         self.send_failed = Counter(p + "send_failed", "Records the producer could not write after its retries", registry=r)
         self.latency = Histogram(p + "processing_seconds", "Time to decide on one input", ["topic"], buckets=LATENCY_BUCKETS, registry=r)

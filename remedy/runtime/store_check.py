@@ -14,6 +14,7 @@ import rocksdict
 from faust.transport.drivers.aiokafka import AIOKafkaConsumerThread
 from kafka import KafkaConsumer, TopicPartition
 
+from remedy.runtime.clients import process_security
 from remedy.runtime.patches.guard import replaced
 from remedy.runtime.patches.highwater import last_offsets_after
 
@@ -123,7 +124,7 @@ def changelog_at(bootstrap: list[str], offsets: Mapping[TopicPartition, int],
     """For each partition: the end offset the broker reports, the true one (``highwater.last_offsets_after``),
     and the (key, value) of the record at ``offsets[tp]`` if it is there (None if compacted away or beyond the end)."""
     consumer = KafkaConsumer(bootstrap_servers=bootstrap, group_id=None, enable_auto_commit=False,
-                             max_poll_records=len(offsets) * 4 + 16)
+                             max_poll_records=len(offsets) * 4 + 16, **process_security())
     try:
         reported = consumer.end_offsets(list(offsets))
         ends = last_offsets_after(bootstrap, reported, timeout)

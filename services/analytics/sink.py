@@ -31,6 +31,7 @@ from aiokafka.errors import CommitFailedError, KafkaError
 
 from remedy.kernel.clock import Clock
 from remedy.contract.codec import Codec
+from remedy.runtime.clients import aiokafka_security
 from remedy.runtime.deadletter import dead_letter
 from remedy.runtime.publish import compression_type
 from remedy.kernel.settings import Settings
@@ -97,12 +98,14 @@ class Sink:
 
     async def start(self) -> None:
         bootstrap = self.settings.kafka_bootstrap.split(",")
+        security = aiokafka_security(self.settings)
         self.consumer = AIOKafkaConsumer(
             bootstrap_servers=bootstrap, group_id=self.group_id, client_id=SERVICE, enable_auto_commit=False,
             auto_offset_reset="earliest", session_timeout_ms=10_000, heartbeat_interval_ms=1_000,
-            rebalance_timeout_ms=10_000, max_partition_fetch_bytes=8 * 1024 * 1024, fetch_max_bytes=32 * 1024 * 1024)
+            rebalance_timeout_ms=10_000, max_partition_fetch_bytes=8 * 1024 * 1024, fetch_max_bytes=32 * 1024 * 1024,
+            **security)
         self.producer = AIOKafkaProducer(bootstrap_servers=bootstrap, client_id=f"{SERVICE}-dlq", linger_ms=5, acks="all",
-                                         compression_type=compression_type(self.settings.producer_compression))
+                                         compression_type=compression_type(self.settings.producer_compression), **security)
         await self.producer.start()
         await self.consumer.start()
         self.consumer.subscribe(list(TOPICS), listener=_FlushOnRevoke(self))

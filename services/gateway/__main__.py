@@ -12,7 +12,10 @@ from remedy.kernel.clock import clock_from_settings
 from remedy.contract.codec import Codec
 from remedy.runtime.metrics import ServiceMetrics
 from remedy.kernel.settings import Settings
+from remedy.runtime.clients import aiokafka_security
+from remedy.runtime.signed import Verifier, party_keys
 from services.gateway.app import SERVICE, Gateway, build_app
+from services.gateway.core import gateway_key
 from services.gateway.kafka import Replayer, start_producer
 from remedy.runtime.startup import refuse_development_secrets
 from services.gateway.keys import DEV_PRINCIPALS, Keys, dev_keys_problem, load_or_create, shared_keys_path
@@ -53,13 +56,17 @@ async def main() -> None:
     codec, metrics = Codec(settings.schemas_dir), ServiceMetrics(SERVICE)
     projection = open_read_model(settings, gateway)
     keys = load_keys(settings, gateway)
-    producer = await start_producer(settings.kafka_bootstrap, settings.producer_compression)
-    replayer = Replayer(settings.kafka_bootstrap, codec, projection, metrics)
+    security = aiokafka_security(settings)
+    signer = gateway_key(settings, gateway)  # before anything starts: outside dev, no key file is no start
+    producer = await start_producer(settings.kafka_bootstrap, settings.producer_compression, security=security)
+    clock = clock_from_settings(settings)
+    verifier = Verifier(party_keys(settings), codec, clock, metrics)
+    replayer = Replayer(settings.kafka_bootstrap, codec, projection, metrics, security, verifier)
     await replayer.start()
     reading = asyncio.create_task(replayer.run())
     reading.add_done_callback(lambda t: t.cancelled() or t.exception() is None
                               or log.error("the read model stopped: %r", t.exception()))
-    gw = Gateway(settings, gateway, clock_from_settings(settings), codec, keys, projection, producer, metrics)
+    gw = Gateway(settings, gateway, clock, codec, keys, projection, producer, metrics, signer)
     gw.reader = replayer
     runner = web.AppRunner(build_app(gw), access_log=None)
     await runner.setup()

@@ -12,8 +12,9 @@ from aiohttp import web
 from remedy.contract.codec import Codec
 from remedy.kernel.clock import Clock
 from remedy.kernel.deadlines import ms  # noqa: F401 - the routes take it from here too
+from remedy.contract.signing import PartyKey, dev_key, read_key_file
 from remedy.kernel.portal import Notice, code_valid, current_notice
-from remedy.kernel.settings import Settings
+from remedy.kernel.settings import Settings, SettingsError
 from remedy.runtime.metrics import ServiceMetrics
 from remedy.runtime.http import client_address, trusted_networks
 from services.gateway.guards import RateLimit, ReplayGuard, Throttle
@@ -32,10 +33,22 @@ def error(status: int, message: str, field: str | None = None, **headers) -> web
     return web.json_response(body, status=status, headers=headers or None)
 
 
+def gateway_key(settings: Settings, gateway: GatewaySettings) -> PartyKey:
+    """The key the gateway signs what it publishes for the parties it authenticated (docs/security.md):
+    ``REMEDY_GATEWAY_SIGNING_KEY``; without it, in dev, the gateway's development key."""
+    if gateway.signing_key:
+        return read_key_file(gateway.signing_key)
+    if not settings.dev:
+        raise SettingsError("REMEDY_GATEWAY_SIGNING_KEY: outside dev (REMEDY_ENV) the gateway signs with its own key "
+                            "file; the development key is refused")
+    return dev_key("gateway", "gateway")
+
+
 class Gateway:
     def __init__(self, settings: Settings, gateway: GatewaySettings, clock: Clock, codec: Codec, keys: Keys,
-                 projection: Projection, producer, metrics: ServiceMetrics | None = None):
+                 projection: Projection, producer, metrics: ServiceMetrics | None = None, signer: PartyKey | None = None):
         self.settings, self.own, self.clock, self.codec, self.keys = settings, gateway, clock, codec, keys
+        self.signer = signer or gateway_key(settings, gateway)
         self.projection, self.producer = projection, producer
         self.metrics = metrics or ServiceMetrics(SERVICE)
         self.replays = ReplayGuard(gateway.replay_window_seconds)
@@ -47,8 +60,8 @@ class Gateway:
         self.reader = None  # the Replayer keeping the read model up to date (kafka.py), for /healthz
 
     async def publish(self, topic: str, key: str, schema: str, record: dict, *, wait: bool = True):
-        value = self.codec.encode(schema, record)
-        future = await self.producer.send(topic, value=value, key=key.encode())
+        value, raw_key = self.codec.encode(schema, record), key.encode()
+        future = await self.producer.send(topic, value=value, key=raw_key, headers=self.signer.sign(topic, raw_key, value))
         self.metrics.emitted.labels(topic, schema).inc()
         if wait:
             await future

@@ -21,8 +21,10 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.errors import KafkaError
 
+from remedy.contract.partykeys import Refused
 from remedy.contract.codec import Codec, CodecError
 from remedy.runtime.metrics import ServiceMetrics
+from remedy.runtime.signed import Verifier
 from remedy.runtime.publish import compression_type
 from remedy.kernel.ids import message_id
 from services.gateway import roster_view
@@ -38,12 +40,14 @@ REASSIGN_SECONDS = 30.0      # how often the reader looks for partitions it does
 CHECK_SECONDS = 10.0         # the longest the check of the stored offsets waits for the broker
 
 
-async def start_producer(bootstrap: str, compression: str = "none", attempts: int = 60) -> AIOKafkaProducer:
-    """The producer of the input topics; ``compression`` is a ``REMEDY_PRODUCER_COMPRESSION`` codec name."""
+async def start_producer(bootstrap: str, compression: str = "none", attempts: int = 60,
+                         security: dict | None = None) -> AIOKafkaProducer:
+    """The producer of the input topics; ``compression`` is a ``REMEDY_PRODUCER_COMPRESSION`` codec name,
+    ``security`` how it authenticates (``remedy.runtime.clients.aiokafka_security``)."""
     for n in range(attempts):
         producer = AIOKafkaProducer(bootstrap_servers=bootstrap.split(","), linger_ms=10, acks="all",
                                     max_batch_size=256 * 1024, client_id="remedy-gateway",
-                                    compression_type=compression_type(compression))
+                                    compression_type=compression_type(compression), **(security or {}))
         try:
             await producer.start()
             return producer
@@ -62,8 +66,12 @@ def fingerprint(value: bytes | None) -> str:
 class Replayer:
     """Reads every partition of READ_TOPICS into the projection, from the offsets its store holds."""
 
-    def __init__(self, bootstrap: str, codec: Codec, projection: Projection, metrics: ServiceMetrics):
+    def __init__(self, bootstrap: str, codec: Codec, projection: Projection, metrics: ServiceMetrics,
+                 security: dict | None = None, verifier: Verifier | None = None):
+        """``verifier``: checks the signed inputs (remedy.runtime.signed); a refused one is counted and not read."""
         self.bootstrap, self.codec, self.projection, self.metrics = bootstrap, codec, projection, metrics
+        self.security = security or {}  # remedy.runtime.clients.aiokafka_security
+        self.verifier = verifier
         self.consumer: AIOKafkaConsumer | None = None
         self.admin: AIOKafkaAdminClient | None = None  # where the partitions of READ_TOPICS are learnt
         self.undecodable = 0
@@ -76,10 +84,11 @@ class Replayer:
     def _consumer(self) -> AIOKafkaConsumer:
         return AIOKafkaConsumer(bootstrap_servers=self.bootstrap.split(","), group_id=None, auto_offset_reset="earliest",
                                 enable_auto_commit=False, max_partition_fetch_bytes=4 * 1024 ** 2,
-                                client_id="remedy-gateway-reader")
+                                client_id="remedy-gateway-reader", **self.security)
 
     async def start(self) -> None:
-        self.admin = AIOKafkaAdminClient(bootstrap_servers=self.bootstrap.split(","), client_id="remedy-gateway-reader")
+        self.admin = AIOKafkaAdminClient(bootstrap_servers=self.bootstrap.split(","), client_id="remedy-gateway-reader",
+                                         **self.security)
         await self.admin.start()
         stored = self.projection.store.offsets()
         if stored:
@@ -173,11 +182,24 @@ class Replayer:
         reached = {}
         for tp, records in batches.items():
             for msg in records:
+                if self.refused(msg):
+                    continue
                 self.apply(msg.topic, msg.value, message_id(msg.topic, msg.partition, msg.offset))
             last = records[-1]
             reached[(tp.topic, tp.partition)] = {"next": last.offset + 1, "last": fingerprint(last.value)}
             self.position[tp] = last.offset + 1
         self.projection.commit(reached)
+
+    def refused(self, msg) -> bool:
+        """Whether a record of a signed topic is not its party's (counted in ``records_refused``, logged)."""
+        if self.verifier is None:
+            return False
+        try:
+            self.verifier.check(msg.topic, msg.key, msg.value, msg.headers)
+        except Refused as exc:
+            log.warning("refused %s/%s/%s: %s", msg.topic, msg.partition, msg.offset, exc)
+            return True
+        return False
 
     def apply(self, topic: str, value: bytes, ref: str = "") -> None:
         try:

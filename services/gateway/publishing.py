@@ -145,9 +145,9 @@ class BatchUpload:
             return False
 
     async def send(self, record: dict) -> None:
-        value = self.gw.codec.encode("LoanDefault", record)
-        self.futures.append(await self.gw.producer.send("loan.defaults", value=value,
-                                                        key=f"{record['lender_id']}:{record['loan_id']}".encode()))
+        value, key = self.gw.codec.encode("LoanDefault", record), f"{record['lender_id']}:{record['loan_id']}".encode()
+        self.futures.append(await self.gw.producer.send("loan.defaults", value=value, key=key,
+                                                        headers=self.gw.signer.sign("loan.defaults", key, value)))
         self.batch.published += 1
         if len(self.futures) >= FLUSH_EVERY:
             await asyncio.gather(*self.futures)

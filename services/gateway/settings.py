@@ -15,6 +15,9 @@ class GatewaySettings(EnvSettings):
     keys: str = setting("", "gateway: the keys file (JSON; see services/gateway/keys.py): sha256 of each lender's, mediator's "
                             "and payment processor's API key, and each court's HMAC secret. Empty = "
                             "`$REMEDY_DATA_DIR/gateway/keys.json`, generated with dev keys when absent. Never commit real keys.")
+    signing_key: str = setting("", "gateway: the key file it signs the records it publishes for the parties with (JSON: kind "
+                                   "`gateway`, id, key_id, private_key; docs/security.md). Empty = the development key, "
+                                   "refused outside dev.", dev_secret=True)
     replay_window_seconds: int = setting(300, "gateway: a court webhook's timestamp must be within this many seconds of now.")
     host: str = setting("127.0.0.1", "gateway: the address its HTTP server binds (`0.0.0.0` for every interface).")
     trusted_proxies: str = setting("", "gateway: addresses or networks (comma-separated, e.g. `10.0.0.0/8`) of the reverse "

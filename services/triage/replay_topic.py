@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from kafka import KafkaConsumer, TopicPartition
 
 from remedy.contract.codec import Codec, CodecError
+from remedy.runtime.clients import process_security
 
 TOPIC = "case.events"
 
@@ -34,7 +35,7 @@ def read_case_events(bootstrap: str, codec: Codec, *, timeout: float = 300.0, id
                      connect_timeout_ms: int = 10_000) -> TopicRead:
     consumer = KafkaConsumer(bootstrap_servers=bootstrap.split(","), group_id=None, enable_auto_commit=False,
                              client_id="remedy-replay", max_partition_fetch_bytes=4 * 1024 * 1024,
-                             bootstrap_timeout_ms=connect_timeout_ms)
+                             bootstrap_timeout_ms=connect_timeout_ms, **process_security())
     try:
         deadline = time.monotonic() + 15
         while not (partitions := consumer.partitions_for_topic(TOPIC)):

@@ -33,6 +33,7 @@ BOUNDED = {
     ("remedy/runtime/due.py", "_ticked"): "per partition",
     ("remedy/runtime/app.py", "_topics"): "per topic",
     ("remedy/runtime/app.py", "_children"): "per metric label set (never a case id)",
+    ("remedy/runtime/signed.py", "_refused"): "per refusal reason (partykeys.REASONS: five)",
     ("remedy/runtime/stores.py", "_shared"): "one block cache and write buffer manager per worker",
     ("remedy/runtime/stores.py", "assigned"): "per partition",
     ("remedy/runtime/patches/guard.py", "_originals"): "per patched faust function",

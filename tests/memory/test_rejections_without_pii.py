@@ -19,7 +19,8 @@ async def test_no_topic_but_the_input_holds_planted_pii_and_the_lender_can_still
     for d in defaults:
         funnel.publish_default(d)
     whole = funnel.codec.encode("LoanDefault", defaults[0])
-    funnel.bus.produce("loan.defaults", f"{LENDER}:L-TRUNCATED".encode(), whole[:len(whole) // 2 + 20])
+    key, truncated = f"{LENDER}:L-TRUNCATED".encode(), whole[:len(whole) // 2 + 20]
+    funnel.bus.produce("loan.defaults", key, truncated, headers=funnel.signer.sign("loan.defaults", key, truncated))
     note = {**outcome("C-unknown", "M-1", "PEOPLES_MEDIATION", "FAILED", funnel.clock.now()),
             "note": f"{defaults[1]['debtor']['name']} {defaults[1]['debtor']['phone']}"}
     funnel.publish("mediation.outcomes", "C-unknown", "MediationOutcome", note)

@@ -1,7 +1,8 @@
 """The design pages in docs/ against the code and the contract, so that they cannot drift.
 
 - docs/topics.md lists every topic of ``schemas/topics.json`` (and no other) with its key,
-  partitions, value schema, producers and consumers, in the right section;
+  partitions, value schema, producers and consumers, in the right section, and every signed topic
+  with who signs it;
 - docs/schemas.md lists every CaseEvent type with its one producer (``producers.json``) and every
   released schema version with its fingerprint (``fingerprints.lock``) and the official avro library's
   (``accepted-fingerprints.lock``);
@@ -80,6 +81,21 @@ def test_topics_page_lists_no_topic_the_registry_lacks():
     listed = [name for rows in topic_rows().values() for name in rows]
     assert sorted(set(listed) - set(registry)) == []
     assert len(listed) == len(set(listed)), "a topic is listed twice"
+
+
+def test_topics_page_lists_every_signed_topic_with_its_signers():
+    body = sections(page("topics.md"))["Signed topics"]
+    rows = {m.group(1): cells for cells in table_rows(body) if (m := re.fullmatch(r"`([^`]+)`", cells[0]))}
+    signed = {name: topic for name, topic in load_registry().items() if topic.signed_by is not None}
+    assert set(rows) == set(signed)
+    for name, topic in signed.items():
+        _, signers, fields, gateway = rows[name]
+        signers, fields = signers.split(";"), fields.split(";")
+        assert len(signers) == len(fields) == len(topic.signed_by), f"{name}: {signers!r} in the page"
+        for (kind, must_equal), signer, field in zip(topic.signed_by, map(str.strip, signers), map(str.strip, fields)):
+            assert signer.startswith(kind), f"{name}: signed by {signer!r} in the page, {kind} in the registry"
+            assert (field == f"`{must_equal}`") if must_equal else field.startswith("any"), f"{name}: {field!r}"
+        assert gateway.startswith("yes") == ("gateway" in topic.producers), f"{name}: gateway {gateway!r}"
 
 
 # ---------------------------------------------------------------- schemas.md

@@ -26,6 +26,7 @@ import time
 from faust.transport.drivers.aiokafka import AIOKafkaConsumerThread
 from kafka import KafkaConsumer, TopicPartition
 
+from remedy.runtime.clients import process_security
 from remedy.runtime.patches.guard import Guard, original, replace, restore
 
 GUARD = Guard(
@@ -46,7 +47,7 @@ def last_offsets_after(bootstrap: list[str], reported: dict[TopicPartition, int]
     if not pending:
         return found
     consumer = KafkaConsumer(bootstrap_servers=bootstrap, group_id=None, enable_auto_commit=False,
-                             max_poll_records=1_000_000)
+                             max_poll_records=1_000_000, **process_security())
     try:
         consumer.assign(list(pending))
         for tp in pending:
