@@ -61,3 +61,14 @@ class ContactSealer:
         except Exception as exc:
             raise PiiError("sealed contact cannot be opened with this key") from exc
         return json.loads(plain)
+
+    def seal_document(self, pdf: bytes) -> bytes:
+        """A document that names the debtor (a court document's PDF), sealed as a contact is."""
+        nonce = os.urandom(NONCE_LEN)
+        return nonce + self._aead.encrypt(nonce, pdf, b"remedy-document")
+
+    def unseal_document(self, sealed: bytes) -> bytes:
+        try:
+            return self._aead.decrypt(sealed[:NONCE_LEN], sealed[NONCE_LEN:], b"remedy-document")
+        except Exception as exc:
+            raise PiiError("sealed document cannot be opened with this key") from exc
