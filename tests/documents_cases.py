@@ -2,7 +2,8 @@
 document template (the union of every notice's context, the parties given as directory ids)."""
 from __future__ import annotations
 
-from services.notify import plan
+from services.notify import courtdocs, plan
+from services.notify.capitals import capitals
 from services.notify.catalogue import Catalogue
 from services.notify.paper import Inputs
 from tests.notify_cases import Case, contact
@@ -30,6 +31,10 @@ def full_context() -> dict:
         ctx.update(notice["context"])
     ctx.update(court="CT-350502", mediation_centre="MC-350502", issued_on="2026-12-04", reason="",
                route="PEOPLES_MEDIATION")
+    evidence = [{"doc_type": "contract", "uri": "s3://lender-a/L-1.pdf", "sha256": "ab" * 32}]
+    ctx.update(claim_cents=ctx["total_due_cents"], claim_capitals=capitals(ctx["total_due_cents"]),   # court documents
+               bundle_id="FB-CT-350502-20261204", evidence_count=1, evidence_lines=courtdocs.evidence_lines(evidence),
+               complaint_no="QS-2026-000000000001", evidence_list_no="ZJ-2026-000000000002")
     return ctx
 
 

@@ -21,7 +21,7 @@ from services.notify.catalogue import Catalogue
 
 INTENTS = "notify.intents"
 CONTROLS = {"CaseHeld": "hold", "CaseReleased": "release", "CaseClosed": "close"}
-REMEMBERED = ("CaseOpened", "CaseAmended", "CaseTriaged", "MediationSettled")  # kept in the case memory
+REMEMBERED = ("CaseOpened", "CaseAmended", "CaseTriaged", "MediationSettled", "ConfirmationRequested")  # kept in the case memory
 FACTS = ("loan_id", "principal_cents", "interest_cents", "penalty_cents")
 FREE_TEXT = ("detail",)  # debtor-written text may hold PII: never copied into a notice
 
@@ -105,8 +105,9 @@ def react(memory: dict | None, envelope: dict, catalogue: Catalogue) -> Decision
     if type_ == "CaseTriaged":
         memory.update(court=body["court"], mediation_centre=body["mediation_centre"])
     if type_ == "MediationSettled":
-        memory["plan"] = plan_figures(body["plan"])
-    if type_ in ("LitigationFiled", "JudgmentEntered", "EnforcementApplied", "ConfirmationGranted"):
+        memory["plan"] = {**plan_figures(body["plan"]), "tier": body["tier"]}
+    if type_ in ("LitigationFiled", "JudgmentEntered", "EnforcementApplied", "ConfirmationGranted",
+                 "ConfirmationRequested"):
         memory["court"] = body["court"]
     out: list[dict] = []
     if type_ in CONTROLS:

@@ -1,4 +1,5 @@
-"""notify's wiring: case.events + debtor.requests → notify.intents (by debtor) → guard → channels → notice.log.
+"""notify's wiring: case.events + debtor.requests → notify.intents (by debtor) → guard → channels → notice.log;
+case.events → the courts' documents (``court.py``) → court.documents.
 
 Three agents, each with concurrency 1:
 - ``events``   case.events → plan.react → intents; remembers per case (table ``cases``) the figures and
@@ -36,9 +37,10 @@ from remedy.kernel.settings import Settings
 from remedy.kernel.stage import Host, Input
 from remedy.runtime.due import Deadlines
 from remedy.runtime.faust_host import build_app
-from services.notify import guard, plan, proof
+from services.notify import courtdocs, guard, plan, proof
 from services.notify.catalogue import Catalogue
 from services.notify.channels import EmailChannel, LetterChannel, SmsChannel
+from services.notify.court import CourtDocuments
 from services.notify.dispatch import dispatch
 from services.notify.printer import Printer
 from services.notify.refusals import Refusals
@@ -72,7 +74,7 @@ class Notify:
         self.notices = Counter(f"remedy_{SERVICE}_notices", "notice.log entries written", ["kind", "channel", "status"],
                                registry=host.metrics.registry)
         self.catalogue = Catalogue.load()
-        self.reads = plan.reads(self.catalogue)
+        self.reads = plan.reads(self.catalogue) | frozenset(courtdocs.TRIGGERS)
         self.ignored = Counter(f"remedy_{SERVICE}_case_events_ignored", "case.events inputs no notice or case memory "
                                "needs, told by their header and not decoded", registry=host.metrics.registry)
         self.sealer, self.pseudonymiser = ContactSealer(settings.pii_key), Pseudonymiser(settings.pseudonym_key)
@@ -81,6 +83,7 @@ class Notify:
         self.documents = Path(settings.data_dir) / "documents"
         self.printer = Printer.from_settings(notify.directory, notify.font_path, notify.portal_url)
         self.refusals = Refusals(host, SERVICE)   # documents that cannot be printed: counted, dead-lettered
+        self.court = CourtDocuments(host, self.sealer, self.printer, self.catalogue.labels, self.refusals)
         self.cases, self.debtors = host.table("cases"), host.table("debtors")
         self.sending: set[str] = set()   # notice ids sent in the background whose result the guard has not applied
         self.send_slots = asyncio.Semaphore(notify.concurrent_sends)
@@ -143,6 +146,7 @@ class Notify:
         await self.send_intents(decision)
         if decision.state != before:
             await self.cases.put(case_id, decision.state)
+        await self.court.on_event(decision.state, envelope)   # a court's documents: printed, sealed, published
 
     async def on_request(self, msg: Input) -> None:
         _, request = self.host.codec.decode(msg.value, expect="DebtorRequest")
