@@ -16,7 +16,8 @@ def utc(*args) -> datetime:
 
 
 def facts(loan_id: str = "L1", *, principal: int = 800_000, interest: int = 80_000, penalty: int = 20_000,
-          student: bool = False, due: date = date(2025, 3, 1), jurisdiction: str | None = None) -> dict:
+          student: bool = False, due: date = date(2025, 3, 1), jurisdiction: str | None = None,
+          evidence: list | None = None) -> dict:
     return {"loan_id": loan_id, "batch_id": "B1", "debtor_ref": "D" + loan_id, "region_code": "350502",
             "lender_region_code": "350502", "product": "consumer_loan", "principal_cents": principal,
             "interest_cents": interest, "penalty_cents": penalty, "contract_date": date(2024, 3, 1), "due_date": due,
@@ -24,8 +25,9 @@ def facts(loan_id: str = "L1", *, principal: int = 800_000, interest: int = 80_0
             "hardship": {"is_student": student, "serious_illness": False, "unemployed": False, "disaster": False,
                          "elderly": False, "disabled": False},
             "birth_year": 1990,
-            "evidence": [{"doc_type": "contract", "uri": f"s3://lender/{loan_id}/contract.pdf", "sha256": None},
-                         {"doc_type": "statement", "uri": f"s3://lender/{loan_id}/statement.pdf", "sha256": "ab12"}],
+            "evidence": evidence if evidence is not None else [
+                {"doc_type": "contract", "uri": f"s3://lender/{loan_id}/contract.pdf", "sha256": None},
+                {"doc_type": "statement", "uri": f"s3://lender/{loan_id}/statement.pdf", "sha256": "ab12"}],
             "sealed_contact": b"\x00" * 12 + b"sealed", "content_hash": "h" + loan_id}
 
 

@@ -19,3 +19,7 @@ class OutOfOrder(EnforcementError):
 
 class InvalidInput(EnforcementError):
     pass
+
+
+class FilingRefused(EnforcementError):
+    """A case handed to litigation with no evidence at all: not filed (no court accepts a bare claim)."""

@@ -12,6 +12,7 @@ from remedy.kernel.decision import Decision as FileDecision
 from remedy.kernel.emit import Emit
 from remedy.kernel.events import case_event
 from remedy.kernel import lifecycle
+from services.enforcement.errors import FilingRefused
 from services.enforcement.state import CaseFile
 
 PRODUCER = "enforcement"
@@ -22,6 +23,7 @@ OWING = ACTIVE | {TERMINATED}             # the steps where a payment counts aga
 LIFECYCLE_STAGE = {"FILED": lifecycle.LITIGATION, "ACCEPTED": lifecycle.LITIGATION, "JUDGMENT": lifecycle.JUDGMENT,
                    "ENFORCEMENT": lifecycle.ENFORCEMENT, TERMINATED: lifecycle.ENFORCEMENT}
 PERFORMANCE = "performance_due"
+DLQ = "enforcement.dlq"
 
 Decision = FileDecision[CaseFile]
 
@@ -57,6 +59,8 @@ def advance(case: CaseFile, now: datetime) -> list[Emit]:
 def _take_handover(case: CaseFile, now: datetime) -> list[Emit]:
     h = case.handover
     court = court_for(case)
+    if h["to"] == lifecycle.LITIGATION and not case.evidence:
+        return _refuse_filing(case, now)
     if h["to"] == lifecycle.LITIGATION:
         case.stage, case.court = "FILED", court
         case.basis_cents, case.paid_cents = case.facts_total_cents - case.plan_paid_cents, 0
@@ -74,6 +78,20 @@ def _take_handover(case: CaseFile, now: datetime) -> list[Emit]:
     case.basis_cents, case.paid_cents, case.recovered_cents = claim, 0, 0
     return [event(case, "EnforcementApplied", {"court": court, "basis": "CONFIRMED_SETTLEMENT", "claim_cents": claim},
                   h["cause"], now)]
+
+
+def _refuse_filing(case: CaseFile, now: datetime) -> list[Emit]:
+    """No evidence at all: nothing is filed; the case waits in litigation with the handover kept, and is filed
+    once the lender amends it with its evidence (CaseAmended). Dead-lettered once, with the reason."""
+    if case.filing_refused:
+        return []
+    case.filing_refused = True
+    why = FilingRefused(f"case {case.case_id}: handed to litigation with no evidence (the lender's evidence list is "
+                        "empty): not filed; it is filed once the lender amends the case with its evidence")
+    letter = {"service": PRODUCER, "source_topic": "case.events", "partition": -1, "offset": -1,
+              "key": case.case_id.encode(), "value": case.handover["cause"].encode(), "error_type": type(why).__name__,
+              "error": str(why), "at": now}
+    return [Emit(DLQ, case.case_id, "DeadLetter", letter)]
 
 
 def _performed(case: CaseFile, now: datetime) -> Emit:

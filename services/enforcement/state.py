@@ -26,6 +26,7 @@ class CaseFile(CaseFileRecord):
     plan_paid_cents: int = 0              # instalments paid under it
     plan_outstanding_cents: int | None = None  # from the last InstalmentMissed
     handover: dict | None = None          # {"to", "from_stage", "cause"}: mediation's CaseEscalated, not yet acted on
+    filing_refused: bool = False          # a litigation handover with no evidence: refused once, filed once amended
     stage: str | None = None              # None (not ours yet) | FILED | ACCEPTED | REJECTED | JUDGMENT | ENFORCEMENT
                                           # | RECOVERED | TERMINATED (终本: resumable) | PERFORMED
                                           # (ENDED: a termination before resumption existed; such cases were closed)

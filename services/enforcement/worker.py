@@ -6,6 +6,7 @@ A case file per case (``remedy.runtime.casefile``: one table, one lock, deadline
 from __future__ import annotations
 
 import faust
+from prometheus_client import Counter
 
 from remedy.kernel.clock import Clock
 from remedy.kernel.settings import Settings
@@ -15,7 +16,7 @@ from remedy.runtime.faust_host import build_app
 from services.enforcement import decide as d
 from services.enforcement.settings import EnforcementSettings
 from remedy.kernel.deadlines import next_due_ms
-from services.enforcement.moves import LIFECYCLE_STAGE
+from services.enforcement.moves import DLQ, LIFECYCLE_STAGE
 from services.enforcement.state import CaseFile
 
 SERVICE = "enforcement"
@@ -26,8 +27,16 @@ def build(settings: Settings, enforcement: EnforcementSettings, clock: Clock | N
 
 
 def wire(host: Host, settings: Settings, enforcement: EnforcementSettings) -> None:
+    refused = Counter(f"remedy_{SERVICE}_filings_refused", "cases handed to litigation and not filed, by reason",
+                      ["reason"], registry=host.metrics.registry)
+
+    def count_refusals(decision) -> None:
+        for out in decision.emits:
+            if out.topic == DLQ:
+                refused.labels("NO_EVIDENCE").inc()
+
     files = CaseFiles(host, load=CaseFile.from_json, next_due_ms=next_due_ms, may_be_due=lambda s: bool(s["deadlines"]),
-                      sweep_seconds=enforcement.sweep_seconds,
+                      sweep_seconds=enforcement.sweep_seconds, on_applied=count_refusals,
                       backlog_stage=lambda s: LIFECYCLE_STAGE.get(s["stage"]))
     files.on("case.events", "CaseEvent", lambda case, record, cause, now: d.on_case_event(case, record, now),
              concerns=d.concerns)

@@ -19,7 +19,8 @@ def facts(loan_id: str, debtor_ref: str, *, principal=1_000_000, due=date(2026, 
             "lender_region_code": "350502", "product": "consumer_loan", "principal_cents": principal,
             "interest_cents": principal // 10, "penalty_cents": principal // 50, "contract_date": due - timedelta(days=365),
             "due_date": due, "last_payment_date": last_payment, "agreed_jurisdiction": None,
-            "hardship": {**HARDSHIP, **hardship}, "birth_year": 1990, "evidence": [],
+            "hardship": {**HARDSHIP, **hardship}, "birth_year": 1990,
+            "evidence": [{"doc_type": "contract", "uri": f"s3://lender/{loan_id}.pdf", "sha256": None}],
             "sealed_contact": b"\x00" * 28, "content_hash": "h-" + loan_id}
 
 

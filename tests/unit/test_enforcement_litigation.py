@@ -132,3 +132,19 @@ def test_a_closed_case_never_moves():
     with pytest.raises(d.CaseAlreadyClosed):
         d.on_payment(case, s.payment("P1", 100, T0), "payments/0/1", T0)
     assert d.on_tick(case, T0 + days(400)).emits == []
+
+
+def test_a_case_with_no_evidence_is_not_filed_but_dead_lettered_once_and_filed_once_amended():
+    s = Script("L-bare")
+    out = handed_over(s, evidence=[])
+    assert [e.topic for e in out.emits] == ["enforcement.dlq"] and out.file.stage is None and out.file.filing_refused
+    (letter,) = [e for e in out.emits if e.topic == "enforcement.dlq"]
+    assert letter.record["error_type"] == "FilingRefused" and "no evidence" in letter.record["error"]
+    assert letter.record["value"] == out.file.handover["cause"].encode()
+    again = d.on_tick(out.file, T0 + days(1))
+    assert again.emits == [] and again.outcome == "ignored"          # refused once, not on every tick
+    amended = s.event("CaseAmended", {"facts": {**s.opened(T0)["event"]["facts"]}, "changed_fields": ["evidence"]},
+                      T0 + days(2), "intake")
+    filed = d.on_case_event(again.file, amended, T0 + days(2))
+    (body,) = bodies(filed, "LitigationFiled")
+    assert [e["doc_type"] for e in body["evidence_bundle"]] == ["contract", "statement"]
