@@ -68,6 +68,8 @@ def build_app(gw: Gateway) -> web.Application:
     r.add_delete("/v1/roster/mediators/{mediator_id}", roster.withdraw)
     parties = PartyRoutes(gw)
     r.add_get("/v1/courts/cases", parties.court_cases)
+    r.add_get("/v1/courts/documents/{document_id}", parties.court_document)
+    r.add_get("/v1/courts/bundles/{bundle_id}", parties.court_bundle)
     r.add_get("/v1/centres/queue", parties.centre_queue)
     hooks = WebhookRoutes(gw)
     r.add_post("/v1/webhooks/subscriptions", hooks.create)

@@ -34,7 +34,8 @@ from services.gateway.projection import Projection
 log = logging.getLogger("remedy.gateway")
 READ_TOPICS = {"case.events": "CaseEvent", "loan.defaults.rejected": "LoanDefaultRejected",
                "loan.batches": "BatchReport", "notice.log": "NoticeLogEntry", "mediation.roster": "RosterUpdate",
-               **INPUT_TOPICS, "webhooks.subscriptions": "WebhookSubscription", "webhooks.log": "WebhookDelivery"}
+               **INPUT_TOPICS, "webhooks.subscriptions": "WebhookSubscription", "webhooks.log": "WebhookDelivery",
+               "court.documents": "CourtDocument"}
 CHUNK = 2000                 # records applied and committed at once
 REASSIGN_SECONDS = 30.0      # how often the reader looks for partitions it does not read yet
 CHECK_SECONDS = 10.0         # the longest the check of the stored offsets waits for the broker
@@ -223,6 +224,8 @@ class Replayer:
             self.projection.webhooks.apply_subscription(record)
         elif topic == "webhooks.log":
             self.projection.webhooks.apply_delivery(record)
+        elif topic == "court.documents":
+            self.projection.documents.apply(record)
         else:
             if topic == "payments":
                 self.projection.apply_payment(record)

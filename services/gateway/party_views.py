@@ -40,15 +40,17 @@ def _case_ids(store, prefix: str, party: str) -> list[str]:
     return [k.rsplit(b"\x00", 1)[1].decode() for k, _ in store.scan(key(prefix, party) + b"\x00")]
 
 
-def court_view(store, load, court: str, now_ms: int) -> dict:
-    """A court's open cases by what it owes them, each with its next deadline."""
+def court_view(store, load, court: str, now_ms: int, documents=lambda case_id: []) -> dict:
+    """A court's open cases by what it owes them, each with its next deadline and the documents sent to the
+    court for it (``documents(case_id)``: kind, number, sha256)."""
     groups: dict[str, list] = {name: [] for name in COURT_WORK.values()}
     for case in filter(None, map(load, _case_ids(store, "k", court))):
         stage = case.resume_stage if case.stage == ON_HOLD else case.stage
         if stage in COURT_WORK and case.stage not in TERMINAL:
             groups[COURT_WORK[stage]].append({"case_id": case.case_id, "lender_id": case.lender_id, "stage": case.stage,
                                               "since_ms": case.stage_since, "total_due_cents": case.total_due_cents,
-                                              "next_deadline": case.next_deadline(now_ms)})
+                                              "next_deadline": case.next_deadline(now_ms),
+                                              "documents": documents(case.case_id)})
     for rows in groups.values():
         rows.sort(key=lambda r: ((r["next_deadline"] or {}).get("at_ms", 2 ** 62), r["case_id"]))
     return {"court": court, "counts": {k: len(v) for k, v in groups.items()}, **groups}

@@ -1,7 +1,10 @@
-"""webhooks' wiring: case.events → routing → webhooks.intents (by party) → deliveries → HTTP → webhooks.log.
+"""webhooks' wiring: case.events, court.documents → routing → webhooks.intents (by party) → deliveries → HTTP
+→ webhooks.log.
 
 - ``events``        case.events → the case's parties (``routing``; table ``cases`` keeps the court and
   mediation centre each case has learned) → one ``event`` intent per party, keyed ``KIND:ID``;
+- ``documents``     court.documents → one ``event`` intent for the court (``documents``: the PDF stays sealed
+  until the attempt);
 - ``subscriptions`` and ``replays`` (from the gateway) → ``subscription`` / ``replay`` intents, so that
 - ``party``         webhooks.intents is the only writer of a party's subscriptions (table ``parties``) and
   deliveries (table ``deliveries``). A delivery is stored, and its next attempt put in the due index
@@ -26,12 +29,12 @@ from prometheus_client import Counter, Gauge
 from remedy.kernel.clock import Clock
 from remedy.kernel.deadlines import ms
 from remedy.kernel.emit import Emit
-from remedy.kernel.pii import ContactSealer
+from remedy.kernel.pii import ContactSealer, PiiError
 from remedy.kernel.settings import Settings
 from remedy.kernel.stage import Host, Input
 from remedy.runtime.due import Deadlines
 from remedy.runtime.faust_host import build_app
-from services.webhooks import delivery, party, routing
+from services.webhooks import delivery, documents, party, routing
 from services.webhooks.delivery import SETTLED
 from services.webhooks.sender import Sender
 from services.webhooks.settings import WebhooksSettings
@@ -75,6 +78,7 @@ class Webhooks:
 
     def register(self) -> None:
         self.host.agent("case.events", self.on_event, name="events")
+        self.host.agent("court.documents", self.on_document, name="documents")
         for topic in FORWARDED:
             self.host.agent(topic, self.forward, name=topic.split(".")[1])
         self.host.agent(INTENTS, self.on_intent, name="party")
@@ -94,6 +98,11 @@ class Webhooks:
         if decision.state is not None:
             await self.cases.put(envelope["case_id"], decision.state)
         for out in decision.internal:
+            await self.intent(out.key, out.record)
+
+    async def on_document(self, msg: Input) -> None:
+        _, record = self.host.codec.decode(msg.value, expect="CourtDocument")
+        for out in documents.decide(record).internal:
             await self.intent(out.key, out.record)
 
     async def forward(self, msg: Input) -> None:
@@ -167,8 +176,13 @@ class Webhooks:
             await self.change(partition, d, delivery.cancelled(d, now_ms), now_ms, None, "subscription deleted")
             return
         url, sealed = target
+        try:
+            sent = documents.opened(d, self.sealer.unseal_document)
+        except PiiError:
+            await self.change(partition, d, delivery.cancelled(d, now_ms), now_ms, None, "document cannot be opened")
+            return
         self.sending[did] = (d["subscription_id"], time.monotonic(), d["attempts"] + 1)
-        self.host.spawn(self.attempt(d, url, self.sealer.unseal(sealed)["secret"].encode()))
+        self.host.spawn(self.attempt(sent, url, self.sealer.unseal(sealed)["secret"].encode()))
 
     def slot(self, did: str, subscription_id: str) -> bool:
         """Whether ``did`` may be attempted now: not in flight, and a slot free (overall and for its subscription)."""

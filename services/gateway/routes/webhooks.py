@@ -36,7 +36,7 @@ class WebhookRoutes(Routes):
 
     @functools.cached_property
     def known(self) -> frozenset[str]:
-        return case_event_types(self.gw.codec)
+        return case_event_types(self.gw.codec) | {"CourtDocument"}   # a court's documents (docs/webhooks.md)
 
     async def caller(self, request: web.Request) -> tuple[str, str, str]:
         """(party key, party kind, party id) of whoever calls: a court by its signature, the others by key."""
