@@ -6,6 +6,7 @@ Stage services are simulated by publishing case.events directly; intake is real 
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import json
 import time
@@ -276,6 +277,17 @@ def test_streamed_upload_of_100000_rows_keeps_memory_bounded(broker, services, c
     assert {d["lender_id"] for d in big} == {"LENDER-A"}
 
 
+def court_document(case_id: str) -> dict:
+    """A document sent to CT-350502 (a real PDF is not needed to serve one: the gateway serves the bytes sealed)."""
+    from remedy.kernel.pii import ContactSealer
+    from remedy.kernel.settings import Settings
+    pdf = b"%PDF-1.4 test"
+    return {"document_id": "D-prop", "case_id": case_id, "lender_id": "LENDER-A", "court": "CT-350502",
+            "kind": "COMPLAINT", "document_no": "QS-2026-PROP", "bundle_id": "FB-prop", "causation_id": "E-prop",
+            "sha256": hashlib.sha256(pdf).hexdigest(), "sealed_content": ContactSealer(Settings.from_env({}).pii_key)
+            .seal_document(pdf), "evidence": [], "issued_at": NOW}
+
+
 def test_property_based_run_of_the_openapi_document_finds_no_server_error(broker, services, codec, tmp_path):
     """schemathesis generates requests from /openapi.json (valid and invalid), with each party's real
     credentials and with real case ids as well as made-up ones; no answer may be a 5xx."""
@@ -298,6 +310,7 @@ def test_property_based_run_of_the_openapi_document_finds_no_server_error(broker
     pub.send("case.events", cases[0], "CaseEvent", event("MediatorAssigned", {"tier": "PEOPLES", "mediator_id": "PM-3505-01",
                                                                               "queue_wait_ms": 0}, cases[0], "LENDER-A", NOW))
     pub.send("notice.log", cases[1], "NoticeLogEntry", notice_sent(cases[1], "LENDER-A", "N-1", NOW))
+    pub.send("court.documents", cases[2], "CourtDocument", court_document(cases[2]))
     pub.flush()
     pub.close()
     wait_until(lambda: requests.get(f"{url}/v1/lender/cases", headers=A).json()["total"] == 3)
@@ -317,6 +330,13 @@ def test_property_based_run_of_the_openapi_document_finds_no_server_error(broker
             ts = str(int(NOW.timestamp()))
             return {"X-Remedy-Court": "CT-350502", "X-Remedy-Timestamp": ts, "Content-Type": "application/json",
                     "X-Remedy-Signature": sign(COURT_SECRETS["CT-350502"].encode(), ts, body)}, body
+        if path.startswith("/v1/courts/") and case.method.upper() == "GET":   # the court's view and its documents
+            from urllib.parse import urlencode
+            query = urlencode(case.query or {}, doseq=True)
+            signed = f"GET {case.formatted_path}{'?' + query if query else ''}".encode()
+            ts = str(int(NOW.timestamp()))
+            return {"X-Remedy-Court": "CT-350502", "X-Remedy-Timestamp": ts,
+                    "X-Remedy-Signature": sign(COURT_SECRETS["CT-350502"].encode(), ts, signed)}, None
         if path.startswith("/v1/debtor"):
             out = {"X-Case-Id": cases[1], "X-Verification-Code": notice_code(PORTAL_SECRET, cases[1], "N-1")}
         return out, None
@@ -324,7 +344,9 @@ def test_property_based_run_of_the_openapi_document_finds_no_server_error(broker
     for result in schema.get_all_operations():
         operation = result.ok()
         for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
-            fixed = {"case_id": cases[0]} if "{case_id}" in operation.path and mode is GenerationMode.POSITIVE else None
+            real = {"case_id": cases[0], "document_id": "D-prop", "bundle_id": "FB-prop"}
+            fixed = {k: v for k, v in real.items() if "{" + k + "}" in operation.path} or None
+            fixed = fixed if mode is GenerationMode.POSITIVE else None
 
             @settings(max_examples=25, deadline=None, database=None, derandomize=True,
                       suppress_health_check=list(HealthCheck))

@@ -1,0 +1,185 @@
+"""Courts receive their documents, against a real Tansu with mediation, enforcement, notify, webhooks and the
+gateway (one stack for the module): a settled case's court gets the confirmation application and the settlement
+agreement by webhook, verifies them and confirms; a filed case's court gets the complaint and the evidence list,
+reads its filing batch's manifest and fetches the PDFs it lists, and accepts the filing with its 案号; another
+court reaches none of it."""
+from __future__ import annotations
+
+import base64
+import hashlib
+import io
+import json
+import time
+from datetime import date, datetime, timedelta, timezone
+
+import pypdf
+import pytest
+import requests
+
+from remedy.contract.codec import Codec
+from remedy.kernel.pii import ContactSealer
+from remedy.kernel.settings import REPO_ROOT, Settings
+from remedy.ops.procs import ServiceProcess
+from remedy.runtime.broker import free_port, provision, start_tansu
+from remedy.runtime.publish import Publisher
+from services.webhooks import signing
+from tests.broker.funnel_helpers import CaseLog, opened, other_event, outcome, plan
+from tests.broker.test_webhooks_service import FAST, Receiver
+from tests.gateway_helpers import court_headers, keys_text, wait_until
+
+pytestmark = [pytest.mark.broker, pytest.mark.xdist_group("court-documents-world")]
+COURT, OTHER, LENDER = "CT-350502", "CT-110105", "LENDER-A"
+COURT_NAME = "泉州市鲤城区人民法院"
+ROSTER = {"mediators": [{"mediator_id": "PM-1", "tier": "PEOPLES", "regions": ["3505"], "modes": ["PHONE"],
+                         "daily_capacity": 10}]}
+
+
+def triaged(e: dict, now: datetime) -> dict:
+    return other_event("triage", "CaseTriaged", {"route": "PEOPLES_MEDIATION", "rule_version": "v1", "reason_codes": [],
+                                                 "score": 600, "mediation_centre": "MC-350502", "court": COURT,
+                                                 "cross_region": False}, e["case_id"], e["lender_id"], now, e["event_id"])
+
+
+def named(e: dict) -> dict:
+    """The case opened with a debtor's sealed contact notify can open (the documents name the debtor)."""
+    contact = {"name": "张三", "national_id": "350502199001011234", "phone": "13800000000", "email": None}
+    e["event"]["facts"]["sealed_contact"] = ContactSealer(Settings.from_env({}).pii_key).seal(contact)
+    return e
+
+
+def get(world, path: str, court: str = COURT) -> requests.Response:
+    return requests.get(world["url"] + path, timeout=10,
+                        headers=court_headers(court, f"GET {path}".encode(), datetime.now(timezone.utc)))
+
+
+def text(pdf: bytes) -> str:
+    return "".join(p.extract_text() for p in pypdf.PdfReader(io.BytesIO(pdf)).pages).replace("\n", "")
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("court-docs")
+    port = free_port()
+    tansu = start_tansu(port, log_path=str(tmp / "tansu.log"))
+    bootstrap, procs, receiver = f"127.0.0.1:{port}", [], Receiver({})
+    try:
+        provision(bootstrap)
+        (tmp / "keys.json").write_text(keys_text())
+        (tmp / "roster.json").write_text(json.dumps(ROSTER))
+        common = {"REMEDY_KAFKA_BOOTSTRAP": bootstrap}
+        own = {"gateway": {"REMEDY_GATEWAY_KEYS": str(tmp / "keys.json")}, "webhooks": FAST, "notify": {},
+               "mediation": {"REMEDY_MEDIATION_ROSTER_PATH": str(tmp / "roster.json"),
+                             "REMEDY_MEDIATION_SWEEP_SECONDS": "0.5"}, "enforcement": {}}
+        for name, env in own.items():
+            proc = ServiceProcess(name, {**common, "REMEDY_DATA_DIR": str(tmp / name),
+                                         f"REMEDY_{name.upper()}_PORT": str(free_port()), **env}, tmp / "logs")
+            proc.port = int(proc.env[f"REMEDY_{name.upper()}_PORT"])
+            procs.append(proc.start())
+        for proc in procs:
+            proc.wait_ready(timeout=90)
+        url = f"http://127.0.0.1:{procs[0].port}"
+        hook = free_port()
+        receiver.listen(hook)
+        body = json.dumps({"url": f"http://127.0.0.1:{hook}/court", "event_types": ["CourtDocument"]}).encode()
+        answer = requests.post(f"{url}/v1/webhooks/subscriptions", data=body, timeout=10,
+                               headers=court_headers(COURT, body, datetime.now(timezone.utc)))
+        assert answer.status_code == 201, answer.text
+        log = CaseLog(bootstrap, Codec(REPO_ROOT / "schemas"))
+        yield {"url": url, "bootstrap": bootstrap, "codec": Codec(REPO_ROOT / "schemas"), "receiver": receiver,
+               "secret": answer.json()["secret"].encode(), "log": log}
+        log.close()
+    finally:
+        for proc in procs:
+            proc.stop()
+        receiver.stop()
+        tansu.kill()
+        tansu.wait(10)
+
+
+def documents_of(world, case_id: str, count: int) -> dict[str, tuple[dict, dict, bytes]]:
+    """kind → (headers, body, PDF) of the deliveries of the case's documents, each signature verified."""
+    def found():
+        got = [(h, json.loads(b), b) for h, b in world["receiver"].by("court")]
+        mine = {body["kind"]: (h, body, raw) for h, body, raw in got if body["case_id"] == case_id}
+        return mine if len(mine) >= count else None
+    out = {}
+    for kind, (headers, body, raw) in wait_until(found, timeout=45, every=0.3).items():
+        signing.verify(headers["Remedy-Signature"], world["secret"], raw, time.time())
+        assert headers["Remedy-Event-Id"] == body["document_id"]
+        pdf = base64.b64decode(body["content_base64"])
+        assert hashlib.sha256(pdf).hexdigest() == body["sha256"]
+        out[kind] = (headers, body, pdf)
+    return out
+
+
+def decide(world, body: dict) -> None:
+    raw = json.dumps(body, ensure_ascii=False).encode()
+    answer = requests.post(world["url"] + "/v1/courts/decisions", data=raw, timeout=10,
+                           headers=court_headers(COURT, raw, datetime.now(timezone.utc)))
+    assert answer.status_code == 202, answer.text
+
+
+def test_a_settled_case_s_court_receives_the_application_and_the_agreement_and_confirms(world):
+    now, pub, log = datetime.now(timezone.utc), Publisher(world["bootstrap"], world["codec"]), world["log"]
+    e = named(opened(LENDER, "L-settled", "D-settled", now))
+    cid = e["case_id"]
+    for record in (e, triaged(e, now)):
+        pub.send("case.events", cid, "CaseEvent", record)
+    pub.flush()
+    log.wait(cid, "SessionScheduled", timeout=45)
+    pub.send("mediation.outcomes", cid, "MediationOutcome",
+             outcome(cid, "PM-1", "PEOPLES", "SETTLED", now, plan([100_000], date.today() + timedelta(days=30))))
+    pub.flush()
+    log.wait(cid, "ConfirmationRequested")
+    docs = documents_of(world, cid, 2)
+    assert set(docs) == {"CONFIRMATION_APPLICATION", "SETTLEMENT_AGREEMENT"}
+    application = text(docs["CONFIRMATION_APPLICATION"][2])
+    assert "司法确认申请书" in application and COURT_NAME in application and "张三" in application
+    assert "1,000.00元" in application and "人民币壹仟元整" in application
+    assert all(body["bundle_id"] is None for _, body, _ in docs.values())
+    decide(world, {"decision_id": f"D-conf-{cid}", "case_id": cid, "kind": "CONFIRMATION_GRANTED",
+                   "court_case_no": "(2026)闽0502民特1号"})
+    assert log.wait(cid, "ConfirmationGranted")["event"]["court"] == COURT
+    pub.close()
+
+
+def test_a_filed_case_s_court_receives_its_bundle_reads_the_manifest_and_accepts_the_filing(world):
+    now, pub, log = datetime.now(timezone.utc), Publisher(world["bootstrap"], world["codec"]), world["log"]
+    e = named(opened(LENDER, "L-filed", "D-filed", now))
+    cid = e["case_id"]
+    escalated = other_event("mediation", "CaseEscalated", {"from_stage": "COURT_MEDIATION", "to_stage": "LITIGATION",
+                                                           "reason": "COURT_MEDIATION_FAILED"}, cid, LENDER, now)
+    for record in (e, triaged(e, now), escalated):
+        pub.send("case.events", cid, "CaseEvent", record)
+    pub.flush()
+    filed = log.wait(cid, "LitigationFiled")["event"]
+    docs = documents_of(world, cid, 2)
+    assert set(docs) == {"COMPLAINT", "EVIDENCE_LIST"}
+    bundle = filed["filing_batch_id"]
+    assert {body["bundle_id"] for _, body, _ in docs.values()} == {bundle}
+    complaint = text(docs["COMPLAINT"][2])
+    assert "民事起诉状" in complaint and COURT_NAME in complaint and "11,200.00元" in complaint
+    assert "人民币壹万壹仟贰佰元整" in complaint
+    assert "s3://lender/L-filed.pdf" in text(docs["EVIDENCE_LIST"][2])
+
+    manifest = wait_until(lambda: (r := get(world, f"/v1/courts/bundles/{bundle}")).status_code == 200 and r.json())
+    listed = {row["kind"]: row for row in manifest["documents"] if row["case_id"] == cid}
+    assert set(listed) == {"COMPLAINT", "EVIDENCE_LIST"}
+    for kind, row in listed.items():
+        fetched = get(world, f"/v1/courts/documents/{row['document_id']}")
+        assert fetched.status_code == 200 and fetched.headers["Content-Type"] == "application/pdf"
+        assert hashlib.sha256(fetched.content).hexdigest() == row["sha256"] == fetched.headers["X-Content-SHA256"]
+        assert fetched.content == docs[kind][2]
+    view = get(world, "/v1/courts/cases").json()
+    (entry,) = [c for c in view["filings"] if c["case_id"] == cid]
+    assert {d["kind"]: d["sha256"] for d in entry["documents"]} == {k: r["sha256"] for k, r in listed.items()}
+
+    # Another court reaches none of it.
+    assert get(world, f"/v1/courts/bundles/{bundle}", OTHER).status_code == 404
+    for row in listed.values():
+        assert get(world, f"/v1/courts/documents/{row['document_id']}", OTHER).status_code == 404
+
+    decide(world, {"decision_id": f"D-file-{cid}", "case_id": cid, "kind": "FILING_ACCEPTED",
+                   "court_case_no": "(2026)闽0502民初123号"})
+    assert log.wait(cid, "FilingAccepted")["event"]["court_case_no"] == "(2026)闽0502民初123号"
+    pub.close()
