@@ -24,7 +24,7 @@ from remedy.runtime.broker import free_port, provision, start_tansu
 from remedy.runtime.publish import Publisher
 from services.webhooks import signing
 from tests.broker.funnel_helpers import CaseLog, opened, other_event, outcome, plan
-from tests.broker.test_webhooks_service import FAST, Receiver
+from tests.broker.test_webhooks_service import FAST, Receiver, stop_stack
 from tests.gateway_helpers import court_headers, keys_text, wait_until
 
 pytestmark = [pytest.mark.broker, pytest.mark.xdist_group("court-documents-world")]
@@ -89,11 +89,7 @@ def world(tmp_path_factory):
                "secret": answer.json()["secret"].encode(), "log": log}
         log.close()
     finally:
-        for proc in procs:
-            proc.stop()
-        receiver.stop()
-        tansu.kill()
-        tansu.wait(10)
+        stop_stack(procs, receiver, tansu)
 
 
 def documents_of(world, case_id: str, count: int) -> dict[str, tuple[dict, dict, bytes]]:

@@ -68,6 +68,15 @@ class Receiver:
         return Counter(h["Remedy-Event-Id"] for n, h, _, status in list(self.got) if n == name and status == 200)
 
 
+def stop_stack(procs: list, receiver: Receiver, tansu) -> None:
+    """A module's stack, stopped: its services, the receiver, the broker."""
+    for proc in procs:
+        proc.stop()
+    receiver.stop()
+    tansu.kill()
+    tansu.wait(10)
+
+
 def consumed(port: int, topic: str) -> float:
     body = requests.get(f"http://127.0.0.1:{port}/metrics", timeout=5).text
     return sum(float(line.rsplit(" ", 1)[1]) for line in body.splitlines()
@@ -102,11 +111,7 @@ def world(tmp_path_factory):
         yield {"gw": gw, "hooks": hooks, "url": f"http://127.0.0.1:{gw.port}", "bootstrap": bootstrap, "codec": codec,
                "receiver": receiver}
     finally:
-        for proc in procs:
-            proc.stop()
-        receiver.stop()
-        tansu.kill()
-        tansu.wait(10)
+        stop_stack(procs, receiver, tansu)
 
 
 @pytest.fixture(scope="module")
