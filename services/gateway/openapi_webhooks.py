@@ -35,7 +35,8 @@ def webhook_schemas() -> dict:
             "url": {"type": "string", "format": "uri", "maxLength": MAX_URL, "example": "https://hooks.example/remedy",
                     "description": "https (http only in development)"},
             "event_types": {"type": "array", "items": {"type": "string"},
-                            "description": "CaseEvent types to receive; absent or empty: every event that concerns the party"}}},
+                            "description": "CaseEvent types to receive (a court may add CourtDocument, its documents); "
+                                           "absent or empty: every event that concerns the party"}}},
         "Subscription": {"type": "object", "required": ["subscription_id", "url"], "properties": sub},
         "NewSubscription": {"type": "object", "required": ["subscription_id", "secret"], "properties": {
             **sub, "secret": {"type": "string", "description": "the signing secret: shown once, now"}}},
