@@ -271,5 +271,10 @@ def roster_paths() -> dict:
 def ops_paths() -> dict:
     """Operations."""
     return {
-        "/healthz": {"get": {"summary": "Liveness and read-model size", "responses": {"200": _resp("ok", {"type": "object"})}}},
+        "/healthz": {"get": {"summary": "Liveness: the read model's reader runs (503 once it died, with why); read-model size",
+                             "responses": {"200": _resp("alive", {"type": "object"}),
+                                           "503": _resp("the read model stopped", {"type": "object"})}}},
+        "/readyz": {"get": {"summary": "Readiness: alive and caught up with the topics (503 while catching up)",
+                            "responses": {"200": _resp("ready", {"type": "object"}),
+                                          "503": _resp("catching up or stopped", {"type": "object"})}}},
     }
