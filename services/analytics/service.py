@@ -52,13 +52,15 @@ async def serve(settings: Settings, analytics: AnalyticsSettings) -> None:
     sink = Sink(settings, analytics, store, codec, clock, metrics)
     await sink.start()
     sessions = Sessions(derive_key(",".join(sorted(scopes)), "dashboard"), dev=settings.dev, minutes=analytics.session_minutes)
-    runner = web.AppRunner(make_web(store, scopes, metrics, clock, tier_days, conf_days, sessions=sessions), access_log=None)
+    app = make_web(store, scopes, metrics, clock, tier_days, conf_days, sessions=sessions)
+    runner = web.AppRunner(app, access_log=None)
     await runner.setup()
     await web.TCPSite(runner, analytics.host, analytics.port).start()
     stop = asyncio.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         asyncio.get_running_loop().add_signal_handler(sig, stop.set)
     running = asyncio.create_task(sink.run(), name="sink")
+    app["pages"].sink = running
     print(f"[analytics] Worker ready: dashboard on http://{analytics.host}:{analytics.port}/", flush=True)
     try:
         while not stop.is_set() and not running.done():

@@ -15,6 +15,8 @@ browser security headers (remedy/runtime/http.py), and ``Cache-Control: no-store
 """
 from __future__ import annotations
 
+import asyncio
+
 import hmac
 import json
 import logging
@@ -34,6 +36,7 @@ from services.analytics.store import Store
 
 STATIC = Path(__file__).parent / "static"
 COOKIE = "remedy_dashboard"
+HEALTH_TIMEOUT = 20.0  # seconds ClickHouse may take to answer /healthz's probe (it queues behind inserts)
 OPEN = ("/metrics", "/healthz", "/login")  # and /static/: no token needed
 log = logging.getLogger("remedy.analytics")
 LOGIN = ('<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><title>Remedy 运营看板 · sign in</title>'
@@ -97,6 +100,7 @@ def make_web(store: Store, scopes: dict[str, Scope], metrics: AnalyticsMetrics, 
     app.router.add_get("/api/{chart}", pages.chart)
     app.router.add_get("/metrics", pages.metrics_page)
     app.router.add_get("/healthz", pages.healthz)
+    app["pages"] = pages   # the service hands it the sink's task (health)
     app.router.add_static("/static/", STATIC)
     return app
 
@@ -214,4 +218,13 @@ class Pages:
         return web.Response(body=body, content_type=content_type.split(";")[0])
 
     async def healthz(self, request):
-        return web.json_response({"ok": True})
+        """Alive while the sink runs and ClickHouse answers; 503 with why otherwise."""
+        sink = getattr(self, "sink", None)
+        if sink is not None and sink.done():
+            return web.json_response({"ok": False, "status": "sink stopped"}, status=503)
+        try:
+            await asyncio.wait_for(self.store.run(self.store.rows, "SELECT 1 AS one"), HEALTH_TIMEOUT)
+        except Exception as exc:  # noqa: BLE001 - any failure: the dashboard cannot answer now
+            return web.json_response({"ok": False, "status": "ClickHouse not answering", "error": type(exc).__name__},
+                                     status=503)
+        return web.json_response({"ok": True, "status": "ok"})

@@ -67,7 +67,7 @@ async def main() -> None:
     reading.add_done_callback(lambda t: t.cancelled() or t.exception() is None
                               or log.error("the read model stopped: %r", t.exception()))
     gw = Gateway(settings, gateway, clock, codec, keys, projection, producer, metrics, signer)
-    gw.reader = replayer
+    gw.reader, gw.reading = replayer, reading
     runner = web.AppRunner(build_app(gw), access_log=None)
     await runner.setup()
     await web.TCPSite(runner, gateway.host, gateway.port).start()

@@ -39,6 +39,7 @@ def build_app(gw: Gateway) -> web.Application:
     r = app.router
     r.add_get("/openapi.json", ops.openapi)
     r.add_get("/healthz", ops.health)
+    r.add_get("/readyz", ops.ready)
     r.add_get("/metrics", ops.metrics)
     r.add_post("/v1/lender/batches", lender.upload)
     r.add_get("/v1/lender/batches/{batch_id}", lender.batch_status)

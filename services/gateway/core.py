@@ -57,7 +57,8 @@ class Gateway:
         self.trusted = trusted_networks(gateway.trusted_proxies)
         self.payment_lock = asyncio.Lock()
         self.uploading: set[tuple[str, str]] = set()  # (lender, batch) of the uploads in progress on this instance
-        self.reader = None  # the Replayer keeping the read model up to date (kafka.py), for /healthz
+        self.reader = None  # the Replayer keeping the read model up to date (kafka.py), for /healthz and /readyz
+        self.reading = None  # its task: /healthz says when it died
 
     async def publish(self, topic: str, key: str, schema: str, record: dict, *, wait: bool = True):
         value, raw_key = self.codec.encode(schema, record), key.encode()

@@ -16,13 +16,9 @@ import json
 
 import orjson
 
-from services.gateway.store import Store
+from services.gateway.store import Store, key
 
 LISTED = ("document_id", "kind", "case_id", "document_no", "sha256")
-
-
-def key(*parts: str) -> bytes:
-    return "\x00".join(parts).encode()
 
 
 def _ms(value) -> int:

@@ -17,12 +17,10 @@ from __future__ import annotations
 from remedy.kernel.lifecycle import (CONFIRMATION, ENFORCEMENT, JUDGMENT, LITIGATION, MEDIATION, ON_HOLD, STAGE_TIER,
                                      TERMINAL)
 from services.gateway.model import Case
+from services.gateway.store import key
 
 COURT_WORK = {CONFIRMATION: "confirmations", LITIGATION: "filings", JUDGMENT: "judgments", ENFORCEMENT: "enforcements"}
 
-
-def key(*parts: str) -> bytes:
-    return "\x00".join(parts).encode()
 
 
 def reindex(store, case: Case, court_before: str | None, centre_before: str) -> None:

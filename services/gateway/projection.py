@@ -30,8 +30,9 @@ import orjson
 
 from services.gateway import model, party_views
 from services.gateway.model import MAX_REJECTIONS_KEPT, STAGES, Batch, Case, to_ms
+from services.gateway.audit_trail import AuditTrail
 from services.gateway.court_documents import CourtDocumentViews
-from services.gateway.store import Store
+from services.gateway.store import Store, key
 from services.gateway.webhooks_view import WebhookViews
 
 __all__ = ["STAGES", "Case", "Batch", "Projection"]
@@ -39,9 +40,6 @@ __all__ = ["STAGES", "Case", "Batch", "Projection"]
 MAX_PENDING = 50_000  # changes held before they are written (between commits; the reader commits every chunk)
 CASES_KEY = b"n\x00cases"
 
-
-def key(*parts: str) -> bytes:
-    return "\x00".join(parts).encode()
 
 
 def _id_after(k: bytes) -> str:
@@ -70,7 +68,7 @@ class Cases:
         return int(self.p.store.get(CASES_KEY) or 0)
 
 
-class Projection:
+class Projection(AuditTrail):
     def __init__(self, store: Store | None = None) -> None:
         self.store = store if store is not None else Store.temporary()
         self.cases = Cases(self)
@@ -177,23 +175,6 @@ class Projection:
     def remember_payment(self, payment_ref: str, case_id: str, amount_cents: int) -> None:
         """A payment this gateway has just published (it comes back on ``payments`` later)."""
         self.store.write_now(key("p", payment_ref), {"case_id": case_id, "amount_cents": amount_cents})
-
-    # --- the audit trail (audit.py): the inputs that caused events, the notices sent -------------------------
-    def apply_input(self, topic: str, ref: str, record: dict) -> None:
-        self._boundary()
-        self.store.put(key("a", record["case_id"], ref), {"topic": topic, **model.as_json(dict(record))})
-
-    def apply_notice(self, entry: dict) -> None:
-        self._boundary()
-        at = to_ms(entry["at"])
-        self.store.put(key("nl", entry["case_id"], f"{at:015d}", entry["notice_id"], entry["status"]),
-                       {**model.as_json(dict(entry)), "at": at})
-
-    def audit_inputs(self, case_id: str) -> dict[str, dict]:
-        return {_id_after(k): orjson.loads(v) for k, v in self.settled().scan(key("a", case_id) + b"\x00")}
-
-    def audit_notices(self, case_id: str) -> list[dict]:
-        return [orjson.loads(v) for _, v in self.settled().scan(key("nl", case_id) + b"\x00")]
 
     # --- batches ----------------------------------------------------------------------------------
     def batch_view(self, lender_id: str, batch_id: str) -> Batch | None:

@@ -14,13 +14,10 @@ from __future__ import annotations
 import orjson
 
 from services.gateway.model import as_json, to_ms
-from services.gateway.store import Store
+from services.gateway.store import Store, key
 
 ENTRY_FIELDS = ("mediator_id", "tier", "designated_by", "regions", "modes", "daily_capacity", "active")
 
-
-def key(*parts: str) -> bytes:
-    return "\x00".join(parts).encode()
 
 
 def apply(store: Store, record: dict, ref: str) -> None:

@@ -51,6 +51,11 @@ def _options() -> rocksdict.Options:
     return options
 
 
+def key(*parts: str) -> bytes:
+    """A read-model key: its parts NUL-separated, so one id never prefixes another."""
+    return "\x00".join(parts).encode()
+
+
 def encode(value: Any) -> bytes:
     return value if isinstance(value, bytes) else orjson.dumps(value)
 

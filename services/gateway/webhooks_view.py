@@ -13,11 +13,8 @@ from __future__ import annotations
 
 import orjson
 
-from services.gateway.store import Store
+from services.gateway.store import Store, key
 
-
-def key(*parts: str) -> bytes:
-    return "\x00".join(parts).encode()
 
 
 def _ms(value) -> int | None:

@@ -143,6 +143,12 @@ def release(state: dict, now: datetime, policy: Policy) -> Decision[dict]:
     return Decision(state, [logged(e) for e in logs] + proofs, outcome)
 
 
+def closed_since_release(state: dict | None, notice: dict) -> bool:
+    """The notice's case closed after it was released and before it was sent (the close came in between):
+    it must not go out, unless its kind is meant for after the close."""
+    return bool(state) and notice["case_id"] in state["closed"] and not notice["after_close"]
+
+
 def unrelease(state: dict, nid: str, now: datetime, policy: Policy) -> Decision[dict]:
     """A released notice found inside quiet hours at the moment of sending (released just before 22:00, or
     left inflight by a crash and found at night): back to waiting until the morning, uncounted. Only for a

@@ -12,9 +12,10 @@ Three agents, each with concurrency 1:
   state. The channels dedupe by the notice id (see channels.py).
 Each debtor's next due instant (a deferred notice's, or now for a notice left inflight by a crash) is kept
 by due time in table ``index`` (``remedy.runtime.due.Deadlines``, precise): a task sleeps until the real
-instant at which the scaled clock reaches the earliest, and the debtors due are woken by a ``wake`` intent. Each notice is checked against quiet hours again at the instant it is sent
-(released at 21:59:59, sent at 22:00:01 → back to waiting). The web page
-``/sms/receipts`` turns the SMS provider's delivery receipts into DELIVERED / FAILED entries.
+instant the scaled clock reaches the earliest; the debtors due are woken by a ``wake`` intent. At the instant
+it is sent a notice is checked again: against quiet hours (released 21:59:59, sent 22:00:01 → back to
+waiting) and its case's close (closed in between → suppressed). ``/sms/receipts`` turns the SMS
+provider's delivery receipts into DELIVERED / FAILED entries.
 """
 from __future__ import annotations
 
@@ -38,6 +39,7 @@ from remedy.kernel.stage import Host, Input
 from remedy.runtime.due import Deadlines
 from remedy.runtime.faust_host import build_app
 from services.notify import courtdocs, guard, plan, proof
+from services.notify.archive import Archive
 from services.notify.catalogue import Catalogue
 from services.notify.channels import EmailChannel, LetterChannel, SmsChannel
 from services.notify.court import CourtDocuments
@@ -80,7 +82,7 @@ class Notify:
         self.sealer, self.pseudonymiser = ContactSealer(settings.pii_key), Pseudonymiser(settings.pseudonym_key)
         self.policy = guard.Policy(notify.quiet_start_hour, notify.quiet_end_hour, notify.daily_contacts,
                                    notify.quiet_holidays)
-        self.documents = Path(settings.data_dir) / "documents"
+        self.archive = Archive(Path(settings.data_dir) / "documents")
         self.printer = Printer.from_settings(notify.directory, notify.font_path, notify.portal_url)
         self.refusals = Refusals(host, SERVICE)   # documents that cannot be printed: counted, dead-lettered
         self.court = CourtDocuments(host, self.sealer, self.printer, self.catalogue.labels, self.refusals)
@@ -196,14 +198,6 @@ class Notify:
         except (PiiError, ValueError):
             return None
 
-    def archive(self, document_no: str, pdf: bytes) -> None:
-        path = self.documents / f"{document_no}.pdf"
-        try:
-            path.write_bytes(pdf)
-        except FileNotFoundError:  # the first document (or the directory was removed): made once, not per notice
-            self.documents.mkdir(parents=True, exist_ok=True)
-            path.write_bytes(pdf)
-
     def is_debtor(self, contact: dict, ref: str) -> bool:
         return bool(contact.get("national_id")) and self.pseudonymiser.debtor_ref(contact["national_id"]) == ref
 
@@ -214,6 +208,12 @@ class Notify:
         nid, reported = notice["notice_id"], False
         try:
             sent_at = self.clock.now()  # checked again at the instant of sending: released 21:59:59, sent 22:00:01
+            if guard.closed_since_release(self.debtors.get(debtor_ref), notice):
+                entry = guard.log_entry(notice, "SUPPRESSED", notice["channels"][0], sent_at, rule="CASE_CLOSED")
+                await self.log([guard.logged(entry)] + proof.failed(notice, entry))
+                await self.send_intent(debtor_ref, {"op": "settle", "notice_id": nid, "status": "SUPPRESSED"})
+                reported = True
+                return
             if guard.quiet(sent_at, self.policy) is not None:
                 await self.send_intent(debtor_ref, {"op": "unrelease", "notice_id": nid,
                                                     "at_ms": int(sent_at.timestamp() * 1000)})

@@ -443,6 +443,7 @@ def test_a_restarted_gateway_reads_only_what_is_new_and_answers_from_its_store_a
     assert detail.status_code == 200 and [t["type"] for t in detail.json()["timeline"]] == ["CaseOpened", "MediatorAssigned"]
     assert [c["case_id"] for c in requests.get(f"{url}/v1/mediator/cases", headers=M1).json()["cases"]] == [cid]
     wait_until(lambda: total() == 405 and requests.get(f"{url}/healthz").json()["caught_up"])
+    assert requests.get(f"{url}/readyz").status_code == 200
     time.sleep(1.5)
     assert consumed() == 7, "only the records published while it was down were read"
     for ref in ("P-before", "P-while-down"):  # known from the store, and from the topic read after the restart

@@ -55,8 +55,11 @@ def test_notices_reach_only_the_debtor_over_real_channels_within_the_rules(broke
              {"request_id": "REQ-1", "case_id": r.case_id, "kind": "OPT_OUT", "channel": "SMS", "submitted_at": NOW})
     pub.flush()
     wait_for_metric(notify, "remedy_notify_consumed_total", 5)
-    publish(pub, [pa.triaged(), pb.triaged(), q.triaged(), r.held(), r.objection(), r.session(china(2026, 12, 2, 10)),
-                  r.closed("OBJECTION_UPHELD")])
+    publish(pub, [pa.triaged(), pb.triaged(), q.triaged(), r.held(), r.objection(), r.session(china(2026, 12, 2, 10))])
+    # the acknowledgement goes out before the case closes (one closed between release and sending is suppressed)
+    wait_until(lambda: any(e["kind"] == "objection_ack" and e["status"] == "SENT"
+                           for _, e in read_topic(broker, "notice.log", codec, idle=0.3, timeout=2)), 60, "the ack")
+    publish(pub, [r.closed("OBJECTION_UPHELD")])
     pub.close()
     # P: 4 notices, 3 sent + their receipts; Q: 2 notices (3 failures, 2 letters); R: ack (+opt-out entry), session
     log = [e for _, e in read_topic(broker, "notice.log", codec, until=17, timeout=90, idle=4)]

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import socket
 
 import orjson
 import pytest
@@ -21,6 +20,7 @@ from services.gateway.keys import Keys, key_hash
 from services.gateway.projection import Projection
 from services.gateway.settings import GatewaySettings
 from sim.defaults import utc
+from remedy.runtime.broker import free_port
 from tests.broker.funnel_helpers import opened
 from tests.gateway_helpers import LENDER_KEYS, event, keys_text
 
@@ -73,12 +73,6 @@ def test_each_event_comes_with_its_cause_its_rule_and_the_notices_sent_after_it(
     assert [h["status"] for h in notice["history"]] == ["DEFERRED", "SENT"] and notice["debtor_ref"] == "D-1"
     lender_view = case_audit(p.case(cid).summary(), p.timeline(cid), p.audit_inputs(cid), p.audit_notices(cid), auditor=False)
     assert "debtor_ref" not in orjson.dumps(lender_view).decode(), "a lender never sees the debtor's pseudonym"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture

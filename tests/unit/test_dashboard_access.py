@@ -18,13 +18,17 @@ class Store:
     """Answers every query with the filters it was asked (the queries themselves are tested elsewhere)."""
     rows = None
 
-    async def run(self, fn):
+    down = False
+
+    async def run(self, fn, *args):
+        if self.down:
+            raise ConnectionError("ClickHouse is down")
         return {"summary": "ok"}
 
 
-def client(dev: bool) -> TestClient:
+def client(dev: bool, store: Store | None = None) -> TestClient:
     sessions = Sessions(b"k" * 32, dev=dev, clock=FrozenClock(NOW))
-    return TestClient(TestServer(make_web(Store(), SCOPES, AnalyticsMetrics(), FrozenClock(NOW), sessions=sessions)))
+    return TestClient(TestServer(make_web(store or Store(), SCOPES, AnalyticsMetrics(), FrozenClock(NOW), sessions=sessions)))
 
 
 async def test_outside_dev_mode_a_token_in_the_url_is_refused_and_the_sign_in_form_sets_a_cookie():
@@ -69,3 +73,21 @@ async def test_every_answer_carries_the_security_headers_and_errors_are_json():
         r = await c.get("/nope/x", headers={"Authorization": "Bearer a-secret"})
         assert r.status == 404 and r.content_type == "application/json" and (await r.json())["error"] == "Not Found"
         assert (await c.get("/api/summary", headers={"Authorization": "Bearer a-secret"})).status == 200
+
+
+async def test_healthz_says_when_clickhouse_does_not_answer_or_the_sink_stopped():
+    store = Store()
+    async with client(dev=False, store=store) as c:
+        assert (await c.get("/healthz")).status == 200
+        store.down = True
+        r = await c.get("/healthz")
+        assert r.status == 503 and (await r.json())["status"] == "ClickHouse not answering"
+        store.down = False
+
+        class Stopped:
+            def done(self):
+                return True
+
+        c.server.app["pages"].sink = Stopped()
+        r = await c.get("/healthz")
+        assert r.status == 503 and (await r.json())["status"] == "sink stopped"

@@ -175,3 +175,11 @@ def test_redelivered_controls_change_nothing():
     assert held.changed
     assert guard.admit(held.state, {"op": "hold", "case_id": "C1"}).changed is False
     assert guard.admit(held.state, {"op": "release", "case_id": "C1"}).state["held"] == []
+
+
+def test_a_notice_whose_case_closed_after_its_release_is_not_sent():
+    n = {"case_id": "C1", "after_close": False}
+    assert not guard.closed_since_release(None, n)
+    assert not guard.closed_since_release({"closed": ["C2"]}, n)
+    assert guard.closed_since_release({"closed": ["C1"]}, n)
+    assert not guard.closed_since_release({"closed": ["C1"]}, {**n, "after_close": True}), "closing documents still go"

@@ -1,9 +1,10 @@
-"""Operations: the OpenAPI document, liveness with the read model's size and whether it has caught up with the
-topics, and Prometheus metrics."""
+"""Operations: the OpenAPI document, liveness (``/healthz``) and readiness (``/readyz``) with the read model's size
+and whether it has caught up with the topics (health.py), and Prometheus metrics."""
 from __future__ import annotations
 
 from aiohttp import web
 
+from services.gateway import health
 from services.gateway.core import Routes
 from services.gateway.openapi import document
 
@@ -12,10 +13,20 @@ class OpsRoutes(Routes):
     async def openapi(self, request: web.Request) -> web.Response:
         return web.json_response(document())
 
-    async def health(self, request: web.Request) -> web.Response:
+    def _state(self) -> tuple[bool, str, int, bool]:
         reader = self.gw.reader
-        return web.json_response({"ok": True, "cases": len(self.gw.projection.cases),
-                                  "caught_up": bool(reader is not None and reader.caught_up)})
+        running, why = health.reader_state(self.gw.reading)
+        return running, why, len(self.gw.projection.cases), bool(reader is not None and reader.caught_up)
+
+    async def health(self, request: web.Request) -> web.Response:
+        """Alive while the read model's reader runs (503 once it died, with why)."""
+        status, body = health.liveness(*self._state())
+        return web.json_response(body, status=status)
+
+    async def ready(self, request: web.Request) -> web.Response:
+        """Ready once alive and caught up with the topics (503 "catching up" before)."""
+        status, body = health.readiness(*self._state())
+        return web.json_response(body, status=status)
 
     async def metrics(self, request: web.Request) -> web.Response:
         body, content_type = self.gw.metrics.exposition()
