@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from remedy.contract.partykeys import Policy
-from remedy.contract.paths import REPO_ROOT
+from remedy.contract.paths import SCHEMAS_DIR
 
 DAY_MS = 86_400_000
 KINDS = ("log", "dead-letter", "work", "changelog")
@@ -80,7 +80,7 @@ def kind_configs(kind: dict) -> dict[str, str]:
     return out
 
 
-def load_registry(path: str | Path = REPO_ROOT / "schemas" / "topics.json") -> dict[str, Topic]:
+def load_registry(path: str | Path = SCHEMAS_DIR / "topics.json") -> dict[str, Topic]:
     data = json.loads(Path(path).read_text(encoding="utf-8"))
     kinds = {name: kind_configs(k) for name, k in data.get("kinds", {}).items() if not name.startswith("_")}
     replication = data.get("replication", {})
@@ -104,7 +104,7 @@ def signed_by(topic: dict) -> tuple[tuple[str, str | None], ...] | None:
     return None if signers is None else tuple(sorted(signers.items()))
 
 
-def parties(path: str | Path = REPO_ROOT / "schemas" / "topics.json") -> dict[str, str]:
+def parties(path: str | Path = SCHEMAS_DIR / "topics.json") -> dict[str, str]:
     """The outside parties that sign what they write: {party kind: its name in the producers lists}."""
     data = json.loads(Path(path).read_text(encoding="utf-8"))
     return {k: v for k, v in data.get("parties", {}).items() if not k.startswith("_")}

@@ -12,7 +12,7 @@ import os
 from dataclasses import dataclass
 from typing import Any, ClassVar, Mapping, TypeVar
 
-from remedy.contract.paths import REPO_ROOT
+from remedy.contract.paths import REPO_ROOT, SCHEMAS_DIR  # noqa: F401 - REPO_ROOT: read from here by the services and tests
 
 
 class SettingsError(ValueError):
@@ -122,7 +122,7 @@ class Settings(EnvSettings):
     signing_key: str = setting("", "The key file `remedy publish` and the simulator sign with (JSON: kind, id, "
                                "key_id, private_key; `remedy party-key`). Empty = the development key of "
                                "the party each record names, refused outside dev.")
-    schemas_dir: str = setting(str(REPO_ROOT / "schemas"), "Where the Avro schemas (all versions) live.")
+    schemas_dir: str = setting(str(SCHEMAS_DIR), "Where the Avro schemas (all versions) live.")
     log_level: str = setting("warning", "Worker log level.")
     faust_patches: str = setting("all", "Remedy's changes to faust (remedy/runtime/patches): `all`, `none`, or a comma list of "
                                  "`fastpath` (speed), `highwater` (true end offsets: without it a table recovered on Tansu "

@@ -19,7 +19,9 @@ import clickhouse_connect
 
 from remedy.kernel.settings import REPO_ROOT
 
-MIGRATIONS_DIR = REPO_ROOT / "deploy" / "clickhouse"
+MIGRATIONS_DIR = REPO_ROOT / "deploy" / "clickhouse"   # in an installed wheel: services/analytics/migrations
+if not MIGRATIONS_DIR.is_dir():
+    MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
 
 def chdb_path(url: str) -> str:
