@@ -18,6 +18,7 @@ from remedy.kernel.settings import Settings, SettingsError
 from remedy.runtime.metrics import ServiceMetrics
 from remedy.runtime.http import client_address, trusted_networks
 from services.gateway.guards import RateLimit, ReplayGuard, Throttle
+from services.gateway.replay_memory import ReplayMemory
 from services.gateway.keys import Keys, Principal
 from services.gateway.projection import Case, Projection
 from services.gateway.settings import GatewaySettings
@@ -51,7 +52,8 @@ class Gateway:
         self.signer = signer or gateway_key(settings, gateway)
         self.projection, self.producer = projection, producer
         self.metrics = metrics or ServiceMetrics(SERVICE)
-        self.replays = ReplayGuard(gateway.replay_window_seconds)
+        memory = ReplayMemory(projection.store)   # accepted signatures survive a restart
+        self.replays = ReplayGuard(gateway.replay_window_seconds, memory.load(clock.now().timestamp()), memory.keep)
         self.throttle = Throttle(gateway.portal_max_failures, gateway.portal_lock_minutes * 60.0, gateway.portal_max_clients)
         self.rate = RateLimit(gateway.portal_rate_per_minute, gateway.portal_max_clients)
         self.trusted = trusted_networks(gateway.trusted_proxies)

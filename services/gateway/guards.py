@@ -2,7 +2,8 @@
 
 Court signature: ``X-Remedy-Signature: hex(HMAC-SHA256(secret, timestamp + "." + body))`` with
 ``X-Remedy-Timestamp`` (unix seconds) and ``X-Remedy-Court`` (the court's id in the keys file).
-A timestamp outside ±window of now, or a signature already seen within the window, is refused.
+A timestamp outside ±window of now, or a signature already seen within the window, is refused; the
+signatures seen are kept on disk too (replay_memory.py), so a restarted gateway still refuses them.
 """
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import hashlib
 import hmac
 from collections import OrderedDict
 from dataclasses import dataclass, field
+from typing import Callable
 
 
 class SignatureRefused(Exception):
@@ -24,6 +26,7 @@ def sign(secret: bytes, timestamp: str, body: bytes) -> str:
 class ReplayGuard:
     window_s: int = 300
     seen: dict[str, float] = field(default_factory=dict)  # signature -> when it stops mattering
+    kept: Callable[[str, float], None] | None = None       # told each signature remembered (to keep it on disk)
 
     def check(self, secret: bytes | None, timestamp: str, body: bytes, signature: str, now_s: float,
               remember: bool = True) -> None:
@@ -44,6 +47,8 @@ class ReplayGuard:
         if signature.lower() in self.seen:
             raise SignatureRefused("replayed signature")
         self.seen[signature.lower()] = ts + self.window_s
+        if self.kept is not None:
+            self.kept(signature.lower(), ts + self.window_s)
 
     def _forget(self, now_s: float) -> None:
         for sig in [s for s, until in self.seen.items() if until < now_s]:

@@ -144,6 +144,10 @@ class Store:
         """Straight to disk, outside any chunk: what the HTTP side records (its keys are not the reader's)."""
         self.db.put(key, encode(value))
 
+    def delete_now(self, key: bytes) -> None:
+        """Straight off the disk (the HTTP side's own keys, as ``write_now``)."""
+        self.db.delete(key)
+
     def scan(self, prefix: bytes, start: bytes = b"", stop: bytes | None = None) -> Iterator[tuple[bytes, bytes]]:
         """(key, value) on disk of the keys ``prefix + start`` <= key < ``prefix + stop`` (or all under prefix)."""
         bound = prefix + stop if stop is not None else _after(prefix)
