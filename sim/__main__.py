@@ -16,6 +16,7 @@ import sys
 from remedy.kernel.clock import clock_from_settings
 from remedy.contract.codec import Codec
 from remedy.kernel.settings import Settings
+from remedy.runtime import logs
 from sim.settings import SimSettings
 from sim.world import WorldConfig
 
@@ -34,7 +35,7 @@ def main(argv: list[str] | None = None) -> int:
     settings, simulator = Settings.from_env(), SimSettings.from_env()
     cfg = WorldConfig.from_env(os.environ)
     clock = clock_from_settings(settings)
-    logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(message)s")
+    logs.configure(settings.log_level, settings.log_format, "sim")
     logging.getLogger("kafka").setLevel(logging.WARNING)
     if args.baseline:
         from sim.baseline import baseline

@@ -124,6 +124,8 @@ class Settings(EnvSettings):
                                "the party each record names, refused outside dev.")
     schemas_dir: str = setting(str(SCHEMAS_DIR), "Where the Avro schemas (all versions) live.")
     log_level: str = setting("warning", "Worker log level.")
+    log_format: str = setting("text", "`text` (one line a record, for a person) or `json` (one JSON object a line with the "
+                              "service and the request id, for a log pipeline).")
     faust_patches: str = setting("all", "Remedy's changes to faust (remedy/runtime/patches): `all`, `none`, or a comma list of "
                                  "`fastpath` (speed), `highwater` (true end offsets: without it a table recovered on Tansu "
                                  "loses the rest of its changelog's last batch), `fromstart` (a partition no member has committed is "

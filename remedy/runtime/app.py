@@ -15,6 +15,7 @@ import faust
 from faust.streams import _current_event
 
 from remedy.runtime import patches
+from remedy.runtime.logs import faust_logging_config
 from remedy.runtime.patches.guard import Guard, check
 from remedy.runtime.patches.nomonitor import without_monitor
 from remedy.runtime.batching import GUARDS as BATCHING_GUARDS, take_batches
@@ -104,7 +105,8 @@ def create_app(service: str, settings: Settings, *, web_port: int, partitions: i
         autodiscover=False,
         processing_guarantee="at_least_once",
         table_standby_replicas=0,
-        broker_credentials=faust_credentials(settings),  # SASL/SCRAM over TLS in production (remedy.runtime.clients)
+        broker_credentials=faust_credentials(settings),
+        logging_config=faust_logging_config(settings.log_level, settings.log_format, service),   # REMEDY_LOG_FORMAT  # SASL/SCRAM over TLS in production (remedy.runtime.clients)
     )
     app.remedy_patches = chosen
     app.remedy_lag_sample_seconds = settings.lag_sample_seconds

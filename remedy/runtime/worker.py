@@ -44,5 +44,6 @@ def run(build: Callable[[Settings, Own], faust.App], own: type[Own]) -> None:
     refuse_development_secrets(settings, own_settings)
     app = build(settings, own_settings)
     tune_gc()
-    sys.argv = [sys.argv[0], "worker", "--loglevel", faust_loglevel(settings.log_level)]
+    quiet = ["--quiet"] if settings.log_format.strip().lower() == "json" else []   # JSON logs: no banner table
+    sys.argv = [sys.argv[0], *quiet, "worker", "--loglevel", faust_loglevel(settings.log_level)]
     app.main()

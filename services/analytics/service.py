@@ -16,6 +16,7 @@ from remedy.contract.codec import Codec
 from remedy.kernel.sessions import derive_key
 from remedy.kernel.settings import Settings
 from remedy.runtime.startup import refuse_development_secrets
+from remedy.runtime import logs
 from services.analytics import queries
 from services.analytics.access import parse_tokens
 from services.analytics.metrics import AnalyticsMetrics
@@ -83,5 +84,5 @@ async def serve(settings: Settings, analytics: AnalyticsSettings) -> None:
 def main() -> None:
     settings, analytics = Settings.from_env(), AnalyticsSettings.from_env()
     refuse_development_secrets(settings, analytics)
-    logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logs.configure(settings.log_level, settings.log_format, "analytics")
     asyncio.run(serve(settings, analytics))

@@ -18,6 +18,7 @@ from services.gateway.app import SERVICE, Gateway, build_app
 from services.gateway.core import gateway_key
 from services.gateway.kafka import Replayer, start_producer
 from remedy.runtime.startup import refuse_development_secrets
+from remedy.runtime import logs
 from services.gateway.keys import DEV_PRINCIPALS, Keys, dev_keys_problem, load_or_create, shared_keys_path
 from services.gateway.projection import Projection
 from services.gateway.settings import GatewaySettings
@@ -52,7 +53,7 @@ async def main() -> None:
     settings, gateway = Settings.from_env(), GatewaySettings.from_env()
     keys_problem = dev_keys_problem(gateway.keys, keys_path(settings, gateway))
     refuse_development_secrets(settings, gateway, problems=(keys_problem,) if keys_problem else ())
-    logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    logs.configure(settings.log_level, settings.log_format, "gateway")
     codec, metrics = Codec(settings.schemas_dir), ServiceMetrics(SERVICE)
     projection = open_read_model(settings, gateway)
     keys = load_keys(settings, gateway)

@@ -12,8 +12,11 @@ to paths.
 """
 from __future__ import annotations
 
+import logging
+
 from aiohttp import web
 
+from services.gateway import access_log
 from services.gateway.core import SERVICE, Gateway
 from services.gateway.hardening import application, errors
 from services.gateway.routes.audit import AuditRoutes
@@ -34,6 +37,9 @@ __all__ = ["SERVICE", "Gateway", "build_app", "errors"]
 
 def build_app(gw: Gateway) -> web.Application:
     app = application(gw.own)
+    if gw.own.access_log:
+        access_log.access.setLevel(logging.INFO)
+        app.middlewares.insert(0, access_log.middleware(gw.client))   # outermost: it sees every answer's status
     ops, lender, mediator = OpsRoutes(gw), LenderRoutes(gw), MediatorRoutes(gw)
     court, payer, debtor, portal = CourtRoutes(gw), PaymentRoutes(gw), DebtorRoutes(gw), PortalRoutes(gw)
     r = app.router

@@ -53,7 +53,7 @@ class Gateway:
         self.projection, self.producer = projection, producer
         self.metrics = metrics or ServiceMetrics(SERVICE)
         memory = ReplayMemory(projection.store)   # accepted signatures survive a restart
-        self.replays = ReplayGuard(gateway.replay_window_seconds, memory.load(clock.now().timestamp()), memory.keep)
+        self.replays = ReplayGuard(gateway.replay_window_seconds, memory.load(), memory.keep)
         self.throttle = Throttle(gateway.portal_max_failures, gateway.portal_lock_minutes * 60.0, gateway.portal_max_clients)
         self.rate = RateLimit(gateway.portal_rate_per_minute, gateway.portal_max_clients)
         self.trusted = trusted_networks(gateway.trusted_proxies)

@@ -13,9 +13,11 @@ class ReplayMemory:
     def __init__(self, store: Store):
         self.store, self.since_prune = store, 0
 
-    def load(self, now_s: float) -> dict[str, float]:
-        """The signatures still inside their window (signature → until), after dropping the expired ones."""
-        self.prune(now_s)
+    def load(self, now_s: float | None = None) -> dict[str, float]:
+        """The signatures kept (signature → until), after dropping those expired by ``now_s`` when given (the
+        guard forgets expired ones itself; the store drops them as new ones are kept)."""
+        if now_s is not None:
+            self.prune(now_s)
         return {k.rsplit(b"\x00", 1)[1].decode(): float(k.split(b"\x00")[1]) for k, _ in self.store.scan(key(PREFIX) + b"\x00")}
 
     def keep(self, signature: str, until_s: float) -> None:

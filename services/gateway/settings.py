@@ -33,6 +33,8 @@ class GatewaySettings(EnvSettings):
     portal_code_days: int = setting(60, "gateway: days a notice's verification code works after the notice was sent (a "
                                         "newer notice's code replaces it at once).")
     portal_session_minutes: int = setting(30, "gateway: how long the portal's sign-in cookie lasts.")
+    access_log: bool = setting(True, "gateway: one access line per request (method, path without its query, status, ms, "
+                                     "client, request id; never a header, query or body).")
     max_body_kb: int = setting(1024, "gateway: largest JSON or form body accepted (KiB); larger is refused 413.")
     max_json_depth: int = setting(32, "gateway: deepest nesting of arrays and objects accepted in a JSON body or upload row.")
     upload_max_mb: int = setting(1024, "gateway: largest batch upload (MiB); the upload stops at this size with a 413 and "
