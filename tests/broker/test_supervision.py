@@ -84,8 +84,7 @@ def run(tmp_path_factory, codec) -> Run:
         out.up = time.monotonic() - started
         try:
             stream(stack, Publisher(broker, codec), out)
-            out.events = [e for _, e in read_topic(broker, "case.events", codec, until=2 * out.published,
-                                                   timeout=90, idle=4)]
+            out.events = read_until_decided(broker, codec, out.published)
         finally:
             out.tail = next(p for p in stack.procs if p.name == "triage-2").tail()
             out.restarts = list(stack.supervisor.restarts)
@@ -100,6 +99,20 @@ def run(tmp_path_factory, codec) -> Run:
           f"{out.restarts[0].delay if out.restarts else '?'} s back-off; ready again {back and round(back, 1)} s and "
           f"consuming again {out.consuming and round(out.consuming, 1)} s after the kill; {out.published} defaults")
     return out
+
+
+def read_until_decided(broker: str, codec, published: int, timeout: float = 120) -> list[dict]:
+    """case.events once every opened case has a decision, or as it stands at ``timeout``. Counted by distinct
+    case: a worker killed after its outputs left repeats them on restart, so the raw count reaches twice the
+    cases before the last ones are decided (under load, the survivor may still be catching up)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        events = [e for _, e in read_topic(broker, "case.events", codec, until=2 * published, timeout=30, idle=2)]
+        opened = {e["case_id"] for e in events if e["type"] == "CaseOpened"}
+        decided = {e["case_id"] for e in events if e["type"] in ("CaseTriaged", "CaseRejected")}
+        if (len(opened) >= published and opened <= decided) or time.monotonic() > deadline:
+            return events
+        time.sleep(2)
 
 
 def stream(stack: Stack, pub: Publisher, out: Run) -> None:
