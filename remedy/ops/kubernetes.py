@@ -5,7 +5,7 @@ written by hand.
 
 Ports are the settings' defaults; replicas the defaults below (change them in the file, with
 ``kubectl scale``, or a kustomize ``replicas:`` entry: docs/runbook.md). Requests and limits come from the
-README's measurements (``SOURCES``).
+README's measurements (``SOURCES``). Needs PyYAML (the ``test`` extra).
 """
 from __future__ import annotations
 
