@@ -82,6 +82,8 @@ def test_no_secret_value_is_written_inline(compose):
                 assert REFERENCE.fullmatch(userinfo), f"{name}: {key} holds a password inline"
         text = " ".join(map(str, service.get("entrypoint") or []))
         assert "--password" not in text or "${" in text, name
+    holders = [n for n, s in compose["services"].items() if "REMEDY_CLICKHOUSE_URL" in (s.get("environment") or {})]
+    assert holders == ["analytics"], "only the sink gets ClickHouse's writer password"
     example = (REPO_ROOT / "deploy" / "remedy.env.example").read_text(encoding="utf-8")
     for line in example.splitlines():
         key, _, value = line.partition("=")
