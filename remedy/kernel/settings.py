@@ -101,6 +101,8 @@ class Settings(EnvSettings):
     commit_interval_seconds: float = setting(2.8, "How often workers commit processed offsets.")
     lag_sample_seconds: float = setting(5.0, "How often a worker refreshes its `consumer_lag` and `records_waiting` gauges and "
                                              "its `/records-waiting` page (`remedy run`'s pacer reads it: 0.25).")
+    worker_host: str = setting("127.0.0.1", "The address a faust worker's HTTP server (/metrics, /healthz) binds "
+                               "(`0.0.0.0` in a container, for Prometheus and the probes).")
     data_dir: str = setting("./.remedy", "Local state: logs, pid files, the embedded ClickHouse.")
     clock_scale: float = setting(1.0, "Simulated seconds per real second (1 = real time).")
     clock_epoch: str = setting("", "ISO-8601 instant the simulated clock shows at `clock_anchor` (empty = now).")

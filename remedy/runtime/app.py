@@ -86,7 +86,7 @@ def create_app(service: str, settings: Settings, *, web_port: int, partitions: i
         store=faust_store_url(settings.table_store),  # REMEDY_TABLE_STORE: RocksDB under datadir (remedy.runtime.stores)
         datadir=str(datadir),
         web_port=web_port,
-        web_bind="127.0.0.1",
+        web_bind=settings.worker_host,
         web_in_thread=False,
         topic_partitions=partitions,
         topic_allow_declare=False,

@@ -61,3 +61,11 @@ def test_incomplete_security_settings_are_refused(tmp_path):
         kafka_python_security(production(tmp_path, REMEDY_KAFKA_SASL_MECHANISM="GSSAPI"))
     with pytest.raises(SettingsError, match="PROTOCOL"):
         aiokafka_security(Settings.from_env({"REMEDY_KAFKA_SECURITY_PROTOCOL": "TLS"}))
+
+
+def test_a_worker_binds_its_web_pages_where_remedy_worker_host_says(tmp_path):
+    """127.0.0.1 on one machine; 0.0.0.0 in a container, for Prometheus and the probes (deploy/)."""
+    local = Settings.from_env({"REMEDY_DATA_DIR": str(tmp_path)})
+    container = Settings.from_env({"REMEDY_DATA_DIR": str(tmp_path), "REMEDY_WORKER_HOST": "0.0.0.0"})
+    assert create_app("intake", local, web_port=6066).conf.web_bind == "127.0.0.1"
+    assert create_app("triage", container, web_port=6067).conf.web_bind == "0.0.0.0"

@@ -1,0 +1,79 @@
+"""The ClickHouse server side (``deploy/clickhouse/server``, ``deploy/clickhouse/replicated``) and the Grafana
+dashboard's SQL: read as files, since no ClickHouse server runs here."""
+from __future__ import annotations
+
+import json
+import re
+import xml.etree.ElementTree as ET
+
+from remedy.kernel.settings import REPO_ROOT
+from remedy.ops import clickhouse_replicated
+
+CLICKHOUSE = REPO_ROOT / "deploy" / "clickhouse"
+TABLE = re.compile(r"CREATE TABLE IF NOT EXISTS (\w+)(?: ON CLUSTER '\{cluster\}')?\n\(([^;]*?)\n\)\n(ENGINE = [^\n]+)\n"
+                   r"PARTITION BY ([^\n]+)\nORDER BY ([^;]+);", re.S)
+
+
+def tables(path) -> dict[str, tuple]:
+    """table -> (columns as written, engine line, partition key, sorting key)."""
+    out = {}
+    for name, columns, engine, partition, order in TABLE.findall(path.read_text(encoding="utf-8")):
+        cols = tuple(line.strip().rstrip(",") for line in columns.strip().splitlines())
+        out[name] = (cols, engine, partition.strip(), order.strip())
+    return out
+
+
+def test_replicated_ddl_is_what_the_generator_gives_from_001():
+    assert clickhouse_replicated.main(["--check"]) == 0
+
+
+def test_every_table_of_001_is_replicated_with_the_same_columns_partitioning_and_sorting_key():
+    plain, replicated = tables(CLICKHOUSE / "001_tables.sql"), tables(CLICKHOUSE / "replicated" / "001_tables.sql")
+    assert plain and set(plain) == set(replicated)
+    for name, (cols, engine, partition, order) in plain.items():
+        r_cols, r_engine, r_partition, r_order = replicated[name]
+        assert (r_cols, r_partition, r_order) == (cols, partition, order), name
+        kind = re.fullmatch(r"ENGINE = (\w+)", engine).group(1)
+        assert r_engine == (f"ENGINE = Replicated{kind}('/clickhouse/tables/{{shard}}/{{database}}/{name}', "
+                            "'{replica}')"), name
+
+
+def test_users_read_only_dashboard_and_a_writer_kept_to_the_remedy_database_passwords_from_env():
+    root = ET.parse(CLICKHOUSE / "server" / "users.d" / "remedy.xml").getroot()
+    assert root.findtext("profiles/remedy_dashboard/readonly") == "1"
+    users = root.find("users")
+    assert {u.tag for u in users} == {"remedy_writer", "remedy_dashboard"}
+    for user in users:
+        assert [d.text for d in user.findall("allow_databases/database")] == ["remedy"]
+        grants = [q.text for q in user.findall("grants/query")]
+        assert grants and all(g.endswith(" ON remedy.*") for g in grants), grants
+        secrets = [e for e in user if "password" in e.tag]
+        assert len(secrets) == 1 and secrets[0].get("from_env") and not (secrets[0].text or "").strip(), user.tag
+    assert users.findtext("remedy_dashboard/profile") == "remedy_dashboard"
+    assert "INSERT" not in users.findtext("remedy_dashboard/grants/query")
+
+
+def test_tls_on_the_http_and_native_ports_and_the_plain_ones_removed():
+    root = ET.parse(CLICKHOUSE / "server" / "config.d" / "tls.xml").getroot()
+    assert root.findtext("https_port") and root.findtext("tcp_port_secure")
+    assert root.find("http_port").get("remove") == "1" and root.find("tcp_port").get("remove") == "1"
+    server = root.find("openSSL/server")
+    assert server.findtext("certificateFile").startswith("/etc/clickhouse-server/certs/")
+    assert server.findtext("privateKeyFile").startswith("/etc/clickhouse-server/certs/")
+
+
+SAFE = re.compile(r"\$\{\w+:(singlequote|sqlstring)\}")
+VARIABLE = re.compile(r"\$(\{\w+(:\w+)?\}|\w+)")
+
+
+def test_every_dashboard_variable_in_sql_goes_through_a_quoting_formatter():
+    """A textbox or multi-value variable put into SQL as it was typed is an injection: ``${var:singlequote}``
+    escapes and quotes each value. Grafana's macros (``$__timeFilter``) and data-source uids are not SQL values."""
+    board = json.loads((REPO_ROOT / "deploy" / "grafana" / "remedy.json").read_text())
+    sqls = [t["rawSql"] for p in board["panels"] for t in p.get("targets", []) if "rawSql" in t]
+    assert sqls
+    for sql in sqls:
+        for match in VARIABLE.finditer(sql):
+            text = match.group(0)
+            assert text.startswith("$__") or SAFE.fullmatch(text), (text, sql)
+            assert sql[match.start() - 1] != "'", f"{text} inside quotes: the formatter quotes it ({sql})"
