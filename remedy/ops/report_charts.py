@@ -61,6 +61,24 @@ def cycle(rows: list[dict]) -> str:
     return f'<div class="bars" data-chart="cycle">{out}</div>{legend}'
 
 
+def histogram(weeks: list[dict], w: int = 560, h: int = 180) -> str:
+    """Closed cases per week of cycle time, one column a week."""
+    if not weeks:
+        return ""
+    left, bottom = 8, 22
+    top = max(c["cases"] for c in weeks) or 1
+    step = (w - 2 * left) / len(weeks)
+    cols = "".join(
+        f'<rect x="{left + i * step + 1:.1f}" y="{h - bottom - (h - bottom - 16) * c["cases"] / top:.1f}" '
+        f'width="{max(1.0, step - 2):.1f}" height="{(h - bottom - 16) * c["cases"] / top:.1f}" fill="{LINE}">'
+        f'<title>{escape(c["label"])}: {c["cases"]:,}</title></rect>' for i, c in enumerate(weeks))
+    ticks = "".join(f'<text x="{left + i * step + step / 2:.1f}" y="{h - 6}" text-anchor="middle">{c["week"]}</text>'
+                    for i, c in enumerate(weeks) if c["week"] % max(1, len(weeks) // 8) == 0)
+    peak = f'<text x="{w - left}" y="12" text-anchor="end">最多 max {top:,} 件/周</text>'
+    return (_svg(w, h, "cycle_weeks", cols + ticks + peak)
+            + '<p class="legend">已结案件按结案周期（周）分布 · closed cases by weeks from opening to close</p>')
+
+
 def bars(rows: list[tuple[str, str, int]], chart: str) -> str:
     """Horizontal CSS bars: (label, small English label, value)."""
     top = max([n for *_, n in rows] or [1]) or 1

@@ -60,6 +60,7 @@ class Figures:
     recovery: list[dict]          # per opening day: day, label, cumulative rate
     baseline: float | None
     cycle: list[dict]
+    cycle_weeks: list[dict]       # closed cases per week from opening to close, every week up to the last shown
     regions: list[dict]
     notices: list[dict]
     deadlines: list[dict]
@@ -106,6 +107,11 @@ def cycle_rows(dash: dict) -> list[dict]:
             for r in dash.get("cycle", [])]
 
 
+def cycle_weeks(dash: dict) -> list[dict]:
+    counts = {r["week"]: r["cases"] for r in dash.get("cycle_weeks", [])}
+    return [{"week": w, "label": f"{w}–{w + 1}周", "cases": counts.get(w, 0)} for w in range(max(counts, default=-1) + 1)]
+
+
 def region_rows(dash: dict) -> list[dict]:
     return [{"debtor": r.get("debtor_region_name") or r.get("debtor_region", ""),
              "lender": r.get("lender_region_name") or r.get("lender_region", ""), "court": r.get("court", ""),
@@ -134,6 +140,6 @@ def rejection_rows(dash: dict) -> list[dict]:
 
 def figures(dash: dict, baseline: float | None, title: str) -> Figures:
     return Figures(title=title, as_of=zh_date(dash.get("now")), headline=headline(dash, baseline),
-                   funnel=funnel_rows(dash), recovery=recovery_series(dash), baseline=baseline, cycle=cycle_rows(dash),
+                   funnel=funnel_rows(dash), recovery=recovery_series(dash), baseline=baseline, cycle=cycle_rows(dash), cycle_weeks=cycle_weeks(dash),
                    regions=region_rows(dash), notices=notice_rows(dash), deadlines=deadline_rows(dash),
                    rejections=rejection_rows(dash))

@@ -20,7 +20,7 @@ small,.en{{color:#6b7681;font-size:.75em;font-weight:normal;margin-left:.4em}}
 .flabel small,.fnum small{{display:block;margin:0}}.fnum{{text-align:right;font-variant-numeric:tabular-nums}}
 .fbar{{display:flex;height:18px;background:#f4f6f8;border-radius:3px;overflow:hidden}}.fbar span{{display:block;height:100%}}
 .legend{{font-size:.8em;color:#4a5560}}.legend i{{display:inline-block;width:10px;height:10px;margin:0 4px 0 10px}}
-svg.chart{{width:100%;height:auto;font-size:13px;fill:#4a5560}}
+svg.chart{{display:block;width:100%;max-width:600px;height:auto;font-size:13px;fill:#4a5560}}
 .scroll{{overflow-x:auto;max-width:100%}}table{{border-collapse:collapse;width:100%;font-variant-numeric:tabular-nums}}
 table.wide{{min-width:44em}}td{{white-space:nowrap}}td.t{{white-space:normal;overflow-wrap:normal;min-width:6em}}
 th,td{{padding:4px 8px;border-bottom:1px solid #e3e7eb;text-align:right;vertical-align:top}}
@@ -73,7 +73,7 @@ def page(f: Figures) -> str:
     sections = [
         _section("案件漏斗", "funnel: entered → settled / escalated per stage", charts.funnel(f.funnel)),
         _section("回收率与传统催收对比", "recovery over time against traditional collection", charts.recovery(f.recovery, f.baseline)),
-        _section("结案周期", "cycle time of closed cases", charts.cycle(f.cycle)),
+        _section("结案周期", "cycle time of closed cases", charts.histogram(f.cycle_weeks) + charts.cycle(f.cycle)),
         _section("跨地区案件", "cross-region cases", _regions(f)),
         _section("合规", "compliance", _compliance(f)),
     ]

@@ -59,6 +59,11 @@ def test_regions_notices_deadlines_and_rejections(figs):
     assert [c["zh"] for c in figs.cycle] == ["法院诉前调解", "人民调解", "困难救助"]
 
 
+def test_the_cycle_distribution_has_a_column_for_every_week_up_to_the_last(figs):
+    assert [c["cases"] for c in figs.cycle_weeks] == [0, 0, 40, 160, 0, 420, 250, 0, 100, 0, 0, 30]
+    assert figs.cycle_weeks[5]["label"] == "5–6周"
+
+
 def test_the_page_is_self_contained_chinese_first_and_shows_every_headline_figure(figs):
     html = page(figs)
     assert not re.search(r"""<(script|link|img|iframe)\b""", html, re.I), "no script, stylesheet or image to fetch"
@@ -69,7 +74,7 @@ def test_the_page_is_self_contained_chinese_first_and_shows_every_headline_figur
         assert f'data-key="{f.key}"' in html and f">{f.value}<" in html, f.key
     for label in ("案件漏斗", "回收率与传统催收对比", "结案周期", "跨地区案件", "通知", "期限逾期", "福建省泉州市丰泽区", "2026年12月4日"):
         assert label in html
-    for chart in ("recovery", "cycle", "cross_region", "notices", "deadlines"):
+    for chart in ("recovery", "cycle", "cycle_weeks", "cross_region", "notices", "deadlines"):
         assert f'data-chart="{chart}"' in html
     assert html.count('class="frow" data-stage=') == len(DASH["funnel"])
 
