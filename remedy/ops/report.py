@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from remedy.contract.directory import Directory, DirectoryError
 from remedy.ops.report_figures import DAY, figures, yuan
 from remedy.ops.report_html import page
 from remedy.ops.report_pdf import print_pdf
@@ -38,9 +39,18 @@ def lines(dash: dict, baseline_rate: float | None) -> list[str]:
     return out
 
 
+def court_names():
+    """Court ids as names, from the shipped directory (an id it lacks, or no directory, shows as the id)."""
+    try:
+        directory = Directory.load()
+    except DirectoryError:
+        return str
+    return lambda court: directory.entry(court).name
+
+
 def write(html_path: Path, dash: dict, baseline_rate: float | None, title: str) -> list[str]:
     """Write the report as HTML and, beside it, as PDF; the lines that say where (or why there is no PDF)."""
-    html_path.write_text(page(figures(dash, baseline_rate, title)), encoding="utf-8")
+    html_path.write_text(page(figures(dash, baseline_rate, title, court_names())), encoding="utf-8")
     pdf = html_path.with_suffix(".pdf")
     failed = print_pdf(html_path, pdf)
     return [f"report: {html_path}", f"report (PDF): {pdf}" if failed is None else f"no PDF: {failed}"]

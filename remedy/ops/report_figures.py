@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Callable
 
 DAY = 86400
 STAGE_ZH = {"OPENED": "已受理", "TRIAGED": "已分流", "PEOPLES_MEDIATION": "人民调解", "COURT_MEDIATION": "法院诉前调解",
@@ -16,6 +17,7 @@ DEADLINE_ZH = {"mediation_tier": "调解期限已过", "confirmation": "司法�
 STATUS_ZH = {"SENT": "已发送", "DELIVERED": "已送达", "FAILED": "失败", "DEFERRED": "延后", "BLOCKED": "拦截",
              "SUPPRESSED": "不发送", "QUEUED": "排队"}
 TIERS = ("PEOPLES_MEDIATION", "COURT_MEDIATION")
+REGION_ROWS = 25   # the cross-region table's largest groups; the rest are counted under it
 
 
 def yuan(fen: float) -> str:
@@ -62,6 +64,7 @@ class Figures:
     cycle: list[dict]
     cycle_weeks: list[dict]       # closed cases per week from opening to close, every week up to the last shown
     regions: list[dict]
+    regions_total: int
     notices: list[dict]
     deadlines: list[dict]
     rejections: list[dict] = field(default_factory=list)
@@ -112,13 +115,14 @@ def cycle_weeks(dash: dict) -> list[dict]:
     return [{"week": w, "label": f"{w}–{w + 1}周", "cases": counts.get(w, 0)} for w in range(max(counts, default=-1) + 1)]
 
 
-def region_rows(dash: dict) -> list[dict]:
+def region_rows(dash: dict, court_name: Callable[[str], str]) -> list[dict]:
+    """The largest (debtor region, lender region, court) groups, by name; analytics sorts them by cases."""
     return [{"debtor": r.get("debtor_region_name") or r.get("debtor_region", ""),
-             "lender": r.get("lender_region_name") or r.get("lender_region", ""), "court": r.get("court", ""),
+             "lender": r.get("lender_region_name") or r.get("lender_region", ""), "court": court_name(r.get("court", "")),
              "cases": f"{r['cases']:,}", "cross": f"{r.get('cross_region_cases', 0):,}",
              "recovered": yuan(r.get("recovered_cents", 0)),
              "rate": pct(r["recovered_cents"] / r["claimed_cents"]) if r.get("claimed_cents") else "-"}
-            for r in dash.get("cross_region", [])]
+            for r in dash.get("cross_region", [])[:REGION_ROWS]]
 
 
 def notice_rows(dash: dict) -> list[dict]:
@@ -138,8 +142,10 @@ def rejection_rows(dash: dict) -> list[dict]:
     return [{"reason": k, "rejections": n} for k, n in sorted(by_reason.items(), key=lambda kv: (-kv[1], str(kv[0])))]
 
 
-def figures(dash: dict, baseline: float | None, title: str) -> Figures:
+def figures(dash: dict, baseline: float | None, title: str, court_name: Callable[[str], str] = str) -> Figures:
+    """``court_name``: a court id (``CT-350502``) → its name, from the directory the caller read."""
     return Figures(title=title, as_of=zh_date(dash.get("now")), headline=headline(dash, baseline),
                    funnel=funnel_rows(dash), recovery=recovery_series(dash), baseline=baseline, cycle=cycle_rows(dash), cycle_weeks=cycle_weeks(dash),
-                   regions=region_rows(dash), notices=notice_rows(dash), deadlines=deadline_rows(dash),
+                   regions=region_rows(dash, court_name), regions_total=len(dash.get("cross_region", [])),
+                   notices=notice_rows(dash), deadlines=deadline_rows(dash),
                    rejections=rejection_rows(dash))

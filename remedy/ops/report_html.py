@@ -53,8 +53,10 @@ def _section(zh: str, en: str, body: str) -> str:
 def _regions(f: Figures) -> str:
     head = [("债务人所在地", "debtor region"), ("出借人所在地", "lender region"), ("法院", "court"), ("案件", "cases"),
             ("跨地区", "cross-region"), ("已回收", "recovered"), ("回收率", "recovery")]
+    more = (f'<p class="legend">案件最多的 {len(f.regions)} 组，共 {f.regions_total:,} 组 · the {len(f.regions)} largest of '
+            f'{f.regions_total:,} groups</p>') if f.regions_total > len(f.regions) else ""
     return _table(head, [[r["debtor"], r["lender"], r["court"], r["cases"], r["cross"], r["recovered"], r["rate"]]
-                         for r in f.regions], "cross_region", text_columns=3, wide=True)
+                         for r in f.regions], "cross_region", text_columns=3, wide=True) + more
 
 
 def _compliance(f: Figures) -> str:

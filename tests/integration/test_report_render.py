@@ -61,4 +61,6 @@ def test_the_pdf_has_pages_an_embedded_font_and_the_headline_figures(report):
     text = "".join(p.extract_text() for p in reader.pages)
     for f in figures(DASH, 0.4, "").headline:
         assert f.value in text, f.key
-    assert "案件漏斗" in text and "福建省泉州市丰泽区" in text.replace("\n", ""), "long names wrap, not cut"
+    flat = text.replace("\n", "")
+    assert "案件漏斗" in text and "福建省泉州市丰泽区" in flat, "long names wrap, not cut"
+    assert "泉州市丰泽区人民法院" in flat, "courts by name, from the directory"

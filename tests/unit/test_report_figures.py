@@ -15,7 +15,7 @@ DASH = json.loads((Path(__file__).parents[1] / "data" / "report_dashboard.json")
 
 @pytest.fixture(scope="module")
 def figs():
-    return figures(DASH, 0.4, "Remedy 运行报告")
+    return figures(DASH, 0.4, "Remedy 运行报告", {"CT-350503": "泉州市丰泽区人民法院"}.get)
 
 
 def test_headline_figures_are_the_dashboards_formatted_the_chinese_way(figs):
@@ -53,6 +53,7 @@ def test_recovery_is_cumulative_by_opening_day_against_the_baseline(figs):
 
 def test_regions_notices_deadlines_and_rejections(figs):
     assert figs.regions[0]["debtor"] == "福建省泉州市丰泽区" and figs.regions[0]["rate"] == "65.0%"
+    assert figs.regions[0]["court"] == "泉州市丰泽区人民法院" and figs.regions_total == 2
     assert {(n["status"], n["rule"], n["notices"]) for n in figs.notices} == {("延后", "QUIET_HOURS", 42), ("已发送", "", 3100)}
     assert {d["zh"]: d["cases"] for d in figs.deadlines}["调解期限已过"] == 3
     assert figs.rejections == [{"reason": "NATIONAL_ID_CHECKSUM", "rejections": 11}]
@@ -77,6 +78,13 @@ def test_the_page_is_self_contained_chinese_first_and_shows_every_headline_figur
     for chart in ("recovery", "cycle", "cycle_weeks", "cross_region", "notices", "deadlines"):
         assert f'data-chart="{chart}"' in html
     assert html.count('class="frow" data-stage=') == len(DASH["funnel"])
+
+
+def test_the_cross_region_table_shows_the_largest_groups_and_counts_the_rest():
+    dash = {**DASH, "cross_region": DASH["cross_region"] * 20}
+    f = figures(dash, None, "t")
+    assert len(f.regions) == 25 and f.regions_total == 40 and f.regions[0]["court"] == "CT-350503"
+    assert "案件最多的 25 组，共 40 组" in page(f)
 
 
 def test_a_dashboard_with_only_the_summary_still_renders():
