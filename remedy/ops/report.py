@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from remedy.contract.directory import Directory, DirectoryError
-from remedy.ops.report_figures import DAY, figures, yuan
+from remedy.ops.report_figures import DAY, figures, rejection_rows, yuan
 from remedy.ops.report_html import page
 from remedy.ops.report_pdf import print_pdf
 
@@ -31,11 +31,8 @@ def lines(dash: dict, baseline_rate: float | None) -> list[str]:
     out.append("")
     out.append("notices: " + ", ".join(f"{n.get('status')}{'/' + n['rule'] if n.get('rule') else ''} {n.get('notices', 0):,}"
                                         for n in dash["compliance"]["notices"]))
-    by_reason: dict[str, int] = {}  # the analytics rows are per (lender, reason): one figure per reason here
-    for r in dash["rejections"]:
-        by_reason[r.get("reason")] = by_reason.get(r.get("reason"), 0) + r.get("rejections", 0)
-    out.append("rejected defaults: " + ", ".join(f"{reason} {n:,}" for reason, n in
-                                                 sorted(by_reason.items(), key=lambda kv: (-kv[1], str(kv[0])))))
+    # the analytics rows are per (lender, reason): one figure per reason here
+    out.append("rejected defaults: " + ", ".join(f"{r['reason']} {r['rejections']:,}" for r in rejection_rows(dash)))
     return out
 
 

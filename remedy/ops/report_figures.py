@@ -136,6 +136,7 @@ def deadline_rows(dash: dict) -> list[dict]:
 
 
 def rejection_rows(dash: dict) -> list[dict]:
+    """One figure per reason, all lenders summed, the most frequent first."""
     by_reason: dict[str, int] = {}
     for r in dash.get("rejections", []):
         by_reason[r.get("reason")] = by_reason.get(r.get("reason"), 0) + r.get("rejections", 0)
