@@ -53,8 +53,9 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install -q -e '.[test,dev]'
 	touch $(STAMP)
 
-# Debian packages Remedy and its tests use: Chromium (dashboard browser test), Prometheus (promtool), and the CJK
-# TrueType font notify embeds in legal documents (fonts-wqy-microhei; docs/documents.md).
+# Debian packages Remedy and its tests use: Chromium (dashboard browser test, the report's PDF), Prometheus
+# (promtool), and the CJK TrueType font notify embeds in legal documents and Chromium in the report's PDF
+# (fonts-wqy-microhei; docs/documents.md, docs/report.md).
 system-deps:
 	@missing=""; command -v chromium >/dev/null || missing="$$missing chromium"; \
 	command -v promtool >/dev/null || missing="$$missing prometheus"; \

@@ -9,7 +9,7 @@
   remedy down            stop a platform started by `remedy up`
   remedy simulate        play the outside world (lenders publish, then react) against a running platform
   remedy run             up + simulate + progress + report, dashboard kept up until Ctrl-C
-  remedy report          print the report from the running analytics service and write it as HTML
+  remedy report          print the report from the running analytics service, write it as HTML and PDF
   remedy replay          re-run triage rules (--rules FILE) over the cases in case.events; compare routing and recovery
   remedy export research the anonymised one-row-per-case data set for researchers (k-anonymous; CSV and Parquet)
   remedy case CASE_ID    a case's whole history from the gateway's audit endpoint: events, their inputs, notices, rules
@@ -74,8 +74,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--cases", type=int, default=None,
                    help="defaults in the batch (default: $REMEDY_SIM_CASES, else the source document's 8,539)")
     p.add_argument("--scale", type=_scale, default=None, metavar="SERVICE=N[,SERVICE=N...]", help=SCALE_HELP)
-    p = sub.add_parser("report", help="the report from the running analytics service, as text and HTML")
-    p.add_argument("--html", metavar="FILE", help="where to write the HTML (default: $REMEDY_DATA_DIR/report.html)")
+    p = sub.add_parser("report", help="the report from the running analytics service, as text, HTML and PDF")
+    p.add_argument("--html", metavar="FILE", help="where to write the HTML, the PDF beside it (default: $REMEDY_DATA_DIR/report.html)")
     p = sub.add_parser("replay", help="re-run triage rules over the cases in case.events and compare")
     p.add_argument("--rules", metavar="FILE", help="triage rule file (default: $REMEDY_TRIAGE_RULES_PATH, what triage loads)")
     p.add_argument("--limit", type=int, default=20, help="list at most this many cases whose route changes")
@@ -195,7 +195,7 @@ def report(settings: Settings, analytics: AnalyticsSettings, html_path: str | No
     import urllib.error
 
     from remedy.ops.dashboard_client import fetch_dashboard, ops_token
-    from remedy.ops.report import lines, write_html
+    from remedy.ops.report import lines, write
 
     url = f"http://127.0.0.1:{analytics.port}"
     try:
@@ -226,10 +226,10 @@ def report(settings: Settings, analytics: AnalyticsSettings, html_path: str | No
     out = Path(html_path) if html_path else Path(settings.data_dir) / "report.html"
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
-        write_html(out, dash, base, f"Remedy report: {dash['summary']['cases']:,} cases")
+        written = write(out, dash, base, f"Remedy 报告：{dash['summary']['cases']:,} 件案件")
     except OSError as exc:
         return _fail(f"cannot write {out}: {exc}")
-    print(f"\nreport: {out}")
+    print("\n" + "\n".join(written))
     return 0
 
 

@@ -22,7 +22,7 @@ from remedy.ops.dashboard_client import dashboard_url, fetch_progress, ops_token
 from remedy.ops.pacing import Pacer, ServiceLag, registry_groups
 from remedy.ops.procs import ServiceProcess
 from remedy.ops.progress import ProgressView, bars
-from remedy.ops.report import lines, write_html
+from remedy.ops.report import lines, write
 from remedy.ops.settings import PlatformSettings
 from remedy.ops.stack import Stack, StackError
 
@@ -178,10 +178,10 @@ class DemoRun:
         print()
         for line in lines(dash, base.recovery_rate):
             print(line)
-        report = Path(stack.data) / "report.html"
-        write_html(report, dash, base.recovery_rate, f"Remedy run: {len(defaults):,} defaults, {horizon_days} simulated days")
+        written = write(Path(stack.data) / "report.html", dash, base.recovery_rate,
+                        f"Remedy 运行报告：{len(defaults):,} 笔违约，模拟 {horizon_days} 天")
         minutes, seconds = divmod(round(time.monotonic() - self.started), 60)
-        print(f"\nreport: {report}  (start to report: {minutes} min {seconds:02d} s; the clock was held "
+        print("\n" + "\n".join(written) + f"\n(start to report: {minutes} min {seconds:02d} s; the clock was held "
               f"{self.pacer.held_seconds:.0f} s)")
 
     def keep_dashboard_up(self, token: str) -> None:

@@ -1,15 +1,14 @@
 """The run report: funnel, recovery against the traditional-collection baseline, cycle time and
-compliance — every figure read from the analytics JSON API (so from ClickHouse) — as text and HTML."""
+compliance — every figure read from the analytics JSON API (so from ClickHouse) — as text, and as HTML and PDF
+(``report_figures`` → ``report_html`` / ``report_charts`` → ``report_pdf``)."""
 from __future__ import annotations
 
-import html
 from pathlib import Path
 
-DAY = 86400
-
-
-def _cny(fen: float) -> str:
-    return f"¥{fen / 100:,.0f}"
+from remedy.contract.directory import Directory, DirectoryError
+from remedy.ops.report_figures import DAY, figures, rejection_rows, yuan
+from remedy.ops.report_html import page
+from remedy.ops.report_pdf import print_pdf
 
 
 def _days(seconds) -> str:
@@ -19,7 +18,7 @@ def _days(seconds) -> str:
 def lines(dash: dict, baseline_rate: float | None) -> list[str]:
     s = dash["summary"]
     out = [f"cases {s['cases']:,}  open {s['open']:,}  closed {s['closed']:,}",
-           f"claimed {_cny(s['claimed_cents'])}  recovered {_cny(s['recovered_cents'])}  recovery {s['recovery']:.1%}"]
+           f"claimed {yuan(s['claimed_cents'])}  recovered {yuan(s['recovered_cents'])}  recovery {s['recovery']:.1%}"]
     if baseline_rate:
         out.append(f"traditional-collection baseline {baseline_rate:.1%}  →  the funnel recovers "
                    f"{s['recovery'] / baseline_rate:.2f}x ({s['recovery'] / baseline_rate - 1:+.0%})")
@@ -32,23 +31,23 @@ def lines(dash: dict, baseline_rate: float | None) -> list[str]:
     out.append("")
     out.append("notices: " + ", ".join(f"{n.get('status')}{'/' + n['rule'] if n.get('rule') else ''} {n.get('notices', 0):,}"
                                         for n in dash["compliance"]["notices"]))
-    by_reason: dict[str, int] = {}  # the analytics rows are per (lender, reason): one figure per reason here
-    for r in dash["rejections"]:
-        by_reason[r.get("reason")] = by_reason.get(r.get("reason"), 0) + r.get("rejections", 0)
-    out.append("rejected defaults: " + ", ".join(f"{reason} {n:,}" for reason, n in
-                                                 sorted(by_reason.items(), key=lambda kv: (-kv[1], str(kv[0])))))
+    # the analytics rows are per (lender, reason): one figure per reason here
+    out.append("rejected defaults: " + ", ".join(f"{r['reason']} {r['rejections']:,}" for r in rejection_rows(dash)))
     return out
 
 
-def write_html(path: Path, dash: dict, baseline_rate: float | None, title: str) -> None:
-    rows = "".join(
-        f"<tr><td>{html.escape(r['stage'])}</td><td>{r['entered']:,}</td><td>{r['settled']:,}</td><td>{r['escalated']:,}</td>"
-        f"<td><svg width='200' height='12'><rect width='{200 * r['entered'] / max(1, dash['summary']['cases']):.0f}' "
-        f"height='12' fill='#2b6cd6'/></svg></td><td>{_days(r['p50_seconds'])}</td><td>{_days(r['p90_seconds'])}</td></tr>"
-        for r in dash["funnel"])
-    text = "\n".join(html.escape(line) for line in lines(dash, baseline_rate))
-    path.write_text(f"""<!doctype html><meta charset="utf-8"><title>{html.escape(title)}</title>
-<style>body{{font:14px system-ui,sans-serif;margin:2em}}td,th{{padding:2px 10px;text-align:right}}td:first-child{{text-align:left}}</style>
-<h1>{html.escape(title)}</h1><pre>{text}</pre>
-<table><tr><th>stage</th><th>entered</th><th>settled</th><th>escalated</th><th></th><th>p50</th><th>p90</th></tr>{rows}</table>
-""", encoding="utf-8")
+def court_names():
+    """Court ids as names, from the shipped directory (an id it lacks, or no directory, shows as the id)."""
+    try:
+        directory = Directory.load()
+    except DirectoryError:
+        return str
+    return lambda court: directory.entry(court).name
+
+
+def write(html_path: Path, dash: dict, baseline_rate: float | None, title: str) -> list[str]:
+    """Write the report as HTML and, beside it, as PDF; the lines that say where (or why there is no PDF)."""
+    html_path.write_text(page(figures(dash, baseline_rate, title, court_names())), encoding="utf-8")
+    pdf = html_path.with_suffix(".pdf")
+    failed = print_pdf(html_path, pdf)
+    return [f"report: {html_path}", f"report (PDF): {pdf}" if failed is None else f"no PDF: {failed}"]

@@ -45,8 +45,8 @@ LOGIN = ('<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><title>R
          'required autocomplete="off"></label> <button type="submit">登录 · Sign in</button></form></body></html>')
 CHARTS = {
     "summary": queries.summary, "funnel": queries.funnel, "recovery": queries.recovery, "cycle": queries.cycle,
-    "cross-region": queries.cross_region, "mediators": queries.mediators, "rejections": queries.rejections,
-    "notices": queries.notices, "lenders": queries.lenders,
+    "cycle-weeks": queries.cycle_weeks, "cross-region": queries.cross_region, "mediators": queries.mediators,
+    "rejections": queries.rejections, "notices": queries.notices, "lenders": queries.lenders,
 }
 NOW_CHARTS = {"backlog": queries.backlog, "deadlines": queries.deadlines}
 

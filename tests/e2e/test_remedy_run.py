@@ -10,6 +10,7 @@ import pytest
 
 from remedy.runtime.broker import free_port, port_open
 from remedy.kernel.settings import REPO_ROOT
+from remedy.ops.report_pdf import browser
 from remedy.ops.stack import SERVICES
 
 pytestmark = pytest.mark.e2e
@@ -34,8 +35,12 @@ def test_remedy_run_reports_figures_equal_to_clickhouse_and_stops_everything(tmp
     assert m, out[-3000:]
     cases, open_, closed, claimed, recovered = (int(g.replace(",", "")) for g in m.groups()[:5])
     assert cases >= CASES * 0.95 and closed > 0, "most of the batch was accepted and some cases finished"
-    assert (tmp_path / "data" / "report.html").exists()
     assert f"report: {tmp_path / 'data' / 'report.html'}" in out
+    page = (tmp_path / "data" / "report.html").read_text(encoding="utf-8")
+    shown = re.search(r'data-key="cases">.*?<span class="v">([\d,]+)</span>', page)
+    if browser():
+        assert f"report (PDF): {tmp_path / 'data' / 'report.pdf'}" in out
+        assert (tmp_path / "data" / "report.pdf").read_bytes().startswith(b"%PDF")
     final = re.findall(r"^(opened \(.*?\)|  left \w+|closed|simulated day) +[█░]+ ([\d,]+)/([\d,]+)(.*)$", out, re.M)
     assert final and final[0][1] == final[0][2] and final[-1][0] == "simulated day", f"every valid default opened: {final[:1]}"
     for label, done, total, note in final:
@@ -51,5 +56,6 @@ def test_remedy_run_reports_figures_equal_to_clickhouse_and_stops_everything(tmp
     finally:
         store.close()
     assert (s["cases"], s["open"], s["closed"]) == (cases, open_, closed)
+    assert shown and int(shown.group(1).replace(",", "")) == s["cases"], "the page's headline cases figure is ClickHouse's"
     assert (round(s["claimed_cents"] / 100), round(s["recovered_cents"] / 100)) == (claimed, recovered)
     assert f"{s['recovery']:.1%}" == m.group(6) + "%"

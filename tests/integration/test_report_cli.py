@@ -8,7 +8,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from remedy.runtime.broker import free_port
+from remedy.ops import report_pdf
 from remedy.ops.cli import main
+from remedy.ops.report_pdf import browser
 
 DASHBOARD = {
     "summary": {"cases": 1200, "open": 200, "closed": 1000, "claimed_cents": 1_000_000_000, "recovered_cents": 680_000_000,
@@ -60,16 +62,20 @@ def test_report_prints_the_figures_against_the_last_runs_baseline_and_writes_htm
     assert "rejected defaults: NATIONAL_ID_CHECKSUM 11, UNKNOWN_PRODUCT 2" in out, "one figure per reason, all lenders"
     page = (analytics / "report.html").read_text(encoding="utf-8")
     assert f"report: {analytics / 'report.html'}" in out
-    assert "Remedy report: 1,200 cases" in page and "1.70x" in page and "<td>PEOPLES_MEDIATION</td>" in page
+    assert "Remedy 报告：1,200 件案件" in page and ">1.70倍<" in page and 'data-stage="PEOPLES_MEDIATION"' in page
+    if browser():
+        assert f"report (PDF): {analytics / 'report.pdf'}" in out and (analytics / "report.pdf").stat().st_size > 0
 
 
-def test_report_without_a_run_has_no_baseline_and_writes_where_told(analytics, tmp_path, capsys):
+def test_report_without_a_run_has_no_baseline_and_writes_where_told(analytics, tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr(report_pdf, "browser", lambda: None)
     target = tmp_path / "out" / "r.html"
     assert main(["report", "--html", str(target)]) == 0
     out = capsys.readouterr().out
     assert "no baseline:" in out and "run.json not found" in out
     assert "recovery 68.0%" in out and "traditional-collection baseline" not in out
-    assert "recovery 68.0%" in target.read_text(encoding="utf-8")
+    assert ">68.0%<" in target.read_text(encoding="utf-8") and "无传统催收基线" in target.read_text(encoding="utf-8")
+    assert "no PDF: headless Chromium not installed" in out and not target.with_suffix(".pdf").exists()
     assert not (analytics / "report.html").exists()
 
 
