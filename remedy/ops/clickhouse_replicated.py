@@ -1,6 +1,6 @@
 """``python -m remedy.ops.clickhouse_replicated``: ``deploy/clickhouse/001_tables.sql`` for a replicated
-ClickHouse cluster, written to ``deploy/clickhouse/replicated/001_tables.sql`` (``--check``: exit 1 if that
-file differs from what 001 gives now).
+ClickHouse cluster, written to ``deploy/clickhouse/replicated/001_tables.sql`` (generated at deploy time from
+001, so the two never drift; ``--check``: exit 1 if that file differs from what 001 gives now).
 
 Each table keeps its columns, partitioning and sorting key; ``<Engine>MergeTree`` becomes
 ``Replicated<Engine>MergeTree`` on the path ``/clickhouse/tables/{shard}/{database}/<table>`` with the
