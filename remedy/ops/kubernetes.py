@@ -59,7 +59,7 @@ def probes(service: str, port: int) -> dict:
     # A gateway rebuilds its read model from offset 0 on a fresh volume: up to 10 minutes before it is ready.
     startup = get("/healthz", 10, 60 if service == "gateway" else 18)
     return {"startupProbe": startup, "livenessProbe": get("/healthz", 15, 4),
-            "readinessProbe": get("/readyz" if service == "gateway" else "/healthz", 10, 3)}
+            "readinessProbe": get("/healthz" if service == "analytics" else "/readyz", 10, 3)}
 
 
 def container(service: str, port: int) -> dict:

@@ -24,6 +24,7 @@ from remedy.contract.codec import Codec
 from remedy.runtime.clients import faust_credentials
 from remedy.runtime.deadletter import dead_letter
 from remedy.runtime.health import BrokerHealth
+from remedy.runtime.pages import install_pages
 from remedy.kernel.emit import Emit  # noqa: F401 - re-exported for the wiring
 from remedy.runtime.lag import GUARDS as LAG_GUARDS, LagGauges, attach_faust
 from remedy.runtime.metrics import ServiceMetrics
@@ -110,6 +111,7 @@ def create_app(service: str, settings: Settings, *, web_port: int, partitions: i
     )
     app.remedy_patches = chosen
     app.remedy_lag_sample_seconds = settings.lag_sample_seconds
+    app.remedy_ready_waiting = settings.ready_max_waiting
     return app
 
 
@@ -133,27 +135,9 @@ class Runtime:
         self.lag = LagGauges(metrics.registry, service)  # consumer lag per partition; services set stage backlog
         attach_faust(app, self.lag, getattr(app, "remedy_lag_sample_seconds", 5.0))
 
-        @app.page("/metrics")
-        async def metrics_page(web, request):
-            body, content_type = metrics.exposition()
-            return web.bytes(body, content_type=content_type.split(";")[0])
-
         self.health = BrokerHealth()  # remedy.runtime.health: /healthz, 503 while the broker does not answer
-
-        @app.timer(interval=self.health.interval)
-        async def probe_broker() -> None:
-            await self.health.probe(lambda: app.producer._ensure_producer().client)
-
-        @app.page("/healthz")
-        async def healthz_page(web, request):
-            status, body = self.health.status(running=not app.should_stop)
-            return web.json(body, status=status)
-
-        @app.page("/records-waiting")
-        async def records_waiting_page(web, request):
-            """Records waiting per input topic, for ``remedy run``'s pacer: it asks twice a second, and the
-            whole Prometheus exposition costs a service ~100x more to write than this."""
-            return web.json(self.lag.waiting)
+        self.ready_waiting = getattr(app, "remedy_ready_waiting", 1000)
+        install_pages(app, self, metrics)
 
     def topic(self, name: str) -> faust.TopicT:
         if name not in self._topics:

@@ -1,4 +1,5 @@
-"""A worker's ``/healthz``: can it reach its broker, and is it still running.
+"""A worker's ``/healthz``: can it reach its broker, and is it still running; and its ``/readyz``: alive, its
+tables recovered and its inputs caught up.
 
 faust retries a broker it cannot reach on its own, for as long as it takes; nothing outside the process
 could tell. ``BrokerHealth`` asks the broker for its metadata every ``interval`` seconds through the
@@ -51,3 +52,19 @@ class BrokerHealth:
         if self.last_ok is None and now - self.started <= self.grace:
             return 503, {"status": "starting", **body}
         return 503, {"status": "broker unreachable", **body}
+
+
+def readiness(alive: tuple[int, dict], recovering: bool, waiting: dict[str, int] | None, most: int) -> tuple[int, dict]:
+    """(HTTP status, body) for ``/readyz``: alive (``/healthz``'s answer), its tables recovered (not rebalancing
+    or in recovery), and caught up: at most ``most`` records waiting over its inputs at the last lag sample
+    (``waiting`` None: no sample yet). A rollout waits for it; a worker far behind is alive but not ready."""
+    status, body = alive
+    if status != 200:
+        return status, body
+    if recovering:
+        return 503, {**body, "status": "recovering its tables"}
+    if waiting is None:
+        return 503, {**body, "status": "starting"}
+    behind = sum(waiting.values())
+    body = {**body, "records_waiting": behind}
+    return (200, body) if behind <= most else (503, {**body, "status": "catching up"})

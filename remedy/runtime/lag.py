@@ -55,6 +55,7 @@ class LagGauges:
                                      "end (a lower bound on Tansu)", ["topic", "partition"], registry=registry)
         self._waiting: dict[tuple[str, int], int] = {}
         self.waiting: dict[str, int] = {}  # topic -> records waiting over its partitions (the /records-waiting page)
+        self.sampled = False               # a sample has been published (the /readyz page waits for one)
         self.handled: dict = {}  # topic-partition -> offset after the last record handled (Runtime.agent sets it)
         self.stage_backlog = Gauge(p + "stage_backlog", "Cases currently waiting in each stage", ["stage"],
                                    registry=registry)
@@ -74,7 +75,7 @@ class LagGauges:
         totals: dict[str, int] = {}
         for (topic, _), n in self._waiting.items():
             totals[topic] = totals.get(topic, 0) + n
-        self.waiting = totals
+        self.waiting, self.sampled = totals, True
 
     def set_backlog(self, counts: Iterable[tuple[str, int]]) -> None:
         """The service's cases per stage now; a stage seen before and absent now reads 0."""

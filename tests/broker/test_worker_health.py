@@ -18,9 +18,9 @@ from remedy.runtime.health import GRACE, INTERVAL, TIMEOUT
 pytestmark = pytest.mark.broker
 
 
-def healthz(port: int) -> tuple[int, dict]:
+def healthz(port: int, page: str = "healthz") -> tuple[int, dict]:
     try:
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=3) as answer:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/{page}", timeout=3) as answer:
             return answer.status, json.loads(answer.read())
     except urllib.error.HTTPError as refused:
         return refused.code, json.loads(refused.read())
@@ -54,12 +54,18 @@ def test_healthz_follows_the_broker_and_the_worker_keeps_running(tmp_path):
         pid = worker.proc.pid
         status, body, _ = wait_for(worker.port, 200, INTERVAL + 10)
         assert (status, body["status"], body["broker_reachable"]) == (200, "ok", True), body
+        ready = time.monotonic() + 15
+        while healthz(worker.port, "readyz")[0] != 200 and time.monotonic() < ready:
+            time.sleep(0.5)
+        status, body = healthz(worker.port, "readyz")
+        assert status == 200 and body["records_waiting"] == 0, body   # tables recovered, nothing waiting
 
         tansu.kill()
         tansu.wait(10)
         status, body, took = wait_for(worker.port, 503, GRACE + INTERVAL + TIMEOUT + 10)
         assert status == 503 and body["status"] == "broker unreachable", body
         assert body["last_error"], "the reason is given"
+        assert healthz(worker.port, "readyz")[0] == 503, "not alive, so not ready"
         print(f"\n[health] unhealthy {took:.1f} s after the broker died")
         assert worker.proc.poll() is None and worker.proc.pid == pid, "the worker keeps running and retrying"
 

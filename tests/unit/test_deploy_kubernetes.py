@@ -55,7 +55,7 @@ def test_a_deployment_per_service_with_probes_resources_and_scrape_annotations(d
         assert box["command"] == ["python", "-m", f"services.{service}"]
         assert box["ports"] == [{"name": "http", "containerPort": port}]
         assert box["livenessProbe"]["httpGet"]["path"] == "/healthz"
-        assert box["readinessProbe"]["httpGet"]["path"] == ("/readyz" if service == "gateway" else "/healthz")
+        assert box["readinessProbe"]["httpGet"]["path"] == ("/healthz" if service == "analytics" else "/readyz")
         assert set(box["resources"]) == {"requests", "limits"}
         assert pod["metadata"]["annotations"]["prometheus.io/port"] == str(port)
 
