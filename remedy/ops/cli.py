@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Callable
 
 from remedy.kernel.settings import Settings
-from remedy.ops.replay_cli import replay
+from remedy.ops.replay_cli import fail, replay
 from remedy.ops.research import command as research
 from remedy.ops.settings import PlatformSettings
 from services.analytics.settings import AnalyticsSettings
@@ -202,14 +202,14 @@ def report(settings: Settings, analytics: AnalyticsSettings, html_path: str | No
         dash = fetch_dashboard(analytics, ops_token(analytics))
         text = lines(dash, None)
     except StopIteration:
-        return _fail("REMEDY_ANALYTICS_TOKENS holds no token with the ops scope")
+        return fail("REMEDY_ANALYTICS_TOKENS holds no token with the ops scope")
     except urllib.error.HTTPError as exc:
-        return _fail(f"analytics at {url} answered HTTP {exc.code} {exc.reason}")
+        return fail(f"analytics at {url} answered HTTP {exc.code} {exc.reason}")
     except (OSError, ValueError) as exc:
         reason = getattr(exc, "reason", exc)
-        return _fail(f"analytics is not reachable at {url} ({reason}); is the platform up (`remedy up` or `remedy run`)?")
+        return fail(f"analytics is not reachable at {url} ({reason}); is the platform up (`remedy up` or `remedy run`)?")
     except (KeyError, TypeError) as exc:
-        return _fail(f"analytics at {url} returned no dashboard this report can read (missing {exc})")
+        return fail(f"analytics at {url} returned no dashboard this report can read (missing {exc})")
     run_file = Path(settings.data_dir) / "run.json"
     base = None
     try:
@@ -228,14 +228,10 @@ def report(settings: Settings, analytics: AnalyticsSettings, html_path: str | No
         out.parent.mkdir(parents=True, exist_ok=True)
         written = write(out, dash, base, f"Remedy 报告：{dash['summary']['cases']:,} 件案件")
     except OSError as exc:
-        return _fail(f"cannot write {out}: {exc}")
+        return fail(f"cannot write {out}: {exc}")
     print("\n" + "\n".join(written))
     return 0
 
-
-def _fail(message: str) -> int:
-    print(f"error: {message}", file=sys.stderr)
-    return 1
 
 
 if __name__ == "__main__":

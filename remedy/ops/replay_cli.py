@@ -21,14 +21,14 @@ def replay(settings: Settings, rules_path: str, limit: int) -> int:
         rules = load_rules(rules_path)
         problem = lock_problem(rules_path, rules, read_lock())
     except RulesError as exc:
-        return _fail(str(exc))
+        return fail(str(exc))
     print(f"rules {rules_path}: {rules.version}, sha256 {rules.hash}: "
           + ("as locked in rules.lock" if problem is None else f"warning: triage would refuse it: {problem}"))
     logging.getLogger("kafka").addHandler(logging.NullHandler())   # its connection retries are not the operator's news
     try:
         read = read_case_events(settings.kafka_bootstrap, Codec(settings.schemas_dir))
     except (ReadError, KafkaError) as exc:
-        return _fail(f"cannot read case.events at {settings.kafka_bootstrap}: {type(exc).__name__}: {exc}")
+        return fail(f"cannot read case.events at {settings.kafka_bootstrap}: {type(exc).__name__}: {exc}")
     print(f"read {len(read.events):,} case events from case.events at {settings.kafka_bootstrap}")
     if read.undecodable:
         kinds = ", ".join(f"{kind} {n:,}" for kind, n in sorted(read.undecodable.items()))
@@ -37,6 +37,7 @@ def replay(settings: Settings, rules_path: str, limit: int) -> int:
     return 0
 
 
-def _fail(message: str) -> int:
+def fail(message: str) -> int:
+    """An operator command's error: one line on stderr, exit status 1."""
     print(f"error: {message}", file=sys.stderr)
     return 1
