@@ -8,6 +8,7 @@ from typing import Callable, TypeVar
 import faust
 
 from remedy.kernel.settings import EnvSettings, Settings
+from remedy.runtime import introspect
 from remedy.runtime.startup import refuse_development_secrets
 
 Own = TypeVar("Own", bound=EnvSettings)
@@ -43,6 +44,7 @@ def run(build: Callable[[Settings, Own], faust.App], own: type[Own]) -> None:
     settings, own_settings = Settings.from_env(), own.from_env()
     refuse_development_secrets(settings, own_settings)
     app = build(settings, own_settings)
+    introspect.install(app)
     tune_gc()
     quiet = ["--quiet"] if settings.log_format.strip().lower() == "json" else []   # JSON logs: no banner table
     sys.argv = [sys.argv[0], *quiet, "worker", "--loglevel", faust_loglevel(settings.log_level)]
