@@ -3,8 +3,8 @@ English switch of the report and other screens.
 
 English names of Chinese divisions are their pinyin with the kind of division translated (丰泽区 → Fengze
 District, 泉州市 → Quanzhou, 延边朝鲜族自治州 → Yanbian Autonomous Prefecture); the 34 province-level names are
-the customary ones (内蒙古自治区 → Inner Mongolia). The pinyin comes from ``pypinyin`` (a development tool only,
-``pip install -e '.[tools]'``); the platform reads the generated file and needs nothing more::
+the customary ones (内蒙古自治区 → Inner Mongolia). The pinyin comes from ``pypinyin`` (a development tool, in the ``test``
+extra); the platform reads the generated file and needs nothing more::
 
     python -m remedy.ops.regions_english      # after remedy.ops.regions_refresh: review the diff, then commit
 """

@@ -52,3 +52,11 @@ def test_the_baseline_per_opening_day_sums_to_the_batchs_and_survives_run_json()
     assert from_run({"baseline_by_day": {d: list(v) for d, v in days.items()}}) == days
     assert from_run({"baseline_recovery": 0.3}) is None
     assert opening_day({"published_at": "2026-08-01T16:30:00+00:00"}) == "2026-08-02"
+
+
+def test_the_english_names_file_is_what_the_generator_makes_of_the_current_list():
+    from remedy.ops.regions_english import english as generate
+
+    stale = {code: (NAMES_EN.get(code), generate(code, name)) for code, name in regions.NAMES.items()
+             if NAMES_EN.get(code) != generate(code, name)}
+    assert not stale, f"run python -m remedy.ops.regions_english: {list(stale.items())[:5]}"
