@@ -26,7 +26,7 @@ PROVINCES = {
     "81": "Hong Kong", "82": "Macao"}
 # the kind of division, longest first; a prefecture-level city (市) is named without it
 KINDS = (("自治州", "Autonomous Prefecture"), ("自治县", "Autonomous County"), ("自治旗", "Autonomous Banner"),
-         ("林区", "Forestry District"), ("地区", "Prefecture"), ("区", "District"), ("县", "County"), ("旗", "Banner"),
+         ("林区", "Forestry District"), ("地区", "Prefecture"), ("新区", "New Area"), ("区", "District"), ("县", "County"), ("旗", "Banner"),
          ("盟", "League"), ("市", "City"))
 # ethnic groups named in autonomous divisions' names, left out of the English name (延边朝鲜族自治州 → Yanbian ...)
 PEOPLES = ("柯尔克孜", "哈萨克", "塔吉克", "达斡尔", "鄂伦春", "鄂温克", "土家", "仫佬", "毛南", "仡佬", "布依", "哈尼",
@@ -74,7 +74,7 @@ def english(code: str, name: str) -> str:
     if code.endswith("0000"):
         return PROVINCES.get(code[:2], romanise(name))
     for suffix, kind in KINDS:
-        if name.endswith(suffix) and len(name) > len(suffix):
+        if name.endswith(suffix) and len(name) > len(suffix) + (suffix == "新区"):   # 清新区 is Qingxin District
             stem = name[: -len(suffix)]
             stem = without_peoples(stem) if suffix.startswith("自治") else stem
             prefecture_city = suffix == "市" and code.endswith("00")

@@ -2,6 +2,7 @@
 Every SVG scales with its ``viewBox`` to the width it is given (a phone's 390 px or an A4 page). Pure."""
 from __future__ import annotations
 
+import math
 from html import escape
 from typing import Callable
 
@@ -23,7 +24,8 @@ def funnel(rows: list[dict], t: Words) -> str:
     for r in rows:
         parts = "".join(f'<span style="width:{100 * n / top:.2f}%;background:{color}"></span>'
                         for n, color in ((r["settled"], SETTLED), (r["escalated"], ESCALATED), (r["other"], OTHER)) if n)
-        split = t("funnel.split", settled=i18n.number(r["settled"]), escalated=i18n.number(r["escalated"]))
+        split = (t("funnel.split", settled=i18n.number(r["settled"]), escalated=i18n.number(r["escalated"]))
+                 if r["settled"] or r["escalated"] else "")
         out.append(f'<div class="frow" data-stage="{escape(r["stage"])}"><div class="flabel">{escape(r["label"])}</div>'
                    f'<div class="fbar">{parts}</div><div class="fnum">{i18n.number(r["entered"])}<small>{escape(split)}</small>'
                    f'</div></div>')
@@ -39,14 +41,15 @@ def recovery(series: list[dict], baseline: float | None, by_day: bool, t: Words,
         return f'<p class="empty">{escape(t("no_data"))}</p>'
     left, right, bottom, top_pad = 44, 8, 30, 18
     peak = max([p["rate"] for p in series] + [p["base"] or 0 for p in series] + [0.01])
-    top = min(1.0, peak * 1.15)
+    tick = nice_step(peak * 1.1 / 4)
+    top = min(1.0, tick * math.ceil(peak * 1.1 / tick))
     step = (w - left - right) / len(series)
     x = lambda i: left + step * i  # noqa: E731
     y = lambda r: top_pad + (h - bottom - top_pad) * (1 - r / top)  # noqa: E731
-    grid = "".join(f'<line x1="{left}" x2="{w - right}" y1="{y(k * top / 4):.1f}" y2="{y(k * top / 4):.1f}" stroke="#e3e7eb"/>'
-                   f'<text x="{left - 4}" y="{y(k * top / 4) + 4:.1f}" text-anchor="end">{i18n.percent(k * top / 4, lang, 0)}</text>'
-                   for k in range(5))
-    gap = min(step * 0.2, 24) if len(series) > 1 else step * 0.3
+    levels = [k * tick for k in range(round(top / tick) + 1)]
+    grid = "".join(f'<line x1="{left}" x2="{w - right}" y1="{y(v):.1f}" y2="{y(v):.1f}" stroke="#e3e7eb"/>'
+                   f'<text x="{left - 4}" y="{y(v) + 4:.1f}" text-anchor="end">{i18n.percent(v, lang, 0)}</text>' for v in levels)
+    gap = max(step * 0.2 if len(series) > 1 else 0.0, step - 140)   # a column at most 140 wide, centred in its day
     cols, marks, line = [], [], []
     for i, p in enumerate(series):
         tip = t("recovery.day", day=p["label"], rate=i18n.percent(p["rate"], lang), cases=i18n.number(p["cases"]))
@@ -70,6 +73,12 @@ def recovery(series: list[dict], baseline: float | None, by_day: bool, t: Words,
     return _svg(w, h, "recovery", grid + "".join(cols) + "".join(marks) + joined + ticks) + legend(keys)
 
 
+def nice_step(rough: float) -> float:
+    """The round step (1, 2, 2.5 or 5 × a power of ten) at least ``rough``: axis lines at 10%, 20%, … not 17%, 33%."""
+    power = 10 ** math.floor(math.log10(rough)) if rough > 0 else 0.01
+    return next(power * m for m in (1, 2, 2.5, 5, 10) if power * m >= rough - 1e-12)
+
+
 def _day_ticks(series: list[dict], x, step: float, h: int) -> str:
     every = max(1, len(series) // 4)
     shown = [i for i in range(len(series)) if i % every == 0 and (len(series) - 1 - i >= every / 2 or i == 0)]
@@ -91,7 +100,7 @@ def cycle(rows: list[dict], t: Words) -> str:
 
 def _cycle_row(r: dict, top: float, t: Words) -> str:
     figure = t("cycle.route", p50=f"{r['p50_days']:.0f}", p90=f"{r['p90_days']:.0f}")
-    cases = t("cycle.route.cases", cases=i18n.number(r["closed"]))
+    cases = t("cycle.route.cases" if r["closed"] != 1 else "cycle.route.case", cases=i18n.number(r["closed"]))
     return (f'<div class="frow"><div class="flabel">{escape(r["label"])}</div><div class="fbar">'
             f'<span style="width:{100 * r["p50_days"] / top:.2f}%;background:{LINE}"></span>'
             f'<span style="width:{100 * (r["p90_days"] - r["p50_days"]) / top:.2f}%;background:{OTHER}"></span></div>'
