@@ -8,7 +8,7 @@ from typing import Callable
 
 from remedy.contract import i18n
 
-SETTLED, ESCALATED, OTHER, BASE, LINE = "#2f9e63", "#e0882b", "#b8c2cc", "#8a94a0", "#2b6cd6"
+SETTLED, ESCALATED, OTHER, BASE, LINE = "#2f9e63", "#e0882b", "#b8c2cc", "#39424c", "#2b6cd6"
 Words = Callable[..., str]   # a catalogue key (and values) → words in the report's language
 
 
@@ -64,7 +64,7 @@ def recovery(series: list[dict], baseline: float | None, by_day: bool, t: Words,
             marks.append(f'<line x1="{x(i) + gap / 4:.1f}" x2="{x(i) + step - gap / 4:.1f}" y1="{y(p["base"]):.1f}" '
                          f'y2="{y(p["base"]):.1f}" stroke="{BASE}" stroke-width="3" stroke-dasharray="6 3"/>')
             line.append(f"{x(i) + step / 2:.1f},{y(p['base']):.1f}")
-    joined = (f'<polyline points="{" ".join(line)}" fill="none" stroke="{BASE}" stroke-width="1.5" '
+    joined = (f'<polyline points="{" ".join(line)}" fill="none" stroke="{BASE}" stroke-width="2" '
               f'stroke-dasharray="4 3"/>') if len(line) > 1 else ""
     ticks = _day_ticks(series, x, step, h)
     keys = [(LINE, t("legend.remedy"))]
@@ -80,12 +80,15 @@ def nice_step(rough: float) -> float:
 
 
 def _day_ticks(series: list[dict], x, step: float, h: int) -> str:
-    every = max(1, len(series) // 4)
-    shown = [i for i in range(len(series)) if i % every == 0 and (len(series) - 1 - i >= every / 2 or i == 0)]
-    if len(series) - 1 not in shown:
-        shown.append(len(series) - 1)
-    return "".join(f'<text x="{x(i) + step / 2:.1f}" y="{h - 10}" text-anchor="middle">{escape(series[i]["label"])}</text>'
+    """Every day's label up to three days, else the first, the middle and the last (a date is wide on a phone)."""
+    n = len(series)
+    shown = range(n) if n <= 3 else sorted({0, n // 2, n - 1})
+    return "".join(f'<text x="{x(i) + step / 2:.1f}" y="{h - 10}" text-anchor="{_anchor(i, n)}">{escape(series[i]["label"])}</text>'
                    for i in shown)
+
+
+def _anchor(i: int, n: int) -> str:
+    return "middle" if n <= 3 else ("start" if i == 0 else "end" if i == n - 1 else "middle")
 
 
 def cycle(rows: list[dict], t: Words) -> str:

@@ -24,7 +24,7 @@ h2 small{{display:block;margin:0 0 .2em}}.meta{{color:#6b7681;font-size:.85em;ma
 .fbar{{display:flex;height:18px;background:#f4f6f8;border-radius:3px;overflow:hidden}}.fbar span{{display:block;height:100%}}
 .legend{{font-size:.8em;color:#4a5560;display:flex;flex-wrap:wrap;gap:2px 14px}}
 .legend i{{display:inline-block;width:10px;height:10px;margin-right:4px}}
-svg.chart{{display:block;width:100%;max-width:640px;height:auto;font-size:12px;fill:#4a5560}}
+svg.chart{{display:block;width:100%;max-width:640px;height:auto;font-size:12px;fill:#4a5560}}/* user units: 17 of 560 read as 12 px at 390 */
 .scroll{{overflow-x:auto;max-width:100%}}table{{border-collapse:collapse;width:100%;font-variant-numeric:tabular-nums}}
 table.wide{{min-width:44em}}td{{white-space:nowrap}}td.t{{white-space:normal;overflow-wrap:normal;min-width:6em}}
 th,td{{padding:4px 8px;border-bottom:1px solid #e3e7eb;text-align:right;vertical-align:top}}
@@ -32,7 +32,8 @@ th{{white-space:nowrap;overflow-wrap:normal}}th.t{{white-space:normal}}
 th:first-child,td:first-child,.t{{text-align:left}}
 section{{break-inside:avoid-page}}.empty{{color:#6b7681}}
 @media (max-width:600px){{body{{padding:10px;font-size:14px}}.frow{{grid-template-columns:6.5em minmax(0,1fr) 6.5em}}
-.kpis{{grid-template-columns:repeat(2,minmax(0,1fr))}}.kpi .v{{font-size:1.3em}}}}
+.kpis{{grid-template-columns:repeat(2,minmax(0,1fr))}}.kpi .v{{font-size:1.3em}}
+svg.chart{{font-size:17px}}}}
 @media print{{body{{max-width:none;padding:0;font-size:13px}}@page{{size:A4;margin:14mm}}table.wide{{min-width:0}}
 td{{white-space:normal}}.scroll{{overflow:visible}}}}"""
 
