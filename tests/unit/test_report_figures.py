@@ -160,3 +160,17 @@ def test_a_dashboard_with_only_the_summary_still_renders():
     dash = {"summary": DASH["summary"]}
     assert "1,234" in page(figures(dash, None, "t")) and "暂无数据" in page(figures(dash, None, "t"))
     assert "no data" in page(figures(dash, None, "t", "en"))
+
+
+def test_the_recovery_axis_has_round_steps_and_a_long_series_three_day_labels():
+    from remedy.ops.report_charts import nice_step
+
+    assert [nice_step(r) for r in (0.0797, 0.2, 0.011, 0.26, 0.03)] == [0.1, 0.2, 0.02, 0.5, 0.05]
+    days = [{"day": f"2026-08-{d:02d}", "cases": 10, "claimed_cents": 100, "recovered_cents": 30 + d, "recovery": 0}
+            for d in range(1, 31)]
+    html = page(figures({**DASH, "recovery": days}, 0.25, "t", "en"))
+    chart = re.search(r'<svg[^>]*data-chart="recovery".*?</svg>', html, re.S).group(0)
+    assert re.findall(r">(\d+)%</text>", chart) == ["0", "20", "40", "60", "80"], "axis at round percentages"
+    labels = re.findall(r">(\d+ Aug 2026)</text>", chart)
+    assert labels == ["1 Aug 2026", "16 Aug 2026", "30 Aug 2026"]
+    assert chart.count("<rect") == 30 and "<polyline" in chart, "a column a day, the baseline joined into a line"
