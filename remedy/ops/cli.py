@@ -167,7 +167,8 @@ def _run(args, platform: PlatformSettings) -> int:
 COMMANDS: dict[str, Callable[[argparse.Namespace, PlatformSettings], int]] = {
     "broker": _broker, "topics": _broker, "publish": _publish, "sample": _sample, "up": _up, "down": _down,
     "simulate": _simulate, "run": _run,
-    "report": lambda args, platform: report(platform.shared, platform.analytics, args.html, args.lang),
+    "report": lambda args, platform: report(platform.shared, platform.analytics, args.html, args.lang,
+                                                  platform.notify.directory),
     "replay": lambda args, platform: replay(platform.shared, args.rules or platform.triage.rules_path, args.limit),
     "export": research.run,
     "case": lambda args, platform: _case(args, platform),
@@ -192,8 +193,10 @@ def _case(args, platform: PlatformSettings) -> int:
     return run(args.case_id, url, args.key, platform.shared.data_dir, args.json)
 
 
-def report(settings: Settings, analytics: AnalyticsSettings, html_path: str | None, lang: str = "zh") -> int:
-    """The run report from analytics in ``lang``; the baseline comes from the last `remedy run` (run.json) if any."""
+def report(settings: Settings, analytics: AnalyticsSettings, html_path: str | None, lang: str = "zh",
+           directory: str | None = None) -> int:
+    """The run report from analytics in ``lang``; the baseline comes from the last `remedy run` (run.json) if any,
+    the courts' names from the directory documents print (``directory``, else the shipped one)."""
     import urllib.error
 
     from remedy.contract.i18n import Messages
@@ -232,7 +235,7 @@ def report(settings: Settings, analytics: AnalyticsSettings, html_path: str | No
     title = Messages.load("report").text("title.report", lang, cases=f"{dash['summary']['cases']:,}")
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
-        written = write(out, dash, base, title, (lang,), by_day)
+        written = write(out, dash, base, title, (lang,), by_day, directory)
     except OSError as exc:
         return fail(f"cannot write {out}: {exc}")
     print("\n" + "\n".join(written))

@@ -184,7 +184,8 @@ class DemoRun:
         for line in lines(dash, base.recovery_rate):
             print(line)
         title = lambda lang: REPORT.text("title.run", lang, defaults=f"{len(defaults):,}", days=horizon_days)  # noqa: E731
-        written = write(Path(stack.data) / "report.html", dash, base.recovery_rate, title, ("zh", "en"), by_day)
+        written = write(Path(stack.data) / "report.html", dash, base.recovery_rate, title, ("zh", "en"), by_day,
+                        platform.notify.directory)
         minutes, seconds = divmod(round(time.monotonic() - self.started), 60)
         print("\n" + "\n".join(written) + f"\n(start to report: {minutes} min {seconds:02d} s; the clock was held "
               f"{self.pacer.held_seconds:.0f} s)")

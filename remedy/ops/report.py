@@ -61,22 +61,25 @@ def path_for(html_path: Path, lang: str) -> Path:
 
 
 def render(dash: dict, baseline_rate: float | None, title: str, lang: str = i18n.DEFAULT,
-           baseline_days: dict[str, tuple[int, int]] | None = None, other_language: str | None = None) -> str:
-    names = Names(lang, directory_names())
+           baseline_days: dict[str, tuple[int, int]] | None = None, other_language: str | None = None,
+           directory: str | None = None) -> str:
+    names = Names(lang, directory_names(directory))
     f = figures(dash, baseline_rate, title, lang, names, baseline_days, reason_words)
     return page(f, other_language)
 
 
 def write(html_path: Path, dash: dict, baseline_rate: float | None, title: Title | str,
-          langs: tuple[str, ...] = (i18n.DEFAULT,), baseline_days: dict[str, tuple[int, int]] | None = None) -> list[str]:
+          langs: tuple[str, ...] = (i18n.DEFAULT,), baseline_days: dict[str, tuple[int, int]] | None = None,
+          directory: str | None = None) -> list[str]:
     """Write the report as HTML and, beside it, as PDF, in each of ``langs`` (the first at ``html_path``, the others
-    beside it, each linking to the next); the lines that say where (or why there is no PDF)."""
+    beside it, each linking to the next); the lines that say where (or why there is no PDF). ``directory``: the
+    courts' names (the shipped directory when None)."""
     paths = [html_path] + [path_for(html_path, lang) for lang in langs[1:]]
     out = []
     for i, (lang, html) in enumerate(zip(langs, paths)):
         other = paths[(i + 1) % len(paths)].name if len(paths) > 1 else None
         text = title(lang) if callable(title) else title
-        html.write_text(render(dash, baseline_rate, text, lang, baseline_days, other), encoding="utf-8")
+        html.write_text(render(dash, baseline_rate, text, lang, baseline_days, other, directory), encoding="utf-8")
         pdf = html.with_suffix(".pdf")
         failed = print_pdf(html, pdf)
         tag = "" if i == 0 else f" ({lang})"

@@ -16,10 +16,11 @@ def chinese(code: str) -> str:
     return "".join(dict.fromkeys(n for n in regions.names(code) if n)) if code else ""
 
 
-def directory_names() -> Callable[[str], str | None]:
-    """Court and centre ids → their names in the shipped or configured directory (None for an id it lacks)."""
+def directory_names(path: str | None = None) -> Callable[[str], str | None]:
+    """Court and centre ids → their names in the operator's directory (``REMEDY_NOTIFY_DIRECTORY``, the one documents
+    print) or the shipped one; None for an id it lacks, and for every id when the file cannot be read."""
     try:
-        directory = Directory.load()
+        directory = Directory.load(path or None)
     except DirectoryError:
         return lambda _id: None
     return lambda entry_id: directory.entries[entry_id].name if entry_id in directory.entries else None

@@ -60,3 +60,22 @@ def test_the_english_names_file_is_what_the_generator_makes_of_the_current_list(
     stale = {code: (NAMES_EN.get(code), generate(code, name)) for code, name in regions.NAMES.items()
              if NAMES_EN.get(code) != generate(code, name)}
     assert not stale, f"run python -m remedy.ops.regions_english: {list(stale.items())[:5]}"
+
+
+def test_courts_are_named_from_the_operators_directory_when_there_is_one(tmp_path):
+    import json
+
+    from remedy.ops.report import render
+    from remedy.ops.report_names import directory_names
+
+    own = tmp_path / "directory.json"
+    own.write_text(json.dumps({"entries": {"CT-350503": {"name": "丰泽区人民法院（运营方目录）", "address": None}}}), encoding="utf-8")
+    assert directory_names(str(own))("CT-350503") == "丰泽区人民法院（运营方目录）"
+    assert directory_names()("CT-350503") == "泉州市丰泽区人民法院", "the shipped directory"
+    assert directory_names(str(tmp_path / "missing.json"))("CT-350503") is None, "an unreadable file names nothing"
+    dash = {"summary": {"cases": 1, "open": 1, "closed": 0, "claimed_cents": 1, "recovered_cents": 0, "recovery": 0.0,
+                        "cycle_p50_seconds": None, "cycle_p90_seconds": None},
+            "cross_region": [{"debtor_region": "350503", "lender_region": "350503", "court": "CT-350503", "cases": 1,
+                              "cross_region_cases": 0, "claimed_cents": 1, "recovered_cents": 0}]}
+    assert "丰泽区人民法院（运营方目录）" in render(dash, None, "t", "zh", directory=str(own))
+    assert "福建省泉州市丰泽区" in render(dash, None, "t", "zh"), "a region by name when analytics gives only its code"
