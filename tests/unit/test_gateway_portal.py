@@ -143,3 +143,14 @@ def _templates():
 
     import services.notify
     return Path(services.notify.__file__).parent / "templates.json"
+
+
+def test_the_chinese_page_shows_no_code_or_english_word():
+    view = {**VIEW, "case_id": "C1", "offer": {"plan": {"kind": "INSTALMENTS", "total_cents": 500_000}},
+            "plan": {"plan": {"kind": "LUMP_SUM", "total_cents": 5}},
+            "credit": {"status": "CORRECTED", "on": 1_796_000_000_000, "reason": "PBOC_ONE_OFF"},
+            "complaints": [{"category": "PRIVACY", "department": "CONSUMER_ASSOCIATION", "due_at_ms": 1_796_000_000_000,
+                            "status": "ANSWERED", "answer": {"outcome": "UPHELD", "text": "已处理"}}]}
+    shown = re.sub(r"<[^>]+>", " ", portal_page.case(view, "zh"))
+    assert set(re.findall(r"[A-Za-z][A-Za-z_']+", shown)) == {"English"}, "only the switch to English"
+    assert "一次性还款：¥0.05" in shown and "投诉成立：已处理" in shown and "适用一次性信用修复政策" in shown
