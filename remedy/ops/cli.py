@@ -75,7 +75,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="defaults in the batch (default: $REMEDY_SIM_CASES, else the source document's 8,539)")
     p.add_argument("--scale", type=_scale, default=None, metavar="SERVICE=N[,SERVICE=N...]", help=SCALE_HELP)
     p = sub.add_parser("report", help="the report from the running analytics service, as text, HTML and PDF")
-    p.add_argument("--html", metavar="FILE", help="where to write the HTML, the PDF beside it (default: $REMEDY_DATA_DIR/report.html)")
+    p.add_argument("--html", metavar="FILE", help="where to write the HTML, the PDF beside it (default: $REMEDY_DATA_DIR/report.html, "
+                   "report.en.html in English)")
+    p.add_argument("--lang", choices=("zh", "en"), default="zh", help="the report's language: Simplified Chinese (default) or English")
     p = sub.add_parser("replay", help="re-run triage rules over the cases in case.events and compare")
     p.add_argument("--rules", metavar="FILE", help="triage rule file (default: $REMEDY_TRIAGE_RULES_PATH, what triage loads)")
     p.add_argument("--limit", type=int, default=20, help="list at most this many cases whose route changes")
@@ -165,7 +167,8 @@ def _run(args, platform: PlatformSettings) -> int:
 COMMANDS: dict[str, Callable[[argparse.Namespace, PlatformSettings], int]] = {
     "broker": _broker, "topics": _broker, "publish": _publish, "sample": _sample, "up": _up, "down": _down,
     "simulate": _simulate, "run": _run,
-    "report": lambda args, platform: report(platform.shared, platform.analytics, args.html),
+    "report": lambda args, platform: report(platform.shared, platform.analytics, args.html, args.lang,
+                                                  platform.notify.directory),
     "replay": lambda args, platform: replay(platform.shared, args.rules or platform.triage.rules_path, args.limit),
     "export": research.run,
     "case": lambda args, platform: _case(args, platform),
@@ -190,12 +193,16 @@ def _case(args, platform: PlatformSettings) -> int:
     return run(args.case_id, url, args.key, platform.shared.data_dir, args.json)
 
 
-def report(settings: Settings, analytics: AnalyticsSettings, html_path: str | None) -> int:
-    """The run report from analytics; the baseline comes from the last `remedy run` (run.json) if any."""
+def report(settings: Settings, analytics: AnalyticsSettings, html_path: str | None, lang: str = "zh",
+           directory: str | None = None) -> int:
+    """The run report from analytics in ``lang``; the baseline comes from the last `remedy run` (run.json) if any,
+    the courts' names from the directory documents print (``directory``, else the shipped one)."""
     import urllib.error
 
+    from remedy.contract.i18n import Messages
     from remedy.ops.dashboard_client import fetch_dashboard, ops_token
-    from remedy.ops.report import lines, write
+    from remedy.ops.report import lines, path_for, write
+    from remedy.ops.report_baseline import from_run
 
     url = f"http://127.0.0.1:{analytics.port}"
     try:
@@ -211,11 +218,11 @@ def report(settings: Settings, analytics: AnalyticsSettings, html_path: str | No
     except (KeyError, TypeError) as exc:
         return fail(f"analytics at {url} returned no dashboard this report can read (missing {exc})")
     run_file = Path(settings.data_dir) / "run.json"
-    base = None
+    base = by_day = None
     try:
         run = json.loads(run_file.read_text(encoding="utf-8"))
-        rate, cases = float(run["baseline_recovery"]), int(run["cases"])
-        base, text = rate, lines(dash, rate)
+        rate, cases, days = float(run["baseline_recovery"]), int(run["cases"]), from_run(run)
+        base, by_day, text = rate, days, lines(dash, rate)
         print(f"baseline: traditional collection over the {cases:,} defaults of the last `remedy run` ({run_file})")
     except FileNotFoundError:
         print(f"no baseline: {run_file} not found (`remedy run` writes it)")
@@ -223,10 +230,12 @@ def report(settings: Settings, analytics: AnalyticsSettings, html_path: str | No
         print(f"no baseline: {run_file} unreadable ({type(exc).__name__}: {exc})")
     print()
     print("\n".join(text))
-    out = Path(html_path) if html_path else Path(settings.data_dir) / "report.html"
+    default = Path(settings.data_dir) / "report.html"
+    out = Path(html_path) if html_path else (default if lang == "zh" else path_for(default, lang))
+    title = Messages.load("report").text("title.report", lang, cases=f"{dash['summary']['cases']:,}")
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
-        written = write(out, dash, base, f"Remedy 报告：{dash['summary']['cases']:,} 件案件")
+        written = write(out, dash, base, title, (lang,), by_day, directory)
     except OSError as exc:
         return fail(f"cannot write {out}: {exc}")
     print("\n" + "\n".join(written))

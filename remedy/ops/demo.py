@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
+from remedy.contract.i18n import Messages
 from remedy.kernel.clock import ClockFile, parse_instant
 from remedy.kernel.settings import Settings
 from remedy.ops.dashboard_client import dashboard_url, fetch_progress, ops_token, settled_dashboard
@@ -23,6 +24,7 @@ from remedy.ops.pacing import Pacer, ServiceLag, registry_groups
 from remedy.ops.procs import ServiceProcess
 from remedy.ops.progress import ProgressView, bars
 from remedy.ops.report import lines, write
+from remedy.ops.report_baseline import by_opening_day
 from remedy.ops.settings import PlatformSettings
 from remedy.ops.stack import Stack, StackError
 
@@ -31,6 +33,8 @@ TOP_RATE = 16 * 3600.0  # simulated seconds per real second while nothing waits
 # hours a second (where they were tuned) and scaled down for a faster clock: a record then waits as much
 # simulated time as it did at 12 h/s before the clock slows.
 GO_LAG, STOP_LAG, LAG_RATE = 100, 1000, 12 * 3600.0
+
+REPORT = Messages.load("report")
 
 
 def run_demo(platform: PlatformSettings, wait: bool = True, horizon_days: int = 120, scale: float = TOP_RATE,
@@ -172,14 +176,16 @@ class DemoRun:
         stack.stop_all_but({"analytics"})
         dash = settled_dashboard(platform.analytics, token)
         cases = [d for d in defaults if d["loan_id"] not in bad]
-        base = baseline(cases, platform.sim.seed)
+        base, by_day = baseline(cases, platform.sim.seed), by_opening_day(cases, platform.sim.seed)
         (Path(stack.data) / "run.json").write_text(json.dumps(  # read by `remedy report`
-            {"cases": len(cases), "baseline_recovery": base.recovery_rate, "horizon_days": horizon_days}), encoding="utf-8")
+            {"cases": len(cases), "baseline_recovery": base.recovery_rate, "horizon_days": horizon_days,
+             "baseline_by_day": by_day}), encoding="utf-8")
         print()
         for line in lines(dash, base.recovery_rate):
             print(line)
-        written = write(Path(stack.data) / "report.html", dash, base.recovery_rate,
-                        f"Remedy 运行报告：{len(defaults):,} 笔违约，模拟 {horizon_days} 天")
+        title = lambda lang: REPORT.text("title.run", lang, defaults=f"{len(defaults):,}", days=horizon_days)  # noqa: E731
+        written = write(Path(stack.data) / "report.html", dash, base.recovery_rate, title, ("zh", "en"), by_day,
+                        platform.notify.directory)
         minutes, seconds = divmod(round(time.monotonic() - self.started), 60)
         print("\n" + "\n".join(written) + f"\n(start to report: {minutes} min {seconds:02d} s; the clock was held "
               f"{self.pacer.held_seconds:.0f} s)")

@@ -38,24 +38,41 @@ def test_remedy_run_reports_figures_equal_to_clickhouse_and_stops_everything(tmp
     assert f"report: {tmp_path / 'data' / 'report.html'}" in out
     page = (tmp_path / "data" / "report.html").read_text(encoding="utf-8")
     shown = re.search(r'data-key="cases">.*?<span class="v">([\d,]+)</span>', page)
+    english = (tmp_path / "data" / "report.en.html").read_text(encoding="utf-8")
+    assert f"report (en): {tmp_path / 'data' / 'report.en.html'}" in out, "the English report beside the Chinese one"
     if browser():
         assert f"report (PDF): {tmp_path / 'data' / 'report.pdf'}" in out
         assert (tmp_path / "data" / "report.pdf").read_bytes().startswith(b"%PDF")
+        assert (tmp_path / "data" / "report.en.pdf").read_bytes().startswith(b"%PDF")
     final = re.findall(r"^(opened \(.*?\)|  left \w+|closed|simulated day) +[█░]+ ([\d,]+)/([\d,]+)(.*)$", out, re.M)
     assert final and final[0][1] == final[0][2] and final[-1][0] == "simulated day", f"every valid default opened: {final[:1]}"
     for label, done, total, note in final:
         assert int(done.replace(",", "")) >= int(total.replace(",", "")) or note.strip(), f"the {label.strip()} bar stopped short without saying why"
 
-    from services.analytics.queries import Filters, summary
+    import json
+
+    from remedy.contract import i18n
+    from services.analytics.queries import Filters, recovery, summary
     from services.analytics.settings import AnalyticsSettings
     from services.analytics.store import Store
 
     store = Store.open(AnalyticsSettings.from_env(env).clickhouse_url)
     try:
-        s = summary(store.rows, Filters())
+        s, days = summary(store.rows, Filters()), recovery(store.rows, Filters())
     finally:
         store.close()
     assert (s["cases"], s["open"], s["closed"]) == (cases, open_, closed)
     assert shown and int(shown.group(1).replace(",", "")) == s["cases"], "the page's headline cases figure is ClickHouse's"
     assert (round(s["claimed_cents"] / 100), round(s["recovered_cents"] / 100)) == (claimed, recovered)
     assert f"{s['recovery']:.1%}" == m.group(6) + "%"
+    for lang, html in (("zh", page), ("en", english)):
+        for key, value in (("cases", i18n.number(s["cases"])), ("recovered", i18n.money(s["recovered_cents"], cents=False)),
+                           ("recovery", i18n.percent(s["recovery"]))):
+            assert re.search(f'data-key="{key}">.*?<span class="v">{re.escape(value)}</span>', html), (lang, key, value)
+    run = json.loads((tmp_path / "data" / "run.json").read_text(encoding="utf-8"))
+    assert sum(c for c, _ in run["baseline_by_day"].values()) == s["claimed_cents"], "the baseline covers the same cases"
+    for d in days:   # each opening day's column: that day's recovery, cases and baseline, as ClickHouse has them
+        claimed, got = run["baseline_by_day"][str(d["day"])]
+        tip = (f"{i18n.day(d['day'], 'en')}: {i18n.percent(d['recovered_cents'] / d['claimed_cents'])} "
+               f"({i18n.number(d['cases'])} cases) · traditional {i18n.percent(got / claimed)}")
+        assert tip in english, tip

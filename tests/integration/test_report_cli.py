@@ -94,3 +94,25 @@ def test_report_says_when_analytics_refuses_the_token(analytics, monkeypatch, ca
     monkeypatch.setenv("REMEDY_ANALYTICS_TOKENS", "wrong=ops")
     assert main(["report"]) == 1
     assert "answered HTTP 401" in capsys.readouterr().err
+
+
+def test_report_in_english_beside_the_chinese_one_with_the_baseline_per_opening_day(analytics, capsys, monkeypatch):
+    monkeypatch.setattr(report_pdf, "browser", lambda: None)
+    dash = {**DASHBOARD, "recovery": [{"day": "2026-08-01", "cases": 1200, "claimed_cents": 1_000_000_000,
+                                       "recovered_cents": 680_000_000, "recovery": 0.68}]}
+    monkeypatch.setitem(globals(), "DASHBOARD", dash)
+    (analytics / "run.json").write_text(json.dumps({"cases": 1200, "baseline_recovery": 0.4,
+                                                    "baseline_by_day": {"2026-08-01": [1_000_000_000, 300_000_000]}}))
+    assert main(["report", "--lang", "en"]) == 0
+    out = capsys.readouterr().out
+    page = (analytics / "report.en.html").read_text(encoding="utf-8")
+    assert f"report: {analytics / 'report.en.html'}" in out and not (analytics / "report.html").exists()
+    assert '<html lang="en">' in page and "Remedy report: 1,200 cases" in page and ">1.70×<" in page
+    assert "traditional collection, same cases (whole batch 40.0%)" in page and "traditional 30.0%" in page
+    assert "cases 1,200  open 200  closed 1,000" in out, "the terminal's lines are the same in either language"
+
+
+def test_report_refuses_a_language_it_does_not_have(analytics, capsys):
+    with pytest.raises(SystemExit):
+        main(["report", "--lang", "fr"])
+    assert "invalid choice: 'fr'" in capsys.readouterr().err

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 
 from remedy.kernel.portal import CODE_CHANNELS, notice_code
 from services.gateway import portal_page
@@ -17,13 +18,55 @@ VIEW = {"case_id": "C1<x>", "stage": "PEOPLES_MEDIATION", "principal_cents": 1_0
 
 def test_case_page_in_chinese_and_english_escapes_what_it_echoes():
     zh = portal_page.case(VIEW, "zh")
-    assert "人民调解" in zh and "10,000.05元" in zh and "C1&lt;x&gt;" in zh and "C1<x>" not in zh and "下一期限" in zh
+    assert "人民调解" in zh and "¥10,000.05" in zh and "C1&lt;x&gt;" in zh and "C1<x>" not in zh and "下一期限" in zh
     en = portal_page.case(VIEW, "en")
-    assert "people's mediation" in en and "CNY 10,000.05" in en and 'name="kind" value="OBJECTION"' in en
+    assert "people's mediation" in en and "¥10,000.05" in en and 'name="kind" value="OBJECTION"' in en
     assert "Accept" not in en and "Accept the settlement offer" in portal_page.case(
         {**VIEW, "offer": {"plan": {"kind": "LUMP_SUM", "total_cents": 5}}}, "en")
     assert 'name="code"' not in zh + en and 'name="case_id"' not in zh + en, "no secret rides in the page's forms"
     assert "<script" not in zh and "style=" not in zh
+
+
+def test_every_word_on_the_case_page_is_in_the_debtors_language():
+    view = {**VIEW, "offer": {"plan": {"kind": "INSTALMENTS", "total_cents": 500_000}, "expires_at_ms": 1_796_000_000_000},
+            "complaints": [{"category": "PRIVACY", "department": "CONSUMER_ASSOCIATION", "due_at_ms": 1_796_000_000_000,
+                            "status": "ROUTED"}]}
+    zh, en = portal_page.case(view, "zh"), portal_page.case(view, "en")
+    for words in ("调解会议", "2026年11月30日", "分期还款：¥5,000.00", "金额有误", "已经还清", "失业", "短信", "电子邮件", "困难情形",
+                  "个人信息", "消费者协会"):
+        assert words in zh, words
+    for words in ("mediation session", "30 Nov 2026", "instalments: ¥5,000.00", "the amount is wrong", "unemployed",
+                  "e-mail", "Your circumstances", "personal data", "consumer association"):
+        assert words in en, words
+    shown = re.sub(r"<[^>]+>", " ", en.replace('<a href="/portal?lang=zh">中文</a>', ""))
+    assert not re.search(r"[\u3400-\u9fff\uff00-\uffef]", shown), "no Chinese left on the English page"
+    for code in ("WRONG_AMOUNT", "is_student", "LETTER", "SESSION", "INSTALMENTS"):
+        assert f">{code}<" not in zh + en, f"{code} shown as a code"
+
+
+def test_a_refused_form_is_said_in_the_debtors_language():
+    zh = portal_page.bad_request("zh", "detail", "is required when ground is OTHER")
+    assert "请求有误：说明在异议理由为“其他”时必须填写" in zh and "OTHER" not in zh
+    assert "Circumstances needs at least one choice" in portal_page.bad_request("en", "hardship_kinds", "must be a non-empty list")
+    assert "不能超过 2000 个字符" in portal_page.bad_request("zh", "detail", "must be at most 2000 characters")
+    assert "请检查后重试" in portal_page.bad_request("zh", "nested.field", "something new"), "an unknown problem, in Chinese"
+    assert "没有可以接受的调解方案" in portal_page.refused("zh", "there is no open settlement offer to accept")
+    assert "objection is examined" in portal_page.refused("en", "the case is on hold while an objection is examined: ...")
+    assert "案件已结案" in portal_page.refused("zh", "the case is closed")
+
+
+def test_the_gateways_refusals_are_the_ones_the_portal_translates():
+    """The portal matches the request routes' words: if they change, the debtor would see a generic message."""
+    import inspect
+
+    from services.gateway import validation
+    from services.gateway.routes import debtor
+    source = inspect.getsource(debtor.submit)
+    for prefix, _key in portal_page.REFUSALS:
+        assert prefix in source, prefix
+    checks = inspect.getsource(validation.debtor_request) + inspect.getsource(validation)
+    for pattern in ("is required when ground is OTHER", "must be a non-empty list", "must be one of", "must be at most"):
+        assert pattern in checks
 
 
 def test_notices_print_the_portal_code():
@@ -100,3 +143,14 @@ def _templates():
 
     import services.notify
     return Path(services.notify.__file__).parent / "templates.json"
+
+
+def test_the_chinese_page_shows_no_code_or_english_word():
+    view = {**VIEW, "case_id": "C1", "offer": {"plan": {"kind": "INSTALMENTS", "total_cents": 500_000}},
+            "plan": {"plan": {"kind": "LUMP_SUM", "total_cents": 5}},
+            "credit": {"status": "CORRECTED", "on": 1_796_000_000_000, "reason": "PBOC_ONE_OFF"},
+            "complaints": [{"category": "PRIVACY", "department": "CONSUMER_ASSOCIATION", "due_at_ms": 1_796_000_000_000,
+                            "status": "ANSWERED", "answer": {"outcome": "UPHELD", "text": "已处理"}}]}
+    shown = re.sub(r"<[^>]+>", " ", portal_page.case(view, "zh"))
+    assert set(re.findall(r"[A-Za-z][A-Za-z_']+", shown)) == {"English"}, "only the switch to English"
+    assert "一次性还款：¥0.05" in shown and "投诉成立：已处理" in shown and "适用一次性信用修复政策" in shown

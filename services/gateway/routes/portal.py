@@ -72,9 +72,9 @@ class PortalRoutes(Routes):
         try:
             answer = await submit(self.gw, case, body)
         except BadRequest as exc:
-            return html(portal_page.message(lang, "bad", str(exc)), 400)
+            return html(portal_page.bad_request(lang, exc.field, exc.problem), 400)
         if answer.status != 202:
-            return html(portal_page.message(lang, "bad", json.loads(answer.body)["error"]), answer.status)
+            return html(portal_page.refused(lang, json.loads(answer.body)["error"]), answer.status)
         return html(portal_page.received(json.loads(answer.body)["request_id"], lang), 202)
 
     async def sign_out(self, request: web.Request) -> web.Response:
