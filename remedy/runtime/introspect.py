@@ -14,13 +14,26 @@ import signal
 log = logging.getLogger("remedy.runtime.introspect")
 
 
+def await_chain(coro) -> list[str]:
+    """Where a coroutine waits: its frame, then each coroutine, generator or async generator it awaits, down
+    to the innermost (``Task.print_stack`` shows only the outermost frame of a suspended coroutine)."""
+    lines = []
+    while coro is not None and len(lines) < 40:
+        frame = getattr(coro, "cr_frame", None) or getattr(coro, "gi_frame", None) or getattr(coro, "ag_frame", None)
+        if frame is not None:
+            lines.append(f"  {frame.f_code.co_filename}:{frame.f_lineno} in {frame.f_code.co_name}")
+        coro = (getattr(coro, "cr_await", None) or getattr(coro, "gi_yieldfrom", None)
+                or getattr(coro, "ag_await", None))
+    return lines
+
+
 def tasks_report(loop: asyncio.AbstractEventLoop) -> str:
     out = io.StringIO()
     tasks = asyncio.all_tasks(loop)
     out.write(f"{len(tasks)} tasks\n")
     for task in sorted(tasks, key=lambda t: t.get_name()):
-        out.write(f"--- {task.get_name()} {task.get_coro()!r}\n")
-        task.print_stack(limit=12, file=out)
+        out.write(f"--- {task.get_name()}\n")
+        out.write("\n".join(await_chain(task.get_coro())) + "\n")
     return out.getvalue()
 
 
