@@ -37,6 +37,11 @@ def extension(content_type: str) -> str:
     return KINDS[content_type][1]
 
 
+def store_of(settings, gateway) -> "EvidenceStore":
+    """The gateway's store: ``REMEDY_GATEWAY_EVIDENCE_DIR``, else ``$REMEDY_DATA_DIR/evidence``."""
+    return EvidenceStore(gateway.evidence_dir or Path(settings.data_dir) / "evidence")
+
+
 class EvidenceStore:
     def __init__(self, root: str | Path):
         self.root = Path(root)

@@ -82,6 +82,7 @@ class Case:
     complaints: dict = field(default_factory=dict)  # complaint_id -> its status (COMPLAINT_EVENTS), no text
     deadlines: dict = field(default_factory=dict)  # label -> epoch ms
     paid_cents: int = 0
+    evidence: list = field(default_factory=list)  # the default's evidence refs: {doc_type, uri, sha256}
     credit: dict | None = None  # the credit record: {"status", "on" (epoch ms), "reason"} (CREDIT)
     events: int = 0  # entries in the case's timeline (each stored under its own key)
 
@@ -214,3 +215,4 @@ def _facts(case: Case, facts: dict) -> None:
     case.product = facts["product"]
     case.principal_cents, case.interest_cents = facts["principal_cents"], facts["interest_cents"]
     case.penalty_cents = facts["penalty_cents"]
+    case.evidence = [{"doc_type": e["doc_type"], "uri": e["uri"], "sha256": e.get("sha256")} for e in facts["evidence"]]
