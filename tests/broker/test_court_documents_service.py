@@ -212,7 +212,8 @@ def test_a_case_without_evidence_is_withheld_its_lender_told_and_filed_once_it_u
     assert told[0]["type"] == "FilingWithheld" and told[0]["event"]["reason"] == "NO_EVIDENCE"
     view = wait_until(lambda: (r := requests.get(f"{url}/v1/lender/cases/{cid}", headers=lender, timeout=10)).ok and
                       any(t["type"] == "FilingWithheld" for t in r.json()["timeline"]) and r.json())
-    assert view["stage"] == "LITIGATION"
+    assert view["stage"] == "LITIGATION" and view["filing"]["status"] == "WITHHELD"
+    assert view["filing"]["reason"] == "NO_EVIDENCE" and view["filing"]["court"] == COURT
 
     up = requests.post(f"{url}/v1/lender/cases/{cid}/evidence", params={"doc_type": "contract"}, data=PDF, timeout=10,
                        headers={**lender, "Content-Type": "application/pdf"})

@@ -26,7 +26,7 @@ from services.gateway.keys import Keys
 from services.gateway.projection import Projection
 from services.gateway.settings import GatewaySettings
 from tests.broker.funnel_helpers import opened
-from tests.gateway_helpers import LENDER_KEYS, bearer, court_headers, keys_text
+from tests.gateway_helpers import LENDER_KEYS, bearer, court_headers, event, keys_text
 
 NOW = datetime(2026, 12, 1, 2, tzinfo=timezone.utc)
 PDF = b"%PDF-1.4\n" + b"evidence " * 200 + b"\n%%EOF\n"
@@ -181,3 +181,22 @@ async def test_a_court_downloads_its_filing_batch_as_one_deterministic_zip_whose
     w["store"].path(DECLARED["sha256"]).write_bytes(b"%PDF-tampered")
     damaged = json.loads(zipfile.ZipFile(io.BytesIO((await asyncio.to_thread(fetch)).content)).read("manifest.json"))
     assert [m["reason"] for m in damaged["missing"]] == ["DAMAGED", "NOT_SUPPLIED"]   # never served
+
+
+async def test_the_lender_sees_its_case_withheld_for_want_of_evidence_then_filed(gateway):
+    w, cid = gateway, gateway["cases"]["L-2"]
+
+    def filing():
+        r = requests.get(f"{w['url']}/v1/lender/cases/{cid}", headers=A, timeout=10)
+        return r.json()["filing"]
+    assert await asyncio.to_thread(filing) is None
+    w["p"].apply_event(event("FilingWithheld", {"court": "CT-350502", "reason": "NO_EVIDENCE"}, cid, "LENDER-A", NOW))
+    w["p"].commit()
+    assert await asyncio.to_thread(filing) == {"status": "WITHHELD", "court": "CT-350502", "reason": "NO_EVIDENCE",
+                                               "at_ms": int(NOW.timestamp() * 1000)}
+    w["p"].apply_event(event("LitigationFiled", {"court": "CT-350502", "filing_batch_id": "FB-1", "claim_cents": 1,
+                                                 "evidence_bundle": []}, cid, "LENDER-A", NOW, cause="up"))
+    w["p"].commit()
+    assert (await asyncio.to_thread(filing))["status"] == "FILED"
+    listed = await asyncio.to_thread(requests.get, f"{w['url']}/v1/lender/cases", headers=A, timeout=10)
+    assert {c["case_id"]: (c["filing"] or {}).get("status") for c in listed.json()["cases"]}[cid] == "FILED"
