@@ -186,3 +186,20 @@ def test_an_upload_supplies_a_declared_items_hash_and_an_amendment_keeps_the_upl
         T0, "intake")
     case = d.on_case_event(case, amended, T0).file
     assert case.all_evidence == [{"doc_type": "contract", "uri": "s3://x/c.pdf", "sha256": "ef" * 32}]
+
+
+def amendment(s: Script, at, principal: int) -> dict:
+    return s.event("CaseAmended", {"facts": {**s.opened(T0)["event"]["facts"], "principal_cents": principal},
+                                   "changed_fields": ["principal_cents"]}, at, "intake")
+
+
+def test_before_judgment_an_amended_claim_follows_the_amendment_and_after_it_does_not():
+    s = Script("L-amend")
+    filed = handed_over(s).file
+    assert filed.basis_cents == 900_000
+    assert d.on_case_event(filed, amendment(s, T0 + days(1), 900_000), T0 + days(1)).file.basis_cents == 1_000_000
+    j = Script("L-judged")
+    accepted = d.on_court_decision(handed_over(j).file, j.court("FILING_ACCEPTED", T0), "c/0/1", T0).file
+    judged = d.on_court_decision(accepted, j.court("JUDGMENT", T0, awarded_cents=850_000,
+                                                   performance_due=date(2026, 6, 1)), "c/0/2", T0).file
+    assert d.on_case_event(judged, amendment(j, T0 + days(1), 900_000), T0 + days(1)).file.basis_cents == 850_000
