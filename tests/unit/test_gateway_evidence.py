@@ -60,7 +60,7 @@ async def gateway(tmp_path, codec):
         cases[loan] = e["case_id"]
     p.commit()
     own = GatewaySettings.from_env({"REMEDY_GATEWAY_EVIDENCE_DIR": str(tmp_path / "evidence"),
-                                    "REMEDY_GATEWAY_EVIDENCE_MAX_MB": "1"})
+                                    "REMEDY_GATEWAY_EVIDENCE_MAX_MB": "1", "REMEDY_GATEWAY_MAX_BODY_KB": "64"})
     producer = Producer(codec)
     gw = Gateway(Settings.from_env({}), own, FrozenClock(NOW), codec, Keys.parse(keys_text()), p, producer=producer)
     runner = web.AppRunner(build_app(gw))
@@ -97,6 +97,9 @@ async def test_a_lender_uploads_a_declared_file_once_and_it_is_announced_and_kep
         (DECLARED["uri"], DECLARED["sha256"]), ("s3://lender/st.pdf", None)]
     png = await post(w, cid, PNG, "image/png")             # evidence the default did not declare
     assert png.status_code == 201 and png.json()["uri"] == "remedy:evidence/" + hashlib.sha256(PNG).hexdigest()
+    scan = b"\xff\xd8\xff\xe0" + bytes(512 * 1024)       # over the JSON body limit (64 KiB here), under the file limit
+    big = await post(w, cid, scan, "image/jpeg", doc_type="photo")
+    assert big.status_code == 201 and big.json()["size_bytes"] == len(scan) and w["store"].get(big.json()["sha256"]) == scan
 
 
 async def test_uploads_are_refused_with_a_reason_in_the_lenders_language(gateway):
