@@ -67,7 +67,7 @@ def _evidence(package: _Zip, case_id: str, items: list[dict], sources: Sources) 
         base = {"case_id": case_id, "item": n, "doc_type": item["doc_type"], "uri": item["uri"]}
         try:
             data = sources.file(sha) if sha else None
-        except FileNotFoundError:
+        except (FileNotFoundError, ValueError):   # not stored, or a declared "hash" that is none
             data = None
         except EvidenceDamaged:
             missing.append({**base, "sha256": sha, "reason": "DAMAGED"})

@@ -150,7 +150,8 @@ async def test_a_court_downloads_its_filing_batch_as_one_deterministic_zip_whose
     w, cid = gateway, gateway["cases"]["L-1"]
     assert (await post(w, cid, PDF, uri=DECLARED["uri"])).status_code == 201
     w["p"].evidence.apply(w["sent"][0][1])
-    items = [DECLARED, {"doc_type": "statement", "uri": "s3://lender/st.pdf", "sha256": None}]
+    items = [DECLARED, {"doc_type": "statement", "uri": "s3://lender/st.pdf", "sha256": None},
+             {"doc_type": "receipt", "uri": "s3://lender/r.pdf", "sha256": "not-a-hash"}]
     docs = [court_document(cid, "COMPLAINT", b"%PDF-complaint v1", [], did="D-old-complaint"),
             court_document(cid, "COMPLAINT", b"%PDF-complaint v2", [], did="D-new-complaint", supersedes="D-old-complaint"),
             court_document(cid, "EVIDENCE_LIST", b"%PDF-evidence list", items, did="D-evidence-list")]
@@ -175,7 +176,8 @@ async def test_a_court_downloads_its_filing_batch_as_one_deterministic_zip_whose
     assert [(f["kind"], f.get("document_id")) for f in manifest["files"]] == [
         ("COMPLAINT", "D-new-complaint"), ("EVIDENCE_LIST", "D-evidence-list"), ("EVIDENCE", None)]   # the old one replaced
     assert z.read(manifest["files"][2]["path"]) == PDF
-    assert [(m["uri"], m["reason"]) for m in manifest["missing"]] == [("s3://lender/st.pdf", "NOT_SUPPLIED")]
+    assert [(m["uri"], m["reason"]) for m in manifest["missing"]] == [("s3://lender/st.pdf", "NOT_SUPPLIED"),
+                                                                      ("s3://lender/r.pdf", "NOT_SUPPLIED")]
     listing = await asyncio.to_thread(requests.get, w["url"] + "/v1/courts/bundles/FB-CT-350502-20261201", timeout=10,
                                       headers=court_headers("CT-350502", b"GET /v1/courts/bundles/FB-CT-350502-20261201",
                                                             NOW))
@@ -183,7 +185,7 @@ async def test_a_court_downloads_its_filing_batch_as_one_deterministic_zip_whose
     assert (await asyncio.to_thread(fetch, "CT-110105")).status_code == 404          # another court's batch
     w["store"].path(DECLARED["sha256"]).write_bytes(b"%PDF-tampered")
     damaged = json.loads(zipfile.ZipFile(io.BytesIO((await asyncio.to_thread(fetch)).content)).read("manifest.json"))
-    assert [m["reason"] for m in damaged["missing"]] == ["DAMAGED", "NOT_SUPPLIED"]   # never served
+    assert [m["reason"] for m in damaged["missing"]] == ["DAMAGED", "NOT_SUPPLIED", "NOT_SUPPLIED"]   # never served
 
 
 async def test_the_lender_sees_its_case_withheld_for_want_of_evidence_then_filed(gateway):
