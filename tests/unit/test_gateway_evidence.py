@@ -19,6 +19,7 @@ from remedy.kernel.clock import FrozenClock
 from remedy.kernel.pii import ContactSealer
 from remedy.kernel.settings import Settings
 from remedy.runtime.broker import free_port
+from services.gateway import party_views
 from services.gateway.app import build_app
 from services.gateway.core import Gateway
 from services.gateway.evidence_store import EvidenceDamaged, EvidenceStore
@@ -188,20 +189,28 @@ async def test_a_court_downloads_its_filing_batch_as_one_deterministic_zip_whose
     assert [m["reason"] for m in damaged["missing"]] == ["DAMAGED", "NOT_SUPPLIED", "NOT_SUPPLIED"]   # never served
 
 
-async def test_the_lender_sees_its_case_withheld_for_want_of_evidence_then_filed(gateway):
+async def test_the_lender_sees_its_case_withheld_for_want_of_evidence_then_filed_and_the_court_only_once_filed(gateway):
     w, cid = gateway, gateway["cases"]["L-2"]
 
+    def apply(type_: str, body: dict) -> None:
+        w["p"].apply_event(event(type_, body, cid, "LENDER-A", NOW, cause=type_))
+        w["p"].commit()
+
     def filing():
-        r = requests.get(f"{w['url']}/v1/lender/cases/{cid}", headers=A, timeout=10)
-        return r.json()["filing"]
+        return requests.get(f"{w['url']}/v1/lender/cases/{cid}", headers=A, timeout=10).json()["filing"]
+
+    def before_court() -> list[str]:
+        return [c["case_id"] for c in party_views.court_view(w["p"].settled(), w["p"].case, "CT-350502", 0)["filings"]]
+
+    apply("CaseTriaged", {"route": "PEOPLES_MEDIATION", "rule_version": "v1", "reason_codes": [], "score": 1,
+                          "mediation_centre": "MC-350502", "court": "CT-350502", "cross_region": False})
+    apply("CaseEscalated", {"from_stage": "COURT_MEDIATION", "to_stage": "LITIGATION", "reason": "COURT_MEDIATION_FAILED"})
     assert await asyncio.to_thread(filing) is None
-    w["p"].apply_event(event("FilingWithheld", {"court": "CT-350502", "reason": "NO_EVIDENCE"}, cid, "LENDER-A", NOW))
-    w["p"].commit()
+    apply("FilingWithheld", {"court": "CT-350502", "reason": "NO_EVIDENCE"})
     assert await asyncio.to_thread(filing) == {"status": "WITHHELD", "court": "CT-350502", "reason": "NO_EVIDENCE",
                                                "at_ms": int(NOW.timestamp() * 1000)}
-    w["p"].apply_event(event("LitigationFiled", {"court": "CT-350502", "filing_batch_id": "FB-1", "claim_cents": 1,
-                                                 "evidence_bundle": []}, cid, "LENDER-A", NOW, cause="up"))
-    w["p"].commit()
-    assert (await asyncio.to_thread(filing))["status"] == "FILED"
+    assert cid not in before_court()                                      # nothing before the court while withheld
+    apply("LitigationFiled", {"court": "CT-350502", "filing_batch_id": "FB-1", "claim_cents": 1, "evidence_bundle": []})
+    assert (await asyncio.to_thread(filing))["status"] == "FILED" and cid in before_court()
     listed = await asyncio.to_thread(requests.get, f"{w['url']}/v1/lender/cases", headers=A, timeout=10)
     assert {c["case_id"]: (c["filing"] or {}).get("status") for c in listed.json()["cases"]}[cid] == "FILED"
