@@ -117,7 +117,7 @@ _TIER = "tier"
 WITHIN = {
     "MediatorAssigned": _TIER, "SessionScheduled": _TIER, "TierExtended": _TIER, "SettlementOffered": _TIER,
     "ConfirmationChased": CONFIRMATION, "InstalmentDue": PERFORMING, "InstalmentPaid": PERFORMING, "InstalmentMissed": PERFORMING,
-    "FilingAccepted": LITIGATION, "FilingRejected": LITIGATION,
+    "FilingAccepted": LITIGATION, "FilingRejected": LITIGATION, "FilingWithheld": LITIGATION,
     "EnforcementConcluded": ENFORCEMENT, "DishonestListProposed": ENFORCEMENT, "EnforcementResumed": ENFORCEMENT,
     "CreditRepairDone": CREDIT_REPAIR,
 }

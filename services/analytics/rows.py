@@ -52,6 +52,7 @@ _DETAILS: dict[str, dict] = {
     "LitigationFiled": {"court": "court", "amount_cents": "claim_cents"},
     "FilingAccepted": {"court": "court"},
     "FilingRejected": {"court": "court", "reason": "reason"},
+    "FilingWithheld": {"court": "court", "reason": "reason"},
     "JudgmentEntered": {"court": "court", "amount_cents": "awarded_cents"},
     "EnforcementApplied": {"court": "court", "amount_cents": "claim_cents", "reason": "basis"},
     "EnforcementConcluded": {"amount_cents": "recovered_cents", "reason": "result"},

@@ -37,7 +37,7 @@ from services.enforcement.errors import CaseAlreadyClosed, EnforcementError, Inv
 from services.enforcement.moves import OWING, TERMINATED, Decision, advance, due, filing_batch_id, on_tick
 from services.enforcement.state import CaseFile
 
-__all__ = ["concerns", "on_case_event", "on_court_decision", "on_payment", "on_tick", "advance", "due", "filing_batch_id",
+__all__ = ["concerns", "on_case_event", "on_court_decision", "on_payment", "on_lender_update", "takes_update", "on_tick", "advance", "due", "filing_batch_id",
            "Decision", "EnforcementError", "UnknownCase", "CaseAlreadyClosed", "OutOfOrder", "InvalidInput"]
 
 # ---------------------------------------------------------------- case.events
@@ -77,6 +77,8 @@ def on_case_event(case: CaseFile | None, event: dict, now: datetime) -> Decision
     case.remember(event["event_id"])
     if kind in ("CaseOpened", "CaseAmended"):
         _take_facts(case, body["facts"])
+        if kind == "CaseAmended" and case.stage in ("FILED", "ACCEPTED"):   # before judgment the claim follows the amendment
+            case.basis_cents = case.facts_total_cents - case.plan_paid_cents
     elif kind == "CaseTriaged":
         case.court = body["court"] or case.court
     elif kind in ("ConfirmationRequested", "ConfirmationGranted"):
@@ -110,6 +112,34 @@ def _take_facts(case: CaseFile, facts: dict) -> None:
     case.penalty_cents, case.evidence = facts["penalty_cents"], list(facts["evidence"])
     case.is_student, case.region_code = facts["hardship"]["is_student"], facts["region_code"]
     case.agreed_jurisdiction = facts["agreed_jurisdiction"]
+
+
+# ---------------------------------------------------------------- lender.updates
+
+def takes_update(update: dict) -> bool:
+    """enforcement reads only the evidence a lender uploads (PAID_IN_FULL and WITHDRAWN are objections')."""
+    return update["kind"] == "EVIDENCE_ADDED"
+
+
+def on_lender_update(case: CaseFile | None, update: dict, causation_id: str, now: datetime) -> Decision:
+    """An evidence file the lender uploaded (the gateway checked it and keeps it): merged into the case's
+    evidence by URI; a case whose filing was withheld for want of evidence is filed now."""
+    if not takes_update(update):
+        return Decision(case, outcome="ignored")
+    if case is None:
+        raise UnknownCase("evidence for a case enforcement does not know")
+    if update["update_id"] in case.seen:
+        return Decision(case, outcome="duplicate")
+    if update["lender_id"] != case.lender_id or update["evidence"] is None:
+        raise InvalidInput("EVIDENCE_ADDED needs the case's own lender and the evidence file")
+    case.remember(update["update_id"])
+    e = update["evidence"]
+    case.uploaded = [u for u in case.uploaded if u["uri"] != e["uri"]] + [
+        {"doc_type": e["doc_type"], "uri": e["uri"], "sha256": e["sha256"]}]
+    case.cause = causation_id
+    if case.filing_refused and case.handover is not None and case.stage is None:
+        case.handover = {**case.handover, "cause": causation_id}   # filed because of the upload
+    return Decision(case, advance(case, now))
 
 
 # ---------------------------------------------------------------- payments

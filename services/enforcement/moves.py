@@ -59,13 +59,13 @@ def advance(case: CaseFile, now: datetime) -> list[Emit]:
 def _take_handover(case: CaseFile, now: datetime) -> list[Emit]:
     h = case.handover
     court = court_for(case)
-    if h["to"] == lifecycle.LITIGATION and not case.evidence:
+    if h["to"] == lifecycle.LITIGATION and not case.all_evidence:
         return _refuse_filing(case, now)
     if h["to"] == lifecycle.LITIGATION:
         case.stage, case.court = "FILED", court
         case.basis_cents, case.paid_cents = case.facts_total_cents - case.plan_paid_cents, 0
         body = {"court": court, "filing_batch_id": filing_batch_id(court, now), "claim_cents": case.basis_cents,
-                "evidence_bundle": case.evidence}
+                "evidence_bundle": case.all_evidence}
         return [event(case, "LitigationFiled", body, h["cause"], now)]
     # A defaulted confirmed settlement is enforceable as it stands: no new suit.
     if case.plan_outstanding_cents is not None:
@@ -81,17 +81,22 @@ def _take_handover(case: CaseFile, now: datetime) -> list[Emit]:
 
 
 def _refuse_filing(case: CaseFile, now: datetime) -> list[Emit]:
-    """No evidence at all: nothing is filed; the case waits in litigation with the handover kept, and is filed
-    once the lender amends it with its evidence (CaseAmended). Dead-lettered once, with the reason."""
+    """No evidence at all (rules.md E8): nothing is filed; the case waits in litigation with the handover kept.
+    Its lender is told once (``FilingWithheld``, on its case log and by webhook) and the operator gets one dead
+    letter; the case is filed, in that day's batch, once the lender uploads an evidence file (lender.updates
+    EVIDENCE_ADDED) or amends the default with its evidence (CaseAmended)."""
     if case.filing_refused:
         return []
     case.filing_refused = True
+    court = court_for(case)
+    told = event(case, "FilingWithheld", {"court": court, "reason": "NO_EVIDENCE"}, case.handover["cause"], now)
     why = FilingRefused(f"case {case.case_id}: handed to litigation with no evidence (the lender's evidence list is "
-                        "empty): not filed; it is filed once the lender amends the case with its evidence")
+                        "empty): not filed; it is filed once the lender uploads an evidence file or amends the case "
+                        "with its evidence")
     letter = {"service": PRODUCER, "source_topic": "case.events", "partition": -1, "offset": -1,
               "key": case.case_id.encode(), "value": case.handover["cause"].encode(), "error_type": type(why).__name__,
               "error": str(why), "at": now}
-    return [Emit(DLQ, case.case_id, "DeadLetter", letter)]
+    return [told, Emit(DLQ, case.case_id, "DeadLetter", letter)]
 
 
 def _performed(case: CaseFile, now: datetime) -> Emit:

@@ -17,7 +17,8 @@ class CaseFile(CaseFileRecord):
     principal_cents: int
     interest_cents: int
     penalty_cents: int
-    evidence: list = field(default_factory=list)
+    evidence: list = field(default_factory=list)   # the default's evidence (CaseOpened/CaseAmended facts)
+    uploaded: list = field(default_factory=list)   # files the lender uploaded (lender.updates EVIDENCE_ADDED)
     is_student: bool = False
     region_code: str = ""
     agreed_jurisdiction: str | None = None
@@ -47,6 +48,14 @@ class CaseFile(CaseFileRecord):
     @property
     def outstanding_cents(self) -> int:
         return self.basis_cents - self.paid_cents - self.recovered_cents
+
+    @property
+    def all_evidence(self) -> list:
+        """The default's evidence with the uploaded files merged in by URI (an upload supplies a declared item's hash)."""
+        merged = {e["uri"]: dict(e) for e in self.evidence}
+        for e in self.uploaded:
+            merged[e["uri"]] = {"doc_type": merged.get(e["uri"], e)["doc_type"], "uri": e["uri"], "sha256": e["sha256"]}
+        return list(merged.values())
 
     @property
     def facts_total_cents(self) -> int:

@@ -1,4 +1,4 @@
-"""enforcement's wiring: case.events, court.decisions, payments, enforcement.ticks → decide → case.events | enforcement.dlq.
+"""enforcement's wiring: case.events, court.decisions, payments, lender.updates (uploaded evidence), enforcement.ticks → decide → case.events | enforcement.dlq.
 
 A case file per case (``remedy.runtime.casefile``: one table, one lock, deadline ticks); the decisions are in
 ``decide.py``.
@@ -42,4 +42,5 @@ def wire(host: Host, settings: Settings, enforcement: EnforcementSettings) -> No
              concerns=d.concerns)
     files.on("court.decisions", "CourtDecision", d.on_court_decision)
     files.on("payments", "Payment", d.on_payment)
+    files.on("lender.updates", "LenderUpdate", d.on_lender_update, concerns=d.takes_update)
     files.on_tick(d.on_tick)

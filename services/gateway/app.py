@@ -7,7 +7,7 @@ pages then keep a signed session cookie. Every answer about a case is scoped: an
 not found. Limits, JSON errors and security headers for every route: hardening.py.
 
 Handlers live per party in ``routes/`` (lender, mediator, court, payment, debtor, portal, department, ops, audit,
-roster, webhooks) over the shared core (core.py: state, publishing, authentication, scoping); this module maps them
+roster, webhooks, evidence, court_bundle) over the shared core (core.py: state, publishing, authentication, scoping); this module maps them
 to paths.
 """
 from __future__ import annotations
@@ -21,8 +21,10 @@ from services.gateway.core import SERVICE, Gateway
 from services.gateway.hardening import application, errors
 from services.gateway.routes.audit import AuditRoutes
 from services.gateway.routes.court import CourtRoutes
+from services.gateway.routes.court_bundle import CourtBundleRoutes
 from services.gateway.routes.debtor import DebtorRoutes
 from services.gateway.routes.department import DepartmentRoutes
+from services.gateway.routes.evidence import EvidenceRoutes
 from services.gateway.routes.lender import LenderRoutes
 from services.gateway.routes.mediator import MediatorRoutes
 from services.gateway.routes.ops import OpsRoutes
@@ -53,6 +55,9 @@ def build_app(gw: Gateway) -> web.Application:
     r.add_get("/v1/lender/cases/{case_id}", lender.case_detail)
     r.add_post("/v1/lender/cases/{case_id}/withdraw", lender.withdraw)
     r.add_post("/v1/lender/cases/{case_id}/payments", lender.payment)
+    evidence = EvidenceRoutes(gw)
+    r.add_post("/v1/lender/cases/{case_id}/evidence", evidence.upload)
+    r.add_get("/v1/lender/cases/{case_id}/evidence", evidence.list)
     r.add_get("/v1/mediator/cases", mediator.cases)
     r.add_post("/v1/mediator/cases/{case_id}/outcomes", mediator.outcome)
     r.add_post("/v1/courts/decisions", court.decision)
@@ -77,6 +82,7 @@ def build_app(gw: Gateway) -> web.Application:
     r.add_get("/v1/courts/cases", parties.court_cases)
     r.add_get("/v1/courts/documents/{document_id}", parties.court_document)
     r.add_get("/v1/courts/bundles/{bundle_id}", parties.court_bundle)
+    r.add_get("/v1/courts/bundles/{bundle_id}/package", CourtBundleRoutes(gw).package)
     r.add_get("/v1/centres/queue", parties.centre_queue)
     hooks = WebhookRoutes(gw)
     r.add_post("/v1/webhooks/subscriptions", hooks.create)

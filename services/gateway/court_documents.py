@@ -5,8 +5,11 @@
 | ``cd/<document_id>`` | the document's metadata and its sealed PDF (base64 ``sealed``: opened only to serve it) |
 | ``cdc/<court>/<case_id>/<document_id>`` | (empty) a case's documents for that court |
 | ``cdb/<court>/<bundle_id>/<document_id>`` | (empty) a filing batch's documents for that court |
+| ``cds/<document_id>`` | the id of the document issued again in its place (after a ``CaseAmended``) |
 
-A court reads only the documents addressed to it: another court's, or an unknown id, is not found.
+A court reads only the documents addressed to it: another court's, or an unknown id, is not found. A document
+issued again (``supersedes``) replaces the one it names: the court's listing marks the old one ``superseded_by``
+the new, and a filing batch's manifest and package hold only the documents in force.
 """
 from __future__ import annotations
 
@@ -51,6 +54,12 @@ class CourtDocumentViews:
         self.store.put(key("cdc", r["court"], r["case_id"], r["document_id"]), b"")
         if r["bundle_id"]:
             self.store.put(key("cdb", r["court"], r["bundle_id"], r["document_id"]), b"")
+        if r.get("supersedes"):
+            self.store.put(key("cds", r["supersedes"]), r["document_id"].encode())
+
+    def superseded_by(self, document_id: str) -> str | None:
+        found = self.store.get(key("cds", document_id))
+        return found.decode() if isinstance(found, bytes) else found
 
     def document(self, court: str, document_id: str) -> dict | None:
         """The document if it is addressed to ``court``."""
@@ -65,9 +74,14 @@ class CourtDocumentViews:
     def of_case(self, court: str, case_id: str) -> list[dict]:
         """What the court's view lists of a case's documents: kind, number, sha256 (and the id to fetch it)."""
         docs = self._listed(key("cdc", court, case_id), court)
-        return [{k: d[k] for k in ("document_id", "kind", "document_no", "sha256", "bundle_id")}
-                for d in sorted(docs, key=lambda d: (d["issued_at"], d["kind"]))]
+        return [{**{k: d[k] for k in ("document_id", "kind", "document_no", "sha256", "bundle_id")},
+                 "superseded_by": self.superseded_by(d["document_id"])}
+                for d in sorted(docs, key=lambda d: (d["issued_at"], d["kind"], d["document_no"]))]
+
+    def in_force(self, court: str, bundle_id: str) -> list[dict]:
+        """A filing batch's documents for the court that no later issue replaced (metadata, sealed PDF included)."""
+        return [d for d in self._listed(key("cdb", court, bundle_id), court) if self.superseded_by(d["document_id"]) is None]
 
     def bundle(self, court: str, bundle_id: str) -> dict | None:
-        docs = self._listed(key("cdb", court, bundle_id), court)
+        docs = self.in_force(court, bundle_id)
         return manifest(court, bundle_id, docs) if docs else None

@@ -229,6 +229,8 @@ class Replayer:
         else:
             if topic == "payments":
                 self.projection.apply_payment(record)
+            elif topic == "lender.updates":
+                self.projection.evidence.apply(record)
             self.projection.apply_input(topic, ref, record)
 
     async def stop(self) -> None:

@@ -25,6 +25,7 @@ DONE_DEADLINES = {"InstalmentPaid": "INSTALMENT_DUE", "ConfirmationGranted": "CO
                   "NegativeReportWithheld": "NEGATIVE_REPORT_AFTER",
                   "EnforcementApplied": "PERFORMANCE_DUE"}
 COMPLAINT_EVENTS = ("ComplaintRouted", "ComplaintAnswered", "ComplaintOverdue")
+FILING = {"FilingWithheld": "WITHHELD", "LitigationFiled": "FILED"}   # the lender's filing status (rules.md E8)
 OFFER_ENDS = frozenset({"MediationSettled", "ReliefGranted", "MediationFailed", "CaseEscalated", "CaseClosed"})
 MAX_REJECTIONS_KEPT = 100_000  # per batch: intake's rejections listed in the batch's status
 # event type -> the state of the debtor's credit record it leaves (the portal shows it), with the body's date field
@@ -82,6 +83,8 @@ class Case:
     complaints: dict = field(default_factory=dict)  # complaint_id -> its status (COMPLAINT_EVENTS), no text
     deadlines: dict = field(default_factory=dict)  # label -> epoch ms
     paid_cents: int = 0
+    evidence: list = field(default_factory=list)  # the default's evidence refs: {doc_type, uri, sha256}
+    filing: dict | None = None  # the lender's view of its filing: {status WITHHELD | FILED, court, reason | bundle_id, at_ms}
     credit: dict | None = None  # the credit record: {"status", "on" (epoch ms), "reason"} (CREDIT)
     events: int = 0  # entries in the case's timeline (each stored under its own key)
 
@@ -145,6 +148,9 @@ def apply_event(case: Case, env: dict) -> dict:
         _facts(case, body["facts"])
     elif kind == "ObjectionResolved" and body.get("amended_principal_cents") is not None:
         case.principal_cents = body["amended_principal_cents"]
+    if kind in FILING:
+        case.filing = {"status": FILING[kind], "court": body["court"], "at_ms": to_ms(env["occurred_at"]),
+                       **({"reason": body["reason"]} if kind == "FilingWithheld" else {"bundle_id": body["filing_batch_id"]})}
     if kind == "MediatorAssigned":
         case.mediator_id, case.tier = body["mediator_id"], body["tier"]
     elif kind == "SessionScheduled":
@@ -214,3 +220,4 @@ def _facts(case: Case, facts: dict) -> None:
     case.product = facts["product"]
     case.principal_cents, case.interest_cents = facts["principal_cents"], facts["interest_cents"]
     case.penalty_cents = facts["penalty_cents"]
+    case.evidence = [{"doc_type": e["doc_type"], "uri": e["uri"], "sha256": e.get("sha256")} for e in facts["evidence"]]

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from services.gateway.openapi_debtors import department_paths, portal_paths
+from services.gateway.openapi_evidence import evidence_paths
 from services.gateway.openapi_parties import party_paths
 from services.gateway.openapi_schemas import schemas
 from services.gateway.openapi_webhooks import SCHEMES, webhook_paths, webhook_schemas
@@ -52,7 +53,7 @@ def document() -> dict:
             "schemas": {**schemas(), **webhook_schemas()}},
         "paths": {**lender_paths(), **mediator_paths(), **court_paths(), **payment_paths(), **debtor_paths(),
                   **portal_paths(_resp), **audit_paths(), **department_paths(_resp, _errors), **roster_paths(),
-                  **webhook_paths(), **party_paths(_resp, _errors), **ops_paths()},
+                  **webhook_paths(), **party_paths(_resp, _errors), **evidence_paths(_resp, _errors), **ops_paths()},
     }
 
 

@@ -84,6 +84,8 @@ def case_view() -> dict:
             "offer": {"type": "object", "nullable": True, "description": "The mediator's open offer (accept with "
                       "ACCEPT_OFFER before expires_at_ms): source, tier, plan, expires_at_ms"},
             "plan": {"type": "object", "nullable": True, "description": "The plan agreed: source, plan"},
+            "filing": {"type": "object", "nullable": True, "description": "The lender's view only: its filing, status "
+                       "WITHHELD (no evidence: upload a file, docs/rules.md E8) or FILED, court, reason or bundle_id, at_ms"},
             "complaints": {"type": "array", "items": {"$ref": "#/components/schemas/Complaint"},
                            "description": "The debtor's own view only"},
             "credit": {"type": "object", "nullable": True, "description": "The debtor's credit record: status "

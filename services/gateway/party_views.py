@@ -44,6 +44,8 @@ def court_view(store, load, court: str, now_ms: int, documents=lambda case_id: [
     groups: dict[str, list] = {name: [] for name in COURT_WORK.values()}
     for case in filter(None, map(load, _case_ids(store, "k", court))):
         stage = case.resume_stage if case.stage == ON_HOLD else case.stage
+        if stage == LITIGATION and (case.filing or {}).get("status") == "WITHHELD":
+            continue   # not filed for want of evidence (rules.md E8): nothing before the court yet
         if stage in COURT_WORK and case.stage not in TERMINAL:
             groups[COURT_WORK[stage]].append({"case_id": case.case_id, "lender_id": case.lender_id, "stage": case.stage,
                                               "since_ms": case.stage_since, "total_due_cents": case.total_due_cents,

@@ -22,7 +22,8 @@ Keys (NUL-separated, so one id never prefixes another):
 | ``n/cases`` | how many cases |
 | ``k/``, ``q/`` | a court's and a mediation centre's cases (party_views.py) |
 | ``ws/``, ``wd/``, ``wt/`` | webhook subscriptions and the delivery log, per party (webhooks_view.py) |
-| ``cd/``, ``cdc/``, ``cdb/`` | the courts' documents, by case and by filing batch (court_documents.py) |
+| ``cd/``, ``cdc/``, ``cdb/``, ``cds/`` | the courts' documents, by case and by filing batch, and which replaced which (court_documents.py) |
+| ``ev/`` | the evidence files lenders uploaded, per case and URI (evidence.py) |
 """
 from __future__ import annotations
 
@@ -32,6 +33,7 @@ from services.gateway import model, party_views
 from services.gateway.model import MAX_REJECTIONS_KEPT, STAGES, Batch, Case, to_ms
 from services.gateway.audit_trail import AuditTrail
 from services.gateway.court_documents import CourtDocumentViews
+from services.gateway.evidence import EvidenceViews
 from services.gateway.store import Store, key
 from services.gateway.webhooks_view import WebhookViews
 
@@ -73,7 +75,8 @@ class Projection(AuditTrail):
         self.store = store if store is not None else Store.temporary()
         self.cases = Cases(self)
         self.webhooks = WebhookViews(self.store)   # ws/, wd/, wt/ keys: see webhooks_view.py
-        self.documents = CourtDocumentViews(self.store)   # cd/, cdc/, cdb/ keys: see court_documents.py
+        self.documents = CourtDocumentViews(self.store)   # cd/, cdc/, cdb/, cds/ keys: see court_documents.py
+        self.evidence = EvidenceViews(self.store)   # ev/ keys: see evidence.py
 
     def commit(self, offsets: dict[tuple[str, int], dict] | None = None) -> None:
         """Write what was applied since the last commit, with the offsets it covers, at once."""

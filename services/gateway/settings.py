@@ -44,3 +44,7 @@ class GatewaySettings(EnvSettings):
     read_model_dir: str = setting("", "gateway: where this instance keeps its read model (RocksDB; services/gateway/store.py). Empty = "
                                       "`$REMEDY_DATA_DIR/gateway/read-model`. Each instance needs its own; a lost or damaged one "
                                       "is rebuilt from the topics at start.")
+    evidence_dir: str = setting("", "gateway: the evidence store, where lenders' uploaded evidence files are kept by their SHA-256 "
+                                    "(services/gateway/evidence_store.py). Empty = `$REMEDY_DATA_DIR/evidence`. In production a "
+                                    "volume every gateway instance mounts (docs/runbook.md).")
+    evidence_max_mb: int = setting(20, "gateway: largest evidence file a lender may upload (MiB); larger is refused 413.")

@@ -30,6 +30,8 @@ class CourtDocuments:
         self.host, self.sealer, self.printer, self.labels, self.refusals = host, sealer, printer, labels, refusals
         self.published = Counter("remedy_notify_court_documents", "documents published for courts on court.documents",
                                  ["kind"], registry=host.metrics.registry)
+        self.reissued = Counter("remedy_notify_court_documents_reissued", "court documents issued again after a "
+                                "CaseAmended changed what they say", ["kind"], registry=host.metrics.registry)
 
     def debtor_name(self, memory: dict) -> str:
         try:
@@ -41,12 +43,12 @@ class CourtDocuments:
         return self.printer.pdf(Inputs(job.paper, LANGUAGE, job.context, memory["lender_id"], job.document_no,
                                        debtor_name=name, enum_labels=self.labels))
 
-    async def on_event(self, memory: dict | None, envelope: dict) -> None:
-        """The documents ``envelope`` calls for, printed and published (none for most events)."""
-        if memory is None or envelope["type"] not in courtdocs.TRIGGERS:
+    async def publish(self, memory: dict | None, envelope: dict, jobs: list[courtdocs.Job]) -> None:
+        """The documents ``courtdocs.react`` called for (none for most events), printed, sealed and published."""
+        if memory is None or not jobs:
             return
         name, loop = self.debtor_name(memory), asyncio.get_running_loop()
-        for job in courtdocs.jobs(memory, envelope):
+        for job in jobs:
             try:
                 pdf = await loop.run_in_executor(_PRINTING, self.print_one, job, memory, name)
             except Unrenderable as exc:
@@ -55,4 +57,6 @@ class CourtDocuments:
             record = courtdocs.record(job, envelope, sha256(pdf), self.sealer.seal_document(pdf))
             await self.host.emit(Emit(courtdocs.TOPIC, envelope["case_id"], "CourtDocument", record))
             self.published.labels(job.kind).inc()
+            if job.supersedes:
+                self.reissued.labels(job.kind).inc()
         await self.refusals.flush()

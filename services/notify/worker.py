@@ -76,7 +76,7 @@ class Notify:
         self.notices = Counter(f"remedy_{SERVICE}_notices", "notice.log entries written", ["kind", "channel", "status"],
                                registry=host.metrics.registry)
         self.catalogue = Catalogue.load()
-        self.reads = plan.reads(self.catalogue) | frozenset(courtdocs.TRIGGERS)
+        self.reads = plan.reads(self.catalogue) | courtdocs.READS
         self.ignored = Counter(f"remedy_{SERVICE}_case_events_ignored", "case.events inputs no notice or case memory "
                                "needs, told by their header and not decoded", registry=host.metrics.registry)
         self.sealer, self.pseudonymiser = ContactSealer(settings.pii_key), Pseudonymiser(settings.pseudonym_key)
@@ -146,9 +146,10 @@ class Notify:
         before = self.cases.get(case_id)
         decision = plan.react(before, envelope, self.catalogue)
         await self.send_intents(decision)
-        if decision.state != before:
-            await self.cases.put(case_id, decision.state)
-        await self.court.on_event(decision.state, envelope)   # a court's documents: printed, sealed, published
+        state, court_jobs = courtdocs.react(decision.state, envelope)   # a court's documents, first or again
+        if state != before:
+            await self.cases.put(case_id, state)
+        await self.court.publish(state, envelope, court_jobs)   # printed, sealed, published
 
     async def on_request(self, msg: Input) -> None:
         _, request = self.host.codec.decode(msg.value, expect="DebtorRequest")

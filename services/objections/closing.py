@@ -44,6 +44,8 @@ def close(docket: Docket) -> None:
 # ---------------------------------------------------------------- lender.updates
 
 def on_lender_update(docket: Docket | None, update: dict, causation_id: str, now: datetime) -> Decision:
+    if update["kind"] == "EVIDENCE_ADDED":   # an uploaded evidence file: enforcement's, not a closing
+        return Decision(docket, outcome="ignored")
     if docket is None:
         raise UnknownCase(f"lender update {update['kind']} for a case objections does not know")
     if update["update_id"] in docket.seen:

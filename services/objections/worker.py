@@ -48,7 +48,7 @@ def wire(host: Host, settings: Settings, objections: ObjectionsSettings) -> None
                       on_applied=lambda dec: _count(rungs, dec.emits))
     files.on("case.events", "CaseEvent", lambda docket, record, cause, now: d.on_case_event(docket, record, now))
     files.on("debtor.requests", "DebtorRequest", lambda docket, record, cause, now: d.on_request(docket, record, cause, now, rules))
-    files.on("lender.updates", "LenderUpdate", d.on_lender_update)
+    files.on("lender.updates", "LenderUpdate", d.on_lender_update, concerns=lambda u: u["kind"] != "EVIDENCE_ADDED")
     files.on_tick(lambda docket, now: d.on_tick(docket, now, rules))
 
 

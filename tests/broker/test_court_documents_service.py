@@ -2,7 +2,9 @@
 gateway (one stack for the module): a settled case's court gets the confirmation application and the settlement
 agreement by webhook, verifies them and confirms; a filed case's court gets the complaint and the evidence list,
 reads its filing batch's manifest and fetches the PDFs it lists, and accepts the filing with its 案号; another
-court reaches none of it."""
+court reaches none of it. A case without evidence is withheld and its lender told (case view, webhook); the
+lender's upload through the gateway files it, and the court downloads the batch as one ZIP whose manifest's
+hashes are its files'. An amended claim reissues the filing's documents, the old ones marked superseded."""
 from __future__ import annotations
 
 import base64
@@ -10,6 +12,7 @@ import hashlib
 import io
 import json
 import time
+import zipfile
 from datetime import date, datetime, timedelta, timezone
 
 import pypdf
@@ -25,7 +28,7 @@ from remedy.runtime.publish import Publisher
 from services.webhooks import signing
 from tests.broker.funnel_helpers import CaseLog, opened, other_event, outcome, plan
 from tests.broker.test_webhooks_service import FAST, Receiver, stop_stack
-from tests.gateway_helpers import court_headers, keys_text, wait_until
+from tests.gateway_helpers import LENDER_KEYS, bearer, court_headers, keys_text, wait_until
 
 pytestmark = [pytest.mark.broker, pytest.mark.xdist_group("court-documents-world")]
 COURT, OTHER, LENDER = "CT-350502", "CT-110105", "LENDER-A"
@@ -84,6 +87,9 @@ def world(tmp_path_factory):
         answer = requests.post(f"{url}/v1/webhooks/subscriptions", data=body, timeout=10,
                                headers=court_headers(COURT, body, datetime.now(timezone.utc)))
         assert answer.status_code == 201, answer.text
+        lender_hook = requests.post(f"{url}/v1/webhooks/subscriptions", timeout=10, headers=bearer(LENDER_KEYS[LENDER]),
+                                    json={"url": f"http://127.0.0.1:{hook}/lender", "event_types": ["FilingWithheld"]})
+        assert lender_hook.status_code == 201, lender_hook.text
         log = CaseLog(bootstrap, Codec(REPO_ROOT / "schemas"))
         yield {"url": url, "bootstrap": bootstrap, "codec": Codec(REPO_ROOT / "schemas"), "receiver": receiver,
                "secret": answer.json()["secret"].encode(), "log": log}
@@ -178,4 +184,95 @@ def test_a_filed_case_s_court_receives_its_bundle_reads_the_manifest_and_accepts
     decide(world, {"decision_id": f"D-file-{cid}", "case_id": cid, "kind": "FILING_ACCEPTED",
                    "court_case_no": "(2026)闽0502民初123号"})
     assert log.wait(cid, "FilingAccepted")["event"]["court_case_no"] == "(2026)闽0502民初123号"
+    pub.close()
+
+
+PDF = b"%PDF-1.4\n% the loan contract, scanned\n" + bytes(range(256)) * 8 + b"\n%%EOF\n"
+
+
+def escalate(world, pub, e: dict, now: datetime) -> str:
+    cid = e["case_id"]
+    escalated = other_event("mediation", "CaseEscalated", {"from_stage": "COURT_MEDIATION", "to_stage": "LITIGATION",
+                                                           "reason": "COURT_MEDIATION_FAILED"}, cid, LENDER, now)
+    for record in (e, triaged(e, now), escalated):
+        pub.send("case.events", cid, "CaseEvent", record)
+    pub.flush()
+    return cid
+
+
+def test_a_case_without_evidence_is_withheld_its_lender_told_and_filed_once_it_uploads_a_file(world):
+    now, pub, log, url = datetime.now(timezone.utc), Publisher(world["bootstrap"], world["codec"]), world["log"], world["url"]
+    lender = bearer(LENDER_KEYS[LENDER])
+    e = named(opened(LENDER, "L-bare", "D-bare", now))
+    e["event"]["facts"]["evidence"] = []
+    cid = escalate(world, pub, e, now)
+    withheld = log.wait(cid, "FilingWithheld")
+    assert withheld["event"] == {"court": COURT, "reason": "NO_EVIDENCE"} and "LitigationFiled" not in log.types(cid)
+    told = wait_until(lambda: [json.loads(b) for _, b in world["receiver"].by("lender") if json.loads(b)["case_id"] == cid])
+    assert told[0]["type"] == "FilingWithheld" and told[0]["event"]["reason"] == "NO_EVIDENCE"
+    view = wait_until(lambda: (r := requests.get(f"{url}/v1/lender/cases/{cid}", headers=lender, timeout=10)).ok and
+                      any(t["type"] == "FilingWithheld" for t in r.json()["timeline"]) and r.json())
+    assert view["stage"] == "LITIGATION" and view["filing"]["status"] == "WITHHELD"
+    assert view["filing"]["reason"] == "NO_EVIDENCE" and view["filing"]["court"] == COURT
+
+    up = requests.post(f"{url}/v1/lender/cases/{cid}/evidence", params={"doc_type": "contract"}, data=PDF, timeout=10,
+                       headers={**lender, "Content-Type": "application/pdf"})
+    assert up.status_code == 201, up.text
+    sha = hashlib.sha256(PDF).hexdigest()
+    filed = log.wait(cid, "LitigationFiled")["event"]
+    assert filed["evidence_bundle"] == [{"doc_type": "contract", "uri": f"remedy:evidence/{sha}", "sha256": sha}]
+    documents_of(world, cid, 2)
+
+    path = f"/v1/courts/bundles/{filed['filing_batch_id']}/package"
+
+    def package():
+        r = get(world, path)
+        if r.status_code != 200:
+            return None
+        z = zipfile.ZipFile(io.BytesIO(r.content))
+        manifest = json.loads(z.read("manifest.json"))
+        return (r, z, manifest) if any(f["case_id"] == cid and f["kind"] == "EVIDENCE" for f in manifest["files"]) else None
+    answer, z, manifest = wait_until(package, timeout=30)
+    assert hashlib.sha256(answer.content).hexdigest() == answer.headers["X-Content-SHA256"]
+    for f in manifest["files"]:                                   # the manifest's hashes are the files'
+        assert hashlib.sha256(z.read(f["path"])).hexdigest() == f["sha256"], f["path"]
+    mine = [f for f in manifest["files"] if f["case_id"] == cid]
+    assert [f["kind"] for f in mine] == ["COMPLAINT", "EVIDENCE_LIST", "EVIDENCE"]
+    assert z.read(mine[2]["path"]) == PDF and mine[2]["sha256"] == sha
+    assert get(world, path, OTHER).status_code == 404
+    pub.close()
+
+
+def test_an_amended_claim_reissues_the_filing_documents_and_the_court_sees_the_old_ones_superseded(world):
+    now, pub, log = datetime.now(timezone.utc), Publisher(world["bootstrap"], world["codec"]), world["log"]
+    e = named(opened(LENDER, "L-amended", "D-amended", now))
+    cid = escalate(world, pub, e, now)
+    log.wait(cid, "LitigationFiled")
+    first = documents_of(world, cid, 2)
+    facts = {**e["event"]["facts"], "principal_cents": e["event"]["facts"]["principal_cents"] + 100_000}
+    pub.send("case.events", cid, "CaseEvent", other_event("intake", "CaseAmended",
+                                                          {"facts": facts, "changed_fields": ["principal_cents"]},
+                                                          cid, LENDER, now, "loan.defaults/0/amended"))
+    pub.flush()
+
+    def reissued():
+        got = [(json.loads(b), b) for _, b in world["receiver"].by("court")]
+        mine = {body["kind"]: body for body, _ in got if body["case_id"] == cid and body.get("supersedes")}
+        return mine if len(mine) == 2 else None
+    again = wait_until(reissued, timeout=45)
+    assert {k: b["supersedes"] for k, b in again.items()} == {k: first[k][1]["document_id"] for k in first}
+    assert all(again[k]["document_no"] != first[k][1]["document_no"] for k in again)
+    assert {b["bundle_id"] for b in again.values()} == {first["COMPLAINT"][1]["bundle_id"]}
+    complaint = text(base64.b64decode(again["COMPLAINT"]["content_base64"]))
+    assert "12,200.00元" in complaint and "人民币壹万贰仟贰佰元整" in complaint     # the amended claim
+
+    def listed():
+        (entry,) = [c for c in get(world, "/v1/courts/cases").json()["filings"] if c["case_id"] == cid]
+        return entry["documents"] if len(entry["documents"]) == 4 else None
+    superseded = {d["document_id"]: d["superseded_by"] for d in wait_until(listed, timeout=30)}
+    assert superseded == {**{first[k][1]["document_id"]: again[k]["document_id"] for k in again},
+                          **{b["document_id"]: None for b in again.values()}}
+    manifest = get(world, f"/v1/courts/bundles/{again['COMPLAINT']['bundle_id']}").json()
+    assert {d["document_id"] for d in manifest["documents"] if d["case_id"] == cid} == \
+        {b["document_id"] for b in again.values()}
     pub.close()

@@ -12,7 +12,7 @@ T0 = utc(2026, 5, 4, 2)  # Monday 10:00 in China
 
 
 def bodies(decision, type_):
-    return [e.record["event"] for e in decision.emits if e.record["type"] == type_]
+    return [e.record["event"] for e in decision.emits if e.record.get("type") == type_]
 
 
 def types(decision):
@@ -134,10 +134,12 @@ def test_a_closed_case_never_moves():
     assert d.on_tick(case, T0 + days(400)).emits == []
 
 
-def test_a_case_with_no_evidence_is_not_filed_but_dead_lettered_once_and_filed_once_amended():
+def test_a_case_with_no_evidence_is_not_filed_its_lender_told_once_and_filed_once_amended():
     s = Script("L-bare")
     out = handed_over(s, evidence=[])
-    assert [e.topic for e in out.emits] == ["enforcement.dlq"] and out.file.stage is None and out.file.filing_refused
+    assert [e.topic for e in out.emits] == ["case.events", "enforcement.dlq"] and out.file.stage is None
+    assert out.file.filing_refused and bodies(out, "FilingWithheld") == [{"court": "C350502", "reason": "NO_EVIDENCE"}]
+    assert out.emits[0].record["lender_id"] == s.lender_id    # on the lender's own case log: its view and webhooks
     (letter,) = [e for e in out.emits if e.topic == "enforcement.dlq"]
     assert letter.record["error_type"] == "FilingRefused" and "no evidence" in letter.record["error"]
     assert letter.record["value"] == out.file.handover["cause"].encode()
@@ -148,3 +150,56 @@ def test_a_case_with_no_evidence_is_not_filed_but_dead_lettered_once_and_filed_o
     filed = d.on_case_event(again.file, amended, T0 + days(2))
     (body,) = bodies(filed, "LitigationFiled")
     assert [e["doc_type"] for e in body["evidence_bundle"]] == ["contract", "statement"]
+
+
+def upload(s: Script, sha: str, uri: str | None = None, update_id: str = "U1", lender_id: str | None = None) -> dict:
+    return {"update_id": update_id, "case_id": s.case_id, "lender_id": lender_id or s.lender_id, "kind": "EVIDENCE_ADDED",
+            "amount_cents": 0, "note": "", "reported_at": T0,
+            "evidence": {"doc_type": "contract", "uri": uri or f"remedy:evidence/{sha}", "sha256": sha,
+                         "size_bytes": 10, "content_type": "application/pdf"}}
+
+
+def test_an_uploaded_evidence_file_cures_a_withheld_filing_in_that_days_batch():
+    s = Script("L-cured")
+    withheld = handed_over(s, evidence=[]).file
+    later = T0 + days(3)
+    with pytest.raises(d.InvalidInput):                                   # another lender's upload for the case
+        d.on_lender_update(withheld, upload(s, "ab" * 32, lender_id="LENDER-B"), "lender.updates/0/1", later)
+    filed = d.on_lender_update(withheld, upload(s, "ab" * 32), "lender.updates/0/1", later)
+    (body,) = bodies(filed, "LitigationFiled")
+    assert body["filing_batch_id"] == "FB-C350502-20260507"               # the batch of the day it was cured
+    assert body["evidence_bundle"] == [{"doc_type": "contract", "uri": "remedy:evidence/" + "ab" * 32, "sha256": "ab" * 32}]
+    assert filed.emits[0].record["causation_id"] == "lender.updates/0/1"
+    again = d.on_lender_update(filed.file, upload(s, "ab" * 32), "lender.updates/0/1", later)
+    assert again.outcome == "duplicate" and again.emits == []
+    other = {**upload(s, "cd" * 32, update_id="U2"), "kind": "WITHDRAWN"}
+    assert d.on_lender_update(filed.file, other, "lender.updates/0/2", later).outcome == "ignored"
+
+
+def test_an_upload_supplies_a_declared_items_hash_and_an_amendment_keeps_the_uploads():
+    s = Script("L-hash")
+    case = d.on_case_event(None, s.opened(T0 - days(60), evidence=[{"doc_type": "contract", "uri": "s3://x/c.pdf",
+                                                                      "sha256": None}]), T0).file
+    case = d.on_lender_update(case, upload(s, "ef" * 32, uri="s3://x/c.pdf"), "lender.updates/0/3", T0).file
+    amended = s.event("CaseAmended", {"facts": {**s.opened(T0)["event"]["facts"], "evidence": [
+        {"doc_type": "contract", "uri": "s3://x/c.pdf", "sha256": None}]}, "changed_fields": ["principal_cents"]},
+        T0, "intake")
+    case = d.on_case_event(case, amended, T0).file
+    assert case.all_evidence == [{"doc_type": "contract", "uri": "s3://x/c.pdf", "sha256": "ef" * 32}]
+
+
+def amendment(s: Script, at, principal: int) -> dict:
+    return s.event("CaseAmended", {"facts": {**s.opened(T0)["event"]["facts"], "principal_cents": principal},
+                                   "changed_fields": ["principal_cents"]}, at, "intake")
+
+
+def test_before_judgment_an_amended_claim_follows_the_amendment_and_after_it_does_not():
+    s = Script("L-amend")
+    filed = handed_over(s).file
+    assert filed.basis_cents == 900_000
+    assert d.on_case_event(filed, amendment(s, T0 + days(1), 900_000), T0 + days(1)).file.basis_cents == 1_000_000
+    j = Script("L-judged")
+    accepted = d.on_court_decision(handed_over(j).file, j.court("FILING_ACCEPTED", T0), "c/0/1", T0).file
+    judged = d.on_court_decision(accepted, j.court("JUDGMENT", T0, awarded_cents=850_000,
+                                                   performance_due=date(2026, 6, 1)), "c/0/2", T0).file
+    assert d.on_case_event(judged, amendment(j, T0 + days(1), 900_000), T0 + days(1)).file.basis_cents == 850_000

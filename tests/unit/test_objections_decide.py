@@ -226,6 +226,16 @@ def test_lender_updates_from_another_lender_or_for_unknown_cases_are_dead_letter
         d.on_lender_update(None, s.lender_update("WITHDRAWN", T0), "l/0/1", T0)
 
 
+def test_an_uploaded_evidence_file_is_enforcements_and_closes_nothing():
+    s = Script()
+    docket = in_court_mediation(s)
+    evidence = {**s.lender_update("EVIDENCE_ADDED", T0), "evidence": {"doc_type": "contract", "uri": "u", "sha256": "ab" * 32,
+                                                                      "size_bytes": 1, "content_type": "application/pdf"}}
+    out = d.on_lender_update(docket, evidence, "l/0/4", T0)
+    assert out.outcome == "ignored" and out.emits == [] and not out.file.closed
+    assert d.on_lender_update(None, evidence, "l/0/5", T0).outcome == "ignored"   # never a dead letter
+
+
 def test_stage_changes_seen_while_held_are_where_the_case_resumes():
     s = Script()
     docket = objected(s).file

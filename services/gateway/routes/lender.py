@@ -75,11 +75,13 @@ class LenderRoutes(Routes):
         found = projection.lender_case_ids(lender.id, stage=stage, region=region, batch_id=q.get("batch_id"),
                                            opened_from_ms=bounds.get("opened_from"), opened_to_ms=bounds.get("opened_to"))
         page = [c for c in map(projection.case, found[offset:offset + limit]) if c is not None]
-        return web.json_response({"total": len(found), "offset": offset, "cases": [self.gw.view(c) for c in page]})
+        return web.json_response({"total": len(found), "offset": offset,
+                                  "cases": [{**self.gw.view(c), "filing": c.filing} for c in page]})
 
     async def case_detail(self, request: web.Request) -> web.Response:
         gw = self.gw
-        return web.json_response(gw.view(gw.lender_case(request, gw.principal(request, "lender")), timeline=True))
+        case = gw.lender_case(request, gw.principal(request, "lender"))
+        return web.json_response({**gw.view(case, timeline=True), "filing": case.filing})
 
     async def withdraw(self, request: web.Request) -> web.Response:
         gw = self.gw
