@@ -133,8 +133,8 @@ class Settings(EnvSettings):
     faust_patches: str = setting("all", "Remedy's changes to faust (remedy/runtime/patches): `all`, `none`, or a comma list of "
                                  "`fastpath` (speed), `highwater` (true end offsets: without it a table recovered on Tansu "
                                  "loses the rest of its changelog's last batch), `fromstart` (a partition no member has committed is "
-                                 "read from its beginning after a rebalance: without it, records can be lost when an instance "
-                                 "dies before its first commit) and `nomonitor` (speed). A worker refuses to "
+                                 "read from its beginning after a rebalance, and a seek holds the flow: without it, records can be "
+                                 "lost when an instance dies before its first commit, or skipped after a rebalance) and `nomonitor` (speed). A worker refuses to "
                                  "start if the installed faust differs from what a chosen patch was checked against.")
     table_store: str = setting("rocksdb://", "Where a worker keeps its faust tables: `rocksdb://` (on disk under its data dir, "
                                "recovered from its changelogs after a crash or a lost directory; remedy/runtime/stores.py) "

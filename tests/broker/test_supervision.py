@@ -170,13 +170,6 @@ def test_the_restarted_instance_is_consuming_again_within_30_s(run):
         f"triage-2 not consuming {BACK_WITHIN:.0f} s after the kill ({run.consuming}):\n{run.tail}"
 
 
-# A known defect, under investigation: in about one run in four on 2 cores (three times in ten fresh-clone runs
-# here, 2026-12-05), the instance that was NOT killed stops handling its own case.events partitions after the
-# rebalance the kill causes (it keeps the same partitions, logs "Worker ready", then handles nothing more on
-# them for minutes), so hundreds of cases stay untriaged until it restarts. Not a loss shown (its committed
-# offsets stay behind), but a stall the platform must not have. Marked so that it reports, not gates, until
-# fixed: README known gaps.
-@pytest.mark.xfail(strict=False, reason="a surviving triage instance can stall after the rebalance a kill causes")
 def test_every_default_is_triaged_exactly_once_across_the_kill(run):
     """Exactly one decision per case. A worker killed after its outputs left but before its state did repeats
     them on restart: the same record, with the same event id (ids are derived from the input), which every

@@ -24,6 +24,9 @@ class FakeConsumer:
         self.sought: list[tuple] = []
         self.app = SimpleNamespace(tables=SimpleNamespace(changelog_topics={CHANGELOG}))
 
+    def stop_flow(self):
+        pass
+
     async def seek_to_committed(self):
         return dict(self.committed)
 
@@ -51,3 +54,52 @@ def test_nothing_is_sought_when_every_partition_was_committed():
     asyncio.run(perform_seek(consumer))
     assert consumer.sought == []
     assert consumer._committed_offset == {TP(CASES, 1): 5, TP(DEBTORS, 1): 9}
+
+
+class FlowConsumer(FakeConsumer):
+    """A consumer whose fetcher hands out a record of the old position while the seek is under way, unless the
+    flow is stopped (what faust's getmany checks before each record)."""
+
+    def __init__(self, committed: dict, handed_out_at: int):
+        super().__init__(committed)
+        self.flow_active, self.handed_out_at, self.stopped = True, handed_out_at, 0
+
+    def stop_flow(self):
+        self.flow_active = False
+        self.stopped += 1
+
+    async def seek_to_committed(self):
+        await asyncio.sleep(0.01)          # a round trip to the consumer's thread
+        if self.flow_active:               # the fetch under way goes on handing out old records
+            self._read_offset[TP(CASES, 1)] = self.handed_out_at
+        await asyncio.sleep(0.01)
+        return dict(self.committed)
+
+
+def test_the_seek_stops_the_flow_so_records_from_the_old_position_are_read_again_not_dropped():
+    consumer = FlowConsumer({TopicPartition(CASES, 1): 161}, handed_out_at=826)
+    asyncio.run(perform_seek(consumer))
+    assert consumer.stopped == 1 and not consumer.flow_active, "the recovery resumes the flow after clearing queues"
+    assert consumer._read_offset[TP(CASES, 1)] == 161, "reading goes on from the committed offset"
+
+
+def test_two_seeks_at_once_take_turns():
+    consumer = FlowConsumer({TopicPartition(CASES, 1): 161}, handed_out_at=826)
+    order = []
+    original = consumer.seek_to_committed
+
+    async def traced():
+        order.append("start")
+        try:
+            return await original()
+        finally:
+            order.append("end")
+
+    consumer.seek_to_committed = traced
+
+    async def both():
+        await asyncio.gather(perform_seek(consumer), perform_seek(consumer))
+
+    asyncio.run(both())
+    assert order == ["start", "end", "start", "end"], order
+    assert consumer._read_offset[TP(CASES, 1)] == 161

@@ -1,4 +1,4 @@
-"""After a rebalance, a partition no member has committed is read from its beginning.
+"""After a rebalance, a partition no member has committed is read from its beginning, and no record slips past a seek.
 
 faust ends every rebalance with ``Consumer.perform_seek``: each assigned partition goes back to its
 committed offset, so records fetched but not handled before the rebalance are fetched again. aiokafka's
@@ -16,14 +16,28 @@ does for a partition it reads for the first time (``auto_offset_reset=earliest``
 left to faust's recovery, which positions them itself. Records read twice this way are handled
 idempotently, like any redelivery.
 
+The seek also holds the flow, one seek at a time. faust's recovery resumes the flow and the stream
+partitions *before* it awaits ``perform_seek``, and a second seek may be under way at the same moment (the
+fetcher's own, when a fetch returns while the flow is stopped): records fetched from the old position kept
+being handed to the agents while the seek ran, so the read offsets it had just reset to the committed ones
+moved on again, the queues they had gone into were cleared when the flow resumed, and the same records,
+fetched again from the committed offset, were dropped as already read ("DROPPED MESSAGE ROFF" in faust's dev
+log). The instance kept its partitions, said "Worker ready", and never handled those records until it
+restarted (tests/broker/test_supervision.py caught it in about one run in fifteen on a busy 2-core machine).
+So ``perform_seek`` stops the flow before it seeks (a fetch under way stops handing out records; a delivery
+waiting on a full queue is abandoned, as in any rebalance), and takes a lock so that two seeks never
+interleave; the flow stays stopped until the recovery resumes it, which it does after clearing the queues.
+
 Guarded (``remedy.runtime.patches.guard``): ``GUARD`` records the faust version and the sha256 of the
 ``perform_seek`` this copies; with another faust the worker refuses to start. Without it
-(``REMEDY_FAUST_PATCHES`` leaving out ``fromstart``) faust's own runs, and a partition whose first owner
-dies before its first commit can lose records.
+(``REMEDY_FAUST_PATCHES`` leaving out ``fromstart``) faust's own runs: a partition whose first owner
+dies before its first commit can lose records, and an instance can stall on records a rebalance dropped.
 """
 from __future__ import annotations
 
+import asyncio
 import logging
+import weakref
 
 from faust.transport.consumer import Consumer, ensure_TP
 from faust.types import TP
@@ -37,7 +51,9 @@ GUARD = Guard(
     kind="coroutine method", distribution="faust-streaming", versions=("0.15.3",),
     sha256="0e8c130ff4b0afd82c0be9c5fd831316e10febc62c94032833911096e156d7c6",
     without="faust's own perform_seek runs: a partition whose first owner dies before its first commit can "
-            "lose the records fetched but not handled when a rebalance took it over")
+            "lose the records fetched but not handled when a rebalance took it over, and records fetched during a "
+            "seek can be dropped as already read")
+_SEEKING: "weakref.WeakKeyDictionary[object, asyncio.Lock]" = weakref.WeakKeyDictionary()  # one seek at a time
 
 
 def never_committed(committed: dict[TP, int | None], changelogs: set[str]) -> list[TP]:
@@ -47,7 +63,17 @@ def never_committed(committed: dict[TP, int | None], changelogs: set[str]) -> li
 
 
 async def perform_seek(self) -> None:
-    """faust 0.15.3's ``perform_seek`` (``GUARD``), and partitions never committed to their beginning."""
+    """faust 0.15.3's ``perform_seek`` (``GUARD``) with the flow stopped and one seek at a time, and partitions
+    never committed to their beginning."""
+    lock = _SEEKING.get(self)
+    if lock is None:
+        lock = _SEEKING[self] = asyncio.Lock()
+    async with lock:
+        self.stop_flow()   # resumed by the recovery once the agents' queues are cleared
+        await _seek(self)
+
+
+async def _seek(self) -> None:
     read_offset = self._read_offset
     _committed_offsets = await self.seek_to_committed()
     fresh = never_committed(dict(_committed_offsets), set(self.app.tables.changelog_topics))
