@@ -78,8 +78,10 @@ def lender_paths() -> dict:
             "parameters": [{"name": "batch_id", "in": "path", "required": True, "schema": {"type": "string"}}],
             "responses": {"200": _resp("the batch", {"$ref": "#/components/schemas/BatchStatus"}), **_errors(401, 403, 404)}}},
         "/v1/lender/cases": {"get": {
-            "summary": "The lender's cases, filtered", "security": lender,
-            "parameters": [{"name": "stage", "in": "query", "schema": {"type": "string", "enum": list(STAGES)}},
+            "summary": "The lender's cases, filtered; with loan_id, the case that loan opened (none: an empty list)",
+            "security": lender,
+            "parameters": [{"name": "loan_id", "in": "query", "schema": {"type": "string"}},
+                           {"name": "stage", "in": "query", "schema": {"type": "string", "enum": list(STAGES)}},
                            {"name": "region", "in": "query", "schema": {"type": "string", "pattern": "^[0-9]{2,6}$"}},
                            {"name": "batch_id", "in": "query", "schema": {"type": "string"}},
                            {"name": "opened_from", "in": "query", "schema": {"type": "string", "format": "date"}},

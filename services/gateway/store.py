@@ -26,7 +26,7 @@ import rocksdict
 
 log = logging.getLogger("remedy.gateway")
 
-LAYOUT = b"gateway-read-model/3"  # 2: timeline entries carry causation_id; the audit trail (a/, nl/); 3: k/, q/
+LAYOUT = b"gateway-read-model/4"  # 2: timeline entries carry causation_id; the audit trail (a/, nl/); 3: k/, q/; 4: lo/
 LAYOUT_KEY = b"meta\x00layout"
 OFFSET_PREFIX = b"o\x00"
 DISCARDED_SUFFIX = ".discarded"
