@@ -156,6 +156,14 @@ def debtor_paths() -> dict:
             "summary": "Object, claim hardship, complain, accept an offer or opt out of a channel (debtor.requests)",
             "parameters": DEBTOR_HEADERS, "requestBody": _json_body("DebtorRequest"),
             "responses": {"202": _resp("published", {"$ref": "#/components/schemas/Accepted"}), **_errors(400, 401, 409, 429)}}},
+        "/v1/debtor/sign-in-codes": {"post": {
+            "summary": "Ask for a one-time sign-in code by SMS to the phone on file (portal.codes); it is then a verification "
+                       "code once, within REMEDY_GATEWAY_PORTAL_SMS_CODE_MINUTES, even from a client locked out",
+            "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                "type": "object", "required": ["case_id"], "properties": {
+                    "case_id": {"type": "string"}, "language": {"type": "string", "enum": ["zh", "en"]}}}}}},
+            "responses": {"202": _resp("asked: the same answer whether or not a text goes out", {"type": "object"}),
+                          **_errors(400, 429)}}},
     }
 
 
