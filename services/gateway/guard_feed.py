@@ -51,13 +51,13 @@ class GuardFeed:
         """From the records of the last ``lookback_s`` of clock time (real seconds at the clock's rate)."""
         rate = clock_rate(self.clock)
         if rate <= 0:
-            return self.consumer.seek_to_beginning(*partitions)
+            return await self.consumer.seek_to_beginning(*partitions)
         since_ms = int((time.time() - self.lookback_s / rate) * 1000)
         try:
             found = await self.consumer.offsets_for_times({tp: max(0, since_ms) for tp in partitions})
         except (KafkaError, ValueError) as exc:   # a broker that cannot answer by time: read everything kept
             log.info("%s: no offsets by time (%s): reading from the beginning", TOPIC, type(exc).__name__)
-            return self.consumer.seek_to_beginning(*partitions)
+            return await self.consumer.seek_to_beginning(*partitions)
         for tp in partitions:
             at = found.get(tp)
             self.consumer.seek(tp, at.offset if at is not None else self.ends[tp])
@@ -68,8 +68,8 @@ class GuardFeed:
             for records in batches.values():
                 for msg in records:
                     self.apply(msg.value)
-            if not self.caught_up:
-                self.caught_up = all(await self.consumer.position(tp) >= end for tp, end in self.ends.items())
+            if not self.caught_up:   # at the ends seen at start, or nothing more to read (Tansu's ends can be past the last)
+                self.caught_up = not batches or all([await self.consumer.position(tp) >= end for tp, end in self.ends.items()])
 
     def apply(self, value: bytes | None) -> None:
         try:
