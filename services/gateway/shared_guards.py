@@ -16,6 +16,7 @@ from typing import Callable
 from services.gateway.guards import RateLimit, ReplayGuard, SignInCodes, Throttle
 
 TOPIC = "gateway.guards"
+MAX_OUTBOX = 10_000   # records waiting to be sent: past this (the broker unwritable) the oldest are not sent
 FAILURE, REQUEST, CODE_ASKED, CODE_REQUESTED, CODE_USED, SIGNATURE = (
     "failure", "request", "code_asked", "code_requested", "code_used", "signature")
 
@@ -39,6 +40,8 @@ class SharedGuards:
     def tell(self, kind: str, key: str, at_s: float, **extra) -> None:
         """An event this instance has counted, for the others."""
         self.outbox.append({"kind": kind, "key": key, "at": at_s, "by": self.instance, **extra})
+        if len(self.outbox) > MAX_OUTBOX:
+            del self.outbox[0]
         if self.wake is not None:
             self.wake()
 
