@@ -54,7 +54,7 @@ def case_log(codec: Codec, records: int, now: datetime, seed: int = 2026) -> Cas
     """About ``records`` case events (a whole number of cases, ``EVENTS_PER_CASE`` each), Avro-encoded."""
     n_cases = max(1, records // EVENTS_PER_CASE)
     settings = Settings.from_env({})
-    keys = Keys(Pseudonymiser(settings.pseudonym_key), ContactSealer(settings.pii_key))
+    keys = Keys(Pseudonymiser(settings.pseudonym_key), ContactSealer(settings.pii_key), settings.case_id_key)
     examples = bodies(codec)
     defaults, _ = demo_batch(n_cases, now=now, seed=seed, n_malformed=0)
     out: list[tuple[bytes, bytes]] = []

@@ -10,7 +10,7 @@ import random
 from dataclasses import dataclass
 from typing import Iterable
 
-from remedy.kernel.ids import case_id as make_case_id
+from remedy.kernel.ids import DEV_CASE_ID_KEY, case_id as make_case_id
 from sim.world import WorldConfig
 
 HARDSHIP_FLAGS = ("is_student", "serious_illness", "unemployed", "disaster", "elderly", "disabled")
@@ -38,7 +38,7 @@ def in_hardship(case: dict) -> bool:
 
 
 def case_key(case: dict) -> str:
-    return case.get("case_id") or make_case_id(case["lender_id"], case["loan_id"])
+    return case.get("case_id") or make_case_id(case["lender_id"], case["loan_id"], key=DEV_CASE_ID_KEY)
 
 
 def collect(case: dict, rng: random.Random, cfg: WorldConfig) -> int:

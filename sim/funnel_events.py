@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from remedy.kernel.events import case_event
-from remedy.kernel.ids import case_id as make_case_id
+from remedy.kernel.ids import DEV_CASE_ID_KEY, case_id as make_case_id
 
 REGIONS = ["350502", "350503", "350583", "110105", "310115", "440305"]
 LENDER_REGIONS = {"LENDER-A": "350502", "LENDER-B": "310115", "LENDER-C": "110105"}
@@ -69,7 +69,7 @@ class _Log:
 def case_log(rng: random.Random, lender: str, n: int, start: datetime, path: str | None = None) -> tuple[list[dict], dict]:
     """One case's events. Returns (events, the case's facts)."""
     loan_id = f"L{n:08d}"
-    cid = make_case_id(lender, loan_id)
+    cid = make_case_id(lender, loan_id, key=DEV_CASE_ID_KEY)
     region = rng.choice(REGIONS)
     path = path or rng.choice(PATHS)
     t = start + timedelta(minutes=rng.randint(0, 60 * 24 * 20))

@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta, timezone
 
 from remedy.kernel.events import case_event
-from remedy.kernel.ids import case_id as make_case_id
+from remedy.kernel.ids import DEV_CASE_ID_KEY, case_id as make_case_id
 from remedy.kernel.pii import ContactSealer, Pseudonymiser
 from remedy.kernel.settings import Settings
 
@@ -28,7 +28,7 @@ class Case:
     def __init__(self, lender_id: str, loan_id: str, person: dict, *, principal=1_234_567, interest=45_678, penalty=9_900,
                  at: datetime | None = None):
         self.lender_id, self.loan_id, self.person = lender_id, loan_id, person
-        self.case_id = make_case_id(lender_id, loan_id)
+        self.case_id = make_case_id(lender_id, loan_id, key=DEV_CASE_ID_KEY)
         self.debtor_ref = PSEUDO.debtor_ref(person["national_id"])
         self.principal, self.interest, self.penalty = principal, interest, penalty
         self.at = at or china(2026, 11, 28, 10)

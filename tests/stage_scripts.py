@@ -6,7 +6,7 @@ import itertools
 from datetime import date, datetime, timedelta, timezone
 
 from remedy.kernel.events import case_event
-from remedy.kernel.ids import case_id as make_case_id
+from remedy.kernel.ids import DEV_CASE_ID_KEY, case_id as make_case_id
 
 _seq = itertools.count()
 
@@ -36,7 +36,7 @@ class Script:
 
     def __init__(self, loan_id: str = "L1", lender_id: str = "LENDER-A"):
         self.lender_id, self.loan_id = lender_id, loan_id
-        self.case_id = make_case_id(lender_id, loan_id)
+        self.case_id = make_case_id(lender_id, loan_id, key=DEV_CASE_ID_KEY)
 
     def event(self, type_: str, body: dict, at: datetime, producer: str = "sim") -> dict:
         return case_event(producer, type_, body, case_id=self.case_id, lender_id=self.lender_id,

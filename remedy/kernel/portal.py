@@ -6,6 +6,10 @@ so notify (which prints it) and the gateway (which checks it) agree without shar
 accepts only the code of the case's *current* notice — the newest one sent by a code-carrying channel, which
 it reads from ``notice.log`` (``current_notice``) — and only for ``valid_days`` after it was sent: an older
 notice's code stops working once a newer one is sent, and every code expires.
+
+``sms_code(secret, case_id, request_id)`` is the one-time code a debtor asks for on the second channel: the
+gateway names the request, notify computes the code and sends it by SMS to the phone it holds, and the gateway
+accepts it once, for a few minutes, even from a client locked out by wrong codes (docs/security.md).
 """
 from __future__ import annotations
 
@@ -27,6 +31,11 @@ class Notice:
 
 def notice_code(secret: str, case_id: str, notice_id: str) -> str:
     mac = hmac.new(secret.encode(), b"portal\x1f" + case_id.encode() + b"\x1f" + notice_id.encode(), hashlib.sha256)
+    return f"{int.from_bytes(mac.digest()[:8], 'big') % 10 ** DIGITS:0{DIGITS}d}"
+
+
+def sms_code(secret: str, case_id: str, request_id: str) -> str:
+    mac = hmac.new(secret.encode(), b"sms\x1f" + case_id.encode() + b"\x1f" + request_id.encode(), hashlib.sha256)
     return f"{int.from_bytes(mac.digest()[:8], 'big') % 10 ** DIGITS:0{DIGITS}d}"
 
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar, Mapping, TypeVar
 
 from remedy.contract.paths import REPO_ROOT, SCHEMAS_DIR  # noqa: F401 - REPO_ROOT: read from here by the services and tests
+from remedy.kernel.ids import DEV_CASE_ID_KEY
 
 
 class SettingsError(ValueError):
@@ -119,6 +120,10 @@ class Settings(EnvSettings):
     portal_secret: str = setting("dev-only-portal-secret-change-me", "Secret for the debtor portal's verification code "
                                  "printed on notices and the portal's session cookies (remedy/kernel/portal.py). Change in production.",
                                  dev_secret=True)
+    case_id_key: str = setting(DEV_CASE_ID_KEY, "Secret key of the case ids intake gives new cases (keyed BLAKE2b of "
+                               "lender and loan id, remedy/kernel/ids.py), so that nobody without it can compute one. "
+                               "A new key names the cases opened after it; existing cases keep their ids (docs/runbook.md). "
+                               "Change in production.", dev_secret=True)
     party_keys: str = setting("", "The registry of the outside parties' public keys (JSON; docs/security.md): every worker "
                               "checks the signature of each record a lender, mediator, court, payment processor, bureau, "
                               "reviewer or department (or the gateway for them) writes. Empty = development keys, refused outside dev.",

@@ -20,7 +20,7 @@ OUT = REPO_ROOT / "deploy" / "kubernetes"
 EXAMPLE = REPO_ROOT / "deploy" / "remedy.env.example"
 IMAGE = "remedy:0.1.0"
 REPLICAS = {"triage": 2, "notify": 2, "gateway": 2}
-SECRET_ENV = ("REMEDY_PSEUDONYM_KEY", "REMEDY_PII_KEY", "REMEDY_PORTAL_SECRET")
+SECRET_ENV = ("REMEDY_PSEUDONYM_KEY", "REMEDY_PII_KEY", "REMEDY_PORTAL_SECRET", "REMEDY_CASE_ID_KEY")
 NOT_IN_CONFIGMAP = {*SECRET_ENV, "REMEDY_CLICKHOUSE_URL"}
 CONTAINER = {"REMEDY_WORKER_HOST": "0.0.0.0", "REMEDY_GATEWAY_HOST": "0.0.0.0", "REMEDY_ANALYTICS_HOST": "0.0.0.0",
              "REMEDY_DATA_DIR": "/var/lib/remedy", "REMEDY_KAFKA_PASSWORD_FILE": "/etc/remedy-kafka/password",

@@ -16,6 +16,7 @@ from remedy.runtime.clients import aiokafka_security
 from remedy.runtime.signed import Verifier, party_keys
 from services.gateway.app import SERVICE, Gateway, build_app
 from services.gateway.core import gateway_key
+from services.gateway.guard_feed import GuardFeed
 from services.gateway.kafka import Replayer, start_producer
 from remedy.runtime.startup import refuse_development_secrets
 from remedy.runtime import logs
@@ -69,6 +70,9 @@ async def main() -> None:
                               or log.error("the read model stopped: %r", t.exception()))
     gw = Gateway(settings, gateway, clock, codec, keys, projection, producer, metrics, signer)
     gw.reader, gw.reading = replayer, reading
+    lookback = max(gateway.portal_lock_minutes * 60, gateway.replay_window_seconds, 3600, gateway.portal_sms_code_minutes * 60)
+    gw.feed = GuardFeed(settings.kafka_bootstrap, gw.shared, producer, clock, metrics, lookback, security)
+    await gw.feed.start()   # what the other instances counted, before this one answers
     runner = web.AppRunner(build_app(gw), access_log=None)
     await runner.setup()
     await web.TCPSite(runner, gateway.host, gateway.port).start()
@@ -79,6 +83,7 @@ async def main() -> None:
     await stop.wait()
     reading.cancel()
     await runner.cleanup()
+    await gw.feed.stop()
     await replayer.stop()
     await producer.stop()
     projection.close()

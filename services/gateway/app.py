@@ -2,8 +2,9 @@
 
 Authentication: ``Authorization: Bearer <API key>`` for lenders, mediators, payment processors, departments
 and judicial bureaus (keys.py); HMAC signatures for courts (guards.py); case reference + verification code for
-debtors (remedy/kernel/portal.py), rate limited and throttled per client after repeated wrong codes; the portal's
-pages then keep a signed session cookie. Every answer about a case is scoped: another party's case is reported as
+debtors (remedy/kernel/portal.py), rate limited and throttled per client after repeated wrong codes, or a one-time
+code sent by SMS (routes/codes.py) that opens the portal despite a lockout; the portal's pages then keep a signed
+session cookie. Several instances share their limits and replay memory through ``gateway.guards`` (shared_guards.py). Every answer about a case is scoped: another party's case is reported as
 not found. Limits, JSON errors and security headers for every route: hardening.py.
 
 Handlers live per party in ``routes/`` (lender, mediator, court, payment, debtor, portal, department, ops, audit,
@@ -20,6 +21,7 @@ from services.gateway import access_log
 from services.gateway.core import SERVICE, Gateway
 from services.gateway.hardening import application, errors
 from services.gateway.routes.audit import AuditRoutes
+from services.gateway.routes.codes import SignInCodeRoutes
 from services.gateway.routes.court import CourtRoutes
 from services.gateway.routes.court_bundle import CourtBundleRoutes
 from services.gateway.routes.debtor import DebtorRoutes
@@ -73,6 +75,10 @@ def build_app(gw: Gateway) -> web.Application:
     r.add_post("/portal/requests", portal.send_request)
     r.add_get("/portal/case", portal.case_again)
     r.add_post("/portal/sign-out", portal.sign_out)
+    codes = SignInCodeRoutes(gw)
+    r.add_post("/v1/debtor/sign-in-codes", codes.json_request)
+    r.add_get("/portal/sign-in-code", codes.page)
+    r.add_post("/portal/sign-in-code", codes.form)
     roster = RosterRoutes(gw)
     r.add_get("/v1/roster", roster.list_mediators)
     r.add_get("/v1/roster/changes", roster.changes)

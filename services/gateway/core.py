@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import uuid
 
 from aiohttp import web
 
@@ -13,11 +14,13 @@ from remedy.contract.codec import Codec
 from remedy.kernel.clock import Clock
 from remedy.kernel.deadlines import ms  # noqa: F401 - the routes take it from here too
 from remedy.contract.signing import PartyKey, dev_key, read_key_file
-from remedy.kernel.portal import Notice, code_valid, current_notice
+from remedy.kernel.portal import Notice, code_valid, current_notice, sms_code
+from remedy.kernel.sessions import derive_key
 from remedy.kernel.settings import Settings, SettingsError
 from remedy.runtime.metrics import ServiceMetrics
 from remedy.runtime.http import client_address, trusted_networks
-from services.gateway.guards import RateLimit, ReplayGuard, Throttle
+from services.gateway.guards import RateLimit, ReplayGuard, SignInCodes, Throttle
+from services.gateway.shared_guards import CODE_USED, FAILURE, REQUEST, SIGNATURE, SharedGuards
 from services.gateway.replay_memory import ReplayMemory
 from services.gateway.keys import Keys, Principal
 from services.gateway.projection import Case, Projection
@@ -53,14 +56,26 @@ class Gateway:
         self.projection, self.producer = projection, producer
         self.metrics = metrics or ServiceMetrics(SERVICE)
         memory = ReplayMemory(projection.store)   # accepted signatures survive a restart
-        self.replays = ReplayGuard(gateway.replay_window_seconds, memory.load(), memory.keep)
+        self.replays = ReplayGuard(gateway.replay_window_seconds, memory.load(), self._kept(memory))
         self.throttle = Throttle(gateway.portal_max_failures, gateway.portal_lock_minutes * 60.0, gateway.portal_max_clients)
         self.rate = RateLimit(gateway.portal_rate_per_minute, gateway.portal_max_clients)
+        self.codes = SignInCodes(gateway.portal_sms_code_minutes * 60.0, gateway.portal_sms_codes_per_case_hour,
+                                 gateway.portal_max_clients)
+        self.code_asks = RateLimit(gateway.portal_sms_codes_per_client_hour, gateway.portal_max_clients, window_s=3600.0)
+        self.shared = SharedGuards(uuid.uuid4().hex[:16], derive_key(settings.portal_secret, "clients"), self.throttle,
+                                   self.rate, self.replays, self.codes, self.code_asks)   # told to the other instances
+        self.feed = None   # the GuardFeed (guard_feed.py) that carries ``shared`` to and from gateway.guards
         self.trusted = trusted_networks(gateway.trusted_proxies)
         self.payment_lock = asyncio.Lock()
         self.uploading: set[tuple[str, str]] = set()  # (lender, batch) of the uploads in progress on this instance
         self.reader = None  # the Replayer keeping the read model up to date (kafka.py), for /healthz and /readyz
         self.reading = None  # its task: /healthz says when it died
+
+    def _kept(self, memory: ReplayMemory):
+        def kept(signature: str, until_s: float) -> None:   # on disk, and told to the other instances
+            memory.keep(signature, until_s)
+            self.shared.tell(SIGNATURE, signature, until_s - self.own.replay_window_seconds, until=until_s)
+        return kept
 
     async def publish(self, topic: str, key: str, schema: str, record: dict, *, wait: bool = True):
         value, raw_key = self.codec.encode(schema, record), key.encode()
@@ -106,23 +121,45 @@ class Gateway:
             out["timeline"] = self.projection.timeline(case.case_id)
         return out
 
-    def debtor_case(self, request: web.Request, case_id: str, code: str) -> tuple[Case | None, str | None]:
-        """(case, None) when the code is the case's current notice's; (None, "limited" | "locked" | "wrong") otherwise.
-        Wrong codes are counted per client, never per case: nobody can lock a debtor out of their case."""
-        now_s, client = self.clock.now().timestamp(), self.client(request)
+    def client_ref(self, request: web.Request) -> str:
+        """The client as the portal's limits count it on every instance (a keyed hash of ``client``)."""
+        return self.shared.client_ref(self.client(request))
+
+    def allow(self, client: str, now_s: float) -> bool:
+        """The portal's rate limit, counted here and told to the other instances."""
         if not self.rate.allow(client, now_s):
             self.metrics.rejected.labels("PORTAL_RATE_LIMITED").inc()
-            return None, "limited"
-        if self.throttle.locked(client, now_s):
-            return None, "locked"
+            return False
+        self.shared.tell(REQUEST, client, now_s)
+        return True
+
+    def debtor_case(self, request: web.Request, case_id: str, code: str) -> tuple[Case | None, str | None]:
+        case, why, _ = self.sign_in(request, case_id, code)
+        return case, why
+
+    def sign_in(self, request: web.Request, case_id: str, code: str) -> tuple[Case | None, str | None, str | None]:
+        """(case, None, None) when the code is the case's current notice's; (case, None, its request id) for a fresh
+        one-time code sent by SMS, accepted once even from a client locked out; (None, "limited" | "locked" | "wrong",
+        None) otherwise. Wrong codes are counted per client, never per case: nobody can lock a debtor out of their case."""
+        now_s, client = self.clock.now().timestamp(), self.client_ref(request)
+        if not self.allow(client, now_s):
+            return None, "limited", None
         case_id = (case_id or "").strip()[:64]
         case = self.projection.cases.get(case_id)
+        secret = self.settings.portal_secret
+        sent = case and self.codes.match(lambda rid: sms_code(secret, case_id, rid), case_id, code, now_s)
+        if sent:
+            self.codes.use(sent, now_s + self.codes.valid_s)
+            self.shared.tell(CODE_USED, sent, now_s)
+            return case, None, sent
+        if self.throttle.locked(client, now_s):
+            return None, "locked", None
         notice = self.notice(case_id) if case is not None else None
-        if case is None or not code_valid(self.settings.portal_secret, case_id, code, notice, int(now_s * 1000),
-                                          self.own.portal_code_days):
+        if case is None or not code_valid(secret, case_id, code, notice, int(now_s * 1000), self.own.portal_code_days):
             self.metrics.rejected.labels("PORTAL_WRONG_CODE").inc()
-            return None, "locked" if self.throttle.failed(client, now_s) else "wrong"
-        return case, None
+            self.shared.tell(FAILURE, client, now_s)
+            return None, "locked" if self.throttle.failed(client, now_s) else "wrong", None
+        return case, None, None
 
     def notice(self, case_id: str) -> Notice | None:
         """The case's current notice: the one whose code signs its debtor in (remedy/kernel/portal.py)."""

@@ -3,7 +3,8 @@
 Court signature: ``X-Remedy-Signature: hex(HMAC-SHA256(secret, timestamp + "." + body))`` with
 ``X-Remedy-Timestamp`` (unix seconds) and ``X-Remedy-Court`` (the court's id in the keys file).
 A timestamp outside ±window of now, or a signature already seen within the window, is refused; the
-signatures seen are kept on disk too (replay_memory.py), so a restarted gateway still refuses them.
+signatures seen are kept on disk too (replay_memory.py), so a restarted gateway still refuses them, and told to
+the other instances (shared_guards.py), so another instance refuses them as well.
 """
 from __future__ import annotations
 
@@ -49,6 +50,10 @@ class ReplayGuard:
         self.seen[signature.lower()] = ts + self.window_s
         if self.kept is not None:
             self.kept(signature.lower(), ts + self.window_s)
+
+    def remember(self, signature: str, until_s: float) -> None:
+        """A signature another instance accepted: refused here too until ``until_s``."""
+        self.seen.setdefault(signature.lower(), until_s)
 
     def _forget(self, now_s: float) -> None:
         for sig in [s for s, until in self.seen.items() if until < now_s]:
@@ -113,14 +118,14 @@ class Throttle(Bounded):
 
 
 class RateLimit(Bounded):
-    """At most ``per_minute`` requests per client in each 60 s window."""
+    """At most ``per_minute`` requests per client in each ``window_s`` (60 s) window."""
 
-    def __init__(self, per_minute: int = 30, max_clients: int = 100_000):
+    def __init__(self, per_minute: int = 30, max_clients: int = 100_000, window_s: float = 60.0):
         super().__init__(max_clients)
-        self.per_minute = per_minute
+        self.per_minute, self.window_s = per_minute, window_s
 
     def expired(self, entry: list, now_s: float) -> bool:  # [window start, requests]
-        return entry[0] + 60 <= now_s
+        return entry[0] + self.window_s <= now_s
 
     def allow(self, client: str, now_s: float) -> bool:
         entry = self.get(client, now_s, [now_s, 0])
@@ -128,3 +133,44 @@ class RateLimit(Bounded):
             return False
         entry[1] += 1
         return True
+
+    def count(self, client: str, at_s: float) -> None:
+        """A request another instance allowed, counted here too."""
+        self.get(client, at_s, [at_s, 0])[1] += 1
+
+
+class SignInCodes(Bounded):
+    """The one-time codes sent by SMS, per case: each request works for ``valid_s`` after it was made, once; a case
+    is sent at most ``per_hour`` codes an hour, whoever asks. Entries end an hour after a case's last request."""
+
+    def __init__(self, valid_s: float = 600.0, per_hour: int = 3, max_cases: int = 100_000):
+        super().__init__(max_cases)
+        self.valid_s, self.per_hour = valid_s, per_hour
+        self.used: dict[str, float] = {}   # request id -> when it stops mattering
+
+    def expired(self, entry: list, now_s: float) -> bool:  # [(requested at, request id), ...]
+        return not entry or entry[-1][0] + max(3600.0, self.valid_s) <= now_s
+
+    def allowed(self, case_id: str, now_s: float) -> bool:
+        entry = self.entries.get(case_id) or []
+        return sum(1 for at, _ in entry if at + 3600.0 > now_s) < self.per_hour
+
+    def requested(self, case_id: str, request_id: str, at_s: float) -> None:
+        entry = self.get(case_id, at_s, [])
+        entry[:] = sorted([e for e in entry if e[0] + max(3600.0, self.valid_s) > at_s] + [(at_s, request_id)])
+
+    def match(self, code_of, case_id: str, code: str, now_s: float) -> str | None:
+        """The id of the case's fresh, unused request whose code (``code_of(request_id)``) is ``code``, else None."""
+        self._forget_used(now_s)
+        for at, request_id in self.entries.get(case_id) or []:
+            if at <= now_s < at + self.valid_s and request_id not in self.used and \
+                    hmac.compare_digest(code_of(request_id), (code or "").strip()):
+                return request_id
+        return None
+
+    def use(self, request_id: str, until_s: float) -> None:
+        self.used.setdefault(request_id, until_s)
+
+    def _forget_used(self, now_s: float) -> None:
+        for rid in [r for r, until in self.used.items() if until <= now_s]:
+            del self.used[rid]

@@ -79,8 +79,10 @@ def lender_paths() -> dict:
             "parameters": [{"name": "batch_id", "in": "path", "required": True, "schema": {"type": "string"}}],
             "responses": {"200": _resp("the batch", {"$ref": "#/components/schemas/BatchStatus"}), **_errors(401, 403, 404)}}},
         "/v1/lender/cases": {"get": {
-            "summary": "The lender's cases, filtered", "security": lender,
-            "parameters": [{"name": "stage", "in": "query", "schema": {"type": "string", "enum": list(STAGES)}},
+            "summary": "The lender's cases, filtered; with loan_id, the case that loan opened (none: an empty list)",
+            "security": lender,
+            "parameters": [{"name": "loan_id", "in": "query", "schema": {"type": "string"}},
+                           {"name": "stage", "in": "query", "schema": {"type": "string", "enum": list(STAGES)}},
                            {"name": "region", "in": "query", "schema": {"type": "string", "pattern": "^[0-9]{2,6}$"}},
                            {"name": "batch_id", "in": "query", "schema": {"type": "string"}},
                            {"name": "opened_from", "in": "query", "schema": {"type": "string", "format": "date"}},
@@ -155,6 +157,14 @@ def debtor_paths() -> dict:
             "summary": "Object, claim hardship, complain, accept an offer or opt out of a channel (debtor.requests)",
             "parameters": DEBTOR_HEADERS, "requestBody": _json_body("DebtorRequest"),
             "responses": {"202": _resp("published", {"$ref": "#/components/schemas/Accepted"}), **_errors(400, 401, 409, 429)}}},
+        "/v1/debtor/sign-in-codes": {"post": {
+            "summary": "Ask for a one-time sign-in code by SMS to the phone on file (portal.codes); it is then a verification "
+                       "code once, within REMEDY_GATEWAY_PORTAL_SMS_CODE_MINUTES, even from a client locked out",
+            "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                "type": "object", "required": ["case_id"], "properties": {
+                    "case_id": {"type": "string"}, "language": {"type": "string", "enum": ["zh", "en"]}}}}}},
+            "responses": {"202": _resp("asked: the same answer whether or not a text goes out", {"type": "object"}),
+                          **_errors(400, 429)}}},
     }
 
 

@@ -82,4 +82,13 @@ def portal_paths(_resp) -> dict:
         "/portal/sign-out": {"post": {
             "summary": "End the portal session (HTML)", "requestBody": form([]),
             "responses": {"200": html, "400": refused}}},
+        "/portal/sign-in-code": {"get": {
+            "summary": "The page asking for a one-time sign-in code by SMS (HTML)",
+            "parameters": [{"name": "lang", "in": "query", "schema": lang["lang"]}],
+            "responses": {"200": html}},
+            "post": {
+            "summary": "Ask for a one-time sign-in code by SMS to the phone on file (portal.codes): it signs in once, even "
+                       "from a client locked out by wrong codes", "requestBody": form(["case_id"], case_id={"type": "string"}),
+            "responses": {"202": _resp("asked (HTML): the same answer whether or not a text goes out", {"type": "string"},
+                                       "text/html"), **{str(c): refused for c in (400, 429)}}}},
     }

@@ -13,6 +13,7 @@ Keys (NUL-separated, so one id never prefixes another):
 | ``m/<mediator_id>/<case_id>`` | (empty) the cases assigned to a mediator |
 | ``b/<lender_id>/<batch_id>`` | intake's answers: {accepted, rejected, report} |
 | ``bo/<lender_id>/<batch_id>/<loan_id>`` | (empty) the loan opened a case |
+| ``lo/<lender_id>/<loan_id>`` | the case_id of the lender's loan (lenders find a case by their loan id) |
 | ``br/<lender_id>/<batch_id>/<loan_id>`` | intake's rejection of the loan |
 | ``u/<lender_id>/<batch_id>`` | the upload this instance took: published, refused, done |
 | ``p/<payment_ref>`` | {case_id, amount_cents} of the payment recorded under that reference |
@@ -134,6 +135,7 @@ class Projection(AuditTrail):
         return case
 
     def _opened(self, case: Case) -> None:
+        self.store.put(key("lo", case.lender_id, case.loan_id), case.case_id.encode())
         marker = key("bo", case.lender_id, case.batch_id, case.loan_id)
         if self.store.get(marker) is None:
             self.store.put(marker, b"")
@@ -230,6 +232,11 @@ class Projection(AuditTrail):
                     continue
             out.append(_id_after(k))
         return out
+
+    def lender_loan_case(self, lender_id: str, loan_id: str) -> str | None:
+        """The id of the case the lender's loan opened, if any."""
+        found = self.store.get(key("lo", lender_id, loan_id))
+        return None if found is None else bytes(found).decode()
 
     def lender_cases(self, lender_id: str, **filters) -> list[Case]:
         return [c for c in map(self.case, self.lender_case_ids(lender_id, **filters)) if c is not None]

@@ -32,6 +32,11 @@ class GatewaySettings(EnvSettings):
                                                "most (the least recently seen are forgotten first).")
     portal_code_days: int = setting(60, "gateway: days a notice's verification code works after the notice was sent (a "
                                         "newer notice's code replaces it at once).")
+    portal_sms_code_minutes: int = setting(10, "gateway: how long a one-time sign-in code sent by SMS works (once; it opens "
+                                               "the portal even for a client locked out by wrong codes).")
+    portal_sms_codes_per_case_hour: int = setting(3, "gateway: one-time codes one case may be sent by SMS in an hour, whoever "
+                                                     "asks (the texts go to the debtor's own phone).")
+    portal_sms_codes_per_client_hour: int = setting(10, "gateway: one-time codes one client (address) may ask for in an hour.")
     portal_session_minutes: int = setting(30, "gateway: how long the portal's sign-in cookie lasts.")
     access_log: bool = setting(True, "gateway: one access line per request (method, path without its query, status, ms, "
                                      "client, request id; never a header, query or body).")

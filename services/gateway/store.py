@@ -26,8 +26,8 @@ import rocksdict
 
 log = logging.getLogger("remedy.gateway")
 
-LAYOUT = b"gateway-read-model/4"  # 2: timeline entries carry causation_id; the audit trail (a/, nl/); 3: k/, q/;
-# 4: a case keeps its declared evidence and filing status (model.Case), with ev/ and cds/
+LAYOUT = b"gateway-read-model/5"  # 2: timeline entries carry causation_id; the audit trail (a/, nl/); 3: k/, q/;
+# 4: a case keeps its declared evidence and filing status (model.Case), with ev/ and cds/; 5: lo/ (cases by loan id)
 LAYOUT_KEY = b"meta\x00layout"
 OFFSET_PREFIX = b"o\x00"
 DISCARDED_SUFFIX = ".discarded"

@@ -13,7 +13,7 @@ from remedy.kernel.decision import Decision
 from remedy.kernel.emit import Emit
 from remedy.kernel.clock import china_date
 from remedy.kernel.events import case_event
-from remedy.kernel.ids import case_id as make_case_id
+from remedy.kernel.ids import case_id as make_case_id, legacy_case_id
 from remedy.kernel.pii import ContactSealer, Pseudonymiser
 from services.intake.rejection import rejection
 from services.intake.validation import birth_year, validate
@@ -25,17 +25,22 @@ CONTACT = ("name", "national_id", "phone", "email")
 
 @dataclass(frozen=True)
 class Memory:
-    """What intake keeps per (lender, loan): the last content it decided on, and how."""
+    """What intake keeps per (lender, loan): the last content it decided on, how, and the id of the case it opened
+    (kept, so an amendment reaches the same case after the case-id key changes)."""
     content_hash: str
     accepted: bool
     snapshot: dict  # non-PII fields (PII only as a keyed hash), for CaseAmended.changed_fields
+    case_id: str | None = None
 
     def to_json(self) -> dict:
-        return {"h": self.content_hash, "a": self.accepted, "s": self.snapshot}
+        out = {"h": self.content_hash, "a": self.accepted, "s": self.snapshot}
+        if self.case_id is not None:
+            out["c"] = self.case_id
+        return out
 
     @classmethod
     def from_json(cls, data: dict) -> "Memory":
-        return cls(data["h"], data["a"], data["s"])
+        return cls(data["h"], data["a"], data["s"], data.get("c"))
 
 
 def rejection_reasons(decision: Decision) -> list[str]:
@@ -47,6 +52,7 @@ def rejection_reasons(decision: Decision) -> list[str]:
 class Keys:
     pseudonymiser: Pseudonymiser
     sealer: ContactSealer
+    case_id_key: str   # REMEDY_CASE_ID_KEY: names the new cases (remedy/kernel/ids.py)
 
 
 def snapshot(default: dict, keys: Keys) -> dict:
@@ -76,16 +82,18 @@ def decide(prior: Memory | None, default: dict, position: tuple[int, int] | None
         # A rejected amendment leaves the accepted case as it was: remember the accepted content.
         memory = prior if prior is not None and prior.accepted else Memory(content_hash, False, snap)
         return Decision(memory, [answer], "rejected")
-    cid = make_case_id(lender, loan)
+    amending = prior is not None and prior.accepted
+    cid = make_case_id(lender, loan, key=keys.case_id_key) if not amending else \
+        prior.case_id or legacy_case_id(lender, loan)   # a memory without an id is of a case opened before ids were keyed
     facts = case_facts(default, content_hash, keys)
-    if prior is not None and prior.accepted:
+    if amending:
         changed = sorted(k for k in snap if snap[k] != prior.snapshot.get(k))
         body, type_, outcome = {"facts": facts, "changed_fields": changed}, "CaseAmended", "amended"
     else:
         body, type_, outcome = {"facts": facts}, "CaseOpened", "opened"
     event = case_event(PRODUCER, type_, body, case_id=cid, lender_id=lender, causation_id=causation_id, now=now,
                        discriminator=content_hash)
-    return Decision(Memory(content_hash, True, snap), [Emit("case.events", cid, "CaseEvent", event)], outcome)
+    return Decision(Memory(content_hash, True, snap, cid), [Emit("case.events", cid, "CaseEvent", event)], outcome)
 
 
 def case_facts(default: dict, content_hash: str, keys: Keys) -> dict:

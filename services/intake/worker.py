@@ -37,7 +37,7 @@ def build(settings: Settings, intake: IntakeSettings, clock: Clock | None = None
 
 def wire(host: Host, settings: Settings, intake: IntakeSettings) -> None:
     codec, metrics, clock = host.codec, host.metrics, host.clock
-    keys = Keys(Pseudonymiser(settings.pseudonym_key), ContactSealer(settings.pii_key))
+    keys = Keys(Pseudonymiser(settings.pseudonym_key), ContactSealer(settings.pii_key), settings.case_id_key)
     seen = host.table("seen")
     batch_table = host.table("batches")
     index = batches.BatchIndex()

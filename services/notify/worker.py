@@ -1,5 +1,6 @@
 """notify's wiring: case.events + debtor.requests → notify.intents (by debtor) → guard → channels → notice.log;
-case.events → the courts' documents (``court.py``) → court.documents.
+case.events → the courts' documents (``court.py``) → court.documents; portal.codes → a one-time sign-in code by
+SMS (``sign_in_codes.py``, agent ``sign-in-codes``).
 
 Three agents, each with concurrency 1:
 - ``events``   case.events → plan.react → intents; remembers per case (table ``cases``) the figures and
@@ -46,6 +47,7 @@ from services.notify.court import CourtDocuments
 from services.notify.dispatch import dispatch
 from services.notify.printer import Printer
 from services.notify.refusals import Refusals
+from services.notify.sign_in_codes import SignInCodes
 from services.notify.settings import NotifySettings
 
 SERVICE = "notify"
@@ -87,6 +89,7 @@ class Notify:
         self.refusals = Refusals(host, SERVICE)   # documents that cannot be printed: counted, dead-lettered
         self.court = CourtDocuments(host, self.sealer, self.printer, self.catalogue.labels, self.refusals)
         self.cases, self.debtors = host.table("cases"), host.table("debtors")
+        self.codes = SignInCodes(host, settings.portal_secret, self.cases, channels.get("SMS"), self.sealer)
         self.sending: set[str] = set()   # notice ids sent in the background whose result the guard has not applied
         self.send_slots = asyncio.Semaphore(notify.concurrent_sends)
         self.deadlines: Deadlines | None = None
@@ -95,6 +98,7 @@ class Notify:
         self.host.agent("case.events", self.on_event, name="events")
         self.host.agent("debtor.requests", self.on_request, name="requests")
         self.host.agent(INTENTS, self.on_intent, name="guard")
+        self.host.agent("portal.codes", self.codes.on_request, name="sign-in-codes")   # one-time codes by SMS
         self.deadlines = Deadlines(self.host, sweep_seconds=sweep_seconds, on_due=self.wake, precise=True,
                                    current_due=lambda ref: self.due_of(self.debtors.get(ref)),
                                    retick_seconds=REWAKE_SECONDS)
@@ -241,6 +245,8 @@ class Notify:
     async def on_receipt(self, receipt: dict) -> tuple[int, dict]:
         """The SMS provider's delivery receipt: a DELIVERED or FAILED notice.log entry."""
         meta = json.loads(receipt.get("out_id") or "{}")
+        if "sign_in_code" in meta:   # a one-time sign-in code's text: not a notice (sign_in_codes.py)
+            return 200, {"ok": True}
         if "notice_id" not in meta:
             return 400, {"ok": False, "error": "receipt without notify metadata"}
         status = "DELIVERED" if receipt.get("status") == "DELIVERED" else "FAILED"

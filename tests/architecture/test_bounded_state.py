@@ -46,6 +46,9 @@ BOUNDED = {
                                                "expired entries dropped",
     ("services/gateway/kafka.py", "ends"): "per topic-partition",
     ("services/gateway/kafka.py", "position"): "per topic-partition",
+    ("services/gateway/guard_feed.py", "ends"): "per partition of gateway.guards",
+    ("services/gateway/guards.py", "used"): "the one-time sign-in codes used within their few minutes: at most the codes "
+                                            "the per-case and per-client limits let be sent in that time; expired ones dropped",
 }
 STILL_ON_THE_HEAP = {
 }

@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta
 
 from remedy.contract.codec import CodecError
 from remedy.kernel.events import case_event
-from remedy.kernel.ids import case_id as make_case_id
+from remedy.kernel.ids import DEV_CASE_ID_KEY, case_id as make_case_id
 
 HARDSHIP = {k: False for k in ("is_student", "serious_illness", "unemployed", "disaster", "elderly", "disabled")}
 
@@ -25,7 +25,7 @@ def facts(loan_id: str, debtor_ref: str, *, principal=1_000_000, due=date(2026, 
 
 
 def opened(lender: str, loan: str, debtor_ref: str, now: datetime, **kw) -> dict:
-    cid = make_case_id(lender, loan)
+    cid = make_case_id(lender, loan, key=DEV_CASE_ID_KEY)
     return case_event("intake", "CaseOpened", {"facts": facts(loan, debtor_ref, **kw)}, case_id=cid, lender_id=lender,
                       causation_id=f"loan.defaults/0/{loan}", now=now)
 

@@ -23,7 +23,7 @@ from kafka import KafkaConsumer
 
 from remedy.runtime.broker import free_port
 from remedy.kernel.clock import ScaledClock, china_date, parse_instant
-from remedy.kernel.ids import case_id
+from remedy.kernel.ids import DEV_CASE_ID_KEY, case_id
 from remedy.ops.procs import ServiceProcess
 from remedy.runtime.publish import Publisher
 from sim.defaults import valid_default
@@ -213,7 +213,7 @@ def run_the_world(broker, codec, clock, pub, log) -> None:
         d.update(principal_cents=s.principal, interest_cents=80_000, penalty_cents=20_000, agreed_jurisdiction=None,
                  due_date=china_date(clock.now()) - timedelta(days=90), last_payment_date=None)
         d["contract_date"] = d["due_date"] - timedelta(days=365)
-        ids[s.name] = case_id(LENDER, d["loan_id"])
+        ids[s.name] = case_id(LENDER, d["loan_id"], key=DEV_CASE_ID_KEY)
         pub.publish_defaults([d])
 
     fired: set[tuple[str, str]] = set()

@@ -28,7 +28,7 @@ from pypdf import PdfReader
 
 from remedy.runtime.broker import free_port
 from remedy.kernel.clock import CHINA_TZ, ScaledClock, china_date, parse_instant
-from remedy.kernel.ids import case_id
+from remedy.kernel.ids import DEV_CASE_ID_KEY, case_id
 from remedy.ops.procs import ServiceProcess
 from remedy.runtime.publish import Publisher
 from services.notify.capitals import capitals, figures
@@ -172,7 +172,7 @@ def run(broker, codec, clock, pub, log, notices, mail, sms, tmp_path) -> None:
         d.update(principal_cents=principal, interest_cents=80_000, penalty_cents=20_000, agreed_jurisdiction=None,
                  due_date=china_date(clock.now()) - timedelta(days=90), last_payment_date=None,
                  contract_date=china_date(clock.now()) - timedelta(days=455))
-        ids[name] = case_id(lender, d["loan_id"])
+        ids[name] = case_id(lender, d["loan_id"], key=DEV_CASE_ID_KEY)
         totals[name] = principal + 100_000
         defaults.append(d)
     x, y, z = people["X"], people["Y"], people["Z"]

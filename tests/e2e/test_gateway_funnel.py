@@ -20,7 +20,7 @@ import requests
 
 from remedy.runtime.broker import free_port
 from remedy.kernel.clock import ScaledClock, china_date, parse_instant
-from remedy.kernel.ids import case_id
+from remedy.kernel.ids import DEV_CASE_ID_KEY, case_id
 from remedy.kernel.portal import notice_code
 from remedy.ops.procs import ServiceProcess
 from remedy.runtime.publish import Publisher
@@ -131,7 +131,7 @@ def drive(broker, codec, clock, log: CaseLog, url: str) -> None:
         d["contract_date"] = d["due_date"] - timedelta(days=365)
         rows.append(d)
     INVALID_KINDS["NATIONAL_ID_CHECKSUM"](rows[3])
-    settled, litigated, objected = (case_id(LENDER, d["loan_id"]) for d in rows[:3])
+    settled, litigated, objected = (case_id(LENDER, d["loan_id"], key=DEV_CASE_ID_KEY) for d in rows[:3])
     bad_loan = rows[3]["loan_id"]
 
     up = post("/v1/lender/batches?batch_id=GW-E2E-1", A, data=jsonl(rows))

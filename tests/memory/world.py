@@ -9,7 +9,7 @@ from datetime import date, timedelta
 from typing import Callable
 
 from remedy.kernel.clock import china_date
-from remedy.kernel.ids import case_id
+from remedy.kernel.ids import DEV_CASE_ID_KEY, case_id
 from remedy.ops.memory_funnel import MemoryFunnel
 from sim.defaults import valid_default
 from tests.broker.funnel_helpers import decision, outcome, payment, plan
@@ -104,7 +104,7 @@ class World:
                      due_date=self.today() - timedelta(days=90), last_payment_date=None)
             d.update({k: v for k, v in s.tweak.items() if k not in HARDSHIP})
             d["contract_date"] = d["due_date"] - timedelta(days=365)
-            ids[s.name] = case_id(self.lender, d["loan_id"])
+            ids[s.name] = case_id(self.lender, d["loan_id"], key=DEV_CASE_ID_KEY)
             self.scripts[ids[s.name]] = s
             self.funnel.publish_default(d)
         return ids

@@ -16,7 +16,7 @@ from sim.defaults import utc
 NOW = utc(2026, 11, 28, 4)
 SECRETS = {"REMEDY_PORTAL_SECRET": "p" * 32, "REMEDY_PII_KEY": "a2V5", "REMEDY_PSEUDONYM_KEY": "k" * 32,
            "REMEDY_ANALYTICS_TOKENS": "t0k3n=ops", "REMEDY_PARTY_KEYS": "/etc/remedy/party-keys.json",
-           "REMEDY_GATEWAY_SIGNING_KEY": "/etc/remedy/gateway-signing-key.json"}
+           "REMEDY_GATEWAY_SIGNING_KEY": "/etc/remedy/gateway-signing-key.json", "REMEDY_CASE_ID_KEY": "c" * 32}
 
 
 def test_outside_dev_mode_every_development_default_is_named_in_one_error():
@@ -25,7 +25,7 @@ def test_outside_dev_mode_every_development_default_is_named_in_one_error():
         refuse_development_defaults(prod, AnalyticsSettings.from_env({}), GatewaySettings.from_env({}),
                                     problems=("REMEDY_GATEWAY_KEYS is empty",))
     message = str(refused.value)
-    for name in ("REMEDY_PORTAL_SECRET", "REMEDY_PII_KEY", "REMEDY_PSEUDONYM_KEY", "REMEDY_ANALYTICS_TOKENS",
+    for name in ("REMEDY_PORTAL_SECRET", "REMEDY_CASE_ID_KEY", "REMEDY_PII_KEY", "REMEDY_PSEUDONYM_KEY", "REMEDY_ANALYTICS_TOKENS",
                  "REMEDY_PARTY_KEYS", "REMEDY_GATEWAY_SIGNING_KEY", "REMEDY_GATEWAY_KEYS is empty"):
         assert name in message
     with pytest.raises(SystemExit, match="REMEDY_PII_KEY"):

@@ -2,14 +2,14 @@ import random
 
 import pytest
 
-from remedy.kernel.ids import case_id
+from remedy.kernel.ids import DEV_CASE_ID_KEY, case_id
 from remedy.kernel.pii import ContactSealer, Pseudonymiser
 from remedy.kernel.settings import Settings
 from services.intake.decide import Keys, decide
 from sim.defaults import valid_default, utc
 
 NOW = utc(2026, 11, 28, 4)
-KEYS = Keys(Pseudonymiser(Settings().pseudonym_key), ContactSealer(Settings().pii_key))
+KEYS = Keys(Pseudonymiser(Settings().pseudonym_key), ContactSealer(Settings().pii_key), Settings().case_id_key)
 
 
 @pytest.fixture
@@ -21,7 +21,7 @@ def test_first_valid_default_opens_a_case_with_a_deterministic_id(default):
     d = decide(None, default, (0, 1), "loan.defaults/0/1", NOW, KEYS)
     (emit,) = d.emits
     assert (d.outcome, emit.topic, emit.record["type"]) == ("opened", "case.events", "CaseOpened")
-    assert emit.key == emit.record["case_id"] == case_id("LENDER-A", "L00000042")
+    assert emit.key == emit.record["case_id"] == case_id("LENDER-A", "L00000042", key=DEV_CASE_ID_KEY)
     assert emit.record["causation_id"] == "loan.defaults/0/1"
     facts = emit.record["event"]["facts"]
     assert facts["principal_cents"] == default["principal_cents"]

@@ -46,17 +46,23 @@ class Debtor:
         return [(e["kind"], e["lender_id"], e["rule"]) for e in self.logs if e["status"] == status]
 
 
+def at(case: Case, *when) -> Case:
+    """The case whose next event happens (and arrives) at ``china(*when)``."""
+    case.at = china(*when)
+    return case
+
+
 def test_burst_from_three_lenders_across_22_00_is_deferred_to_08_00_legal_first_and_capped():
     a, b, c = (Case(f"LENDER-{x}", f"L-{x}", PERSON) for x in "ABC")
     assert a.debtor_ref == b.debtor_ref == c.debtor_ref
     d = Debtor()
-    d.feed(a, a.triaged(), china(2026, 11, 28, 21, 58))               # invitation + demand letter
-    d.feed(b, b.session(china(2026, 12, 2, 10)), china(2026, 11, 28, 21, 59, 59))
+    d.feed(a, at(a, 2026, 11, 28, 21, 58).triaged(), a.at)               # invitation + demand letter
+    d.feed(b, at(b, 2026, 11, 28, 21, 59, 59).session(china(2026, 12, 2, 10)), b.at)
     assert [k for _, k, _ in d.sent] == ["mediation_invitation", "demand_letter", "session_notice"]
-    d.feed(c, c.triaged(), china(2026, 11, 28, 22, 0, 0))             # the boundary itself is quiet
-    d.feed(b, b.instalment_due(), china(2026, 11, 28, 22, 30))
-    d.feed(a, a.escalated(), china(2026, 11, 28, 23, 59))             # risk notice (legal)
-    d.feed(c, c.pre_report(), china(2026, 11, 29, 3))
+    d.feed(c, at(c, 2026, 11, 28, 22, 0, 0).triaged(), c.at)             # the boundary itself is quiet
+    d.feed(b, at(b, 2026, 11, 28, 22, 30).instalment_due(), b.at)
+    d.feed(a, at(a, 2026, 11, 28, 23, 59).escalated(), a.at)             # risk notice (legal)
+    d.feed(c, at(c, 2026, 11, 29, 3).pre_report(), c.at)
     assert len(d.sent) == 3, "nothing is sent between 22:00 and 08:00"
     morning = china(2026, 11, 29, 8)
     deferred = [e for e in d.logs if e["status"] == "DEFERRED"]

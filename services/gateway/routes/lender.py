@@ -72,8 +72,12 @@ class LenderRoutes(Routes):
                 bounds[name] = ms(start + (timedelta(days=1) if name == "opened_to" else timedelta()))
         limit, offset = _int(q, "limit", 100, 1, 1000), _int(q, "offset", 0, 0, 10 ** 9)
         projection = self.gw.projection
-        found = projection.lender_case_ids(lender.id, stage=stage, region=region, batch_id=q.get("batch_id"),
-                                           opened_from_ms=bounds.get("opened_from"), opened_to_ms=bounds.get("opened_to"))
+        if q.get("loan_id") is not None:   # a lender finds a case by its own loan id (it cannot compute the case id)
+            case_id = projection.lender_loan_case(lender.id, q["loan_id"])
+            found = [case_id] if case_id is not None else []
+        else:
+            found = projection.lender_case_ids(lender.id, stage=stage, region=region, batch_id=q.get("batch_id"),
+                                               opened_from_ms=bounds.get("opened_from"), opened_to_ms=bounds.get("opened_to"))
         page = [c for c in map(projection.case, found[offset:offset + limit]) if c is not None]
         return web.json_response({"total": len(found), "offset": offset,
                                   "cases": [{**self.gw.view(c), "filing": c.filing} for c in page]})

@@ -14,9 +14,13 @@ class OpsRoutes(Routes):
         return web.json_response(document())
 
     def _state(self) -> tuple[bool, str, int, bool]:
-        reader = self.gw.reader
+        """The read model's reader and the shared guards' feed (guard_feed.py): both running, both caught up."""
+        reader, feed = self.gw.reader, self.gw.feed
         running, why = health.reader_state(self.gw.reading)
-        return running, why, len(self.gw.projection.cases), bool(reader is not None and reader.caught_up)
+        if running and feed is not None:
+            running, why = feed.state()
+        caught_up = reader is not None and reader.caught_up and (feed is None or feed.caught_up)
+        return running, why, len(self.gw.projection.cases), bool(caught_up)
 
     async def health(self, request: web.Request) -> web.Response:
         """Alive while the read model's reader runs (503 once it died, with why)."""

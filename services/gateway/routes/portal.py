@@ -1,7 +1,8 @@
 """The debtor portal: HTML pages (portal_page.py) and form posts. The debtor signs in once with the case reference
-and the code on their latest notice (checked like the JSON debtor routes); the portal then keeps a session in a
-cookie (signed, expiring, ``HttpOnly``, ``SameSite=Strict``, ``Secure`` outside dev mode) naming the case and
-the notice, valid while that notice is still the case's current one (its expiry is wall time, like the cookie's
+and the code on their latest notice, or a one-time code sent by SMS (routes/codes.py; checked like the JSON debtor
+routes); the portal then keeps a session in a cookie (signed, expiring, ``HttpOnly``, ``SameSite=Strict``,
+``Secure`` outside dev mode) naming the case and the notice (or the SMS code's request, ``sms:<id>``), valid while
+that notice is still the case's current one (a session opened by an SMS code: for its own length) (its expiry is wall time, like the cookie's
 Max-Age: a simulated clock running fast must not end a session at once). No code or case id rides in the pages'
 forms. A request from the form goes the same way as one over JSON (``debtor.submit``)."""
 from __future__ import annotations
@@ -13,7 +14,7 @@ from aiohttp import web
 
 from remedy.kernel.portal import fresh
 from remedy.kernel.sessions import derive_key, seal, unseal
-from services.gateway import portal_page
+from services.gateway import portal_page, sign_in_code_page
 from services.gateway.core import PORTAL_STATUS, Routes
 from services.gateway.projection import Case
 from services.gateway.routes.debtor import debtor_view, submit
@@ -43,13 +44,15 @@ class PortalRoutes(Routes):
         """POST /portal/case: the sign-in form; the right code sets the session and shows the case (303 to the GET)."""
         form = await form_of(request)
         lang = portal_page.lang_of(form.get("lang"))
-        case, why = self.gw.debtor_case(request, str(form.get("case_id", "")), str(form.get("code", "")))
+        case, why, sent = self.gw.sign_in(request, str(form.get("case_id", "")), str(form.get("code", "")))
+        if case is None and why == "locked":   # a lockout is never the end: a code by SMS opens the portal
+            return html(sign_in_code_page.form(lang, str(form.get("case_id", "")), locked=True), PORTAL_STATUS[why])
         if case is None:
             return html(portal_page.message(lang, why), PORTAL_STATUS[why])
-        notice = self.gw.notice(case.case_id)
+        by = f"sms:{sent}" if sent else self.gw.notice(case.case_id).notice_id
         response = web.Response(status=303, headers={"Location": f"/portal/case?lang={lang}"})
         expires = int(time.time()) + self.gw.own.portal_session_minutes * 60  # wall time, like the cookie's Max-Age
-        response.set_cookie(COOKIE, seal(self._key(), f"{case.case_id}\x1f{notice.notice_id}", expires),
+        response.set_cookie(COOKIE, seal(self._key(), f"{case.case_id}\x1f{by}", expires),
                             max_age=self.gw.own.portal_session_minutes * 60, path="/portal", httponly=True,
                             samesite="Strict", secure=not self.gw.settings.dev)
         return response
@@ -89,10 +92,12 @@ class PortalRoutes(Routes):
     def _session(self, request: web.Request, lang: str) -> tuple[Case | None, web.Response | None]:
         """(the case, None) for a live session whose notice is still the case's current one; else (None, the sign-in page)."""
         gw, now = self.gw, self.gw.clock.now().timestamp()
-        if not gw.rate.allow(gw.client(request), now):
+        if not gw.allow(gw.client_ref(request), now):
             return None, html(portal_page.message(lang, "limited"), PORTAL_STATUS["limited"])
         case_id, _, notice_id = (unseal(self._key(), request.cookies.get(COOKIE), time.time()) or "").partition("\x1f")
         case = gw.projection.cases.get(case_id) if case_id else None
+        if case is not None and notice_id.startswith("sms:"):   # opened by a one-time code: lasts as long as its cookie
+            return case, None
         notice = gw.notice(case_id) if case is not None else None
         if notice is None or notice.notice_id != notice_id or not fresh(notice, int(now * 1000), gw.own.portal_code_days):
             return None, html(portal_page.message(lang, "signed_out"), 401)
