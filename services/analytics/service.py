@@ -53,7 +53,7 @@ async def serve(settings: Settings, analytics: AnalyticsSettings) -> None:
     sink = Sink(settings, analytics, store, codec, clock, metrics)
     await sink.start()
     sessions = Sessions(derive_key(",".join(sorted(scopes)), "dashboard"), dev=settings.dev, minutes=analytics.session_minutes)
-    app = make_web(store, scopes, metrics, clock, tier_days, conf_days, sessions=sessions)
+    app = make_web(store, scopes, metrics, clock, tier_days, conf_days, sessions=sessions, data_dir=settings.data_dir)
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
     await web.TCPSite(runner, analytics.host, analytics.port).start()
