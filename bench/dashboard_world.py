@@ -93,7 +93,7 @@ def events_sql(cases: int, first: int = 0) -> str:
     WHERE opened_day + step.4 * pace < {HORIZON_DAYS}"""
 
 
-def notices_sql(cases: int) -> str:
+def notices_sql(cases: int, first: int = 0) -> str:
     statuses = _literal([s for s, _ in NOTICE_STATUS])
     rules = _literal([r for _, r in NOTICE_STATUS])
     return f"""
@@ -102,22 +102,23 @@ def notices_sql(cases: int) -> str:
            {_literal(LENDERS)}[intDiv(number, 2) % {len(LENDERS)} + 1], '', 'COLLECTION_LETTER', '', 'SMS',
            {statuses}[number % {len(NOTICE_STATUS)} + 1], {rules}[number % {len(NOTICE_STATUS)} + 1],
            toDateTime64('{EPOCH:%Y-%m-%d %H:%M:%S}', 3, 'UTC') + toIntervalHour(number % 2000), toUInt16(number % 12), number
-    FROM numbers({cases * 2})"""
+    FROM numbers({first * 2}, {cases * 2})"""
 
 
-def rejections_sql(cases: int) -> str:
+def rejections_sql(cases: int, first: int = 0) -> str:
     return f"""
     INSERT INTO rejections (lender_id, loan_id, batch_id, reason_codes, rejected_at, src_partition, src_offset)
     SELECT {_literal(LENDERS)}[number % {len(LENDERS)} + 1], concat('L', toString(number)), 'B',
            [{_literal(REJECTION_REASONS)}[number % {len(REJECTION_REASONS)} + 1]],
            toDateTime64('{EPOCH:%Y-%m-%d %H:%M:%S}', 3, 'UTC') + toIntervalHour(number % 500), 0, number
-    FROM numbers({max(1, cases // 50)})"""
+    FROM numbers({first // 50}, {max(1, cases // 50)})"""
 
 
-def fill(store, cases: int, chunk: int = 200_000) -> int:
-    """Write ``cases`` cases' events, their notices and some rejections; returns how many case events there are."""
-    for first in range(0, cases, chunk):
-        store.client.command(events_sql(min(chunk, cases - first), first))
-    store.client.command(notices_sql(cases))
-    store.client.command(rejections_sql(cases))
+def fill(store, cases: int, first: int = 0, chunk: int = 200_000) -> int:
+    """Write cases ``first`` … ``first + cases - 1``: their events, notices and some rejections; returns how many case
+    events the table holds."""
+    for start in range(first, first + cases, chunk):
+        store.client.command(events_sql(min(chunk, first + cases - start), start))
+    store.client.command(notices_sql(cases, first))
+    store.client.command(rejections_sql(cases, first))
     return store.rows("SELECT count() AS n FROM case_events")[0]["n"]

@@ -27,13 +27,10 @@ def _tier_of(stage_column: str) -> str:
 def _waiting_sql(where: str) -> str:
     """The waiting cases (case_id, tier, region_code, since) of the cases ``where`` selects."""
     return f"""
-        SELECT c.case_id AS case_id, {_tier_of('c.stage')} AS tier, c.region_code AS region_code, c.stage_since AS since
-        FROM (SELECT case_id, stage, stage_since, region_code FROM case_state
-              WHERE NOT closed AND stage IN ({", ".join(f"'{s}'" for s in MEDIATION)}) AND {where}) AS c
-        LEFT JOIN (SELECT case_id, toString(tier) AS tier, max(occurred_at) AS assigned_at FROM case_events FINAL
-                   WHERE event_type = 'MediatorAssigned' GROUP BY case_id, tier) AS a
-               ON a.case_id = c.case_id AND a.tier = {_tier_of('c.stage')}
-        WHERE a.assigned_at IS NULL OR a.assigned_at < c.stage_since"""
+        SELECT case_id, {_tier_of('stage')} AS tier, region_code, stage_since AS since
+        FROM case_state
+        WHERE NOT closed AND stage IN ({", ".join(f"'{s}'" for s in MEDIATION)}) AND {where}
+          AND if(stage = 'PEOPLES_MEDIATION', peoples_assigned_at, court_assigned_at) < stage_since"""
 
 
 def queue(run: Run, f: Filters, now: datetime) -> dict:
