@@ -60,8 +60,9 @@ def _value(v) -> str:
     return repr(float(v)) if isinstance(v, float) else str(v)
 
 
-def events_sql(cases: int, first: int = 0) -> str:
-    """Every event of cases ``first`` … ``first + cases - 1``."""
+def events_sql(cases: int, first: int = 0, cut: bool = True) -> str:
+    """Every event of cases ``first`` … ``first + cases - 1`` up to the horizon; with ``cut``, two cases in three
+    stop at a random step of their path (a world with every stage busy, for tests)."""
     paths = "[" + ", ".join("[" + ", ".join(f"tuple('{e}', '{s}', '{t}', toFloat64({d}), toUInt8({m}))"
                                             for e, s, t, d, m in path) + "]" for path in PATHS) + "]"
     return f"""
@@ -86,7 +87,7 @@ def events_sql(cases: int, first: int = 0) -> str:
                toInt64(100000 + cityHash64(n, 2) % 5000000) AS claimed, (cityHash64(n, 4) % 9990) / 100 AS opened_day,
                0.6 + (cityHash64(n, 5) % 80) / 100 AS pace,
                {paths}[{PATH_OF} + 1] AS path,
-               if(n % 3 = 0, length(path), greatest(2, cityHash64(n, 3) % length(path) + 1)) AS kept
+               if({int(not cut)} OR n % 3 = 0, length(path), greatest(2, cityHash64(n, 3) % length(path) + 1)) AS kept
         FROM numbers({cases})
     )
     ARRAY JOIN arraySlice(path, 1, kept) AS step, arrayEnumerate(arraySlice(path, 1, kept)) AS i
@@ -114,11 +115,11 @@ def rejections_sql(cases: int, first: int = 0) -> str:
     FROM numbers({first // 50}, {max(1, cases // 50)})"""
 
 
-def fill(store, cases: int, first: int = 0, chunk: int = 200_000) -> int:
+def fill(store, cases: int, first: int = 0, chunk: int = 200_000, cut: bool = True) -> int:
     """Write cases ``first`` … ``first + cases - 1``: their events, notices and some rejections; returns how many case
     events the table holds."""
     for start in range(first, first + cases, chunk):
-        store.client.command(events_sql(min(chunk, first + cases - start), start))
+        store.client.command(events_sql(min(chunk, first + cases - start), start, cut))
     store.client.command(notices_sql(cases, first))
     store.client.command(rejections_sql(cases, first))
     return store.rows("SELECT count() AS n FROM case_events")[0]["n"]
