@@ -111,3 +111,31 @@ def test_the_queue_lists_who_waits_for_a_mediator_in_which_tier_and_for_how_long
 def test_a_region_filter_must_name_a_division():
     assert all(map(region_known, ("35", "3505", "350502", "11", "110105")))
     assert not any(map(region_known, ("9", "99", "3599", "350599", "35050", "abc", "35a5", "3505021")))
+
+
+COMPACT = r"""
+import asyncio, json
+from bench.dashboard_world import fill
+from services.analytics.compaction import Compactor
+from services.analytics.metrics import AnalyticsMetrics
+from services.analytics.store import Store
+
+store, metrics, clock = Store.open("chdb://:memory:"), AnalyticsMetrics(), [1000.0]
+store.migrate()
+fill(store, 300)
+fill(store, 300, first=300)
+parts = lambda: store.rows("SELECT count() AS n FROM system.parts WHERE table = 'case_facts' AND active")[0]["n"]
+compactor = Compactor(store, metrics, quiet=60, now=lambda: clock[0])
+seen = [parts(), asyncio.run(compactor.tick())]          # never flushed: nothing to wait for
+metrics.last_flush.set(990.0)
+seen += [asyncio.run(compactor.tick()), parts()]          # flushed 10 s ago: not quiet yet
+clock[0] = 1060.0
+seen += [asyncio.run(compactor.tick()), parts(), asyncio.run(compactor.tick())]   # quiet: merged, once
+print(json.dumps(seen))
+"""
+
+
+def test_a_quiet_funnel_has_its_folded_rows_merged_once():
+    before, never, early, still, merged, after, again = json.loads(in_own_process(["-c", COMPACT]))
+    assert before > 1 and (never, early, still) == (False, False, before)
+    assert (merged, after, again) == (True, 1, False)
