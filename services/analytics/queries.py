@@ -1,4 +1,5 @@
-"""The dashboard's figures: one SQL query per chart over the views in ``deploy/clickhouse/``.
+"""The dashboard's figures: one SQL query per chart over the tables and views in ``deploy/clickhouse/``: each
+case's folded state (005's ``case_facts``, read through ``case_state``), notices and rejections.
 
 Every query takes the same ``Filters`` (lender, debtor region code or prefix, China-calendar day
 range). What the day range means per chart: the day a case opened (summary, recovery, cycle,
@@ -62,16 +63,45 @@ def summary(run: Run, f: Filters) -> dict:
     return row
 
 
+# How a stage visit ended, from the next stage entered (and that event's reason): 002_views.sql's stage_visits
+# rule, which tests/unit/test_lifecycle.py holds to services/analytics/stages.py's visit_outcome.
+OUTCOME = """multiIf(
+        next_stage = '', 'open',
+        next_stage = 'ON_HOLD', 'held',
+        next_stage IN ('CONFIRMATION', 'PERFORMING', 'CREDIT_REPAIR')
+            OR (next_stage = 'CLOSED' AND next_reason IN ('PAID_OFF', 'PERFORMED', 'LENDER_PAID_IN_FULL', 'CREDIT_REPAIRED')), 'settled',
+        next_stage IN ('PEOPLES_MEDIATION', 'COURT_MEDIATION', 'LITIGATION', 'JUDGMENT', 'ENFORCEMENT')
+            AND (stage IN ('RELIEF', 'CONFIRMATION', 'PERFORMING')
+                 OR transform(stage, ['PEOPLES_MEDIATION', 'COURT_MEDIATION', 'LITIGATION', 'JUDGMENT', 'ENFORCEMENT'], [1, 2, 3, 4, 5], 99)
+                    < transform(next_stage, ['PEOPLES_MEDIATION', 'COURT_MEDIATION', 'LITIGATION', 'JUDGMENT', 'ENFORCEMENT'], [1, 2, 3, 4, 5], 99)), 'escalated',
+        next_stage IN ('CLOSED', 'REJECTED'), 'closed',
+        'advanced')"""
+
+
+def visits_sql(where: str) -> str:
+    """Every stay of the selected cases in a stage (002's stage_visits), from each case's folded stage history
+    (005's case_facts): its stage entries in log order, consecutive entries of one stage being one stay."""
+    return f"""
+        SELECT case_id, v.1 AS stage, v.2 AS entered_at, v.3 AS next_stage, v.4 AS next_reason,
+               if(next_stage = '', NULL, (toUnixTimestamp64Milli(v.5) - toUnixTimestamp64Milli(entered_at)) / 1000) AS seconds,
+               toDate(entered_at, 'Asia/Shanghai') AS day, {OUTCOME} AS outcome
+        FROM (SELECT case_id, arraySort(f_stages) AS h,
+                     arrayFilter((x, i) -> i = 1 OR x.3 != h[i - 1].3, h, arrayEnumerate(h)) AS vs
+              FROM (SELECT case_id, lender_id, f_facts.3 AS region_code, f_stages FROM case_facts FINAL) WHERE {where})
+        ARRAY JOIN arrayMap(i -> tuple(vs[i].3, vs[i].1, if(i < length(vs), vs[i + 1].3, ''), if(i < length(vs), vs[i + 1].4, ''),
+                                       if(i < length(vs), vs[i + 1].1, vs[i].1)), arrayEnumerate(vs)) AS v"""
+
+
 def funnel(run: Run, f: Filters) -> list[dict]:
-    where, p = f.where("v.lender_id", "c.region_code", "v.day")
-    rows = run(f"""SELECT v.stage AS stage, uniqExact(v.case_id) AS entered,
-                          uniqExactIf(v.case_id, v.outcome = 'settled') AS settled,
-                          uniqExactIf(v.case_id, v.outcome = 'escalated') AS escalated,
-                          countIf(v.outcome != 'open') AS exits,
-                          quantileExactIf(0.5)(v.seconds, v.outcome != 'open') AS p50_seconds,
-                          quantileExactIf(0.9)(v.seconds, v.outcome != 'open') AS p90_seconds
-                   FROM stage_visits AS v LEFT JOIN case_state AS c ON c.case_id = v.case_id
-                   WHERE {where} GROUP BY stage""", p)
+    where, p = f.where(day=None)
+    days, q = Filters(date_from=f.date_from, date_to=f.date_to).where(day="day")
+    rows = run(f"""SELECT stage, uniqExact(case_id) AS entered,
+                          uniqExactIf(case_id, outcome = 'settled') AS settled,
+                          uniqExactIf(case_id, outcome = 'escalated') AS escalated,
+                          countIf(outcome != 'open') AS exits,
+                          quantileExactIf(0.5)(seconds, outcome != 'open') AS p50_seconds,
+                          quantileExactIf(0.9)(seconds, outcome != 'open') AS p90_seconds
+                   FROM ({visits_sql(where)}) WHERE {days} GROUP BY stage""", {**p, **q})
     for r in rows:
         r["settle_rate"] = _rate(r["settled"], r["entered"])
         r["escalate_rate"] = _rate(r["escalated"], r["entered"])
@@ -145,7 +175,7 @@ def deadlines(run: Run, f: Filters, now: datetime, tier_days: int = 30, confirma
                                     OR (stage = '{CONFIRMATION}' AND now > stage_since + toIntervalDay({{conf_days:UInt32}})))
                                 AS confirmation,
                             countIf(objections_overdue > 0) AS objection_answer
-                     FROM case_state LEFT JOIN confirmation_state USING (case_id) WHERE NOT closed AND {where}""",
+                     FROM case_state WHERE NOT closed AND {where}""",
                  {**p, "now": int(now.timestamp() * 1000), "tier_days": tier_days, "conf_days": confirmation_days})
     return row
 
@@ -159,10 +189,17 @@ def notices(run: Run, f: Filters) -> list[dict]:
 
 
 def mediators(run: Run, f: Filters) -> list[dict]:
+    """Each mediator's cases per tier (the last mediator of each case's tier) and how that tier ended."""
     where, p = f.where()
-    rows = run(f"""SELECT mediator_id, tier, count() AS assigned, countIf(outcome = 'open') AS active,
-                          countIf(outcome = 'settled') AS settled, countIf(outcome = 'failed') AS failed
-                   FROM mediator_cases WHERE {where} GROUP BY mediator_id, tier ORDER BY tier, mediator_id""", p)
+    rows = run(f"""SELECT m.2 AS mediator_id, m.1 AS tier, count() AS assigned, countIf(m.3 = 0) AS active,
+                          countIf(m.3 = 2) AS settled, countIf(m.3 = 1) AS failed
+                   FROM (SELECT lender_id, f_facts.3 AS region_code,
+                                arrayJoin(arrayFilter(x -> x.4 > toDateTime64(0, 3, 'UTC'),
+                                                      [tuple('PEOPLES', f_peoples.3, f_peoples_outcome, f_peoples.1),
+                                                       tuple('COURT', f_court.3, f_court_outcome, f_court.1)])) AS m,
+                                toDate(m.4, 'Asia/Shanghai') AS day
+                         FROM case_facts FINAL)
+                   WHERE {where} GROUP BY mediator_id, tier ORDER BY tier, mediator_id""", p)
     for r in rows:
         r["settlement_rate"] = _rate(r["settled"], r["settled"] + r["failed"])
     return rows

@@ -19,6 +19,7 @@ from remedy.runtime.startup import refuse_development_secrets
 from remedy.runtime import logs
 from services.analytics import queries
 from services.analytics.access import parse_tokens
+from services.analytics.compaction import Compactor
 from services.analytics.metrics import AnalyticsMetrics
 from services.analytics.settings import AnalyticsSettings
 from services.analytics.sink import Sink
@@ -53,7 +54,7 @@ async def serve(settings: Settings, analytics: AnalyticsSettings) -> None:
     sink = Sink(settings, analytics, store, codec, clock, metrics)
     await sink.start()
     sessions = Sessions(derive_key(",".join(sorted(scopes)), "dashboard"), dev=settings.dev, minutes=analytics.session_minutes)
-    app = make_web(store, scopes, metrics, clock, tier_days, conf_days, sessions=sessions)
+    app = make_web(store, scopes, metrics, clock, tier_days, conf_days, sessions=sessions, data_dir=settings.data_dir)
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
     await web.TCPSite(runner, analytics.host, analytics.port).start()
@@ -62,6 +63,7 @@ async def serve(settings: Settings, analytics: AnalyticsSettings) -> None:
         asyncio.get_running_loop().add_signal_handler(sig, stop.set)
     running = asyncio.create_task(sink.run(), name="sink")
     app["pages"].sink = running
+    compactor = Compactor(store, metrics)
     print(f"[analytics] Worker ready: dashboard on http://{analytics.host}:{analytics.port}/", flush=True)
     try:
         while not stop.is_set() and not running.done():
@@ -69,6 +71,11 @@ async def serve(settings: Settings, analytics: AnalyticsSettings) -> None:
                 await refresh_gauges(store, metrics, clock, tier_days, conf_days)
             except Exception as exc:  # noqa: BLE001 - a gauge must never stop the sink
                 log.warning("analytics: gauge refresh failed: %s", type(exc).__name__)
+            try:
+                if await compactor.tick():
+                    log.info("analytics: the funnel is quiet: case_facts merged")
+            except Exception as exc:  # noqa: BLE001 - nor a merge: the reads merge what is left
+                log.warning("analytics: merging case_facts failed: %s", type(exc).__name__)
             try:
                 await asyncio.wait_for(stop.wait(), GAUGE_INTERVAL)
             except asyncio.TimeoutError:

@@ -1,11 +1,12 @@
 """The ops dashboard over HTTP (aiohttp): the page, its JSON API, and /metrics.
 
-- ``GET /`` — the page (``static/``: hand-written SVG charts, no external CDN, no inline script);
-- ``GET /login``, ``POST /login`` (form field ``token``) — sign in: a session cookie (signed, expiring,
-  ``HttpOnly``, ``SameSite=Strict``, ``Secure`` outside dev mode) naming the token's hash, then ``/``;
-  in dev mode ``GET /?token=…`` does the same and drops the token from the address;
-- ``GET /api/dashboard`` and ``GET /api/<chart>`` — JSON, filtered by ``lender``, ``region``
-  (debtor region code or prefix), ``from`` and ``to`` (China calendar days, ISO dates);
+- ``GET /`` — the page in the user's language (page.py: ``?lang=zh|en``, a cookie, ``Accept-Language``; Chinese
+  first), its charts drawn with Plotly served from the installed package (``/static/vendor/``), never a CDN;
+- ``GET /login``, ``POST /login`` (form field ``token``) — sign in (signin.py): a session cookie naming the token's
+  hash, then ``/``; in dev mode ``GET /?token=…`` does the same and drops the token from the address;
+- ``GET /api/dashboard`` and ``GET /api/<chart>`` — JSON, filtered by ``lender``, ``region`` (a GB/T 2260 code or
+  its first 2 or 4 digits) and ``from``/``to`` (China calendar days, ISO dates); ``GET /api/messages`` the page's
+  words; a region or lender that names nothing is 404 with a message in the user's language;
 - ``GET /metrics`` — Prometheus; ``GET /healthz``.
 
 Pages and API need a token (``Authorization: Bearer …``) or the session cookie: none or an unknown one is
@@ -16,8 +17,6 @@ browser security headers (remedy/runtime/http.py), and ``Cache-Control: no-store
 from __future__ import annotations
 
 import asyncio
-
-import hmac
 import json
 import logging
 import math
@@ -27,32 +26,32 @@ from pathlib import Path
 from aiohttp import web
 
 from remedy.kernel.clock import Clock
-from remedy.kernel.sessions import seal, unseal
 from remedy.runtime.http import json_errors, secure
-from services.analytics import queries
-from services.analytics.access import Forbidden, Scope, Unauthorized, authorise, token_hash
+from services.analytics import page, panels, queries
+from services.analytics.access import Forbidden, Scope, Unauthorized, authorise
 from services.analytics.metrics import AnalyticsMetrics
+from services.analytics.signin import COOKIE, BadForm, Sessions, hmac_equal  # noqa: F401 - the service's imports
 from services.analytics.store import Store
 
-STATIC = Path(__file__).parent / "static"
-COOKIE = "remedy_dashboard"
+STATIC = page.STATIC
 HEALTH_TIMEOUT = 20.0  # seconds ClickHouse may take to answer /healthz's probe (it queues behind inserts)
 OPEN = ("/metrics", "/healthz", "/login")  # and /static/: no token needed
 log = logging.getLogger("remedy.analytics")
-LOGIN = ('<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><title>Remedy 运营看板 · sign in</title>'
-         '<link rel="stylesheet" href="/static/dashboard.css"></head><body><h1>Remedy 运营看板 · dashboard</h1>{failed}'
-         '<form method="post" action="/login"><label>看板令牌 · Dashboard token <input name="token" type="password" '
-         'required autocomplete="off"></label> <button type="submit">登录 · Sign in</button></form></body></html>')
 CHARTS = {
     "summary": queries.summary, "funnel": queries.funnel, "recovery": queries.recovery, "cycle": queries.cycle,
     "cycle-weeks": queries.cycle_weeks, "cross-region": queries.cross_region, "mediators": queries.mediators,
     "rejections": queries.rejections, "notices": queries.notices, "lenders": queries.lenders,
+    "cycle-routes": panels.cycle_routes, "cross-matrix": panels.cross_matrix, "regions": panels.regions,
 }
-NOW_CHARTS = {"backlog": queries.backlog, "deadlines": queries.deadlines}
+NOW_CHARTS = {"backlog": queries.backlog, "deadlines": queries.deadlines, "queue": panels.queue}
 
 
 class BadRequest(Exception):
     pass
+
+
+class NotFound(Exception):
+    """A filter names no region or lender (HTTP 404); the message is in the user's language."""
 
 
 def _plain(value):
@@ -78,77 +77,38 @@ def filters_from(request: web.Request, scope: Scope) -> queries.Filters:
         try:
             return date.fromisoformat(raw) if raw else None
         except ValueError as exc:
-            raise BadRequest(f"{name}: expected YYYY-MM-DD") from exc
+            raise BadRequest(page.text(request, "error.date", name=name)) from exc
 
     region = q.get("region") or None
-    if region is not None and not region.isdigit():
-        raise BadRequest("region: expected digits (a GB/T 2260 code or prefix)")
-    return queries.Filters(lender=scope.lender_filter(q.get("lender")), region=region, date_from=day("from"),
-                           date_to=day("to"))
+    if region is not None and not panels.region_known(region):
+        raise NotFound(page.text(request, "error.not_found.region", code=region))
+    try:
+        lender = scope.lender_filter(q.get("lender"))
+    except Forbidden as exc:
+        raise Forbidden(page.text(request, "error.forbidden")) from exc
+    return queries.Filters(lender=lender, region=region, date_from=day("from"), date_to=day("to"))
 
 
 def make_web(store: Store, scopes: dict[str, Scope], metrics: AnalyticsMetrics, clock: Clock,
-             tier_days: int = 30, confirmation_days: int = 30, *, sessions: "Sessions | None" = None) -> web.Application:
+             tier_days: int = 30, confirmation_days: int = 30, *, sessions: "Sessions | None" = None,
+             data_dir: str | Path | None = None) -> web.Application:
     sessions = sessions or Sessions(b"dev", dev=True)
     app = secure(web.Application(client_max_size=64 * 1024), no_store=lambda path: not path.startswith("/static/"))
     app.middlewares.extend([json_errors(log), guard(scopes, metrics, sessions)])
-    pages = Pages(store, metrics, clock, tier_days, confirmation_days)
-    app.router.add_get("/", pages.page)
+    pages = Pages(store, metrics, clock, tier_days, confirmation_days, data_dir)
+    app.router.add_get("/", page.page)
     app.router.add_get("/login", sessions.login_page)
     app.router.add_post("/login", lambda request: sessions.sign_in(request, scopes))
     app.router.add_get("/api/dashboard", pages.dashboard)
+    app.router.add_get("/api/messages", page.messages)
     app.router.add_get("/api/{chart}", pages.chart)
     app.router.add_get("/metrics", pages.metrics_page)
     app.router.add_get("/healthz", pages.healthz)
     app["pages"] = pages   # the service hands it the sink's task (health)
+    app.router.add_get("/static/vendor/plotly.min.js", page.plotly_script)
+    app.router.add_get("/static/vendor/plotly.css", page.plotly_stylesheet)
     app.router.add_static("/static/", STATIC)
     return app
-
-
-class Sessions:
-    """The dashboard's sign-in: a sealed cookie naming the token's hash (remedy/kernel/sessions.py)."""
-
-    def __init__(self, key: bytes, *, dev: bool, minutes: int = 480, clock: Clock | None = None):
-        self.key, self.dev, self.minutes, self.clock = key, dev, minutes, clock
-
-    def now(self) -> float:
-        return self.clock.now().timestamp() if self.clock is not None else datetime.now(timezone.utc).timestamp()
-
-    def session(self, request: web.Request) -> str | None:
-        return unseal(self.key, request.cookies.get(COOKIE), self.now())
-
-    def signed_in(self, token: str, to: str = "/") -> web.Response:
-        response = web.Response(status=303, headers={"Location": to})
-        response.set_cookie(COOKIE, seal(self.key, token_hash(token), int(self.now()) + self.minutes * 60),
-                            max_age=self.minutes * 60, path="/", httponly=True, samesite="Strict", secure=not self.dev)
-        return response
-
-    async def login_page(self, request: web.Request) -> web.StreamResponse:
-        failed = '<p class="error">令牌不正确 · Unknown token</p>' if request.query.get("failed") else ""
-        return web.Response(text=LOGIN.format(failed=failed), content_type="text/html", charset="utf-8")
-
-    async def sign_in(self, request: web.Request, scopes: dict[str, Scope]) -> web.StreamResponse:
-        try:
-            token = str((await request.post()).get("token", ""))
-        except ValueError:
-            raise BadRequest("body: not a readable form") from None
-        if token and any(hmac_equal(token, known) for known in scopes):
-            return self.signed_in(token)
-        return web.Response(status=303, headers={"Location": "/login?failed=1"})
-
-    def token_in_url(self, request: web.Request, scopes: dict[str, Scope]) -> web.Response:
-        """``GET /?token=…``: in dev mode, sign in and reload without it; otherwise refused."""
-        if not self.dev:
-            raise Unauthorized("a token in the URL is refused: sign in at /login (or send Authorization: Bearer)")
-        token = request.query["token"]
-        if not any(hmac_equal(token, known) for known in scopes):
-            raise Unauthorized("unknown token")
-        rest = "&".join(f"{k}={v}" for k, v in request.query.items() if k != "token")
-        return self.signed_in(token, "/" + ("?" + rest if rest else ""))
-
-
-def hmac_equal(a: str, b: str) -> bool:
-    return hmac.compare_digest(a.encode(), b.encode())
 
 
 def guard(scopes: dict[str, Scope], metrics: AnalyticsMetrics, sessions: Sessions):
@@ -174,8 +134,10 @@ def guard(scopes: dict[str, Scope], metrics: AnalyticsMetrics, sessions: Session
                 response = web.Response(status=303, headers={"Location": "/login"})
         except Forbidden as exc:
             response = web.json_response({"error": str(exc)}, status=403)
-        except BadRequest as exc:
+        except (BadRequest, BadForm) as exc:
             response = web.json_response({"error": str(exc)}, status=400)
+        except NotFound as exc:
+            response = web.json_response({"error": str(exc)}, status=404)
         metrics.requests.labels(label, str(response.status)).inc()
         return response
 
@@ -183,32 +145,41 @@ def guard(scopes: dict[str, Scope], metrics: AnalyticsMetrics, sessions: Session
 
 
 class Pages:
-    """The handlers: the page, the dashboard and each chart as JSON (queries run on the store's thread), metrics."""
+    """The handlers: the dashboard and each chart as JSON (queries run on the store's thread), metrics, health."""
 
-    def __init__(self, store: Store, metrics: AnalyticsMetrics, clock: Clock, tier_days: int, confirmation_days: int):
+    def __init__(self, store: Store, metrics: AnalyticsMetrics, clock: Clock, tier_days: int, confirmation_days: int,
+                 data_dir: str | Path | None = None):
         self.store, self.metrics, self.clock = store, metrics, clock
-        self.tier_days, self.confirmation_days = tier_days, confirmation_days
+        self.tier_days, self.confirmation_days, self.data_dir = tier_days, confirmation_days, data_dir
 
     async def run_query(self, fn, *args):
         return await self.store.run(lambda: _plain(fn(self.store.rows, *args)))
 
-    async def page(self, request):
-        return web.FileResponse(STATIC / "index.html")
+    async def filters(self, request) -> queries.Filters:
+        """The request's filters; a lender an ops token asks for must be one analytics has seen (404 otherwise)."""
+        f = filters_from(request, request["scope"])
+        if f.lender and request["scope"].lender is None and not await self.store.run(panels.lender_known, self.store.rows, f.lender):
+            raise NotFound(page.text(request, "error.not_found.lender", lender=f.lender))
+        return f
 
     async def dashboard(self, request):
-        f = filters_from(request, request["scope"])
-        body = await self.run_query(queries.dashboard, f, self.clock.now(), self.tier_days, self.confirmation_days)
+        f = await self.filters(request)
+        now = self.clock.now()
+        body = await self.run_query(queries.dashboard, f, now, self.tier_days, self.confirmation_days)
+        extra = await self.run_query(lambda run: {"queue": panels.queue(run, f, now), "cycle_routes": panels.cycle_routes(run, f),
+                                                  "cross_matrix": panels.cross_matrix(run, f), "regions": panels.regions(run, f)})
+        if isinstance(body, dict) and isinstance(extra, dict):
+            body.update(extra, baseline=page.baseline(self.data_dir))
         return web.json_response(body, dumps=json.dumps)
 
     async def chart(self, request):
         name = request.match_info["chart"]
-        f = filters_from(request, request["scope"])
+        f = await self.filters(request)
         if name in CHARTS:
             body = await self.run_query(CHARTS[name], f)
-        elif name == "backlog":
-            body = await self.run_query(queries.backlog, f, self.clock.now())
-        elif name == "deadlines":
-            body = await self.run_query(queries.deadlines, f, self.clock.now(), self.tier_days, self.confirmation_days)
+        elif name in NOW_CHARTS:
+            extra = (self.tier_days, self.confirmation_days) if name == "deadlines" else ()
+            body = await self.run_query(NOW_CHARTS[name], f, self.clock.now(), *extra)
         else:
             raise web.HTTPNotFound()
         return web.json_response(body)

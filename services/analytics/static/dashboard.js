@@ -1,170 +1,223 @@
-// Remedy ops dashboard: fetches /api/dashboard and draws hand-written SVG charts. No libraries.
-// Every drawn number is also in a data-value attribute, so tests can read what the charts show.
+// Remedy ops dashboard: fetches /api/dashboard and draws each panel with Plotly (served from the installed
+// package). Every number drawn is in the DOM: the tiles' data-value attributes, each chart's data-figure.
 "use strict";
 
-const SVG = "http://www.w3.org/2000/svg";
-const COLORS = ["#2f6fde", "#1e9e6a", "#e0862b", "#c2453d", "#7a5cc7", "#3aa6b9", "#9a9a2e"];
 const params = new URLSearchParams(location.search);
+const DAY_FORMAT = LANG === "zh" ? "%Y年%-m月%-d日" : "%-d %b %Y";
+const TIERS = ["PEOPLES", "COURT"];
 
-function el(tag, attrs, text) {
-  const node = document.createElementNS(SVG, tag);
-  for (const [k, v] of Object.entries(attrs || {})) node.setAttribute(k, v);
-  if (text !== undefined) node.textContent = text;
-  return node;
-}
-
-function html(tag, attrs, text) {
-  const node = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs || {})) node.setAttribute(k, v);
-  if (text !== undefined) node.textContent = text;
-  return node;
-}
-
-const fmtInt = (n) => Number(n || 0).toLocaleString("en-US");
-const fmtPct = (x) => (100 * (x || 0)).toFixed(1) + "%";
-const fmtYuan = (fen) => "¥" + (Number(fen || 0) / 100).toLocaleString("en-US", {maximumFractionDigits: 0});
-const days = (s) => (s === null || s === undefined) ? null : s / 86400;
-const fmtDays = (d) => d === null ? "–" : d.toFixed(1) + " d";
-
-// Grouped horizontal bars: rows [{label, values: [..]}], series names, a formatter.
-function hbars(container, chart, rows, series, fmt) {
-  container.replaceChildren();
-  if (!rows.length) { container.append(html("p", {"data-empty": chart}, "no data")); return; }
-  const rowH = 14 * series.length + 8, width = 540;
-  const left = Math.min(260, Math.max(120, 7 * Math.max(...rows.map((r) => r.label.length)))), barW = width - left - 70;
-  const max = Math.max(1e-9, ...rows.flatMap((r) => r.values.map((v) => v || 0)));
-  const svg = el("svg", {width, height: rows.length * rowH + 24, "data-chart": chart});
-  rows.forEach((row, i) => {
-    const y = i * rowH + 4;
-    svg.append(el("text", {x: 0, y: y + rowH / 2, "dominant-baseline": "middle"}, row.label));
-    row.values.forEach((v, j) => {
-      const w = Math.max(1, barW * (v || 0) / max);
-      svg.append(el("rect", {x: left, y: y + j * 14, width: w, height: 12, fill: COLORS[j % COLORS.length],
-                             "data-key": row.label + "." + series[j], "data-value": v === null ? "" : v}));
-      svg.append(el("text", {x: left + w + 4, y: y + j * 14 + 10, class: "value", "data-chart": chart,
-                             "data-key": row.label + "." + series[j]}, fmt(v, j)));
-    });
-  });
-  const legend = html("div", {class: "legend"});
-  series.forEach((s, j) => { const sp = html("span"), dot = html("i"); dot.style.background = COLORS[j]; sp.append(dot, s); legend.append(sp); });
-  container.append(svg, legend);
-}
-
-// A line chart of one ratio over days.
-function line(container, chart, points, fmt) {
-  container.replaceChildren();
-  if (!points.length) { container.append(html("p", {"data-empty": chart}, "no data")); return; }
-  const width = 540, height = 200, pad = 36;
-  const max = Math.max(1e-9, ...points.map((p) => p.y));
-  const x = (i) => pad + (points.length === 1 ? 0 : i * (width - 2 * pad) / (points.length - 1));
-  const y = (v) => height - pad - (height - 2 * pad) * v / max;
-  const svg = el("svg", {width, height, "data-chart": chart});
-  svg.append(el("line", {x1: pad, y1: height - pad, x2: width - pad, y2: height - pad, class: "axis"}));
-  svg.append(el("polyline", {points: points.map((p, i) => x(i) + "," + y(p.y)).join(" "), fill: "none",
-                             stroke: COLORS[0], "stroke-width": 2}));
-  points.forEach((p, i) => {
-    svg.append(el("circle", {cx: x(i), cy: y(p.y), r: 3, fill: COLORS[0], "data-key": p.label, "data-value": p.y}));
-    if (points.length <= 12 || i % Math.ceil(points.length / 12) === 0)
-      svg.append(el("text", {x: x(i), y: height - pad + 14, "text-anchor": "middle"}, p.label.slice(5)));
-  });
-  svg.append(el("text", {x: pad, y: 14}, "max " + fmt(max)));
-  container.append(svg);
-}
-
-function table(container, chart, columns, rows) {
-  container.replaceChildren();
-  if (!rows.length) { container.append(html("p", {"data-empty": chart}, "no data")); return; }
-  const t = html("table", {"data-chart": chart});
-  const head = html("tr");
-  columns.forEach(([title]) => head.append(html("th", {}, title)));
-  t.append(head);
-  rows.forEach((r) => {
-    const tr = html("tr");
-    columns.forEach(([title, get, fmt]) => {
-      const v = get(r);
-      tr.append(html("td", {"data-key": title, "data-value": v === null ? "" : v}, fmt ? fmt(v) : v));
-    });
-    t.append(tr);
-  });
-  container.append(t);
-}
-
-function tiles(s) {
-  const box = document.getElementById("summary");
-  box.replaceChildren();
+function tiles(d) {
+  const s = d.summary, box = document.getElementById("summary");
+  const waiting = d.queue.tiers.reduce((n, tier) => n + tier.waiting, 0);
   const items = [["cases", fmtInt(s.cases), s.cases], ["open", fmtInt(s.open), s.open], ["closed", fmtInt(s.closed), s.closed],
                  ["claimed", fmtYuan(s.claimed_cents), s.claimed_cents], ["recovered", fmtYuan(s.recovered_cents), s.recovered_cents],
-                 ["recovery", fmtPct(s.recovery), s.recovery], ["cycle p50", fmtDays(days(s.cycle_p50_seconds)), s.cycle_p50_seconds],
-                 ["cycle p90", fmtDays(days(s.cycle_p90_seconds)), s.cycle_p90_seconds]];
+                 ["recovery", fmtPct(s.recovery), s.recovery],
+                 ["baseline", d.baseline === null ? "-" : fmtPct(d.baseline), d.baseline === null ? "" : d.baseline],
+                 ["cycle_p50", fmtDays(toDays(s.cycle_p50_seconds)), s.cycle_p50_seconds],
+                 ["cycle_p90", fmtDays(toDays(s.cycle_p90_seconds)), s.cycle_p90_seconds], ["waiting", fmtInt(waiting), waiting]];
+  box.replaceChildren();
   for (const [k, shown, raw] of items) {
-    const t = html("div", {class: "tile", "data-key": k, "data-value": raw});
-    t.append(html("div", {class: "v"}, shown), html("div", {class: "k"}, k));
-    box.append(t);
+    const tile = html("div", {class: "tile", "data-key": k, "data-value": raw === null ? "" : raw});
+    tile.append(html("div", {class: "v"}, shown), html("div", {class: "k"}, t("tile." + k)));
+    box.append(tile);
   }
 }
 
+function funnel(rows) {
+  const shown = rows.filter((r) => r.stage !== "ON_HOLD" && r.stage !== "REJECTED");
+  if (!shown.length) return empty("chart-funnel");
+  plot("chart-funnel", [{type: "funnel", y: shown.map((r) => stageName(r.stage)), x: shown.map((r) => r.entered),
+                         customdata: shown.map((r) => r.stage), textinfo: "value+percent initial", marker: {color: COLORS[0]},
+                         hovertemplate: "%{y}: %{x:,}<extra></extra>"}],
+       {height: rowsHeight(shown.length, 34), yaxis: {automargin: true}});
+}
+
+function recovery(rows, baseline) {
+  if (!rows.length) return empty("chart-recovery");
+  let claimed = 0, recovered = 0;
+  const cumulative = rows.map((r) => { claimed += r.claimed_cents; recovered += r.recovered_cents; return claimed ? recovered / claimed : 0; });
+  const days = rows.map((r) => r.day);
+  const traces = [{type: "scatter", mode: "lines+markers", name: t("series.recovery"), x: days, y: cumulative,
+                   customdata: rows.map((r) => fmtDay(r.day)), hovertemplate: "%{customdata}: %{y:.1%}<extra></extra>"},
+                  {type: "scatter", mode: "markers", name: t("series.recovery_day"), x: days, y: rows.map((r) => r.recovery),
+                   marker: {size: 5, color: COLORS[2]}, customdata: rows.map((r) => fmtDay(r.day)),
+                   hovertemplate: "%{customdata}: %{y:.1%}<extra></extra>"}];
+  if (baseline !== null)
+    traces.push({type: "scatter", mode: "lines", name: t("series.baseline", {rate: fmtPct(baseline)}),
+                 x: [days[0], days[days.length - 1]], y: [baseline, baseline], line: {dash: "dash", color: COLORS[3]}});
+  const layout = {height: 320, yaxis: {tickformat: ".0%", rangemode: "tozero", title: {text: t("axis.rate")}},
+                  xaxis: {type: "date", tickformat: DAY_FORMAT, nticks: 6}};
+  if (baseline === null)
+    layout.annotations = [{text: t("series.no_baseline"), xref: "paper", yref: "paper", x: 0, y: 1.08, showarrow: false,
+                           xanchor: "left", font: {size: 11, color: "#5a6270"}}];
+  plot("chart-recovery", traces, layout);
+}
+
+function cycle(routes) {
+  if (!routes.length) return empty("chart-cycle");
+  const name = routes.map((r) => stageName(r.route));
+  plot("chart-cycle", [{type: "box", name: t("axis.days"), x: name, q1: routes.map((r) => toDays(r.p25_seconds)),
+                        median: routes.map((r) => toDays(r.p50_seconds)), q3: routes.map((r) => toDays(r.p75_seconds)),
+                        lowerfence: routes.map((r) => toDays(r.p05_seconds)), upperfence: routes.map((r) => toDays(r.p95_seconds)),
+                        customdata: routes.map((r) => r.closed), marker: {color: COLORS[0]}}],
+       {height: 320, showlegend: false, yaxis: {title: {text: t("axis.days")}, rangemode: "tozero"}});
+}
+
+function cycleWeeks(routes) {
+  if (!routes.length) return empty("chart-cycle_weeks");
+  plot("chart-cycle_weeks", routes.map((r) => ({type: "bar", name: stageName(r.route), x: r.weeks.map((w) => w.week),
+                                                 y: r.weeks.map((w) => w.cases), customdata: r.weeks.map((w) => t("axis.week", {week: w.week})),
+                                                 hovertemplate: "%{customdata}: %{y:,}<extra>%{fullData.name}</extra>"})),
+       {height: 320, barmode: "stack", xaxis: {title: {text: t("axis.weeks")}, dtick: 1}, yaxis: {title: {text: t("series.cases")}}});
+}
+
+function queue(q) {
+  const labels = q.bucket_days.concat([null]).map((_, i) => t("wait.bucket." + i));
+  if (!q.tiers.length) empty("chart-queue", t("queue.empty"));
+  else plot("chart-queue", q.tiers.map((tier) => ({type: "bar", name: t("tier." + tier.tier), x: labels, y: tier.buckets,
+                                                   hovertemplate: "%{x}: %{y:,}<extra>%{fullData.name}</extra>"})),
+            {height: 280, barmode: "stack", yaxis: {title: {text: t("series.waiting")}}});
+  table("table-queue", [["queue.case", (r) => r.case_id], ["queue.tier", (r) => t("tier." + r.tier)],
+                        ["queue.region", (r) => r.region_name], ["queue.since", (r) => fmtInstant(r.since), "wide-only"],
+                        ["queue.waited", (r) => fmtDays(toDays(r.waited_seconds))]], q.longest);
+}
+
+function table(id, columns, rows) {
+  const box = document.getElementById(id);
+  if (!rows.length) { box.replaceChildren(html("p", {class: "empty"}, t("no_data"))); return; }
+  const tbl = html("table", {"data-table": id}), head = html("tr");
+  columns.forEach(([key, , cls]) => head.append(html("th", cls ? {class: cls} : {}, t(key))));
+  tbl.append(head);
+  for (const r of rows) {
+    const tr = html("tr");
+    columns.forEach(([key, get, cls]) => tr.append(html("td", {"data-key": key, ...(cls ? {class: cls} : {})}, get(r))));
+    tbl.append(tr);
+  }
+  const wrap = html("div", {class: "scroll"});
+  wrap.append(tbl);
+  box.replaceChildren(wrap);
+}
+
+function mediators(rows) {
+  if (!rows.length) return empty("chart-mediators");
+  const top = [...rows].sort((a, b) => b.assigned - a.assigned || a.mediator_id.localeCompare(b.mediator_id)).slice(0, 25);
+  const y = top.map((r) => `${r.mediator_id} · ${t("tier." + r.tier, null, r.tier)}`);
+  const bar = (key, i) => ({type: "bar", orientation: "h", name: t("series." + key), y, x: top.map((r) => r[key]),
+                            marker: {color: COLORS[i]}, hovertemplate: "%{y}: %{x:,}<extra>%{fullData.name}</extra>"});
+  // the workload (stacked bars) and, beside it on the same rows, the settlement rate (its axis named by the legend
+  // on a phone, where a title would not fit)
+  const narrow = document.getElementById("chart-mediators").clientWidth < 600;
+  plot("chart-mediators", [bar("settled", 1), bar("failed", 3), bar("active", 0),
+                           {type: "scatter", mode: "markers", name: t("series.settlement_rate"), y, x: top.map((r) => r.settlement_rate),
+                            xaxis: "x2", marker: {symbol: "diamond", size: 9, color: COLORS[4]},
+                            hovertemplate: "%{y}: %{x:.1%}<extra></extra>"}],
+       {height: rowsHeight(top.length, 24) + 40, barmode: "stack", yaxis: {autorange: "reversed"},
+        xaxis: {domain: [0, 0.68], title: {text: t("series.cases")}},
+        xaxis2: {domain: [0.74, 1], anchor: "y", range: [0, 1.05], tickformat: ".0%", nticks: 3,
+                 title: {text: narrow ? "" : t("series.settlement_rate")}, automargin: true}});
+}
+
+function cross(m) {
+  document.getElementById("note-cross").textContent = t("cross.total", {n: fmtInt(m.cross_region_cases)});
+  if (!m.debtor.length) return empty("chart-cross");
+  // a phone has room for fewer columns: the largest lender cities only, names upright
+  const narrow = document.getElementById("chart-cross").clientWidth < 600;
+  const cols = narrow ? 5 : m.lender.length, rows = narrow ? Math.min(m.debtor.length, 10) : m.debtor.length;
+  plot("chart-cross", [{type: "heatmap", x: m.lender.slice(0, cols).map((c) => c.name), y: m.debtor.slice(0, rows).map((c) => c.name),
+                        z: m.cases.slice(0, rows).map((row) => row.slice(0, cols)), colorscale: "Blues", reversescale: true,
+                        texttemplate: "%{z}", showscale: !narrow,
+                        hovertemplate: `${t("axis.debtor_city")} %{y}<br>${t("axis.lender_city")} %{x}<br>%{z:,}<extra></extra>`}],
+       {height: rowsHeight(rows, 26) + (narrow ? 120 : 60),
+        xaxis: {title: {text: t("axis.lender_city")}, tickangle: narrow ? -90 : -40},
+        yaxis: {title: {text: narrow ? "" : t("axis.debtor_city")}, autorange: "reversed"}});
+}
+
+function hbar(id, labels, values, name, keys) {
+  if (!labels.length) return empty(id);
+  plot(id, [{type: "bar", orientation: "h", name, y: labels, x: values, customdata: keys, marker: {color: COLORS[0]},
+             hovertemplate: "%{y}: %{x:,}<extra></extra>"}], {height: rowsHeight(labels.length), yaxis: {autorange: "reversed"}});
+}
+
+function rejections(rows) {
+  if (!rows.length) return empty("chart-rejections");
+  const reasons = [...new Set(rows.map((r) => r.reason))], lenders = [...new Set(rows.map((r) => r.lender_id))];
+  plot("chart-rejections", lenders.map((l) => ({type: "bar", orientation: "h", name: l, y: reasons.map((c) => t("reason." + c, null, c)),
+                                               x: reasons.map((c) => rows.filter((r) => r.lender_id === l && r.reason === c).reduce((n, r) => n + r.rejections, 0)),
+                                               customdata: reasons, hovertemplate: "%{y}: %{x:,}<extra>%{fullData.name}</extra>"})),
+       {height: rowsHeight(reasons.length, 30) + 22 * Math.ceil(lenders.length / 3), barmode: "stack", yaxis: {autorange: "reversed"}});
+}
+
 function render(d) {
-  tiles(d.summary);
-  hbars(document.getElementById("chart-funnel"), "funnel",
-        d.funnel.map((r) => ({label: r.stage, values: [r.entered, r.settled, r.escalated]})),
-        ["entered", "settled", "escalated"], (v) => fmtInt(v));
-  line(document.getElementById("chart-recovery"), "recovery",
-       d.recovery.map((r) => ({label: r.day, y: r.recovery})), fmtPct);
-  hbars(document.getElementById("chart-cycle"), "cycle",
-        d.cycle.map((r) => ({label: r.route || "(none)", values: [days(r.p50_seconds), days(r.p90_seconds)]})),
-        ["p50", "p90"], (v) => fmtDays(v));
-  hbars(document.getElementById("chart-backlog"), "backlog",
-        d.backlog.map((r) => ({label: r.stage, values: [r.cases]})), ["open cases"], (v) => fmtInt(v));
-  const comp = document.getElementById("chart-compliance");
-  hbars(comp, "compliance",
-        d.compliance.notices.map((r) => ({label: r.status + (r.rule ? " · " + r.rule : ""), values: [r.notices]})),
-        ["notices"], (v) => fmtInt(v));
-  const dl = html("div", {class: "legend", "data-chart": "deadlines"});
-  for (const [rule, n] of Object.entries(d.compliance.deadlines))
-    dl.append(html("span", {"data-key": rule, "data-value": n}, rule.replace(/_/g, " ") + " overdue: " + fmtInt(n)));
-  comp.append(dl);
-  table(document.getElementById("chart-cross"), "cross_region",
-        [["debtor region", (r) => `${r.debtor_region_name} ${r.debtor_region}`],
-         ["lender region", (r) => `${r.lender_region_name} ${r.lender_region}`], ["court", (r) => r.court],
-         ["cases", (r) => r.cases, fmtInt], ["cross-region", (r) => r.cross_region_cases, fmtInt],
-         ["recovery", (r) => r.claimed_cents ? r.recovered_cents / r.claimed_cents : 0, fmtPct]], d.cross_region);
-  table(document.getElementById("chart-mediators"), "mediators",
-        [["mediator", (r) => r.mediator_id + " (" + r.tier + ")"], ["assigned", (r) => r.assigned, fmtInt],
-         ["active", (r) => r.active, fmtInt], ["settled", (r) => r.settled, fmtInt], ["failed", (r) => r.failed, fmtInt],
-         ["settlement rate", (r) => r.settlement_rate, fmtPct]], d.mediators);
-  hbars(document.getElementById("chart-rejections"), "rejections",
-        d.rejections.map((r) => ({label: r.lender_id + " · " + r.reason, values: [r.rejections]})), ["rejections"],
-        (v) => fmtInt(v));
+  tiles(d);
+  funnel(d.funnel);
+  recovery(d.recovery, d.baseline);
+  cycle(d.cycle_routes);
+  cycleWeeks(d.cycle_routes);
+  queue(d.queue);
+  mediators(d.mediators);
+  cross(d.cross_matrix);
+  const kinds = Object.keys(d.compliance.deadlines);
+  hbar("chart-deadlines", kinds.map((k) => t("deadline." + k)), kinds.map((k) => d.compliance.deadlines[k]), t("series.cases"), kinds);
+  hbar("chart-backlog", d.backlog.map((r) => stageName(r.stage)), d.backlog.map((r) => r.cases), t("series.cases"),
+       d.backlog.map((r) => r.stage));
+  const n = d.compliance.notices;
+  hbar("chart-notices", n.map((r) => t("status." + r.status, null, r.status) + (r.rule ? " · " + t("rule." + r.rule, null, r.rule) : "")),
+       n.map((r) => r.notices), t("series.notices"), n.map((r) => r.status + "|" + r.rule));
+  rejections(d.rejections);
 }
 
-function fillLenders(lenders, current) {
-  const select = document.querySelector("select[name=lender]");
-  if (select.options.length > 1) return;
-  for (const l of lenders) select.append(new Option(l, l, false, l === current));
+function fillSelect(name, options, current) {
+  const select = document.querySelector(`select[name=${name}]`);
+  select.replaceChildren(new Option(t("all"), ""));
+  for (const [value, label] of options) select.append(new Option(label, value, false, value === current));
+  if (current && !options.some(([value]) => value === current)) select.append(new Option(current, current, false, true));
 }
 
-async function load() {
-  const form = document.getElementById("filters");
-  const q = new URLSearchParams();
+function languageLink() {
+  const other = new URLSearchParams(location.search);
+  other.set("lang", LANG === "zh" ? "en" : "zh");
+  document.getElementById("language").href = "?" + other.toString();
+}
+
+async function load(fromForm) {
+  const form = document.getElementById("filters"), q = new URLSearchParams();
   for (const name of ["lender", "region", "from", "to"]) {
-    const v = form.elements[name].value || params.get(name) || "";
-    if (v) { q.set(name, v); form.elements[name].value = v; }
+    const v = fromForm ? form.elements[name].value : (params.get(name) || "");
+    if (v) q.set(name, v);
   }
   document.body.dataset.state = "loading";
   const res = await fetch("/api/dashboard?" + q.toString(), {credentials: "same-origin"});  // the session cookie
   const status = document.getElementById("status");
   if (res.status === 401) { location.href = "/login"; return; }
   if (!res.ok) {
-    status.textContent = "error " + res.status + ": " + (await res.text());
+    let message = await res.text();
+    try { message = JSON.parse(message).error; } catch (e) { /* not JSON: shown as it came */ }
+    status.textContent = t("status.error", {status: res.status, message});
+    document.body.dataset.status = String(res.status);
     document.body.dataset.state = "error";
     return;
   }
   const d = await res.json();
-  fillLenders(d.lenders, d.filters.lender);
+  fillSelect("lender", d.lenders.map((l) => [l, l]), d.filters.lender || "");
+  fillSelect("region", d.regions.map((r) => [r.code, `${r.name} ${r.code}`]), d.filters.region || "");
+  form.elements.from.value = d.filters.from || "";
+  form.elements.to.value = d.filters.to || "";
+  DRAWING.length = 0;
   render(d);
-  status.textContent = "as of " + d.now + (d.filters.lender ? " · lender " + d.filters.lender : " · all lenders");
+  await Promise.all(DRAWING);
+  languageLink();
+  status.textContent = [t("status.as_of", {when: fmtInstant(d.now)}),
+                        d.filters.lender ? t("status.lender", {lender: d.filters.lender}) : t("status.all_lenders"),
+                        d.filters.region ? t("status.region", {region: d.filters.region}) : ""].filter(Boolean).join(" · ");
   document.body.dataset.state = "ready";
 }
 
-document.getElementById("filters").addEventListener("submit", (e) => { e.preventDefault(); load(); });
-load();
+document.getElementById("filters").addEventListener("submit", (e) => {
+  e.preventDefault();
+  const f = e.target, next = new URLSearchParams(location.search);
+  for (const name of ["lender", "region", "from", "to"]) f.elements[name].value ? next.set(name, f.elements[name].value) : next.delete(name);
+  history.replaceState(null, "", "?" + next.toString());
+  load(true);
+});
+languageLink();
+load(false);
