@@ -101,7 +101,8 @@ def login(lang: str, message: str = "") -> str:
     return _page(lang, f'{note}<form method="post" action="/portal/case"><input type="hidden" name="lang" value="{lang}">'
                        f'<label>{t("page.case_id", lang)} <input name="case_id" required></label> '
                        f'<label>{t("page.code", lang)} <input name="code" required inputmode="numeric"></label> '
-                       f'<button type="submit">{t("page.enter", lang)}</button></form>')
+                       f'<button type="submit">{t("page.enter", lang)}</button></form>'
+                       f'<p><a href="/portal/sign-in-code?lang={lang}">{t("page.code_by_sms", lang)}</a></p>')
 
 
 def _hidden(lang: str) -> str:

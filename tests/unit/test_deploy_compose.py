@@ -107,3 +107,10 @@ def test_prometheus_scrapes_every_replica_of_every_service_on_its_port():
     for name, port in ports().items():
         assert found[name] == {"names": [name], "type": "A", "port": port}, name
     assert Path(config["rule_files"][0]).name == "alerts.yml"
+
+
+def test_every_gateway_replica_shares_one_evidence_store(compose):
+    gateway = compose["services"]["gateway"]
+    assert gateway["environment"]["REMEDY_GATEWAY_EVIDENCE_DIR"] == "/var/lib/remedy-evidence"
+    assert "evidence:/var/lib/remedy-evidence" in gateway["volumes"] and "./secrets:/etc/remedy:ro" in gateway["volumes"]
+    assert "evidence" in compose["volumes"]

@@ -89,3 +89,13 @@ def test_the_topics_job_runs_remedy_topics_and_every_file_is_in_the_kustomizatio
     assert listed == {p.name for p in KUBE.glob("*.yaml")} - {"kustomization.yaml", "podmonitor.yaml"}
     (monitor,) = by_kind(docs, "PodMonitor").values()
     assert monitor["spec"]["podMetricsEndpoints"][0]["port"] == "http"
+
+
+def test_every_gateway_instance_mounts_the_one_shared_evidence_volume(docs):
+    claim = by_kind(docs, "PersistentVolumeClaim")["remedy-evidence"]
+    assert claim["spec"]["accessModes"] == ["ReadWriteMany"], "several gateway pods write it at once"
+    pod = by_kind(docs, "Deployment")["remedy-gateway"]["spec"]["template"]["spec"]
+    assert {"name": "evidence", "persistentVolumeClaim": {"claimName": "remedy-evidence"}} in pod["volumes"]
+    mount = next(m for m in pod["containers"][0]["volumeMounts"] if m["name"] == "evidence")
+    config = by_kind(docs, "ConfigMap")["remedy-config"]["data"]
+    assert mount["mountPath"] == config["REMEDY_GATEWAY_EVIDENCE_DIR"]

@@ -154,3 +154,9 @@ def test_the_chinese_page_shows_no_code_or_english_word():
     shown = re.sub(r"<[^>]+>", " ", portal_page.case(view, "zh"))
     assert set(re.findall(r"[A-Za-z][A-Za-z_']+", shown)) == {"English"}, "only the switch to English"
     assert "一次性还款：¥0.05" in shown and "投诉成立：已处理" in shown and "适用一次性信用修复政策" in shown
+
+
+def test_the_sign_in_page_offers_a_code_by_text_in_the_debtors_language():
+    zh, en = portal_page.login("zh"), portal_page.login("en")
+    assert 'href="/portal/sign-in-code?lang=zh"' in zh and "发送短信验证码" in zh
+    assert 'href="/portal/sign-in-code?lang=en"' in en and "Get a code by text" in en
