@@ -9,6 +9,8 @@ from datetime import date, datetime, timedelta
 from remedy.contract.codec import CodecError
 from remedy.kernel.events import case_event
 from remedy.kernel.ids import DEV_CASE_ID_KEY, case_id as make_case_id
+from remedy.runtime.publish import Publisher
+from tests.gateway_helpers import notice_sent
 
 HARDSHIP = {k: False for k in ("is_student", "serious_illness", "unemployed", "disaster", "elderly", "disabled")}
 
@@ -92,3 +94,20 @@ class CaseLog:
 
     def close(self) -> None:
         self._consumer.close()
+
+
+def publish_mediation_case(broker: str, codec, lender: str, court: str, name: str, now) -> str:
+    """A case opened, triaged to people's mediation before ``court``, and its first notice sent: what a gateway
+    needs to answer a lender, the debtor's portal and the court about it. Loan ``L-<name>-1``."""
+    pub = Publisher(broker, codec)
+    case = opened(lender, f"L-{name}-1", f"D-{name}-1", now)
+    cid = case["case_id"]
+    triaged = other_event("triage", "CaseTriaged", {"route": "PEOPLES_MEDIATION", "rule_version": "v1", "reason_codes": [],
+                                                    "score": 700, "mediation_centre": "MC-350502", "court": court,
+                                                    "cross_region": False}, cid, lender, now)
+    for e in (case, triaged):
+        pub.send("case.events", cid, "CaseEvent", e)
+    pub.send("notice.log", cid, "NoticeLogEntry", notice_sent(cid, lender, f"N-{name}-1", now))
+    pub.flush()
+    pub.close()
+    return cid

@@ -14,10 +14,9 @@ from remedy.kernel.portal import notice_code
 from remedy.kernel.settings import Settings
 from remedy.ops.procs import ServiceProcess, stop_all
 from remedy.runtime.broker import free_port
-from remedy.runtime.publish import Publisher
 from sim.defaults import utc
-from tests.broker.funnel_helpers import opened, other_event
-from tests.gateway_helpers import court_headers, keys_text, notice_sent, wait_until
+from tests.broker.funnel_helpers import publish_mediation_case
+from tests.gateway_helpers import court_headers, keys_text, wait_until
 
 pytestmark = pytest.mark.broker
 NOW = utc(2026, 11, 28, 4)
@@ -50,18 +49,7 @@ def guards_read(port: int) -> float:
 
 
 def publish_case(broker: str, codec) -> str:
-    pub = Publisher(broker, codec)
-    case = opened(LENDER, "L-shared-1", "D-shared-1", NOW)
-    cid = case["case_id"]
-    triaged = other_event("triage", "CaseTriaged", {"route": "PEOPLES_MEDIATION", "rule_version": "v1", "reason_codes": [],
-                                                    "score": 700, "mediation_centre": "MC-350502", "court": COURT,
-                                                    "cross_region": False}, cid, LENDER, NOW)
-    for e in (case, triaged):
-        pub.send("case.events", cid, "CaseEvent", e)
-    pub.send("notice.log", cid, "NoticeLogEntry", notice_sent(cid, LENDER, "N-shared-1", NOW))
-    pub.flush()
-    pub.close()
-    return cid
+    return publish_mediation_case(broker, codec, LENDER, COURT, "shared", NOW)
 
 
 def test_two_instances_share_the_lockout_and_the_replay_memory(broker, codec, tmp_path):

@@ -14,10 +14,9 @@ from remedy.kernel.settings import Settings
 from remedy.ops.settings import PlatformSettings
 from remedy.ops.stack import Stack
 from remedy.runtime.broker import free_port, port_open, provision, start_tansu
-from remedy.runtime.publish import Publisher
 from sim.defaults import utc
-from tests.broker.funnel_helpers import opened, other_event
-from tests.gateway_helpers import bearer, court_headers, notice_sent, wait_until
+from tests.broker.funnel_helpers import publish_mediation_case
+from tests.gateway_helpers import bearer, court_headers, wait_until
 
 pytestmark = pytest.mark.broker
 NOW = utc(2026, 11, 28, 4)
@@ -72,17 +71,7 @@ def check(stack: Stack, broker: str, codec, data) -> None:
     plain = dict(line.split(" ", 1) for line in (data / "gateway" / "dev-keys.txt").read_text().splitlines())
     lender, secret = bearer(plain[f"lender:{LENDER}"]), plain[f"court:{COURT}"]
 
-    pub = Publisher(broker, codec)
-    case = opened(LENDER, "L-scale-1", "D-scale-1", NOW)
-    cid = case["case_id"]
-    triaged = other_event("triage", "CaseTriaged", {"route": "PEOPLES_MEDIATION", "rule_version": "v1", "reason_codes": [],
-                                                    "score": 700, "mediation_centre": "MC-350502", "court": COURT,
-                                                    "cross_region": False}, cid, LENDER, NOW)
-    for e in (case, triaged):
-        pub.send("case.events", cid, "CaseEvent", e)
-    pub.send("notice.log", cid, "NoticeLogEntry", notice_sent(cid, LENDER, "N-scale-1", NOW))
-    pub.flush()
-    pub.close()
+    cid = publish_mediation_case(broker, codec, LENDER, COURT, "scale", NOW)
 
     answers = [wait_until(lambda url=url: (r := requests.get(f"{url}/v1/lender/cases/{cid}", headers=lender)).status_code == 200
                           and r.json()["stage"] == "PEOPLES_MEDIATION" and r.json(), timeout=60) for url in urls]
