@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import signal
 import sys
 from pathlib import Path
 
@@ -84,8 +85,11 @@ async def main(port: int, folder: Path, cases: int) -> None:
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
     await web.TCPSite(runner, "127.0.0.1", port).start()
+    stop = asyncio.Event()
+    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)   # over embedded ClickHouse's own handler
     print("ready", flush=True)
-    await asyncio.Event().wait()
+    await stop.wait()
+    await runner.cleanup()
 
 
 if __name__ == "__main__":

@@ -55,8 +55,12 @@ def world(tmp_path_factory):
         yield {"url": f"http://127.0.0.1:{port}", "folder": folder,
                **json.loads((folder / "expected.json").read_text(encoding="utf-8"))}
     finally:
-        proc.terminate()
-        proc.wait(30)
+        proc.terminate()   # embedded ClickHouse can hold SIGTERM back (it handles the signal itself): then SIGKILL
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(10)
 
 
 def api(world, path: str, token: str = "ops-tok", headers: dict | None = None) -> tuple[int, dict]:
