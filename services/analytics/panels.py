@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from remedy.contract.regions import NAMES
+from remedy.contract.regions_en import english
 from remedy.kernel.lifecycle import MEDIATION, STAGE_TIER
 from services.analytics.queries import Filters, Run, region_name
 
@@ -46,7 +47,8 @@ def queue(run: Run, f: Filters, now: datetime) -> dict:
     longest = run(f"""SELECT case_id, tier, region_code, since, {waits} AS waited_seconds FROM ({sql})
                       ORDER BY since, case_id LIMIT {QUEUE_LONGEST}""", p)
     for r in longest:
-        r["region_name"] = region_name(r.pop("region_code"))
+        code = r.pop("region_code")
+        r["region_name"], r["region_name_en"] = region_name(code), english(code)
     tiers = {}
     for r in buckets:
         t = tiers.setdefault(r["tier"], {"tier": r["tier"], "waiting": 0, "longest_seconds": 0, "buckets": [0] * (len(WAIT_BUCKETS) + 1)})
@@ -69,9 +71,14 @@ def cycle_routes(run: Run, f: Filters) -> list[dict]:
              "weeks": [{"week": w, "cases": n} for w, n in zip(*r["weeks"])]} for r in rows]
 
 
-def city_name(prefix: str) -> str:
-    """A 4-digit GB/T 2260 prefix as people say it: 福建省泉州市 (a municipality's districts: 北京市)."""
-    return region_name(prefix + "00") if prefix + "00" in NAMES else region_name(prefix[:2] + "0000")
+def city_name(prefix: str, lang: str = "zh") -> str:
+    """A 4-digit GB/T 2260 prefix as people say it: 福建省泉州市 or Quanzhou, Fujian (a municipality's districts: 北京市)."""
+    code = prefix + "00" if prefix + "00" in NAMES else prefix[:2] + "0000"
+    return english(code) if lang == "en" else region_name(code)
+
+
+def _city(code: str) -> dict:
+    return {"code": code, "name": city_name(code), "name_en": city_name(code, "en")}
 
 
 def cross_matrix(run: Run, f: Filters) -> dict:
@@ -92,8 +99,7 @@ def cross_matrix(run: Run, f: Filters) -> dict:
     for r in rows:
         if r["debtor"] in debtors and r["lender"] in lenders:
             z[debtors.index(r["debtor"])][lenders.index(r["lender"])] = r["cases"]
-    return {"debtor": [{"code": c, "name": city_name(c)} for c in debtors],
-            "lender": [{"code": c, "name": city_name(c)} for c in lenders], "cases": z,
+    return {"debtor": [_city(c) for c in debtors], "lender": [_city(c) for c in lenders], "cases": z,
             "cross_region_cases": sum(r["cross_region_cases"] for r in rows)}
 
 
@@ -102,7 +108,7 @@ def regions(run: Run, f: Filters) -> list[dict]:
     where, p = f.where(region=None, day=None)
     found = run(f"""SELECT DISTINCT substring(region_code, 1, 4) AS city FROM case_events
                     WHERE event_type = 'CaseOpened' AND region_code != '' AND {where} ORDER BY city""", p)
-    return [{"code": r["city"], "name": city_name(r["city"])} for r in found]
+    return [_city(r["city"]) for r in found]
 
 
 def lender_known(run: Run, lender: str) -> bool:

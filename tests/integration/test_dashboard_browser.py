@@ -92,6 +92,7 @@ def names(words: dict, prefix: str, keys) -> dict:
 def check_figures(seen: dict, want: dict) -> None:
     """Every panel's figures against the direct queries' (want: expected.json for everyone or one lender)."""
     tiles, charts, words = seen["tiles"], seen["charts"], seen["words"]
+    lang = "zh" if seen["lang"] == "zh-CN" else "en"
     for key, field in (("cases", "cases"), ("open", "open"), ("closed", "closed"), ("claimed", "claimed_cents"),
                        ("recovered", "recovered_cents")):
         assert int(tiles[key]) == want["summary"][field], key
@@ -115,7 +116,7 @@ def check_figures(seen: dict, want: dict) -> None:
     (heat,) = charts["cross"]
     for i, debtor in enumerate(heat["y"]):
         for j, lender in enumerate(heat["x"]):
-            codes = [k for k, v in want["matrix"].items() if city_name(k.split("|")[0]) == debtor and city_name(k.split("|")[1]) == lender]
+            codes = [k for k in want["matrix"] if city_name(k.split("|")[0], lang) == debtor and city_name(k.split("|")[1], lang) == lender]
             assert heat["z"][i][j] == sum(want["matrix"][k] for k in codes), (debtor, lender)
     for panel, key in (("deadlines", "deadlines"), ("backlog", "backlog"), ("notices", "notices")):
         (bars,) = charts[panel]
@@ -142,6 +143,8 @@ def test_every_panel_shows_what_clickhouse_holds_fits_and_logs_no_error(world, t
     seen, errors = asyncio.run(look(world, tmp_path, lang, width))
     assert seen["lang"] == ("zh-CN" if lang == "zh" else "en")
     check_figures(seen, world["all"])
+    if lang == "en":   # region names too: no Chinese left in the heat map
+        assert not any("\u4e00" <= ch <= "\u9fff" for name in seen["charts"]["cross"][0]["y"] for ch in name)
     assert seen["overflow"] == [], seen["overflow"][:10]
     assert errors == []
     for panel in PANELS:

@@ -97,13 +97,14 @@ def test_the_queue_lists_who_waits_for_a_mediator_in_which_tier_and_for_how_long
     assert [(t["tier"], t["waiting"], t["buckets"]) for t in q["tiers"]] == [("PEOPLES", 2, [1, 0, 0, 0, 1]), ("COURT", 1, [0, 1, 0, 0, 0])]
     assert [(r["case_id"], r["tier"], r["waited_seconds"] / 86400) for r in q["longest"]] == [
         ("W1", "PEOPLES", 20.0), ("W2", "COURT", 2.0), ("W5", "PEOPLES", 0.5)], "longest first; assigned and closed cases are not waiting"
+    assert q["longest"][0]["region_name_en"] == "Licheng District, Quanzhou, Fujian"
     assert q["longest"][0]["region_name"] == "福建省泉州市鲤城区" and "W1" in json.dumps(q) and "debtor" not in json.dumps(q)
     assert [r["case_id"] for r in d["fujian"]["longest"]] == ["W1", "W2"]
     assert d["cycle"] == [{"route": "PEOPLES_MEDIATION", "closed": 1, "p05_seconds": 777600.0, "p25_seconds": 777600.0,
                            "p50_seconds": 777600.0, "p75_seconds": 777600.0, "p95_seconds": 777600.0,
                            "weeks": [{"week": 1, "cases": 1}]}]
     m = d["matrix"]
-    assert [c["name"] for c in m["debtor"]] == ["福建省泉州市", "北京市", "广东省广州市"] and m["lender"] == [{"code": "3501", "name": "福建省福州市"}]
+    assert [c["name"] for c in m["debtor"]] == ["福建省泉州市", "北京市", "广东省广州市"] and m["lender"] == [{"code": "3501", "name": "福建省福州市", "name_en": "Fuzhou, Fujian"}]
     assert m["cases"] == [[3], [1], [1]] and m["cross_region_cases"] == 1
     assert d["known"] == [True, False]
 

@@ -78,7 +78,7 @@ function queue(q) {
                                                    hovertemplate: "%{x}: %{y:,}<extra>%{fullData.name}</extra>"})),
             {height: 280, barmode: "stack", yaxis: {title: {text: t("series.waiting")}}});
   table("table-queue", [["queue.case", (r) => r.case_id], ["queue.tier", (r) => t("tier." + r.tier)],
-                        ["queue.region", (r) => r.region_name], ["queue.since", (r) => fmtInstant(r.since), "wide-only"],
+                        ["queue.region", (r) => (LANG === "en" ? r.region_name_en : r.region_name)], ["queue.since", (r) => fmtInstant(r.since), "wide-only"],
                         ["queue.waited", (r) => fmtDays(toDays(r.waited_seconds))]], q.longest);
 }
 
@@ -123,7 +123,7 @@ function cross(m) {
   // a phone has room for fewer columns: the largest lender cities only, names upright
   const narrow = document.getElementById("chart-cross").clientWidth < 600;
   const cols = narrow ? 5 : m.lender.length, rows = narrow ? Math.min(m.debtor.length, 10) : m.debtor.length;
-  plot("chart-cross", [{type: "heatmap", x: m.lender.slice(0, cols).map((c) => c.name), y: m.debtor.slice(0, rows).map((c) => c.name),
+  plot("chart-cross", [{type: "heatmap", x: m.lender.slice(0, cols).map(placeName), y: m.debtor.slice(0, rows).map(placeName),
                         z: m.cases.slice(0, rows).map((row) => row.slice(0, cols)), colorscale: "Blues", reversescale: true,
                         texttemplate: "%{z}", showscale: !narrow,
                         hovertemplate: `${t("axis.debtor_city")} %{y}<br>${t("axis.lender_city")} %{x}<br>%{z:,}<extra></extra>`}],
@@ -173,6 +173,11 @@ function fillSelect(name, options, current) {
   if (current && !options.some(([value]) => value === current)) select.append(new Option(current, current, false, true));
 }
 
+// A region or city by name in the page's language (English names are GB/T 2260's in pinyin).
+function placeName(place) {
+  return LANG === "en" ? place.name_en : place.name;
+}
+
 function languageLink() {
   const other = new URLSearchParams(location.search);
   other.set("lang", LANG === "zh" ? "en" : "zh");
@@ -199,7 +204,7 @@ async function load(fromForm) {
   }
   const d = await res.json();
   fillSelect("lender", d.lenders.map((l) => [l, l]), d.filters.lender || "");
-  fillSelect("region", d.regions.map((r) => [r.code, `${r.name} ${r.code}`]), d.filters.region || "");
+  fillSelect("region", d.regions.map((r) => [r.code, `${placeName(r)} ${r.code}`]), d.filters.region || "");
   form.elements.from.value = d.filters.from || "";
   form.elements.to.value = d.filters.to || "";
   DRAWING.length = 0;
