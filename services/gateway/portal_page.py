@@ -89,11 +89,16 @@ def when(ms: int, lang: str) -> str:
     return i18n.day(datetime.fromtimestamp(ms / 1000, timezone.utc).astimezone(CHINA_TZ).date(), lang)
 
 
-def _page(lang: str, body: str) -> str:
+def page(lang: str, title: str, body: str, path: str = "/portal") -> str:
+    """A portal page: ``title`` as heading, ``body``, and the language switch back to ``path``. No script, no style."""
     return (f'<!doctype html><html lang="{"zh-CN" if lang == "zh" else "en"}"><head><meta charset="utf-8">'
             f'<meta name="viewport" content="width=device-width,initial-scale=1">'
-            f"<title>{t('page.title', lang)}</title></head><body><h1>{t('page.title', lang)}</h1>{body}"
-            f'<p><a href="/portal?lang={"en" if lang == "zh" else "zh"}">{t("language.switch", lang)}</a></p></body></html>')
+            f"<title>{title}</title></head><body><h1>{title}</h1>{body}"
+            f'<p><a href="{path}?lang={"en" if lang == "zh" else "zh"}">{t("language.switch", lang)}</a></p></body></html>')
+
+
+def _page(lang: str, body: str) -> str:
+    return page(lang, t("page.title", lang), body)
 
 
 def login(lang: str, message: str = "") -> str:

@@ -6,15 +6,13 @@ from __future__ import annotations
 from html import escape
 
 from remedy.contract.i18n import Messages, language
+from services.gateway.portal_page import page
 
-WORDS, COMMON = Messages.load("sign_in_codes"), Messages.load("common")
+WORDS = Messages.load("sign_in_codes")
 
 
 def _page(lang: str, body: str) -> str:
-    w, other = WORDS.table(lang), "en" if lang == "zh" else "zh"
-    return (f'<!doctype html><html lang="{"zh-CN" if lang == "zh" else "en"}"><head><meta charset="utf-8">'
-            f"<title>{w['title']}</title></head><body><h1>{w['title']}</h1>{body}"
-            f'<p><a href="/portal/sign-in-code?lang={other}">{COMMON.text("language.switch", lang)}</a></p></body></html>')
+    return page(lang, WORDS.text("title", lang), body, "/portal/sign-in-code")
 
 
 def form(lang: str, case_id: str = "", *, locked: bool = False, note: str = "") -> str:
