@@ -24,8 +24,10 @@ CJK = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uff00-\uffef]")
 # Each width in an iframe of its own (a headless window is never narrower than 500 px). In each frame: the page's
 # scroll width against the frame's, and every element whose right edge passes the frame's width, except inside a
 # box that scrolls sideways on its own (the wide table on screen); written into the DOM for --dump-dom.
+# Measured once the page's load event has fired, which waits for every frame (a frame's own onload, set by this
+# script after the frames, could fire before it was set, and that frame was never measured).
 PROBE = """<!doctype html><body>{frames}<script>
-let left = {n}; for (const f of document.querySelectorAll("iframe")) f.onload = () => {{
+let left = {n}; window.addEventListener("load", () => {{ for (const f of document.querySelectorAll("iframe")) {{
   const w = f.contentWindow, d = w.document.documentElement, out = [];
   for (const el of d.querySelectorAll("body *")) {{
     if (el.closest(".scroll") && getComputedStyle(el.closest(".scroll")).overflowX === "auto") continue;
@@ -33,7 +35,7 @@ let left = {n}; for (const f of document.querySelectorAll("iframe")) f.onload = 
   }}
   document.body.insertAdjacentHTML("beforeend", `<p data-frame="${{f.dataset.name}}" data-fits="${{d.scrollWidth <= w.innerWidth}}"
     data-wide="${{out.slice(0, 5).join(" ")}}">${{d.scrollWidth}}</p>`);
-  if (--left === 0) document.body.dataset.done = "1"; }};
+  if (--left === 0) document.body.dataset.done = "1"; }} }});
 </script></body>"""
 
 
