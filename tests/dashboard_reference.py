@@ -12,7 +12,7 @@ from datetime import datetime, timedelta, timezone
 
 from bench.dashboard_world import NOW, fill
 from remedy.kernel.settings import REPO_ROOT
-from services.analytics import queries
+from services.analytics import queries, snapshot
 from services.analytics.store import Store, statements
 from services.analytics.web import _plain
 
@@ -70,14 +70,18 @@ def reference_views(store: Store) -> None:
 
 def reference(store: Store, f: queries.Filters) -> dict:
     """The funnel, mediators and deadlines as 002's views give them."""
-    where, p = f.where("v.lender_id", "c.region_code", "v.day")
-    funnel = store.rows(f"""SELECT v.stage AS stage, uniqExact(v.case_id) AS entered,
-                              uniqExactIf(v.case_id, v.outcome = 'settled') AS settled,
-                              uniqExactIf(v.case_id, v.outcome = 'escalated') AS escalated, countIf(v.outcome != 'open') AS exits,
-                              quantileExactIf(0.5)(v.seconds, v.outcome != 'open') AS p50_seconds,
-                              quantileExactIf(0.9)(v.seconds, v.outcome != 'open') AS p90_seconds
-                       FROM stage_visits AS v LEFT JOIN reference_state AS c ON c.case_id = v.case_id
-                       WHERE {where} GROUP BY stage ORDER BY stage""", p)
+    # The funnel by cohort: the cases whose first stay in a stage began on the filtered days, and all their stays there.
+    where, p = f.where("v.lender_id", "c.region_code", day=None)
+    days, q = queries.Filters(date_from=f.date_from, date_to=f.date_to).where(day="first_day")
+    funnel = store.rows(f"""SELECT stage, count() AS entered, sum(settled) AS settled, sum(escalated) AS escalated,
+                                   sum(exits) AS exits, quantileExactArray(0.5)(secs) AS p50_seconds,
+                                   quantileExactArray(0.9)(secs) AS p90_seconds
+                            FROM (SELECT v.case_id, v.stage AS stage, min(v.day) AS first_day,
+                                         max(v.outcome = 'settled') AS settled, max(v.outcome = 'escalated') AS escalated,
+                                         countIf(v.outcome != 'open') AS exits, groupArrayIf(v.seconds, v.outcome != 'open') AS secs
+                                  FROM stage_visits AS v LEFT JOIN reference_state AS c ON c.case_id = v.case_id
+                                  WHERE {where} GROUP BY v.case_id, stage)
+                            WHERE {days} GROUP BY stage ORDER BY stage""", {**p, **q})
     where, p = f.where("m.lender_id", "r.region_code", "m.day")
     mediators = store.rows(f"""SELECT m.mediator_id AS mediator_id, m.tier AS tier, count() AS assigned,
                                   countIf(m.outcome = 'open') AS active, countIf(m.outcome = 'settled') AS settled,
@@ -109,6 +113,7 @@ def main() -> None:
     store.migrate()
     fill(store, 3000)
     store.insert("case_events", NAMES, hand_rows())
+    snapshot.build(store)
     reference_views(store)
     columns = ("case_id", "lender_id", "region_code", "lender_region_code", "claimed_cents", "route", "court", "cross_region",
                "stage", "stage_since", "tier_extended_to", "objections_overdue", "opened_at", "closed", "closed_at",

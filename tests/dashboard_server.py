@@ -16,6 +16,7 @@ from aiohttp import web
 
 from bench.dashboard_world import NOW, fill
 from remedy.kernel.clock import FrozenClock
+from services.analytics import snapshot
 from services.analytics.access import parse_tokens
 from services.analytics.metrics import AnalyticsMetrics
 from services.analytics.store import Store
@@ -75,6 +76,7 @@ async def main(port: int, folder: Path, cases: int) -> None:
     store = Store.open(f"chdb://{folder / 'clickhouse'}")
     store.migrate()
     events = fill(store, cases)
+    snapshot.build(store)
     lenders = [r["lender_id"] for r in store.rows("SELECT DISTINCT lender_id FROM case_events ORDER BY lender_id")]
     want = {"events": events, "all": expected(store), "lenders": {lender: expected(store, lender) for lender in lenders[:3]}}
     (folder / "expected.json").write_text(json.dumps(want, default=str), encoding="utf-8")

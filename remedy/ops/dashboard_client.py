@@ -39,10 +39,15 @@ def settled_dashboard(analytics: AnalyticsSettings, token: str, quiet_polls: int
     last, same = None, 0
     while time.monotonic() < deadline:
         dash = fetch_dashboard(analytics, token)
+        snap = dash.get("snapshot")
+        if snap is None or snap.get("current") is False:   # the panels' snapshot lags what the sink wrote
+            last, same = None, 0
+            time.sleep(1)
+            continue
         key = json.dumps([dash["summary"], dash["funnel"], dash["compliance"]["notices"]], sort_keys=True, default=str)
         same = same + 1 if key == last else 0
         if same >= quiet_polls:
             return dash
         last = key
         time.sleep(2)
-    raise StackError(f"analytics still changing after {timeout:.0f}s")
+    raise StackError(f"analytics still changing, or its dashboard snapshot behind, after {timeout:.0f}s")

@@ -1,10 +1,10 @@
 """Merging each case's folded rows once the funnel is quiet.
 
 ``case_facts`` (deploy/clickhouse/005_case_facts.sql) gets a part per insert; ClickHouse merges parts in the
-background, and a read merges what is left (``FINAL``), which over a large table costs more than the query
-itself (bench/bench_dashboard.py). When the sink has written nothing for ``quiet`` seconds — a frozen funnel, a
-night — and the table holds more than one part, the service merges it whole (``OPTIMIZE … FINAL``), once per
-quiet spell, on the store's thread.
+background, and a read merges what is left (``FINAL``): the dashboard's snapshot builds (snapshot.py) and Grafana's
+panels over ``case_state``. When the sink has written nothing for ``quiet`` seconds — a frozen funnel, a night —
+and the table holds more than one part, the service merges it whole (``OPTIMIZE … FINAL``), once per quiet spell,
+on the snapshot builder's connection, never the panels'.
 """
 from __future__ import annotations
 

@@ -22,6 +22,11 @@ class AnalyticsMetrics(ServiceMetrics):
         self.flush_seconds = Histogram(p + "flush_seconds", "Time to insert one batch and commit its offsets",
                                        buckets=FLUSH_BUCKETS, registry=r)
         self.last_flush = Gauge(p + "last_flush_timestamp_seconds", "Unix time of the last successful flush", registry=r)
+        self.snapshot_seconds = Histogram(p + "snapshot_build_seconds", "Time to build the dashboard's snapshot",
+                                          buckets=FLUSH_BUCKETS + (30.0, 60.0), registry=r)
+        self.snapshot_as_of = Gauge(p + "snapshot_as_of_timestamp_seconds",
+                                    "Unix time up to which the dashboard's snapshot holds every event written", registry=r)
+        self.snapshot_cases = Gauge(p + "snapshot_cases", "Cases in the dashboard's snapshot", registry=r)
         self.buffered_rows = Gauge(p + "buffered_rows", "Rows decoded but not yet inserted", registry=r)
         self.newest_event = Gauge(p + "newest_event_timestamp_seconds",
                                   "occurred_at of the newest case event written (simulated clock)", registry=r)

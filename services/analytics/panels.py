@@ -29,7 +29,7 @@ def _waiting_sql(where: str) -> str:
     """The waiting cases (case_id, tier, region_code, since) of the cases ``where`` selects."""
     return f"""
         SELECT case_id, {_tier_of('stage')} AS tier, region_code, stage_since AS since
-        FROM case_state
+        FROM case_now
         WHERE NOT closed AND stage IN ({", ".join(f"'{s}'" for s in MEDIATION)}) AND {where}
           AND if(stage = 'PEOPLES_MEDIATION', peoples_assigned_at, court_assigned_at) < stage_since"""
 
@@ -64,7 +64,7 @@ def cycle_routes(run: Run, f: Filters) -> list[dict]:
     where, p = f.where()
     rows = run(f"""SELECT route, count() AS closed, quantilesExact(0.05, 0.25, 0.5, 0.75, 0.95)(cycle_seconds) AS q,
                           sumMap([toUInt32(intDiv(toUInt64(greatest(cycle_seconds, 0)), 604800))], [toUInt64(1)]) AS weeks
-                   FROM case_state WHERE closed AND cycle_seconds IS NOT NULL AND {where}
+                   FROM case_now WHERE closed AND cycle_seconds IS NOT NULL AND {where}
                    GROUP BY route ORDER BY route""", p)
     return [{"route": r["route"], "closed": r["closed"], "p05_seconds": r["q"][0], "p25_seconds": r["q"][1],
              "p50_seconds": r["q"][2], "p75_seconds": r["q"][3], "p95_seconds": r["q"][4],
@@ -86,7 +86,7 @@ def cross_matrix(run: Run, f: Filters) -> dict:
     where, p = f.where()
     rows = run(f"""SELECT substring(region_code, 1, 4) AS debtor, substring(lender_region_code, 1, 4) AS lender,
                           count() AS cases, sum(cross_region) AS cross_region_cases
-                   FROM case_state WHERE region_code != '' AND {where} GROUP BY debtor, lender""", p)
+                   FROM case_now WHERE region_code != '' AND {where} GROUP BY debtor, lender""", p)
 
     def largest(key: str) -> list[str]:
         totals: dict[str, int] = {}

@@ -1,10 +1,12 @@
-"""The dashboard's figures: one SQL query per chart over the tables and views in ``deploy/clickhouse/``: each
-case's folded state (005's ``case_facts``, read through ``case_state``), notices and rejections.
+"""The dashboard's figures: one SQL query per chart over the tables and views in ``deploy/clickhouse/``: the
+snapshot of every case's state and the funnel rolled up (006's ``case_now`` and ``funnel_now``, built by
+snapshot.py), notices and rejections.
 
 Every query takes the same ``Filters`` (lender, debtor region code or prefix, China-calendar day
 range). What the day range means per chart: the day a case opened (summary, recovery, cycle,
-cross-region, backlog, deadlines), the day a stage was entered (funnel), the day a notice was
-logged, a mediator assigned, or a default rejected. Rejected defaults have no case and no region.
+cross-region, backlog, deadlines), the day a case first entered the stage (funnel: that cohort, and how
+its stays there ended), the day a notice was logged, a mediator assigned, or a default rejected.
+Rejected defaults have no case and no region.
 """
 from __future__ import annotations
 
@@ -58,62 +60,30 @@ def summary(run: Run, f: Filters) -> dict:
                             sum(claimed_cents) AS claimed_cents, sum(recovered_cents) AS recovered_cents,
                             quantileExactIf(0.5)(cycle_seconds, closed) AS cycle_p50_seconds,
                             quantileExactIf(0.9)(cycle_seconds, closed) AS cycle_p90_seconds
-                     FROM case_state WHERE {where}""", p)
+                     FROM case_now WHERE {where}""", p)
     row["recovery"] = _rate(row["recovered_cents"], row["claimed_cents"])
     return row
 
 
-# How a stage visit ended, from the next stage entered (and that event's reason): 002_views.sql's stage_visits
-# rule, which tests/unit/test_lifecycle.py holds to services/analytics/stages.py's visit_outcome.
-OUTCOME = """multiIf(
-        next_stage = '', 'open',
-        next_stage = 'ON_HOLD', 'held',
-        next_stage IN ('CONFIRMATION', 'PERFORMING', 'CREDIT_REPAIR')
-            OR (next_stage = 'CLOSED' AND next_reason IN ('PAID_OFF', 'PERFORMED', 'LENDER_PAID_IN_FULL', 'CREDIT_REPAIRED')), 'settled',
-        next_stage IN ('PEOPLES_MEDIATION', 'COURT_MEDIATION', 'LITIGATION', 'JUDGMENT', 'ENFORCEMENT')
-            AND (stage IN ('RELIEF', 'CONFIRMATION', 'PERFORMING')
-                 OR transform(stage, ['PEOPLES_MEDIATION', 'COURT_MEDIATION', 'LITIGATION', 'JUDGMENT', 'ENFORCEMENT'], [1, 2, 3, 4, 5], 99)
-                    < transform(next_stage, ['PEOPLES_MEDIATION', 'COURT_MEDIATION', 'LITIGATION', 'JUDGMENT', 'ENFORCEMENT'], [1, 2, 3, 4, 5], 99)), 'escalated',
-        next_stage IN ('CLOSED', 'REJECTED'), 'closed',
-        'advanced')"""
-
-
-def visits_sql(where: str) -> str:
-    """Every stay of the selected cases in a stage (002's stage_visits), from each case's folded stage history
-    (005's case_facts): its stage entries in log order, consecutive entries of one stage being one stay."""
-    return f"""
-        SELECT case_id, v.1 AS stage, v.2 AS entered_at, v.3 AS next_stage, v.4 AS next_reason,
-               if(next_stage = '', NULL, (toUnixTimestamp64Milli(v.5) - toUnixTimestamp64Milli(entered_at)) / 1000) AS seconds,
-               toDate(entered_at, 'Asia/Shanghai') AS day, {OUTCOME} AS outcome
-        FROM (SELECT case_id, arraySort(f_stages) AS h,
-                     arrayFilter((x, i) -> i = 1 OR x.3 != h[i - 1].3, h, arrayEnumerate(h)) AS vs
-              FROM (SELECT case_id, lender_id, f_facts.3 AS region_code, f_stages FROM case_facts FINAL) WHERE {where})
-        ARRAY JOIN arrayMap(i -> tuple(vs[i].3, vs[i].1, if(i < length(vs), vs[i + 1].3, ''), if(i < length(vs), vs[i + 1].4, ''),
-                                       if(i < length(vs), vs[i + 1].1, vs[i].1)), arrayEnumerate(vs)) AS v"""
-
-
 def funnel(run: Run, f: Filters) -> list[dict]:
-    where, p = f.where(day=None)
-    days, q = Filters(date_from=f.date_from, date_to=f.date_to).where(day="day")
-    rows = run(f"""SELECT stage, uniqExact(case_id) AS entered,
-                          uniqExactIf(case_id, outcome = 'settled') AS settled,
-                          uniqExactIf(case_id, outcome = 'escalated') AS escalated,
-                          countIf(outcome != 'open') AS exits,
-                          quantileExactIf(0.5)(seconds, outcome != 'open') AS p50_seconds,
-                          quantileExactIf(0.9)(seconds, outcome != 'open') AS p90_seconds
-                   FROM ({visits_sql(where)}) WHERE {days} GROUP BY stage""", {**p, **q})
+    """Per stage: the cases that first entered it (on the filtered days), how many of them settled or escalated
+    from a stay there, how many stays ended, and how long those lasted (p50, p90)."""
+    where, p = f.where()
+    rows = run(f"""SELECT stage, sum(entered) AS entered, sum(settled) AS settled, sum(escalated) AS escalated,
+                          sum(exits) AS exits, quantilesExactMerge(0.5, 0.9)(seconds) AS q
+                   FROM funnel_now WHERE {where} GROUP BY stage""", p)
     for r in rows:
+        q = r.pop("q")
+        r["p50_seconds"], r["p90_seconds"] = q if r["exits"] else (None, None)
         r["settle_rate"] = _rate(r["settled"], r["entered"])
         r["escalate_rate"] = _rate(r["escalated"], r["entered"])
-        if not r["exits"]:
-            r["p50_seconds"] = r["p90_seconds"] = None
     return sorted(rows, key=lambda r: STAGES.index(r["stage"]) if r["stage"] in STAGES else 99)
 
 
 def recovery(run: Run, f: Filters) -> list[dict]:
     where, p = f.where()
     rows = run(f"""SELECT day, count() AS cases, sum(claimed_cents) AS claimed_cents, sum(recovered_cents) AS recovered_cents
-                   FROM case_state WHERE {where} GROUP BY day ORDER BY day""", p)
+                   FROM case_now WHERE {where} GROUP BY day ORDER BY day""", p)
     for r in rows:
         r["recovery"] = _rate(r["recovered_cents"], r["claimed_cents"])
     return rows
@@ -123,14 +93,14 @@ def cycle(run: Run, f: Filters) -> list[dict]:
     where, p = f.where()
     return run(f"""SELECT route, count() AS closed, quantileExact(0.5)(cycle_seconds) AS p50_seconds,
                           quantileExact(0.9)(cycle_seconds) AS p90_seconds
-                   FROM case_state WHERE closed AND {where} GROUP BY route ORDER BY route""", p)
+                   FROM case_now WHERE closed AND {where} GROUP BY route ORDER BY route""", p)
 
 
 def cycle_weeks(run: Run, f: Filters) -> list[dict]:
     """The cycle-time distribution: closed cases per whole week from opening to close (week 0 = under 7 days)."""
     where, p = f.where()
     return run(f"""SELECT toUInt32(intDiv(toUInt64(greatest(cycle_seconds, 0)), 604800)) AS week, count() AS cases
-                   FROM case_state WHERE closed AND cycle_seconds IS NOT NULL AND {where}
+                   FROM case_now WHERE closed AND cycle_seconds IS NOT NULL AND {where}
                    GROUP BY week ORDER BY week""", p)
 
 
@@ -144,7 +114,7 @@ def cross_region(run: Run, f: Filters) -> list[dict]:
     rows = run(f"""SELECT region_code AS debtor_region, lender_region_code AS lender_region, court, count() AS cases,
                           sum(cross_region) AS cross_region_cases, sum(claimed_cents) AS claimed_cents,
                           sum(recovered_cents) AS recovered_cents
-                   FROM case_state WHERE {where}
+                   FROM case_now WHERE {where}
                    GROUP BY debtor_region, lender_region, court ORDER BY cases DESC, debtor_region, court""", p)
     for r in rows:
         r["debtor_region_name"], r["lender_region_name"] = region_name(r["debtor_region"]), region_name(r["lender_region"])
@@ -157,7 +127,7 @@ def backlog(run: Run, f: Filters, now: datetime) -> list[dict]:
     where, p = f.where()
     rows = run(f"""SELECT stage, count() AS cases,
                           avg(toUnixTimestamp64Milli(fromUnixTimestamp64Milli({{now:Int64}})) - toUnixTimestamp64Milli(stage_since)) / 1000 AS avg_age_seconds
-                   FROM case_state WHERE NOT closed AND stage NOT IN ({_names(TERMINAL)}) AND stage != '' AND {where}
+                   FROM case_now WHERE NOT closed AND stage NOT IN ({_names(TERMINAL)}) AND stage != '' AND {where}
                    GROUP BY stage""", {**p, "now": int(now.timestamp() * 1000)})
     return sorted(rows, key=lambda r: STAGES.index(r["stage"]) if r["stage"] in STAGES else 99)
 
@@ -175,31 +145,32 @@ def deadlines(run: Run, f: Filters, now: datetime, tier_days: int = 30, confirma
                                     OR (stage = '{CONFIRMATION}' AND now > stage_since + toIntervalDay({{conf_days:UInt32}})))
                                 AS confirmation,
                             countIf(objections_overdue > 0) AS objection_answer
-                     FROM case_state WHERE NOT closed AND {where}""",
+                     FROM case_now WHERE NOT closed AND {where}""",
                  {**p, "now": int(now.timestamp() * 1000), "tier_days": tier_days, "conf_days": confirmation_days})
     return row
 
 
 def notices(run: Run, f: Filters) -> list[dict]:
     where, p = f.where("n.lender_id", "c.region_code", "toDate(n.at, 'Asia/Shanghai')")
-    join = "LEFT JOIN case_state AS c ON c.case_id = n.case_id" if f.region else ""
+    join = "LEFT JOIN case_now AS c ON c.case_id = n.case_id" if f.region else ""
     return run(f"""SELECT n.status AS status, n.rule AS rule, count() AS notices
                    FROM notices AS n FINAL {join} WHERE {where}
                    GROUP BY status, rule ORDER BY status, rule""", p)
 
 
 def mediators(run: Run, f: Filters) -> list[dict]:
-    """Each mediator's cases per tier (the last mediator of each case's tier) and how that tier ended."""
-    where, p = f.where()
-    rows = run(f"""SELECT m.2 AS mediator_id, m.1 AS tier, count() AS assigned, countIf(m.3 = 0) AS active,
-                          countIf(m.3 = 2) AS settled, countIf(m.3 = 1) AS failed
-                   FROM (SELECT lender_id, f_facts.3 AS region_code,
-                                arrayJoin(arrayFilter(x -> x.4 > toDateTime64(0, 3, 'UTC'),
-                                                      [tuple('PEOPLES', f_peoples.3, f_peoples_outcome, f_peoples.1),
-                                                       tuple('COURT', f_court.3, f_court_outcome, f_court.1)])) AS m,
-                                toDate(m.4, 'Asia/Shanghai') AS day
-                         FROM case_facts FINAL)
-                   WHERE {where} GROUP BY mediator_id, tier ORDER BY tier, mediator_id""", p)
+    """Each mediator's cases per tier (the last mediator of each case's tier) and how that tier ended; the day
+    filter is the day of that assignment."""
+    parts, params = [], {}
+    for tier, prefix in (("PEOPLES", "peoples"), ("COURT", "court")):
+        where, p = f.where(day=f"toDate({prefix}_assigned_at, 'Asia/Shanghai')")
+        params.update(p)
+        parts.append(f"""SELECT {prefix}_mediator AS mediator_id, '{tier}' AS tier, count() AS assigned,
+                                countIf({prefix}_outcome = 0) AS active, countIf({prefix}_outcome = 2) AS settled,
+                                countIf({prefix}_outcome = 1) AS failed
+                         FROM case_now WHERE {prefix}_assigned_at > toDateTime64(0, 3, 'UTC') AND {where}
+                         GROUP BY mediator_id""")
+    rows = run(f"SELECT * FROM ({' UNION ALL '.join(parts)}) ORDER BY tier, mediator_id", params)
     for r in rows:
         r["settlement_rate"] = _rate(r["settled"], r["settled"] + r["failed"])
     return rows

@@ -19,10 +19,11 @@ from remedy.runtime.startup import refuse_development_secrets
 from remedy.runtime import logs
 from services.analytics import queries
 from services.analytics.access import parse_tokens
-from services.analytics.compaction import Compactor
+from services.analytics.compaction import LAST_FLUSH, Compactor
 from services.analytics.metrics import AnalyticsMetrics
 from services.analytics.settings import AnalyticsSettings
 from services.analytics.sink import Sink
+from services.analytics.snapshot import Snapshotter
 from services.analytics.stages import STAGES, TERMINAL
 from services.analytics.store import Store
 from services.analytics.web import Sessions, make_web
@@ -32,7 +33,7 @@ GAUGE_INTERVAL = 5.0
 
 
 async def refresh_gauges(store: Store, metrics: AnalyticsMetrics, clock: Clock, tier_days: int, conf_days: int) -> None:
-    """Stage backlog and deadline breaches from the case-state projection (all lenders)."""
+    """Stage backlog and deadline breaches from the dashboard's snapshot (all lenders)."""
     everyone = queries.Filters()
     backlog = await store.run(queries.backlog, store.rows, everyone, clock.now())
     counts = {r["stage"]: r["cases"] for r in backlog}
@@ -54,7 +55,10 @@ async def serve(settings: Settings, analytics: AnalyticsSettings) -> None:
     sink = Sink(settings, analytics, store, codec, clock, metrics)
     await sink.start()
     sessions = Sessions(derive_key(",".join(sorted(scopes)), "dashboard"), dev=settings.dev, minutes=analytics.session_minutes)
-    app = make_web(store, scopes, metrics, clock, tier_days, conf_days, sessions=sessions, data_dir=settings.data_dir)
+    # Connections and threads of their own (chDB sessions on one engine, or server connections): the panels never
+    # queue behind the sink's inserts, nor behind a snapshot build or a merge.
+    reader, builder = Store.open(analytics.clickhouse_url), Store.open(analytics.clickhouse_url)
+    app = make_web(reader, scopes, metrics, clock, tier_days, conf_days, sessions=sessions, data_dir=settings.data_dir)
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
     await web.TCPSite(runner, analytics.host, analytics.port).start()
@@ -63,12 +67,14 @@ async def serve(settings: Settings, analytics: AnalyticsSettings) -> None:
         asyncio.get_running_loop().add_signal_handler(sig, stop.set)
     running = asyncio.create_task(sink.run(), name="sink")
     app["pages"].sink = running
-    compactor = Compactor(store, metrics)
+    snapshots = app["pages"].snapshots = Snapshotter(builder, lambda: metrics.registry.get_sample_value(LAST_FLUSH))
+    building = asyncio.create_task(snapshots.run(stop, metrics), name="snapshot")
+    compactor = Compactor(builder, metrics)
     print(f"[analytics] Worker ready: dashboard on http://{analytics.host}:{analytics.port}/", flush=True)
     try:
         while not stop.is_set() and not running.done():
             try:
-                await refresh_gauges(store, metrics, clock, tier_days, conf_days)
+                await refresh_gauges(reader, metrics, clock, tier_days, conf_days)
             except Exception as exc:  # noqa: BLE001 - a gauge must never stop the sink
                 log.warning("analytics: gauge refresh failed: %s", type(exc).__name__)
             try:
@@ -83,9 +89,12 @@ async def serve(settings: Settings, analytics: AnalyticsSettings) -> None:
         if running.done():
             running.result()  # the sink died: surface why
     finally:
+        building.cancel()   # a build cut short is never read, and the next one drops it
+        await asyncio.gather(building, return_exceptions=True)
         await sink.stop(running if not running.done() else None)
         await runner.cleanup()
-        store.close()
+        for each in (builder, reader, store):
+            each.close()
 
 
 def main() -> None:

@@ -5,8 +5,9 @@
 - ``GET /login``, ``POST /login`` (form field ``token``) — sign in (signin.py): a session cookie naming the token's
   hash, then ``/``; in dev mode ``GET /?token=…`` does the same and drops the token from the address;
 - ``GET /api/dashboard`` and ``GET /api/<chart>`` — JSON, filtered by ``lender``, ``region`` (a GB/T 2260 code or
-  its first 2 or 4 digits) and ``from``/``to`` (China calendar days, ISO dates); ``GET /api/messages`` the page's
-  words; a region or lender that names nothing is 404 with a message in the user's language;
+  its first 2 or 4 digits) and ``from``/``to`` (China calendar days, ISO dates), read from the snapshot
+  (snapshot.py; ``GET /api/snapshot`` says as of when); ``GET /api/messages`` the page's words; a region or
+  lender that names nothing is 404 with a message in the user's language;
 - ``GET /metrics`` — Prometheus; ``GET /healthz``.
 
 Pages and API need a token (``Authorization: Bearer …``) or the session cookie: none or an unknown one is
@@ -27,7 +28,7 @@ from aiohttp import web
 
 from remedy.kernel.clock import Clock
 from remedy.runtime.http import json_errors, secure
-from services.analytics import page, panels, queries
+from services.analytics import page, panels, queries, snapshot
 from services.analytics.access import Forbidden, Scope, Unauthorized, authorise
 from services.analytics.metrics import AnalyticsMetrics
 from services.analytics.signin import COOKIE, BadForm, Sessions, hmac_equal  # noqa: F401 - the service's imports
@@ -104,7 +105,7 @@ def make_web(store: Store, scopes: dict[str, Scope], metrics: AnalyticsMetrics, 
     app.router.add_get("/api/{chart}", pages.chart)
     app.router.add_get("/metrics", pages.metrics_page)
     app.router.add_get("/healthz", pages.healthz)
-    app["pages"] = pages   # the service hands it the sink's task (health)
+    app["pages"] = pages   # the service hands it the sink's task (health) and the snapshot's keeper
     app.router.add_get("/static/vendor/plotly.min.js", page.plotly_script)
     app.router.add_get("/static/vendor/plotly.css", page.plotly_stylesheet)
     app.router.add_static("/static/", STATIC)
@@ -169,13 +170,22 @@ class Pages:
         extra = await self.run_query(lambda run: {"queue": panels.queue(run, f, now), "cycle_routes": panels.cycle_routes(run, f),
                                                   "cross_matrix": panels.cross_matrix(run, f), "regions": panels.regions(run, f)})
         if isinstance(body, dict) and isinstance(extra, dict):
-            body.update(extra, baseline=page.baseline(self.data_dir))
+            body.update(extra, baseline=page.baseline(self.data_dir), snapshot=await self.snapshot())
         return web.json_response(body, dumps=json.dumps)
+
+    async def snapshot(self) -> dict | None:
+        """What the panels read (snapshot.py): built when, over how many cases, and whether it holds every event the
+        sink has written (None when this process does not build it)."""
+        found = await self.store.run(lambda: _plain(snapshot.current(self.store)))
+        keeper = getattr(self, "snapshots", None)
+        return None if found is None else {**found, "current": keeper.current() if keeper else None}
 
     async def chart(self, request):
         name = request.match_info["chart"]
         f = await self.filters(request)
-        if name in CHARTS:
+        if name == "snapshot":
+            body = await self.snapshot()
+        elif name in CHARTS:
             body = await self.run_query(CHARTS[name], f)
         elif name in NOW_CHARTS:
             extra = (self.tier_days, self.confirmation_days) if name == "deadlines" else ()

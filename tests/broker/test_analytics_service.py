@@ -9,6 +9,7 @@ import re
 import shutil
 import subprocess
 import sys
+import time
 import urllib.error
 import urllib.request
 from collections import Counter, defaultdict
@@ -70,7 +71,9 @@ def world(tmp_path_factory):
         proc.start().wait_ready(timeout=120)
         wait_for_metric(proc, "remedy_analytics_consumed_total", total, timeout=120)
         wait_for_metric(proc, "remedy_analytics_rows_written_total", total - 1, timeout=60)  # all but the junk
-        yield {"data": data, "proc": proc, "bootstrap": bootstrap, "codec": codec, "tmp": tmp}
+        world = {"data": data, "proc": proc, "bootstrap": bootstrap, "codec": codec, "tmp": tmp}
+        wait_for_snapshot(world)
+        yield world
     finally:
         if proc is not None:
             proc.stop()
@@ -87,6 +90,17 @@ def api(world, path: str, token: str | None = "ops-secret") -> tuple[int, dict]:
             return res.status, json.loads(res.read())
     except urllib.error.HTTPError as err:
         return err.code, json.loads(err.read() or b"{}")
+
+
+def wait_for_snapshot(world, timeout: float = 60) -> dict:
+    """The dashboard's snapshot once it holds every row written (the panels read it)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        status, snap = api(world, "/api/snapshot")
+        if status == 200 and snap and snap["current"]:
+            return snap
+        time.sleep(0.3)
+    raise AssertionError(f"the dashboard's snapshot never caught up: {snap}")
 
 
 # -- the figures, computed here from the published records --------------------------------------
@@ -147,6 +161,7 @@ def quantile(values: list[float], q: float) -> float:
 def test_dashboard_numbers_equal_figures_computed_from_the_published_records(world):
     status, d = api(world, "/api/dashboard")
     assert status == 200
+    assert (d["snapshot"]["cases"], d["snapshot"]["current"]) == (80, True), "the panels read a snapshot of every case"
     want = expected(world["data"])
     cases = want["cases"]
     s = d["summary"]
@@ -236,6 +251,7 @@ def test_bad_record_is_dead_lettered_and_metrics_are_exposed(world):
     assert 'remedy_analytics_consumer_lag{partition="0",topic="case.events"}' in body
     assert metric_value(port, "remedy_analytics_rows_written_total") >= len(world["data"].events)
     assert 'remedy_analytics_stage_backlog{stage="PEOPLES_MEDIATION"}' in body
+    assert metric_value(port, "remedy_analytics_snapshot_cases") == 80
     # the breach gauges are refreshed from ClickHouse every few seconds: the first refresh after the data
     # landed may still be on its way on a loaded machine
     assert wait_for_metric(world["proc"], "remedy_analytics_deadline_breaches", 1, timeout=30) > 0

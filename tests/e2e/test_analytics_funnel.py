@@ -170,10 +170,15 @@ def as_shown(port: int, token: str, query: str = "") -> dict:
 
 
 def settled(port: int, timeout: float = 120.0) -> dict:
-    """Wait until analytics has consumed everything it will (its counters and figures stop changing)."""
+    """Wait until analytics has consumed everything it will (its counters and figures stop changing) and the
+    dashboard's snapshot holds it all."""
     deadline, last, same = time.monotonic() + timeout, None, 0
     while time.monotonic() < deadline:
         _, d = api(port, "/api/dashboard", "ops-tok")
+        if not (d.get("snapshot") or {}).get("current"):   # the panels' snapshot is behind what the sink wrote
+            last, same = None, 0
+            time.sleep(1)
+            continue
         key = json.dumps([d["summary"], d["funnel"], d["compliance"]["notices"], d["rejections"],
                           metric_value(port, "remedy_analytics_rows_written_total")], sort_keys=True, default=str)
         same = same + 1 if key == last else 0

@@ -11,7 +11,7 @@ import pytest
 SCRIPT = r"""
 import json
 from datetime import datetime, timezone
-from services.analytics import queries
+from services.analytics import queries, snapshot
 from services.analytics.store import Store
 
 store = Store.open("chdb://:memory:")
@@ -34,6 +34,7 @@ for case_id, events in cases.items():
         offset += 1
 names = ("event_id", "case_id", "lender_id", "event_type", "stage", "occurred_at", "src_offset")
 store.insert("case_events", names, [list(col) for col in zip(*rows)])
+snapshot.build(store)   # what the panels read
 print(json.dumps(queries.deadlines(store.rows, queries.Filters(), at(28), confirmation_days=20)["confirmation"]))
 """
 

@@ -11,7 +11,7 @@ import pytest
 SCRIPT = r"""
 import json
 from datetime import datetime, timezone
-from services.analytics import queries
+from services.analytics import queries, snapshot
 from services.analytics.store import Store
 
 store = Store.open("chdb://:memory:")
@@ -25,6 +25,7 @@ rows = [("C-A", "CaseOpened", "OPENED", 1, 0), ("C-A", "CaseClosed", "CLOSED", 3
 names = ("event_id", "case_id", "lender_id", "event_type", "stage", "occurred_at", "src_offset")
 columns = [list(col) for col in zip(*[(f"E{o}", c, "LENDER-A", t, s, at(d), o) for c, t, s, d, o in rows])]
 store.insert("case_events", names, columns)
+snapshot.build(store)   # what the panels read
 print(json.dumps(queries.cycle_weeks(store.rows, queries.Filters())))
 """
 

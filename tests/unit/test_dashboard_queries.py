@@ -11,7 +11,7 @@ import pytest
 
 from remedy.kernel.lifecycle import STAGES
 from services.analytics.panels import region_known
-from services.analytics.queries import OUTCOME
+from services.analytics.snapshot import OUTCOME
 from services.analytics.stages import PAID_CLOSE_REASONS, visit_outcome
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
@@ -59,7 +59,7 @@ def test_the_funnel_classifies_every_pair_of_stages_as_the_kernel_does():
 QUEUE = r"""
 import json
 from datetime import datetime, timedelta, timezone
-from services.analytics import panels, queries
+from services.analytics import panels, queries, snapshot
 from services.analytics.store import Store
 from services.analytics.web import _plain
 
@@ -84,6 +84,7 @@ rows = [(f"E{i}", c, "LENDER-A", "350100", t, s, t0 + timedelta(days=d), i, tier
          r if t == "CaseOpened" else "", r if t == "CaseTriaged" else "", "CT-" + c if t == "CaseTriaged" else "",
          int(c == "A3" and t == "CaseTriaged")) for i, (c, t, s, d, tier, r) in enumerate(log)]
 store.insert("case_events", names, [list(col) for col in zip(*rows)])
+snapshot.build(store)   # what the panels read
 f = queries.Filters()
 print(json.dumps(_plain({"queue": panels.queue(store.rows, f, now), "fujian": panels.queue(store.rows, queries.Filters(region="35"), now),
                          "cycle": panels.cycle_routes(store.rows, f), "matrix": panels.cross_matrix(store.rows, f),

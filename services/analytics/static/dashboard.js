@@ -211,7 +211,10 @@ async function load(fromForm) {
   render(d);
   await Promise.all(DRAWING);
   languageLink();
+  const snap = d.snapshot;
   status.textContent = [t("status.as_of", {when: fmtInstant(d.now)}),
+                        snap ? t("status.snapshot", {when: fmtInstant(snap.as_of)}) + (snap.current === false ? t("status.snapshot_behind") : "")
+                             : t("status.no_snapshot"),
                         d.filters.lender ? t("status.lender", {lender: d.filters.lender}) : t("status.all_lenders"),
                         d.filters.region ? t("status.region", {region: d.filters.region}) : ""].filter(Boolean).join(" · ");
   document.body.dataset.state = "ready";
