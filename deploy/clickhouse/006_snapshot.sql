@@ -1,4 +1,4 @@
--- The dashboard's snapshot: every case's state, flat, and the funnel rolled up, built whole by the analytics
+-- The dashboard's snapshot: every case's state, flat, the funnel and the notices rolled up, built whole by the analytics
 -- service (services/analytics/snapshot.py) whenever new events arrived, at most a tenth of its time. The panels read
 -- these rows, not case_facts FINAL: merging a case table that is still taking inserts costs seconds at
 -- ten million events; a flat, merged snapshot answers in tens of milliseconds (bench/bench_dashboard.py).
@@ -80,6 +80,21 @@ ENGINE = MergeTree
 PARTITION BY version
 ORDER BY (lender_id, stage, region_code, day);
 
+-- Notices logged per China day × lender × the case's debtor region × status × rule.
+CREATE TABLE IF NOT EXISTS notice_counts
+(
+    version     UInt64,
+    day         Date,
+    lender_id   LowCardinality(String),
+    region_code LowCardinality(String),
+    status      LowCardinality(String),
+    rule        LowCardinality(String),
+    notices     UInt64
+)
+ENGINE = MergeTree
+PARTITION BY version
+ORDER BY (lender_id, status, rule, region_code, day);
+
 CREATE TABLE IF NOT EXISTS snapshots
 (
     version  UInt64,
@@ -95,3 +110,6 @@ SELECT * EXCEPT version FROM case_snapshot WHERE version = (SELECT max(version) 
 
 CREATE OR REPLACE VIEW funnel_now AS
 SELECT * EXCEPT version FROM stage_funnel WHERE version = (SELECT max(version) FROM snapshots);
+
+CREATE OR REPLACE VIEW notices_now AS
+SELECT * EXCEPT version FROM notice_counts WHERE version = (SELECT max(version) FROM snapshots);

@@ -151,10 +151,9 @@ def deadlines(run: Run, f: Filters, now: datetime, tier_days: int = 30, confirma
 
 
 def notices(run: Run, f: Filters) -> list[dict]:
-    where, p = f.where("n.lender_id", "c.region_code", "toDate(n.at, 'Asia/Shanghai')")
-    join = "LEFT JOIN case_now AS c ON c.case_id = n.case_id" if f.region else ""
-    return run(f"""SELECT n.status AS status, n.rule AS rule, count() AS notices
-                   FROM notices AS n FINAL {join} WHERE {where}
+    """Notices by status and rule; the region is their case's debtor region, the day the one they were logged."""
+    where, p = f.where()
+    return run(f"""SELECT status, rule, sum(notices) AS notices FROM notices_now WHERE {where}
                    GROUP BY status, rule ORDER BY status, rule""", p)
 
 

@@ -1,14 +1,17 @@
-"""The dashboard's snapshot (deploy/clickhouse/006_snapshot.sql): every case's state, flat, and the funnel rolled
-up by cohort, rebuilt whole from the folded case table whenever the sink wrote something new.
+"""The dashboard's snapshot (deploy/clickhouse/006_snapshot.sql): every case's state, flat, the funnel rolled up by
+cohort, and the notices by day, lender, region, status and rule, rebuilt whole whenever the sink wrote something.
 
 Why a snapshot: ``case_facts`` takes an insert at every sink flush, and reading it merged (``FINAL``) costs seconds
 at ten million events whatever the panel asks; the snapshot's flat rows answer in tens of milliseconds. What the
-panels show is therefore as of the last build (``as_of``, shown on the page). A build takes about 2.5 µs a case of
-CPU (bench/bench_dashboard.py), so ``Snapshotter`` waits between builds at least nine times as long as the last one
-took: at most a tenth of the service's time, a build a second on a small funnel, one every ~40 s at 10 million events.
+panels show is therefore as of the last build (``as_of``, shown on the page). A build costs about 5 µs a case on
+one core (8 s at 1.7 million cases: bench/bench_dashboard.py), so ``Snapshotter`` waits at least nine times as
+long as the last build took before the next: at most a tenth of the time, a build a second on a small funnel,
+one every minute and a half at ten million events on two cores. The service gives it a ClickHouse connection of
+its own (another chDB session on the same engine, or another server connection) and half the cores, so the
+panels' queries never queue behind a build.
 
 Builds are safe from any number of analytics instances at once: each writes its own version (a partition of its
-own), records it only once complete, and drops versions older than the newest two recorded.
+own), records it only once complete, and drops older versions but the newest two recorded.
 """
 from __future__ import annotations
 
@@ -76,13 +79,23 @@ ARRAY JOIN vstage AS s, first_at AS at, first AS f, any_settled AS st, any_escal
 GROUP BY day, lender_id, region_code, stage"""
 
 
+NOTICES = """
+SELECT {v:UInt64}, toDate(n.at, 'Asia/Shanghai') AS day, n.lender_id, c.region_code, n.status, n.rule, count() AS notices
+FROM (SELECT case_id, lender_id, at, status, rule FROM notices FINAL WHERE lender_id = {lender:String}) AS n
+LEFT JOIN (SELECT case_id, region_code FROM case_snapshot WHERE version = {v:UInt64} AND lender_id = {lender:String}) AS c
+    ON c.case_id = n.case_id
+GROUP BY day, n.lender_id, c.region_code, n.status, n.rule"""
+TABLES = ("case_snapshot", "stage_funnel", "notice_counts")
+
+
 def new_version() -> int:
     """Unique across instances: the wall time in ms, then three random digits."""
     return int(time.time() * 1000) * 1000 + random.randrange(1000)
 
 
 def lenders(store: Store) -> list[str]:
-    return [r["lender_id"] for r in store.rows("SELECT DISTINCT lender_id FROM case_facts ORDER BY lender_id")]
+    return [r["lender_id"] for r in store.rows("SELECT lender_id FROM case_facts UNION DISTINCT "
+                                               "SELECT lender_id FROM notices ORDER BY lender_id")]
 
 
 def statements(v: int, lender: str) -> list[tuple[str, dict]]:
@@ -91,7 +104,8 @@ def statements(v: int, lender: str) -> list[tuple[str, dict]]:
     listed, p = ", ".join(CASE_COLUMNS), {"v": v, "lender": lender}
     return [(f"INSERT INTO case_snapshot (version, {listed}) SELECT {{v:UInt64}}, {listed} FROM case_state "
              "WHERE lender_id = {lender:String}", p),
-            (f"INSERT INTO stage_funnel {FUNNEL}", p)]
+            (f"INSERT INTO stage_funnel {FUNNEL}", p),
+            (f"INSERT INTO notice_counts {NOTICES}", p)]   # after the lender's cases: their regions
 
 
 def execute(store: Store, sql: str, params: dict) -> None:
@@ -122,7 +136,7 @@ def _drop_old(store: Store) -> None:
     """Keep the newest ``KEEP`` recorded versions; drop every other partition older than the newest (a build cut
     short, or one another instance finished later), never a newer one: it may be a build still running."""
     kept = [r["version"] for r in store.rows(f"SELECT version FROM snapshots ORDER BY version DESC LIMIT {KEEP}")]
-    for table in ("case_snapshot", "stage_funnel"):
+    for table in TABLES:
         stale = store.rows("SELECT DISTINCT partition FROM system.parts WHERE database = currentDatabase() AND table = {t:String} "
                            "AND active AND toUInt64(partition) < {newest:UInt64} AND toUInt64(partition) NOT IN {kept:Array(UInt64)}",
                            {"t": table, "newest": kept[0], "kept": kept})
