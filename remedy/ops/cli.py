@@ -1,4 +1,7 @@
-"""The operator's command: ``remedy <subcommand>``.
+"""The operator's command: ``remedy [--lang zh|en] <subcommand>``.
+
+It speaks Simplified Chinese, or English with ``--lang en`` (anywhere on the line), ``REMEDY_LANG=en`` or an
+English locale (remedy/ops/terminal.py); ``remedy report`` writes its report in that language too.
 
   remedy broker          run Tansu on 127.0.0.1:$REMEDY_BROKER_PORT until Ctrl-C
   remedy topics          provision every registry topic (idempotent)
@@ -20,18 +23,16 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import json
 import signal
 import sys
 import time
-from pathlib import Path
 from typing import Callable
 
-from remedy.kernel.settings import Settings
 from remedy.ops.replay_cli import fail, replay
+from remedy.ops.report_cli import report
 from remedy.ops.research import command as research
 from remedy.ops.settings import PlatformSettings
-from services.analytics.settings import AnalyticsSettings
+from remedy.ops.terminal import LanguageError, choose, text
 
 
 def _interrupt(*_) -> None:
@@ -53,9 +54,26 @@ def _scale(text: str) -> dict[str, int]:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
+LANG_HELP = ("the language of what the command prints (and of `remedy report`'s report): zh, Simplified Chinese, or en, "
+             "English (default: $REMEDY_LANG, else the locale's, else Chinese)")
+
+
+class _Sub:
+    """Every subcommand accepts ``--lang`` too, as the same option: ``remedy report --lang en`` = ``remedy --lang en report``."""
+
+    def __init__(self, sub):
+        self.sub = sub
+        self.common = argparse.ArgumentParser(add_help=False)
+        self.common.add_argument("--lang", choices=("zh", "en"), default=argparse.SUPPRESS, help=LANG_HELP)
+
+    def add_parser(self, name: str, **kwargs) -> argparse.ArgumentParser:
+        return self.sub.add_parser(name, parents=[self.common], **kwargs)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="remedy", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    sub = parser.add_subparsers(dest="command", required=True)
+    parser.add_argument("--lang", choices=("zh", "en"), default=None, help=LANG_HELP)
+    sub = _Sub(parser.add_subparsers(dest="command", required=True))
     sub.add_parser("broker", help="run Tansu until Ctrl-C")
     sub.add_parser("topics", help="provision every registry topic")
     p = sub.add_parser("publish", help="publish LoanDefaults from a CSV or JSON-lines file")
@@ -77,7 +95,6 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("report", help="the report from the running analytics service, as text, HTML and PDF")
     p.add_argument("--html", metavar="FILE", help="where to write the HTML, the PDF beside it (default: $REMEDY_DATA_DIR/report.html, "
                    "report.en.html in English)")
-    p.add_argument("--lang", choices=("zh", "en"), default="zh", help="the report's language: Simplified Chinese (default) or English")
     p = sub.add_parser("replay", help="re-run triage rules over the cases in case.events and compare")
     p.add_argument("--rules", metavar="FILE", help="triage rule file (default: $REMEDY_TRIAGE_RULES_PATH, what triage loads)")
     p.add_argument("--limit", type=int, default=20, help="list at most this many cases whose route changes")
@@ -101,6 +118,14 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     platform = PlatformSettings.from_env()
+    try:
+        lang = choose(args.lang, platform.shared.lang)
+    except LanguageError as exc:
+        for lang in ("zh", "en"):   # no language chosen yet: say it in both
+            print(text("error", lang, message=text("error.lang", lang, value=exc)), file=sys.stderr)
+        return 2
+    # one language for the whole command: whatever reads the settings (the stack, the run, the report) speaks it
+    args.lang, platform = lang, dataclasses.replace(platform, shared=dataclasses.replace(platform.shared, lang=lang))
     if args.command in ("up", "run"):
         signal.signal(signal.SIGTERM, _interrupt)  # `kill` stops the stack as cleanly as Ctrl-C
     return COMMANDS[args.command](args, platform)
@@ -112,16 +137,23 @@ def _broker(args, platform: PlatformSettings) -> int:
 
 
 def _publish(args, platform: PlatformSettings) -> int:
+    from remedy.contract.lenderfile import FileFormatError
     from remedy.ops.loadfile import publish_file
-    n = publish_file(args.file, platform.shared)
-    print(f"published {n} defaults from {args.file} to loan.defaults")
+    try:
+        n = publish_file(args.file, platform.shared)
+    except (OSError, FileFormatError) as exc:
+        return fail(text("publish.unreadable", args.lang, file=args.file, why=exc), args.lang)
+    print(text("publish.done", args.lang, count=f"{n:,}", file=args.file))
     return 0
 
 
 def _sample(args, platform: PlatformSettings) -> int:
     from remedy.ops.loadfile import write_sample
-    write_sample(args.file, args.valid, args.invalid)
-    print(f"wrote {args.valid + args.invalid} defaults to {args.file}")
+    try:
+        write_sample(args.file, args.valid, args.invalid)
+    except OSError as exc:
+        return fail(text("sample.cannot_write", args.lang, file=args.file, why=exc), args.lang)
+    print(text("sample.done", args.lang, count=f"{args.valid + args.invalid:,}", file=args.file))
     return 0
 
 
@@ -130,16 +162,16 @@ def _up(args, platform: PlatformSettings) -> int:
     try:
         stack = Stack(platform, scale=args.scale)
     except StackError as exc:
-        print(f"error: {exc}")
+        print(text("error", args.lang, message=exc))
         return 1
     try:
         stack.start()
-        print("up: workers that exit are restarted (logs/supervisor.log); Ctrl-C or `remedy down` stops everything")
+        print(text("up.running", args.lang))
         while True:
             time.sleep(2)
             stack.check()
     except StackError as exc:
-        print(f"error: {exc}")
+        print(text("error", args.lang, message=exc))
         return 1
     except KeyboardInterrupt:
         return 0
@@ -168,8 +200,8 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, PlatformSettings], int]] = {
     "broker": _broker, "topics": _broker, "publish": _publish, "sample": _sample, "up": _up, "down": _down,
     "simulate": _simulate, "run": _run,
     "report": lambda args, platform: report(platform.shared, platform.analytics, args.html, args.lang,
-                                                  platform.notify.directory),
-    "replay": lambda args, platform: replay(platform.shared, args.rules or platform.triage.rules_path, args.limit),
+                                            platform.notify.directory),
+    "replay": lambda args, platform: replay(platform.shared, args.rules or platform.triage.rules_path, args.limit, args.lang),
     "export": research.run,
     "case": lambda args, platform: _case(args, platform),
     "acls": lambda args, platform: _acls(args),
@@ -179,7 +211,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, PlatformSettings], int]] = {
 
 def _acls(args) -> int:
     from remedy.ops.acls import main as acls
-    return acls(["--format", args.format] + (["--parties", args.parties] if args.parties else []))
+    return acls(["--format", args.format, "--lang", args.lang] + (["--parties", args.parties] if args.parties else []))
 
 
 def _party_key(args) -> int:
@@ -190,57 +222,7 @@ def _party_key(args) -> int:
 def _case(args, platform: PlatformSettings) -> int:
     from remedy.ops.case_audit import run
     url = args.gateway or f"http://127.0.0.1:{platform.gateway.port}"
-    return run(args.case_id, url, args.key, platform.shared.data_dir, args.json)
-
-
-def report(settings: Settings, analytics: AnalyticsSettings, html_path: str | None, lang: str = "zh",
-           directory: str | None = None) -> int:
-    """The run report from analytics in ``lang``; the baseline comes from the last `remedy run` (run.json) if any,
-    the courts' names from the directory documents print (``directory``, else the shipped one)."""
-    import urllib.error
-
-    from remedy.contract.i18n import Messages
-    from remedy.ops.dashboard_client import fetch_dashboard, ops_token
-    from remedy.ops.report import lines, path_for, write
-    from remedy.ops.report_baseline import from_run
-
-    url = f"http://127.0.0.1:{analytics.port}"
-    try:
-        dash = fetch_dashboard(analytics, ops_token(analytics))
-        text = lines(dash, None)
-    except StopIteration:
-        return fail("REMEDY_ANALYTICS_TOKENS holds no token with the ops scope")
-    except urllib.error.HTTPError as exc:
-        return fail(f"analytics at {url} answered HTTP {exc.code} {exc.reason}")
-    except (OSError, ValueError) as exc:
-        reason = getattr(exc, "reason", exc)
-        return fail(f"analytics is not reachable at {url} ({reason}); is the platform up (`remedy up` or `remedy run`)?")
-    except (KeyError, TypeError) as exc:
-        return fail(f"analytics at {url} returned no dashboard this report can read (missing {exc})")
-    run_file = Path(settings.data_dir) / "run.json"
-    base = by_day = None
-    try:
-        run = json.loads(run_file.read_text(encoding="utf-8"))
-        rate, cases, days = float(run["baseline_recovery"]), int(run["cases"]), from_run(run)
-        base, by_day, text = rate, days, lines(dash, rate)
-        print(f"baseline: traditional collection over the {cases:,} defaults of the last `remedy run` ({run_file})")
-    except FileNotFoundError:
-        print(f"no baseline: {run_file} not found (`remedy run` writes it)")
-    except (OSError, ValueError, KeyError, TypeError) as exc:
-        print(f"no baseline: {run_file} unreadable ({type(exc).__name__}: {exc})")
-    print()
-    print("\n".join(text))
-    default = Path(settings.data_dir) / "report.html"
-    out = Path(html_path) if html_path else (default if lang == "zh" else path_for(default, lang))
-    title = Messages.load("report").text("title.report", lang, cases=f"{dash['summary']['cases']:,}")
-    try:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        written = write(out, dash, base, title, (lang,), by_day, directory)
-    except OSError as exc:
-        return fail(f"cannot write {out}: {exc}")
-    print("\n" + "\n".join(written))
-    return 0
-
+    return run(args.case_id, url, args.key, platform.shared.data_dir, args.json, args.lang)
 
 
 if __name__ == "__main__":
