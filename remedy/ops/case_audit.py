@@ -53,7 +53,7 @@ def _compact(value) -> str:
 
 
 def _cause(kind: str, lang: str) -> str:
-    key = "case.cause.event_kind" if kind == "event" else f"case.cause.{kind}"
+    key = f"case.cause.{kind}"
     return text(key, lang) if key in CLI.entries else kind
 
 
@@ -65,8 +65,10 @@ def render(audit: dict, lang: str = DEFAULT) -> str:
         if e["detail"]:
             out.append("     " + t("case.detail", detail=_compact(e["detail"])))
         cause = e["cause"]
-        where = t("case.cause.event", seq=cause["event_seq"]) if cause["kind"] == "event" else cause.get("ref") or "—"
-        out.append("     " + t("case.cause", cause=_cause(cause["kind"], lang), where=where))
+        if cause["kind"] == "event":
+            out.append("     " + t("case.cause.after", seq=cause["event_seq"]))
+        else:
+            out.append("     " + t("case.cause", cause=_cause(cause["kind"], lang), where=cause.get("ref") or "—"))
         if cause.get("record") is not None:
             out.append("     " + t("case.record", record=_compact(cause["record"])))
         if e["rule"] is not None:

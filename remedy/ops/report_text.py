@@ -51,12 +51,13 @@ def funnel(rows: list[dict], lang: str) -> list[str]:
 
 def lines(dash: dict, baseline_rate: float | None, lang: str = i18n.DEFAULT) -> list[str]:
     """The report's lines: headline figures, the funnel, notices and rejected defaults."""
-    sep = "；" if i18n.language(lang) == "zh" else ", "
-    notices = sep.join(f"{_named('status', n.get('status') or '', lang)}"
-                       f"{'/' + _named('rule', n['rule'], lang) if n.get('rule') else ''} {i18n.number(n.get('notices', 0), lang)}"
+    sep = "；" if i18n.language(lang) == "zh" else "; "
+    item = lambda what, count: text("report.item", lang, what=what, count=i18n.number(count, lang))   # noqa: E731
+    notices = sep.join(item(_named("status", n.get("status") or "", lang)
+                            + ("/" + _named("rule", n["rule"], lang) if n.get("rule") else ""), n.get("notices", 0))
                        for n in dash["compliance"]["notices"]) or text("report.none", lang)
     # the analytics rows are per (lender, reason): one figure per reason here
-    reasons = sep.join(f"{reason_words(r['reason'], lang)} {i18n.number(r['rejections'], lang)}"
+    reasons = sep.join(item(reason_words(r["reason"], lang), r["rejections"])
                        for r in rejection_rows(dash)) or text("report.none", lang)
     return (headline(dash["summary"], baseline_rate, lang) + [""] + funnel(dash["funnel"], lang) + [""]
             + [text("report.notices", lang, notices=notices), text("report.rejections", lang, reasons=reasons)])

@@ -309,7 +309,9 @@ def test_down_with_a_stale_pid_file_cleans_up(tmp_path, capsys):
     (tmp_path / "stack.json").write_text(json.dumps({"supervisor": dead.proc.pid, "tansu": None,
                                                      "pgids": [dead.proc.pid], "workers": {}}))
     assert down(Settings(data_dir=str(tmp_path)), timeout=2) == 0
-    assert not (tmp_path / "stack.json").exists() and "stopped" in capsys.readouterr().out
+    assert not (tmp_path / "stack.json").exists() and capsys.readouterr().out == "已停止\n"
+    assert down(Settings(data_dir=str(tmp_path), lang="en"), timeout=2) == 0
+    assert capsys.readouterr().out.startswith("nothing to stop: no stack.json in")
 
 
 # ---------------------------------------------------------------- the pacer reads every instance
