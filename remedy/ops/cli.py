@@ -1,7 +1,8 @@
 """The operator's command: ``remedy [--lang zh|en] <subcommand>``.
 
 It speaks Simplified Chinese, or English with ``--lang en`` (anywhere on the line), ``REMEDY_LANG=en`` or an
-English locale (remedy/ops/terminal.py); ``remedy report`` writes its report in that language too.
+English locale (remedy/ops/terminal.py); ``remedy report`` writes its report in that language too. Its options
+and their help (in the catalogue's ``help.*`` keys) are in remedy/ops/cli_parser.py.
 
   remedy broker          run Tansu on 127.0.0.1:$REMEDY_BROKER_PORT until Ctrl-C
   remedy topics          provision every registry topic (idempotent)
@@ -30,6 +31,7 @@ from typing import Callable
 
 from remedy.ops.replay_cli import fail, replay
 from remedy.ops.report_cli import report
+from remedy.ops.cli_parser import build_parser, language
 from remedy.ops.research import command as research
 from remedy.ops.settings import PlatformSettings
 from remedy.ops.terminal import LanguageError, choose, text
@@ -39,85 +41,9 @@ def _interrupt(*_) -> None:
     raise KeyboardInterrupt
 
 
-SCALE_HELP = ("run N instances of a stage service in its consumer group, e.g. --scale triage=3,notify=2: instance n "
-              "serves on REMEDY_<SERVICE>_PORT+100*(n-1), keeps its state in $REMEDY_DATA_DIR/<service>-<n> and logs to "
-              "logs/<service>-<n>.log; at most as many as the service's topics have partitions (gateways: 8; analytics "
-              "only with a ClickHouse server). A worker that exits is restarted (back-off 1 s "
-              "doubling to 30 s); Ctrl-C stops everything")
-
-
-def _scale(text: str) -> dict[str, int]:
-    from remedy.ops.stack import ScaleError, parse_scale
-    try:
-        return parse_scale(text)
-    except ScaleError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
-
-
-LANG_HELP = ("the language of what the command prints (and of `remedy report`'s report): zh, Simplified Chinese, or en, "
-             "English (default: $REMEDY_LANG, else the locale's, else Chinese)")
-
-
-class _Sub:
-    """Every subcommand accepts ``--lang`` too, as the same option: ``remedy report --lang en`` = ``remedy --lang en report``."""
-
-    def __init__(self, sub):
-        self.sub = sub
-        self.common = argparse.ArgumentParser(add_help=False)
-        self.common.add_argument("--lang", choices=("zh", "en"), default=argparse.SUPPRESS, help=LANG_HELP)
-
-    def add_parser(self, name: str, **kwargs) -> argparse.ArgumentParser:
-        return self.sub.add_parser(name, parents=[self.common], **kwargs)
-
-
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="remedy", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--lang", choices=("zh", "en"), default=None, help=LANG_HELP)
-    sub = _Sub(parser.add_subparsers(dest="command", required=True))
-    sub.add_parser("broker", help="run Tansu until Ctrl-C")
-    sub.add_parser("topics", help="provision every registry topic")
-    p = sub.add_parser("publish", help="publish LoanDefaults from a CSV or JSON-lines file")
-    p.add_argument("file")
-    p = sub.add_parser("sample", help="write a sample batch as JSON lines")
-    p.add_argument("file")
-    p.add_argument("--valid", type=int, default=1000)
-    p.add_argument("--invalid", type=int, default=50)
-    p = sub.add_parser("up", help="start the platform until Ctrl-C; workers that die are restarted")
-    p.add_argument("--scale", type=_scale, default=None, metavar="SERVICE=N[,SERVICE=N...]", help=SCALE_HELP)
-    sub.add_parser("down", help="stop a platform started by `remedy up`")
-    sub.add_parser("simulate", help="publish the sample batch and play the outside world")
-    p = sub.add_parser("run", help="the one-machine demo")
-    p.add_argument("--no-wait", action="store_true", help="stop after the report instead of keeping the dashboard up")
-    p.add_argument("--horizon-days", type=int, default=120, help="simulated days to run before reporting")
-    p.add_argument("--cases", type=int, default=None,
-                   help="defaults in the batch (default: $REMEDY_SIM_CASES, else the source document's 8,539)")
-    p.add_argument("--scale", type=_scale, default=None, metavar="SERVICE=N[,SERVICE=N...]", help=SCALE_HELP)
-    p = sub.add_parser("report", help="the report from the running analytics service, as text, HTML and PDF")
-    p.add_argument("--html", metavar="FILE", help="where to write the HTML, the PDF beside it (default: $REMEDY_DATA_DIR/report.html, "
-                   "report.en.html in English)")
-    p = sub.add_parser("replay", help="re-run triage rules over the cases in case.events and compare")
-    p.add_argument("--rules", metavar="FILE", help="triage rule file (default: $REMEDY_TRIAGE_RULES_PATH, what triage loads)")
-    p.add_argument("--limit", type=int, default=20, help="list at most this many cases whose route changes")
-    research.add_parser(sub)
-    p = sub.add_parser("case", help="a case's whole history (audit trail), from the gateway")
-    p.add_argument("case_id")
-    p.add_argument("--json", action="store_true", help="the gateway's answer as JSON, for machines")
-    p.add_argument("--gateway", metavar="URL", help="the gateway (default: http://127.0.0.1:$REMEDY_GATEWAY_PORT)")
-    p.add_argument("--key", help="an auditor's or the case's lender's API key (default: $REMEDY_AUDIT_KEY, else the dev key)")
-    p = sub.add_parser("acls", help="the Kafka ACLs per principal, from schemas/topics.json")
-    p.add_argument("--format", choices=("json", "commands"), default="json")
-    p.add_argument("--parties", metavar="FILE", help="the parties' key registry: one principal per party")
-    p = sub.add_parser("party-key", help="a new signing key pair for an outside party")
-    p.add_argument("kind")
-    p.add_argument("id")
-    p.add_argument("key_id")
-    p.add_argument("--out", required=True, help="the private key file to create")
-    return parser
-
-
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
     platform = PlatformSettings.from_env()
+    args = build_parser(language(argv, platform.shared.lang)).parse_args(argv)
     try:
         lang = choose(args.lang, platform.shared.lang)
     except LanguageError as exc:

@@ -83,6 +83,21 @@ def test_acls_stay_machine_text_and_a_bad_registry_is_said_in_the_terminal_s_lan
     assert out.err.startswith("error: cannot read the parties' key registry") and out.out == ""
 
 
+def test_the_help_is_in_the_terminal_s_language(capsys, monkeypatch):
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    out = capsys.readouterr().out
+    assert "Remedy 运营命令" in out and "remedy case CASE_ID    从网关审计接口读取案件完整历史" in out
+    with pytest.raises(SystemExit):
+        main(["report", "--lang", "en", "--help"])
+    out = capsys.readouterr().out
+    assert "where to write the HTML, the PDF beside it" in out and not chinese(out)
+    monkeypatch.setenv("REMEDY_LANG", "en")
+    with pytest.raises(SystemExit):
+        main(["run", "--help"])
+    assert "stop after the report instead" in capsys.readouterr().out
+
+
 def test_down_with_nothing_running(capsys, tmp_path):
     assert main(["down"]) == 0
     assert capsys.readouterr().out == f"无需停止：{(tmp_path / 'data').resolve()} 中没有 stack.json\n"
