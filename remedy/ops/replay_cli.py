@@ -1,5 +1,5 @@
-"""``remedy replay``: triage's rules re-run over every case on case.events, compared with what happened.
-Its own lines are in the terminal's language; the comparison itself (services/triage/replay_report.py) is English."""
+"""``remedy replay``: triage's rules re-run over every case on case.events, compared with what happened, printed in
+the terminal's language (the comparison's lines: services/triage/replay_report.py)."""
 from __future__ import annotations
 
 import logging
@@ -36,7 +36,7 @@ def replay(settings: Settings, rules_path: str, limit: int, lang: str = DEFAULT)
     if read.undecodable:
         kinds = ", ".join(f"{kind} {n:,}" for kind, n in sorted(read.undecodable.items()))
         print(text("replay.skipped", lang, count=f"{sum(read.undecodable.values()):,}", kinds=kinds, first="; ".join(read.first_bad)))
-    print("\n".join(lines(compare(read.events, rules), limit)))
+    print("\n".join(lines(compare(read.events, rules), limit, lang)))
     return 0
 
 

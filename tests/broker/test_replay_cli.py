@@ -34,11 +34,11 @@ def test_replay_reads_the_topic_and_prints_the_comparison(broker, codec, tmp_pat
     out = capsys.readouterr().out
     assert f"已从 {broker} 的 case.events 读取 {len(log) + 1:,} 条案件事件" in out
     assert "跳过 1 条无法解码的记录（UnknownFingerprint 1）" in out
-    assert "replayed 7 decided cases under triage-rules-v1" in out
+    assert "按 triage-rules-v1 重跑了 7 件已分流案件" in out
     assert f"规则 {V1_PATH}：triage-rules-v1，sha256 {V1.hash}：与 rules.lock 一致" in out
-    assert f"decided under triage-rules-v1 sha256 {V1.hash[:12]} (7)" in out, "the decisions' own hash, read off the log"
-    assert "cases whose route changes: 0 of 7" in out
-    assert "1 duplicate events ignored" in out
+    assert f"原分流 triage-rules-v1 sha256 {V1.hash[:12]} (7)" in out, "the decisions' own hash, read off the log"
+    assert "分流路径改变的案件：0 / 7" in out
+    assert "忽略 1 条重复事件" in out
 
     raw = json.loads(V1_PATH.read_text(encoding="utf-8"))
     lower = tmp_path / "v2.json"
