@@ -59,7 +59,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def _broker(args, platform: PlatformSettings) -> int:
     from remedy.runtime import broker
-    return broker.main(["run" if args.command == "broker" else "topics"])
+    return broker.main(["run" if args.command == "broker" else "topics"], args.lang)
 
 
 def _publish(args, platform: PlatformSettings) -> int:
