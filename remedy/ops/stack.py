@@ -71,7 +71,7 @@ class Stack:
         self.tansu: subprocess.Popen | None = None
         self.procs: list[ServiceProcess] = []
         self._report = report
-        self.supervisor = Supervisor(report=self.say, on_restart=lambda proc: self._write_pid_file())
+        self.supervisor = Supervisor(report=self.say, lang=self.lang, on_restart=lambda proc: self._write_pid_file())
 
     @property
     def pid_file(self) -> Path:
@@ -131,11 +131,13 @@ class Stack:
         self.supervisor.start()
 
     def _start(self, proc: ServiceProcess) -> None:
+        proc.lang = self.lang
         self.procs.append(proc.start())
 
     def add(self, proc: ServiceProcess) -> ServiceProcess:
         """A started process the stack stops with the rest but does not restart (the simulator: a
         run cannot go on without it); its death makes ``check()`` raise."""
+        proc.lang = self.lang
         self.procs.append(proc)
         self._write_pid_file()
         return proc
@@ -200,9 +202,7 @@ def _alive(pid: int | None, needle: bytes | None = None) -> bool:
         return False
     try:
         os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
+    except (ProcessLookupError, PermissionError):
         return False
     if needle is None:
         return True
