@@ -21,7 +21,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Callable, Mapping
 
-from remedy.contract.i18n import language
+from remedy.contract.i18n import DEFAULT, language
 from remedy.kernel.settings import Settings
 from remedy.runtime.broker import BrokerError, provision, start_tansu
 from remedy.ops.procs import ServiceFailed, ServiceProcess, instance_env, instance_port, stop_all
@@ -37,9 +37,9 @@ class StackError(RuntimeError):
     pass
 
 
-def check_ports(ports: Mapping[str, int]) -> None:
-    """Raise a ``StackError`` naming every port out of range, shared by two processes, or in use."""
-    problem = scaling.port_problem(ports)
+def check_ports(ports: Mapping[str, int], lang: str = DEFAULT) -> None:
+    """Raise a ``StackError`` naming every port out of range, shared by two processes, or in use (in ``lang``)."""
+    problem = scaling.port_problem(ports, lang)
     if problem:
         raise StackError(problem)
 
@@ -108,7 +108,7 @@ class Stack:
         return procs
 
     def start(self, progress=print) -> None:
-        check_ports(self.ports())
+        check_ports(self.ports(), self.lang)
         self.logs.mkdir(parents=True, exist_ok=True)
         try:
             for line in scaling.prepare(self.platform, self.scale, self.services, self.data, {**os.environ, **self.env}):

@@ -133,3 +133,20 @@ def test_the_report_s_terminal_lines_in_each_language():
     assert en[:3] == ["cases 1,200  open 200  closed 1,000", "claimed ¥10,000,000  recovered ¥6,800,001  recovery 68.0%",
                       "case cycle (closed cases): p50 45.0 days  p90 80.0 days"]
     assert en[-2] == "notices: Deferred/quiet hours (4,200)" and not any(chinese(line) for line in en)
+
+
+def test_up_on_a_port_in_use_says_so_and_starts_nothing(tmp_path):
+    import socket
+
+    with socket.socket() as held:
+        held.bind(("127.0.0.1", 0))
+        held.listen()
+        port = held.getsockname()[1]
+        env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(REPO_ROOT), "REMEDY_DATA_DIR": str(tmp_path),
+               "REMEDY_BROKER_PORT": str(port)}
+        for extra, said in (({}, "错误：端口已被占用："), ({"REMEDY_LANG": "en"}, "error: ports already in use: ")):
+            done = subprocess.run([sys.executable, "-m", "remedy.ops.cli", "up"], env={**env, **extra}, capture_output=True,
+                                  text=True, timeout=60)
+            assert done.returncode == 1 and done.stdout.startswith(said), done.stdout + done.stderr
+            assert f"broker {port}" in done.stdout, "(other ports this machine holds may be named too)"
+            assert "Traceback" not in done.stderr and not (tmp_path / "stack.json").exists()

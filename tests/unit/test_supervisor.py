@@ -311,9 +311,11 @@ def test_scaling_a_single_instance_service_in_code_is_refused(tmp_path):
 
 def test_clashing_or_impossible_ports_are_named(tmp_path):
     p = platform(tmp_path, REMEDY_TRIAGE_PORT="6101", REMEDY_INTAKE_PORT="6201")
-    with pytest.raises(StackError, match="intake-1 and triage-2 both on 6201|triage-2 and intake-1 both on 6201"):
+    with pytest.raises(StackError, match="端口冲突：(intake-1 与 triage-2|triage-2 与 intake-1) 都使用 6201"):
         check_ports(ports_needed(p, {"triage": 2}))
-    with pytest.raises(StackError, match="not a port"):
+    with pytest.raises(StackError, match="intake-1 and triage-2 both on 6201|triage-2 and intake-1 both on 6201"):
+        check_ports(ports_needed(p, {"triage": 2}), "en")
+    with pytest.raises(StackError, match="triage-2 65600（不是有效端口）"):
         check_ports({"triage-2": 65600})
 
 
