@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed
 .PHONY: run test chaos unit lint schemas-check schemas-lock broker topics bench system-deps node-deps clean
 
 run: $(STAMP)
-	$(BIN)/remedy run
+	REMEDY_LANG=$${REMEDY_LANG:-zh} $(BIN)/remedy run
 
 # Tests run in 8 processes (pytest-xdist; most broker tests wait on the broker or a paced clock, not the CPU: at 6 the suite used about half of 2 cores; 8 took it from 302 s to 276 s here). `--dist loadgroup`
 # keeps a module marked `xdist_group` on one process, so its shared fixture (the supervised stack, the analytics

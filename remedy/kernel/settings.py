@@ -132,6 +132,9 @@ class Settings(EnvSettings):
                                "key_id, private_key; `remedy party-key`). Empty = the development key of "
                                "the party each record names, refused outside dev.")
     schemas_dir: str = setting(str(SCHEMAS_DIR), "Where the Avro schemas (all versions) live.")
+    lang: str = setting("", "The `remedy` command's language: `zh` (Simplified Chinese) or `en` (English); `remedy --lang` "
+                        "overrides it. Empty = the locale (`LC_ALL`/`LANG` starting with `en`: English), else Chinese. "
+                        "`make run` speaks Chinese unless this says `en`.")
     log_level: str = setting("warning", "Worker log level.")
     log_format: str = setting("text", "`text` (one line a record, for a person) or `json` (one JSON object a line with the "
                               "service and the request id, for a log pipeline).")

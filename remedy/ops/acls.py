@@ -68,12 +68,31 @@ def acls(topics: dict[str, Topic], kinds: dict[str, str], registry: dict | None 
     return sorted(out)
 
 
+def read_registry(path: str) -> dict:
+    """The parties' key registry, its entries checked for the kind and id the principals are named by."""
+    registry = json.loads(open(path, encoding="utf-8").read())
+    entries = registry.get("parties") if isinstance(registry, dict) else None
+    if not isinstance(entries, list) or not all(isinstance(e, dict) and isinstance(e.get("kind"), str)
+                                                and isinstance(e.get("id"), str) for e in entries):
+        raise ValueError("expected {\"parties\": [{\"kind\": ..., \"id\": ...}, ...]}")
+    return registry
+
+
 def main(argv: list[str] | None = None) -> int:
+    from remedy.ops.terminal import choose, text
+
     parser = argparse.ArgumentParser(prog="remedy acls", description=__doc__.split("\n\n")[0])
     parser.add_argument("--format", choices=("json", "commands"), default="json")
     parser.add_argument("--parties", metavar="FILE", help="the parties' key registry: one principal per party")
+    parser.add_argument("--lang", choices=("zh", "en"), default=None, help="the language of an error (the ACLs are machine text)")
     args = parser.parse_args(argv)
-    registry = json.loads(open(args.parties, encoding="utf-8").read()) if args.parties else None
+    try:
+        registry = read_registry(args.parties) if args.parties else None
+    except (OSError, ValueError) as exc:   # a missing, unreadable or malformed registry
+        lang = choose(args.lang)
+        why = f"{type(exc).__name__}: {exc}"
+        print(text("error", lang, message=text("acls.unreadable", lang, file=args.parties, why=why)), file=sys.stderr)
+        return 1
     found = acls(load_registry(), parties(), registry)
     if args.format == "json":
         json.dump([asdict(a) for a in found], sys.stdout, indent=1)

@@ -1,4 +1,4 @@
-"""``remedy case CASE_ID``: a case's whole history as a readable timeline (Chinese first), or ``--json``.
+"""``remedy case CASE_ID``: a case's whole history as a readable timeline in the terminal's language, or ``--json``.
 
 It asks the gateway (``GET /v1/cases/{case_id}/audit``): the join of the case log with the inputs, the notices
 and the triage rule is made there, once (services/gateway/audit.py); this module only prints it. The key is
@@ -7,16 +7,15 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 import urllib.error
 import urllib.request
 from datetime import datetime, timezone
 
+from remedy.contract.i18n import DEFAULT
 from remedy.kernel.clock import CHINA_TZ
+from remedy.ops.terminal import CLI, text
 from services.gateway.keys import shared_keys_path
-
-CAUSES = {"input": "输入 input", "event": "事件 event", "withheld": "不予展示（含债务人个人信息）withheld: debtor PII",
-          "not_kept": "未保存（服务内部主题）not kept: a service's work topic", "missing": "网关未收到 not received",
-          "unknown": "无法解析 unparsed", "unrecorded": "未记录（旧读模型）not recorded by an older read model"}
 
 
 class AuditUnavailable(Exception):
@@ -31,17 +30,16 @@ def dev_key(data_dir: str) -> str | None:
     return next((line.split()[1] for line in path.read_text().splitlines() if line.startswith("auditor:")), None)
 
 
-def fetch(base_url: str, case_id: str, key: str, timeout: float = 10.0) -> dict:
+def fetch(base_url: str, case_id: str, key: str, timeout: float = 10.0, lang: str = DEFAULT) -> dict:
     req = urllib.request.Request(f"{base_url.rstrip('/')}/v1/cases/{case_id}/audit", headers={"Authorization": f"Bearer {key}"})
     try:
         with urllib.request.urlopen(req, timeout=timeout) as r:
             return json.loads(r.read())
     except urllib.error.HTTPError as exc:
-        words = {401: "密钥缺失或错误 missing or wrong key", 403: "此密钥无权查看审计记录 this key may not read audits",
-                 404: "无此案件 no such case for this key"}
-        raise AuditUnavailable(words.get(exc.code, f"HTTP {exc.code}")) from None
+        known = f"case.http.{exc.code}" in CLI.entries
+        raise AuditUnavailable(text(f"case.http.{exc.code}", lang) if known else text("case.http", lang, code=exc.code)) from None
     except OSError as exc:
-        raise AuditUnavailable(f"网关无法连接 gateway unreachable at {base_url}: {exc}") from None
+        raise AuditUnavailable(text("case.unreachable", lang, url=base_url, why=exc)) from None
 
 
 def _when(at_ms: int | None) -> str:
@@ -54,36 +52,45 @@ def _compact(value) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
 
 
-def render(audit: dict) -> str:
-    out = [f"案件 case {audit['case_id']}  出借人 lender {audit['lender_id']}  当前阶段 stage {audit['stage']}", ""]
+def _cause(kind: str, lang: str) -> str:
+    key = f"case.cause.{kind}"
+    return text(key, lang) if key in CLI.entries else kind
+
+
+def render(audit: dict, lang: str = DEFAULT) -> str:
+    t = lambda key, **values: text(key, lang, **values)   # noqa: E731
+    out = [t("case.header", case=audit["case_id"], lender=audit["lender_id"], stage=audit["stage"]), ""]
     for e in audit["events"]:
         out.append(f"#{e['seq']:<3} {_when(e['occurred_at_ms'])}  {e['type']}  ({e['producer']}) → {e['stage_after']}")
         if e["detail"]:
-            out.append(f"     内容 detail: {_compact(e['detail'])}")
+            out.append("     " + t("case.detail", detail=_compact(e["detail"])))
         cause = e["cause"]
-        where = f"事件 #{cause['event_seq']}" if cause["kind"] == "event" else cause.get("ref") or "—"
-        out.append(f"     起因 cause: {CAUSES.get(cause['kind'], cause['kind'])}  {where}")
+        if cause["kind"] == "event":
+            out.append("     " + t("case.cause.after", seq=cause["event_seq"]))
+        else:
+            out.append("     " + t("case.cause", cause=_cause(cause["kind"], lang), where=cause.get("ref") or "—"))
         if cause.get("record") is not None:
-            out.append(f"     输入记录 record: {_compact(cause['record'])}")
+            out.append("     " + t("case.record", record=_compact(cause["record"])))
         if e["rule"] is not None:
-            out.append(f"     规则 rule: 版本 version {e['rule']['rule_version']}  哈希 hash {e['rule']['rule_hash'] or '（未记录 not recorded）'}")
+            out.append("     " + t("case.rule", version=e["rule"]["rule_version"],
+                                   hash=e["rule"]["rule_hash"] or t("case.not_recorded")))
         for n in e["notices"]:
-            out.append(f"     通知 notice {n['kind']} {n['status']}  文书号 document {n.get('document_no') or '—'}  "
-                       f"哈希 hash {n.get('content_hash') or '—'}  ({len(n['history'])} 条记录 entries)")
+            out.append("     " + t("case.notice", kind=n["kind"], status=n["status"], document=n.get("document_no") or "—",
+                                   hash=n.get("content_hash") or "—", entries=len(n["history"])))
     for n in audit.get("notices_before_any_event", []):
-        out.append(f"通知 notice (无对应事件 before any event) {n['kind']} {n['status']} {n.get('content_hash') or '—'}")
+        out.append(t("case.notice_before", kind=n["kind"], status=n["status"], hash=n.get("content_hash") or "—"))
     return "\n".join(out)
 
 
-def run(case_id: str, base_url: str, key: str | None, data_dir: str, as_json: bool) -> int:
+def run(case_id: str, base_url: str, key: str | None, data_dir: str, as_json: bool, lang: str = DEFAULT) -> int:
     key = key or os.environ.get("REMEDY_AUDIT_KEY") or dev_key(data_dir)
     if not key:
-        print("错误 error: 需要审计密钥 an auditor key is needed (--key or REMEDY_AUDIT_KEY)")
+        print(text("error", lang, message=text("case.no_key", lang)), file=sys.stderr)
         return 2
     try:
-        audit = fetch(base_url, case_id, key)
+        audit = fetch(base_url, case_id, key, lang=lang)
     except AuditUnavailable as exc:
-        print(f"错误 error: {exc}")
+        print(text("error", lang, message=exc), file=sys.stderr)
         return 1
-    print(json.dumps(audit, ensure_ascii=False, indent=1) if as_json else render(audit))
+    print(json.dumps(audit, ensure_ascii=False, indent=1) if as_json else render(audit, lang))
     return 0

@@ -1,4 +1,8 @@
-"""The operator's command: ``remedy <subcommand>``.
+"""The operator's command: ``remedy [--lang zh|en] <subcommand>``.
+
+It speaks Simplified Chinese, or English with ``--lang en`` (anywhere on the line), ``REMEDY_LANG=en`` or an
+English locale (remedy/ops/terminal.py); ``remedy report`` writes its report in that language too. Its options
+and their help (in the catalogue's ``help.*`` keys) are in remedy/ops/cli_parser.py.
 
   remedy broker          run Tansu on 127.0.0.1:$REMEDY_BROKER_PORT until Ctrl-C
   remedy topics          provision every registry topic (idempotent)
@@ -20,87 +24,34 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import json
 import signal
 import sys
 import time
-from pathlib import Path
 from typing import Callable
 
-from remedy.kernel.settings import Settings
 from remedy.ops.replay_cli import fail, replay
+from remedy.ops.report_cli import report
+from remedy.ops.cli_parser import build_parser, language
 from remedy.ops.research import command as research
 from remedy.ops.settings import PlatformSettings
-from services.analytics.settings import AnalyticsSettings
+from remedy.ops.terminal import LanguageError, choose, text
 
 
 def _interrupt(*_) -> None:
     raise KeyboardInterrupt
 
 
-SCALE_HELP = ("run N instances of a stage service in its consumer group, e.g. --scale triage=3,notify=2: instance n "
-              "serves on REMEDY_<SERVICE>_PORT+100*(n-1), keeps its state in $REMEDY_DATA_DIR/<service>-<n> and logs to "
-              "logs/<service>-<n>.log; at most as many as the service's topics have partitions (gateways: 8; analytics "
-              "only with a ClickHouse server). A worker that exits is restarted (back-off 1 s "
-              "doubling to 30 s); Ctrl-C stops everything")
-
-
-def _scale(text: str) -> dict[str, int]:
-    from remedy.ops.stack import ScaleError, parse_scale
-    try:
-        return parse_scale(text)
-    except ScaleError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
-
-
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="remedy", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    sub = parser.add_subparsers(dest="command", required=True)
-    sub.add_parser("broker", help="run Tansu until Ctrl-C")
-    sub.add_parser("topics", help="provision every registry topic")
-    p = sub.add_parser("publish", help="publish LoanDefaults from a CSV or JSON-lines file")
-    p.add_argument("file")
-    p = sub.add_parser("sample", help="write a sample batch as JSON lines")
-    p.add_argument("file")
-    p.add_argument("--valid", type=int, default=1000)
-    p.add_argument("--invalid", type=int, default=50)
-    p = sub.add_parser("up", help="start the platform until Ctrl-C; workers that die are restarted")
-    p.add_argument("--scale", type=_scale, default=None, metavar="SERVICE=N[,SERVICE=N...]", help=SCALE_HELP)
-    sub.add_parser("down", help="stop a platform started by `remedy up`")
-    sub.add_parser("simulate", help="publish the sample batch and play the outside world")
-    p = sub.add_parser("run", help="the one-machine demo")
-    p.add_argument("--no-wait", action="store_true", help="stop after the report instead of keeping the dashboard up")
-    p.add_argument("--horizon-days", type=int, default=120, help="simulated days to run before reporting")
-    p.add_argument("--cases", type=int, default=None,
-                   help="defaults in the batch (default: $REMEDY_SIM_CASES, else the source document's 8,539)")
-    p.add_argument("--scale", type=_scale, default=None, metavar="SERVICE=N[,SERVICE=N...]", help=SCALE_HELP)
-    p = sub.add_parser("report", help="the report from the running analytics service, as text, HTML and PDF")
-    p.add_argument("--html", metavar="FILE", help="where to write the HTML, the PDF beside it (default: $REMEDY_DATA_DIR/report.html, "
-                   "report.en.html in English)")
-    p.add_argument("--lang", choices=("zh", "en"), default="zh", help="the report's language: Simplified Chinese (default) or English")
-    p = sub.add_parser("replay", help="re-run triage rules over the cases in case.events and compare")
-    p.add_argument("--rules", metavar="FILE", help="triage rule file (default: $REMEDY_TRIAGE_RULES_PATH, what triage loads)")
-    p.add_argument("--limit", type=int, default=20, help="list at most this many cases whose route changes")
-    research.add_parser(sub)
-    p = sub.add_parser("case", help="a case's whole history (audit trail), from the gateway")
-    p.add_argument("case_id")
-    p.add_argument("--json", action="store_true", help="the gateway's answer as JSON, for machines")
-    p.add_argument("--gateway", metavar="URL", help="the gateway (default: http://127.0.0.1:$REMEDY_GATEWAY_PORT)")
-    p.add_argument("--key", help="an auditor's or the case's lender's API key (default: $REMEDY_AUDIT_KEY, else the dev key)")
-    p = sub.add_parser("acls", help="the Kafka ACLs per principal, from schemas/topics.json")
-    p.add_argument("--format", choices=("json", "commands"), default="json")
-    p.add_argument("--parties", metavar="FILE", help="the parties' key registry: one principal per party")
-    p = sub.add_parser("party-key", help="a new signing key pair for an outside party")
-    p.add_argument("kind")
-    p.add_argument("id")
-    p.add_argument("key_id")
-    p.add_argument("--out", required=True, help="the private key file to create")
-    return parser
-
-
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
     platform = PlatformSettings.from_env()
+    args = build_parser(language(argv, platform.shared.lang)).parse_args(argv)
+    try:
+        lang = choose(args.lang, platform.shared.lang)
+    except LanguageError as exc:
+        for lang in ("zh", "en"):   # no language chosen yet: say it in both
+            print(text("error", lang, message=text("error.lang", lang, value=exc)), file=sys.stderr)
+        return 2
+    # one language for the whole command: whatever reads the settings (the stack, the run, the report) speaks it
+    args.lang, platform = lang, dataclasses.replace(platform, shared=dataclasses.replace(platform.shared, lang=lang))
     if args.command in ("up", "run"):
         signal.signal(signal.SIGTERM, _interrupt)  # `kill` stops the stack as cleanly as Ctrl-C
     return COMMANDS[args.command](args, platform)
@@ -108,20 +59,27 @@ def main(argv: list[str] | None = None) -> int:
 
 def _broker(args, platform: PlatformSettings) -> int:
     from remedy.runtime import broker
-    return broker.main(["run" if args.command == "broker" else "topics"])
+    return broker.main(["run" if args.command == "broker" else "topics"], args.lang)
 
 
 def _publish(args, platform: PlatformSettings) -> int:
+    from remedy.contract.lenderfile import FileFormatError
     from remedy.ops.loadfile import publish_file
-    n = publish_file(args.file, platform.shared)
-    print(f"published {n} defaults from {args.file} to loan.defaults")
+    try:
+        n = publish_file(args.file, platform.shared)
+    except (OSError, FileFormatError) as exc:
+        return fail(text("publish.unreadable", args.lang, file=args.file, why=exc), args.lang)
+    print(text("publish.done", args.lang, count=f"{n:,}", file=args.file))
     return 0
 
 
 def _sample(args, platform: PlatformSettings) -> int:
     from remedy.ops.loadfile import write_sample
-    write_sample(args.file, args.valid, args.invalid)
-    print(f"wrote {args.valid + args.invalid} defaults to {args.file}")
+    try:
+        write_sample(args.file, args.valid, args.invalid)
+    except OSError as exc:
+        return fail(text("sample.cannot_write", args.lang, file=args.file, why=exc), args.lang)
+    print(text("sample.done", args.lang, count=f"{args.valid + args.invalid:,}", file=args.file))
     return 0
 
 
@@ -130,16 +88,16 @@ def _up(args, platform: PlatformSettings) -> int:
     try:
         stack = Stack(platform, scale=args.scale)
     except StackError as exc:
-        print(f"error: {exc}")
+        print(text("error", args.lang, message=exc))
         return 1
     try:
         stack.start()
-        print("up: workers that exit are restarted (logs/supervisor.log); Ctrl-C or `remedy down` stops everything")
+        print(text("up.running", args.lang))
         while True:
             time.sleep(2)
             stack.check()
     except StackError as exc:
-        print(f"error: {exc}")
+        print(text("error", args.lang, message=exc))
         return 1
     except KeyboardInterrupt:
         return 0
@@ -168,8 +126,8 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, PlatformSettings], int]] = {
     "broker": _broker, "topics": _broker, "publish": _publish, "sample": _sample, "up": _up, "down": _down,
     "simulate": _simulate, "run": _run,
     "report": lambda args, platform: report(platform.shared, platform.analytics, args.html, args.lang,
-                                                  platform.notify.directory),
-    "replay": lambda args, platform: replay(platform.shared, args.rules or platform.triage.rules_path, args.limit),
+                                            platform.notify.directory),
+    "replay": lambda args, platform: replay(platform.shared, args.rules or platform.triage.rules_path, args.limit, args.lang),
     "export": research.run,
     "case": lambda args, platform: _case(args, platform),
     "acls": lambda args, platform: _acls(args),
@@ -179,7 +137,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, PlatformSettings], int]] = {
 
 def _acls(args) -> int:
     from remedy.ops.acls import main as acls
-    return acls(["--format", args.format] + (["--parties", args.parties] if args.parties else []))
+    return acls(["--format", args.format, "--lang", args.lang] + (["--parties", args.parties] if args.parties else []))
 
 
 def _party_key(args) -> int:
@@ -190,57 +148,7 @@ def _party_key(args) -> int:
 def _case(args, platform: PlatformSettings) -> int:
     from remedy.ops.case_audit import run
     url = args.gateway or f"http://127.0.0.1:{platform.gateway.port}"
-    return run(args.case_id, url, args.key, platform.shared.data_dir, args.json)
-
-
-def report(settings: Settings, analytics: AnalyticsSettings, html_path: str | None, lang: str = "zh",
-           directory: str | None = None) -> int:
-    """The run report from analytics in ``lang``; the baseline comes from the last `remedy run` (run.json) if any,
-    the courts' names from the directory documents print (``directory``, else the shipped one)."""
-    import urllib.error
-
-    from remedy.contract.i18n import Messages
-    from remedy.ops.dashboard_client import fetch_dashboard, ops_token
-    from remedy.ops.report import lines, path_for, write
-    from remedy.ops.report_baseline import from_run
-
-    url = f"http://127.0.0.1:{analytics.port}"
-    try:
-        dash = fetch_dashboard(analytics, ops_token(analytics))
-        text = lines(dash, None)
-    except StopIteration:
-        return fail("REMEDY_ANALYTICS_TOKENS holds no token with the ops scope")
-    except urllib.error.HTTPError as exc:
-        return fail(f"analytics at {url} answered HTTP {exc.code} {exc.reason}")
-    except (OSError, ValueError) as exc:
-        reason = getattr(exc, "reason", exc)
-        return fail(f"analytics is not reachable at {url} ({reason}); is the platform up (`remedy up` or `remedy run`)?")
-    except (KeyError, TypeError) as exc:
-        return fail(f"analytics at {url} returned no dashboard this report can read (missing {exc})")
-    run_file = Path(settings.data_dir) / "run.json"
-    base = by_day = None
-    try:
-        run = json.loads(run_file.read_text(encoding="utf-8"))
-        rate, cases, days = float(run["baseline_recovery"]), int(run["cases"]), from_run(run)
-        base, by_day, text = rate, days, lines(dash, rate)
-        print(f"baseline: traditional collection over the {cases:,} defaults of the last `remedy run` ({run_file})")
-    except FileNotFoundError:
-        print(f"no baseline: {run_file} not found (`remedy run` writes it)")
-    except (OSError, ValueError, KeyError, TypeError) as exc:
-        print(f"no baseline: {run_file} unreadable ({type(exc).__name__}: {exc})")
-    print()
-    print("\n".join(text))
-    default = Path(settings.data_dir) / "report.html"
-    out = Path(html_path) if html_path else (default if lang == "zh" else path_for(default, lang))
-    title = Messages.load("report").text("title.report", lang, cases=f"{dash['summary']['cases']:,}")
-    try:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        written = write(out, dash, base, title, (lang,), by_day, directory)
-    except OSError as exc:
-        return fail(f"cannot write {out}: {exc}")
-    print("\n" + "\n".join(written))
-    return 0
-
+    return run(args.case_id, url, args.key, platform.shared.data_dir, args.json, args.lang)
 
 
 if __name__ == "__main__":

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
+from remedy.contract import i18n
 from remedy.contract.i18n import Messages
 from remedy.kernel.clock import ClockFile, parse_instant
 from remedy.kernel.settings import Settings
@@ -23,10 +24,12 @@ from remedy.ops.dashboard_client import dashboard_url, fetch_progress, ops_token
 from remedy.ops.pacing import Pacer, ServiceLag, registry_groups
 from remedy.ops.procs import ServiceProcess
 from remedy.ops.progress import ProgressView, bars
-from remedy.ops.report import lines, write
+from remedy.ops.report import write
+from remedy.ops.report_text import lines
 from remedy.ops.report_baseline import by_opening_day
 from remedy.ops.settings import PlatformSettings
 from remedy.ops.stack import Stack, StackError
+from remedy.ops.terminal import text
 
 TOP_RATE = 16 * 3600.0  # simulated seconds per real second while nothing waits
 # The pacer slows the clock from GO_LAG records waiting and stops it at STOP_LAG, counted at 12 simulated
@@ -43,20 +46,20 @@ def run_demo(platform: PlatformSettings, wait: bool = True, horizon_days: int = 
     (``--scale triage=3``)."""
     from sim.defaults import demo_batch
 
-    settings, simulator = platform.shared, platform.sim
+    settings, simulator, lang = platform.shared, platform.sim, i18n.language(platform.shared.lang)
     epoch = parse_instant(settings.clock_epoch) if settings.clock_epoch else datetime.now(timezone.utc).replace(microsecond=0)
     scale = settings.clock_scale if settings.clock_scale != 1.0 else scale
     Path(settings.data_dir).mkdir(parents=True, exist_ok=True)
     try:
         run = DemoRun.prepare(platform, epoch, scale, horizon_days, instances)
     except StackError as exc:
-        print(f"error: {exc}")
+        print(text("error", lang, message=exc))
         return 1
-    print(f"Remedy: {simulator.cases:,} defaults from {simulator.lenders} lenders; up to "
-          f"{scale / 3600:.1f} simulated hours a real second, slower while the services catch up; logs in {run.stack.logs}")
+    print(text("run.start", lang, cases=i18n.number(simulator.cases, lang), lenders=simulator.lenders,
+               rate=i18n.number(scale / 3600, lang, 1), logs=run.stack.logs))
     scaled = {name: n for name, n in run.stack.scale.items() if n > 1}
     if scaled:
-        print("instances: " + ", ".join(f"{name} x{n}" for name, n in scaled.items()))
+        print(text("run.instances", lang, services=", ".join(f"{name} x{n}" for name, n in scaled.items())))
     try:
         run.start()
         defaults, bad = demo_batch(simulator.cases, simulator.lenders, epoch, simulator.seed, simulator.malformed_rows)
@@ -67,7 +70,7 @@ def run_demo(platform: PlatformSettings, wait: bool = True, horizon_days: int = 
             run.keep_dashboard_up(token)
         return 0
     except StackError as exc:
-        print(f"error: {exc}")
+        print(text("error", lang, message=exc))
         return 1
     except KeyboardInterrupt:
         print()
@@ -76,7 +79,7 @@ def run_demo(platform: PlatformSettings, wait: bool = True, horizon_days: int = 
         run.stack.ignore_interrupts()
         run.pacer.stop(hold=True)
         run.stack.stop()
-        print("stopped: every process ended")
+        print(text("run.stopped", lang))
 
 
 @dataclass
@@ -90,6 +93,11 @@ class DemoRun:
     sim_lag_file: str
     started: float
     notices: "queue.SimpleQueue[str]"   # the supervisor's lines, printed above the progress display
+
+    @property
+    def lang(self) -> str:
+        """The terminal's language (``remedy --lang``, ``REMEDY_LANG`` or the locale, chosen by the command)."""
+        return i18n.language(self.platform.shared.lang)
 
     @classmethod
     def prepare(cls, platform: PlatformSettings, epoch: datetime, scale: float, horizon_days: int,
@@ -121,8 +129,8 @@ class DemoRun:
         sim = ServiceProcess("sim", stack.env, stack.logs, module="sim", args=("--publish",))
         stack.add(sim.start())
         sim.wait_ready(timeout=180)
-        print(f"dashboard: {dashboard_url(analytics, ops_token(analytics), Settings.from_env().dev)}")
-        print(f"gateway:   http://127.0.0.1:{self.platform.gateway.port}/openapi.json")
+        print(text("run.dashboard", self.lang, url=dashboard_url(analytics, ops_token(analytics), Settings.from_env().dev)))
+        print(text("run.gateway", self.lang, url=f"http://127.0.0.1:{self.platform.gateway.port}/openapi.json"))
 
     def watch(self, expected: int, bad, token: str) -> None:
         """Let the clock run and show progress until every case is in and none is open, or the horizon."""
@@ -153,18 +161,23 @@ class DemoRun:
                 except OSError as exc:   # analytics restarting after a crash: the supervisor brings it back
                     unreachable = unreachable or time.monotonic()
                     if time.monotonic() - unreachable > 180:
-                        raise StackError(f"analytics has not answered for 3 minutes ({exc})") from exc
+                        raise StackError(text("run.analytics_silent", self.lang, reason=exc)) from exc
                     continue
                 now = datetime.fromtimestamp(pacer.sim_ms() / 1000, timezone.utc)
                 day = (now - epoch).days
-                view.show(bars(dash, expected, len(bad), day, self.horizon_days),
-                          f"{now:%Y-%m-%d %H:%M} UTC, {pacer.rate / 3600:.1f} simulated h/s, {pacer.lag:,} records waiting")
+                view.show(bars(dash, expected, len(bad), day, self.horizon_days, lang=self.lang), self.status())
                 s = dash["summary"]
                 if s["cases"] + len(bad) >= expected and (s["open"] == 0 or day >= self.horizon_days):
                     return
         finally:
             if dash is not None:
-                view.finish(bars(dash, expected, len(bad), day, self.horizon_days, final=True))
+                view.finish(bars(dash, expected, len(bad), day, self.horizon_days, final=True, lang=self.lang))
+
+    def status(self) -> str:
+        """The progress display's last line: the simulated time (China time), the clock's rate, what waits."""
+        pacer, lang = self.pacer, self.lang
+        return text("status", lang, now=i18n.instant(pacer.sim_ms(), lang), rate=i18n.number(pacer.rate / 3600, lang, 1),
+                    waiting=i18n.number(pacer.lag, lang))
 
     def report(self, defaults: list[dict], bad, token: str) -> None:
         """Freeze the funnel, wait for analytics to settle, print the report and write it as HTML."""
@@ -172,7 +185,7 @@ class DemoRun:
 
         platform, stack, horizon_days = self.platform, self.stack, self.horizon_days
         self.pacer.stop(hold=True)
-        print("\nfreezing the funnel: stopping the simulator and the stage services, letting analytics drain")
+        print("\n" + text("run.freezing", self.lang))
         stack.stop_all_but({"analytics"})
         dash = settled_dashboard(platform.analytics, token)
         cases = [d for d in defaults if d["loan_id"] not in bad]
@@ -181,19 +194,19 @@ class DemoRun:
             {"cases": len(cases), "baseline_recovery": base.recovery_rate, "horizon_days": horizon_days,
              "baseline_by_day": by_day}), encoding="utf-8")
         print()
-        for line in lines(dash, base.recovery_rate):
+        for line in lines(dash, base.recovery_rate, self.lang):
             print(line)
         title = lambda lang: REPORT.text("title.run", lang, defaults=f"{len(defaults):,}", days=horizon_days)  # noqa: E731
         written = write(Path(stack.data) / "report.html", dash, base.recovery_rate, title, ("zh", "en"), by_day,
-                        platform.notify.directory)
+                        platform.notify.directory, terminal=self.lang)
         minutes, seconds = divmod(round(time.monotonic() - self.started), 60)
-        print("\n" + "\n".join(written) + f"\n(start to report: {minutes} min {seconds:02d} s; the clock was held "
-              f"{self.pacer.held_seconds:.0f} s)")
+        print("\n" + "\n".join(written) + "\n" + text("run.took", self.lang, minutes=minutes, seconds=f"{seconds:02d}",
+                                                         held=f"{self.pacer.held_seconds:.0f}"))
 
     def keep_dashboard_up(self, token: str) -> None:
-        print("(the stage services are stopped; the dashboard shows the frozen funnel)")
+        print(text("run.frozen", self.lang))
         url = dashboard_url(self.platform.analytics, token, Settings.from_env().dev)
-        print(f"dashboard stays up at {url} — Ctrl-C stops everything")
+        print(text("run.dashboard_stays", self.lang, url=url))
         while True:
             time.sleep(2)
             self.stack.check()

@@ -18,7 +18,9 @@ import time
 from pathlib import Path
 from typing import Mapping
 
+from remedy.contract.i18n import DEFAULT
 from remedy.kernel.settings import REPO_ROOT
+from remedy.ops.terminal import text
 
 READY_MARK = "Worker ready"
 PORT_STRIDE = 100   # instance n of a service serves on its port + PORT_STRIDE * (n - 1)
@@ -70,15 +72,16 @@ def instance_env(service: str, n: int, base_port: int, data_dir: str | Path,
     return out
 
 
-def describe_exit(returncode: int | None) -> str:
+def describe_exit(returncode: int | None, lang: str = DEFAULT) -> str:
+    """How a process ended, in ``lang``: ``was killed by SIGKILL`` / ``被 SIGKILL 信号终止``."""
     if returncode is None:
-        return "is running"
+        return text("exit.running", lang)
     if returncode < 0:
         try:
-            return f"was killed by {signal.Signals(-returncode).name}"
+            return text("exit.killed", lang, signal=signal.Signals(-returncode).name)
         except ValueError:
-            return f"was killed by signal {-returncode}"
-    return f"exited with code {returncode}"
+            return text("exit.signal", lang, signal=-returncode)
+    return text("exit.code", lang, code=returncode)
 
 
 # ---------------------------------------------------------------- one process
@@ -87,7 +90,10 @@ class ServiceProcess:
     """``python -m services.<name>`` with the given REMEDY_* environment, logging to a file.
 
     ``name`` names the log file (``<log_dir>/<name>.log``); ``service`` is the service it runs (the
-    name unless given: ``ServiceProcess("triage-2", env, logs, module="services.triage", service="triage")``)."""
+    name unless given: ``ServiceProcess("triage-2", env, logs, module="services.triage", service="triage")``).
+    ``lang``: the language it says why it failed in (the stack sets its own)."""
+
+    lang = DEFAULT
 
     def __init__(self, name: str, env: dict[str, str], log_dir: str | Path, module: str | None = None,
                  args: tuple[str, ...] = (), service: str | None = None, root: Path = REPO_ROOT):
@@ -127,11 +133,12 @@ class ServiceProcess:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
-                raise ServiceFailed(f"{self.name} {describe_exit(self.proc.returncode)}; last log lines:\n{self.tail()}")
+                raise ServiceFailed(text("proc.failed", self.lang, name=self.name, how=describe_exit(self.proc.returncode, self.lang),
+                                         tail=self.tail()))
             if self.ready():
                 return self
             time.sleep(0.2)
-        raise ServiceFailed(f"{self.name} not ready after {timeout:.0f}s; last log lines:\n{self.tail()}")
+        raise ServiceFailed(text("proc.not_ready", self.lang, name=self.name, seconds=f"{timeout:.0f}", tail=self.tail()))
 
     def note(self, line: str) -> None:
         """A line in the process's own log (the supervisor says why it restarted it)."""

@@ -3,7 +3,8 @@ English switch of the report and other screens.
 
 English names of Chinese divisions are their pinyin with the kind of division translated (丰泽区 → Fengze
 District, 泉州市 → Quanzhou, 延边朝鲜族自治州 → Yanbian Autonomous Prefecture); the 34 province-level names are
-the customary ones (内蒙古自治区 → Inner Mongolia). The pinyin comes from ``pypinyin`` (a development tool, in the ``test``
+the customary ones (内蒙古自治区 → Inner Mongolia), and so are the names from a minority language that English
+writes otherwise (乌鲁木齐市 → Urumqi, 锡林郭勒盟 → Xilingol League: ``regions_customary``). The pinyin comes from ``pypinyin`` (a development tool, in the ``test``
 extra); the platform reads the generated file and needs nothing more::
 
     python -m remedy.ops.regions_english      # after remedy.ops.regions_refresh: review the diff, then commit
@@ -15,6 +16,7 @@ from pathlib import Path
 
 import remedy.contract
 from remedy.contract.regions import NAMES, SOURCE
+from remedy.ops.regions_customary import customary
 
 DATA_PATH = Path(remedy.contract.__file__).resolve().parent / "gbt2260_en.tsv"   # what remedy.contract.regions_en reads
 PROVINCES = {
@@ -37,7 +39,7 @@ PEOPLES = ("柯尔克孜", "哈萨克", "塔吉克", "达斡尔", "鄂伦春", "
 # readings place names take that pypinyin's everyday ones miss: a whole name, or one character where it stands
 READINGS = {"单": ["shan"], "浚": ["xun"], "涡阳": ["guo", "yang"], "洪洞": ["hong", "tong"], "盐都": ["yan", "du"]}
 FIRST = {"长": "chang", "朝": "chao"}   # 长宁 Changning, 朝阳 Chaoyang
-LAST = {"都": "du"}                      # 成都, 乐都, 盐都
+EVERYWHERE = {"都": "du", "什": "shi", "勒": "le"}   # 成都, 都兰 Dulan; 什邡 Shifang; 弥勒 Mile, 勒流 Leliu
 
 
 def syllables(chinese: str) -> list[str]:
@@ -46,8 +48,10 @@ def syllables(chinese: str) -> list[str]:
     if chinese in READINGS:
         return READINGS[chinese]
     out = lazy_pinyin(chinese, v_to_u=True)
-    if len(out) == len(chinese) > 1:
-        out[0], out[-1] = FIRST.get(chinese[0], out[0]), LAST.get(chinese[-1], out[-1])
+    if len(out) == len(chinese):
+        out = [EVERYWHERE.get(ch, syllable) for ch, syllable in zip(chinese, out)]
+        if len(out) > 1:
+            out[0] = FIRST.get(chinese[0], out[0])
     return out
 
 
@@ -77,9 +81,10 @@ def english(code: str, name: str) -> str:
         if name.endswith(suffix) and len(name) > len(suffix) + (suffix == "新区"):   # 清新区 is Qingxin District
             stem = name[: -len(suffix)]
             stem = without_peoples(stem) if suffix.startswith("自治") else stem
+            place = customary(code, stem) or romanise(stem)
             prefecture_city = suffix == "市" and code.endswith("00")
-            return romanise(stem) if prefecture_city else f"{romanise(stem)} {kind}"
-    return romanise(name)
+            return place if prefecture_city else f"{place} {kind}"
+    return customary(code, name) or romanise(name)
 
 
 def main() -> int:

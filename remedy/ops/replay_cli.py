@@ -1,13 +1,16 @@
-"""``remedy replay``: triage's rules re-run over every case on case.events, compared with what happened."""
+"""``remedy replay``: triage's rules re-run over every case on case.events, compared with what happened, printed in
+the terminal's language (the comparison's lines: services/triage/replay_report.py)."""
 from __future__ import annotations
 
 import logging
 import sys
 
+from remedy.contract.i18n import DEFAULT
 from remedy.kernel.settings import Settings
+from remedy.ops.terminal import text
 
 
-def replay(settings: Settings, rules_path: str, limit: int) -> int:
+def replay(settings: Settings, rules_path: str, limit: int, lang: str = DEFAULT) -> int:
     """Triage rules re-run over every case in case.events, compared with what happened."""
     from kafka.errors import KafkaError
 
@@ -21,23 +24,23 @@ def replay(settings: Settings, rules_path: str, limit: int) -> int:
         rules = load_rules(rules_path)
         problem = lock_problem(rules_path, rules, read_lock())
     except RulesError as exc:
-        return fail(str(exc))
-    print(f"rules {rules_path}: {rules.version}, sha256 {rules.hash}: "
-          + ("as locked in rules.lock" if problem is None else f"warning: triage would refuse it: {problem}"))
+        return fail(str(exc), lang)
+    state = text("replay.locked", lang) if problem is None else text("replay.would_refuse", lang, problem=problem)
+    print(text("replay.rules", lang, path=rules_path, version=rules.version, hash=rules.hash, state=state))
     logging.getLogger("kafka").addHandler(logging.NullHandler())   # its connection retries are not the operator's news
     try:
         read = read_case_events(settings.kafka_bootstrap, Codec(settings.schemas_dir))
     except (ReadError, KafkaError) as exc:
-        return fail(f"cannot read case.events at {settings.kafka_bootstrap}: {type(exc).__name__}: {exc}")
-    print(f"read {len(read.events):,} case events from case.events at {settings.kafka_bootstrap}")
+        return fail(text("replay.cannot_read", lang, bootstrap=settings.kafka_bootstrap, why=f"{type(exc).__name__}: {exc}"), lang)
+    print(text("replay.read", lang, count=f"{len(read.events):,}", bootstrap=settings.kafka_bootstrap))
     if read.undecodable:
         kinds = ", ".join(f"{kind} {n:,}" for kind, n in sorted(read.undecodable.items()))
-        print(f"skipped {sum(read.undecodable.values()):,} undecodable record(s) ({kinds}); first: {'; '.join(read.first_bad)}")
-    print("\n".join(lines(compare(read.events, rules), limit)))
+        print(text("replay.skipped", lang, count=f"{sum(read.undecodable.values()):,}", kinds=kinds, first="; ".join(read.first_bad)))
+    print("\n".join(lines(compare(read.events, rules), limit, lang)))
     return 0
 
 
-def fail(message: str) -> int:
-    """An operator command's error: one line on stderr, exit status 1."""
-    print(f"error: {message}", file=sys.stderr)
+def fail(message: str, lang: str = DEFAULT) -> int:
+    """An operator command's error: one line on stderr (``错误：…`` / ``error: …``), exit status 1."""
+    print(text("error", lang, message=message), file=sys.stderr)
     return 1

@@ -10,6 +10,7 @@ from pathlib import Path
 BROWSERS = ("chromium", "chromium-browser", "google-chrome")
 FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
          "--disable-component-update", "--disable-sync", "--no-pdf-header-footer")
+NO_BROWSER = "headless Chromium not installed (Debian package `chromium`, `make system-deps`)"
 
 
 def browser() -> str | None:
@@ -20,7 +21,7 @@ def print_pdf(html_file: Path, pdf: Path, timeout: float = 120) -> str | None:
     """Print ``html_file`` to ``pdf``; None on success, else why there is no PDF."""
     exe = browser()
     if exe is None:
-        return "headless Chromium not installed (Debian package `chromium`, `make system-deps`)"
+        return NO_BROWSER
     pdf.unlink(missing_ok=True)
     with tempfile.TemporaryDirectory(prefix="remedy-pdf-") as profile:
         try:

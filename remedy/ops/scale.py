@@ -12,9 +12,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Mapping
 
+from remedy.contract.i18n import DEFAULT
 from remedy.kernel.settings import REPO_ROOT
 from remedy.ops.procs import PORT_STRIDE, instance_name, instance_port
 from remedy.ops.settings import PlatformSettings
+from remedy.ops.terminal import text
 
 # Start order: consumers of case.events before the services that feed them.
 SERVICES = ("analytics", "triage", "mediation", "enforcement", "repair", "objections", "notify", "webhooks", "gateway",
@@ -121,23 +123,22 @@ def ports_needed(platform: PlatformSettings, scale: Mapping[str, int] | None = N
     return ports
 
 
-def port_problem(ports: Mapping[str, int]) -> str | None:
-    """What is wrong with the ports the stack would bind (out of range, shared by two processes, in use), or None."""
+def port_problem(ports: Mapping[str, int], lang: str = DEFAULT) -> str | None:
+    """What is wrong with the ports the stack would bind (out of range, shared by two processes, in use), or None;
+    said in ``lang``."""
     from remedy.runtime.broker import port_open
 
-    problems = [f"{name} {port} (not a port)" for name, port in ports.items() if not 0 < port < 65536]
+    problems = [text("ports.not_a_port", lang, name=name, port=port) for name, port in ports.items() if not 0 < port < 65536]
     seen: dict[int, str] = {}
     for name, port in ports.items():
         if port in seen:
-            problems.append(f"{seen[port]} and {name} both on {port}")
+            problems.append(text("ports.shared", lang, first=seen[port], second=name, port=port))
         seen.setdefault(port, name)
     if problems:
-        return ("port clash: " + ", ".join(problems) + " — set the REMEDY_*_PORT settings apart "
-                "(instance n of a service uses REMEDY_<SERVICE>_PORT + 100*(n-1))")
+        return text("ports.clash", lang, problems=", ".join(problems))
     busy = {name: port for name, port in ports.items() if port_open("127.0.0.1", port)}
     if busy:
-        return ("ports already in use: " + ", ".join(f"{n} {p}" for n, p in busy.items()) +
-                " — stop what holds them (`remedy down`?) or set the REMEDY_*_PORT settings")
+        return text("ports.in_use", lang, busy=", ".join(f"{n} {p}" for n, p in busy.items()))
     return None
 
 

@@ -21,10 +21,12 @@ from datetime import datetime
 from pathlib import Path
 from typing import Callable, Mapping
 
+from remedy.contract.i18n import DEFAULT, language
 from remedy.kernel.settings import Settings
 from remedy.runtime.broker import BrokerError, provision, start_tansu
 from remedy.ops.procs import ServiceFailed, ServiceProcess, instance_env, instance_port, stop_all
 from remedy.ops.supervisor import Supervisor
+from remedy.ops.terminal import text
 from remedy.ops.settings import PlatformSettings
 from remedy.ops import scale as scaling
 from remedy.ops.scale import (SCALABLE, SERVICES, ScaleError, parse_scale,  # noqa: F401 - re-exported
@@ -35,9 +37,9 @@ class StackError(RuntimeError):
     pass
 
 
-def check_ports(ports: Mapping[str, int]) -> None:
-    """Raise a ``StackError`` naming every port out of range, shared by two processes, or in use."""
-    problem = scaling.port_problem(ports)
+def check_ports(ports: Mapping[str, int], lang: str = DEFAULT) -> None:
+    """Raise a ``StackError`` naming every port out of range, shared by two processes, or in use (in ``lang``)."""
+    problem = scaling.port_problem(ports, lang)
     if problem:
         raise StackError(problem)
 
@@ -53,6 +55,7 @@ class Stack:
                  peers: bool = True, report: Callable[[str], None] = print):
         self.platform = platform
         self.settings = settings = platform.shared
+        self.lang = language(settings.lang)   # of the lines it prints and the errors it raises
         self.data = Path(settings.data_dir).resolve()
         self.logs = self.data / "logs"
         self.env = {"REMEDY_KAFKA_BOOTSTRAP": settings.kafka_bootstrap, "REMEDY_DATA_DIR": str(self.data), **(env or {})}
@@ -60,7 +63,7 @@ class Stack:
         try:
             scaling.check_scale(scale or {}, scale_limits(), self.clickhouse_url)
         except ScaleError as exc:
-            raise StackError(f"cannot scale: {exc}") from None
+            raise StackError(text("stack.cannot_scale", self.lang, why=exc)) from None
         if (scale or {}).get("analytics", 1) > 1:   # a server's (chDB was refused): every instance writes there
             self.env["REMEDY_CLICKHOUSE_URL"] = self.clickhouse_url
         self.services, self.own_broker, self.peers = services, broker, peers
@@ -68,7 +71,7 @@ class Stack:
         self.tansu: subprocess.Popen | None = None
         self.procs: list[ServiceProcess] = []
         self._report = report
-        self.supervisor = Supervisor(report=self.say, on_restart=lambda proc: self._write_pid_file())
+        self.supervisor = Supervisor(report=self.say, lang=self.lang, on_restart=lambda proc: self._write_pid_file())
 
     @property
     def pid_file(self) -> Path:
@@ -105,7 +108,7 @@ class Stack:
         return procs
 
     def start(self, progress=print) -> None:
-        check_ports(self.ports())
+        check_ports(self.ports(), self.lang)
         self.logs.mkdir(parents=True, exist_ok=True)
         try:
             for line in scaling.prepare(self.platform, self.scale, self.services, self.data, {**os.environ, **self.env}):
@@ -113,12 +116,12 @@ class Stack:
             if self.own_broker:
                 self.tansu = start_tansu(self.settings.broker_port, log_path=str(self.logs / "tansu.log"))
                 provision(self.settings.kafka_bootstrap, replication=self.settings.topic_replication)
-                progress(f"broker: Tansu on {self.settings.kafka_bootstrap}, topics provisioned")
+                progress(text("stack.broker", self.lang, bootstrap=self.settings.kafka_bootstrap))
             for proc in self.processes():
                 self._start(proc)
             for proc in self.procs:
                 proc.wait_ready(timeout=120)
-                progress(f"ready: {proc.name}")
+                progress(text("stack.ready", self.lang, name=proc.name))
             self._write_pid_file()
         except (BrokerError, ServiceFailed, OSError) as exc:
             self.stop()
@@ -128,11 +131,13 @@ class Stack:
         self.supervisor.start()
 
     def _start(self, proc: ServiceProcess) -> None:
+        proc.lang = self.lang
         self.procs.append(proc.start())
 
     def add(self, proc: ServiceProcess) -> ServiceProcess:
         """A started process the stack stops with the rest but does not restart (the simulator: a
         run cannot go on without it); its death makes ``check()`` raise."""
+        proc.lang = self.lang
         self.procs.append(proc)
         self._write_pid_file()
         return proc
@@ -151,10 +156,10 @@ class Stack:
     def check(self) -> None:
         """Raise if the broker died, or a process the supervisor does not restart (the simulator)."""
         if self.tansu is not None and self.tansu.poll() is not None:
-            raise StackError(f"the broker exited with code {self.tansu.returncode}; see {self.logs / 'tansu.log'}")
+            raise StackError(text("stack.broker_exited", self.lang, code=self.tansu.returncode, log=self.logs / "tansu.log"))
         for proc in self.procs:
             if not self.supervisor.watching(proc.name) and proc.proc.poll() is not None:
-                raise StackError(f"{proc.name} exited with code {proc.proc.returncode}; last log lines:\n{proc.tail()}")
+                raise StackError(text("stack.exited", self.lang, name=proc.name, code=proc.proc.returncode, tail=proc.tail()))
 
     def settling(self) -> list[ServiceProcess]:
         """Processes that died and are not ready again yet (their partitions may have no reader)."""
@@ -197,9 +202,7 @@ def _alive(pid: int | None, needle: bytes | None = None) -> bool:
         return False
     try:
         os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
+    except (ProcessLookupError, PermissionError):
         return False
     if needle is None:
         return True
@@ -214,8 +217,9 @@ def down(settings: Settings, timeout: float = 45.0) -> int:
     """Stop a stack that ``remedy up`` (or ``remedy run``) started in another terminal: ask its
     supervising process to stop everything, as Ctrl-C would; kill what is left if it cannot."""
     pid_file = Path(settings.data_dir).resolve() / "stack.json"
+    lang = language(settings.lang)
     if not pid_file.exists():
-        print("nothing to stop: no stack.json in", pid_file.parent)
+        print(text("down.nothing", lang, dir=pid_file.parent))
         return 0
     info = json.loads(pid_file.read_text())
     supervisor = info.get("supervisor")
@@ -245,5 +249,5 @@ def down(settings: Settings, timeout: float = 45.0) -> int:
         except ProcessLookupError:
             pass
     pid_file.unlink(missing_ok=True)
-    print("stopped")
+    print(text("down.stopped", lang))
     return 0

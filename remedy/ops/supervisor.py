@@ -8,7 +8,9 @@ import time
 from dataclasses import dataclass, field
 from typing import Callable
 
+from remedy.contract.i18n import DEFAULT
 from remedy.ops.procs import ServiceProcess, describe_exit
+from remedy.ops.terminal import text
 
 
 @dataclass
@@ -64,6 +66,7 @@ class Supervisor:
     restarted every ``Backoff.cap`` seconds; the others run on. ``stop()`` ends the supervision (the
     caller then stops the processes); ``forget()`` takes processes out of it before they are stopped."""
     report: Callable[[str], None] = print
+    lang: str = DEFAULT   # of its lines (on the terminal, in logs/supervisor.log and the worker's own log)
     backoff: Callable[[], Backoff] = Backoff
     poll: float = 0.25
     on_restart: Callable[[ServiceProcess], None] = lambda proc: None
@@ -126,15 +129,15 @@ class Supervisor:
             ran_for = now - proc.started_at
             delay = w.backoff.next_delay(ran_for)
             w.state, w.due, w.died_at = "waiting", now + delay, now
-            how = describe_exit(proc.proc.returncode)
+            how = describe_exit(proc.proc.returncode, self.lang)
             self.restarts.append(Restart(proc.name, how, delay, now))
-            in_a_row = f", {w.backoff.failures} deaths in a row" if w.backoff.failures > 1 else ""
-            line = f"supervisor: {proc.name} {how} after {ran_for:.1f} s; restarting it in {delay:g} s{in_a_row}"
+            in_a_row = self._say("supervisor.in_a_row", count=w.backoff.failures) if w.backoff.failures > 1 else ""
+            line = self._say("supervisor.restarting", name=proc.name, how=how, ran=f"{ran_for:.1f}", delay=f"{delay:g}",
+                             in_a_row=in_a_row)
             self.report(line)
             proc.note(f"[supervisor] {line}")
             if w.backoff.failures == KEEPS_DYING:
-                self.report(f"supervisor: {proc.name} keeps dying ({KEEPS_DYING} times in a row, none after a healthy "
-                            f"run); still restarting it every {w.backoff.cap:g} s at most. Last log lines:\n"
+                self.report(self._say("supervisor.keeps_dying", name=proc.name, count=KEEPS_DYING, cap=f"{w.backoff.cap:g}")
                             + proc.tail(15))
         elif w.state == "waiting" and now >= w.due:
             try:
@@ -142,7 +145,7 @@ class Supervisor:
             except OSError as exc:
                 w.backoff.next_delay(0.0)
                 w.due = now + min(w.backoff.cap, w.backoff.first * w.backoff.factor ** w.backoff.failures)
-                self.report(f"supervisor: {proc.name} could not be started ({exc}); trying again in {w.due - now:g} s")
+                self.report(self._say("supervisor.cannot_start", name=proc.name, why=exc, delay=f"{w.due - now:g}"))
                 return
             w.state, w.restarts = "starting", w.restarts + 1
             self.on_restart(proc)
@@ -153,7 +156,10 @@ class Supervisor:
                 if r.name == proc.name:
                     r.back_after = back
                     break
-            self.report(f"supervisor: {proc.name} is back (ready {back:.1f} s after it died)")
+            self.report(self._say("supervisor.back", name=proc.name, seconds=f"{back:.1f}"))
+
+    def _say(self, key: str, **values) -> str:
+        return text(key, self.lang, **values)
 
 
 # ---------------------------------------------------------------- one instance under systemd

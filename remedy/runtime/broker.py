@@ -193,20 +193,24 @@ def config_drift(bootstrap: str, topics: dict[str, Topic] | None = None, replica
     return drift
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None, lang: str | None = None) -> int:
+    """``lang``: the language of its lines (``remedy`` passes its own; else ``REMEDY_LANG``'s, Chinese by default)."""
+    from remedy.contract.i18n import Messages, language
+
     parser = argparse.ArgumentParser(prog="remedy.runtime.broker")
     parser.add_argument("command", choices=["run", "topics"])
     args = parser.parse_args(argv)
     settings = Settings.from_env()
+    words, lang = Messages.load("cli"), language(lang or settings.lang)
     if args.command == "topics":
         created = provision(settings.kafka_bootstrap, replication=settings.topic_replication)
-        print(f"topics: {len(created)} created, {len(load_registry()) - len(created)} already there")
+        print(words.text("topics.provisioned", lang, created=len(created), there=len(load_registry()) - len(created)))
         for name, diff in config_drift(settings.kafka_bootstrap, replication=settings.topic_replication).items():
-            print(f"  {name}: differs from the registry (registry, broker): "
-                  + ", ".join(f"{key}=({want}, {have})" for key, (want, have) in sorted(diff.items())))
+            print(words.text("topics.drift", lang, topic=name,
+                             diff=", ".join(f"{key}=({want}, {have})" for key, (want, have) in sorted(diff.items()))))
         return 0
     proc = start_tansu(settings.broker_port)
-    print(f"Tansu listening on 127.0.0.1:{settings.broker_port} (pid {proc.pid}); Ctrl-C stops it", flush=True)
+    print(words.text("broker.listening", lang, port=settings.broker_port, pid=proc.pid), flush=True)
     try:
         return proc.wait()
     except KeyboardInterrupt:

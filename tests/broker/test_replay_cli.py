@@ -13,6 +13,12 @@ from tests.replay_cases import V1, V1_PATH, case_log
 pytestmark = pytest.mark.broker
 
 
+@pytest.fixture(autouse=True)
+def chinese_terminal(monkeypatch):
+    for name in ("LANG", "LC_ALL", "LC_MESSAGES", "REMEDY_LANG"):
+        monkeypatch.delenv(name, raising=False)
+
+
 def test_replay_reads_the_topic_and_prints_the_comparison(broker, codec, tmp_path, monkeypatch, capsys):
     log = case_log()
     pub = Publisher(broker, codec)
@@ -26,18 +32,18 @@ def test_replay_reads_the_topic_and_prints_the_comparison(broker, codec, tmp_pat
 
     assert main(["replay"]) == 0
     out = capsys.readouterr().out
-    assert f"read {len(log) + 1:,} case events from case.events at {broker}" in out
-    assert "skipped 1 undecodable record(s) (UnknownFingerprint 1)" in out
-    assert "replayed 7 decided cases under triage-rules-v1" in out
-    assert f"rules {V1_PATH}: triage-rules-v1, sha256 {V1.hash}: as locked in rules.lock" in out
-    assert f"decided under triage-rules-v1 sha256 {V1.hash[:12]} (7)" in out, "the decisions' own hash, read off the log"
-    assert "cases whose route changes: 0 of 7" in out
-    assert "1 duplicate events ignored" in out
+    assert f"已从 {broker} 的 case.events 读取 {len(log) + 1:,} 条案件事件" in out
+    assert "跳过 1 条无法解码的记录（UnknownFingerprint 1）" in out
+    assert "按 triage-rules-v1 重跑了 7 件已分流案件" in out
+    assert f"规则 {V1_PATH}：triage-rules-v1，sha256 {V1.hash}：与 rules.lock 一致" in out
+    assert f"原分流 triage-rules-v1 sha256 {V1.hash[:12]} (7)" in out, "the decisions' own hash, read off the log"
+    assert "分流路径改变的案件：0 / 7" in out
+    assert "忽略 1 条重复事件" in out
 
     raw = json.loads(V1_PATH.read_text(encoding="utf-8"))
     lower = tmp_path / "v2.json"
     lower.write_text(json.dumps({**raw, "version": "triage-rules-v2", "court_mediation_threshold_cents": 2_000_000}))
-    assert main(["replay", "--rules", str(lower)]) == 0
+    assert main(["--lang", "en", "replay", "--rules", str(lower)]) == 0
     out = capsys.readouterr().out
     b = log[3]["case_id"]
     assert "replayed 7 decided cases under triage-rules-v2; they were decided under triage-rules-v1 (7)" in out
@@ -53,11 +59,11 @@ def test_replay_says_when_the_broker_is_not_there(monkeypatch, capsys):
 
     monkeypatch.setenv("REMEDY_KAFKA_BOOTSTRAP", f"127.0.0.1:{free_port()}")
     assert main(["replay"]) == 1
-    assert "error: cannot read case.events at 127.0.0.1:" in capsys.readouterr().err
+    assert "错误：无法读取 127.0.0.1:" in capsys.readouterr().err
 
 
 def test_replay_says_when_the_rules_file_is_bad(tmp_path, capsys):
     bad = tmp_path / "bad.json"
     bad.write_text("{}")
-    assert main(["replay", "--rules", str(bad)]) == 1
+    assert main(["replay", "--rules", str(bad), "--lang", "en"]) == 1
     assert "error: triage rules" in capsys.readouterr().err

@@ -116,3 +116,21 @@ def test_tansu_stores_and_serves_each_batch_as_the_producer_compressed_it(broker
     assert [(m.key, m.value) for m in consumer] == sent
     consumer.close()
     assert codecs == {{"none": 0, "gzip": 1, "lz4": 3, "zstd": 4}[codec]}
+
+
+def test_remedy_topics_says_what_it_did_and_what_differs_in_the_terminal_s_language(broker, monkeypatch, capsys):
+    from remedy.ops.cli import main
+
+    for name in ("LANG", "LC_ALL", "LC_MESSAGES", "REMEDY_LANG"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("REMEDY_KAFKA_BOOTSTRAP", broker)
+    admin = KafkaAdminClient(bootstrap_servers=broker)
+    admin.delete_topics(["repair.ticks"])
+    admin.create_topics([NewTopic("repair.ticks", 4, 1)])
+    admin.close()
+    assert main(["topics"]) == 0
+    out = capsys.readouterr().out
+    assert f"主题：新建 0 个，已存在 {len(REGISTRY)} 个" in out
+    assert "  repair.ticks：配置与注册表不同（注册表, 消息代理）：cleanup.policy=(delete, None)" in out
+    assert main(["--lang", "en", "topics"]) == 0
+    assert f"topics: 0 created, {len(REGISTRY)} already there" in capsys.readouterr().out

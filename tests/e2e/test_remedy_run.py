@@ -1,5 +1,5 @@
 """`remedy run` end to end: the whole platform on free ports, a small simulated batch through every
-stage, the report printed — and its figures equal what ClickHouse holds afterwards."""
+stage, the report printed (in Chinese: no language chosen) — and its figures equal what ClickHouse holds afterwards."""
 from __future__ import annotations
 
 import re
@@ -27,25 +27,25 @@ def test_remedy_run_reports_figures_equal_to_clickhouse_and_stops_everything(tmp
                           cwd=REPO_ROOT, capture_output=True, text=True, timeout=600)
     out = done.stdout
     assert done.returncode == 0, out[-3000:] + done.stderr[-3000:]
-    assert "stopped: every process ended" in out
+    assert "已停止：所有进程均已结束" in out
     for port in ports.values():
         assert not port_open("127.0.0.1", int(port.rsplit(":", 1)[-1])), f"port {port} still open after the run"
 
-    m = re.search(r"cases ([\d,]+)\s+open ([\d,]+)\s+closed ([\d,]+)\nclaimed ¥([\d,]+)\s+recovered ¥([\d,]+)\s+recovery ([\d.]+)%", out)
+    m = re.search(r"案件 ([\d,]+)\s+未结 ([\d,]+)\s+已结 ([\d,]+)\n诉请金额 ¥([\d,]+)\s+已回收 ¥([\d,]+)\s+回收率 ([\d.]+)%", out)
     assert m, out[-3000:]
     cases, open_, closed, claimed, recovered = (int(g.replace(",", "")) for g in m.groups()[:5])
     assert cases >= CASES * 0.95 and closed > 0, "most of the batch was accepted and some cases finished"
-    assert f"report: {tmp_path / 'data' / 'report.html'}" in out
+    assert f"报告：{tmp_path / 'data' / 'report.html'}" in out
     page = (tmp_path / "data" / "report.html").read_text(encoding="utf-8")
     shown = re.search(r'data-key="cases">.*?<span class="v">([\d,]+)</span>', page)
     english = (tmp_path / "data" / "report.en.html").read_text(encoding="utf-8")
-    assert f"report (en): {tmp_path / 'data' / 'report.en.html'}" in out, "the English report beside the Chinese one"
+    assert f"报告（英文）：{tmp_path / 'data' / 'report.en.html'}" in out, "the English report beside the Chinese one"
     if browser():
-        assert f"report (PDF): {tmp_path / 'data' / 'report.pdf'}" in out
+        assert f"报告 PDF：{tmp_path / 'data' / 'report.pdf'}" in out
         assert (tmp_path / "data" / "report.pdf").read_bytes().startswith(b"%PDF")
         assert (tmp_path / "data" / "report.en.pdf").read_bytes().startswith(b"%PDF")
-    final = re.findall(r"^(opened \(.*?\)|  left \w+|closed|simulated day) +[█░]+ ([\d,]+)/([\d,]+)(.*)$", out, re.M)
-    assert final and final[0][1] == final[0][2] and final[-1][0] == "simulated day", f"every valid default opened: {final[:1]}"
+    final = re.findall(r"^(已受理（.*?）|  已离开\S+|已结案|模拟天数) +[█░]+ ([\d,]+)/([\d,]+)(.*)$", out, re.M)
+    assert final and final[0][1] == final[0][2] and final[-1][0] == "模拟天数", f"every valid default opened: {final[:1]}"
     for label, done, total, note in final:
         assert int(done.replace(",", "")) >= int(total.replace(",", "")) or note.strip(), f"the {label.strip()} bar stopped short without saying why"
 

@@ -25,6 +25,13 @@ DASHBOARD = {
 }
 
 
+@pytest.fixture(autouse=True)
+def chinese_terminal(monkeypatch):
+    """No locale or REMEDY_LANG from the machine running the tests: the command's own default, Chinese."""
+    for name in ("LANG", "LC_ALL", "LC_MESSAGES", "REMEDY_LANG"):
+        monkeypatch.delenv(name, raising=False)
+
+
 @pytest.fixture
 def analytics(monkeypatch, tmp_path):
     """Serves DASHBOARD at /api/dashboard to the ops token; REMEDY_* point the CLI at it and at tmp_path."""
@@ -54,17 +61,17 @@ def test_report_prints_the_figures_against_the_last_runs_baseline_and_writes_htm
     (analytics / "run.json").write_text(json.dumps({"cases": 1200, "baseline_recovery": 0.4}))
     assert main(["report"]) == 0
     out = capsys.readouterr().out
-    assert "cases 1,200  open 200  closed 1,000" in out
-    assert "claimed ¥10,000,000  recovered ¥6,800,000  recovery 68.0%" in out
-    assert "traditional-collection baseline 40.0%  →  the funnel recovers 1.70x (+70%)" in out
-    assert "baseline: traditional collection over the 1,200 defaults of the last `remedy run`" in out
-    assert "PEOPLES_MEDIATION" in out and "DEFERRED/QUIET_HOURS 42" in out
-    assert "rejected defaults: NATIONAL_ID_CHECKSUM 11, UNKNOWN_PRODUCT 2" in out, "one figure per reason, all lenders"
+    assert "案件 1,200  未结 200  已结 1,000" in out
+    assert "诉请金额 ¥10,000,000  已回收 ¥6,800,000  回收率 68.0%" in out
+    assert "传统催收基线 40.0%  →  本平台回收为其 1.70 倍（+70%）" in out
+    assert "基线：上次 `remedy run` 的 1,200 笔违约按传统催收计算" in out
+    assert "\n人民调解 " in out and "延后/夜间免打扰 42 条" in out
+    assert "不予受理的违约记录：身份证号码的校验码不符合 GB 11643 11 条；" in out, "one figure per reason, all lenders"
     page = (analytics / "report.html").read_text(encoding="utf-8")
-    assert f"report: {analytics / 'report.html'}" in out
+    assert f"报告：{analytics / 'report.html'}" in out
     assert "Remedy 报告：1,200 件案件" in page and ">1.70倍<" in page and 'data-stage="PEOPLES_MEDIATION"' in page
     if browser():
-        assert f"report (PDF): {analytics / 'report.pdf'}" in out and (analytics / "report.pdf").stat().st_size > 0
+        assert f"报告 PDF：{analytics / 'report.pdf'}" in out and (analytics / "report.pdf").stat().st_size > 0
 
 
 def test_report_without_a_run_has_no_baseline_and_writes_where_told(analytics, tmp_path, capsys, monkeypatch):
@@ -72,10 +79,10 @@ def test_report_without_a_run_has_no_baseline_and_writes_where_told(analytics, t
     target = tmp_path / "out" / "r.html"
     assert main(["report", "--html", str(target)]) == 0
     out = capsys.readouterr().out
-    assert "no baseline:" in out and "run.json not found" in out
-    assert "recovery 68.0%" in out and "traditional-collection baseline" not in out
+    assert "无基线：未找到" in out and "run.json（由 `remedy run` 写入）" in out
+    assert "回收率 68.0%" in out and "传统催收基线" not in out
     assert ">68.0%<" in target.read_text(encoding="utf-8") and "无传统催收基线" in target.read_text(encoding="utf-8")
-    assert "no PDF: headless Chromium not installed" in out and not target.with_suffix(".pdf").exists()
+    assert "未生成 PDF：未安装无头 Chromium" in out and not target.with_suffix(".pdf").exists()
     assert not (analytics / "report.html").exists()
 
 
@@ -85,7 +92,7 @@ def test_report_says_analytics_is_not_reachable(monkeypatch, tmp_path, capsys):
     monkeypatch.setenv("REMEDY_DATA_DIR", str(tmp_path))
     assert main(["report"]) == 1
     captured = capsys.readouterr()
-    assert f"error: analytics is not reachable at http://127.0.0.1:{port}" in captured.err
+    assert f"错误：无法连接分析服务 http://127.0.0.1:{port}" in captured.err
     assert "Traceback" not in captured.err + captured.out
     assert not (tmp_path / "report.html").exists()
 
@@ -93,7 +100,9 @@ def test_report_says_analytics_is_not_reachable(monkeypatch, tmp_path, capsys):
 def test_report_says_when_analytics_refuses_the_token(analytics, monkeypatch, capsys):
     monkeypatch.setenv("REMEDY_ANALYTICS_TOKENS", "wrong=ops")
     assert main(["report"]) == 1
-    assert "answered HTTP 401" in capsys.readouterr().err
+    assert "返回 HTTP 401" in capsys.readouterr().err
+    assert main(["--lang", "en", "report"]) == 1
+    assert "error: analytics at http://127.0.0.1:" in capsys.readouterr().err
 
 
 def test_report_in_english_beside_the_chinese_one_with_the_baseline_per_opening_day(analytics, capsys, monkeypatch):
@@ -109,7 +118,20 @@ def test_report_in_english_beside_the_chinese_one_with_the_baseline_per_opening_
     assert f"report: {analytics / 'report.en.html'}" in out and not (analytics / "report.html").exists()
     assert '<html lang="en">' in page and "Remedy report: 1,200 cases" in page and ">1.70×<" in page
     assert "traditional collection, same cases (whole batch 40.0%)" in page and "traditional 30.0%" in page
-    assert "cases 1,200  open 200  closed 1,000" in out, "the terminal's lines are the same in either language"
+    assert "cases 1,200  open 200  closed 1,000" in out and "\nPeople's mediation " in out, "the terminal speaks it too"
+    assert "baseline: traditional collection over the 1,200 defaults of the last `remedy run`" in out
+    assert not any("\u4e00" <= ch <= "\u9fff" for ch in out), "no Chinese on the English terminal"
+
+
+def test_report_follows_the_command_s_language_whichever_way_it_was_chosen(analytics, capsys, monkeypatch):
+    monkeypatch.setattr(report_pdf, "browser", lambda: None)
+    monkeypatch.setenv("REMEDY_LANG", "en")
+    assert main(["report"]) == 0
+    out = capsys.readouterr().out
+    assert f"report: {analytics / 'report.en.html'}" in out and "no PDF: headless Chromium not installed" in out
+    assert main(["--lang", "zh", "report"]) == 0, "--lang wins over REMEDY_LANG"
+    assert f"报告：{analytics / 'report.html'}" in capsys.readouterr().out
+    assert '<html lang="zh' in (analytics / "report.html").read_text(encoding="utf-8")
 
 
 def test_report_refuses_a_language_it_does_not_have(analytics, capsys):

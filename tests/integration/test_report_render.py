@@ -43,10 +43,10 @@ let left = {n}; window.addEventListener("load", () => {{ for (const f of documen
 def report(tmp_path_factory):
     out = tmp_path_factory.mktemp("report") / "report.html"
     title = lambda lang: M.text("title.run", lang, defaults="1,234", days=120)  # noqa: E731
-    written = write(out, DASH, 0.4, title, ("zh", "en"), BY_DAY)
+    written = write(out, DASH, 0.4, title, ("zh", "en"), BY_DAY, terminal="en")
     en = path_for(out, "en")
     assert written == [f"report: {out}", f"report (PDF): {out.with_suffix('.pdf')}",
-                       f"report (en): {en}", f"report (en) (PDF): {en.with_suffix('.pdf')}"], written
+                       f"report (English): {en}", f"report (English) (PDF): {en.with_suffix('.pdf')}"], written
     return out
 
 

@@ -101,15 +101,32 @@ async def test_the_endpoint_answers_auditors_and_the_case_s_lender_only(gateway)
     assert (await get(AUDITOR_KEY))["events"][2]["notices"][0]["debtor_ref"] == "D-1"
 
 
-async def test_remedy_case_prints_the_endpoint_s_answer_as_a_chinese_first_timeline_or_json(gateway, capsys, tmp_path):
+async def test_remedy_case_prints_the_endpoint_s_answer_as_a_chinese_timeline_english_on_the_switch_or_json(
+        gateway, capsys, tmp_path):
     url, cid = gateway
     assert await asyncio.to_thread(cli.run, cid, url, AUDITOR_KEY, str(tmp_path), True) == 0
     as_json = json.loads(capsys.readouterr().out)
     assert as_json == await asyncio.to_thread(cli.fetch, url, cid, AUDITOR_KEY), "--json is the endpoint's answer"
     assert await asyncio.to_thread(cli.run, cid, url, AUDITOR_KEY, str(tmp_path), False) == 0
     text = capsys.readouterr().out
-    assert f"案件 case {cid}" in text and "当前阶段 stage PEOPLES_MEDIATION" in text
-    assert f"起因 cause: 输入 input  {REQUEST_REF}" in text and '"request_id":"R-1"' in text
-    assert "规则 rule: 版本 version 2026.11  哈希 hash ab12cd34" in text
-    assert "通知 notice OBJECTION_ACK SENT  文书号 document DOC-9  哈希 hash sha256:feed" in text
+    assert f"案件 {cid}  出借机构 LENDER-A  当前阶段 PEOPLES_MEDIATION" in text
+    assert f"起因：输入  {REQUEST_REF}" in text and '"request_id":"R-1"' in text
+    assert "起因：未保存（服务内部主题）  objections.ticks/0/3" in text and "起因：事件 #0" in text
+    assert "规则：版本 2026.11  哈希 ab12cd34" in text
+    assert "通知 OBJECTION_ACK SENT  文书号 DOC-9  哈希 sha256:feed  （2 条记录）" in text
+    assert "case " not in text and "cause:" not in text, "no English on the Chinese timeline"
+    assert await asyncio.to_thread(cli.run, cid, url, AUDITOR_KEY, str(tmp_path), False, "en") == 0
+    english = capsys.readouterr().out
+    assert f"case {cid}  lender LENDER-A  stage PEOPLES_MEDIATION" in english
+    assert f"cause: input  {REQUEST_REF}" in english and "cause: not kept: a service's work topic" in english
+    assert "rule: version 2026.11  hash ab12cd34" in english
+    assert "notice OBJECTION_ACK SENT  document DOC-9  hash sha256:feed  (2 entries)" in english
+    assert not any("\u4e00" <= ch <= "\u9fff" for ch in english), "no Chinese on the English timeline"
+
+
+async def test_remedy_case_without_a_key_or_a_case_says_so_in_the_terminal_s_language(gateway, capsys, tmp_path):
+    url, cid = gateway
     assert await asyncio.to_thread(cli.run, cid, url, None, str(tmp_path), False) == 2, "no key, no answer"
+    assert capsys.readouterr().err == "错误：需要审计密钥（--key 或 REMEDY_AUDIT_KEY）\n"
+    assert await asyncio.to_thread(cli.run, "C-nope", url, AUDITOR_KEY, str(tmp_path), False, "en") == 1
+    assert capsys.readouterr().err == "error: no such case for this key\n"

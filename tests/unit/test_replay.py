@@ -24,9 +24,12 @@ def test_same_rules_change_nothing_and_expect_what_the_actual_routing_expects():
     assert cmp.rates[COURT].rate == pytest.approx(0.5) and cmp.rates[REJECTED].rate == 0
     assert cmp.expected_actual.cents == pytest.approx(1_800_000 + 0.5 * (claim(6_000_000) + claim(1_000_000)))
     assert cmp.actual_recovered_cents == 800_000 + 1_000_000 + 3_360_000 + 200_000 + 0
-    text = "\n".join(lines(cmp))
+    text = "\n".join(lines(cmp, lang="en"))
     assert "cases whose route changes: 0 of 7" in text
     assert "actual recovered so far           ¥53,600" in text
+    chinese = "\n".join(lines(cmp))
+    assert "分流路径改变的案件：0 / 7" in chinese and "迄今实际回收" in chinese and "¥53,600" in chinese
+    assert "按 triage-rules-v1 重跑了 7 件已分流案件" in chinese and "cases whose" not in chinese
 
 
 def test_a_lower_court_threshold_moves_only_the_cases_between_the_thresholds():
@@ -38,7 +41,7 @@ def test_a_lower_court_threshold_moves_only_the_cases_between_the_thresholds():
     # B's claim is now expected to recover at COURT's 50% instead of PEOPLES' 32.1%.
     gain = claim(3_000_000) * (cmp.rates[COURT].rate - cmp.rates[PEOPLES].rate)
     assert cmp.expected_replayed.cents - cmp.expected_actual.cents == pytest.approx(gain)
-    text = "\n".join(lines(cmp))
+    text = "\n".join(lines(cmp, lang="en"))
     assert f"{moved.case.case_id}  PEOPLES_MEDIATION → COURT_MEDIATION" in text
     assert "replayed 7 decided cases under triage-rules-test; they were decided under triage-rules-v1 (7)" in text
 
@@ -51,7 +54,7 @@ def test_a_replayed_route_no_finished_case_took_is_unknown_not_zero():
     assert (exp.unknown_cases, exp.unknown_claim_cents, exp.unknown_routes) == (4, 4 * claim(1_000_000), (REJECTED,))
     # only B (PEOPLES) and C (COURT) keep a rate: the rejected four are not counted as recovering 0
     assert exp.cents == pytest.approx(claim(3_000_000) * cmp.rates[PEOPLES].rate + claim(6_000_000) * 0.5)
-    text = "\n".join(lines(cmp))
+    text = "\n".join(lines(cmp, lang="en"))
     assert "REJECTED           0 finished of 0: rate unknown" in text
     assert "+ unknown on ¥44,800 claimed by 4 case(s) routed to REJECTED" in text
     assert "difference" not in text
@@ -103,14 +106,14 @@ def test_redelivered_events_count_once_and_recovery_follows_analytics():
     case = cmp.replayed[0].case
     assert cmp.duplicates == 1 and case.paid_cents == 300_000
     assert case.recovered_cents == 300_000, "max(closed recovered, paid so far), as case_state computes it"
-    assert "1 duplicate events ignored" in "\n".join(lines(cmp))
+    assert "1 duplicate events ignored" in "\n".join(lines(cmp, lang="en"))
 
 
 def test_undecided_and_unopened_cases_are_counted_not_replayed():
     a, b = opened("L1", "A", "D1", T0), opened("L1", "B", "D2", T0)
     cmp = compare([a, decided(b, T0)], V1)
     assert (len(cmp.replayed), cmp.undecided, cmp.unopened) == (0, 1, 1)
-    assert "skipped: 1 not decided yet, 1 decided without their opening in the log" in "\n".join(lines(cmp))
+    assert "skipped: 1 not decided yet, 1 decided without their opening in the log" in "\n".join(lines(cmp, lang="en"))
 
 
 
@@ -119,7 +122,7 @@ def test_the_report_names_the_replayed_rules_hash_and_the_hashes_cases_were_deci
     old = [{**e, "event": {k: v for k, v in e["event"].items() if k != "rule_hash"}} for e in log[:3]]
     cmp = compare(old + log[3:], LOWER_COURT_THRESHOLD)
     assert cmp.rule_hash == LOWER_COURT_THRESHOLD.hash != V1.hash
-    text = "\n".join(lines(cmp))
+    text = "\n".join(lines(cmp, lang="en"))
     assert f"rule hashes: replayed sha256 {LOWER_COURT_THRESHOLD.hash}; decided under " in text
     assert sum(e["type"] == "CaseTriaged" for e in old) == 1, "one decision written before CaseEvent v2"
     assert f"triage-rules-v1 no hash recorded (1), triage-rules-v1 sha256 {V1.hash[:12]} (6)" in text

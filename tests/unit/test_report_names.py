@@ -30,6 +30,28 @@ def test_romanising_keeps_syllables_apart_and_leaves_out_the_peoples_of_an_auton
     assert without_peoples("东乡族") == "东乡", "a division named after its people keeps the name"
 
 
+def test_a_place_named_in_a_minority_language_has_its_customary_english_name_on_the_dashboard_and_report():
+    from services.analytics.panels import city_name
+
+    assert english("650100") == "Urumqi, Xinjiang" and english("650121") == "Urumqi County, Urumqi, Xinjiang"
+    assert english("652801") == "Korla City, Bayingolin Autonomous Prefecture, Xinjiang"
+    assert english("653101") == "Kashgar City, Kashgar Prefecture, Xinjiang"
+    assert english("152502") == "Xilinhot City, Xilingol League, Inner Mongolia"
+    assert english("150121") == "Tumed Left Banner, Hohhot, Inner Mongolia"
+    assert english("540200") == "Shigatse, Xizang" and english("542500") == "Ngari Prefecture, Xizang"
+    assert english("152200") == "Hinggan League, Inner Mongolia"
+    assert english("450325") == "Xing'an County, Guilin, Guangxi", "兴安 is Hinggan in Inner Mongolia only"
+    assert city_name("6501", "en") == "Urumqi, Xinjiang", "the dashboard's heat map and region filter"
+    en = Names("en")
+    assert en.region("650102") == "Tianshan District, Urumqi, Xinjiang"
+    assert en.court("CT-650102") == "People's Court of Tianshan District, Urumqi, Xinjiang", "the report's court names"
+
+
+def test_a_place_name_reads_its_characters_as_place_names_do():
+    assert romanise("什邡") == "Shifang" and romanise("都兰") == "Dulan" and romanise("弥勒") == "Mile"
+    assert english("510682") == "Shifang City, Deyang, Sichuan"
+
+
 def test_names_in_each_language_and_ids_nothing_names_as_they_are():
     zh, en = Names("zh", {"CT-350503": "泉州市丰泽区人民法院"}.get), Names("en")
     assert zh.region("350503") == "福建省泉州市丰泽区" and zh.region("350503", "given") == "given"

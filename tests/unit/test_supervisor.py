@@ -38,11 +38,12 @@ def test_back_off_starts_again_after_a_healthy_run_and_not_after_a_short_one():
     assert b.next_delay(1) == 2
 
 
-def test_exit_descriptions_name_the_signal_or_the_code():
-    assert describe_exit(-signal.SIGKILL) == "was killed by SIGKILL"
-    assert describe_exit(-signal.SIGSEGV) == "was killed by SIGSEGV"
-    assert describe_exit(1) == "exited with code 1"
-    assert describe_exit(0) == "exited with code 0"
+def test_exit_descriptions_name_the_signal_or_the_code_in_chinese_or_english():
+    assert describe_exit(-signal.SIGKILL) == "被 SIGKILL 信号终止" and describe_exit(1) == "已退出，退出码 1"
+    assert describe_exit(-signal.SIGKILL, "en") == "was killed by SIGKILL"
+    assert describe_exit(-signal.SIGSEGV, "en") == "was killed by SIGSEGV"
+    assert describe_exit(1, "en") == "exited with code 1"
+    assert describe_exit(0, "en") == "exited with code 0"
 
 
 # ---------------------------------------------------------------- the supervisor, on fake processes
@@ -87,9 +88,9 @@ class FakeProc:
         return "Traceback: the last words"
 
 
-def supervised(*names):
+def supervised(*names, lang="en"):
     clock, said, restarted = Clock(), [], []
-    sup = Supervisor(report=said.append, clock=clock, on_restart=lambda p: restarted.append(p.name))
+    sup = Supervisor(report=said.append, clock=clock, on_restart=lambda p: restarted.append(p.name), lang=lang)
     procs = {name: FakeProc(name, clock) for name in names}
     for proc in procs.values():
         sup.watch(proc)
@@ -119,6 +120,21 @@ def test_a_dead_process_is_restarted_after_its_back_off_with_one_line_and_report
     sup.tick()
     assert said[1] == "supervisor: triage-2 is back (ready 8.0 s after it died)"
     assert sup.settling() == [] and sup.restarts[0].back_after == 8.0
+
+
+def test_the_supervisor_speaks_chinese_unless_told_otherwise():
+    sup, clock, procs, said, _ = supervised("triage-2", lang="zh")
+    for _ in range(2):
+        clock.t += 42
+        procs["triage-2"].proc.returncode = -signal.SIGKILL
+        sup.tick()
+        clock.t += 30
+        sup.tick()
+    procs["triage-2"].is_ready = True
+    sup.tick()
+    assert said == ["监管：triage-2 运行 42.0 秒后被 SIGKILL 信号终止；1 秒后重启",
+                    "监管：triage-2 运行 42.0 秒后被 SIGKILL 信号终止；2 秒后重启（已连续退出 2 次）",
+                    "监管：triage-2 已恢复（退出后 30.0 秒就绪）"]
 
 
 def test_a_process_that_keeps_dying_is_reported_and_still_restarted_while_the_others_run_on():
@@ -180,7 +196,7 @@ def test_a_real_worker_killed_with_sigkill_is_restarted_in_its_own_process_group
     (tmp_path / "fakeworker.py").write_text(WORKER)
     proc = ServiceProcess("fake-1", {"PYTHONPATH": str(tmp_path)}, tmp_path / "logs", module="fakeworker").start()
     said: list[str] = []
-    sup = Supervisor(report=said.append, backoff=lambda: Backoff(first=0.1), poll=0.05)
+    sup = Supervisor(report=said.append, backoff=lambda: Backoff(first=0.1), poll=0.05, lang="en")
     try:
         proc.wait_ready(20)
         sup.watch(proc)
@@ -295,9 +311,11 @@ def test_scaling_a_single_instance_service_in_code_is_refused(tmp_path):
 
 def test_clashing_or_impossible_ports_are_named(tmp_path):
     p = platform(tmp_path, REMEDY_TRIAGE_PORT="6101", REMEDY_INTAKE_PORT="6201")
-    with pytest.raises(StackError, match="intake-1 and triage-2 both on 6201|triage-2 and intake-1 both on 6201"):
+    with pytest.raises(StackError, match="端口冲突：(intake-1 与 triage-2|triage-2 与 intake-1) 都使用 6201"):
         check_ports(ports_needed(p, {"triage": 2}))
-    with pytest.raises(StackError, match="not a port"):
+    with pytest.raises(StackError, match="intake-1 and triage-2 both on 6201|triage-2 and intake-1 both on 6201"):
+        check_ports(ports_needed(p, {"triage": 2}), "en")
+    with pytest.raises(StackError, match="triage-2 65600（不是有效端口）"):
         check_ports({"triage-2": 65600})
 
 
@@ -309,7 +327,9 @@ def test_down_with_a_stale_pid_file_cleans_up(tmp_path, capsys):
     (tmp_path / "stack.json").write_text(json.dumps({"supervisor": dead.proc.pid, "tansu": None,
                                                      "pgids": [dead.proc.pid], "workers": {}}))
     assert down(Settings(data_dir=str(tmp_path)), timeout=2) == 0
-    assert not (tmp_path / "stack.json").exists() and "stopped" in capsys.readouterr().out
+    assert not (tmp_path / "stack.json").exists() and capsys.readouterr().out == "已停止\n"
+    assert down(Settings(data_dir=str(tmp_path), lang="en"), timeout=2) == 0
+    assert capsys.readouterr().out.startswith("nothing to stop: no stack.json in")
 
 
 # ---------------------------------------------------------------- the pacer reads every instance
