@@ -6,6 +6,7 @@ import time
 import urllib.request
 
 from remedy.ops.stack import StackError
+from remedy.ops.terminal import text
 from services.analytics.settings import AnalyticsSettings
 
 def ops_token(analytics: AnalyticsSettings) -> str:
@@ -33,7 +34,8 @@ def fetch_progress(analytics: AnalyticsSettings, token: str) -> dict:
     return {part: fetch_dashboard(analytics, token, part) for part in ("summary", "backlog", "funnel")}
 
 
-def settled_dashboard(analytics: AnalyticsSettings, token: str, quiet_polls: int = 3, timeout: float = 120) -> dict:
+def settled_dashboard(analytics: AnalyticsSettings, token: str, quiet_polls: int = 3, timeout: float = 120,
+                      lang: str = "zh") -> dict:
     """The dashboard once analytics has stopped changing: the figures the report and ClickHouse share."""
     deadline = time.monotonic() + timeout
     last, same = None, 0
@@ -50,4 +52,4 @@ def settled_dashboard(analytics: AnalyticsSettings, token: str, quiet_polls: int
             return dash
         last = key
         time.sleep(2)
-    raise StackError(f"analytics still changing, or its dashboard snapshot behind, after {timeout:.0f}s")
+    raise StackError(text("run.analytics_unsettled", lang, seconds=f"{timeout:.0f}"))

@@ -187,7 +187,7 @@ class DemoRun:
         self.pacer.stop(hold=True)
         print("\n" + text("run.freezing", self.lang))
         stack.stop_all_but({"analytics"})
-        dash = settled_dashboard(platform.analytics, token)
+        dash = settled_dashboard(platform.analytics, token, lang=self.lang)
         cases = [d for d in defaults if d["loan_id"] not in bad]
         base, by_day = baseline(cases, platform.sim.seed), by_opening_day(cases, platform.sim.seed)
         (Path(stack.data) / "run.json").write_text(json.dumps(  # read by `remedy report`

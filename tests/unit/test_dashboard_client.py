@@ -28,5 +28,5 @@ def test_a_snapshot_that_never_catches_up_is_an_error(monkeypatch):
     monkeypatch.setattr(dashboard_client, "fetch_dashboard", lambda *a: dash(40, False))
     monkeypatch.setattr(dashboard_client.time, "sleep", lambda s: clock.__setitem__(0, clock[0] + s))
     monkeypatch.setattr(dashboard_client.time, "monotonic", lambda: clock[0])
-    with pytest.raises(StackError, match="still changing"):
+    with pytest.raises(StackError, match="仍在变化"):
         dashboard_client.settled_dashboard(None, "tok", timeout=30)
