@@ -1,5 +1,5 @@
-"""The ClickHouse server side (``deploy/clickhouse/server``, the replicated DDL generated from 001) and the Grafana
-dashboard's SQL: read as files, since no ClickHouse server runs here."""
+"""The ClickHouse server side (``deploy/clickhouse/server``) and the Grafana dashboard's SQL: read as files, since no
+ClickHouse server runs here. The replicated DDL has its own tests (test_clickhouse_replicated.py)."""
 from __future__ import annotations
 
 import json
@@ -7,32 +7,8 @@ import re
 import xml.etree.ElementTree as ET
 
 from remedy.kernel.settings import REPO_ROOT
-from remedy.ops import clickhouse_replicated
 
 CLICKHOUSE = REPO_ROOT / "deploy" / "clickhouse"
-TABLE = re.compile(r"CREATE TABLE IF NOT EXISTS (\w+)(?: ON CLUSTER '\{cluster\}')?\n\(([^;]*?)\n\)\n(ENGINE = [^\n]+)\n"
-                   r"PARTITION BY ([^\n]+)\nORDER BY ([^;]+);", re.S)
-
-
-def tables(sql: str) -> dict[str, tuple]:
-    """table -> (columns as written, engine line, partition key, sorting key)."""
-    out = {}
-    for name, columns, engine, partition, order in TABLE.findall(sql):
-        cols = tuple(line.strip().rstrip(",") for line in columns.strip().splitlines())
-        out[name] = (cols, engine, partition.strip(), order.strip())
-    return out
-
-
-def test_every_table_of_001_is_replicated_with_the_same_columns_partitioning_and_sorting_key():
-    source = (CLICKHOUSE / "001_tables.sql").read_text(encoding="utf-8")
-    plain, replicated = tables(source), tables(clickhouse_replicated.replicate(source))
-    assert plain and set(plain) == set(replicated)
-    for name, (cols, engine, partition, order) in plain.items():
-        r_cols, r_engine, r_partition, r_order = replicated[name]
-        assert (r_cols, r_partition, r_order) == (cols, partition, order), name
-        kind = re.fullmatch(r"ENGINE = (\w+)", engine).group(1)
-        assert r_engine == (f"ENGINE = Replicated{kind}('/clickhouse/tables/{{shard}}/{{database}}/{name}', "
-                            "'{replica}')"), name
 
 
 def test_users_read_only_dashboard_and_a_writer_kept_to_the_remedy_database_passwords_from_env():
