@@ -1,16 +1,19 @@
 """The replicated DDL (``python -m remedy.ops.clickhouse_replicated``): every migration, as an operator applies it
 to a cluster before analytics first starts. No ClickHouse server runs here, so the files are read, and chDB's own
 parser (``formatQuery``, in a process of its own: one engine per process) proves every statement is ClickHouse SQL
-and says the same as the migration's but for ``ON CLUSTER`` and the replicated engine."""
+and says the same as the migration's but for ``ON CLUSTER`` and the replicated engine, and chDB playing the cluster
+as one server runs the files and then analytics' own migrations, which find nothing left to apply."""
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import sys
 
 import pytest
 
+from remedy.kernel.settings import REPO_ROOT
 from remedy.ops import clickhouse_replicated as rep
 from services.analytics.store import MIGRATIONS_DIR, migration_files, statements
 
@@ -99,8 +102,8 @@ def chdb_format(sqls: list[str]) -> list[tuple[bool, str]]:
 
 
 def single_server(formatted: str) -> str:
-    """chDB's formatting of a generated statement with ON CLUSTER and the replicated engine taken back out."""
-    text = formatted.replace(" ON CLUSTER `{cluster}`", "")
+    """A generated statement (or chDB's formatting of it) with ON CLUSTER and the replicated engine taken out."""
+    text = formatted.replace(" ON CLUSTER `{cluster}`", "").replace(" ON CLUSTER '{cluster}'", "")
     text = re.sub(r"Replicated(\w*MergeTree)\('/clickhouse/tables/\{shard\}/\{database\}/\w+', '\{replica\}'(, )?",
                   r"\1(", text)
     return text.replace("MergeTree()", "MergeTree")
@@ -121,6 +124,39 @@ def test_chdb_parses_every_generated_statement_as_the_migration_plus_on_cluster_
     for n, (plain, _) in enumerate(pairs):
         assert single_server(formatted[2 * n + 1]) == formatted[2 * n], plain[:80]
     assert any("ON CLUSTER `{cluster}` TO case_facts" in text for text in formatted)
+
+
+SCHEMA = """
+import json, sys
+from services.analytics.store import Store, statements
+store = Store.open("chdb://:memory:")
+for text in json.load(sys.stdin):
+    for sql in statements(text):
+        store.client.command(sql)
+applied = store.migrate()
+columns = store.rows("SELECT table, name, type, position FROM system.columns WHERE database = currentDatabase() "
+                     "ORDER BY table, position")
+tables = store.rows("SELECT name, engine FROM system.tables WHERE database = currentDatabase() ORDER BY name")
+json.dump({"applied": applied, "columns": columns, "tables": tables}, sys.stdout, default=str)
+"""
+
+
+def schema_after(files: list[str]) -> dict:
+    """In a chDB of its own: apply ``files``, then start analytics' migrations; what it applied and what exists."""
+    done = subprocess.run([sys.executable, "-c", SCHEMA], input=json.dumps(files), capture_output=True, text=True,
+                          timeout=300, check=True, cwd=REPO_ROOT, env={**os.environ, "PYTHONPATH": str(REPO_ROOT)})
+    return json.loads(done.stdout)
+
+
+def test_after_the_files_analytics_applies_nothing_and_the_schema_is_the_one_it_would_have_made():
+    """The cluster played by one server: the generated files with ON CLUSTER and the replicated engines taken out,
+    applied in order, leave analytics nothing to apply, and the same tables, views and columns as a fresh start."""
+    cluster = schema_after([single_server(text) for text in GENERATED.values()])
+    fresh = schema_after([])
+    assert cluster["applied"] == [] and fresh["applied"] == list(GENERATED)
+    assert cluster["columns"] == fresh["columns"] and len(fresh["columns"]) > 100
+    assert cluster["tables"] == fresh["tables"]
+    assert {"name": "case_facts_mv", "engine": "MaterializedView"} in fresh["tables"]
 
 
 def test_check_passes_on_the_written_files_and_names_a_changed_missing_or_stale_one(tmp_path, capsys):
