@@ -183,6 +183,7 @@ def test_engine_arguments_are_kept_after_the_keeper_path_and_replica():
         "ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/{database}/t', '{replica}', v)\nORDER BY a")
     assert "ReplicatedMergeTree('/clickhouse/tables/{shard}/{database}/u', '{replica}')\n" in rep.replicate_statement(
         "CREATE TABLE u (a UInt8) ENGINE = MergeTree()\nORDER BY a")
+    assert rep.replicate_statement("DROP VIEW IF EXISTS old") == "DROP VIEW IF EXISTS old ON CLUSTER '{cluster}'"
 
 
 @pytest.mark.parametrize("sql, why", [
