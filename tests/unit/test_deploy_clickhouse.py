@@ -26,6 +26,20 @@ def test_users_read_only_dashboard_and_a_writer_kept_to_the_remedy_database_pass
     assert "INSERT" not in users.findtext("remedy_dashboard/grants/query")
 
 
+# What analytics' statements need beyond SELECT, INSERT and the migrations' DDL (ClickHouse's access rules:
+# DROP PARTITION and a lightweight DELETE both need ALTER DELETE).
+NEEDS = {"OPTIMIZE TABLE": "OPTIMIZE", "DROP PARTITION": "ALTER DELETE", "DELETE FROM": "ALTER DELETE"}
+
+
+def test_the_writer_may_run_every_statement_analytics_runs():
+    root = ET.parse(CLICKHOUSE / "server" / "users.d" / "remedy.xml").getroot()
+    granted = {p.strip() for p in root.findtext("users/remedy_writer/grants/query").split(" ON ")[0][len("GRANT "):].split(",")}
+    code = "\n".join(p.read_text(encoding="utf-8") for p in (REPO_ROOT / "services" / "analytics").glob("*.py"))
+    used = {needed for statement, needed in NEEDS.items() if statement in code}
+    assert used == {"OPTIMIZE", "ALTER DELETE"}, "analytics' statements changed: check what they need"
+    assert used <= granted, used - granted
+
+
 def test_tls_on_the_http_and_native_ports_and_the_plain_ones_removed():
     root = ET.parse(CLICKHOUSE / "server" / "config.d" / "tls.xml").getroot()
     assert root.findtext("https_port") and root.findtext("tcp_port_secure")
