@@ -130,6 +130,7 @@ async def look(world, tmp_path, lang: str, width: int, query: str = "") -> tuple
         await b.open(f"{world['url']}/?token=ops-tok&lang={lang}{query}", width)
         assert await b.evaluate("document.body.dataset.state") == "ready", await b.evaluate("document.getElementById('status').textContent")
         seen = await b.evaluate(READ)
+        seen["status"] = await b.evaluate("document.getElementById('status').textContent")
         if not query:
             SHOTS.mkdir(parents=True, exist_ok=True)
             await b.screenshot(SHOTS / f"page-{lang}-{width}.png")
@@ -147,6 +148,7 @@ def test_every_panel_shows_what_clickhouse_holds_fits_and_logs_no_error(world, t
         assert not any("\u4e00" <= ch <= "\u9fff" for name in seen["charts"]["cross"][0]["y"] for ch in name)
     assert seen["overflow"] == [], seen["overflow"][:10]
     assert errors == []
+    assert ("图表汇总于 " if lang == "zh" else "figures computed at ") in seen["status"], "when the figures were computed"
     for panel in PANELS:
         assert (SHOTS / f"{panel}-{lang}-{width}.png").stat().st_size > 2_000, panel
 
