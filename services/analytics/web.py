@@ -21,6 +21,7 @@ import asyncio
 import json
 import logging
 import math
+import time
 from datetime import date, datetime, timezone
 from pathlib import Path
 
@@ -176,9 +177,12 @@ class Pages:
     async def snapshot(self) -> dict | None:
         """What the panels read (snapshot.py): built when, over how many cases, and whether it holds every event the
         sink has written (None when this process does not build it)."""
-        found = await self.store.run(lambda: _plain(snapshot.current(self.store)))
+        found = await self.store.run(snapshot.current, self.store)
+        if found is None:
+            return None
         keeper = getattr(self, "snapshots", None)
-        return None if found is None else {**found, "current": keeper.current() if keeper else None}
+        age = time.time() - found["as_of"].replace(tzinfo=timezone.utc).timestamp()   # wall time: when it was built
+        return _plain({**found, "age_seconds": round(max(age, 0.0), 1), "current": keeper.current() if keeper else None})
 
     async def chart(self, request):
         name = request.match_info["chart"]

@@ -213,11 +213,18 @@ async function load(fromForm) {
   languageLink();
   const snap = d.snapshot;
   status.textContent = [t("status.as_of", {when: fmtInstant(d.now)}),
-                        snap ? t("status.snapshot", {when: fmtInstant(snap.as_of)}) + (snap.current === false ? t("status.snapshot_behind") : "")
+                        snap ? t("status.snapshot", {age: fmtAge(snap.age_seconds)}) + (snap.current === false ? t("status.snapshot_behind") : "")
                              : t("status.no_snapshot"),
                         d.filters.lender ? t("status.lender", {lender: d.filters.lender}) : t("status.all_lenders"),
                         d.filters.region ? t("status.region", {region: d.filters.region}) : ""].filter(Boolean).join(" · ");
   document.body.dataset.state = "ready";
+}
+
+function fmtAge(seconds) {   // how long ago the snapshot was built: wall time, not the funnel's clock
+  const s = Math.max(0, Math.round(seconds));
+  if (s < 60) return t("unit.seconds", {n: s});
+  if (s < 3600) return t("unit.minutes", {n: Math.round(s / 60)});
+  return t("unit.hours", {n: Math.round(s / 360) / 10});
 }
 
 document.getElementById("filters").addEventListener("submit", (e) => {
