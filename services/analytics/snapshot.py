@@ -99,8 +99,8 @@ def lenders(store: Store) -> list[str]:
 
 
 def statements(v: int, lender: str) -> list[tuple[str, dict]]:
-    """One lender's part of snapshot ``v``: each statement reads that lender's range of the folded table only, so
-    the dashboard's queries, which share the store's one thread, wait at most one lender's statement."""
+    """One lender's part of snapshot ``v``: each statement reads that lender's range of the folded table only (the
+    sorting key's first column), which keeps a statement's memory to one lender's cases."""
     listed, p = ", ".join(CASE_COLUMNS), {"v": v, "lender": lender}
     return [(f"INSERT INTO case_snapshot (version, {listed}) SELECT {{v:UInt64}}, {listed} FROM case_state "
              "WHERE lender_id = {lender:String}", p),
