@@ -51,6 +51,9 @@ def report(settings: Settings, analytics: AnalyticsSettings, html_path: str | No
     except (KeyError, TypeError) as exc:
         return fail(text("report.unreadable", lang, url=url, missing=exc), lang)
     base, by_day = _baseline(Path(settings.data_dir) / "run.json", lang)
+    snap = dash.get("snapshot")
+    if snap and snap.get("current") is False:   # the dashboard's figures lag what analytics has written
+        print(text("report.snapshot_behind", lang, seconds=f"{snap.get('age_seconds', 0):.0f}"))
     print()
     print("\n".join(lines(dash, base, lang)))
     default = Path(settings.data_dir) / "report.html"

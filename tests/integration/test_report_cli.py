@@ -86,6 +86,16 @@ def test_report_without_a_run_has_no_baseline_and_writes_where_told(analytics, t
     assert not (analytics / "report.html").exists()
 
 
+def test_report_says_when_the_dashboard_s_snapshot_lags_what_was_written(analytics, capsys, monkeypatch):
+    monkeypatch.setattr(report_pdf, "browser", lambda: None)
+    monkeypatch.setitem(DASHBOARD, "snapshot", {"cases": 1200, "current": False, "age_seconds": 42.4})
+    assert main(["report"]) == 0
+    assert "注意：看板快照汇总于 42 秒前，其后写入的事件未计入本报告" in capsys.readouterr().out
+    monkeypatch.setitem(DASHBOARD, "snapshot", {"cases": 1200, "current": True, "age_seconds": 2.0})
+    assert main(["report"]) == 0
+    assert "看板快照" not in capsys.readouterr().out, "a current snapshot needs no word"
+
+
 def test_report_says_analytics_is_not_reachable(monkeypatch, tmp_path, capsys):
     port = free_port()
     monkeypatch.setenv("REMEDY_ANALYTICS_PORT", str(port))
