@@ -66,6 +66,6 @@ def test_grafana_dashboard_has_the_dashboard_panels_over_both_sources():
         assert any(t.startswith(needed) for t in titles), needed
     kinds = {p["datasource"]["type"] for p in board["panels"]}
     assert kinds == {"grafana-clickhouse-datasource", "prometheus"}
-    views = {"case_now", "funnel_now", "recovery", "cross_region", "notice_stats", "mediator_stats", "rejection_reasons"}
+    views = {"case_now", "funnel_now", "notices_now", "rejection_reasons"}
     sql = " ".join(t.get("rawSql", "") for p in board["panels"] for t in p["targets"])
     assert all(v in sql for v in views)
