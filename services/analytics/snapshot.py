@@ -163,9 +163,11 @@ class Snapshotter:
         self.last: dict | None = None
 
     def due(self) -> bool:
-        if self.began is None:
-            return True
-        return self.now() >= self.next_at and (self.last_flush() or 0.0) >= self.began
+        """Never before ``next_at`` (the duty cycle, or a pause after a failed build); then the first build, or one
+        once the sink has written since the last began."""
+        if self.now() < self.next_at:
+            return False
+        return self.began is None or (self.last_flush() or 0.0) >= self.began
 
     def current(self) -> bool:
         """Whether the snapshot read holds everything the sink has written."""

@@ -85,6 +85,9 @@ def test_the_keeper_builds_when_the_sink_wrote_and_no_more_than_a_tenth_of_the_t
     monkeypatch.setattr("services.analytics.snapshot.time.perf_counter", lambda: clock[0])
     keeper = Snapshotter(store, lambda: flushed[0], now=lambda: clock[0])
     assert not keeper.current()
+    keeper.next_at = clock[0] + 5   # as after a failed build
+    assert asyncio.run(keeper.tick()) is None and store.statements == 0, "a failed build is not retried at once"
+    clock[0] += 5
     built = asyncio.run(keeper.tick())
     assert built and store.statements == 6, "three statements per lender"
     assert built["build_ms"] == 9000 and keeper.current()
