@@ -103,14 +103,15 @@ def _page(lang: str, body: str) -> str:
 
 def login(lang: str, message: str = "") -> str:
     note = f'<p class="error">{escape(message)}</p>' if message else ""
-    return _page(lang, f'{note}<form method="post" action="/portal/case"><input type="hidden" name="lang" value="{lang}">'
+    return _page(lang, f'{note}<form method="post" action="/portal/case">{hidden_lang(lang)}'
                        f'<label>{t("page.case_id", lang)} <input name="case_id" required></label> '
                        f'<label>{t("page.code", lang)} <input name="code" required inputmode="numeric"></label> '
                        f'<button type="submit">{t("page.enter", lang)}</button></form>'
                        f'<p><a href="/portal/sign-in-code?lang={lang}">{t("page.code_by_sms", lang)}</a></p>')
 
 
-def _hidden(lang: str) -> str:
+def hidden_lang(lang: str) -> str:
+    """The form field that keeps the page's language across a post."""
     return f'<input type="hidden" name="lang" value="{lang}">'
 
 
@@ -147,7 +148,7 @@ def _requests(lang: str, hidden: str) -> str:
 
 
 def case(view: dict, lang: str) -> str:
-    hidden = _hidden(lang)
+    hidden = hidden_lang(lang)
     return _page(lang, (
         f'<p>{t("page.case_id", lang)}{colon(lang)}<code>{escape(view["case_id"])}</code></p>'
         f'<h2>{t("page.debt", lang)}</h2><table>{_debt(view, lang)}</table>'

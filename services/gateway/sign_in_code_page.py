@@ -6,7 +6,7 @@ from __future__ import annotations
 from html import escape
 
 from remedy.contract.i18n import Messages, language
-from services.gateway.portal_page import page
+from services.gateway.portal_page import hidden_lang, page
 
 WORDS = Messages.load("sign_in_codes")
 
@@ -21,7 +21,7 @@ def form(lang: str, case_id: str = "", *, locked: bool = False, note: str = "") 
     why = f'<p class="error">{escape(w["locked"])}</p>' if locked else ""
     note = f'<p class="error">{escape(note)}</p>' if note else ""
     return _page(lang, f'{why}{note}<h2>{w["ask"]}</h2><p>{w["intro"]}</p>'
-                       f'<form method="post" action="/portal/sign-in-code"><input type="hidden" name="lang" value="{lang}">'
+                       f'<form method="post" action="/portal/sign-in-code">{hidden_lang(lang)}'
                        f'<label>{w["case_id"]} <input name="case_id" required value="{escape(case_id[:64])}"></label> '
                        f'<button type="submit">{w["send"]}</button></form>'
                        f'<p><a href="/portal?lang={lang}">{w["sign_in"]}</a></p>')
