@@ -145,15 +145,19 @@ def test_a_settled_case_s_court_receives_the_application_and_the_agreement_and_c
     pub.close()
 
 
-def test_a_filed_case_s_court_receives_its_bundle_reads_the_manifest_and_accepts_the_filing(world):
-    now, pub, log = datetime.now(timezone.utc), Publisher(world["bootstrap"], world["codec"]), world["log"]
-    e = named(opened(LENDER, "L-filed", "D-filed", now))
+def escalate(world, pub, e: dict, now: datetime) -> str:
     cid = e["case_id"]
     escalated = other_event("mediation", "CaseEscalated", {"from_stage": "COURT_MEDIATION", "to_stage": "LITIGATION",
                                                            "reason": "COURT_MEDIATION_FAILED"}, cid, LENDER, now)
     for record in (e, triaged(e, now), escalated):
         pub.send("case.events", cid, "CaseEvent", record)
     pub.flush()
+    return cid
+
+
+def test_a_filed_case_s_court_receives_its_bundle_reads_the_manifest_and_accepts_the_filing(world):
+    now, pub, log = datetime.now(timezone.utc), Publisher(world["bootstrap"], world["codec"]), world["log"]
+    cid = escalate(world, pub, named(opened(LENDER, "L-filed", "D-filed", now)), now)
     filed = log.wait(cid, "LitigationFiled")["event"]
     docs = documents_of(world, cid, 2)
     assert set(docs) == {"COMPLAINT", "EVIDENCE_LIST"}
@@ -188,16 +192,6 @@ def test_a_filed_case_s_court_receives_its_bundle_reads_the_manifest_and_accepts
 
 
 PDF = b"%PDF-1.4\n% the loan contract, scanned\n" + bytes(range(256)) * 8 + b"\n%%EOF\n"
-
-
-def escalate(world, pub, e: dict, now: datetime) -> str:
-    cid = e["case_id"]
-    escalated = other_event("mediation", "CaseEscalated", {"from_stage": "COURT_MEDIATION", "to_stage": "LITIGATION",
-                                                           "reason": "COURT_MEDIATION_FAILED"}, cid, LENDER, now)
-    for record in (e, triaged(e, now), escalated):
-        pub.send("case.events", cid, "CaseEvent", record)
-    pub.flush()
-    return cid
 
 
 def test_a_case_without_evidence_is_withheld_its_lender_told_and_filed_once_it_uploads_a_file(world):
