@@ -164,7 +164,6 @@ class Snapshotter:
         self.store, self.last_flush, self.now = store, last_flush, now   # last_flush(): wall time of the sink's last write
         self.began: float | None = None   # wall time the last build began
         self.next_at = 0.0
-        self.last: dict | None = None
 
     def due(self) -> bool:
         """Never before ``next_at`` (the duty cycle, or a pause after a failed build); then the first build, or one
@@ -175,7 +174,7 @@ class Snapshotter:
 
     def current(self) -> bool:
         """Whether the snapshot read holds everything the sink has written."""
-        return self.began is not None and self.last is not None and (self.last_flush() or 0.0) < self.began
+        return self.began is not None and (self.last_flush() or 0.0) < self.began   # began: set once a build is recorded
 
     async def tick(self) -> dict | None:
         if not self.due():
@@ -185,10 +184,10 @@ class Snapshotter:
         for lender in await run(lenders, self.store):
             for sql, params in statements(v, lender):
                 await run(execute, self.store, sql, params)
-        self.last = await run(record, self.store, v, int(began * 1000), int((time.perf_counter() - started) * 1000))
+        built = await run(record, self.store, v, int(began * 1000), int((time.perf_counter() - started) * 1000))
         self.began = began
-        self.next_at = self.now() + max(MIN_INTERVAL, self.last["build_ms"] / 1000 * (1 - DUTY) / DUTY)
-        return self.last
+        self.next_at = self.now() + max(MIN_INTERVAL, built["build_ms"] / 1000 * (1 - DUTY) / DUTY)
+        return built
 
     async def run(self, stop: asyncio.Event, metrics, poll: float = 0.5) -> None:
         """Keep the snapshot current until ``stop``; a failed build is logged and tried again, never fatal."""
