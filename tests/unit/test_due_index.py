@@ -1,7 +1,7 @@
 """The due index (remedy.runtime.due): which cases need a tick, read from a table by hour buckets."""
 import asyncio
 
-from remedy.runtime.due import BUCKET_MS, DueIndex
+from remedy.runtime.due_index import BUCKET_MS, PAGE, DueIndex
 from remedy.runtime.memory import MemoryTable
 
 H = BUCKET_MS
@@ -43,8 +43,67 @@ def test_an_earlier_deadline_lowers_the_start_and_ensure_is_idempotent():
         await index.ensure(2, "C1", 50 * H)
         await index.ensure(2, "C2", 40 * H)
         assert table.get("low:2") == 40
-        assert table.get("b:0000000050:2") == {"C1": 50 * H}
-        assert [c for c, _ in index.due(2, 60 * H)] == ["C2", "C1"]
+        assert list(index.due(2, 60 * H)) == [("C2", 40 * H), ("C1", 50 * H)], "ensured twice, held once"
+    run(go())
+
+
+class Recording(MemoryTable):
+    """Remembers the largest value written: a write is a changelog record holding the whole value."""
+    largest = 0
+
+    async def put(self, key, value):
+        if isinstance(value, dict):
+            Recording.largest = max(Recording.largest, len(value))
+        await super().put(key, value)
+
+
+def test_a_write_costs_a_page_however_many_cases_share_a_deadline_hour():
+    """A night's deferrals all fall due at 08:00: ten thousand debtors in one bucket, each write still a page."""
+    async def go():
+        table = Recording()
+        Recording.largest = 0
+        index = DueIndex(table)
+        for n in range(10_000):
+            await index.ensure(0, f"D{n}", 8 * H + n)
+        for n in range(0, 10_000, 3):
+            await index.move(0, f"D{n}", 8 * H + n, None)
+        assert Recording.largest <= PAGE, "no value written holds more than a page of entries"
+        due = [c for c, _ in index.due(0, 9 * H)]
+        assert len(due) == 10_000 - len(range(0, 10_000, 3)) and len(set(due)) == len(due)
+        assert due[:3] == ["D1", "D2", "D4"], "earliest first"
+    run(go())
+
+
+def test_a_case_has_one_entry_and_an_emptied_index_leaves_nothing_behind():
+    async def go():
+        table = MemoryTable()
+        index = DueIndex(table)
+        for n in range(200):
+            await index.ensure(1, f"C{n}", 5 * H + n)
+        await index.ensure(1, "C7", 9 * H)            # moved without saying where it was: the old entry goes
+        assert [c for c, _ in index.due(1, 6 * H)].count("C7") == 0
+        assert list(index.due(1, 9 * H))[-1] == ("C7", 9 * H)
+        for n in range(200):
+            await index.move(1, f"C{n}", 1, None)
+        await index.advance(1, 10 * H)
+        assert set(table.data) == {"low:1"}, "no page, header or case pointer is left once every case is gone"
+        assert not index.has_due(1, 10 * H) and index.earliest_after(1, 0) is None
+    run(go())
+
+
+def test_the_next_deadline_is_found_from_the_bucket_headers():
+    async def go():
+        table = MemoryTable()
+        index = DueIndex(table)
+        await index.ensure(0, "A", 3 * H + 10)
+        await index.ensure(0, "B", 3 * H + 20)
+        await index.ensure(0, "C", 7 * H + 5)
+        assert index.earliest_after(0, 3 * H) == 3 * H + 10
+        assert index.earliest_after(0, 3 * H + 10) == 3 * H + 20, "within the current hour: the next entry"
+        await index.move(0, "A", 3 * H + 10, None)
+        await index.move(0, "B", 3 * H + 20, None)
+        assert index.earliest_after(0, 3 * H + 30) == 7 * H + 5
+        assert not index.has_due(0, 7 * H + 4) and index.has_due(0, 7 * H + 5)
     run(go())
 
 
@@ -65,6 +124,11 @@ def test_a_sweep_reads_a_few_keys_whatever_the_number_of_cases():
         for partition in range(4):
             index.has_due(partition, 99 * H)
         assert Counting.reads <= 8
+        for n in range(5_000):
+            await index.ensure(5, f"D{n}", 200 * H + n)   # one crowded hour
+        Counting.reads = 0
+        assert index.has_due(5, 200 * H + 10) and not index.has_due(5, 200 * H - 1)
+        assert Counting.reads <= 4, "the crowded hour's header answers, not its entries"
     run(go())
 
 
