@@ -114,3 +114,32 @@ def topic_records(bootstrap: str) -> dict[str, int]:
         return dict(sorted(out.items(), key=lambda kv: -kv[1]))
     finally:
         consumer.close()
+
+
+def topic_bytes(bootstrap: str, per_topic: int = 200_000) -> dict[str, tuple[int, int]]:
+    """(records read, bytes of keys, values and headers) per topic, largest first: what the dev broker holds
+    before its own overhead. Reads at most ``per_topic`` records of each topic (scale by ``topic_records``)."""
+    consumer = KafkaConsumer(bootstrap_servers=bootstrap, group_id=None, enable_auto_commit=False,
+                             max_partition_fetch_bytes=8 << 20)
+    try:
+        out: dict[str, tuple[int, int]] = {}
+        for topic in sorted(consumer.topics()):
+            parts = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()]
+            ends = {tp: end for tp, end in consumer.end_offsets(parts).items() if end}
+            if not ends:
+                continue
+            consumer.assign(list(ends))
+            consumer.seek_to_beginning(*ends)
+            n = size = 0
+            while n < per_topic and any(consumer.position(tp) < end for tp, end in ends.items()):
+                got = consumer.poll(timeout_ms=2_000, max_records=5_000)
+                if not got:
+                    break
+                for batch in got.values():
+                    n += len(batch)
+                    size += sum(len(r.key or b"") + len(r.value or b"") +
+                                sum(len(k) + len(v or b"") for k, v in r.headers or ()) for r in batch)
+            out[topic] = (n, size)
+        return dict(sorted(out.items(), key=lambda kv: -kv[1][1]))
+    finally:
+        consumer.close()

@@ -150,3 +150,13 @@ def targets(run: dict, sampler: ProcSampler, stack_names: set[str], n: int, rate
             Target("CPU per case <= 1.2 ms (services + broker)", cpu / n, CPU_PER_CASE_LIMIT, "ms"),
             Target("triage cases/s >= intake cases/s (ratio, same run)", ratio, 1.0, "x", at_most=False),
             Target("a SIGKILLed triage instance consuming within 30 s", restart_s, RESTART_LIMIT, "s")]
+
+
+def topic_bytes_line(read: dict[str, tuple[int, int]], records: dict[str, int], n: int, broker_rss: float) -> str:
+    """What the topics hold a case (keys, values and headers, uncompressed; a topic read only in part scaled by
+    its record count), the ten largest, beside the dev broker's peak RSS a case: the rest is the broker's own."""
+    held = {t: size * max(records.get(t, got), got) / got for t, (got, size) in read.items() if got}
+    total = sum(held.values())
+    top = ", ".join(f"{t} {b / n:,.0f} B" for t, b in sorted(held.items(), key=lambda kv: -kv[1])[:10])
+    return (f"broker, bytes a case the topics hold: {total / n:,.0f} B in all against {broker_rss / n:,.0f} B of "
+            f"peak RSS a case; largest: {top}")
