@@ -5,9 +5,11 @@ Per instance, the counters that say how far each stage is (``quantities``):
 - intake: ``remedy_intake_emitted_total{topic="case.events",type="CaseOpened"}`` (cases opened);
 - triage: ``remedy_triage_decisions_total`` by route (CaseTriaged routes, ``REJECTED`` for CaseRejected);
 - mediation: ``remedy_mediation_steps_total{input="case.events",outcome="facts"}`` (case files opened);
-- notify: ``remedy_notify_notices_total`` by kind and status: a first notice (a kind the catalogue triggers on
-  ``CaseTriaged``) is decided once it is logged SENT, SUPPRESSED or DEFERRED (FAILED entries are fallbacks to
-  the next channel, DELIVERED a receipt after SENT);
+- notify: a first notice (a kind the catalogue triggers on ``CaseTriaged``) is decided once the guard has
+  released it to go now (``remedy_notify_released_total`` by kind) or logged it SUPPRESSED or DEFERRED
+  (``remedy_notify_notices_total`` by kind and status); it is sent once logged SENT, SUPPRESSED or DEFERRED
+  (FAILED entries are fallbacks to the next channel, DELIVERED a receipt after SENT). A released notice waits
+  for a send slot, then is printed and sent;
 - every service: ``remedy_<service>_emitted_total{topic="case.events"}`` (what it wrote on the case log) and
   ``remedy_<service>_consumed_total{topic="case.events"}`` (what it read of it); and the gauge
   ``remedy_<service>_records_waiting`` by topic (where a backlog stands when the run ends).
@@ -27,11 +29,12 @@ from concurrent.futures import ThreadPoolExecutor
 
 LABEL = re.compile(r'(\w+)="((?:[^"\\]|\\.)*)"')
 UNESCAPE = {"\\\\": "\\", '\\"': '"', "\\n": "\n"}
-DECIDED = ("SENT", "SUPPRESSED", "DEFERRED")
+DECIDED = ("released", "SUPPRESSED", "DEFERRED")
+FINISHED = ("SENT", "SUPPRESSED", "DEFERRED")
 WAITING = "waiting:"   # a gauge (records waiting per topic), not a counter: never corrected for restarts
 READERS = ("enforcement", "repair", "objections", "analytics", "gateway")
-INTAKE, TRIAGE, MEDIATION, NOTIFY = ("intake: cases opened", "triage: cases decided", "mediation: cases opened",
-                                     "notify: first notices decided")
+INTAKE, TRIAGE, MEDIATION, NOTIFY, SENT = ("intake: cases opened", "triage: cases decided", "mediation: cases opened",
+                                           "notify: first notices decided", "notify: first notices sent")
 
 Sample = tuple[str, dict[str, str], float]
 Progress = dict[str, tuple[float, float]]   # stage -> (count, target)
@@ -75,6 +78,8 @@ def quantities(service: str, samples: list[Sample]) -> dict[str, float]:
             q["files"] += value
         elif name == "remedy_notify_notices_total":
             q[f"notice:{labels.get('kind')}:{labels.get('status')}"] += value
+        elif name == "remedy_notify_released_total":
+            q[f"notice:{labels.get('kind')}:released"] += value
         elif name == prefix + "records_waiting":
             q[WAITING + labels.get("topic", "")] += value
     return dict(q)
@@ -127,10 +132,12 @@ def progress(totals: dict[str, dict[str, float]], n: int, kinds: dict[str, froze
     if triaged and written_then is None:
         written_then = sum(t.get("written", 0.0) for t in totals.values())
     notices = totals.get("notify", {})
-    first = sum(notices.get(f"notice:{kind}:{status}", 0.0) for kind in kinds for status in DECIDED)
+    first, sent = (sum(notices.get(f"notice:{kind}:{status}", 0.0) for kind in kinds for status in statuses)
+                   for statuses in (DECIDED, FINISHED))
+    expected = first_notices_expected(routes, kinds) if triaged else math.inf
     out = {INTAKE: (totals.get("intake", {}).get("opened", 0.0), n), TRIAGE: (decided, n),
-           MEDIATION: (totals.get("mediation", {}).get("files", 0.0), n),
-           NOTIFY: (first, first_notices_expected(routes, kinds) if triaged else math.inf)}
+           MEDIATION: (totals.get("mediation", {}).get("files", 0.0), n), NOTIFY: (first, expected),
+           SENT: (sent, expected)}
     for reader in readers:
         label = "enforcement: cases opened (case.events read)" if reader == "enforcement" else \
             f"{reader}: case.events read"

@@ -25,7 +25,8 @@ from remedy.kernel.clock import clock_rate
 from remedy.kernel.stage import Host, Input
 from remedy.runtime.due_index import DueIndex
 
-OnDue = Callable[[int, str, datetime], Awaitable[None]]
+OnDue = Callable[[int, str, datetime], Awaitable[bool | None]]   # False: not now, leave it and the rest due
+TICK_MOST = 2_000   # due cases one tick handles; a tick that stops short is followed by another at the next sweep
 
 
 class Deadlines:
@@ -43,8 +44,10 @@ class Deadlines:
     """
 
     def __init__(self, host: Host, *, sweep_seconds: float, on_due: OnDue,
-                 current_due: Callable[[str], int | None], retick_seconds: float = 5.0, precise: bool = False):
+                 current_due: Callable[[str], int | None], retick_seconds: float = 5.0, precise: bool = False,
+                 swept: Callable[[int, bool], None] | None = None):
         self.host, self.on_due, self.current_due, self.retick_seconds = host, on_due, current_due, retick_seconds
+        self.swept = swept   # told after each tick whether it handled every case due (False: it stopped short)
         self.table = host.table("index")
         self.index = DueIndex(self.table)
         self.topic = f"{host.service}.ticks"
@@ -105,13 +108,22 @@ class Deadlines:
             return
         now_ms = int(now.timestamp() * 1000)
         later = now_ms + max(1, int(self.retick_seconds * clock_rate(self.host.clock) * 1000))
-        for case_id, at in list(self.index.due(msg.partition, now_ms)):
-            await self.on_due(msg.partition, case_id, now)
+        seen: set[str] = set()   # a case moved to a later page of the hour is not handled twice in one tick
+        finished = True
+        for case_id, at in self.index.due(msg.partition, now_ms):
+            if case_id in seen:
+                continue
+            if len(seen) >= TICK_MOST or await self.on_due(msg.partition, case_id, now) is False:
+                finished = False   # the rest at the next sweep: a tick never holds the agent for long, and a
+                break              # stage that cannot take more now leaves this case and the rest due
+            seen.add(case_id)
             current = self.current_due(case_id)
             # Nothing moved it (still due, or its answer is on its way): look again after retick_seconds.
             await self.index.move(msg.partition, case_id, at, later if current == at else current)
         await self.index.advance(msg.partition, now_ms)
         self._ticked.pop(msg.partition, None)
+        if self.swept is not None:
+            self.swept(msg.partition, finished)
 
 
 def backlog_key(stage: str, partition: int) -> str:

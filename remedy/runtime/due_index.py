@@ -58,9 +58,8 @@ class DueIndex:
     # ---- writes --------------------------------------------------------------------------------
 
     async def move(self, partition: int, case_id: str, old_due: int | None, new_due: int | None) -> None:
-        """The case's next deadline changed from ``old_due`` to ``new_due`` (None: none)."""
-        if old_due == new_due:
-            return
+        """The case's next deadline is now ``new_due`` (None: none). The entry is found by the case, not by
+        ``old_due``: a tick may have moved it since its state last said when it was due."""
         if new_due is None:
             await self._remove(partition, case_id)
         else:
@@ -134,11 +133,14 @@ class DueIndex:
         return False
 
     def due(self, partition: int, now_ms: int) -> Iterator[tuple[str, int]]:
-        """(case_id, due_ms) of partition p whose deadline has come, earliest first."""
+        """(case_id, due_ms) of partition p whose deadline has come: earlier hours first, within an hour in the
+        order entered. Read a page at a time, so a caller that stops early reads little."""
         low = self.table.get(self._low_key(partition))
         for bucket in range(low if low is not None else bucket_of(now_ms) + 1, bucket_of(now_ms) + 1):
-            yield from sorted(((case_id, at) for case_id, at in self._entries(bucket, partition) if at <= now_ms),
-                              key=lambda item: item[1])
+            header = self._header(bucket, partition)
+            for page in range(header["first"], header["next"]) if header else ():
+                yield from sorted(((case_id, at) for case_id, at in self._page(bucket, partition, page).items()
+                                   if at <= now_ms), key=lambda item: item[1])
 
     def earliest_after(self, partition: int, now_ms: int, look: int = 48) -> int | None:
         """The first deadline of partition p still to come, within ``look`` buckets of ``low`` (None: none seen).

@@ -20,7 +20,6 @@ provider's delivery receipts into DELIVERED / FAILED entries.
 """
 from __future__ import annotations
 
-import asyncio
 import base64
 import json
 import logging
@@ -48,6 +47,7 @@ from services.notify.dispatch import dispatch
 from services.notify.printer import Printer
 from services.notify.refusals import Refusals
 from services.notify.sign_in_codes import SignInCodes
+from services.notify.slots import SendSlots
 from services.notify.settings import NotifySettings
 
 SERVICE = "notify"
@@ -91,7 +91,10 @@ class Notify:
         self.cases, self.debtors = host.table("cases"), host.table("debtors")
         self.codes = SignInCodes(host, settings.portal_secret, self.cases, channels.get("SMS"), self.sealer)
         self.sending: set[str] = set()   # notice ids sent in the background whose result the guard has not applied
-        self.send_slots = asyncio.Semaphore(notify.concurrent_sends)
+        self.slots = SendSlots(notify.concurrent_sends)
+        self.released = Counter(f"remedy_{SERVICE}_released", "notices the guard released to go now (recorded "
+                                "inflight, then printed and sent as send slots free up)", ["kind"],
+                                registry=host.metrics.registry)
         self.deadlines: Deadlines | None = None
 
     def register(self, sweep_seconds: float) -> None:
@@ -101,19 +104,31 @@ class Notify:
         self.host.agent("portal.codes", self.codes.on_request, name="sign-in-codes")   # one-time codes by SMS
         self.deadlines = Deadlines(self.host, sweep_seconds=sweep_seconds, on_due=self.wake, precise=True,
                                    current_due=lambda ref: self.due_of(self.debtors.get(ref)),
-                                   retick_seconds=REWAKE_SECONDS)
+                                   retick_seconds=REWAKE_SECONDS, swept=self.slots.swept)
         self.host.page("/sms/receipts", self.on_receipt)
 
     def due_of(self, state: dict | None) -> int | None:
-        """When the debtor must be woken: a deferred notice's instant; for a notice inflight (its result
-        not back yet), ``REWAKE_SECONDS`` of real time from now, so that one a crash left is sent again."""
-        due = guard.next_due(state) if state else None
-        if due != 0:
+        """When the debtor must be woken: at once (the instant its case event happened) for a notice released
+        and waiting for a send slot, or left inflight by a crash; a deferred notice's instant; and while
+        notices are being sent, ``REWAKE_SECONDS`` of real time from now, in case this process dies first."""
+        if not state:
+            return None
+        due = guard.next_due(state, self.sending)
+        if due == 0:
+            return min(n["at"] for nid, n in state["inflight"].items() if nid not in self.sending)
+        if not state["inflight"]:
             return due
-        return int(self.clock.now().timestamp() * 1000 + max(1.0, REWAKE_SECONDS * clock_rate(self.clock) * 1000))
+        rewake = int(self.clock.now().timestamp() * 1000 + max(1.0, REWAKE_SECONDS * clock_rate(self.clock) * 1000))
+        return rewake if due is None else min(due, rewake)
 
-    async def wake(self, partition: int, debtor_ref: str, now) -> None:
+    async def wake(self, partition: int, debtor_ref: str, now) -> bool:
+        """A due debtor: one whose notice waits for a send slot gets a slot reserved before its wake."""
+        state = self.debtors.get(debtor_ref)
+        if state and any(nid not in self.sending for nid in state["inflight"]):
+            if not await self.slots.reserve(partition, debtor_ref):
+                return False   # every slot busy: it stays due, and so do the debtors after it
         await self.send_intent(debtor_ref, {"op": "wake"})
+        return True
 
     async def wake_now(self, debtor_ref: str) -> None:
         """A send that failed: the guard sends the notice again at once (it is still inflight)."""
@@ -176,13 +191,15 @@ class Notify:
             return
         released = guard.release(state, self.clock.now(), self.policy)
         await self.debtors.put(debtor_ref, released.state)  # the intent to send is recorded before anything is sent
-        await self.deadlines.changed(msg.partition, debtor_ref, old_due, self.due_of(released.state))
         await self.log(released.emits)
         for notice in guard.to_send(released):
-            if notice["notice_id"] not in self.sending:
-                await self.send_slots.acquire()
+            if notice["notice_id"] not in state["inflight"]:
+                self.released.labels(notice["kind"]).inc()
+            if notice["notice_id"] not in self.sending and await self.slots.take(msg.partition, debtor_ref):
                 self.sending.add(notice["notice_id"])
                 self.host.spawn(self.send_in_background(debtor_ref, notice))
+        self.slots.unused(debtor_ref)
+        await self.deadlines.changed(msg.partition, debtor_ref, old_due, self.due_of(released.state))
 
     async def sent_back(self, debtor_ref: str, intent: dict) -> dict:
         """A background send's result, applied by the guard (the only writer of the debtor's state)."""
@@ -238,7 +255,7 @@ class Notify:
             if not reported:
                 self.sending.discard(nid)  # otherwise it stays "being sent" until the guard has the result
                 await self.wake_now(debtor_ref)
-            self.send_slots.release()
+            self.slots.release()
 
     # ---- the provider ---------------------------------------------------------------------------
 

@@ -4,6 +4,7 @@ tests/broker). Every notice a case calls for reaches the debtor once, never in q
 debtor gets more than the daily limit across lenders."""
 from __future__ import annotations
 
+import asyncio
 from collections import Counter
 from datetime import timedelta
 
@@ -11,6 +12,7 @@ from remedy.kernel.clock import CHINA_TZ, FrozenClock, parse_instant
 from remedy.kernel.settings import Settings
 from remedy.ops.memory_funnel import STAGES, MemoryFunnel, own_settings
 from services.notify.channels import Result
+from services.notify.settings import NotifySettings
 from services.notify.worker import wire as wire_notify
 from tests.memory.world import Script, World, anything, tier
 
@@ -55,3 +57,54 @@ async def test_notices_reach_each_debtor_once_outside_quiet_hours(tmp_path):
     per_day = Counter((e["debtor_ref"], e["at"].astimezone(CHINA_TZ).date()) for e in sent)
     assert max(per_day.values()) <= own_settings("notify").daily_contacts
     assert funnel.clock.now() - parse_instant(EPOCH) >= timedelta(days=12)
+
+
+class SlowInbox(Inbox):
+    """An inbox whose sends take a while, and that notes how many notices the guard had released by then and
+    how many sends were under way at once (``sending``: shared by the channels)."""
+
+    def __init__(self, name: str, released, sending: Counter):
+        super().__init__(name)
+        self.released, self.at_send, self.sending = released, [], sending
+
+    async def send(self, out) -> Result:
+        self.sending["now"] += 1
+        self.sending["most"] = max(self.sending["most"], self.sending["now"])
+        self.at_send.append(self.released())
+        for _ in range(5):
+            await asyncio.sleep(0)
+        self.sending["now"] -= 1
+        return await super().send(out)
+
+
+async def test_decisions_run_ahead_of_sending_and_a_backlog_drains_each_notice_once(tmp_path):
+    """One send slot, twelve debtors opened at 10:00 on a working day: the guard releases every first notice
+    without waiting for the slot; the notices then go one at a time, each exactly once."""
+    settings = Settings.from_env({"REMEDY_DATA_DIR": str(tmp_path)})
+    notify = NotifySettings.from_env({"REMEDY_NOTIFY_CONCURRENT_SENDS": "1"})
+    hosts, boxes, sending = {}, {}, Counter()
+
+    def wire(host):
+        hosts["notify"] = host
+        boxes.update({name: SlowInbox(name, lambda: released_total(host), sending) for name in ("EMAIL", "SMS", "LETTER")})
+        wire_notify(host, settings, notify, boxes)
+
+    funnel = MemoryFunnel(FrozenClock(parse_instant("2026-12-01T02:00:00+00:00")), services=(*STAGES, "notify"),
+                          settings=settings, wiring={"notify": wire})
+    world = World(funnel, "LENDER-MEM-Q")
+    world.open_cases([Script(f"waits-{n}", []) for n in range(12)], seed=8)
+    await funnel.run(timedelta(hours=1), step=timedelta(minutes=10))
+
+    sent = [e for e in funnel.decoded("notice.log", "NoticeLogEntry") if e["status"] == "SENT"]
+    received = [o for box in boxes.values() for o in box.received]
+    assert len(sent) >= 12 and len(received) == len(sent)
+    assert len({o.key for o in received}) == len(received), "a notice reached its channel twice"
+    assert sending["most"] == 1, "more notices were sent at once than there are slots"
+    first_send = min(v for box in boxes.values() for v in box.at_send)
+    assert first_send >= 6, f"only {first_send:.0f} notices were released when the first was sent: decisions waited"
+    assert released_total(hosts["notify"]) == len(sent)
+
+
+def released_total(host) -> float:
+    return sum(s.value for m in host.metrics.registry.collect() for s in m.samples
+               if s.name == "remedy_notify_released_total")

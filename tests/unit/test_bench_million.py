@@ -9,7 +9,7 @@ import pytest
 
 from bench import million_report as rep
 from bench.million_load import book_sizes
-from bench.million_metrics import (INTAKE, MEDIATION, NOTIFY, TRIAGE, Counters, Poller, done_at, first_notice_kinds,
+from bench.million_metrics import (INTAKE, MEDIATION, NOTIFY, SENT, TRIAGE, Counters, Poller, done_at, first_notice_kinds,
                                    first_notices_expected, parse_prometheus, progress, quantities, started_at)
 from bench.million_proc import ProcSampler, children_of, descendants, loadavg, mem_available, parse_stat, parse_status
 
@@ -114,10 +114,11 @@ def test_first_notices_expected_follow_the_catalogue_kinds_on_case_triaged():
     assert first_notices_expected({"PEOPLES": 10, "COURT": 5, "RELIEF": 2, "REJECTED": 3}, kinds) == 15 * 2 + 2
 
 
-def totals(opened=0.0, decided=0.0, notices=0.0, read=0.0, written=0.0):
+def totals(opened=0.0, decided=0.0, notices=0.0, read=0.0, written=0.0, released=None):
     return {"intake": {"opened": opened, "written": opened}, "triage": {"route:PEOPLES": decided, "written": decided},
             "mediation": {"files": opened, "written": written}, "enforcement": {"read": read},
-            "notify": {"notice:invite:SENT": notices - 1, "notice:invite:DEFERRED": 1, "notice:invite:FAILED": 9}}
+            "notify": {"notice:invite:released": notices - 1 if released is None else released,
+                       "notice:invite:SENT": notices - 1, "notice:invite:DEFERRED": 1, "notice:invite:FAILED": 9}}
 
 
 def test_progress_has_no_target_for_notices_and_readers_until_every_case_is_decided():
@@ -127,7 +128,10 @@ def test_progress_has_no_target_for_notices_and_readers_until_every_case_is_deci
     assert early[NOTIFY] == (3, math.inf)
     assert early["enforcement: cases opened (case.events read)"] == (12, math.inf)
     late = progress(totals(opened=10, decided=10, notices=10, read=21, written=2), 10, kinds, ("enforcement",))
-    assert late[NOTIFY] == (10, 10)                                  # FAILED entries are fallbacks, not decisions
+    assert late[NOTIFY] == (10, 10) and late[SENT] == (10, 10)       # FAILED entries are fallbacks, not decisions
+    printing = progress(totals(opened=10, decided=10, notices=4, released=9), 10, kinds, ("enforcement",))
+    assert printing[NOTIFY] == (10, 10), "released to go now, or deferred: decided"
+    assert printing[SENT] == (4, 10), "released notices still waiting for a send slot are not sent"
     assert late["enforcement: cases opened (case.events read)"] == (21, 22)
     frozen = progress(totals(opened=10, decided=10, read=21, written=9), 10, kinds, ("enforcement",), written_then=21)
     assert frozen["enforcement: cases opened (case.events read)"] == (21, 21)

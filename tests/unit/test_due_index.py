@@ -192,3 +192,15 @@ def test_a_due_case_whose_answer_is_on_its_way_is_not_woken_again_and_again():
         await host.poll()
         assert woken == ["D1", "D1"] and deadlines.index.earliest_after(2, now) is None, "then the entry is gone"
     run(go())
+
+
+def test_the_entry_follows_the_cases_state_even_after_a_tick_put_it_off():
+    """A tick puts a woken case off (its answer is on its way); the stage's next change says the case is still
+    due when it was: the entry goes back there, though the stage's old and new due are the same."""
+    async def go():
+        index = DueIndex(MemoryTable())
+        await index.ensure(0, "D", 5 * H)
+        await index.move(0, "D", 5 * H, 7 * H)      # the tick's put-off
+        await index.move(0, "D", 5 * H, 5 * H)      # the guard: still waiting, as before
+        assert list(index.due(0, 6 * H)) == [("D", 5 * H)]
+    run(go())
