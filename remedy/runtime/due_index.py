@@ -20,6 +20,7 @@ from remedy.kernel.stage import Table
 
 BUCKET_MS = 3_600_000
 PAGE = 64
+SCAN_PAGES = 4   # the most pages of the current hour read for its next deadline when some of it is due already
 
 
 def bucket_of(due_ms: int) -> int:
@@ -145,7 +146,8 @@ class DueIndex:
     def earliest_after(self, partition: int, now_ms: int, look: int = 48) -> int | None:
         """The first deadline of partition p still to come, within ``look`` buckets of ``low`` (None: none seen).
         A bucket whose lower bound is still to come answers with it: at worst a waker wakes early (the earliest
-        entry was removed) and looks again."""
+        entry was removed) and looks again. The current hour, when some of it is due already, is read for its
+        next deadline only if it is a few pages; a crowded one is left to the waker's next round."""
         low = self.table.get(self._low_key(partition))
         if low is None:
             return None
@@ -156,6 +158,8 @@ class DueIndex:
                 continue
             if bucket > now_bucket or header["min"] > now_ms:
                 return header["min"]
+            if header["next"] - header["first"] > SCAN_PAGES:
+                continue   # a crowd due now (a tick is coming for it): the waker's next round looks again
             later = [at for _, at in self._entries(bucket, partition) if at > now_ms]
             if later:
                 return min(later)

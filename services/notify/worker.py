@@ -105,6 +105,7 @@ class Notify:
         self.deadlines = Deadlines(self.host, sweep_seconds=sweep_seconds, on_due=self.wake, precise=True,
                                    current_due=lambda ref: self.due_of(self.debtors.get(ref)),
                                    retick_seconds=REWAKE_SECONDS, swept=self.slots.swept)
+        self.slots.ask = self.deadlines.sweep_soon
         self.host.page("/sms/receipts", self.on_receipt)
 
     def due_of(self, state: dict | None) -> int | None:
@@ -122,13 +123,22 @@ class Notify:
         return rewake if due is None else min(due, rewake)
 
     async def wake(self, partition: int, debtor_ref: str, now) -> bool:
-        """A due debtor: one whose notice waits for a send slot gets a slot reserved before its wake."""
-        state = self.debtors.get(debtor_ref)
-        if state and any(nid not in self.sending for nid in state["inflight"]):
-            if not await self.slots.reserve(partition, debtor_ref):
-                return False   # every slot busy: it stays due, and so do the debtors after it
-        await self.send_intent(debtor_ref, {"op": "wake"})
+        """A due debtor: its released notices waiting for a send slot are sent while slots are free (False when
+        one is not: the debtor and those after it stay due); notices deferred until now are the guard's."""
+        state = self.debtors.get(debtor_ref) or guard.empty()
+        for nid, notice in state["inflight"].items():
+            if nid not in self.sending:
+                if not self.slots.take(partition, fresh=False):
+                    return False
+                self.start_send(debtor_ref, notice)
+        if state["pending"] or not state["inflight"]:
+            await self.send_intent(debtor_ref, {"op": "wake"})
         return True
+
+    def start_send(self, debtor_ref: str, notice: dict) -> None:
+        """Send one released notice in the background, in a slot already taken."""
+        self.sending.add(notice["notice_id"])
+        self.host.spawn(self.send_in_background(debtor_ref, notice))
 
     async def wake_now(self, debtor_ref: str) -> None:
         """A send that failed: the guard sends the notice again at once (it is still inflight)."""
@@ -195,10 +205,8 @@ class Notify:
         for notice in guard.to_send(released):
             if notice["notice_id"] not in state["inflight"]:
                 self.released.labels(notice["kind"]).inc()
-            if notice["notice_id"] not in self.sending and await self.slots.take(msg.partition, debtor_ref):
-                self.sending.add(notice["notice_id"])
-                self.host.spawn(self.send_in_background(debtor_ref, notice))
-        self.slots.unused(debtor_ref)
+            if notice["notice_id"] not in self.sending and self.slots.take(msg.partition, fresh=True):
+                self.start_send(debtor_ref, notice)
         await self.deadlines.changed(msg.partition, debtor_ref, old_due, self.due_of(released.state))
 
     async def sent_back(self, debtor_ref: str, intent: dict) -> dict:

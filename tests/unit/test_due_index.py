@@ -204,3 +204,24 @@ def test_the_entry_follows_the_cases_state_even_after_a_tick_put_it_off():
         await index.move(0, "D", 5 * H, 5 * H)      # the guard: still waiting, as before
         assert list(index.due(0, 6 * H)) == [("D", 5 * H)]
     run(go())
+
+
+def test_a_crowded_hour_due_now_is_not_read_whole_for_the_next_deadline():
+    """Thousands waiting in the current hour (a send backlog): the waker's look for the next deadline reads
+    the headers, not every waiting case, and finds the next hour's."""
+    class Counting(MemoryTable):
+        reads = 0
+
+        def get(self, key, default=None):
+            Counting.reads += 1
+            return super().get(key, default)
+
+    async def go():
+        index = DueIndex(Counting())
+        for n in range(3_000):
+            await index.ensure(0, f"W{n}", 4 * H + 1)
+        await index.ensure(0, "LATER", 5 * H + 7)
+        Counting.reads = 0
+        assert index.earliest_after(0, 4 * H + 2) == 5 * H + 7
+        assert Counting.reads <= 4
+    run(go())
