@@ -10,23 +10,22 @@ from __future__ import annotations
 
 import io
 
-from reportlab.graphics.barcode.qrencoder import QRCode, QRErrorCorrectLevel
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_CENTER, TA_RIGHT
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.platypus import Flowable, KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 from xml.sax.saxutils import escape
 
 from services.notify.fonts import Font
 from services.notify.paper import Paper
+from services.notify.qr import SIZE as QR_SIZE, QrCode
 
 MARGIN = 20 * mm
 WIDTH = A4[0] - 2 * MARGIN                     # 481.9 points
 PARTY_COLUMNS = (70, 180, WIDTH - 250)         # role, name, address
 AMOUNT_COLUMNS = (90, 120, WIDTH - 210)        # item, figures, capitals
-QR_SIZE = 80
 SEAL_WIDTH = 190
 GRID = colors.HexColor("#555555")
 
@@ -52,39 +51,6 @@ def _grid(rows: list, widths, header: bool, font: str) -> Table:
         commands.append(("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#EEEEEE")))
     table.setStyle(TableStyle(commands))
     return table
-
-
-class QrCode(Flowable):
-    """The debtor portal's QR code (reportlab's QR encoder, error correction M), drawn as filled squares straight
-    on the canvas, a row's dark run as one rectangle, inside a 4-module quiet zone: no graphics renderer, so no
-    font but the embedded one enters the PDF. ``payload`` is what it encodes."""
-
-    def __init__(self, payload: str, size: float = QR_SIZE):
-        super().__init__()
-        code = QRCode(None, QRErrorCorrectLevel.M)
-        code.addData(payload)
-        code.make()
-        self.payload, self.width, self.height, self.modules = payload, size, size, code.modules
-
-    def runs(self):
-        """(row, first column, length) of each horizontal run of dark modules."""
-        for r, row in enumerate(self.modules):
-            c = 0
-            while c < len(row):
-                if row[c]:
-                    start = c
-                    while c < len(row) and row[c]:
-                        c += 1
-                    yield r, start, c - start
-                c += 1
-
-    def draw(self) -> None:
-        count = len(self.modules)
-        k = self.width / (count + 8)   # 4 modules of quiet zone each side
-        canvas = self.canv
-        canvas.setFillColor(colors.black)
-        for r, c, n in self.runs():
-            canvas.rect((c + 4) * k, (count + 3 - r) * k, n * k, k, stroke=0, fill=1)
 
 
 def _head(paper: Paper, s: dict) -> list:
