@@ -10,6 +10,7 @@ import subprocess
 
 import pytest
 from PIL import Image
+from reportlab.graphics.barcode.qrencoder import QRCode, QRErrorCorrectLevel
 from pypdf import PdfReader
 
 from services.notify import qr
@@ -62,3 +63,12 @@ def test_the_page_draws_one_rectangle_per_run_in_module_units():
     rows = qr.modules(doc.qr_payload)
     top = len(rows) + qr.QUIET - 1
     assert [(top - int(y), int(x) - qr.QUIET, int(n)) for x, y, n in rects] == list(qr.runs(rows))
+
+
+def test_the_codewords_are_those_reportlabs_encoder_makes():
+    for payload in payloads(100) + ["x", "https://p.example/" + "a" * 200]:
+        code = qr.FixedMaskQRCode(None, QRErrorCorrectLevel.M)
+        code.addData(payload)
+        version = code.calculate_version()
+        assert qr.codewords(version, code.errorCorrectLevel, code.dataList) == \
+            QRCode.createData(version, code.errorCorrectLevel, code.dataList), payload
