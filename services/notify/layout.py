@@ -16,7 +16,7 @@ from reportlab.lib.enums import TA_CENTER, TA_RIGHT
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.platypus import KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 from reportlab.platypus.paragraph import cleanBlockQuotedText
 from reportlab.platypus.paraparser import ParaFrag
 from xml.sax.saxutils import escape
@@ -108,7 +108,7 @@ def _foot(paper: Paper, s: dict) -> list:
     portal = [_p(w["portal"], s["head"]), _p(paper.portal_text, s["small"])]
     row = Table([[QrCode(paper.qr_payload), portal, seal]], colWidths=[QR_SIZE + 8, WIDTH - QR_SIZE - SEAL_WIDTH - 18, SEAL_WIDTH + 10])
     row.setStyle(s["foot"])
-    return [Spacer(1, 14), KeepTogether([row])]
+    return [Spacer(1, 14), row]   # one row: never split, moved whole to the next page when it does not fit
 
 
 def pdf(paper: Paper, font: Font) -> bytes:

@@ -3,9 +3,12 @@ would have made of the same text: every paragraph of every document kind, in bot
 markup characters, line breaks and runs of spaces."""
 from __future__ import annotations
 
+import io
+import re
 from xml.sax.saxutils import escape
 
 import pytest
+from pypdf import PdfReader
 from reportlab.platypus import Paragraph
 
 from services.notify import layout, paper
@@ -57,3 +60,15 @@ def test_a_document_prints_the_same_bytes_after_other_documents(kind):
     for other in paper.kinds():
         default().pdf(inputs(other, "en", debtor_name="Zhang San"))
     assert default().pdf(inputs(kind)) == first
+
+
+def test_the_qr_code_portal_and_seal_stay_together_on_one_page_whatever_the_length():
+    """Bodies long enough to push the foot past the first page's end: it moves whole, never split."""
+    pages_seen = set()
+    for n in range(480, 600, 6):
+        pages = [re.sub(r"\s+", "", p.extract_text()) for p in
+                 PdfReader(io.BytesIO(default().pdf(inputs("demand_letter", loan_id="长" * n)))).pages]
+        pages_seen.add(len(pages))
+        holding = [i for i, text in enumerate(pages) if "盖章处" in text or "债务人门户" in text]
+        assert len(holding) == 1 and "盖章处" in pages[holding[0]] and "债务人门户" in pages[holding[0]], (n, holding)
+    assert pages_seen == {1, 2}
