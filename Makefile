@@ -54,12 +54,15 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 # Debian packages Remedy and its tests use: Chromium (dashboard browser test, the report's PDF), Prometheus
-# (promtool), and the CJK TrueType font notify embeds in legal documents and Chromium in the report's PDF
-# (fonts-wqy-microhei; docs/documents.md, docs/report.md).
+# (promtool), the CJK TrueType font notify embeds in legal documents and Chromium in the report's PDF
+# (fonts-wqy-microhei; docs/documents.md, docs/report.md), and poppler-utils' pdftoppm with zbar-tools' zbarimg,
+# which scan the printed QR code in the documents' tests.
 system-deps:
 	@missing=""; command -v chromium >/dev/null || missing="$$missing chromium"; \
 	command -v promtool >/dev/null || missing="$$missing prometheus"; \
 	[ -f /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ] || missing="$$missing fonts-wqy-microhei"; \
+	command -v pdftoppm >/dev/null || missing="$$missing poppler-utils"; \
+	command -v zbarimg >/dev/null || missing="$$missing zbar-tools"; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 	    echo "installing:$$missing"; apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \

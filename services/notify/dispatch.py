@@ -75,7 +75,7 @@ async def _dispatch(notice, contact, channels, catalogue, now, is_debtor, archiv
         return rendered[0]
 
     async def print_aside() -> None:
-        """~18 ms of CPU (reportlab): printed off the event loop, so the worker keeps reading its inputs meanwhile."""
+        """~10 ms of CPU (reportlab): printed off the event loop, so the worker keeps reading its inputs meanwhile."""
         if not rendered:
             await asyncio.get_running_loop().run_in_executor(_PRINTING, document)
 

@@ -77,6 +77,15 @@ def test_the_font_is_embedded_as_a_subset():
     assert all("/FontFile2" in d or "/FontFile3" in d for d in fonts.values())
 
 
+@pytest.mark.parametrize("kind", ["demand_letter", "settlement_agreement"])
+def test_the_subset_holds_the_glyphs_the_document_prints_and_no_others(kind):
+    reader = PdfReader(io.BytesIO(PRINTER.pdf(inputs(kind))))
+    printed = set("".join(p.extract_text() for p in reader.pages)) - {"\n"}
+    subsets = [ref.get_object() for page in reader.pages for ref in page["/Resources"]["/Font"].values()]
+    assert len(subsets) == 1, [s["/BaseFont"] for s in subsets]   # a Chinese document fits one font program
+    assert subsets[0]["/LastChar"] == len(printed)   # codes 0 (.notdef) to LastChar: one per character printed
+
+
 SCRIPT = ("import hashlib; from services.notify.printer import default; from tests.documents_cases import inputs;"
           "print(hashlib.sha256(default().pdf(inputs('litigation_risk_notice'))).hexdigest())")
 
