@@ -55,7 +55,6 @@ class Deadlines:
         self._settled = host.generation()
         self._next_wake: int | None = None    # precise: the deadline the waker sleeps until
         self._nudge: Callable[[], None] | None = None
-        self._sweeping = False
         if precise:
             self._nudge = host.waker(self._wake, longest=sweep_seconds)
         else:
@@ -68,18 +67,6 @@ class Deadlines:
         coming = [at for p in self.host.assigned(self.topic) if (at := self.index.earliest_after(p, now_ms)) is not None]
         self._next_wake = min(coming, default=None)
         return self._next_wake
-
-    def sweep_soon(self) -> None:
-        """Sweep now rather than at the next deadline or interval: the stage can take more (one at a time)."""
-        if not self._sweeping:
-            self._sweeping = True
-            self.host.spawn(self._sweep_now())
-
-    async def _sweep_now(self) -> None:
-        try:
-            await self.sweep()
-        finally:
-            self._sweeping = False
 
     async def changed(self, partition: int, case_id: str, old_due: int | None, new_due: int | None,
                       old_stage: str | None = None, new_stage: str | None = None) -> None:

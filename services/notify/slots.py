@@ -5,8 +5,8 @@ state and the debtor due in the due index at the instant its case event happened
 per waiting notice). Each tick of the due index then starts the waiting debtors' sends, earliest first, while
 slots are free; when none is, the tick stops, the rest stay due, and the partition is ``queued``: until a
 tick has started every waiting send of it, a fresh release there waits its turn in the index instead of taking
-the slot that frees first. A finished send asks for the next tick at once (``ask``), so a backlog drains as
-fast as sends finish.
+the slot that frees first. A finished send starts the next waiting one at once (``ask``: notify reads the due
+index for it), so a backlog drains as fast as sends finish, not at the pace of ticks.
 """
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ class SendSlots:
     def __init__(self, n: int):
         self.free = n
         self.queued: set[int] = set()   # partitions with debtors waiting in the index for a slot
-        self.ask: Callable[[], None] = lambda: None   # wakes the due index's waker
+        self.ask: Callable[[], None] = lambda: None   # starts the next waiting send
 
     def take(self, partition: int, *, fresh: bool) -> bool:
         """A slot for one send now. ``fresh``: a notice the guard just released, which waits behind the debtors

@@ -52,6 +52,7 @@ from services.notify.settings import NotifySettings
 
 SERVICE = "notify"
 INTENTS = plan.INTENTS
+LOOK_AHEAD = 64         # due debtors a finished send looks through for a waiting one before leaving it to a tick
 REWAKE_SECONDS = 120.0  # a due debtor whose wake changed nothing is woken again after this long (real time)
 log_ = logging.getLogger(__name__)
 
@@ -105,7 +106,7 @@ class Notify:
         self.deadlines = Deadlines(self.host, sweep_seconds=sweep_seconds, on_due=self.wake, precise=True,
                                    current_due=lambda ref: self.due_of(self.debtors.get(ref)),
                                    retick_seconds=REWAKE_SECONDS, swept=self.slots.swept)
-        self.slots.ask = self.deadlines.sweep_soon
+        self.slots.ask = self.send_next
         self.host.page("/sms/receipts", self.on_receipt)
 
     def due_of(self, state: dict | None) -> int | None:
@@ -134,6 +135,25 @@ class Notify:
         if state["pending"] or not state["inflight"]:
             await self.send_intent(debtor_ref, {"op": "wake"})
         return True
+
+    def send_next(self) -> None:
+        """A send finished while debtors wait for a slot: start the earliest waiting send of a queued partition
+        now, without waiting for a tick (the next tick finds it under way and moves the debtor's entry). Reads
+        the due index a page at a time; a partition found with nobody waiting is no longer queued."""
+        now_ms = int(self.clock.now().timestamp() * 1000)
+        for partition in sorted(self.slots.queued):
+            looked = 0
+            for debtor_ref, _ in self.deadlines.index.due(partition, now_ms):
+                inflight = (self.debtors.get(debtor_ref) or guard.empty())["inflight"]
+                waiting = next((n for nid, n in inflight.items() if nid not in self.sending), None)
+                if waiting is not None:
+                    if self.slots.take(partition, fresh=False):
+                        self.start_send(debtor_ref, waiting)
+                    return
+                looked += 1
+                if looked >= LOOK_AHEAD:
+                    return   # due debtors the guard must decide first (deferred until now): the next tick's
+            self.slots.swept(partition, finished=True)
 
     def start_send(self, debtor_ref: str, notice: dict) -> None:
         """Send one released notice in the background, in a slot already taken."""

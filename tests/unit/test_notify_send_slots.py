@@ -20,7 +20,7 @@ def test_a_fresh_release_waits_behind_the_debtors_already_waiting_in_its_partiti
     assert not slots.take(3, fresh=False), "none free: the tick stops here"
     assert slots.queued == {3}
     slots.release()
-    assert asked == [1], "a finished send asks for the next tick at once"
+    assert asked == [1], "a finished send asks for the next waiting one at once"
     assert not slots.take(3, fresh=True), "a free slot goes to the queue first"
     assert slots.take(4, fresh=True), "another partition has nobody waiting"
     slots.release()
