@@ -1,11 +1,10 @@
-"""notify's court documents (``courtdocs``): printed beside the event loop, sealed, published on
+"""notify's court documents (``courtdocs``): printed off the event loop (``printing``), sealed, published on
 ``court.documents``. Only notify opens the debtor's sealed contact, so only notify prints a document that
 names the debtor. A document that cannot be printed is refused as a notice's is (``Refusals``: counted,
 dead-lettered); the case's other documents still go.
 """
 from __future__ import annotations
 
-import asyncio
 import base64
 import logging
 
@@ -15,10 +14,10 @@ from remedy.kernel.emit import Emit
 from remedy.kernel.pii import ContactSealer, PiiError
 from remedy.kernel.stage import Host
 from services.notify import courtdocs
-from services.notify.dispatch import _PRINTING
 from services.notify.documents import sha256
 from services.notify.paper import Inputs
 from services.notify.printer import Printer, Unrenderable
+from services.notify.printing import PRINTING
 from services.notify.refusals import Refusals
 
 LANGUAGE = "zh"   # a court reads Chinese, whatever language the lender's notices go out in
@@ -39,18 +38,18 @@ class CourtDocuments:
         except (PiiError, ValueError, KeyError):
             return ""
 
-    def print_one(self, job: courtdocs.Job, memory: dict, name: str) -> bytes:
-        return self.printer.pdf(Inputs(job.paper, LANGUAGE, job.context, memory["lender_id"], job.document_no,
-                                       debtor_name=name, enum_labels=self.labels))
+    def inputs(self, job: courtdocs.Job, memory: dict, name: str) -> Inputs:
+        return Inputs(job.paper, LANGUAGE, job.context, memory["lender_id"], job.document_no, debtor_name=name,
+                      enum_labels=self.labels)
 
     async def publish(self, memory: dict | None, envelope: dict, jobs: list[courtdocs.Job]) -> None:
         """The documents ``courtdocs.react`` called for (none for most events), printed, sealed and published."""
         if memory is None or not jobs:
             return
-        name, loop = self.debtor_name(memory), asyncio.get_running_loop()
+        name = self.debtor_name(memory)
         for job in jobs:
             try:
-                pdf = await loop.run_in_executor(_PRINTING, self.print_one, job, memory, name)
+                pdf = await PRINTING.pdf(self.printer, self.inputs(job, memory, name))
             except Unrenderable as exc:
                 self.refusals({"kind": job.paper, "debtor_ref": memory["debtor_ref"], "notice_id": job.document_id}, exc)
                 continue

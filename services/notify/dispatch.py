@@ -18,8 +18,6 @@ is told (notify counts it and dead-letters it); nothing is sent with a box in pl
 """
 from __future__ import annotations
 
-import asyncio
-from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from typing import Callable, Protocol
 
@@ -27,6 +25,7 @@ from services.notify import contact as contacts
 from services.notify.catalogue import Catalogue
 from services.notify.channels import Outgoing, Result, receipt_meta
 from services.notify import printer as printers
+from services.notify.printing import PRINTING
 from services.notify.documents import sha256
 from services.notify.guard import log_entry
 from services.notify.render import render
@@ -75,9 +74,12 @@ async def _dispatch(notice, contact, channels, catalogue, now, is_debtor, archiv
         return rendered[0]
 
     async def print_aside() -> None:
-        """~10 ms of CPU (reportlab): printed off the event loop, so the worker keeps reading its inputs meanwhile."""
+        """~10 ms of CPU (reportlab): printed off the event loop (``printing``), so the worker keeps reading its
+        inputs and deciding meanwhile."""
         if not rendered:
-            await asyncio.get_running_loop().run_in_executor(_PRINTING, document)
+            rendered.append(await PRINTING.pdf(printer, printers.notice_inputs(
+                notice, debtor_name=name, verification_code=code, fallback=(text.title, text.body),
+                labels=catalogue.labels)))
 
     if legal:
         await print_aside()
@@ -113,7 +115,6 @@ async def _dispatch(notice, contact, channels, catalogue, now, is_debtor, archiv
 
 
 NOT_ON_FILE = ("NO_EMAIL", "NO_PHONE")
-_PRINTING = ThreadPoolExecutor(max_workers=1, thread_name_prefix="notify-print")   # one at a time: reportlab keeps globals
 
 
 def _outgoing(name: str, notice: dict, contact: dict | None, text, document: Callable[[], bytes], legal: bool,

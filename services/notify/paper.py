@@ -29,6 +29,9 @@ class Unrenderable(ValueError):
         super().__init__(f"case {case_id}: field {field}: {reason}")
         self.case_id, self.field, self.reason = case_id, field, reason
 
+    def __reduce__(self):   # raised in the printing process, re-raised in notify
+        return Unrenderable, (self.case_id, self.field, self.reason)
+
 
 @dataclass(frozen=True)
 class Paper:

@@ -4,7 +4,7 @@ fetched, never while a notice is decided; the content hash of the bytes goes in 
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from functools import lru_cache
 
@@ -24,10 +24,12 @@ class Printer:
     directory: Directory
     font: fonts.Font
     portal_url: str = DEFAULT_PORTAL
+    settings: tuple[str, str, str] | None = None   # what built it, so the printing process builds the same (printing.py)
 
     @classmethod
     def from_settings(cls, directory_path: str = "", font_path: str = "", portal_url: str = "") -> "Printer":
-        return cls(Directory.load(directory_path or None), fonts.load(font_path), portal_url or DEFAULT_PORTAL)
+        return cls(Directory.load(directory_path or None), fonts.load(font_path), portal_url or DEFAULT_PORTAL,
+                   (directory_path, font_path, portal_url))
 
     def paper(self, inputs: Inputs) -> Paper:
         """The document's content, checked: raises ``Unrenderable`` naming the case and the field."""
@@ -40,16 +42,24 @@ class Printer:
 
     def notice(self, notice: dict, *, debtor_name: str, verification_code: str, fallback: tuple[str, str],
                labels: dict) -> bytes:
-        """A notice (``plan._notice``) as a PDF: its document number, or one derived from its id for a letter
-        that has none (the kind's ``prefix``, else WS)."""
-        number = notice.get("document_no") or document_no(
-            template(notice["kind"]).get("prefix", PREFIX), date.fromisoformat(notice["context"]["issued_on"]),
-            notice["notice_id"])
-        return self.pdf(Inputs(notice["kind"], notice["language"], notice["context"], notice["lender_id"], number,
-                               debtor_name, verification_code, fallback, labels))
+        """A notice (``plan._notice``) as a PDF."""
+        return self.pdf(notice_inputs(notice, debtor_name=debtor_name, verification_code=verification_code,
+                                      fallback=fallback, labels=labels))
+
+
+def notice_inputs(notice: dict, *, debtor_name: str, verification_code: str, fallback: tuple[str, str],
+                  labels: dict) -> Inputs:
+    """A notice's document inputs: its document number, or one derived from its id for a letter that has none (the
+    kind's ``prefix``, else WS)."""
+    number = notice.get("document_no") or document_no(
+        template(notice["kind"]).get("prefix", PREFIX), date.fromisoformat(notice["context"]["issued_on"]),
+        notice["notice_id"])
+    return Inputs(notice["kind"], notice["language"], notice["context"], notice["lender_id"], number, debtor_name,
+                  verification_code, fallback, labels)
 
 
 @lru_cache(maxsize=1)
 def default() -> Printer:
-    """The shipped directory, the default font, the local portal: for tests and tools without settings."""
-    return Printer.from_settings()
+    """The shipped directory, the default font, the local portal: for tests and tools without settings (printed
+    on a thread, never in a printing process)."""
+    return replace(Printer.from_settings(), settings=None)

@@ -17,6 +17,7 @@ BOUNDED = {
     ("services/intake/batches.py", "counts"): "per (lender, batch, partition): grows with batches, not loans",
     ("services/intake/batches.py", "dirty"): "the batches changed since the last tally: a subset of counts",
     ("services/notify/documents.py", "_BY_SIZE"): "glyph widths per font size, at most 8",
+    ("services/notify/printing.py", "_printers"): "in the printing process, one printer per notify settings: one",
     ("services/analytics/decoding.py", "_plans"): "one decoding plan per writer schema fingerprint",
     ("services/analytics/sink.py", "offsets"): "per topic-partition",
     ("services/analytics/sink.py", "committed"): "per topic-partition",
