@@ -107,14 +107,16 @@ def test_the_next_deadline_is_found_from_the_bucket_headers():
     run(go())
 
 
+class Counting(MemoryTable):
+    """Counts the reads: a read of a table on disk is a RocksDB lookup."""
+    reads = 0
+
+    def get(self, key, default=None):
+        Counting.reads += 1
+        return super().get(key, default)
+
+
 def test_a_sweep_reads_a_few_keys_whatever_the_number_of_cases():
-    class Counting(MemoryTable):
-        reads = 0
-
-        def get(self, key, default=None):
-            Counting.reads += 1
-            return super().get(key, default)
-
     async def go():
         table = Counting()
         index = DueIndex(table)
@@ -209,13 +211,6 @@ def test_the_entry_follows_the_cases_state_even_after_a_tick_put_it_off():
 def test_a_crowded_hour_due_now_is_not_read_whole_for_the_next_deadline():
     """Thousands waiting in the current hour (a send backlog): the waker's look for the next deadline reads
     the headers, not every waiting case, and finds the next hour's."""
-    class Counting(MemoryTable):
-        reads = 0
-
-        def get(self, key, default=None):
-            Counting.reads += 1
-            return super().get(key, default)
-
     async def go():
         index = DueIndex(Counting())
         for n in range(3_000):
