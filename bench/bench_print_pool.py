@@ -1,5 +1,5 @@
-"""Where notify should print: on a thread beside its event loop, as it does (``dispatch._PRINTING``: one GIL for
-printing and deciding), or in a process of its own (a ``ProcessPoolExecutor`` of one worker, started with ``spawn``,
+"""Where notify should print: on a thread beside its event loop (one GIL for printing and deciding), or in a
+process of its own, as it does (``services/notify/printing.py``) (a ``ProcessPoolExecutor`` of one worker, started with ``spawn``,
 that builds the printer once from the same settings; the inputs go to it, the PDF comes back).
 
 One event loop does what notify's does while a burst of legal documents is printed: it awaits each document from
