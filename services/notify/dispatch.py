@@ -66,20 +66,19 @@ async def _dispatch(notice, contact, channels, catalogue, now, is_debtor, archiv
                   verification_code=code)
     legal = bool(notice.get("document_no"))
     rendered: list[bytes] = []
+    inputs = printers.notice_inputs(notice, debtor_name=name, verification_code=code, fallback=(text.title, text.body),
+                                    labels=catalogue.labels)
 
     def document() -> bytes:
         if not rendered:
-            rendered.append(printer.notice(notice, debtor_name=name, verification_code=code,
-                                           fallback=(text.title, text.body), labels=catalogue.labels))
+            rendered.append(printer.pdf(inputs))
         return rendered[0]
 
     async def print_aside() -> None:
         """~10 ms of CPU (reportlab): printed off the event loop (``printing``), so the worker keeps reading its
         inputs and deciding meanwhile."""
         if not rendered:
-            rendered.append(await PRINTING.pdf(printer, printers.notice_inputs(
-                notice, debtor_name=name, verification_code=code, fallback=(text.title, text.body),
-                labels=catalogue.labels)))
+            rendered.append(await PRINTING.pdf(printer, inputs))
 
     if legal:
         await print_aside()
