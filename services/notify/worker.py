@@ -117,7 +117,7 @@ class Notify:
             return None
         due = guard.next_due(state, self.sending)
         if due == 0:
-            return min(n["at"] for nid, n in state["inflight"].items() if nid not in self.sending)
+            return min(n["at"] for n in self.waiting(state))
         if not state["inflight"]:
             return due
         rewake = int(self.clock.now().timestamp() * 1000 + max(1.0, REWAKE_SECONDS * clock_rate(self.clock) * 1000))
@@ -127,11 +127,10 @@ class Notify:
         """A due debtor: its released notices waiting for a send slot are sent while slots are free (False when
         one is not: the debtor and those after it stay due); notices deferred until now are the guard's."""
         state = self.debtors.get(debtor_ref) or guard.empty()
-        for nid, notice in state["inflight"].items():
-            if nid not in self.sending:
-                if not self.slots.take(partition, fresh=False):
-                    return False
-                self.start_send(debtor_ref, notice)
+        for notice in self.waiting(state):
+            if not self.slots.take(partition, fresh=False):
+                return False
+            self.start_send(debtor_ref, notice)
         if state["pending"] or not state["inflight"]:
             await self.send_intent(debtor_ref, {"op": "wake"})
         return True
@@ -144,16 +143,19 @@ class Notify:
         for partition in sorted(self.slots.queued):
             looked = 0
             for debtor_ref, _ in self.deadlines.index.due(partition, now_ms):
-                inflight = (self.debtors.get(debtor_ref) or guard.empty())["inflight"]
-                waiting = next((n for nid, n in inflight.items() if nid not in self.sending), None)
-                if waiting is not None:
+                waiting = self.waiting(self.debtors.get(debtor_ref) or guard.empty())
+                if waiting:
                     if self.slots.take(partition, fresh=False):
-                        self.start_send(debtor_ref, waiting)
+                        self.start_send(debtor_ref, waiting[0])
                     return
                 looked += 1
                 if looked >= LOOK_AHEAD:
                     return   # due debtors the guard must decide first (deferred until now): the next tick's
             self.slots.swept(partition, finished=True)
+
+    def waiting(self, state: dict) -> list[dict]:
+        """The debtor's released notices not being sent: waiting for a send slot, or left inflight by a crash."""
+        return [n for nid, n in state["inflight"].items() if nid not in self.sending]
 
     def start_send(self, debtor_ref: str, notice: dict) -> None:
         """Send one released notice in the background, in a slot already taken."""
