@@ -11,6 +11,7 @@ import json
 import os
 import queue
 import sys
+import threading
 import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -36,6 +37,7 @@ TOP_RATE = 16 * 3600.0  # simulated seconds per real second while nothing waits
 # hours a second (where they were tuned) and scaled down for a faster clock: a record then waits as much
 # simulated time as it did at 12 h/s before the clock slows.
 GO_LAG, STOP_LAG, LAG_RATE = 100, 1000, 12 * 3600.0
+OPENING_STALL = 180   # real seconds without a case opened, while time holds for the batch, before the run gives up
 
 REPORT = Messages.load("report")
 
@@ -139,17 +141,21 @@ class DemoRun:
         lag = ServiceLag({g: self.stack.ports_of(g) for g in groups if g != platform.sim.group}, groups,
                          platform.sim.group, self.sim_lag_file)
 
+        opened = threading.Event()
+
         def probe() -> int:
-            # A worker instance restarting holds time: until it is back, its partitions have no reader
-            # and no instance counts what waits on them.
-            if any(p.service in groups for p in self.stack.settling()):
+            # Time holds at the epoch until every valid default is opened, so a case opens on the China day
+            # its default was published (the day the report's baseline and analytics' ``day`` both use),
+            # whatever the hour the run starts. A worker instance restarting holds time too: until it is
+            # back, its partitions have no reader and no instance counts what waits on them.
+            if not opened.is_set() or any(p.service in groups for p in self.stack.settling()):
                 return pacer.stop_lag
             return lag()
 
         pacer.probe = probe
         pacer.start()
         view, dash = ProgressView(sys.stdout.isatty()), None
-        unreachable = 0.0
+        unreachable, opening = 0.0, (0, time.monotonic())   # cases opened so far, and since when
         try:
             while True:
                 time.sleep(3)
@@ -167,6 +173,14 @@ class DemoRun:
                 day = (now - epoch).days
                 view.show(bars(dash, expected, len(bad), day, self.horizon_days, lang=self.lang), self.status())
                 s = dash["summary"]
+                if s["cases"] + len(bad) >= expected:
+                    opened.set()
+                elif s["cases"] > opening[0]:
+                    opening = (s["cases"], time.monotonic())
+                elif time.monotonic() - opening[1] > OPENING_STALL:
+                    raise StackError(text("run.not_opened", self.lang, opened=i18n.number(s["cases"], self.lang),
+                                          expected=i18n.number(expected - len(bad), self.lang),
+                                          seconds=OPENING_STALL))
                 if s["cases"] + len(bad) >= expected and (s["open"] == 0 or day >= self.horizon_days):
                     return
         finally:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
+from datetime import datetime, timezone
 
 import pytest
 
@@ -15,6 +16,9 @@ from remedy.ops.stack import SERVICES
 
 pytestmark = pytest.mark.e2e
 CASES = 200
+# 23:40 China time today: the batch is published twenty minutes before midnight, and every case still
+# opens on that day (time holds until the batch is in), the day the report's baseline and ClickHouse share.
+LATE_EVENING = datetime.now(timezone.utc).replace(hour=15, minute=40, second=0, microsecond=0).isoformat()
 
 
 def test_remedy_run_reports_figures_equal_to_clickhouse_and_stops_everything(tmp_path):
@@ -22,7 +26,8 @@ def test_remedy_run_reports_figures_equal_to_clickhouse_and_stops_everything(tmp
     ports |= {"REMEDY_BROKER_PORT": str(free_port()), "REMEDY_SMTP_PORT": str(free_port()),
               "REMEDY_SMS_URL": f"http://127.0.0.1:{free_port()}"}
     env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "PYTHONPATH": str(REPO_ROOT),
-           "REMEDY_DATA_DIR": str(tmp_path / "data"), "REMEDY_SIM_CASES": str(CASES), "REMEDY_SIM_LENDERS": "4", **ports}
+           "REMEDY_DATA_DIR": str(tmp_path / "data"), "REMEDY_SIM_CASES": str(CASES), "REMEDY_SIM_LENDERS": "4",
+           "REMEDY_CLOCK_EPOCH": LATE_EVENING, **ports}
     done = subprocess.run([sys.executable, "-m", "remedy.ops.cli", "run", "--no-wait", "--horizon-days", "45"], env=env,
                           cwd=REPO_ROOT, capture_output=True, text=True, timeout=600)
     out = done.stdout
