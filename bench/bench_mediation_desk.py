@@ -21,6 +21,9 @@ about a fifth of the requests is assigned on the day, the rest waits):
   neighbours leave, so the load average is printed too;
 - the next day's drain (decision alone) of the queue the people's requests leave: its time and the table entries it
   reads (the lanes' heads and what it assigns, not the queue).
+- a batch asked at one instant (the clock held while it is handled: every request with the same ``requested_ms``,
+  reaching the desk in no order of its keys), at a quarter of the cases and at all of them (decision alone): the
+  desk's table writes a request, which must not grow with the queue.
 
 The decision alone is the worker's baseline, in the same run; the target is 1,000,000 cases/hour.
 
@@ -175,6 +178,26 @@ def per_hour(rate: float) -> str:
     return f"{rate * 3600 / PER_CASE:>11,.0f} cases/hour"
 
 
+def held_clock(cases: int, ros: roster.Roster, seed: int = 18) -> tuple[float, float]:
+    """(table writes a request, seconds) for ``cases`` people's requests asked at one instant (a batch handled
+    while the clock stands still), with the scorecard's few scores, in 12 regions, reaching the desk in no order
+    of their case ids: the desk's writes stay a few a request whatever the queue's length."""
+    rng, now_ms = random.Random(seed), int(NOW.timestamp() * 1000)
+    table, loads, writes = Counting(), {}, 0
+    started = time.process_time()
+    for arrival in range(cases):
+        cid = f"C{rng.getrandbits(48):012x}"
+        req = {"case_id": cid, "lender_id": "L01", "tier": "PEOPLES", "attempt": 1, "region": f"3505{arrival % 12:02d}",
+               "cross_region": False, "centre": "MC-350502", "court": "CT-350502", "score": 300 + 25 * rng.randrange(20),
+               "requested_ms": now_ms, "causation_id": f"E{arrival:08d}", "arrival": arrival}
+        change = desk.enqueue(queue.Desk(table, loads), req, ros, NOW)
+        planned = queue.plan(table, change)
+        writes += len(planned) + len(change.assigned)
+        write(table, planned)
+        loads.update((mediator, [change.day, count]) for mediator, count in change.loads.items())
+    return writes / cases, time.process_time() - started
+
+
 def main() -> None:
     cases = int(sys.argv[1]) if len(sys.argv) > 1 else CASES
     msgs, codec = messages(cases), Codec(REPO_ROOT / "schemas")
@@ -205,6 +228,9 @@ def main() -> None:
             print(f"  load average now {os.getloadavg()[0]:.1f}")
             print(f"  next day's drain of the people's requests left waiting: {drained:,} of {waiting:,} (in {lanes:,} "
                   f"lanes) assigned in {drain_s * 1000:,.0f} ms, reading {reads:,} table entries")
+            held = [(n, *held_clock(n, ros)) for n in (cases // 4, cases)]
+            print("  a batch asked at one instant (the clock held): " + "; ".join(
+                f"{n:,} requests {w:.1f} table writes each, {1e6 * sec / n:.0f} us each" for n, w, sec in held))
 
 
 if __name__ == "__main__":

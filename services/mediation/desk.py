@@ -7,13 +7,13 @@ skipped, adjusted working days counted), on which every case assigned until it o
 mediator's daily capacity counts that day's sessions, and a new session day frees it (``session_day``).
 The decisions read the desk through ``View``: the day, each mediator's count of cases that day, and the
 waiting requests lane by lane — a lane is a (tier, region), read in the desk's order (``order``: highest
-score, then longest wait, then request key). ``services.mediation.queue`` keeps that view in the desk's
+score, then longest wait, then arrival). ``services.mediation.queue`` keeps that view in the desk's
 table. Each input yields a ``Change`` (requests joining and leaving the queue, the counts that changed,
 events), which the wiring persists. A decision reads only what it needs: an enqueue whether its request
 already waits and the counts of the mediators who may take it; a drain each lane until its region has no
 free mediator.
 A request: {"case_id", "lender_id", "tier", "attempt", "region", "cross_region", "centre", "court",
-"score", "requested_ms", "causation_id"}.
+"score", "requested_ms", "causation_id"}, and ``arrival`` once it reached the desk.
 """
 from __future__ import annotations
 
@@ -72,10 +72,13 @@ def session_day(now: datetime) -> str:
     return session_date(now).isoformat()
 
 
-def order(item: tuple[str, dict]) -> tuple[int, int, str]:
-    """The desk's order of (key, request): highest score, then longest wait, then key."""
+def order(item: tuple[str, dict]) -> tuple[int, int, int, str]:
+    """The desk's order of (key, request): highest score, then longest wait, then first to reach the desk
+    (``arrival``: the desk message's offset on its one partition), then key. Requests asked at the same instant
+    (a batch, or a clock held while it is handled) thus wait in the order they came, and each joins its
+    score's tail instead of moving those it sorts before by key."""
     key, req = item
-    return -req["score"], req["requested_ms"], key
+    return -req["score"], req["requested_ms"], req.get("arrival", 0), key
 
 
 @dataclass

@@ -14,10 +14,11 @@ small whatever the length of the queue:
 - ``waiting`` → {tier: requests waiting}; ``desk`` → {"day", "layout": 3};
 - ``roster/…``: the roster's changes (``roster.store``); ``assigned:<request key>``: the requests assigned.
 
-A score's slots hold its requests in ``desk.order`` (longest wait, then key): a request joins at the
+A score's slots hold its requests in ``desk.order`` (longest wait, then arrival): a request joins at the
 tail, and those that were requested after it but reached the desk first move one slot back each. They
 are few: a request's ``requested_ms`` is the moment its case decided to ask, and requests from the case
-topics' partitions reach the desk's one partition within the producers' batching delay of it.
+topics' partitions reach the desk's one partition within the producers' batching delay of it; requests
+asked at the same instant keep their arrival order and move nothing.
 Reading a lane in order goes down its hundreds, scores and slots, so a lane's head is a few reads; a
 drain, which merges the lanes' heads and leaves a lane once its region has no free mediator, reads the
 lanes and what it assigns, not the whole queue. An enqueue reads the case's entry and, when it joins, its

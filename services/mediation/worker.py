@@ -176,7 +176,8 @@ class Mediation:
             elif self.desk_table.get("assigned:" + desk.request_key(data["request"])):
                 self.metrics.duplicates.labels(DESK_TOPIC).inc()
             else:
-                await self.save_desk(desk.enqueue(state, data["request"], self.current_roster(), self.clock.now()))
+                request = {**data["request"], "arrival": msg.offset}   # its place among requests asked at one instant
+                await self.save_desk(desk.enqueue(state, request, self.current_roster(), self.clock.now()))
 
     async def on_roster(self, msg: Input) -> None:
         _, update = self.host.codec.decode(msg.value, expect="RosterUpdate")

@@ -170,6 +170,25 @@ def test_a_late_arrival_takes_its_place_among_its_score_and_every_entry_goes_whe
     assert set(state.table) == {queue.META} and state.length("PEOPLES") == 0
 
 
+def test_requests_asked_at_one_instant_wait_in_arrival_order_and_each_writes_a_few_entries():
+    """A batch handled while the clock stands still: thousands of requests with one ``requested_ms`` and one score,
+    reaching the desk in no particular order of their keys. Each joins the tail: a few writes, not one per request
+    it sorts before by key (which made the desk's changelog grow with the square of the queue)."""
+    rng = random.Random(7)
+    ros = roster_of(mediator("P35", cap=0))
+    ids = [f"{rng.getrandbits(48):012x}" for _ in range(3000)]
+    state, most = empty(), 0
+    for arrival, cid in enumerate(ids):
+        change = desk.enqueue(state, {**req(cid, at=T0), "arrival": arrival}, ros, T0)
+        most = max(most, len(queue.plan(state.table, change)))
+        state = apply(state, change)
+    assert most <= 8, most   # the first opens the lane: its sets, slot, case, score bucket, count and day
+    assert [k.split(":")[0] for k in state.queue()] == ids
+    late = req("LATE", at=T0 - timedelta(minutes=1))   # asked earlier, arrived last: it goes first
+    state = apply(state, desk.enqueue(state, {**late, "arrival": 3000}, ros, T0))
+    assert next(iter(state.queue())) == "LATE:PEOPLES:1"
+
+
 def test_the_roster_changes_are_kept_one_record_each():
     table = Table()
     entries = [mediator(f"PM-{i}", cap=i % 5) for i in range(300)] + [mediator("PM-7", cap=9, active=False)]
