@@ -1,7 +1,7 @@
 """Where notify prints: in a process of its own, so printing (about 10 ms of CPU a document, all of it holding the
 GIL) does not take turns with the event loop that reads inputs, decides and sends.
 
-One worker process (``ProcessPoolExecutor``), started by the first document, builds the printer once from the same
+One worker process (``ProcessPoolExecutor``), started with notify (``warm``) or by the first document, builds the printer once from the same
 settings as notify's (``Printer.settings``) and prints one document at a time; the inputs go to it and the PDF comes
 back (the same bytes as printed in notify: printing is deterministic). ``bench/bench_print_pool.py`` measured it
 against the thread beside the loop: with the loop busy deciding, the loop decided 3.3x as much while a burst was
@@ -48,6 +48,17 @@ def _print(settings: tuple[str, str, str], inputs: Inputs) -> bytes:
     return printer.pdf(inputs)
 
 
+def _warm(settings: tuple[str, str, str]) -> int:
+    """In the printing process: the printer built ahead of the first document; its process id."""
+    if settings not in _printers:
+        _printers[settings] = Printer.from_settings(*settings)
+    return os.getpid()
+
+
+def _built(settings: tuple[str, str, str]) -> bool:
+    return settings in _printers
+
+
 class Printing:
     """Prints documents off notify's event loop: in the printing process, or on a thread for a printer without
     settings."""
@@ -79,6 +90,16 @@ class Printing:
         except BrokenProcessPool:   # the printing process died (killed, out of memory): a new one, tried once
             self._replace(pool)
         return await asyncio.wrap_future(self._process().submit(_print, printer.settings, inputs))
+
+    def warm(self, settings: tuple[str, str, str]) -> None:
+        """Start the printing process and build its printer (``Printer.settings``) now, while notify joins its
+        group, so the first notices are not sent behind the process's start (0.3 s on a quiet machine, seconds on
+        a busy one; the first document then takes 0.02 s)."""
+        self._process().submit(_warm, settings)
+
+    def built(self, settings: tuple[str, str, str]) -> bool:
+        """Whether the printing process has built the printer of ``settings`` (starting it if need be): for tests."""
+        return self._process().submit(_built, settings).result()
 
     def pid(self) -> int:
         """The printing process's id (starting it if need be): for operators and tests."""

@@ -45,6 +45,7 @@ from services.notify.channels import EmailChannel, LetterChannel, SmsChannel
 from services.notify.court import CourtDocuments
 from services.notify.dispatch import dispatch
 from services.notify.printer import Printer
+from services.notify.printing import PRINTING
 from services.notify.refusals import Refusals
 from services.notify.sign_in_codes import SignInCodes
 from services.notify.slots import SendSlots
@@ -58,6 +59,7 @@ log_ = logging.getLogger(__name__)
 
 
 def build(settings: Settings, notify: NotifySettings, clock: Clock | None = None) -> faust.App:
+    PRINTING.warm((notify.directory, notify.font_path, notify.portal_url))   # Notify's printer's settings
     return build_app(SERVICE, settings, lambda host: wire(host, settings, notify), clock=clock, web_port=notify.port)
 
 

@@ -44,6 +44,15 @@ def test_a_printer_from_settings_prints_in_another_process_the_same_bytes():
     assert PRINTING.pid() != os.getpid()
 
 
+def test_notify_starting_warms_the_printing_process_with_its_printer_built_before_any_document():
+    PRINTING.shutdown()
+    PRINTING.warm(PRINTER.settings)
+    assert PRINTING.built(PRINTER.settings)
+    warmed = PRINTING.pid()
+    given = inputs("demand_letter")
+    assert asyncio.run(PRINTING.pdf(PRINTER, given)) == default().pdf(given) and PRINTING.pid() == warmed
+
+
 def test_a_printer_without_settings_prints_on_a_thread():
     assert default().settings is None
     given = inputs("demand_letter")
