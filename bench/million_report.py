@@ -46,7 +46,7 @@ def fmt(value: float, unit: str) -> str:
         return fmt_bytes(value)
     if unit == "ms":
         return f"{value * 1e3:.3f} ms"
-    return f"{value:.2f}"
+    return f"{value:.3f}"   # a ratio: 0.999 is not shown as the 1.00 it misses
 
 
 @dataclass(frozen=True)

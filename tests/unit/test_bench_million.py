@@ -160,7 +160,8 @@ def test_verdicts_say_met_or_by_how_much_a_target_is_missed():
     assert rep.Target("t", 0.9e-3, 1.2e-3, "ms").verdict() == "met"
     assert rep.Target("t", 1.5e-3, 1.2e-3, "ms").verdict() == "missed by 0.300 ms (25%)"
     assert rep.Target("t", 700 * rep.MIB, rep.SERVICE_RSS_LIMIT, "bytes").verdict() == "missed by 223 MiB (47%)"
-    assert rep.Target("t", 0.8, 1.0, "x", at_most=False).verdict() == "missed by 0.20 (20%)"
+    assert rep.Target("t", 0.8, 1.0, "x", at_most=False).verdict() == "missed by 0.200 (20%)"
+    assert rep.Target("t", 0.9994, 1.0, "x", at_most=False).figure() == "0.999"   # not the 1.00 it misses
     assert rep.Target("t", 1.3, 1.0, "x", at_most=False).verdict() == "met"
     assert rep.Target("t", None, 30.0, "s").verdict() == "not measured"
 
