@@ -1,9 +1,9 @@
 """Where notify prints: in a process of its own, so printing (about 10 ms of CPU a document, all of it holding the
 GIL) does not take turns with the event loop that reads inputs, decides and sends.
 
-One worker process (``ProcessPoolExecutor``), started with notify (``warm``) or by the first document, builds the printer once from the same
-settings as notify's (``Printer.settings``) and prints one document at a time; the inputs go to it and the PDF comes
-back (the same bytes as printed in notify: printing is deterministic). ``bench/bench_print_pool.py`` measured it
+One worker process (``ProcessPoolExecutor``), started with notify (``warm``) or by the first document, builds the
+printer once from the same settings as notify's (``Printer.settings``) and prints one document at a time; the
+inputs go to it and the PDF comes back (the same bytes as printed in notify: printing is deterministic). ``bench/bench_print_pool.py`` measured it
 against the thread beside the loop: with the loop busy deciding, the loop decided 3.3x as much while a burst was
 printed and woke at most 0.5 ms late at p99 instead of 7.8 ms, and printing was 14% faster; with the loop idle,
 printing was 6% slower (the inputs and the PDF cross a pipe).
@@ -40,19 +40,22 @@ def _start(parent: int) -> None:
     threading.Thread(target=watch, name="notify-print-parent", daemon=True).start()
 
 
-def _print(settings: tuple[str, str, str], inputs: Inputs) -> bytes:
-    """In the printing process: the document, by a printer built once from ``settings``."""
+def _printer(settings: tuple[str, str, str]) -> Printer:
+    """In the printing process: the printer of ``settings``, built once."""
     printer = _printers.get(settings)
     if printer is None:
         printer = _printers[settings] = Printer.from_settings(*settings)
-    return printer.pdf(inputs)
+    return printer
 
 
-def _warm(settings: tuple[str, str, str]) -> int:
-    """In the printing process: the printer built ahead of the first document; its process id."""
-    if settings not in _printers:
-        _printers[settings] = Printer.from_settings(*settings)
-    return os.getpid()
+def _print(settings: tuple[str, str, str], inputs: Inputs) -> bytes:
+    """In the printing process: the document, by a printer built once from ``settings``."""
+    return _printer(settings).pdf(inputs)
+
+
+def _warm(settings: tuple[str, str, str]) -> None:
+    """In the printing process: the printer built ahead of the first document."""
+    _printer(settings)
 
 
 def _built(settings: tuple[str, str, str]) -> bool:

@@ -36,3 +36,8 @@ class NotifySettings(EnvSettings):
                                  "the shipped remedy/contract/directory.json).")
     font_path: str = setting("", "notify: the TrueType CJK font documents embed (empty = fonts-wqy-microhei's "
                                  "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc).")
+
+    @property
+    def printer(self) -> tuple[str, str, str]:
+        """What notify's printer is built from (``Printer.from_settings``'s arguments, ``Printer.settings``)."""
+        return self.directory, self.font_path, self.portal_url

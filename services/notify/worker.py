@@ -59,7 +59,7 @@ log_ = logging.getLogger(__name__)
 
 
 def build(settings: Settings, notify: NotifySettings, clock: Clock | None = None) -> faust.App:
-    PRINTING.warm((notify.directory, notify.font_path, notify.portal_url))   # Notify's printer's settings
+    PRINTING.warm(notify.printer)
     return build_app(SERVICE, settings, lambda host: wire(host, settings, notify), clock=clock, web_port=notify.port)
 
 
@@ -88,7 +88,7 @@ class Notify:
         self.policy = guard.Policy(notify.quiet_start_hour, notify.quiet_end_hour, notify.daily_contacts,
                                    notify.quiet_holidays)
         self.archive = Archive(Path(settings.data_dir) / "documents")
-        self.printer = Printer.from_settings(notify.directory, notify.font_path, notify.portal_url)
+        self.printer = Printer.from_settings(*notify.printer)
         self.refusals = Refusals(host, SERVICE)   # documents that cannot be printed: counted, dead-lettered
         self.court = CourtDocuments(host, self.sealer, self.printer, self.catalogue.labels, self.refusals)
         self.cases, self.debtors = host.table("cases"), host.table("debtors")
