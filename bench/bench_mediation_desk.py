@@ -61,25 +61,29 @@ PROVINCES = (11, 12, 13, 14, 15, 21, 22, 23, 31, 32, 33, 34, 35, 36, 37, 41, 42,
 REGIONS = [f"{p}{c:02d}{d:02d}" for p in PROVINCES for c in range(1, 11) for d in range(1, 11)]
 
 
+def request(i: int, cid: str, tier: str, attempt: int, region: str, score: int, requested_ms: int) -> dict:
+    """Case ``i``'s desk message asking for a mediator of ``tier``."""
+    return {"op": "REQUEST", "case_id": cid, "request": {
+        "case_id": cid, "lender_id": f"L{i % 12:02d}", "tier": tier, "attempt": attempt, "region": region,
+        "cross_region": False, "centre": f"MC-{region}", "court": f"CT-{region}", "score": score,
+        "requested_ms": requested_ms, "causation_id": f"E{i:08d}{attempt}"}}
+
+
 def messages(cases: int, seed: int = 18) -> list[dict]:
     """The desk messages of ``cases`` cases, in the order the desk gets them."""
     rng, now_ms = random.Random(seed), int(NOW.timestamp() * 1000)
     regions = [rng.choice(REGIONS) for _ in range(cases)]
     scores = [rng.randrange(1001) for _ in range(cases)]
 
-    def request(i: int, tier: str, attempt: int) -> dict:
-        cid, region = f"C{i:08d}", regions[i]
-        return {"op": "REQUEST", "case_id": cid, "request": {
-            "case_id": cid, "lender_id": f"L{i % 12:02d}", "tier": tier, "attempt": attempt, "region": region,
-            "cross_region": False, "centre": f"MC-{region}", "court": f"CT-{region}", "score": scores[i],
-            "requested_ms": now_ms + i, "causation_id": f"E{i:08d}{attempt}"}}
+    def asking(i: int, tier: str, attempt: int) -> dict:
+        return request(i, f"C{i:08d}", tier, attempt, regions[i], scores[i], now_ms + i)
 
     out = []
     for i in range(cases + 2 * LAG):
         if i < cases:
-            out.append(request(i, "PEOPLES", 1))
+            out.append(asking(i, "PEOPLES", 1))
         if 0 <= i - LAG < cases:
-            out += [{"op": "CANCEL", "case_id": f"C{i - LAG:08d}", "request": None}, request(i - LAG, "COURT", 2)]
+            out += [{"op": "CANCEL", "case_id": f"C{i - LAG:08d}", "request": None}, asking(i - LAG, "COURT", 2)]
         if 0 <= i - 2 * LAG < cases:
             out += [{"op": "CANCEL", "case_id": f"C{i - 2 * LAG:08d}", "request": None}] * 2
     return out
@@ -93,11 +97,19 @@ def national_roster(cases: int, seed: int = 18) -> list[dict]:
 
 
 class Counting(dict):
-    reads = 0
+    reads = writes = 0
 
     def get(self, key, default=None):
         self.reads += 1
         return super().get(key, default)
+
+    def __setitem__(self, key, value):
+        self.writes += 1
+        super().__setitem__(key, value)
+
+    def pop(self, key, *default):
+        self.writes += 1
+        return super().pop(key, *default)
 
 
 def write(table: dict, writes: dict) -> None:
@@ -183,19 +195,12 @@ def held_clock(cases: int, ros: roster.Roster, seed: int = 18) -> tuple[float, f
     while the clock stands still), with the scorecard's few scores, in 12 regions, reaching the desk in no order
     of their case ids: the desk's writes stay a few a request whatever the queue's length."""
     rng, now_ms = random.Random(seed), int(NOW.timestamp() * 1000)
-    table, loads, writes = Counting(), {}, 0
-    started = time.process_time()
-    for arrival in range(cases):
-        cid = f"C{rng.getrandbits(48):012x}"
-        req = {"case_id": cid, "lender_id": "L01", "tier": "PEOPLES", "attempt": 1, "region": f"3505{arrival % 12:02d}",
-               "cross_region": False, "centre": "MC-350502", "court": "CT-350502", "score": 300 + 25 * rng.randrange(20),
-               "requested_ms": now_ms, "causation_id": f"E{arrival:08d}", "arrival": arrival}
-        change = desk.enqueue(queue.Desk(table, loads), req, ros, NOW)
-        planned = queue.plan(table, change)
-        writes += len(planned) + len(change.assigned)
-        write(table, planned)
-        loads.update((mediator, [change.day, count]) for mediator, count in change.loads.items())
-    return writes / cases, time.process_time() - started
+    msgs = [request(i, f"C{rng.getrandbits(48):012x}", "PEOPLES", 1, f"3505{i % 12:02d}", 300 + 25 * rng.randrange(20),
+                    now_ms) for i in range(cases)]
+    for arrival, m in enumerate(msgs):
+        m["request"]["arrival"] = arrival   # as the worker sets it: the desk message's offset
+    seconds, _, table = decide(msgs, ros)
+    return table.writes / cases, seconds
 
 
 def main() -> None:

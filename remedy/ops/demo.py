@@ -181,7 +181,7 @@ class DemoRun:
                     raise StackError(text("run.not_opened", self.lang, opened=i18n.number(s["cases"], self.lang),
                                           expected=i18n.number(expected - len(bad), self.lang),
                                           seconds=OPENING_STALL))
-                if s["cases"] + len(bad) >= expected and (s["open"] == 0 or day >= self.horizon_days):
+                if opened.is_set() and (s["open"] == 0 or day >= self.horizon_days):
                     return
         finally:
             if dash is not None:
