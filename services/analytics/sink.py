@@ -212,6 +212,9 @@ class Sink:
                 log.warning("analytics: insert failed, retrying in 1s: %s", type(exc).__name__)
                 self.metrics.flushes.labels("error").inc()
                 await asyncio.sleep(1.0)
+        # The rows are in: said before they are counted, so a snapshot built before them is never seen as current
+        # by anyone who has seen them counted (the dead letters and the commit below take a broker round trip).
+        self.metrics.last_flush.set(time.time())
         for topic, buffer in buffers.items():
             if buffer.rows:
                 self.metrics.rows_written.labels(TOPICS[topic][1]).inc(buffer.rows)
@@ -225,7 +228,6 @@ class Sink:
             log.warning("analytics: commit failed after insert (%s); records will be redelivered", type(exc).__name__)
         self.metrics.flushes.labels("ok").inc()
         self.metrics.flush_seconds.observe(time.perf_counter() - started)
-        self.metrics.last_flush.set(time.time())
         if self.newest_ms:
             self.metrics.newest_event.set(self.newest_ms / 1000)
 
