@@ -73,18 +73,20 @@ def sms():
     provider.stop()
 
 
-def metric_value(port: int, name: str) -> float:
-    """Sum of a metric's samples (all labels) from a service's /metrics."""
+def metric_value(port: int, name: str, labels: dict[str, str] | None = None) -> float:
+    """Sum of a metric's samples from a service's /metrics: all of them, or those with every one of ``labels``."""
     body = urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5).read().decode()
+    wanted = [f'{k}="{v}"' for k, v in (labels or {}).items()]
     return sum(float(line.rsplit(" ", 1)[1]) for line in body.splitlines()
-               if line.startswith(name) and (line[len(name)] in " {"))
+               if line.startswith(name) and (line[len(name)] in " {") and all(w in line for w in wanted))
 
 
-def wait_for_metric(proc: ServiceProcess, name: str, at_least: float, timeout: float = 60.0) -> float:
+def wait_for_metric(proc: ServiceProcess, name: str, at_least: float, timeout: float = 60.0,
+                    labels: dict[str, str] | None = None) -> float:
     deadline = time.monotonic() + timeout
     value = 0.0
     while time.monotonic() < deadline:
-        value = metric_value(proc.port, name)
+        value = metric_value(proc.port, name, labels)
         if value >= at_least:
             return value
         time.sleep(0.3)

@@ -88,6 +88,10 @@ class Host(Protocol):
     def spawn(self, work: Awaitable[None]) -> None:
         """Run ``work`` beside the agents (a send that waits on a channel's round trips)."""
 
+    def on_revoke(self, fn: Callable[[], Awaitable[None]]) -> None:
+        """Await ``fn()`` when this instance is about to give up its partitions (a rebalance, a stop), before any other
+        instance may own them; what the stage sends meanwhile is at the broker when the rebalance goes on."""
+
     def page(self, path: str, handle: Callable[[dict], Awaitable[tuple[int, dict]]]) -> None:
         """A JSON POST endpoint: ``handle(body) -> (status, answer)``."""
 

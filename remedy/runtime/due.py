@@ -41,13 +41,20 @@ class Deadlines:
     (scaled) clock reaches the next deadline, woken early when an earlier one is set. Notify uses it: a
     notice deferred to 08:00 must go at 08:00, not at the next sweep, which on a fast clock can be
     hours of simulated time later.
+
+    ``rebalanced(partitions)`` is awaited at the first sweep after each rebalance (tables recovered), with the
+    partitions owned now; ``ready(p)`` says whether partition p may be ticked yet (notify holds a partition
+    it took over until it has read what the old owner sent: ``services.notify.handover``).
     """
 
     def __init__(self, host: Host, *, sweep_seconds: float, on_due: OnDue,
                  current_due: Callable[[str], int | None], retick_seconds: float = 5.0, precise: bool = False,
-                 swept: Callable[[int, bool], None] | None = None):
+                 swept: Callable[[int, bool], None] | None = None,
+                 rebalanced: Callable[[set[int]], Awaitable[None]] | None = None,
+                 ready: Callable[[int], bool] = lambda partition: True):
         self.host, self.on_due, self.current_due, self.retick_seconds = host, on_due, current_due, retick_seconds
         self.swept = swept   # told after each tick whether it handled every case due (False: it stopped short)
+        self.rebalanced, self.ready = rebalanced, ready
         self.table = host.table("index")
         self.index = DueIndex(self.table)
         self.topic = f"{host.service}.ticks"
@@ -81,6 +88,11 @@ class Deadlines:
                     key = backlog_key(stage, partition)
                     await self.table.put(key, max(0, (self.table.get(key) or 0) + step))
 
+    def nudge(self) -> None:
+        """Sweep at once (precise): a partition became ready."""
+        if self._nudge is not None:
+            self._nudge()
+
     async def ensure(self, partition: int, case_id: str, due: int | None) -> None:
         """After an input that changed nothing: the case's entry is there (a crash may have lost it)."""
         if due is not None:
@@ -93,9 +105,14 @@ class Deadlines:
         host = self.host
         now_ms, real = int(host.clock.now().timestamp() * 1000), time.monotonic()
         owned = sorted(host.assigned(self.topic))
+        if self._settled.stale:
+            self._ticked.clear()   # ticks sent before the rebalance may have gone to another instance
+            if self.rebalanced is not None:
+                await self.rebalanced(set(owned))
+            self._settled.built()
         async with host.batch():
             for p in owned:
-                if self.index.has_due(p, now_ms) and real - self._ticked.get(p, -self.retick_seconds) >= self.retick_seconds:
+                if self.ready(p) and self.index.has_due(p, now_ms) and real - self._ticked.get(p, -self.retick_seconds) >= self.retick_seconds:
                     self._ticked[p] = real
                     await host.send(self.topic, b"", b"", partition=p)
         host.set_backlog([(stage, total) for stage in lifecycle.STAGES

@@ -108,6 +108,16 @@ class FaustHost:
     def spawn(self, work: Awaitable[None]) -> None:
         asyncio.ensure_future(work)
 
+    def on_revoke(self, fn: Callable[[], Awaitable[None]]) -> None:
+        """faust's public signals: partitions revoked in a rebalance, and a stop (sent while this instance is still
+        in the group, its agents stopped and its producer running)."""
+        async def revoked(app: faust.App, *_: Any, **__: Any) -> None:
+            await fn()
+            await app.producer.flush()
+
+        self.app.on_partitions_revoked.connect(revoked)
+        self.app.on_before_shutdown.connect(revoked)
+
     def page(self, path: str, handle: Callable[[dict], Awaitable[tuple[int, dict]]]) -> None:
         class JsonPost(View):
             async def post(self, request):

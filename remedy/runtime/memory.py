@@ -123,6 +123,7 @@ class MemoryHost:
         self.wakers: list[Callable[[], Awaitable[int | None]]] = []
         self.pages: dict[str, Callable[[dict], Awaitable[tuple[int, dict]]]] = {}
         self.spawned: set[asyncio.Future] = set()
+        self.revokers: list[Callable[[], Awaitable[None]]] = []
         self.backlog: dict[str, int] = {}
 
     # ---- the Host port --------------------------------------------------------------------------
@@ -145,6 +146,9 @@ class MemoryHost:
         future = asyncio.ensure_future(coro)
         self.spawned.add(future)
         future.add_done_callback(self.spawned.discard)
+
+    def on_revoke(self, fn: Callable[[], Awaitable[None]]) -> None:
+        self.revokers.append(fn)   # nothing moves partitions in memory; ``revoke()`` plays a rebalance's start
 
     def page(self, path: str, handle: Callable[[dict], Awaitable[tuple[int, dict]]]) -> None:
         self.pages[path] = handle
@@ -197,6 +201,11 @@ class MemoryHost:
                         letter["error"])
             self.metrics.dead_lettered.labels(record.topic, type(exc).__name__).inc()
             await self.emit(Emit(f"{self.service}.dlq", record.key_text, "DeadLetter", letter))
+
+    async def revoke(self) -> None:
+        """What a rebalance does before another instance may own this one's partitions."""
+        for fn in self.revokers:
+            await fn()
 
     def rewind(self, topic: str | None = None) -> None:
         """Read again from the start, as a worker whose commits were lost would (tables are kept)."""

@@ -15,7 +15,8 @@ Each debtor's next due instant (a deferred notice's, or now for a notice left in
 by due time in table ``index`` (``remedy.runtime.due.Deadlines``, precise): a task sleeps until the real
 instant the scaled clock reaches the earliest; the debtors due are woken by a ``wake`` intent. At the instant
 it is sent a notice is checked again: against quiet hours (released 21:59:59, sent 22:00:01 → back to
-waiting) and its case's close (closed in between → suppressed). ``/sms/receipts`` turns the SMS
+waiting) and its case's close (closed in between → suppressed). When partitions move between instances, a
+notice is sent again only once no instance is sending it (``handover.py``). ``/sms/receipts`` turns the SMS
 provider's delivery receipts into DELIVERED / FAILED entries.
 """
 from __future__ import annotations
@@ -44,6 +45,7 @@ from services.notify.catalogue import Catalogue
 from services.notify.channels import EmailChannel, LetterChannel, SmsChannel
 from services.notify.court import CourtDocuments
 from services.notify.dispatch import dispatch
+from services.notify.handover import MARKER, Handover
 from services.notify.printer import Printer
 from services.notify.printing import PRINTING
 from services.notify.refusals import Refusals
@@ -98,6 +100,9 @@ class Notify:
         self.released = Counter(f"remedy_{SERVICE}_released", "notices the guard released to go now (recorded "
                                 "inflight, then printed and sent as send slots free up)", ["kind"],
                                 registry=host.metrics.registry)
+        self.handover = Handover()
+        self.resumed = Counter(f"remedy_{SERVICE}_resumed", "notices an instance that stopped was sending, sent again "
+                               "by the instance that took over their partition", registry=host.metrics.registry)
         self.deadlines: Deadlines | None = None
 
     def register(self, sweep_seconds: float) -> None:
@@ -107,8 +112,10 @@ class Notify:
         self.host.agent("portal.codes", self.codes.on_request, name="sign-in-codes")   # one-time codes by SMS
         self.deadlines = Deadlines(self.host, sweep_seconds=sweep_seconds, on_due=self.wake, precise=True,
                                    current_due=lambda ref: self.due_of(self.debtors.get(ref)),
-                                   retick_seconds=REWAKE_SECONDS, swept=self.slots.swept)
+                                   retick_seconds=REWAKE_SECONDS, swept=self.slots.swept,
+                                   rebalanced=self.rebalanced, ready=self.handover.ready.__contains__)
         self.slots.ask = self.send_next
+        self.host.on_revoke(self.revoked)
         self.host.page("/sms/receipts", self.on_receipt)
 
     def due_of(self, state: dict | None) -> int | None:
@@ -122,12 +129,19 @@ class Notify:
             return min(n["at"] for n in self.waiting(state))
         if not state["inflight"]:
             return due
-        rewake = int(self.clock.now().timestamp() * 1000 + max(1.0, REWAKE_SECONDS * clock_rate(self.clock) * 1000))
+        rewake = int(self.clock.now().timestamp() * 1000 + self.rewake_ms())
         return rewake if due is None else min(due, rewake)
+
+    def rewake_ms(self) -> float:
+        """``REWAKE_SECONDS`` on the stage's clock (1 ms on a stopped one)."""
+        return max(1.0, REWAKE_SECONDS * clock_rate(self.clock) * 1000)
 
     async def wake(self, partition: int, debtor_ref: str, now) -> bool:
         """A due debtor: its released notices waiting for a send slot are sent while slots are free (False when
-        one is not: the debtor and those after it stay due); notices deferred until now are the guard's."""
+        one is not: the debtor and those after it stay due); notices deferred until now are the guard's. A
+        partition taken over is ticked once the old owner's results are read (``handover``)."""
+        if partition not in self.handover.ready:
+            return False
         state = self.debtors.get(debtor_ref) or guard.empty()
         for notice in self.waiting(state):
             if not self.slots.take(partition, fresh=False):
@@ -142,7 +156,7 @@ class Notify:
         now, without waiting for a tick (the next tick finds it under way and moves the debtor's entry). Reads
         the due index a page at a time; a partition found with nobody waiting is no longer queued."""
         now_ms = int(self.clock.now().timestamp() * 1000)
-        for partition in sorted(self.slots.queued):
+        for partition in sorted(self.slots.queued & self.handover.ready):
             looked = 0
             for debtor_ref, _ in self.deadlines.index.due(partition, now_ms):
                 waiting = self.waiting(self.debtors.get(debtor_ref) or guard.empty())
@@ -162,6 +176,7 @@ class Notify:
     def start_send(self, debtor_ref: str, notice: dict) -> None:
         """Send one released notice in the background, in a slot already taken."""
         self.sending.add(notice["notice_id"])
+        self.handover.started()
         self.host.spawn(self.send_in_background(debtor_ref, notice))
 
     async def wake_now(self, debtor_ref: str) -> None:
@@ -212,6 +227,9 @@ class Notify:
 
     async def on_intent(self, msg: Input) -> None:
         debtor_ref, intent = msg.key_text, json.loads(msg.value)
+        if intent["op"] == MARKER:
+            await self.take_over(msg.partition, intent)
+            return
         before = self.debtors.get(debtor_ref)
         old_due = self.due_of(before)
         if intent["op"] in ("settle", "unrelease"):
@@ -227,8 +245,11 @@ class Notify:
         await self.debtors.put(debtor_ref, released.state)  # the intent to send is recorded before anything is sent
         await self.log(released.emits)
         for notice in guard.to_send(released):
-            if notice["notice_id"] not in state["inflight"]:
+            fresh = notice["notice_id"] not in state["inflight"]
+            if fresh:
                 self.released.labels(notice["kind"]).inc()
+            elif msg.partition not in self.handover.ready:
+                continue   # its old owner's result may be behind this intent: decided at the marker (handover)
             if notice["notice_id"] not in self.sending and self.slots.take(msg.partition, fresh=True):
                 self.start_send(debtor_ref, notice)
         await self.deadlines.changed(msg.partition, debtor_ref, old_due, self.due_of(released.state))
@@ -287,7 +308,39 @@ class Notify:
             if not reported:
                 self.sending.discard(nid)  # otherwise it stays "being sent" until the guard has the result
                 await self.wake_now(debtor_ref)
+            self.handover.finished()
             self.slots.release()
+
+    # ---- partitions moving between instances (handover.py) -------------------------------------
+
+    async def revoked(self) -> None:
+        """Partitions are being taken away: the sends under way finish and report before anyone else owns them."""
+        await self.handover.drain()
+        self.sending.clear()       # their results are on their partitions; whoever owns one next applies them
+        self.slots.queued.clear()
+
+    async def rebalanced(self, partitions: set[int]) -> None:
+        for partition, marker in self.handover.markers(partitions):
+            await self.host.send(INTENTS, b"", marker, partition=partition)
+
+    async def take_over(self, partition: int, marker: dict) -> None:
+        """Our marker: every result written before it is applied. A notice still inflight and not sent here was
+        being sent by an instance that stopped: its debtor, put a re-wake interval ahead, is due now."""
+        if not self.handover.ours(marker):
+            return   # another instance's, or one of an earlier rebalance
+        now_ms = int(self.clock.now().timestamp() * 1000)
+        left = []   # debtors with notices an old owner was sending: at most its send slots
+        for debtor_ref, at in self.deadlines.index.due(partition, int(now_ms + self.rewake_ms())):
+            if at > now_ms and (waiting := self.waiting(self.debtors.get(debtor_ref) or guard.empty())):
+                left.append((debtor_ref, at, len(waiting)))
+        for debtor_ref, at, _ in left:
+            await self.deadlines.changed(partition, debtor_ref, at, self.due_of(self.debtors.get(debtor_ref)))
+        if left:
+            self.resumed.inc(sum(n for *_, n in left))
+            log_.info("notify: partition %d taken over; %d notice(s) an instance that stopped was sending are sent "
+                      "again", partition, sum(n for *_, n in left))
+        self.handover.ready.add(partition)
+        self.deadlines.nudge()
 
     # ---- the provider ---------------------------------------------------------------------------
 

@@ -33,6 +33,7 @@ BOUNDED = {
     ("remedy/runtime/lag.py", "handled"): "per topic-partition",
     ("remedy/runtime/due.py", "_ticked"): "per partition",
     ("services/notify/slots.py", "queued"): "per partition: the partitions whose debtors wait for a send slot",
+    ("services/notify/handover.py", "ready"): "per partition: the partitions whose old owner's results have been read",
     ("remedy/runtime/app.py", "_topics"): "per topic",
     ("remedy/runtime/app.py", "_children"): "per metric label set (never a case id)",
     ("remedy/runtime/signed.py", "_refused"): "per refusal reason (partykeys.REASONS: five)",

@@ -50,11 +50,11 @@ def test_notices_reach_only_the_debtor_over_real_channels_within_the_rules(broke
     r = Case("LENDER-C", "LC-1", contact("110101197703033333", "王五", "13700137000", "wangwu@example.com"))
     pub = Publisher(broker, codec)
     publish(pub, [pa.opened(), pb.opened(), q.opened(), r.opened()])
-    wait_for_metric(notify, "remedy_notify_consumed_total", 4)
+    wait_for_metric(notify, "remedy_notify_consumed_total", 4, labels={"topic": "case.events"})
     pub.send("debtor.requests", r.case_id, "DebtorRequest",
              {"request_id": "REQ-1", "case_id": r.case_id, "kind": "OPT_OUT", "channel": "SMS", "submitted_at": NOW})
     pub.flush()
-    wait_for_metric(notify, "remedy_notify_consumed_total", 5)
+    wait_for_metric(notify, "remedy_notify_consumed_total", 1, labels={"topic": "debtor.requests"})
     publish(pub, [pa.triaged(), pb.triaged(), q.triaged(), r.held(), r.objection(), r.session(china(2026, 12, 2, 10))])
     # the acknowledgement goes out before the case closes (one closed between release and sending is suppressed)
     wait_until(lambda: any(e["kind"] == "objection_ack" and e["status"] == "SENT"
@@ -114,7 +114,7 @@ def test_killed_mid_burst_and_restarted_no_message_is_delivered_twice_and_none_i
                                                                   f"138{i:08d}", f"d{i}@example.com")) for i in range(debtors)]
     pub = Publisher(broker, codec)
     publish(pub, [c.opened() for c in cases])
-    wait_for_metric(notify, "remedy_notify_consumed_total", debtors)
+    wait_for_metric(notify, "remedy_notify_consumed_total", debtors, labels={"topic": "case.events"})
     burst = [e for c in cases for e in (c.triaged(), c.instalment_due())]   # 2 SMS + 1 email per debtor
     publish(pub, burst)
     expected_sms, expected_mail = 2 * debtors, debtors

@@ -34,7 +34,7 @@ def test_a_locked_out_debtor_gets_in_with_a_code_sent_by_sms(broker, services, c
     pub.send("notice.log", case.case_id, "NoticeLogEntry", notice_sent(case.case_id, "LENDER-A", "N-sms-1", NOW))
     pub.flush()
     pub.close()
-    wait_for_metric(notify, "remedy_notify_consumed_total", 1)
+    wait_for_metric(notify, "remedy_notify_consumed_total", 1, labels={"topic": "case.events"})
     wait_until(lambda: requests.get(f"{url}/readyz").json()["cases"] == 1, timeout=60)
 
     found = requests.get(f"{url}/v1/lender/cases", params={"loan_id": "L-sms-1"}, headers=bearer(LENDER_KEYS["LENDER-A"]))
