@@ -6,6 +6,7 @@
   its first message_id and NOT sent again (the provider-side dedupe that makes re-sends safe);
 - then a delivery receipt {client_ref, message_id, status: DELIVERED|FAILED, error, out_id} is POSTed
   to ``callback_url``, retried until it is taken. Numbers in ``unreachable`` get FAILED/UNDELIVERABLE.
+``latency_seconds``: how long each POST takes to answer (a provider's round trip).
 ``GET /v1/messages`` lists what was delivered to handsets.
 
 Run in a test with ``SmsProvider().start()`` (own thread and loop) or ``python -m sim.sms_provider PORT``.
@@ -24,7 +25,9 @@ E164_CN_MOBILE = re.compile(r"^\+861[3-9]\d{9}$")
 
 
 class SmsProvider:
-    def __init__(self, unreachable: set[str] | None = None, receipt_retry_seconds: float = 120.0):
+    def __init__(self, unreachable: set[str] | None = None, receipt_retry_seconds: float = 120.0,
+                 latency_seconds: float = 0.0):
+        self.latency = latency_seconds
         self.delivered: list[dict] = []      # one per handset delivery
         self.requests = 0                    # every accepted POST, duplicates included
         self.duplicates = 0
@@ -45,6 +48,8 @@ class SmsProvider:
 
     async def _post(self, request: web.Request) -> web.Response:
         body = await request.json()
+        if self.latency:
+            await asyncio.sleep(self.latency)
         ref, to = body.get("client_ref"), body.get("to") or ""
         if not ref:
             return web.json_response({"error": "MISSING_CLIENT_REF"}, status=400)

@@ -142,6 +142,42 @@ def test_killed_mid_burst_and_restarted_no_message_is_delivered_twice_and_none_i
     print(f"killed after {at_kill} deliveries; re-sends absorbed: sms {sms.duplicates}, email {mail.handler.duplicates}")
 
 
+@pytest.fixture
+def slow_sms():
+    """An SMS provider taking 0.1 s to answer: with two send slots, a burst lasts long enough to join it."""
+    provider = SmsProvider(latency_seconds=0.1).start()
+    yield provider
+    provider.stop()
+
+
+def test_a_second_instance_joining_mid_burst_takes_partitions_over_without_sending_a_notice_twice(
+        broker, services, codec, mail, slow_sms, tmp_path):
+    sms, env = slow_sms, {**notify_env(mail, slow_sms), "REMEDY_NOTIFY_CONCURRENT_SENDS": "2"}
+    first = services("notify", **env)
+    debtors = 150
+    cases = [Case(f"LENDER-{'ABC'[i % 3]}", f"L-{i}", contact(f"1101011990{i:04d}123X"[:18], f"债务人{i}",
+                                                                  f"138{i:08d}", f"d{i}@example.com")) for i in range(debtors)]
+    pub = Publisher(broker, codec)
+    publish(pub, [c.opened() for c in cases])
+    wait_for_metric(first, "remedy_notify_consumed_total", debtors, labels={"topic": "case.events"})
+    publish(pub, [e for c in cases for e in (c.triaged(), c.instalment_due())])   # 2 SMS + 1 email per debtor
+    pub.close()
+    expected_sms, expected_mail = 2 * debtors, debtors
+
+    wait_until(lambda: len(sms.delivered) + len(mail.mailbox) >= 20, 60, "the burst to start arriving")
+    second = services("notify", **env, REMEDY_DATA_DIR=str(tmp_path / "notify-2"))
+    at_join = len(sms.delivered) + len(mail.mailbox)
+    wait_until(lambda: len(sms.delivered) == expected_sms and len(mail.mailbox) == expected_mail, 150,
+               "every notice with two instances")
+
+    assert at_join < expected_sms + expected_mail, "the second instance joined in the middle of the burst"
+    assert wait_for_metric(second, "remedy_notify_consumed_total", 1, labels={"topic": "notify.intents"}) >= 1
+    assert sms.duplicates == 0 and mail.handler.duplicates == 0, "a notice was sent again by the instance taking over"
+    log = [e for _, e in read_topic(broker, "notice.log", codec, until=2 * (expected_sms + expected_mail), timeout=90, idle=4)]
+    sent = Counter(e["notice_id"] for e in log if e["status"] == "SENT")
+    assert len(sent) == expected_sms + expected_mail and set(sent.values()) == {1}
+
+
 def test_night_burst_waits_for_08_00_then_legal_documents_go_first_under_the_cap(broker, services, codec, mail, sms):
     evening = china(2026, 11, 28, 21, 59, 30)
     scale = 1200.0   # one real second is 20 minutes: 08:00 comes ~25 s after the start
