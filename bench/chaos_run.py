@@ -155,7 +155,7 @@ def delivered_ids(stack: ChaosStack) -> list[str]:
     instance's letter box (one file per notice id and box)."""
     texts = [d["client_ref"] for d in list(stack.sms.delivered)]
     mails = [message_from_bytes(raw.split(b"\r\n\r\n", 1)[0])["X-Remedy-Notice"] for raw in list(stack.mail.handler.raw)]
-    letters = [p.stem for p in stack.data.glob("notify-*/letters/*.pdf")]
+    letters = [p.stem for p in [*stack.data.glob("letters/*.pdf"), *stack.data.glob("notify-*/letters/*.pdf")]]
     return texts + mails + letters
 
 

@@ -184,15 +184,18 @@ class SmsChannel:
 
 
 class LetterChannel:
-    """Letters are PDF files under ``<data_dir>/letters``, named by notice id, for print and post."""
+    """Letters are PDF files under ``<data_dir>/letters`` (or ``directory``), named by notice id, for print and
+    post; a notice id already there is not written again (the dedupe the other channels' providers do)."""
     name = "LETTER"
 
-    def __init__(self, data_dir: str | Path):
-        self.dir = Path(data_dir) / "letters"
+    def __init__(self, data_dir: str | Path, directory: str | Path | None = None):
+        self.dir = Path(directory) if directory else Path(data_dir) / "letters"
 
     async def send(self, out: Outgoing) -> Result:
         self.dir.mkdir(parents=True, exist_ok=True)
         path = self.dir / f"{out.key}.pdf"
+        if path.exists():
+            return Result("SENT", detail=f"letters/{path.name} (already there)")
         tmp = path.with_suffix(".tmp")
         tmp.write_bytes(out.attachment or b"")
         os.replace(tmp, path)

@@ -29,6 +29,9 @@ class NotifySettings(EnvSettings):
                                         "30 s); wake-ups themselves are timed to the due instant.")
     concurrent_sends: int = setting(16, "notify: notices being sent at once (each waits on its channel's round trips; "
                                         "the debtor's state is still changed by one agent only).")
+    letters_dir: str = setting("", "notify: where letters are left for print and post, one PDF per notice id (empty = "
+                                   "<REMEDY_DATA_DIR>/letters). Every instance of notify uses the same one, so a "
+                                   "letter sent again by another instance is still one letter.")
     portal_url: str = setting("http://127.0.0.1:8080/portal", "notify: the debtor portal's address, printed on every "
                                                                "document and in its QR code (with the case reference "
                                                                "only; the verification code is printed, never encoded).")

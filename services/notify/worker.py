@@ -68,7 +68,7 @@ def build(settings: Settings, notify: NotifySettings, clock: Clock | None = None
 def default_channels(settings: Settings, notify: NotifySettings) -> dict:
     callback = notify.sms_callback_url or f"http://127.0.0.1:{notify.port}/sms/receipts"
     return {"EMAIL": EmailChannel(notify.smtp_host, notify.smtp_port, notify.smtp_sender),
-            "SMS": SmsChannel(notify.sms_url, callback), "LETTER": LetterChannel(settings.data_dir)}
+            "SMS": SmsChannel(notify.sms_url, callback), "LETTER": LetterChannel(settings.data_dir, notify.letters_dir)}
 
 
 def wire(host: Host, settings: Settings, notify: NotifySettings, channels: dict | None = None) -> None:
