@@ -5,6 +5,8 @@ that rotate and expire, a portal session in a cookie, wrong codes throttled per 
 lender's own batch id; then property-based fuzzing of every route with arbitrary paths, bodies and headers."""
 from __future__ import annotations
 
+import time
+
 import json
 import random
 from datetime import timedelta
@@ -84,8 +86,12 @@ def refused(r: requests.Response, status: int, *words: str) -> dict:
 
 
 def published(gw, batch_id: str, at_least: int) -> list[dict]:
-    got = read_topic(gw["bootstrap"], "loan.defaults", gw["codec"], timeout=30, idle=1)
-    found = [d for _, d in got if d["batch_id"] == batch_id]
+    """The batch's records on loan.defaults, read again until ``at_least`` are there (a loaded broker's first fetch
+    can come after a one-second idle read has given up) or 60 s have passed."""
+    deadline, found = time.monotonic() + 60, []
+    while len(found) < at_least and time.monotonic() < deadline:
+        got = read_topic(gw["bootstrap"], "loan.defaults", gw["codec"], timeout=30, idle=1)
+        found = [d for _, d in got if d["batch_id"] == batch_id]
     assert len(found) >= at_least, (batch_id, len(found))
     return found
 
