@@ -122,3 +122,9 @@ class Case:
         return [self.triaged(), self.session(china(2026, 12, 3, 15)), self.escalated(), self.settled(), self.confirmed(),
                 self.instalment_due(), self.instalment_missed(), self.filed(), self.judgment(), self.enforcement(),
                 self.pre_report(), self.repaired(), self.corrected(), self.objection(), self.resolved()]
+
+
+def numbered(i: int) -> "Case":
+    """Debtor ``i`` of a burst, with a lender of three in turn: phone +86138<i:08d>, e-mail d<i>@example.com."""
+    person = contact(f"1101011990{i:04d}123X"[:18], f"债务人{i}", f"138{i:08d}", f"d{i}@example.com")
+    return Case(f"LENDER-{'ABC'[i % 3]}", f"L-{i}", person)

@@ -51,7 +51,8 @@ def instance_port(base: int, n: int) -> int:
 def instance_env(service: str, n: int, base_port: int, data_dir: str | Path,
                  env: Mapping[str, str] | None = None) -> dict[str, str]:
     """What sets instance ``n`` of ``service`` apart from the others: its HTTP port and its data dir
-    (under ``data_dir``, the shared one). notify's instances share one letter box (``<data_dir>/letters``). ``env`` is the environment the instance starts from.
+    (under ``data_dir``, the shared one); notify's instances share one letter box (``<data_dir>/letters``).
+    ``env`` is the environment the instance starts from.
 
     A gateway's instances share one keys file, so an API key, a court's signature and the dev keys are
     the same on every one: ``REMEDY_GATEWAY_KEYS`` if set, else the shared data dir's

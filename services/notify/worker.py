@@ -329,16 +329,19 @@ class Notify:
         if not self.handover.ours(marker):
             return   # another instance's, or one of an earlier rebalance
         now_ms = int(self.clock.now().timestamp() * 1000)
-        left = []   # debtors with notices an old owner was sending: at most its send slots
+        left = []   # (debtor, its entry, when it is due now): at most the old owner's send slots
+        resumed = 0
         for debtor_ref, at in self.deadlines.index.due(partition, int(now_ms + self.rewake_ms())):
-            if at > now_ms and (waiting := self.waiting(self.debtors.get(debtor_ref) or guard.empty())):
-                left.append((debtor_ref, at, len(waiting)))
-        for debtor_ref, at, _ in left:
-            await self.deadlines.changed(partition, debtor_ref, at, self.due_of(self.debtors.get(debtor_ref)))
-        if left:
-            self.resumed.inc(sum(n for *_, n in left))
+            state = self.debtors.get(debtor_ref) or guard.empty()
+            if at > now_ms and (waiting := self.waiting(state)):
+                left.append((debtor_ref, at, self.due_of(state)))
+                resumed += len(waiting)
+        for debtor_ref, at, due in left:   # moved once the index has been read, not while it is
+            await self.deadlines.changed(partition, debtor_ref, at, due)
+        if resumed:
+            self.resumed.inc(resumed)
             log_.info("notify: partition %d taken over; %d notice(s) an instance that stopped was sending are sent "
-                      "again", partition, sum(n for *_, n in left))
+                      "again", partition, resumed)
         self.handover.ready.add(partition)
         self.deadlines.nudge()
 

@@ -5,10 +5,9 @@ that rotate and expire, a portal session in a cookie, wrong codes throttled per 
 lender's own batch id; then property-based fuzzing of every route with arbitrary paths, bodies and headers."""
 from __future__ import annotations
 
-import time
-
 import json
 import random
+import time
 from datetime import timedelta
 
 import pytest

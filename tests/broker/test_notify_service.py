@@ -16,7 +16,7 @@ from remedy.runtime.publish import Publisher
 from sim.mailserver import MailServer
 from sim.sms_provider import SmsProvider
 from tests.conftest import read_topic, wait_for_metric
-from tests.notify_cases import Case, china, contact
+from tests.notify_cases import Case, china, contact, numbered
 
 pytestmark = pytest.mark.broker
 NOW = china(2026, 11, 28, 10)
@@ -110,8 +110,7 @@ def test_notices_reach_only_the_debtor_over_real_channels_within_the_rules(broke
 def test_killed_mid_burst_and_restarted_no_message_is_delivered_twice_and_none_is_lost(broker, services, codec, mail, sms):
     notify = services("notify", **notify_env(mail, sms))
     debtors = 150   # big enough that the kill lands mid-burst: 40 were all delivered within one 0.1 s poll
-    cases = [Case(f"LENDER-{'ABC'[i % 3]}", f"L-{i}", contact(f"1101011990{i:04d}123X"[:18], f"债务人{i}",
-                                                                  f"138{i:08d}", f"d{i}@example.com")) for i in range(debtors)]
+    cases = [numbered(i) for i in range(debtors)]
     pub = Publisher(broker, codec)
     publish(pub, [c.opened() for c in cases])
     wait_for_metric(notify, "remedy_notify_consumed_total", debtors, labels={"topic": "case.events"})
@@ -155,8 +154,7 @@ def test_a_second_instance_joining_mid_burst_takes_partitions_over_without_sendi
     sms, env = slow_sms, {**notify_env(mail, slow_sms), "REMEDY_NOTIFY_CONCURRENT_SENDS": "2"}
     first = services("notify", **env)
     debtors = 150
-    cases = [Case(f"LENDER-{'ABC'[i % 3]}", f"L-{i}", contact(f"1101011990{i:04d}123X"[:18], f"债务人{i}",
-                                                                  f"138{i:08d}", f"d{i}@example.com")) for i in range(debtors)]
+    cases = [numbered(i) for i in range(debtors)]
     pub = Publisher(broker, codec)
     publish(pub, [c.opened() for c in cases])
     wait_for_metric(first, "remedy_notify_consumed_total", debtors, labels={"topic": "case.events"})

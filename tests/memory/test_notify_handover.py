@@ -14,7 +14,7 @@ from remedy.runtime.memory import MemoryBus, MemoryHost, MemoryRunner
 from remedy.contract.paths import SCHEMAS_DIR
 from services.notify.channels import Result
 from services.notify.worker import wire
-from tests.notify_cases import Case, china, contact
+from tests.notify_cases import china, numbered
 
 DEBTORS = 6   # each: a mediation invitation by SMS, a demand letter by email
 
@@ -62,8 +62,7 @@ def setting_up(tmp_path):
     settings = Settings.from_env({"REMEDY_DATA_DIR": str(tmp_path)})
     codec = Codec(SCHEMAS_DIR)
     for i in range(DEBTORS):
-        case = Case("LENDER-A", f"L-{i}", contact(f"1101011990{i:04d}123X"[:18], f"债务人{i}", f"138{i:08d}",
-                                                  f"d{i}@example.com"))
+        case = numbered(i)
         for envelope in (case.opened(), case.triaged()):
             bus.produce("case.events", case.case_id.encode(), codec.encode("CaseEvent", envelope))
     return bus, clock, settings
