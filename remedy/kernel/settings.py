@@ -102,6 +102,9 @@ class Settings(EnvSettings):
     commit_interval_seconds: float = setting(2.8, "How often workers commit processed offsets.")
     ready_max_waiting: int = setting(1000, "A worker is ready (`/readyz`) once its tables are recovered and at most this many "
                                            "records wait on its inputs (at the last lag sample).")
+    stall_seconds: float = setting(180.0, "A worker not ready (rebalancing or recovering its tables) that reaches its broker "
+                                   "but has made no progress for this long exits with code 75 to be restarted "
+                                   "(remedy/runtime/stall.py; 0 = never).")
     lag_sample_seconds: float = setting(5.0, "How often a worker refreshes its `consumer_lag` and `records_waiting` gauges and "
                                              "its `/records-waiting` page (`remedy run`'s pacer reads it: 0.25).")
     worker_host: str = setting("127.0.0.1", "The address a faust worker's HTTP server (/metrics, /healthz) binds "

@@ -21,6 +21,7 @@ from typing import Mapping
 from remedy.contract.i18n import DEFAULT
 from remedy.kernel.settings import REPO_ROOT
 from remedy.ops.terminal import text
+from remedy.runtime.stall import STUCK_EXIT
 
 READY_MARK = "Worker ready"
 PORT_STRIDE = 100   # instance n of a service serves on its port + PORT_STRIDE * (n - 1)
@@ -84,6 +85,8 @@ def describe_exit(returncode: int | None, lang: str = DEFAULT) -> str:
             return text("exit.killed", lang, signal=signal.Signals(-returncode).name)
         except ValueError:
             return text("exit.signal", lang, signal=-returncode)
+    if returncode == STUCK_EXIT:
+        return text("exit.stuck", lang, code=returncode)
     return text("exit.code", lang, code=returncode)
 
 

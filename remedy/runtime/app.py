@@ -31,6 +31,7 @@ from remedy.runtime.metrics import ServiceMetrics
 from remedy.runtime.outbox import GUARDS as OUTBOX_GUARDS, Outbox
 from remedy.runtime.partitioner import KeyPartitioner
 from remedy.runtime.publish import compression_type
+from remedy.runtime.stall import StallWatch
 from remedy.runtime.stores import GUARDS as STORE_GUARDS, faust_store_url
 from remedy.runtime.table_pending import GUARDS as TABLE_GUARDS
 from remedy.kernel.settings import Settings
@@ -58,12 +59,20 @@ class App(faust.App):
     (``remedy.runtime.patches.nomonitor``)."""
 
     remedy_patches: frozenset[str] = frozenset()  # set by create_app: the REMEDY_FAUST_PATCHES chosen
+    remedy_watch: Callable[[], Awaitable[None]] | None = None   # set by install_pages: the broker probe and stall watch
 
     def on_init_dependencies(self):
         dependencies = super().on_init_dependencies()
         if "nomonitor" in self.remedy_patches:
             without_monitor(self)
         return dependencies
+
+    async def on_start(self) -> None:
+        """faust starts an app's timers only once its tables are recovered: the watch starts here, before the
+        first recovery, so that a worker stuck in it is seen (``remedy.runtime.stall``)."""
+        await super().on_start()
+        if self.remedy_watch is not None:
+            self.add_future(self.remedy_watch())
 
 
 def install_patches(settings: Settings) -> frozenset[str]:
@@ -103,6 +112,8 @@ def create_app(service: str, settings: Settings, *, web_port: int, partitions: i
         producer_partitioner=KeyPartitioner(),
         producer_compression_type=compression_type(settings.producer_compression),  # bench/bench_compression.py
         broker_commit_interval=settings.commit_interval_seconds,
+        # faust logs a partition whose stream has taken no input for this long while records wait on it
+        stream_processing_timeout=settings.stall_seconds or 300.0,
         autodiscover=False,
         processing_guarantee="at_least_once",
         table_standby_replicas=0,
@@ -112,6 +123,7 @@ def create_app(service: str, settings: Settings, *, web_port: int, partitions: i
     app.remedy_patches = chosen
     app.remedy_lag_sample_seconds = settings.lag_sample_seconds
     app.remedy_ready_waiting = settings.ready_max_waiting
+    app.remedy_stall_seconds = settings.stall_seconds
     return app
 
 
@@ -137,6 +149,7 @@ class Runtime:
 
         self.health = BrokerHealth()  # remedy.runtime.health: /healthz, 503 while the broker does not answer
         self.ready_waiting = getattr(app, "remedy_ready_waiting", 1000)
+        self.stall = StallWatch(getattr(app, "remedy_stall_seconds", 0.0))  # remedy.runtime.stall: stuck → restarted
         install_pages(app, self, metrics)
 
     def topic(self, name: str) -> faust.TopicT:
@@ -200,9 +213,10 @@ class Runtime:
                         # the background task filling the next batch.
                         _current_event.set(weakref.ref(event))
                         await self.guarded(event, handle)
-                handled = self.lag.handled
+                handled, inbound, now = self.lag.handled, self.app.monitor.stream_inbound_time, time.monotonic()
                 for event in events:
                     handled[event.message.tp] = event.message.offset + 1
+                    inbound[event.message.tp] = now   # faust's stall check reads it (remedy.runtime.patches.nomonitor)
 
     async def guarded(self, event: faust.EventT, handle: Callable[[Any], Awaitable[None]]) -> None:
         """Run one input through its handler. Any exception → a dead-letter record, a metric, a log

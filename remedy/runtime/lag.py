@@ -24,6 +24,7 @@ private name at start-up (``remedy.runtime.patches.guard``).
 from __future__ import annotations
 
 import logging
+import time
 from typing import Iterable
 
 from prometheus_client import CollectorRegistry, Gauge
@@ -61,11 +62,13 @@ class LagGauges:
                                    registry=registry)
 
     def observe(self, topic: str, partition: int, committed: int | None, end_offset: int | None,
-                handled: int | None = None) -> None:
+                handled: int | None = None) -> int:
+        """Records waiting on the partition."""
         self.consumer_lag.labels(topic, str(partition)).set(lag(committed, end_offset))
         position = committed if handled is None or (committed is not None and committed > handled) else handled
         waiting = self._waiting[(topic, partition)] = lag(position, end_offset)
         self.records_waiting.labels(topic, str(partition)).set(waiting)
+        return waiting
 
     def start_sample(self) -> None:
         self._waiting = {}
@@ -98,9 +101,11 @@ def attach_faust(app, gauges: LagGauges, interval: float = 5.0) -> None:
             handled_for.built()
         try:
             gauges.start_sample()
+            inbound, now = app.monitor.stream_inbound_time, time.monotonic()
             for tp in consumer.assignment():
-                gauges.observe(tp.topic, tp.partition, consumer._committed_offset.get(tp), consumer.highwater(tp),
-                               gauges.handled.get(tp))
+                if not gauges.observe(tp.topic, tp.partition, consumer._committed_offset.get(tp), consumer.highwater(tp),
+                                      gauges.handled.get(tp)):
+                    inbound[tp] = now   # nothing waiting: its stream is keeping up (faust's stall check; nomonitor)
             gauges.end_sample()
         except Exception as exc:  # noqa: BLE001 - a metric must never stop a worker
             log.debug("lag sample failed: %s", exc)

@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from remedy.ops.procs import ServiceProcess, describe_exit, instance_env, instance_port, parse_instance
+from remedy.runtime.stall import STUCK_EXIT
 from remedy.ops.supervisor import KEEPS_DYING, Backoff, Supervisor
 from remedy.ops.settings import PlatformSettings
 from remedy.ops.stack import (SCALABLE, SERVICES, ScaleError, Stack, StackError, check_ports, down, parse_scale,
@@ -44,6 +45,8 @@ def test_exit_descriptions_name_the_signal_or_the_code_in_chinese_or_english():
     assert describe_exit(-signal.SIGSEGV, "en") == "was killed by SIGSEGV"
     assert describe_exit(1, "en") == "exited with code 1"
     assert describe_exit(0, "en") == "exited with code 0"
+    assert describe_exit(STUCK_EXIT, "en") == "ended itself as stuck (code 75: not ready and no progress)"
+    assert "停滞" in describe_exit(STUCK_EXIT)
 
 
 # ---------------------------------------------------------------- the supervisor, on fake processes

@@ -5,7 +5,12 @@ of every record in and out (``on_message_in``, ``on_stream_event_in``, ``on_send
 Monitor keeps per-event statistics in memory for faust's own /stats pages, which Remedy does not
 serve. Remedy's figures are its Prometheus metrics. ``remedy.runtime.app.App`` overrides
 ``on_init_dependencies`` to take the Monitor out of the sensors again (``without_monitor``); faust still
-calls ``app.monitor.on_tp_commit`` directly, which keeps working.
+calls ``app.monitor.on_tp_commit`` directly, which keeps working. faust's consumer also reads the Monitor's
+``stream_inbound_time`` (when a partition's stream last took an input) to log "Stream has not started
+processing" for every partition with records waiting once ``stream_processing_timeout`` (300 s) has passed;
+without the sensor nothing would set it, and a long run logged that false alarm thousands of times, so
+``Runtime.agent`` sets it for each partition of every batch it handles, and the lag sampler
+(``remedy.runtime.lag``) for each partition with nothing waiting (a quiet partition's first record is not a stall).
 
 The override depends on what faust's ``on_init_dependencies`` does, so ``GUARD`` records its sha256.
 Without it (``REMEDY_FAUST_PATCHES`` leaving out ``nomonitor``) faust keeps its Monitor: correct, slower.
