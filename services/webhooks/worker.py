@@ -26,7 +26,7 @@ import time
 import faust
 from prometheus_client import Counter, Gauge
 
-from remedy.kernel.clock import Clock
+from remedy.kernel.clock import Clock, clock_rate
 from remedy.kernel.deadlines import ms
 from remedy.kernel.emit import Emit
 from remedy.kernel.pii import ContactSealer, PiiError
@@ -84,7 +84,7 @@ class Webhooks:
         self.host.agent(INTENTS, self.on_intent, name="party")
         self.deadlines = Deadlines(self.host, sweep_seconds=self.conf.sweep_seconds, on_due=self.on_due, precise=True,
                                    current_due=lambda did: delivery.due_ms(self.deliveries.get(did), self.policy),
-                                   retick_seconds=self.conf.retick_seconds)
+                                   retick_seconds=self.conf.retick_seconds, rebalanced=self.rebalanced)
         self.host.timer(MEASURE_SECONDS, self.measure)
 
     async def intent(self, party_key: str, intent: dict) -> None:
@@ -162,6 +162,20 @@ class Webhooks:
         await self.host.emit(Emit(LOG, after["party"], "WebhookDelivery", delivery.log_record(after, now_ms, http_status, error)))
 
     # ---- attempts -------------------------------------------------------------------------------
+
+    async def rebalanced(self, partitions: set[int]) -> None:
+        """Partitions taken on: a delivery whose attempt was under way elsewhere waits a re-tick ahead in the due
+        index, and is due now here (on a stopped clock that re-tick never comes). Should the old owner still answer,
+        the older attempt's result is recorded as such (``delivery.attempted``); receivers dedupe by event id."""
+        now_ms = ms(self.clock.now())
+        ahead = now_ms + max(1, int(self.conf.retick_seconds * clock_rate(self.clock) * 1000))
+        for partition in sorted(partitions):
+            left = [(did, at) for did, at in self.deadlines.index.due(partition, ahead)
+                    if at > now_ms and did not in self.sending]
+            for did, at in left:   # moved once the index has been read, not while it is
+                d = self.deliveries.get(did)
+                if d is not None and d["status"] not in SETTLED and d["next_ms"] <= now_ms:
+                    await self.deadlines.changed(partition, did, at, now_ms)
 
     async def on_due(self, partition: int, did: str, now) -> None:
         now_ms, d = ms(now), self.deliveries.get(did)

@@ -3,6 +3,7 @@ cases only, once per subscription however often they are redelivered; a receiver
 back-off schedule until it answers, a 400 is not retried, a replay sends the same event again."""
 from __future__ import annotations
 
+import dataclasses
 import json
 import time
 from collections import Counter
@@ -41,10 +42,20 @@ class Receiver:
 
 
 class World:
-    def __init__(self, receiver: Receiver):
+    """webhooks on an in-process bus; ``after``: a world whose bus, clock, tables and input positions a new instance
+    takes on (the one before it was killed)."""
+
+    def __init__(self, receiver: Receiver, conf: WebhooksSettings = CONF, after: "World | None" = None):
         self.clock, self.codec, self.bus = FrozenClock(NOW), Codec(SCHEMAS_DIR), MemoryBus()
+        if after is not None:
+            self.clock, self.bus = after.clock, after.bus
         self.host = MemoryHost(self.bus, "webhooks", self.codec, self.clock)
-        self.hooks = wire(self.host, SETTINGS, CONF, receiver)
+        if after is not None:
+            self.host.tables = after.host.tables
+        self.hooks = wire(self.host, SETTINGS, conf, receiver)
+        if after is not None:
+            for mine, theirs in zip(self.host.agents, after.host.agents):
+                mine.positions = list(theirs.committed)
         self.runner = MemoryRunner(self.bus, [self.host])
         self.sealer = ContactSealer(SETTINGS.pii_key)
 
@@ -252,3 +263,26 @@ async def test_on_the_whole_funnel_each_party_gets_the_events_of_its_own_cases_o
     for url, events in want.items():
         assert {ev for u, ev in got if u == url} == events, url
     assert all(want.values()), "every party had something to receive"
+
+
+async def test_an_attempt_an_instance_died_making_is_made_by_the_next_one_on_a_stopped_clock():
+    """Killed before its attempt reached the receiver: the next instance (the tables as the changelogs restore
+    them, the inputs from the last commit) makes it at once, though the clock never moves."""
+    receiver, conf = Receiver(), dataclasses.replace(CONF, retick_seconds=2)
+    first = World(receiver, conf)
+    started = []
+    first.host.spawn = started.append
+    first.subscribe("LENDER", "LENDER-A", "whs_a", "https://a.example/h")
+    await first.runner.settle()
+    e = first.publish("CaseHeld", HELD, "C-A1", "LENDER-A")
+    await first.runner.settle()
+    assert len(started) == 1 and receiver.got == []
+
+    try:
+        second = World(receiver, conf, after=first)
+        await second.runner.settle()
+    finally:
+        for attempt in started:
+            attempt.close()
+    assert [ev for _, ev, _ in receiver.got] == [e["event_id"]], "the attempt was never made again"
+    assert second.log()[-1]["status"] == "DELIVERED"
