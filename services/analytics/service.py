@@ -78,6 +78,10 @@ async def serve(settings: Settings, analytics: AnalyticsSettings) -> None:
             except Exception as exc:  # noqa: BLE001 - a gauge must never stop the sink
                 log.warning("analytics: gauge refresh failed: %s", type(exc).__name__)
             try:
+                await reader.run(reader.return_free_memory)
+            except Exception as exc:  # noqa: BLE001 - memory handed back later is no reason to stop
+                log.warning("analytics: returning free memory failed: %s", type(exc).__name__)
+            try:
                 if await compactor.tick():
                     log.info("analytics: the funnel is quiet: case_facts merged")
             except Exception as exc:  # noqa: BLE001 - nor a merge: the reads merge what is left

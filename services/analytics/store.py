@@ -58,13 +58,13 @@ def statements(sql: str) -> list[str]:
 
 
 class Store:
-    def __init__(self, client):
-        self.client = client
+    def __init__(self, client, embedded: bool = False):
+        self.client, self.embedded = client, embedded
         self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="clickhouse")
 
     @classmethod
     def open(cls, url: str) -> "Store":
-        return cls(connect(url))
+        return cls(connect(url), embedded=url.startswith("chdb:"))
 
     # -- synchronous (run on the ClickHouse thread, or directly in tools and tests) --
 
@@ -85,6 +85,14 @@ class Store:
 
     def insert(self, table: str, names: tuple[str, ...], columns: list[list]) -> None:
         self.client.insert(table, columns, column_names=list(names), column_oriented=True)
+
+    def return_free_memory(self) -> None:
+        """Embedded chDB: give the pages its allocator keeps after inserts, merges and queries back to the system
+        (``SYSTEM JEMALLOC PURGE``, ~20 ms). jemalloc keeps them for reuse, so the process's resident memory
+        climbs with the volume it has handled while ClickHouse itself tracks a few MiB in use
+        (``bench/bench_analytics_memory.py``). A server manages its own memory: nothing to do."""
+        if self.embedded:
+            self.client.command("SYSTEM JEMALLOC PURGE")
 
     def rows(self, sql: str, params: dict | None = None) -> list[dict]:
         # API figures are named after the columns they sum (claimed_cents = sum(claimed_cents)):

@@ -1,0 +1,65 @@
+"""Analytics hands the memory embedded chDB's allocator keeps back to the system (``Store.return_free_memory``):
+after rows are written, the process's anonymous resident memory falls; against a ClickHouse server nothing is
+sent (the server manages its own memory)."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from remedy.kernel.settings import REPO_ROOT
+from services.analytics.store import Store
+
+CHILD = """
+import json
+from datetime import datetime, timedelta, timezone
+from services.analytics.rows import EVENT_COLUMNS
+from services.analytics.store import Store
+
+def anon():
+    for line in open("/proc/self/status"):
+        if line.startswith("RssAnon"):
+            return int(line.split()[1]) * 1024
+
+store = Store.open("chdb://memory")
+store.migrate()
+t0, names = datetime(2026, 11, 30, 2, tzinfo=timezone.utc), [c for c in EVENT_COLUMNS if c != "ingested_at"]
+fill = {"occurred_at": lambda k: t0 + timedelta(seconds=k // 50), "claimed_cents": lambda k: 123_456,
+        "amount_cents": lambda k: 0, "reason_codes": lambda k: [], "cross_region": lambda k: 0,
+        "deadline_at": lambda k: None, "birth_year": lambda k: 1980, "src_partition": lambda k: k % 4, "src_offset": lambda k: k,
+        "event_type": lambda k: ("CaseOpened", "CaseTriaged", "CaseStageChanged")[k % 3]}
+for first in range(0, 150_000, 5_000):
+    ks = range(first, first + 5_000)
+    store.insert("case_events", tuple(names),
+                 [[fill[c](k) if c in fill else f"{c}-{k % 997}-{k}" for k in ks] for c in names])
+before = anon()
+store.return_free_memory()
+print(json.dumps({"before": before, "after": anon()}))
+"""
+
+
+def test_memory_kept_by_embedded_chdb_is_handed_back_after_writes():
+    pytest.importorskip("chdb")
+    done = subprocess.run([sys.executable, "-c", CHILD], cwd=REPO_ROOT, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    out = json.loads(done.stdout.strip().splitlines()[-1])
+    freed = out["before"] - out["after"]
+    print(f"\n[analytics] {freed / 2**20:.0f} MiB of {out['before'] / 2**20:.0f} MiB anonymous handed back")
+    assert freed > 16 * 2**20, out
+
+
+class ServerClient:
+    def __init__(self):
+        self.commands: list[str] = []
+
+    def command(self, sql: str) -> None:
+        self.commands.append(sql)
+
+
+def test_a_clickhouse_server_is_sent_nothing():
+    client = ServerClient()
+    Store(client, embedded=False).return_free_memory()
+    assert client.commands == []
+    assert Store(ServerClient(), embedded=True).embedded and not Store(client).embedded
