@@ -88,6 +88,11 @@ class Deadlines:
                     key = backlog_key(stage, partition)
                     await self.table.put(key, max(0, (self.table.get(key) or 0) + step))
 
+    def looked_again_at(self, now_ms: int) -> int:
+        """When an entry a tick left where it was is due again: ``retick_seconds`` of real time at the clock's
+        rate, at least 1 ms (a stopped clock's next step)."""
+        return now_ms + max(1, int(self.retick_seconds * clock_rate(self.host.clock) * 1000))
+
     def nudge(self) -> None:
         """Sweep at once (precise): a partition became ready."""
         if self._nudge is not None:
@@ -124,7 +129,7 @@ class Deadlines:
             await self.on_due(msg.partition, tick_case_id(msg.value), now)
             return
         now_ms = int(now.timestamp() * 1000)
-        later = now_ms + max(1, int(self.retick_seconds * clock_rate(self.host.clock) * 1000))
+        later = self.looked_again_at(now_ms)
         seen: set[str] = set()   # a case moved to a later page of the hour is not handled twice in one tick
         finished = True
         for case_id, at in self.index.due(msg.partition, now_ms):

@@ -26,7 +26,7 @@ import time
 import faust
 from prometheus_client import Counter, Gauge
 
-from remedy.kernel.clock import Clock, clock_rate
+from remedy.kernel.clock import Clock
 from remedy.kernel.deadlines import ms
 from remedy.kernel.emit import Emit
 from remedy.kernel.pii import ContactSealer, PiiError
@@ -168,9 +168,8 @@ class Webhooks:
         index, and is due now here (on a stopped clock that re-tick never comes). Should the old owner still answer,
         the older attempt's result is recorded as such (``delivery.attempted``); receivers dedupe by event id."""
         now_ms = ms(self.clock.now())
-        ahead = now_ms + max(1, int(self.conf.retick_seconds * clock_rate(self.clock) * 1000))
         for partition in sorted(partitions):
-            left = [(did, at) for did, at in self.deadlines.index.due(partition, ahead)
+            left = [(did, at) for did, at in self.deadlines.index.due(partition, self.deadlines.looked_again_at(now_ms))
                     if at > now_ms and did not in self.sending]
             for did, at in left:   # moved once the index has been read, not while it is
                 d = self.deliveries.get(did)
