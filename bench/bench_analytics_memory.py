@@ -26,6 +26,7 @@ import threading
 import time
 
 from bench.bench_analytics import publish
+from bench.million_proc import parse_status
 from remedy.contract.codec import Codec
 from remedy.kernel.clock import SystemClock
 from remedy.kernel.settings import REPO_ROOT, Settings
@@ -41,14 +42,9 @@ EVERY = 5.0   # seconds between purges: the service's GAUGE_INTERVAL
 
 def memory() -> dict[str, int]:
     """This process's resident memory (bytes): total, anonymous and file-backed."""
-    fields = {"VmRSS": "rss", "RssAnon": "anon", "RssFile": "file"}
-    out = {}
     with open("/proc/self/status") as status:
-        for line in status:
-            name = line.split(":")[0]
-            if name in fields:
-                out[fields[name]] = int(line.split()[1]) * 1024
-    return out
+        found = parse_status(status.read(), ("VmRSS", "RssAnon", "RssFile"))
+    return {"rss": found["VmRSS"], "anon": found["RssAnon"], "file": found["RssFile"]}
 
 
 class Sampler(threading.Thread):

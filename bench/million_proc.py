@@ -28,9 +28,10 @@ def parse_stat(text: str) -> tuple[int, int]:
     return int(fields[1]), int(fields[11]) + int(fields[12])
 
 
-def parse_status(text: str) -> dict[str, int]:
-    """``/proc/<pid>/status`` → ``{"VmRSS": bytes, "VmHWM": bytes}`` (0 for a field it lacks: a zombie)."""
-    out = {"VmRSS": 0, "VmHWM": 0}
+def parse_status(text: str, fields: tuple[str, ...] = ("VmRSS", "VmHWM")) -> dict[str, int]:
+    """``/proc/<pid>/status`` → ``{"VmRSS": bytes, "VmHWM": bytes}``, or the ``fields`` asked for (0 for a field
+    it lacks: a zombie)."""
+    out = dict.fromkeys(fields, 0)
     for line in text.splitlines():
         key, _, rest = line.partition(":")
         if key in out:

@@ -15,13 +15,13 @@ from services.analytics.store import Store
 CHILD = """
 import json
 from datetime import datetime, timedelta, timezone
+from bench.million_proc import parse_status
 from services.analytics.rows import EVENT_COLUMNS
 from services.analytics.store import Store
 
 def anon():
-    for line in open("/proc/self/status"):
-        if line.startswith("RssAnon"):
-            return int(line.split()[1]) * 1024
+    with open("/proc/self/status") as status:
+        return parse_status(status.read(), ("RssAnon",))["RssAnon"]
 
 store = Store.open("chdb://memory")
 store.migrate()
