@@ -105,7 +105,10 @@ class Settings(EnvSettings):
     stall_seconds: float = setting(180.0, "A worker not ready (rebalancing or recovering its tables) that reaches its broker "
                                    "but has made no progress for this long exits with code 75 to be restarted "
                                    "(remedy/runtime/stall.py; 0 = never).")
-    lag_sample_seconds: float = setting(5.0, "How often a worker refreshes its `consumer_lag` and `records_waiting` gauges and "
+    poll_max_records: int = setting(500, "Most records a worker takes from its consumer at a time. Under a backlog a larger "
+                                         "take holds every other partition up until it is handled; 500 keeps each "
+                                         "served within seconds (bench/bench_fair_serving.py; 0 = no limit).")
+    lag_sample_seconds: float = setting(5.0, "How often a worker refreshes its `consumer_lag`, `records_waiting` and `unserved_seconds` gauges and "
                                              "its `/records-waiting` page (`remedy run`'s pacer reads it: 0.25).")
     worker_host: str = setting("127.0.0.1", "The address a faust worker's HTTP server (/metrics, /healthz) binds "
                                "(`0.0.0.0` in a container, for Prometheus and the probes).")

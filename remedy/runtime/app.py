@@ -112,6 +112,7 @@ def create_app(service: str, settings: Settings, *, web_port: int, partitions: i
         producer_partitioner=KeyPartitioner(),
         producer_compression_type=compression_type(settings.producer_compression),  # bench/bench_compression.py
         broker_commit_interval=settings.commit_interval_seconds,
+        broker_max_poll_records=settings.poll_max_records or None,   # every partition served under a backlog
         # faust logs a partition whose stream has taken no input for this long while records wait on it
         stream_processing_timeout=settings.stall_seconds or 300.0,
         autodiscover=False,

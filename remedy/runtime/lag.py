@@ -5,6 +5,10 @@
 - ``remedy_<service>_records_waiting{topic,partition}``: records between what the service has
   handled and the partition's end offset. The committed offset trails what is handled by up to a
   commit interval, hundreds of records at full speed: ``remedy run``'s pacer reads this one.
+- ``remedy_<service>_unserved_seconds{topic,partition}``: while records wait on a partition, seconds since the
+  service last handled one of them (or since it was assigned the partition); 0 when nothing waits. A partition
+  left unserved while others are worked through reads high here (faust logs the same as "Stream stopped
+  processing, or is slow" past ``stream_processing_timeout``).
 - ``remedy_<service>_stage_backlog{stage}``: cases waiting in a stage, set by the service that owns
   the stage (analytics sets it for every stage from its case-state projection).
 
@@ -54,6 +58,10 @@ class LagGauges:
                                   "(a lower bound on Tansu)", ["topic", "partition"], registry=registry)
         self.records_waiting = Gauge(p + "records_waiting", "Records between the last one handled and the partition "
                                      "end (a lower bound on Tansu)", ["topic", "partition"], registry=registry)
+        self.unserved_seconds = Gauge(p + "unserved_seconds", "While records wait on a partition, seconds since the "
+                                      "last one was handled (or the partition assigned); 0 when none wait",
+                                      ["topic", "partition"], registry=registry)
+        self.assigned_at: dict = {}  # topic-partition -> when this assignment was first sampled (monotonic s)
         self._waiting: dict[tuple[str, int], int] = {}
         self.waiting: dict[str, int] = {}  # topic -> records waiting over its partitions (the /records-waiting page)
         self.sampled = False               # a sample has been published (the /readyz page waits for one)
@@ -69,6 +77,9 @@ class LagGauges:
         waiting = self._waiting[(topic, partition)] = lag(position, end_offset)
         self.records_waiting.labels(topic, str(partition)).set(waiting)
         return waiting
+
+    def observe_unserved(self, topic: str, partition: int, waiting: int, served_at: float, now: float) -> None:
+        self.unserved_seconds.labels(topic, str(partition)).set(round(now - served_at, 1) if waiting else 0)
 
     def start_sample(self) -> None:
         self._waiting = {}
@@ -96,16 +107,21 @@ def attach_faust(app, gauges: LagGauges, interval: float = 5.0) -> None:
     @app.timer(interval=interval)
     async def sample_consumer_lag() -> None:
         consumer = app.consumer
+        now = time.monotonic()
         if handled_for.stale:  # after a rebalance a partition may be read again from its committed offset
             gauges.handled.clear()
+            gauges.assigned_at.clear()
             handled_for.built()
         try:
             gauges.start_sample()
-            inbound, now = app.monitor.stream_inbound_time, time.monotonic()
+            inbound = app.monitor.stream_inbound_time
             for tp in consumer.assignment():
-                if not gauges.observe(tp.topic, tp.partition, consumer._committed_offset.get(tp), consumer.highwater(tp),
-                                      gauges.handled.get(tp)):
+                waiting = gauges.observe(tp.topic, tp.partition, consumer._committed_offset.get(tp),
+                                         consumer.highwater(tp), gauges.handled.get(tp))
+                if not waiting:
                     inbound[tp] = now   # nothing waiting: its stream is keeping up (faust's stall check; nomonitor)
+                served_at = max(inbound.get(tp, 0.0), gauges.assigned_at.setdefault(tp, now))
+                gauges.observe_unserved(tp.topic, tp.partition, waiting, served_at, now)
             gauges.end_sample()
         except Exception as exc:  # noqa: BLE001 - a metric must never stop a worker
             log.debug("lag sample failed: %s", exc)
