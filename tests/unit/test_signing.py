@@ -71,6 +71,20 @@ def test_every_refusal_has_its_reason():
     assert reason("lender.updates", mediator, lender_id="M-1") == "SIGNER_MISMATCH"          # the wrong kind of party
 
 
+def test_a_signature_altered_in_any_bit_or_made_by_another_key_is_refused():
+    good = dev_key("lender", "L-A").sign("lender.updates", KEY, VALUE)
+    kind, party, key_id, encoded = good[0][1].decode().split(":")
+    signature = base64.b64decode(encoded)
+    for bit in (0, 7, 255, 256, 511):          # in R and in S
+        altered = bytearray(signature)
+        altered[bit // 8] ^= 1 << (bit % 8)
+        header = f"{kind}:{party}:{key_id}:{base64.b64encode(bytes(altered)).decode()}".encode()
+        assert reason("lender.updates", [(HEADER, header)], lender_id="L-A") == "BAD_SIGNATURE"
+    forged = dev_key("lender", "L-B").sign("lender.updates", KEY, VALUE)[0][1].decode().rsplit(":", 1)[1]
+    header = f"{kind}:{party}:{key_id}:{forged}".encode()    # L-B's signature presented as L-A's
+    assert reason("lender.updates", [(HEADER, header)], lender_id="L-A") == "BAD_SIGNATURE"
+
+
 def test_a_record_signed_for_one_topic_is_refused_on_another():
     headers = dev_key("lender", "L-A").sign("lender.updates", KEY, VALUE)
     assert reason("loan.defaults", headers, lender_id="L-A") == "BAD_SIGNATURE"
