@@ -31,6 +31,7 @@ BOUNDED = {
     ("remedy/runtime/lag.py", "_waiting"): "per topic-partition",
     ("remedy/runtime/lag.py", "waiting"): "per topic",
     ("remedy/runtime/lag.py", "handled"): "per topic-partition",
+    ("remedy/runtime/lag.py", "assigned_at"): "per topic-partition",
     ("remedy/runtime/due.py", "_ticked"): "per partition",
     ("services/notify/slots.py", "queued"): "per partition: the partitions whose debtors wait for a send slot",
     ("services/notify/handover.py", "ready"): "per partition: the partitions whose old owner's results have been read",
