@@ -19,7 +19,7 @@ import urllib.request
 from collections import Counter, defaultdict
 
 import pytest
-from kafka import KafkaConsumer
+from kafka import KafkaConsumer, TopicPartition
 
 from remedy.runtime.broker import free_port
 from remedy.ops.procs import ServiceProcess
@@ -57,18 +57,28 @@ def stage_of(e: dict) -> str:
 # -- reading the topics ------------------------------------------------------------------------
 
 def read_all(bootstrap: str, topic: str, codec, schema: str, idle: float = 4.0) -> list[tuple[int, int, dict]]:
-    """Every record on the topic, as (partition, offset, record), until nothing new came for ``idle`` s."""
-    consumer = KafkaConsumer(topic, bootstrap_servers=bootstrap, auto_offset_reset="earliest",
+    """Every record on the topic, as (partition, offset, record): until every partition is read up to its end
+    offset as the read began, and nothing new came for ``idle`` s (a pause of a loaded machine alone does not
+    end it; Tansu's end offset is its last batch's start, which a read of that batch passes)."""
+    consumer = KafkaConsumer(bootstrap_servers=bootstrap, auto_offset_reset="earliest",
                              enable_auto_commit=False, group_id=None)
-    out, last_new, deadline = [], time.monotonic(), time.monotonic() + 90
+    partitions = [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or ())]
+    consumer.assign(partitions)
+    consumer.seek_to_beginning(*partitions)
+    ends = consumer.end_offsets(partitions)
+    out, last_new, deadline, read_to_end = [], time.monotonic(), time.monotonic() + 90, False
     try:
-        while time.monotonic() - last_new < idle and time.monotonic() < deadline:
+        while time.monotonic() < deadline:
             for records in consumer.poll(timeout_ms=300).values():
                 for m in records:
                     out.append((m.partition, m.offset, codec.decode(m.value, expect=schema)[1]))
                     last_new = time.monotonic()
+            read_to_end = all(consumer.position(tp) >= ends[tp] for tp in partitions)
+            if read_to_end and time.monotonic() - last_new >= idle:
+                break
     finally:
         consumer.close()
+    assert read_to_end, f"{topic}: not read to its end offsets {ends} within 90 s"
     return out
 
 
