@@ -42,8 +42,8 @@ ARTIFACTS = REPO_ROOT / "artifacts"
 # The lifecycle (docs/lifecycle.md), written out here on its own (not analytics' code): the stage an event moves a case into.
 ENTERS = {"CaseOpened": "OPENED", "CaseRejected": "REJECTED", "ReliefGranted": "RELIEF",
           "MediationSettled": "CONFIRMATION", "ConfirmationRequested": "CONFIRMATION",
-          "ConfirmationGranted": "PERFORMING", "LitigationFiled": "LITIGATION", "JudgmentEntered": "JUDGMENT",
-          "EnforcementApplied": "ENFORCEMENT", "CreditRepairRequested": "CREDIT_REPAIR", "CaseHeld": "ON_HOLD",
+          "ConfirmationGranted": "PERFORMING", "ConfirmationLapsed": "PERFORMING",   # unanswered: in force as agreed
+          "LitigationFiled": "LITIGATION", "JudgmentEntered": "JUDGMENT", "EnforcementApplied": "ENFORCEMENT", "CreditRepairRequested": "CREDIT_REPAIR", "CaseHeld": "ON_HOLD",
           "CaseClosed": "CLOSED"}
 FROM_BODY = {"CaseTriaged": "route", "CaseEscalated": "to_stage", "CaseReleased": "stage"}
 
