@@ -4,11 +4,15 @@
   was stuck. The stand-in for whatever stalls faust's recovery: changelog records faust cannot decode (keys that
   are not JSON), which its recovery loop logs as "Error in recovery" without counting them read, so it waits for
   them for ever;
-- one working through a backlog for longer than that limit neither ends itself nor logs faust's "Stream has not
-  started processing" alarm, which it logged for every partition with records waiting once the limit had passed
-  (the partitions' input times were never recorded: ``remedy.runtime.patches.nomonitor``); and it keeps serving
-  every input meanwhile (``REMEDY_POLL_MAX_RECORDS``), where one take of all it had fetched left its other
-  partitions waiting long enough for faust's "Stream stopped processing, or is slow".
+- one working through a backlog as it arrives, for longer than that limit, neither ends itself nor logs faust's
+  "Stream has not started processing" alarm, which it logged for every partition with records waiting once the
+  limit had passed (the partitions' input times were never recorded: ``remedy.runtime.patches.nomonitor``), nor
+  "Stream stopped processing, or is slow", which it logged when one take of all it had fetched held its other
+  partitions up (``REMEDY_POLL_MAX_RECORDS``);
+- one starting on a large backlog keeps serving every input meanwhile (``remedy_<service>_unserved_seconds``).
+  faust's own alarm is left out there: each partition's first records wait behind what was fetched of the
+  others (up to 1 MiB each), a delay that grows with the backlog's pace as the backlog does, so no fixed limit
+  tells it apart on machines of every speed.
 """
 from __future__ import annotations
 
@@ -27,13 +31,14 @@ from remedy.runtime.broker import free_port, provision, start_tansu
 from remedy.runtime.publish import Publisher
 from remedy.runtime.stall import STUCK_EXIT
 from sim.defaults import batch, utc
-from tests.conftest import metric_value
+from tests.conftest import metric_value, wait_for_metric
 
 pytestmark = pytest.mark.broker
 NOW = utc(2026, 11, 30, 2)
 STALL = 12         # seconds: above a worker's first join on Tansu (~5 s), well below the 180 s default
 STALL_REJOIN = 25  # ... and above a join that waits for a killed member's 10 s session to end (up to ~18 s here)
-BACKLOG = 60_000   # defaults for intake: ~35 s of work here
+ARRIVING = 40_000  # defaults for intake published while it works: ~40 s of work here
+WAITING = 60_000   # defaults waiting before it starts: ~35 s
 
 
 @pytest.fixture
@@ -96,37 +101,57 @@ def test_a_worker_whose_recovery_cannot_finish_ends_itself_and_is_restarted_as_s
         stack.stop()
 
 
-def test_a_worker_working_through_a_backlog_past_the_limit_keeps_every_input_served_and_is_not_reported_stalled(
-        broker, tmp_path, codec):
+def publish_backlog(broker: str, codec, n: int) -> None:
     publisher = Publisher(broker, codec)
-    for k in range(BACKLOG // 1_000):   # all waiting before intake starts: its consumer fetches as much as it may
+    for k in range(n // 1_000):
         defaults, _ = batch("LENDER-S", f"S{k:03d}", 1_000, 0, NOW, seed=k, first_loan=k * 1_000)
         publisher.publish_defaults(defaults)
     publisher.close()
+
+
+def test_a_worker_working_through_a_backlog_past_the_limit_is_neither_ended_nor_reported_stalled(broker, tmp_path, codec):
     said: list[str] = []
-    stack = stack_of("intake", broker, tmp_path, said, STALL, REMEDY_LAG_SAMPLE_SECONDS="0.5")
+    stack = stack_of("intake", broker, tmp_path, said, STALL)
+    try:
+        stack.start(progress=lambda line: None)
+        worker = stack.procs[0]
+        started = time.monotonic()
+        publish_backlog(broker, codec, ARRIVING)   # arriving while intake works through it
+        wait_for_metric(worker, "remedy_intake_consumed_total", ARRIVING, timeout=300)
+        took = time.monotonic() - started
+        print(f"\n[stall] intake took {ARRIVING:,} defaults and caught up in {took:.0f} s")
+        assert took > STALL + 7, "the backlog outlasted the limit and one of faust's checks (every 7 s)"
+        assert worker.proc.poll() is None and stack.supervisor.restarts == [], said
+        log = worker.log_path.read_text(errors="replace")
+        assert "Stream has not started processing" not in log and "Stream stopped processing" not in log
+        assert "not ready and no progress" not in log
+    finally:
+        stack.stop()
+
+
+def test_a_worker_starting_on_a_large_backlog_keeps_every_input_served(broker, tmp_path, codec):
+    publish_backlog(broker, codec, WAITING)   # all waiting before intake starts: its consumer fetches all it may
+    said: list[str] = []
+    stack = stack_of("intake", broker, tmp_path, said, 180, REMEDY_LAG_SAMPLE_SECONDS="0.5")
     longest: dict[str, float] = {}
     try:
         started = time.monotonic()
         stack.start(progress=lambda line: None)
         worker = stack.procs[0]
         deadline = started + 400
-        while metric_value(worker.port, "remedy_intake_consumed_total") < BACKLOG and time.monotonic() < deadline:
+        while metric_value(worker.port, "remedy_intake_consumed_total") < WAITING and time.monotonic() < deadline:
             for topic in ("intake.tallies", "loan.defaults"):
                 for p in range(4):
                     seconds = metric_value(worker.port, "remedy_intake_unserved_seconds", {"topic": topic, "partition": str(p)})
                     longest[topic] = max(longest.get(topic, 0.0), seconds)
             time.sleep(0.5)
         took = time.monotonic() - started
-        print(f"\n[stall] intake worked through {BACKLOG:,} defaults in {took:.0f} s; longest unserved: {longest}")
-        assert metric_value(worker.port, "remedy_intake_consumed_total") >= BACKLOG
-        assert took > STALL + 7, "the backlog outlasted the limit and one of faust's checks (every 7 s)"
+        print(f"\n[stall] intake worked through {WAITING:,} waiting defaults in {took:.0f} s; longest unserved: {longest}")
+        assert metric_value(worker.port, "remedy_intake_consumed_total") >= WAITING
         # The lenders' batch counts keep flowing while the defaults are worked through: no input waits for a
-        # large share of the backlog (one take of everything fetched held them for ~40% of it).
+        # large share of the backlog (one take of everything fetched held them for ~40% of it). A relation, not a
+        # time: it holds on a machine of any speed.
         assert longest["intake.tallies"] < took / 8 and longest["loan.defaults"] < took / 4, longest
         assert worker.proc.poll() is None and stack.supervisor.restarts == [], said
-        log = worker.log_path.read_text(errors="replace")
-        assert "Stream has not started processing" not in log and "Stream stopped processing" not in log
-        assert "not ready and no progress" not in log
     finally:
         stack.stop()
