@@ -33,7 +33,8 @@ N = 40_000
 ROUNDS = 3
 GAUGE = "remedy_intake_unserved_seconds"
 INPUTS = ("intake.tallies", "loan.defaults")
-VARIANTS = (("no limit (faust's default)", "0"), (f"{Settings().poll_max_records} a take", str(Settings().poll_max_records)))
+LIMIT = Settings().poll_max_records
+VARIANTS = (("no limit (faust's default)", "0"), (f"{LIMIT} a take", str(LIMIT)))
 
 
 @dataclass

@@ -23,7 +23,6 @@ from typing import Callable, Protocol
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from nacl.bindings import crypto_sign_open
 from nacl.exceptions import BadSignatureError
 
@@ -47,14 +46,14 @@ class RegistryFileError(ValueError):
 
 @dataclass(frozen=True, slots=True)
 class PublicKey:
-    """A party's Ed25519 key. ``verify`` uses libsodium (PyNaCl): 69 – 75 µs a record where OpenSSL's, through
-    ``cryptography``, takes 119 – 131 (bench/bench_signatures.py), on every signed record a worker reads."""
+    """A party's Ed25519 key. ``verify``, run on every signed record a worker reads, uses libsodium (PyNaCl): about
+    half the time of OpenSSL's through ``cryptography`` (bench/bench_signatures.py; figures in docs/security.md)."""
     key: Ed25519PublicKey
     not_after: datetime | None = None
     raw: bytes = dataclass_field(init=False, repr=False)
 
     def __post_init__(self):
-        object.__setattr__(self, "raw", self.key.public_bytes(Encoding.Raw, PublicFormat.Raw))
+        object.__setattr__(self, "raw", self.key.public_bytes_raw())
 
     def verify(self, signature: bytes, message: bytes) -> None:
         """Nothing when ``signature`` is this key's over ``message``; else ``InvalidSignature``."""
