@@ -165,7 +165,7 @@ def test_the_changelog_is_read_to_its_true_end_and_at_the_stored_offset(broker):
     admin = KafkaAdminClient(bootstrap_servers=broker)
     admin.create_topics([NewTopic("t-changelog", 2, 1)])
     admin.close()
-    producer = KafkaProducer(bootstrap_servers=broker, linger_ms=50)
+    producer = KafkaProducer(bootstrap_servers=broker, linger_ms=60_000)   # nothing sent before flush: one batch each
     for size in (10, 5):  # two record batches on partition 0; partition 1 stays empty
         for i in range(size):
             producer.send("t-changelog", key=b"k%d" % i, value=b"v%d-%d" % (size, i), partition=0)
