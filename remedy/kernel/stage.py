@@ -107,6 +107,10 @@ class Host(Protocol):
 
     async def emit_all(self, outs: Iterable[Emit]) -> None: ...
 
+    async def emit_acknowledged(self, outs: Iterable[Emit]) -> None:
+        """Written at once, and returns when the broker has every one: before a write that says they were made
+        (otherwise a worker killed between the two can leave the second on the broker and lose the first)."""
+
     async def send(self, topic: str, key: bytes | str | None, value: bytes | None, partition: int | None = None) -> None:
         """A raw record for one of the stage's own topics (keys hash to partitions as Kafka's do,
         unless ``partition`` is given)."""

@@ -162,6 +162,13 @@ class Runtime:
         await self.send(out.topic, out.key.encode(), self.codec.encode(out.schema, out.record))
         self._child(self.metrics.emitted, out.topic, out.record.get("type", out.schema)).inc()
 
+    async def emit_acknowledged(self, outs: list[Emit]) -> None:
+        """Written at once; returns when the broker has every one (``Outbox.send_acknowledged``)."""
+        await self.outbox.send_acknowledged([(o.topic, o.key.encode(), self.codec.encode(o.schema, o.record), None)
+                                             for o in outs])
+        for out in outs:
+            self._child(self.metrics.emitted, out.topic, out.record.get("type", out.schema)).inc()
+
     async def send(self, topic: str, key: bytes | None, value: bytes | None, partition: int | None = None) -> None:
         """Through the service's outbox (``remedy.runtime.outbox``) to the producer, not faust's ``Topic.send``
         path (FutureMessage, buffer, callbacks), which costs more than the record itself. An agent's

@@ -143,6 +143,9 @@ class FaustHost:
         for out in outs:
             await self.rt.emit(out)
 
+    async def emit_acknowledged(self, outs: Iterable[Emit]) -> None:
+        await self.rt.emit_acknowledged(list(outs))
+
     async def send(self, topic: str, key: bytes | str | None, value: bytes | None, partition: int | None = None) -> None:
         await self.rt.send(topic, key.encode() if isinstance(key, str) else key, value, partition)
 

@@ -170,6 +170,9 @@ class MemoryHost:
         for out in outs:
             await self.emit(out)
 
+    async def emit_acknowledged(self, outs: Iterable[Emit]) -> None:
+        await self.emit_all(outs)   # the bus has a record once it is produced
+
     async def send(self, topic: str, key: bytes | str | None, value: bytes | None, partition: int | None = None) -> None:
         self.bus.produce(topic, key.encode() if isinstance(key, str) else key, value, partition)
 

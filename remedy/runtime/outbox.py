@@ -116,11 +116,7 @@ class Outbox:
             if not records:
                 return
             producer = self._producer()
-            groups: dict[tuple[str, int], list[tuple[bytes | None, bytes | None]]] = {}
-            for topic, key, value, partition in records:
-                if partition is None:
-                    partition = self._partitioner(key, await self._partitions(producer, topic), [])
-                groups.setdefault((topic, partition), []).append((key, value))
+            groups = await self._grouped(producer, records)
             sent = []
             for (topic, partition), pairs in groups.items():
                 if not topic.endswith(CHANGELOG):
@@ -132,6 +128,28 @@ class Outbox:
                 await asyncio.gather(*sent)
             for (topic, partition), pairs in changelogs:
                 await self._send_group(producer, topic, partition, pairs)
+
+    async def send_acknowledged(self, records: list[tuple[str, bytes | None, bytes | None, int | None]]) -> None:
+        """Hands ``records`` (topic, key, value, partition; no changelog records) to the producer at once and
+        returns when the broker has every one: for a task whose next write says these were made. Two writes
+        handed over one after the other can reach the broker in the other order (a partition waiting for its
+        batch in flight holds its records back, another partition's leave at once), so a worker killed in
+        between kept the second and lost the first."""
+        async with self._lock:
+            producer = self._producer()
+            futures = []
+            for (topic, partition), pairs in (await self._grouped(producer, records)).items():
+                futures += await self._send_group(producer, topic, partition, pairs)
+        await asyncio.gather(*futures)
+
+    async def _grouped(self, producer, records) -> dict[tuple[str, int], list[tuple[bytes | None, bytes | None]]]:
+        """Records per topic-partition (a key's partition as Kafka's partitioner picks it), in written order."""
+        groups: dict[tuple[str, int], list[tuple[bytes | None, bytes | None]]] = {}
+        for topic, key, value, partition in records:
+            if partition is None:
+                partition = self._partitioner(key, await self._partitions(producer, topic), [])
+            groups.setdefault((topic, partition), []).append((key, value))
+        return groups
 
     @staticmethod
     async def _partitions(producer, topic: str) -> list[int]:

@@ -24,8 +24,12 @@ class Refusals:
         self.pending.append(dead_letter(self.service, "notify.intents", -1, -1, notice["debtor_ref"].encode(),
                                         notice["notice_id"].encode(), exc, self.host.clock.now()))
 
+    def take(self) -> list[Emit]:
+        """The dead letters of what was refused since the last take."""
+        letters, self.pending = self.pending, []
+        return [Emit(DLQ, letter["key"].decode(), "DeadLetter", letter) for letter in letters]
+
     async def flush(self) -> None:
         """Dead-letter what was refused since the last flush."""
-        letters, self.pending = self.pending, []
-        for letter in letters:
-            await self.host.emit(Emit(DLQ, letter["key"].decode(), "DeadLetter", letter))
+        for out in self.take():
+            await self.host.emit(out)

@@ -186,14 +186,18 @@ class Notify:
         except Exception:  # noqa: BLE001 - the due index wakes the debtor after REWAKE_SECONDS anyway
             log_.exception("notify: could not wake debtor after a failed send")
 
-    async def log(self, emits: list[Emit]) -> None:
+    async def log(self, emits: list[Emit], *, acknowledged: bool = False) -> None:
         """notice.log entries (``guard.logged``), counted by kind, channel and status, and the case events
-        that prove (or fail to prove) a notice's delivery (``proof``)."""
+        that prove (or fail to prove) a notice's delivery (``proof``). ``acknowledged``: returns once the broker
+        has them all, for a sent notice whose result is recorded next (``Host.emit_acknowledged``)."""
         for out in emits:
             if out.topic == guard.NOTICE_LOG:
                 e = out.record
                 self.notices.labels(e["kind"], e["channel"], e["status"]).inc()
-            await self.host.emit(out)
+        if acknowledged:
+            await self.host.emit_acknowledged(emits)
+        else:
+            await self.host.emit_all(emits)
 
     async def send_intent(self, debtor_ref: str, intent: dict) -> None:
         await self.host.send(INTENTS, debtor_ref, json.dumps(intent, ensure_ascii=False, sort_keys=True).encode())
@@ -285,7 +289,7 @@ class Notify:
             sent_at = self.clock.now()  # checked again at the instant of sending: released 21:59:59, sent 22:00:01
             if guard.closed_since_release(self.debtors.get(debtor_ref), notice):
                 entry = guard.log_entry(notice, "SUPPRESSED", notice["channels"][0], sent_at, rule="CASE_CLOSED")
-                await self.log([guard.logged(entry)] + proof.failed(notice, entry))
+                await self.log([guard.logged(entry)] + proof.failed(notice, entry), acknowledged=True)
                 await self.send_intent(debtor_ref, {"op": "settle", "notice_id": nid, "status": "SUPPRESSED"})
                 reported = True
                 return
@@ -298,8 +302,9 @@ class Notify:
                 notice, self.open_contact(notice), self.channels, self.catalogue, sent_at, archive=self.archive,
                 verification_code=lambda case_id: notice_code(self.secret, case_id, nid), printer=self.printer,
                 is_debtor=lambda c, ref=notice["debtor_ref"]: self.is_debtor(c, ref), refused=self.refusals)
-            await self.refusals.flush()
-            await self.log([guard.logged(e) for e in entries] + proof.settled(notice, status, entries))
+            # Logged (and any refusal dead-lettered) before the result is: a settled notice is never sent again.
+            await self.log([guard.logged(e) for e in entries] + proof.settled(notice, status, entries)
+                           + self.refusals.take(), acknowledged=True)
             await self.send_intent(debtor_ref, {"op": "settle", "notice_id": nid, "status": status})
             reported = True
         except Exception:  # noqa: BLE001 - left inflight: the next wake sends it again

@@ -165,3 +165,38 @@ def test_a_key_written_twice_in_one_batch_leaves_its_changelog_one_record_with_t
                              ("t-changelog", 1, [(b"waiting", b"x")]),
                              ("t-changelog", 0, [(b"waiting", b"3")])]
     assert coalesced == 2
+
+
+class HeldProducer(FakeProducer):
+    """Every batch's delivery future stays open until the test says the broker answered."""
+
+    def __init__(self):
+        super().__init__()
+        self.futures = []
+
+    async def send_batch(self, batch, topic, *, partition):
+        self.sent.append((topic, partition, list(batch.records)))
+        self.futures.append(asyncio.get_running_loop().create_future())
+        return self.futures[-1]
+
+
+def test_acknowledged_records_leave_at_once_even_inside_a_batch_and_return_when_the_broker_has_them():
+    producer = HeldProducer()
+    box = Outbox(lambda: producer, KeyPartitioner(), lambda fut, n: None)
+
+    async def main():
+        token = current_scope.set(BatchScope())
+        await box.send("case.events", b"K1", b"waits for its batch")
+        sending = asyncio.ensure_future(box.send_acknowledged([("notice.log", b"D1", b"SENT", None),
+                                                               ("case.events", b"K2", b"proof", None)]))
+        await asyncio.sleep(0)
+        assert [topic for topic, _, _ in producer.sent] == ["notice.log", "case.events"], "handed over at once"
+        assert box.pending == [("case.events", b"K1", b"waits for its batch", None)]
+        producer.futures[0].set_result(None)
+        await asyncio.sleep(0)
+        assert not sending.done(), "one of them is not acknowledged yet"
+        producer.futures[1].set_result(None)
+        await asyncio.wait_for(sending, 1)
+        current_scope.reset(token)
+
+    run(main())
