@@ -25,6 +25,7 @@ key, which the channel dedupes.
 """
 from __future__ import annotations
 
+from collections.abc import Container
 from datetime import datetime, timedelta, timezone
 
 from remedy.kernel.clock import CHINA_TZ
@@ -178,7 +179,7 @@ def settle(state: dict, nid: str, status: str) -> Decision[dict]:
     return _applied(state, True)
 
 
-def next_due(state: dict, sending: frozenset | set = frozenset()) -> int | None:
+def next_due(state: dict, sending: Container[str] = frozenset()) -> int | None:
     """Epoch ms when a waiting notice may go (for the sweep timer); 0 if something is inflight and not
     being sent right now (``sending``: its result will come back as a ``settle``/``unrelease`` intent)."""
     if any(nid not in sending for nid in state["inflight"]):

@@ -95,7 +95,7 @@ class Notify:
         self.court = CourtDocuments(host, self.sealer, self.printer, self.catalogue.labels, self.refusals)
         self.cases, self.debtors = host.table("cases"), host.table("debtors")
         self.codes = SignInCodes(host, settings.portal_secret, self.cases, channels.get("SMS"), self.sealer)
-        self.sending: set[str] = set()   # notice ids sent in the background whose result the guard has not applied
+        self.sending: dict[str, str] = {}   # notice id → debtor, sent in the background, result not applied yet
         self.slots = SendSlots(notify.concurrent_sends)
         self.released = Counter(f"remedy_{SERVICE}_released", "notices the guard released to go now (recorded "
                                 "inflight, then printed and sent as send slots free up)", ["kind"],
@@ -156,9 +156,12 @@ class Notify:
         now, without waiting for a tick (the next tick finds it under way and moves the debtor's entry). Reads
         the due index a page at a time; a partition found with nobody waiting is no longer queued."""
         now_ms = int(self.clock.now().timestamp() * 1000)
+        busy = set(self.sending.values())   # at most the send slots
         for partition in sorted(self.slots.queued & self.handover.ready):
             looked = 0
             for debtor_ref, _ in self.deadlines.index.due(partition, now_ms):
+                if debtor_ref in busy:
+                    continue   # not read: what else it has waiting is due again once the guard has its result
                 waiting = self.waiting(self.debtors.get(debtor_ref) or guard.empty())
                 if waiting:
                     if self.slots.take(partition, fresh=False):
@@ -175,7 +178,7 @@ class Notify:
 
     def start_send(self, debtor_ref: str, notice: dict) -> None:
         """Send one released notice in the background, in a slot already taken."""
-        self.sending.add(notice["notice_id"])
+        self.sending[notice["notice_id"]] = debtor_ref
         self.handover.started()
         self.host.spawn(self.send_in_background(debtor_ref, notice))
 
@@ -261,7 +264,7 @@ class Notify:
     async def sent_back(self, debtor_ref: str, intent: dict) -> dict:
         """A background send's result, applied by the guard (the only writer of the debtor's state)."""
         state = self.debtors.get(debtor_ref) or guard.empty()
-        self.sending.discard(intent["notice_id"])  # from now on the stored state says what became of it
+        self.sending.pop(intent["notice_id"], None)  # from now on the stored state says what became of it
         if intent["op"] == "settle":
             return guard.settle(state, intent["notice_id"], intent["status"]).state
         at = datetime.fromtimestamp(intent["at_ms"] / 1000, timezone.utc)
@@ -311,7 +314,7 @@ class Notify:
             log_.exception("notify: sending notice %s failed; it stays inflight and is retried", nid)
         finally:
             if not reported:
-                self.sending.discard(nid)  # otherwise it stays "being sent" until the guard has the result
+                self.sending.pop(nid, None)  # otherwise it stays "being sent" until the guard has the result
                 await self.wake_now(debtor_ref)
             self.handover.finished()
             self.slots.release()
