@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 from datetime import date, timedelta
+from functools import lru_cache
 
 import chinese_calendar
 
@@ -21,6 +22,20 @@ LAST_YEAR = max(chinese_calendar.holidays).year
 
 _log = logging.getLogger(__name__)
 _beyond: dict[int, int] = {}   # year → lookups answered Monday–Friday: bounded by the years asked about
+CALENDAR_DAYS = (date(LAST_YEAR, 12, 31) - date(FIRST_YEAR, 1, 1)).days + 1   # every day a lookup can cache
+
+
+@lru_cache(maxsize=CALENDAR_DAYS)
+def _workday(day: date) -> bool:
+    """The package's answer, kept: each of its lookups scans every holiday it knows for the years it covers
+    (~26 µs; counting 15 working days took ~0.5 ms). Bounded by the calendar's days."""
+    return chinese_calendar.is_workday(day)
+
+
+@lru_cache(maxsize=CALENDAR_DAYS)
+def _public_holiday(day: date) -> bool:
+    on_holiday, name = chinese_calendar.get_holiday_detail(day)
+    return on_holiday and name is not None
 
 
 def covers(day: date) -> bool:
@@ -31,7 +46,7 @@ def covers(day: date) -> bool:
 def is_working_day(day: date) -> bool:
     """A working day in China; Monday to Friday for a year the calendar does not know (warned, counted)."""
     if covers(day):
-        return chinese_calendar.is_workday(day)
+        return _workday(day)
     if day.year not in _beyond:
         _log.warning("工作日历未收录 %d 年，按周一至周五计算 / the working-day calendar ends with %d: %d is counted "
                      "Monday to Friday; upgrade chinese-calendar once the State Council's notice for %d is out",
@@ -44,8 +59,7 @@ def is_public_holiday(day: date) -> bool:
     """A day off of a public holiday (法定节假日 and the days the State Council's notice joins to it), not a
     plain weekend; False for a year the calendar does not know (warned, counted)."""
     if covers(day):
-        on_holiday, name = chinese_calendar.get_holiday_detail(day)
-        return on_holiday and name is not None
+        return _public_holiday(day)
     is_working_day(day)   # warns and counts the lookup beyond the calendar
     return False
 

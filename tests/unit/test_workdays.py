@@ -3,8 +3,9 @@ what happens for a year the calendar does not know yet."""
 from __future__ import annotations
 
 import logging
-from datetime import date
+from datetime import date, timedelta
 
+import chinese_calendar
 import pytest
 
 from remedy.kernel import workdays
@@ -66,3 +67,15 @@ def test_every_service_exposes_the_lookups_beyond_the_calendar_as_a_metric():
     counted = workdays.beyond_calendar_lookups()[year]
     assert f'remedy_repair_workdays_beyond_calendar_total{{year="{year}"}} {float(counted)}' in text
     assert f"remedy_repair_workdays_calendar_last_year {float(workdays.LAST_YEAR)}" in text
+
+
+def test_every_day_of_the_calendar_gets_the_packages_own_answer_and_the_kept_answers_stay_bounded():
+    day, last = date(workdays.FIRST_YEAR, 1, 1), date(workdays.LAST_YEAR, 12, 31)
+    while day <= last:
+        on_holiday, name = chinese_calendar.get_holiday_detail(day)
+        assert workdays.is_working_day(day) == chinese_calendar.is_workday(day), day
+        assert workdays.is_public_holiday(day) == (on_holiday and name is not None), day
+        day += timedelta(days=1)
+    for kept in (workdays._workday, workdays._public_holiday):
+        info = kept.cache_info()
+        assert info.maxsize == workdays.CALENDAR_DAYS and info.currsize <= info.maxsize
