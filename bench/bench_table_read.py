@@ -14,9 +14,10 @@ from __future__ import annotations
 import argparse
 import statistics
 import tempfile
-import time
 
 import faust
+
+from bench.timing import us_per_call
 
 STATE = {"held": [], "closed": [], "opt_out": [], "days": {"2026-12-01": 2}, "pending": {}, "inflight": {},
          "done": {f"N{i:032x}": "SENT" for i in range(3)}}
@@ -30,13 +31,6 @@ def table(keys: int, partitions: int) -> faust.Table:
     for i in range(keys):   # written straight into the partition's database, as recovery from the changelog does
         store._db_for_partition(i % partitions).put(store._encode_key(f"D{i:08d}"), store._encode_value(STATE))
     return t
-
-
-def per_read(read, keys: list[str]) -> float:
-    started = time.perf_counter()
-    for key in keys:
-        read(key)
-    return (time.perf_counter() - started) / len(keys) * 1e6
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -54,7 +48,7 @@ def main(argv: list[str] | None = None) -> None:
         for name in (list(reads) if r % 2 == 0 else list(reversed(reads))):
             for kind, keys in (("present", present), ("absent", absent)):
                 t.data._key_index.clear()   # as after a restart: no key's partition remembered
-                figures.setdefault((name, kind), []).append(per_read(reads[name], keys))
+                figures.setdefault((name, kind), []).append(us_per_call(reads[name], keys))
     print(f"{args.keys:,} keys on {args.partitions} partitions, {args.rounds} rounds, read outside an input")
     print(f"{'read':22s} {'present µs':>11s} {'absent µs':>10s}")
     med = {k: statistics.median(v) for k, v in figures.items()}

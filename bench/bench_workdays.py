@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import time
 from datetime import date, timedelta
 
 import chinese_calendar
 
+from bench.timing import us_per_call
 from remedy.kernel import workdays
 
 DAYS = [date(2025, 1, 1) + timedelta(days=i) for i in range(365)]   # 15 working days on stays in the calendar
@@ -42,13 +42,6 @@ CASES = {
 }
 
 
-def per_call(fn) -> float:
-    started = time.perf_counter()
-    for day in DAYS:
-        fn(day)
-    return (time.perf_counter() - started) / len(DAYS) * 1e6
-
-
 def main(argv: list[str] | None = None) -> None:
     p = argparse.ArgumentParser(prog="python -m bench.bench_workdays", description=__doc__.split("\n\n")[0])
     p.add_argument("--rounds", type=int, default=3)
@@ -57,7 +50,7 @@ def main(argv: list[str] | None = None) -> None:
     for r in range(args.rounds):
         for name, fns in CASES.items():
             for side in ((0, 1) if r % 2 == 0 else (1, 0)):
-                figures.setdefault((name, side), []).append(per_call(fns[side]))
+                figures.setdefault((name, side), []).append(us_per_call(fns[side], DAYS))
     print(f"{len(DAYS)} days of 2025, {args.rounds} rounds (Remedy's lookups kept after the first round)")
     print(f"{'call':22s} {'Remedy µs':>10s} {'package µs':>11s} {'ratio':>6s}")
     for name in CASES:
