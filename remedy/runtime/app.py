@@ -159,15 +159,20 @@ class Runtime:
         return self._topics[name]
 
     async def emit(self, out: Emit) -> None:
-        await self.send(out.topic, out.key.encode(), self.codec.encode(out.schema, out.record))
-        self._child(self.metrics.emitted, out.topic, out.record.get("type", out.schema)).inc()
+        await self.send(*self._encoded(out))
+        self._counted(out)
 
     async def emit_acknowledged(self, outs: list[Emit]) -> None:
         """Written at once; returns when the broker has every one (``Outbox.send_acknowledged``)."""
-        await self.outbox.send_acknowledged([(o.topic, o.key.encode(), self.codec.encode(o.schema, o.record), None)
-                                             for o in outs])
+        await self.outbox.send_acknowledged([(*self._encoded(out), None) for out in outs])
         for out in outs:
-            self._child(self.metrics.emitted, out.topic, out.record.get("type", out.schema)).inc()
+            self._counted(out)
+
+    def _encoded(self, out: Emit) -> tuple[str, bytes, bytes]:
+        return out.topic, out.key.encode(), self.codec.encode(out.schema, out.record)
+
+    def _counted(self, out: Emit) -> None:
+        self._child(self.metrics.emitted, out.topic, out.record.get("type", out.schema)).inc()
 
     async def send(self, topic: str, key: bytes | None, value: bytes | None, partition: int | None = None) -> None:
         """Through the service's outbox (``remedy.runtime.outbox``) to the producer, not faust's ``Topic.send``

@@ -43,8 +43,8 @@ ARTIFACTS = REPO_ROOT / "artifacts"
 ENTERS = {"CaseOpened": "OPENED", "CaseRejected": "REJECTED", "ReliefGranted": "RELIEF",
           "MediationSettled": "CONFIRMATION", "ConfirmationRequested": "CONFIRMATION",
           "ConfirmationGranted": "PERFORMING", "ConfirmationLapsed": "PERFORMING",   # unanswered: in force as agreed
-          "LitigationFiled": "LITIGATION", "JudgmentEntered": "JUDGMENT", "EnforcementApplied": "ENFORCEMENT", "CreditRepairRequested": "CREDIT_REPAIR", "CaseHeld": "ON_HOLD",
-          "CaseClosed": "CLOSED"}
+          "LitigationFiled": "LITIGATION", "JudgmentEntered": "JUDGMENT", "EnforcementApplied": "ENFORCEMENT",
+          "CreditRepairRequested": "CREDIT_REPAIR", "CaseHeld": "ON_HOLD", "CaseClosed": "CLOSED"}
 FROM_BODY = {"CaseTriaged": "route", "CaseEscalated": "to_stage", "CaseReleased": "stage"}
 
 

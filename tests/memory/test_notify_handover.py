@@ -14,9 +14,7 @@ from remedy.runtime.memory import MemoryBus, MemoryHost, MemoryRunner
 from remedy.contract.paths import SCHEMAS_DIR
 from services.notify.channels import Result
 from services.notify.worker import wire
-from tests.notify_cases import china, numbered
-
-DEBTORS = 6   # each: a mediation invitation by SMS, a demand letter by email
+from tests.memory.notify_setup import DEBTORS, sent_log, setting_up
 
 
 class Channel:
@@ -55,23 +53,6 @@ class Instance:
 
     def metric(self, name: str) -> float:
         return sum(s.value for m in self.host.metrics.registry.collect() for s in m.samples if s.name == name)
-
-
-def setting_up(tmp_path):
-    bus, clock = MemoryBus(), FrozenClock(china(2026, 12, 1, 10))   # a working morning; the clock never moves
-    settings = Settings.from_env({"REMEDY_DATA_DIR": str(tmp_path)})
-    codec = Codec(SCHEMAS_DIR)
-    for i in range(DEBTORS):
-        case = numbered(i)
-        for envelope in (case.opened(), case.triaged()):
-            bus.produce("case.events", case.case_id.encode(), codec.encode("CaseEvent", envelope))
-    return bus, clock, settings
-
-
-def sent_log(bus: MemoryBus) -> Counter:
-    codec = Codec(SCHEMAS_DIR)
-    log = [codec.decode(r.value, expect="NoticeLogEntry")[1] for r in bus.records("notice.log")]
-    return Counter(e["notice_id"] for e in log if e["status"] == "SENT")
 
 
 async def test_a_notice_an_instance_died_sending_is_sent_by_the_next_one_on_a_stopped_clock(tmp_path):

@@ -9,15 +9,11 @@ from collections import Counter
 
 from remedy.contract.codec import Codec
 from remedy.contract.paths import SCHEMAS_DIR
-from remedy.kernel.clock import FrozenClock
-from remedy.kernel.settings import Settings
 from remedy.ops.memory_funnel import own_settings
-from remedy.runtime.memory import MemoryBus, MemoryHost, MemoryRunner
+from remedy.runtime.memory import MemoryHost, MemoryRunner
 from services.notify.channels import Result
 from services.notify.worker import wire
-from tests.notify_cases import china, numbered
-
-DEBTORS = 6   # each: a mediation invitation by SMS, a demand letter by email
+from tests.memory.notify_setup import DEBTORS, sent_log, setting_up
 
 
 class Channel:
@@ -52,18 +48,12 @@ class WatchedHost(MemoryHost):
 
 
 async def test_a_sent_notice_is_settled_only_after_the_broker_has_its_log_entries(tmp_path):
-    bus, codec = MemoryBus(), Codec(SCHEMAS_DIR)
-    for i in range(DEBTORS):
-        case = numbered(i)
-        for envelope in (case.opened(), case.triaged()):
-            bus.produce("case.events", case.case_id.encode(), codec.encode("CaseEvent", envelope))
-    host = WatchedHost(bus, "notify", codec, FrozenClock(china(2026, 12, 1, 10)))   # a working morning
-    wire(host, Settings.from_env({"REMEDY_DATA_DIR": str(tmp_path)}), own_settings("notify"),
-         {n: Channel(n) for n in ("EMAIL", "SMS", "LETTER")})
+    bus, clock, settings = setting_up(tmp_path)
+    host = WatchedHost(bus, "notify", Codec(SCHEMAS_DIR), clock)
+    wire(host, settings, own_settings("notify"), {n: Channel(n) for n in ("EMAIL", "SMS", "LETTER")})
     await MemoryRunner(bus, [host]).settle()
 
-    log = [codec.decode(r.value, expect="NoticeLogEntry")[1] for r in bus.records("notice.log")]
-    sent = {e["notice_id"] for e in log if e["status"] == "SENT"}
+    sent = set(sent_log(bus))
     assert len(sent) == 2 * DEBTORS and host.settled == {"SENT": 2 * DEBTORS}
     assert host.early == [], "a result recorded before the broker had the notice's log entries"
     assert sent <= host.acknowledged
