@@ -30,6 +30,7 @@ from contextlib import nullcontext
 from pathlib import Path
 
 from bench import million_report as rep
+from bench.broker_batches import batches_per_topic
 from bench.million_load import Feed, Trickle, encode_defaults, topic_bytes, topic_records
 from bench.million_metrics import INTAKE, TRIAGE, Poller, fetch, first_notice_kinds, parse_prometheus
 from bench.million_proc import ProcSampler, loadavg, mem_available
@@ -192,6 +193,7 @@ def report(args, run: dict, restart: dict | None, sampler: ProcSampler, stack_na
           f"{rep.fmt_bytes(peaks)}, largest RSS at one instant {rep.fmt_bytes(sampler.peak_sum(stack_names))}")
     print("broker, records per topic at the end: " + ", ".join(f"{t} {k:,}" for t, k in list(prep["topics"].items())[:10]))
     print(rep.topic_bytes_line(prep["bytes"], prep["topics"], n, sampler.peak("broker")))
+    print(rep.batches_line(prep["batches"]))
     if restart is None:
         print("restart: not measured (the machine was out of memory)")
     else:
@@ -240,6 +242,7 @@ def main(argv: list[str] | None = None) -> None:
                                                                  sampler)
             prep["topics"] = topic_records(env["REMEDY_KAFKA_BOOTSTRAP"])
             prep["bytes"] = topic_bytes(env["REMEDY_KAFKA_BOOTSTRAP"])
+            prep["batches"] = batches_per_topic(env["REMEDY_KAFKA_BOOTSTRAP"])
         finally:
             poller.close()
             stack.stop()

@@ -160,3 +160,11 @@ def topic_bytes_line(read: dict[str, tuple[int, int]], records: dict[str, int], 
     top = ", ".join(f"{t} {b / n:,.0f} B" for t, b in sorted(held.items(), key=lambda kv: -kv[1])[:10])
     return (f"broker, bytes a case the topics hold: {total / n:,.0f} B in all against {broker_rss / n:,.0f} B of "
             f"peak RSS a case; largest: {top}")
+
+
+def batches_line(found: dict[str, tuple[int, int]], shown: int = 8) -> str:
+    """The topics in most record batches (the dev broker's cost of a fetch grows with a partition's batches)."""
+    total_b, total_r = sum(b for b, _ in found.values()), sum(r for _, r in found.values())
+    top = ", ".join(f"{t} {b:,} ({r / b:.1f} a batch)" for t, (b, r) in list(found.items())[:shown])
+    return (f"broker, record batches: {total_b:,} holding {total_r:,} records ({total_r / max(total_b, 1):.1f} a batch); "
+            f"most: {top}")
