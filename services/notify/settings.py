@@ -29,6 +29,10 @@ class NotifySettings(EnvSettings):
                                         "30 s); wake-ups themselves are timed to the due instant.")
     concurrent_sends: int = setting(16, "notify: notices being sent at once (each waits on its channel's round trips; "
                                         "the debtor's state is still changed by one agent only).")
+    record_gather_ms: int = setting(100, "notify: the results of sends that finish within this long of the last write "
+                                         "of results are written together (their notice.log entries, then their "
+                                         "settle intents): at most one write of each a partition per interval "
+                                         "under load, instead of one per notice (services/notify/recorder.py).")
     letters_dir: str = setting("", "notify: where letters are left for print and post, one PDF per notice id (empty = "
                                    "<REMEDY_DATA_DIR>/letters). Every instance of notify uses the same one, so a "
                                    "letter sent again by another instance is still one letter.")

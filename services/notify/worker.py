@@ -50,6 +50,7 @@ from services.notify.printer import Printer
 from services.notify.printing import PRINTING
 from services.notify.refusals import Refusals
 from services.notify.sign_in_codes import SignInCodes
+from services.notify.recorder import Recorder
 from services.notify.slots import SendSlots
 from services.notify.settings import NotifySettings
 
@@ -101,6 +102,8 @@ class Notify:
                                 "inflight, then printed and sent as send slots free up)", ["kind"],
                                 registry=host.metrics.registry)
         self.handover = Handover()
+        self.recorder = Recorder(lambda emits: self.log(emits, acknowledged=True), self.send_settles,
+                                 notify.record_gather_ms / 1000)
         self.resumed = Counter(f"remedy_{SERVICE}_resumed", "notices an instance that stopped was sending, sent again "
                                "by the instance that took over their partition", registry=host.metrics.registry)
         self.deadlines: Deadlines | None = None
@@ -205,6 +208,12 @@ class Notify:
     async def send_intent(self, debtor_ref: str, intent: dict) -> None:
         await self.host.send(INTENTS, debtor_ref, json.dumps(intent, ensure_ascii=False, sort_keys=True).encode())
 
+    async def send_settles(self, intents: list[tuple[str, dict]]) -> None:
+        """Results of sends (``Recorder``), written as one batch per partition."""
+        async with self.host.batch():
+            for debtor_ref, intent in intents:
+                await self.send_intent(debtor_ref, intent)
+
     async def send_intents(self, decision: Decision) -> None:
         """A plan decision's intents (records for notify.intents, keyed by debtor_ref)."""
         for out in decision.internal:
@@ -287,13 +296,13 @@ class Notify:
         """Send one released notice while the guard goes on with other debtors; the result comes back
         as an intent on the debtor's partition. A crash before that leaves the notice ``inflight`` in the
         stored state, and the guard sends it again (the channels dedupe by notice id)."""
-        nid, reported = notice["notice_id"], False
+        nid, reported, released = notice["notice_id"], False, False
         try:
             sent_at = self.clock.now()  # checked again at the instant of sending: released 21:59:59, sent 22:00:01
             if guard.closed_since_release(self.debtors.get(debtor_ref), notice):
                 entry = guard.log_entry(notice, "SUPPRESSED", notice["channels"][0], sent_at, rule="CASE_CLOSED")
-                await self.log([guard.logged(entry)] + proof.failed(notice, entry), acknowledged=True)
-                await self.send_intent(debtor_ref, {"op": "settle", "notice_id": nid, "status": "SUPPRESSED"})
+                await self.recorder.record([guard.logged(entry)] + proof.failed(notice, entry), debtor_ref,
+                                           {"op": "settle", "notice_id": nid, "status": "SUPPRESSED"})
                 reported = True
                 return
             if guard.quiet(sent_at, self.policy) is not None:
@@ -306,9 +315,12 @@ class Notify:
                 verification_code=lambda case_id: notice_code(self.secret, case_id, nid), printer=self.printer,
                 is_debtor=lambda c, ref=notice["debtor_ref"]: self.is_debtor(c, ref), refused=self.refusals)
             # Logged (and any refusal dead-lettered) before the result is: a settled notice is never sent again.
-            await self.log([guard.logged(e) for e in entries] + proof.settled(notice, status, entries)
-                           + self.refusals.take(), acknowledged=True)
-            await self.send_intent(debtor_ref, {"op": "settle", "notice_id": nid, "status": status})
+            # The slot is free once the channels are done; recording waits for the next write (recorder.py).
+            self.slots.release()
+            released = True
+            await self.recorder.record([guard.logged(e) for e in entries] + proof.settled(notice, status, entries)
+                                       + self.refusals.take(), debtor_ref,
+                                       {"op": "settle", "notice_id": nid, "status": status})
             reported = True
         except Exception:  # noqa: BLE001 - left inflight: the next wake sends it again
             log_.exception("notify: sending notice %s failed; it stays inflight and is retried", nid)
@@ -317,7 +329,8 @@ class Notify:
                 self.sending.pop(nid, None)  # otherwise it stays "being sent" until the guard has the result
                 await self.wake_now(debtor_ref)
             self.handover.finished()
-            self.slots.release()
+            if not released:
+                self.slots.release()
 
     # ---- partitions moving between instances (handover.py) -------------------------------------
 
