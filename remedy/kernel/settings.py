@@ -108,6 +108,10 @@ class Settings(EnvSettings):
     poll_max_records: int = setting(500, "Most records a worker takes from its consumer at a time. Under a backlog a larger "
                                          "take holds every other partition up until it is handled; 500 keeps each "
                                          "served within seconds (bench/bench_fair_serving.py; 0 = no limit).")
+    batch_wait_ms: int = setting(100, "How long an agent waits, once an input has come, for more to fill its batch (at most "
+                                      "500): the latency a hop adds when traffic is light. Its outputs leave as one record "
+                                      "batch per partition, and the dev broker's cost of every fetch grows with the batches "
+                                      "a partition holds (bench/bench_broker_batches.py).")
     lag_sample_seconds: float = setting(5.0, "How often a worker refreshes its `consumer_lag`, `records_waiting` and `unserved_seconds` gauges and "
                                              "its `/records-waiting` page (`remedy run`'s pacer reads it: 0.25).")
     worker_host: str = setting("127.0.0.1", "The address a faust worker's HTTP server (/metrics, /healthz) binds "

@@ -39,7 +39,6 @@ from remedy.kernel.settings import Settings
 log = logging.getLogger("remedy")
 
 BATCH_MAX = 500       # inputs per batch
-BATCH_WITHIN = 0.01   # seconds a batch waits to fill: the latency batching adds when traffic is light
 
 # This module's own reach-ins: faust keeps its aiokafka producer private (the outbox writes through it so
 # that faust's flush before a commit covers the outbox's records too), and has a public reader of the
@@ -125,6 +124,7 @@ def create_app(service: str, settings: Settings, *, web_port: int, partitions: i
     app.remedy_lag_sample_seconds = settings.lag_sample_seconds
     app.remedy_ready_waiting = settings.ready_max_waiting
     app.remedy_stall_seconds = settings.stall_seconds
+    app.remedy_batch_within = settings.batch_wait_ms / 1000
     return app
 
 
@@ -151,6 +151,7 @@ class Runtime:
         self.health = BrokerHealth()  # remedy.runtime.health: /healthz, 503 while the broker does not answer
         self.ready_waiting = getattr(app, "remedy_ready_waiting", 1000)
         self.stall = StallWatch(getattr(app, "remedy_stall_seconds", 0.0))  # remedy.runtime.stall: stuck → restarted
+        self.batch_within = getattr(app, "remedy_batch_within", 0.1)   # REMEDY_BATCH_WAIT_MS
         install_pages(app, self, metrics)
 
     def topic(self, name: str) -> faust.TopicT:
@@ -209,7 +210,7 @@ class Runtime:
     def agent(self, topic: faust.TopicT, handle: Callable[[Any], Awaitable[None]], *, name: str) -> None:
         """One agent (concurrency 1: it commits work that matters) running every input through ``guarded``.
 
-        Inputs are taken in batches (up to ``BATCH_MAX``, waiting at most ``BATCH_WITHIN`` s once the first
+        Inputs are taken in batches (up to ``BATCH_MAX``, waiting at most ``REMEDY_BATCH_WAIT_MS`` once the first
         has come: ``remedy.runtime.batching``) and handled
         one by one, in order; the batch is acknowledged after its last input is handled. Batching
         halves faust's cost per record (bench/bench_intake.py); the batch's outputs wait in the outbox
@@ -218,7 +219,7 @@ class Runtime:
 
         @self.app.agent(topic, name=name, concurrency=1)
         async def agent(stream):
-            async for events in take_batches(stream, BATCH_MAX, BATCH_WITHIN):
+            async for events in take_batches(stream, BATCH_MAX, self.batch_within):
                 async with self.outbox.batch():  # flushed before take_batches acknowledges the batch
                     for event in events:
                         # What faust's own iterator does per event, so that a table write goes to this input's
