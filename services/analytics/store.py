@@ -7,10 +7,16 @@ clickhouse-connect 1.12.0 has chDB built in (``get_client(interface="chdb", path
 
 chDB allows one engine per process and its client is synchronous, so every call runs on one
 dedicated thread: the event loop never blocks on ClickHouse and calls never overlap.
+
+The embedded engine starts with ``engine_options()`` (server settings a ClickHouse server keeps in its own
+configuration): its allocator's freed pages are purged as soon as more than ``DIRTY_PAGES_KEPT`` of them pile up,
+not after jemalloc's 5 s decay, which let a burst of merges leave ~300 MiB resident between two of
+``return_free_memory``'s purges (bench/bench_analytics_memory.py).
 """
 from __future__ import annotations
 
 import asyncio
+import os
 import re
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -18,6 +24,7 @@ from pathlib import Path
 import clickhouse_connect
 
 from remedy.kernel.settings import REPO_ROOT
+from services.analytics import residency
 
 MIGRATIONS_DIR = REPO_ROOT / "deploy" / "clickhouse"   # in an installed wheel: services/analytics/migrations
 if not MIGRATIONS_DIR.is_dir():
@@ -33,12 +40,26 @@ def chdb_path(url: str) -> str:
     return str(Path(rest[3:] if rest.startswith("/./") else rest).resolve())
 
 
+DIRTY_PAGES_KEPT = 20 * 2**20   # bytes of freed pages the embedded engine's allocator may keep before it purges
+
+
+def engine_options(physical_memory: int | None = None) -> dict[str, str]:
+    """Embedded chDB's start-up options. Its memory worker purges jemalloc's dirty pages once they exceed a share of
+    its memory limit (at most 90 % of the machine's memory): the share that is ``DIRTY_PAGES_KEPT``. It reads the
+    engine's own resident memory from jemalloc, not the cgroup's: the cgroup counts Python and, in a container,
+    every other service, and with it the worker never refreshes jemalloc's figures, so it would not see the dirty
+    pages pile up."""
+    ram = physical_memory or os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    return {"memory_worker_use_cgroup": "0",
+            "memory_worker_purge_dirty_pages_threshold_ratio": f"{DIRTY_PAGES_KEPT / (0.9 * ram):.3g}"}
+
+
 def connect(url: str):
     if url.startswith("chdb:"):
         path = chdb_path(url)
         if path != ":memory:":
             Path(path).mkdir(parents=True, exist_ok=True)
-        return clickhouse_connect.get_client(interface="chdb", path=path)
+        return clickhouse_connect.get_client(interface="chdb", path=path, chdb_options=engine_options())
     return clickhouse_connect.get_client(dsn=url)
 
 
@@ -87,12 +108,13 @@ class Store:
         self.client.insert(table, columns, column_names=list(names), column_oriented=True)
 
     def return_free_memory(self) -> None:
-        """Embedded chDB: give the pages its allocator keeps after inserts, merges and queries back to the system
-        (``SYSTEM JEMALLOC PURGE``, ~20 ms). jemalloc keeps them for reuse, so the process's resident memory
-        climbs with the volume it has handled while ClickHouse itself tracks a few MiB in use
-        (``bench/bench_analytics_memory.py``). A server manages its own memory: nothing to do."""
+        """Embedded chDB: give back the pages its allocator keeps after inserts, merges and queries (``SYSTEM
+        JEMALLOC PURGE``, ~20 ms: those below the memory worker's threshold), the engine library's pages not in
+        use and the C heap's free pages (``residency.py``). A server manages its own memory: nothing to do."""
         if self.embedded:
             self.client.command("SYSTEM JEMALLOC PURGE")
+            residency.drop_library_pages()
+            residency.trim_heap()
 
     def rows(self, sql: str, params: dict | None = None) -> list[dict]:
         # API figures are named after the columns they sum (claimed_cents = sum(claimed_cents)):

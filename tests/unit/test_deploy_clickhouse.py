@@ -40,6 +40,18 @@ def test_the_writer_may_run_every_statement_analytics_runs():
     assert used <= granted, used - granted
 
 
+# What the migrations' ALTERs need (analytics applies them as the writer on a single server).
+MIGRATION_NEEDS = {"ADD COLUMN": "ALTER ADD COLUMN", "MODIFY SETTING": "ALTER SETTINGS"}
+
+
+def test_the_writer_may_apply_every_migration_s_alter():
+    root = ET.parse(CLICKHOUSE / "server" / "users.d" / "remedy.xml").getroot()
+    granted = {p.strip() for p in root.findtext("users/remedy_writer/grants/query").split(" ON ")[0][len("GRANT "):].split(",")}
+    alters = [s for p in sorted(CLICKHOUSE.glob("*.sql")) for s in re.findall(r"ALTER TABLE \w+ (\w+ \w+)", p.read_text())]
+    assert set(alters) == set(MIGRATION_NEEDS), "the migrations' ALTERs changed: check what they need"
+    assert {MIGRATION_NEEDS[a] for a in alters} <= granted
+
+
 def test_tls_on_the_http_and_native_ports_and_the_plain_ones_removed():
     root = ET.parse(CLICKHOUSE / "server" / "config.d" / "tls.xml").getroot()
     assert root.findtext("https_port") and root.findtext("tcp_port_secure")
