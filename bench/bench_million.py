@@ -17,8 +17,9 @@ defaults flows, and the seconds until the supervisor has it ready, and consuming
 
 Printed: time to each stage done and its cases/s over its active window; triage's cases/s over intake's (the
 baseline, same run); the records still waiting, by service and topic; CPU-seconds and peak RSS per process
-(broker, peers and the benchmark apart); the records per topic on the broker; and the targets with "met" or
-"missed by X" (``bench/million_report.py``).
+(broker, peers and the benchmark apart); the records per topic on the broker, and the record batches they are
+held in (``bench/broker_batches.py``: the dev broker's cost of every fetch grows with a partition's batches); and
+the targets with "met" or "missed by X" (``bench/million_report.py``).
 """
 from __future__ import annotations
 
