@@ -1,6 +1,7 @@
-"""Analytics hands the memory embedded chDB's allocator keeps back to the system (``Store.return_free_memory``):
-after rows are written, the process's anonymous resident memory falls; against a ClickHouse server nothing is
-sent (the server manages its own memory)."""
+"""Analytics hands the memory embedded chDB's allocator keeps back to the system (the engine's own purge past
+``DIRTY_PAGES_KEPT`` and ``Store.return_free_memory``): after rows are written, the process holds little more
+anonymous memory than once the engine had opened; against a ClickHouse server nothing is sent (the server manages
+its own memory)."""
 from __future__ import annotations
 
 import json
@@ -25,6 +26,7 @@ def anon():
 
 store = Store.open("chdb://memory")
 store.migrate()
+opened = anon()
 t0, names = datetime(2026, 11, 30, 2, tzinfo=timezone.utc), [c for c in EVENT_COLUMNS if c != "ingested_at"]
 fill = {"occurred_at": lambda k: t0 + timedelta(seconds=k // 50), "claimed_cents": lambda k: 123_456,
         "amount_cents": lambda k: 0, "reason_codes": lambda k: [], "cross_region": lambda k: 0,
@@ -34,9 +36,8 @@ for first in range(0, 150_000, 5_000):
     ks = range(first, first + 5_000)
     store.insert("case_events", tuple(names),
                  [[fill[c](k) if c in fill else f"{c}-{k % 997}-{k}" for k in ks] for c in names])
-before = anon()
 store.return_free_memory()
-print(json.dumps({"before": before, "after": anon()}))
+print(json.dumps({"opened": opened, "after": anon()}))
 """
 
 
@@ -45,9 +46,9 @@ def test_memory_kept_by_embedded_chdb_is_handed_back_after_writes():
     done = subprocess.run([sys.executable, "-c", CHILD], cwd=REPO_ROOT, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-3000:]
     out = json.loads(done.stdout.strip().splitlines()[-1])
-    freed = out["before"] - out["after"]
-    print(f"\n[analytics] {freed / 2**20:.0f} MiB of {out['before'] / 2**20:.0f} MiB anonymous handed back")
-    assert freed > 16 * 2**20, out
+    kept = out["after"] - out["opened"]
+    print(f"\n[analytics] {kept / 2**20:.0f} MiB more anonymous memory after 150,000 rows than once opened")
+    assert kept < 64 * 2**20, out   # ~36 MiB here; ~170 when nothing is handed back
 
 
 class ServerClient:
