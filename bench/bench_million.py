@@ -48,6 +48,7 @@ from sim.defaults import utc
 NOW = utc(2026, 11, 30, 2)   # Monday 10:00 in China: daytime, a working day, no quiet hours
 CLOCK = {"REMEDY_CLOCK_EPOCH": NOW.isoformat(), "REMEDY_CLOCK_SCALE": "0"}
 TRICKLE = 20_000             # defaults kept for the restart's trickle (40 every 0.25 s: 2 minutes' worth)
+BATCHES_READ = 100_000       # records read back a partition to count the batches they are held in
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -194,7 +195,7 @@ def report(args, run: dict, restart: dict | None, sampler: ProcSampler, stack_na
           f"{rep.fmt_bytes(peaks)}, largest RSS at one instant {rep.fmt_bytes(sampler.peak_sum(stack_names))}")
     print("broker, records per topic at the end: " + ", ".join(f"{t} {k:,}" for t, k in list(prep["topics"].items())[:10]))
     print(rep.topic_bytes_line(prep["bytes"], prep["topics"], n, sampler.peak("broker")))
-    print(rep.batches_line(prep["batches"]))
+    print(rep.batches_line(prep["batches"], BATCHES_READ))
     if restart is None:
         print("restart: not measured (the machine was out of memory)")
     else:
@@ -243,7 +244,7 @@ def main(argv: list[str] | None = None) -> None:
                                                                  sampler)
             prep["topics"] = topic_records(env["REMEDY_KAFKA_BOOTSTRAP"])
             prep["bytes"] = topic_bytes(env["REMEDY_KAFKA_BOOTSTRAP"])
-            prep["batches"] = batches_per_topic(env["REMEDY_KAFKA_BOOTSTRAP"])
+            prep["batches"] = batches_per_topic(env["REMEDY_KAFKA_BOOTSTRAP"], last=BATCHES_READ)
         finally:
             poller.close()
             stack.stop()

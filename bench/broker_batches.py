@@ -12,17 +12,22 @@ import asyncio
 
 from aiokafka.client import AIOKafkaClient
 from aiokafka.protocol.fetch import FetchRequest
+from aiokafka.protocol.offset import OffsetRequest
 from aiokafka.record.memory_records import MemoryRecords
 from aiokafka.structs import TopicPartition
 
 FETCH_BYTES = 8 << 20
 
 
-async def _partition(client: AIOKafkaClient, topic: str, partition: int) -> tuple[int, int]:
-    """(batches, records) of one partition, read from offset 0 to its end; batches are counted from their
-    headers, never decompressed."""
+async def _partition(client: AIOKafkaClient, topic: str, partition: int, last: int | None) -> tuple[int, int]:
+    """(batches, records) of one partition, read to its end from its start or from ``last`` records before its
+    end; batches are counted from their headers, never decompressed."""
     node = client.cluster.leader_for_partition(TopicPartition(topic, partition))
     offset = batches = records = 0
+    if last is not None:
+        answer = await client.send(node, OffsetRequest(-1, 0, [(topic, [(partition, -1)])]))
+        end = answer.topics[0][1][0][-1]
+        offset = max(0, end - last)
     while True:
         request = FetchRequest(100, 1, FETCH_BYTES, 0, [(topic, [(partition, offset, FETCH_BYTES)])])
         response = await client.send(node, request)
@@ -38,7 +43,7 @@ async def _partition(client: AIOKafkaClient, topic: str, partition: int) -> tupl
             return batches, records
 
 
-async def _count(bootstrap: str) -> dict[str, tuple[int, int]]:
+async def _count(bootstrap: str, last: int | None) -> dict[str, tuple[int, int]]:
     client = AIOKafkaClient(bootstrap_servers=bootstrap)
     await client.bootstrap()
     try:
@@ -46,7 +51,7 @@ async def _count(bootstrap: str) -> dict[str, tuple[int, int]]:
         out: dict[str, tuple[int, int]] = {}
         for topic in sorted(client.cluster.topics()):
             for partition in sorted(client.cluster.partitions_for_topic(topic) or ()):
-                b, r = await _partition(client, topic, partition)
+                b, r = await _partition(client, topic, partition, last)
                 if r:
                     before = out.get(topic, (0, 0))
                     out[topic] = (before[0] + b, before[1] + r)
@@ -55,6 +60,7 @@ async def _count(bootstrap: str) -> dict[str, tuple[int, int]]:
         await client.close()
 
 
-def batches_per_topic(bootstrap: str) -> dict[str, tuple[int, int]]:
-    """{topic: (record batches, records)} for every topic that holds records, most batches first."""
-    return asyncio.run(_count(bootstrap))
+def batches_per_topic(bootstrap: str, last: int | None = None) -> dict[str, tuple[int, int]]:
+    """{topic: (record batches, records)} for every topic that holds records, most batches first; with ``last``,
+    over at most the last ``last`` records of each partition."""
+    return asyncio.run(_count(bootstrap, last))

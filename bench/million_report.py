@@ -162,9 +162,10 @@ def topic_bytes_line(read: dict[str, tuple[int, int]], records: dict[str, int], 
             f"peak RSS a case; largest: {top}")
 
 
-def batches_line(found: dict[str, tuple[int, int]], shown: int = 8) -> str:
-    """The topics in most record batches (the dev broker's cost of a fetch grows with a partition's batches)."""
+def batches_line(found: dict[str, tuple[int, int]], last: int, shown: int = 8) -> str:
+    """The topics in most record batches, over the last ``last`` records of each partition (the dev broker's cost
+    of a fetch grows with a partition's batches)."""
     total_b, total_r = sum(b for b, _ in found.values()), sum(r for _, r in found.values())
     top = ", ".join(f"{t} {b:,} ({r / b:.1f} a batch)" for t, (b, r) in list(found.items())[:shown])
-    return (f"broker, record batches: {total_b:,} holding {total_r:,} records ({total_r / max(total_b, 1):.1f} a batch); "
+    return (f"broker, record batches in the last {last:,} records of each partition: {total_b:,} holding {total_r:,} records ({total_r / max(total_b, 1):.1f} a batch); "
             f"most: {top}")
