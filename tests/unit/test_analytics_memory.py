@@ -4,25 +4,15 @@ anonymous memory than once the engine had opened; against a ClickHouse server no
 its own memory)."""
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
-
-import pytest
-
-from remedy.kernel.settings import REPO_ROOT
 from services.analytics.store import Store
+from tests.unit import chdb_child
 
 CHILD = """
-import json
 from datetime import datetime, timedelta, timezone
-from bench.million_proc import parse_status
 from services.analytics.rows import EVENT_COLUMNS
-from services.analytics.store import Store
 
 def anon():
-    with open("/proc/self/status") as status:
-        return parse_status(status.read(), ("RssAnon",))["RssAnon"]
+    return resident("RssAnon")
 
 store = Store.open("chdb://memory")
 store.migrate()
@@ -42,10 +32,7 @@ print(json.dumps({"opened": opened, "after": anon()}))
 
 
 def test_memory_kept_by_embedded_chdb_is_handed_back_after_writes():
-    pytest.importorskip("chdb")
-    done = subprocess.run([sys.executable, "-c", CHILD], cwd=REPO_ROOT, capture_output=True, text=True, timeout=300)
-    assert done.returncode == 0, done.stderr[-3000:]
-    out = json.loads(done.stdout.strip().splitlines()[-1])
+    out = chdb_child.run(CHILD)
     kept = out["after"] - out["opened"]
     print(f"\n[analytics] {kept / 2**20:.0f} MiB more anonymous memory after 150,000 rows than once opened")
     assert kept < 64 * 2**20, out   # ~36 MiB here; ~170 when nothing is handed back

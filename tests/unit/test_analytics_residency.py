@@ -3,15 +3,11 @@ library's clean pages, only from mappings that hold nothing but the file's pages
 after; and the engine starts with its allocator's freed pages purged past ``DIRTY_PAGES_KEPT``."""
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
-
 import pytest
 
-from remedy.kernel.settings import REPO_ROOT
 from services.analytics import residency, store
 from services.analytics.store import DIRTY_PAGES_KEPT, Store, engine_options
+from tests.unit import chdb_child
 
 SMAPS = """\
 7f0000000000-7f0000100000 r--p 00000000 08:01 42 /venv/chdb/_chdb.abi3.so
@@ -41,30 +37,20 @@ def test_only_read_only_mappings_of_the_library_holding_nothing_but_the_file_are
 
 
 CHILD = """
-import json
-from bench.million_proc import parse_status
 from services.analytics import residency
-from services.analytics.store import Store
-
-def file_backed():
-    with open("/proc/self/status") as status:
-        return parse_status(status.read(), ("RssFile",))["RssFile"]
 
 store = Store.open("chdb://memory")
 store.migrate()
-before = file_backed()
+before = resident("RssFile")
 dropped = residency.drop_library_pages()
-after = file_backed()
+after = resident("RssFile")
 (row,) = store.rows("SELECT count() AS n FROM system.tables WHERE database = currentDatabase()")
 print(json.dumps({"before": before, "after": after, "dropped_kb": dropped, "tables": row["n"]}))
 """
 
 
 def test_the_engine_library_s_pages_not_in_use_leave_the_resident_set_and_the_engine_still_answers():
-    pytest.importorskip("chdb")
-    done = subprocess.run([sys.executable, "-c", CHILD], cwd=REPO_ROOT, capture_output=True, text=True, timeout=300)
-    assert done.returncode == 0, done.stderr[-3000:]
-    out = json.loads(done.stdout.strip().splitlines()[-1])
+    out = chdb_child.run(CHILD)
     print(f"\n[analytics] file-backed {out['before'] / 2**20:.0f} → {out['after'] / 2**20:.0f} MiB")
     assert out["before"] - out["after"] > 64 * 2**20 and out["dropped_kb"] > 64 * 1024, out
     assert out["tables"] > 5
