@@ -7,33 +7,53 @@ slots are free; when none is, the tick stops, the rest stay due, and the partiti
 tick has started every waiting send of it, a fresh release there waits its turn in the index instead of taking
 the slot that frees first. A finished send starts the next waiting one at once (``ask``: notify reads the due
 index for it), so a backlog drains as fast as sends finish, not at the pace of ticks.
+
+A send's slot is free once its channels are done, but its result reaches the guard only through the debtor's
+partition of ``notify.intents``, behind whatever waits there. Until the guard applies it the notice is
+``unsettled`` (notify keeps its id in memory and skips its debtor when it looks for the next waiting send), so
+at most ``UNSETTLED_PER_SLOT`` times the slots may be unsettled: when the guard falls behind, sending waits for
+it instead of piling up results, and memory and the look for the next send stay bounded whatever the backlog.
 """
 from __future__ import annotations
 
 from typing import Callable
 
+UNSETTLED_PER_SLOT = 4
+
 
 class SendSlots:
     def __init__(self, n: int):
-        self.free = n
+        self.free, self.unsettled, self.most_unsettled = n, 0, n * UNSETTLED_PER_SLOT
         self.queued: set[int] = set()   # partitions with debtors waiting in the index for a slot
         self.ask: Callable[[], None] = lambda: None   # starts the next waiting send
 
     def take(self, partition: int, *, fresh: bool) -> bool:
         """A slot for one send now. ``fresh``: a notice the guard just released, which waits behind the debtors
         of its partition already queued; a tick starting a waiting send is not fresh."""
-        if self.free == 0 or (fresh and partition in self.queued):
+        if self.free == 0 or self.unsettled >= self.most_unsettled or (fresh and partition in self.queued):
             if not fresh:
                 self.queued.add(partition)
             return False
         self.free -= 1
+        self.unsettled += 1
         return True
 
     def release(self) -> None:
-        """A send finished: its slot is free, and a queued partition's next debtor may have it."""
+        """A send's channels are done: its slot is free, and a queued partition's next debtor may have it."""
         self.free += 1
         if self.queued:
             self.ask()
+
+    def settled(self) -> None:
+        """The guard applied a send's result (or the send failed before it had one): one fewer unsettled."""
+        self.unsettled = max(0, self.unsettled - 1)
+        if self.queued and self.free:
+            self.ask()
+
+    def forget(self) -> None:
+        """Partitions were revoked: the results of sends made here are applied by whoever owns them next."""
+        self.unsettled = 0
+        self.queued.clear()
 
     def swept(self, partition: int, finished: bool) -> None:
         """A tick of the partition started every waiting send due (``finished``): fresh releases may take slots."""

@@ -96,7 +96,7 @@ class Notify:
         self.court = CourtDocuments(host, self.sealer, self.printer, self.catalogue.labels, self.refusals)
         self.cases, self.debtors = host.table("cases"), host.table("debtors")
         self.codes = SignInCodes(host, settings.portal_secret, self.cases, channels.get("SMS"), self.sealer)
-        self.sending: dict[str, str] = {}   # notice id → debtor, sent in the background, result not applied yet
+        self.sending: dict[str, str] = {}   # notice id → debtor, being sent or its result not applied yet (bounded: slots.py)
         self.slots = SendSlots(notify.concurrent_sends)
         self.released = Counter(f"remedy_{SERVICE}_released", "notices the guard released to go now (recorded "
                                 "inflight, then printed and sent as send slots free up)", ["kind"],
@@ -159,7 +159,7 @@ class Notify:
         now, without waiting for a tick (the next tick finds it under way and moves the debtor's entry). Reads
         the due index a page at a time; a partition found with nobody waiting is no longer queued."""
         now_ms = int(self.clock.now().timestamp() * 1000)
-        busy = set(self.sending.values())   # at most the send slots
+        busy = set(self.sending.values())   # at most the slots times UNSETTLED_PER_SLOT (slots.py)
         for partition in sorted(self.slots.queued & self.handover.ready):
             looked = 0
             for debtor_ref, _ in self.deadlines.index.due(partition, now_ms):
@@ -248,6 +248,7 @@ class Notify:
             return
         before = self.debtors.get(debtor_ref)
         old_due = self.due_of(before)
+        settled = intent["op"] in ("settle", "unrelease") and self.sending.pop(intent["notice_id"], None) is not None
         if intent["op"] in ("settle", "unrelease"):
             state, changed = await self.sent_back(debtor_ref, intent), True
         else:
@@ -269,11 +270,12 @@ class Notify:
             if notice["notice_id"] not in self.sending and self.slots.take(msg.partition, fresh=True):
                 self.start_send(debtor_ref, notice)
         await self.deadlines.changed(msg.partition, debtor_ref, old_due, self.due_of(released.state))
+        if settled:   # stored first: a send started from here reads the debtor's state as it is now
+            self.slots.settled()
 
     async def sent_back(self, debtor_ref: str, intent: dict) -> dict:
         """A background send's result, applied by the guard (the only writer of the debtor's state)."""
-        state = self.debtors.get(debtor_ref) or guard.empty()
-        self.sending.pop(intent["notice_id"], None)  # from now on the stored state says what became of it
+        state = self.debtors.get(debtor_ref) or guard.empty()   # no longer ``sending``: the state says what became of it
         if intent["op"] == "settle":
             return guard.settle(state, intent["notice_id"], intent["status"]).state
         at = datetime.fromtimestamp(intent["at_ms"] / 1000, timezone.utc)
@@ -326,7 +328,8 @@ class Notify:
             log_.exception("notify: sending notice %s failed; it stays inflight and is retried", nid)
         finally:
             if not reported:
-                self.sending.pop(nid, None)  # otherwise it stays "being sent" until the guard has the result
+                if self.sending.pop(nid, None) is not None:  # otherwise "being sent" until the guard has the result
+                    self.slots.settled()
                 await self.wake_now(debtor_ref)
             self.handover.finished()
             if not released:
@@ -338,7 +341,7 @@ class Notify:
         """Partitions are being taken away: the sends under way finish and report before anyone else owns them."""
         await self.handover.drain()
         self.sending.clear()       # their results are on their partitions; whoever owns one next applies them
-        self.slots.queued.clear()
+        self.slots.forget()
 
     async def rebalanced(self, partitions: set[int]) -> None:
         for partition, marker in self.handover.markers(partitions):

@@ -1,6 +1,6 @@
 """notify's send slots (services.notify.slots): decisions never wait for a slot; a tick starts waiting sends
 while slots are free, and a fresh release queues behind the debtors already waiting."""
-from services.notify.slots import SendSlots
+from services.notify.slots import UNSETTLED_PER_SLOT, SendSlots
 
 
 def test_a_release_with_no_free_slot_is_told_so_at_once():
@@ -31,3 +31,31 @@ def test_a_fresh_release_waits_behind_the_debtors_already_waiting_in_its_partiti
     asked.clear()
     slots.release()
     assert asked == [], "nobody queued: nothing to ask for"
+
+
+def test_sends_whose_results_the_guard_has_not_applied_are_bounded_and_a_result_applied_starts_the_next():
+    asked = []
+    slots = SendSlots(2)
+    slots.ask = lambda: asked.append(1)
+    most = 2 * UNSETTLED_PER_SLOT
+    for _ in range(most):   # the channels finish at once, but the guard is behind: no result applied yet
+        assert slots.take(0, fresh=False)
+        slots.release()
+    assert slots.free == 2, "every slot is free: the channels are done"
+    assert not slots.take(0, fresh=False), "the guard is behind by the most results allowed: sending waits for it"
+    assert not slots.take(1, fresh=True), "for every partition"
+    assert slots.queued == {0}
+    asked.clear()
+    slots.settled()
+    assert asked == [1], "a result applied starts the next waiting send at once"
+    assert slots.take(0, fresh=False)
+
+
+def test_after_a_revocation_nothing_is_unsettled_or_queued_here():
+    slots = SendSlots(1)
+    assert slots.take(2, fresh=False)
+    assert not slots.take(2, fresh=False)
+    slots.release()
+    slots.forget()
+    assert slots.unsettled == 0 and not slots.queued
+    assert slots.take(2, fresh=True)
