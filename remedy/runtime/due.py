@@ -142,7 +142,7 @@ class Deadlines:
             current = self.current_due(case_id)
             # Nothing moved it (still due, or its answer is on its way): look again after retick_seconds.
             await self.index.move(msg.partition, case_id, at, later if current == at else current)
-        await self.index.advance(msg.partition, now_ms)
+        await self.index.advance(msg.partition, now_ms, exact=finished)
         self._ticked.pop(msg.partition, None)
         if self.swept is not None:
             self.swept(msg.partition, finished)

@@ -165,9 +165,10 @@ class DueIndex:
                 return min(later)
         return None
 
-    async def advance(self, partition: int, now_ms: int) -> None:
-        """Move ``low`` past the buckets up to now that are empty (after their cases were ticked), and make the
-        current bucket's lower bound exact again."""
+    async def advance(self, partition: int, now_ms: int, *, exact: bool = True) -> None:
+        """Move ``low`` past the buckets up to now that are empty (after their cases were ticked), and, when
+        ``exact``, make the current bucket's lower bound exact again: that reads every page of the bucket, so a
+        tick that stopped short (more is due, another tick follows) leaves the bound as it is."""
         low = self.table.get(self._low_key(partition))
         if low is None:
             return
@@ -176,7 +177,7 @@ class DueIndex:
             low += 1
         if low != start:
             await self.table.put(self._low_key(partition), low)
-        header = self._header(last, partition)
+        header = self._header(last, partition) if exact else None
         if header:
             dues = [at for _, at in self._entries(last, partition)]
             if dues and min(dues) != header["min"]:

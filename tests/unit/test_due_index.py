@@ -134,6 +134,26 @@ def test_a_sweep_reads_a_few_keys_whatever_the_number_of_cases():
     run(go())
 
 
+def test_a_tick_that_stopped_short_does_not_read_a_crowded_hour_to_make_its_bound_exact():
+    """A stage that cannot take more now (notify with every send slot busy) stops its tick with most of a crowded
+    hour still due: moving ``low`` on must not read the whole hour. A tick that went through everything due does,
+    so that nothing is ticked again for an hour whose entries are all to come."""
+    async def go():
+        table = Counting()
+        index = DueIndex(table)
+        for n in range(5_000):
+            await index.ensure(0, f"D{n}", 200 * H + 10)
+        Counting.reads = 0
+        await index.advance(0, 200 * H + 10, exact=False)
+        assert Counting.reads <= 4, "stopped short: the hour's pages are not read"
+        for n in range(5_000):
+            await index.move(0, f"D{n}", 200 * H + 10, 200 * H + 50)   # ticked: each looked at again later
+        assert index.has_due(0, 200 * H + 20), "its bound is still the old one"
+        await index.advance(0, 200 * H + 20)
+        assert not index.has_due(0, 200 * H + 20), "a finished tick makes it exact: nothing is due until +50"
+    run(go())
+
+
 def deadlines_on_memory(precise: bool, retick_seconds: float = 5.0):
     from datetime import datetime, timezone
 
