@@ -8,6 +8,10 @@ against the thread beside the loop: with the loop busy deciding, the loop decide
 printed and woke at most 0.5 ms late at p99 instead of 7.8 ms, and printing was 14% faster; with the loop idle,
 printing was 6% slower (the inputs and the PDF cross a pipe).
 
+The printing process runs at a lower priority (``NICENESS``): on a machine whose cores are all busy, reading and
+deciding (notify's loop, and the other stages beside it) go first and documents wait; on an idle core printing runs
+at full speed. A notice is printed a little later under load; a case is never decided later for printing.
+
 The process is started with ``spawn`` (a fork would copy notify's threads' locks) and dies with notify: a thread in
 it exits it when its parent is gone, so a SIGKILLed notify leaves no printer behind; a normal exit shuts it down
 after the documents being printed. A printing process that died is replaced on the next document, which is tried
@@ -27,12 +31,15 @@ from services.notify.paper import Inputs
 from services.notify.printer import Printer
 
 WATCH_SECONDS = 0.5   # how often the printing process checks that notify is still there
+NICENESS = 10         # added to the printing process's nice value (0 – 19: 19 is the lowest priority)
 _THREAD = ThreadPoolExecutor(max_workers=1, thread_name_prefix="notify-print")   # one at a time: reportlab keeps globals
 _printers: dict[tuple[str, str, str], Printer] = {}   # in the printing process: the printer of each settings
 
 
 def _start(parent: int) -> None:
-    """In the printing process: leave as soon as notify is gone (a SIGKILLed parent never shuts its pool down)."""
+    """In the printing process: lower its priority, and leave as soon as notify is gone (a SIGKILLed parent never
+    shuts its pool down)."""
+    os.nice(NICENESS)
     def watch() -> None:
         while os.getppid() == parent:
             time.sleep(WATCH_SECONDS)

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from services.notify.printer import Printer, Unrenderable, default
-from services.notify.printing import PRINTING, WATCH_SECONDS
+from services.notify.printing import NICENESS, PRINTING, WATCH_SECONDS
 from tests.documents_cases import inputs
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -42,6 +42,11 @@ def test_a_printer_from_settings_prints_in_another_process_the_same_bytes():
     given = inputs("settlement_agreement")
     assert asyncio.run(PRINTING.pdf(PRINTER, given)) == default().pdf(given)
     assert PRINTING.pid() != os.getpid()
+
+
+def test_the_printing_process_gives_way_to_deciding_on_a_busy_machine():
+    own = os.getpriority(os.PRIO_PROCESS, 0)
+    assert os.getpriority(os.PRIO_PROCESS, PRINTING.pid()) == min(19, own + NICENESS) > own
 
 
 def test_notify_starting_warms_the_printing_process_with_its_printer_built_before_any_document():
