@@ -12,7 +12,7 @@ import ast
 from remedy.kernel.settings import REPO_ROOT
 
 BOUNDED = {
-    ("services/notify/worker.py", "sending"): "notice ids being sent, or sent with their result not applied by the guard yet: at most 4 x notify_concurrent_sends (services/notify/slots.py)",
+    ("services/notify/worker.py", "sending"): "notice ids being sent, or sent with their result not applied by the guard yet: at most 16 x notify_concurrent_sends (services/notify/slots.py)",
     ("services/webhooks/worker.py", "sending"): "deliveries being attempted right now: at most webhooks_concurrent_sends",
     ("services/intake/batches.py", "counts"): "per (lender, batch, partition): grows with batches, not loans",
     ("services/intake/batches.py", "dirty"): "the batches changed since the last tally: a subset of counts",
