@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import tempfile
 import time
 from contextlib import nullcontext
@@ -213,8 +214,13 @@ def _s(seconds: float | None) -> str:
     return rep.fmt_seconds(seconds) if seconds is not None else "never (within the wait)"
 
 
+def _interrupt(*_) -> None:
+    raise KeyboardInterrupt
+
+
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
+    signal.signal(signal.SIGTERM, _interrupt)   # `kill` stops the stack it started, as Ctrl-C does
     codec = Codec(REPO_ROOT / "schemas")
     prep = {"load0": loadavg()}
     print(f"1M benchmark: {args.cases:,} valid defaults from {args.lenders} lenders; load average {prep['load0']}")
