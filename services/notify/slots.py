@@ -25,20 +25,21 @@ UNSETTLED_PER_SLOT = 16
 
 
 class SendSlots:
-    def __init__(self, n: int):
-        self.free, self.unsettled, self.most_unsettled = n, 0, n * UNSETTLED_PER_SLOT
+    def __init__(self, n: int, unsettled: Callable[[], int] = lambda: 0):
+        """``unsettled()``: how many sends started here the guard has not applied the result of yet (notify's
+        ``sending``, which it keeps until then)."""
+        self.free, self.unsettled, self.most_unsettled = n, unsettled, n * UNSETTLED_PER_SLOT
         self.queued: set[int] = set()   # partitions with debtors waiting in the index for a slot
         self.ask: Callable[[], None] = lambda: None   # starts the next waiting send
 
     def take(self, partition: int, *, fresh: bool) -> bool:
         """A slot for one send now. ``fresh``: a notice the guard just released, which waits behind the debtors
         of its partition already queued; a tick starting a waiting send is not fresh."""
-        if self.free == 0 or self.unsettled >= self.most_unsettled or (fresh and partition in self.queued):
+        if self.free == 0 or self.unsettled() >= self.most_unsettled or (fresh and partition in self.queued):
             if not fresh:
                 self.queued.add(partition)
             return False
         self.free -= 1
-        self.unsettled += 1
         return True
 
     def release(self) -> None:
@@ -48,15 +49,10 @@ class SendSlots:
             self.ask()
 
     def settled(self) -> None:
-        """The guard applied a send's result (or the send failed before it had one): one fewer unsettled."""
-        self.unsettled = max(0, self.unsettled - 1)
+        """The guard applied a send's result (or the send failed before it had one): one fewer unsettled, so a
+        queued partition's next debtor may be sent to."""
         if self.queued and self.free:
             self.ask()
-
-    def forget(self) -> None:
-        """Partitions were revoked: the results of sends made here are applied by whoever owns them next."""
-        self.unsettled = 0
-        self.queued.clear()
 
     def swept(self, partition: int, finished: bool) -> None:
         """A tick of the partition started every waiting send due (``finished``): fresh releases may take slots."""

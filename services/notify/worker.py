@@ -97,7 +97,7 @@ class Notify:
         self.cases, self.debtors = host.table("cases"), host.table("debtors")
         self.codes = SignInCodes(host, settings.portal_secret, self.cases, channels.get("SMS"), self.sealer)
         self.sending: dict[str, str] = {}   # notice id → debtor, being sent or its result not applied yet (bounded: slots.py)
-        self.slots = SendSlots(notify.concurrent_sends)
+        self.slots = SendSlots(notify.concurrent_sends, unsettled=lambda: len(self.sending))
         self.released = Counter(f"remedy_{SERVICE}_released", "notices the guard released to go now (recorded "
                                 "inflight, then printed and sent as send slots free up)", ["kind"],
                                 registry=host.metrics.registry)
@@ -248,8 +248,9 @@ class Notify:
             return
         before = self.debtors.get(debtor_ref)
         old_due = self.due_of(before)
-        settled = intent["op"] in ("settle", "unrelease") and self.sending.pop(intent["notice_id"], None) is not None
-        if intent["op"] in ("settle", "unrelease"):
+        result = intent["op"] in ("settle", "unrelease")
+        settled = result and self.sending.pop(intent["notice_id"], None) is not None
+        if result:
             state, changed = await self.sent_back(debtor_ref, intent), True
         else:
             admitted = guard.admit(before, intent)
@@ -341,7 +342,7 @@ class Notify:
         """Partitions are being taken away: the sends under way finish and report before anyone else owns them."""
         await self.handover.drain()
         self.sending.clear()       # their results are on their partitions; whoever owns one next applies them
-        self.slots.forget()
+        self.slots.queued.clear()
 
     async def rebalanced(self, partitions: set[int]) -> None:
         for partition, marker in self.handover.markers(partitions):

@@ -34,28 +34,33 @@ def test_a_fresh_release_waits_behind_the_debtors_already_waiting_in_its_partiti
 
 
 def test_sends_whose_results_the_guard_has_not_applied_are_bounded_and_a_result_applied_starts_the_next():
-    asked = []
-    slots = SendSlots(2)
+    asked, sending = [], []
+    slots = SendSlots(2, unsettled=lambda: len(sending))
     slots.ask = lambda: asked.append(1)
     most = 2 * UNSETTLED_PER_SLOT
-    for _ in range(most):   # the channels finish at once, but the guard is behind: no result applied yet
+    for n in range(most):   # the channels finish at once, but the guard is behind: no result applied yet
         assert slots.take(0, fresh=False)
+        sending.append(n)
         slots.release()
     assert slots.free == 2, "every slot is free: the channels are done"
     assert not slots.take(0, fresh=False), "the guard is behind by the most results allowed: sending waits for it"
     assert not slots.take(1, fresh=True), "for every partition"
     assert slots.queued == {0}
     asked.clear()
+    sending.pop()
     slots.settled()
     assert asked == [1], "a result applied starts the next waiting send at once"
     assert slots.take(0, fresh=False)
 
 
 def test_after_a_revocation_nothing_is_unsettled_or_queued_here():
-    slots = SendSlots(1)
+    sending = []
+    slots = SendSlots(1, unsettled=lambda: len(sending))
     assert slots.take(2, fresh=False)
+    sending.append("N-1")
     assert not slots.take(2, fresh=False)
     slots.release()
-    slots.forget()
-    assert slots.unsettled == 0 and not slots.queued
+    sending.clear()          # as notify does when its partitions are revoked
+    slots.queued.clear()
+    assert slots.unsettled() == 0 and not slots.queued
     assert slots.take(2, fresh=True)
