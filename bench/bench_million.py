@@ -38,6 +38,7 @@ from bench.million_metrics import INTAKE, TRIAGE, Poller, fetch, first_notice_ki
 from bench.million_proc import ProcSampler, loadavg, mem_available
 from remedy.contract.codec import Codec
 from remedy.kernel.settings import REPO_ROOT
+from remedy.ops.cli import interrupt
 from remedy.ops.procs import PORT_STRIDE
 from remedy.ops.scale import SERVICES, ScaleError, parse_scale
 from remedy.ops.settings import PlatformSettings
@@ -214,13 +215,9 @@ def _s(seconds: float | None) -> str:
     return rep.fmt_seconds(seconds) if seconds is not None else "never (within the wait)"
 
 
-def _interrupt(*_) -> None:
-    raise KeyboardInterrupt
-
-
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
-    signal.signal(signal.SIGTERM, _interrupt)   # `kill` stops the stack it started, as Ctrl-C does
+    signal.signal(signal.SIGTERM, interrupt)   # `kill` stops the stack it started, as Ctrl-C does
     codec = Codec(REPO_ROOT / "schemas")
     prep = {"load0": loadavg()}
     print(f"1M benchmark: {args.cases:,} valid defaults from {args.lenders} lenders; load average {prep['load0']}")

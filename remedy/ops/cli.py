@@ -37,7 +37,8 @@ from remedy.ops.settings import PlatformSettings
 from remedy.ops.terminal import LanguageError, choose, text
 
 
-def _interrupt(*_) -> None:
+def interrupt(*_) -> None:
+    """A SIGTERM handler that stops a command as Ctrl-C does (its ``finally`` blocks run)."""
     raise KeyboardInterrupt
 
 
@@ -53,7 +54,7 @@ def main(argv: list[str] | None = None) -> int:
     # one language for the whole command: whatever reads the settings (the stack, the run, the report) speaks it
     args.lang, platform = lang, dataclasses.replace(platform, shared=dataclasses.replace(platform.shared, lang=lang))
     if args.command in ("up", "run"):
-        signal.signal(signal.SIGTERM, _interrupt)  # `kill` stops the stack as cleanly as Ctrl-C
+        signal.signal(signal.SIGTERM, interrupt)  # `kill` stops the stack as cleanly as Ctrl-C
     return COMMANDS[args.command](args, platform)
 
 
