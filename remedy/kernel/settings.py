@@ -108,6 +108,9 @@ class Settings(EnvSettings):
     poll_max_records: int = setting(500, "Most records a worker takes from its consumer at a time. Under a backlog a larger "
                                          "take holds every other partition up until it is handled; 500 keeps each "
                                          "served within seconds (bench/bench_fair_serving.py; 0 = no limit).")
+    fetch_max_wait_ms: int = setting(300, "How long the broker may hold a worker's fetch of partitions with nothing new. The "
+                                          "partitions taken meanwhile wait for its answer: faust's 1.5 s halved a worker's "
+                                          "rate under a backlog (remedy/runtime/patches/fetchwait.py; 0 = faust's 1.5 s).")
     batch_wait_ms: int = setting(100, "How long an agent waits, once an input has come, for more to fill its batch (at most "
                                       "500): the latency a hop adds when traffic is light. Its outputs leave as one record "
                                       "batch per partition, and the dev broker's cost of every fetch grows with the batches "

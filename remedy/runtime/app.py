@@ -125,6 +125,7 @@ def create_app(service: str, settings: Settings, *, web_port: int, partitions: i
     app.remedy_ready_waiting = settings.ready_max_waiting
     app.remedy_stall_seconds = settings.stall_seconds
     app.remedy_batch_within = settings.batch_wait_ms / 1000
+    app.remedy_fetch_max_wait_ms = settings.fetch_max_wait_ms   # remedy.runtime.patches.fetchwait
     return app
 
 

@@ -64,7 +64,7 @@ def test_a_wrong_recorded_hash_refuses_with_a_clear_message():
     assert "remedy.runtime.patches.fastpath" in message and "faust.transport.consumer:Consumer._drain_messages" in message
     assert "found faust-streaming 0.15.3" in message, "the version found"
     assert "0" * 64 in message and fastpath.GUARD.sha256 in message, "the hash recorded and the hash found"
-    assert "REMEDY_FAUST_PATCHES=highwater,fromstart,nomonitor" in message, "how to run without it"
+    assert "REMEDY_FAUST_PATCHES=highwater,fromstart,nomonitor,fetchwait" in message, "how to run without it"
 
 
 def test_a_wrong_recorded_version_refuses_and_names_both_versions():
@@ -75,7 +75,7 @@ def test_a_wrong_recorded_version_refuses_and_names_both_versions():
     assert len(refused.value.problems) == 1
     assert "checked against faust-streaming 0.11.0 or 0.12.1" in message and "found faust-streaming 0.15.3" in message
     assert "AIOKafkaConsumerThread._highwaters" in message
-    assert "REMEDY_FAUST_PATCHES=fastpath,fromstart,nomonitor" in message and "loses" in message
+    assert "REMEDY_FAUST_PATCHES=fastpath,fromstart,nomonitor,fetchwait" in message and "loses" in message
 
 
 def reach_in(target: str, kind: str) -> Guard:
@@ -122,6 +122,19 @@ def test_all_installs_every_patch(tmp_path):
     assert app.monitor not in set(app.sensors)
 
 
+async def test_a_worker_consumer_waits_at_most_the_fetch_wait_set_for_partitions_with_nothing_new(tmp_path):
+    """With faust's 1.5 s, the partitions a worker has taken wait behind a fetch the broker holds (fetchwait.py)."""
+    app = create_app("intake", Settings(data_dir=str(tmp_path), fetch_max_wait_ms=250), web_port=6199)
+    consumer = app.consumer._thread._create_worker_consumer(app.transport)
+    assert consumer._fetch_max_wait_ms == 250
+    await consumer.stop()
+    app = create_app("intake", Settings(data_dir=str(tmp_path), fetch_max_wait_ms=250,
+                                        faust_patches="fastpath,highwater,fromstart,nomonitor"), web_port=6199)
+    consumer = app.consumer._thread._create_worker_consumer(app.transport)
+    assert consumer._fetch_max_wait_ms == 1500, "left out: faust's own wait"
+    await consumer.stop()
+
+
 def test_a_comma_list_installs_only_those(tmp_path):
     create_app("intake", Settings(data_dir=str(tmp_path), faust_patches="highwater"), web_port=6199)
     assert faust_own(Consumer, "_drain_messages")
@@ -137,7 +150,7 @@ def test_a_left_out_patch_is_not_checked_a_chosen_one_is(tmp_path, monkeypatch):
 
 
 def test_the_setting_names_patches():
-    assert patches.chosen("all") == {"fastpath", "highwater", "fromstart", "nomonitor"}
+    assert patches.chosen("all") == {"fastpath", "highwater", "fromstart", "nomonitor", "fetchwait"}
     assert patches.chosen("none") == patches.chosen("") == frozenset()
     assert patches.chosen(" fastpath, highwater ") == {"fastpath", "highwater"}
     with pytest.raises(SettingsError, match="unknown patch.*fastpth"):

@@ -4,6 +4,8 @@
 - ``highwater``: true end offsets for table recovery on Tansu (correctness).
 - ``fromstart``: after a rebalance, a partition no member has committed is read from its beginning (correctness).
 - ``nomonitor``: no faust ``Monitor`` sensor (speed; applied by ``remedy.runtime.app.App``).
+- ``fetchwait``: the broker holds a fetch of partitions with nothing new for ``REMEDY_FETCH_MAX_WAIT_MS``, not faust's
+  1.5 s (speed under a backlog).
 
 ``REMEDY_FAUST_PATCHES`` is ``all`` (the default), ``none``, or a comma list of these names. Only the
 chosen patches' guards are checked and only they are installed; the others leave faust as shipped.
@@ -11,10 +13,11 @@ chosen patches' guards are checked and only they are installed; the others leave
 from __future__ import annotations
 
 from remedy.kernel.settings import SettingsError
-from remedy.runtime.patches import fastpath, fromstart, highwater, nomonitor
+from remedy.runtime.patches import fastpath, fetchwait, fromstart, highwater, nomonitor
 from remedy.runtime.patches.guard import Guard
 
-PATCHES = {"fastpath": fastpath, "highwater": highwater, "fromstart": fromstart, "nomonitor": nomonitor}
+PATCHES = {"fastpath": fastpath, "highwater": highwater, "fromstart": fromstart, "nomonitor": nomonitor,
+           "fetchwait": fetchwait}
 
 
 def chosen(value: str) -> frozenset[str]:
@@ -33,7 +36,7 @@ def chosen(value: str) -> frozenset[str]:
 
 
 def guards(names: frozenset[str]) -> list[Guard]:
-    return [PATCHES[name].GUARD for name in PATCHES if name in names]
+    return [guard for name in PATCHES if name in names for guard in getattr(PATCHES[name], "GUARDS", (PATCHES[name].GUARD,))]
 
 
 def install(names: frozenset[str]) -> None:
