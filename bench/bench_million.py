@@ -171,9 +171,19 @@ def restart_after_kill(stack: Stack, bootstrap: str, codec: Codec, trickle_recor
         sampler.sample(roots(stack))
     finally:
         trickle.stop()
-    back = [r.back_after for r in stack.supervisor.restarts if r.name == victim.name and r.back_after is not None]
-    out["ready"] = back[0] if back else None
+    out["ready"] = back_after(stack, victim.name)
     return out
+
+
+def back_after(stack: Stack, name: str, wait: float = 15.0) -> float | None:
+    """Seconds from the kill until the supervisor saw the restarted instance ready. A worker may consume before the
+    supervisor's next look at its log: that look is waited for, briefly."""
+    deadline = time.monotonic() + wait
+    while True:
+        back = [r.back_after for r in stack.supervisor.restarts if r.name == name and r.back_after is not None]
+        if back or time.monotonic() >= deadline:
+            return back[0] if back else None
+        time.sleep(0.2)
 
 
 def report(args, run: dict, restart: dict | None, sampler: ProcSampler, stack_names: set[str], prep: dict) -> None:
