@@ -155,7 +155,8 @@ class Settings(EnvSettings):
                                  "`fastpath` (speed), `highwater` (true end offsets: without it a table recovered on Tansu "
                                  "loses the rest of its changelog's last batch), `fromstart` (a partition no member has committed is "
                                  "read from its beginning after a rebalance, and a seek holds the flow: without it, records can be "
-                                 "lost when an instance dies before its first commit, or skipped after a rebalance) and `nomonitor` (speed). A worker refuses to "
+                                 "lost when an instance dies before its first commit, or skipped after a rebalance), `nomonitor` (speed) and "
+                                 "`fetchwait` (`REMEDY_FETCH_MAX_WAIT_MS` in place of faust's 1.5 s: speed under a backlog). A worker refuses to "
                                  "start if the installed faust differs from what a chosen patch was checked against.")
     table_store: str = setting("rocksdb://", "Where a worker keeps its faust tables: `rocksdb://` (on disk under its data dir, "
                                "recovered from its changelogs after a crash or a lost directory; remedy/runtime/stores.py) "
