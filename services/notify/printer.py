@@ -9,7 +9,7 @@ from datetime import date
 from functools import lru_cache
 
 from remedy.contract.directory import Directory
-from services.notify import fonts, layout
+from services.notify import deflate, fonts, layout
 from services.notify.paper import Inputs, Paper, Unrenderable, check, compose, template
 from services.notify.plan import document_no
 
@@ -28,6 +28,7 @@ class Printer:
 
     @classmethod
     def from_settings(cls, directory_path: str = "", font_path: str = "", portal_url: str = "") -> "Printer":
+        deflate.install()   # every printing process compresses alike: the same paper, the same bytes
         return cls(Directory.load(directory_path or None), fonts.load(font_path), portal_url or DEFAULT_PORTAL,
                    (directory_path, font_path, portal_url))
 

@@ -13,6 +13,9 @@ loudly, instead of running code written for another version.
 A replaced function is hashed as faust ships it, whether or not the patch is installed: ``replace``
 remembers the original, ``original`` returns it and ``restore`` puts it back.
 
+notify replaces one reportlab method the same way (``services.notify.deflate``: its guard is checked when a
+printer is built, as this layer cannot import services).
+
 ``python -m remedy.runtime.patches`` checks every guard and prints what differs; given targets
 (``faust.transport.consumer:Consumer._drain_messages``) it prints what a guard would record for each:
 the installed version, the kind and the source hash.
