@@ -38,11 +38,11 @@ _MISSING = object()
 
 
 class PatchMismatch(RuntimeError):
-    """The installed faust or aiokafka is not what a patch or reach-in was checked against."""
+    """The installed faust, aiokafka or reportlab is not what a patch or reach-in was checked against."""
 
     def __init__(self, problems: list[str]):
         self.problems = problems
-        super().__init__("faust patch guard: installed code differs from what Remedy was checked against\n"
+        super().__init__("patch guard: installed code differs from what Remedy was checked against\n"
                          + "\n".join(f"- {p}" for p in problems))
 
 
