@@ -11,6 +11,7 @@ come in), then the first wave is published.
 """
 from __future__ import annotations
 
+import math
 import threading
 import time
 from collections import Counter
@@ -120,14 +121,16 @@ def turn(stack: ChaosStack, world: CaseWorld, at: datetime, killer: Killer) -> f
         took += stack.settle(hook=killer, first_look=0.3)
 
 
-def feed(stack: ChaosStack, defaults: list[dict], seconds: float, chunks: int = 20) -> None:
-    """Publish a wave over ``seconds`` from a thread (in the same order every run)."""
+def feed(stack: ChaosStack, defaults: list[dict], seconds: float, every: float = 0.15) -> None:
+    """Publish a wave over ``seconds`` from a thread (in the same order every run), a few defaults every
+    ``every`` seconds: a worker then has records it has not committed yet (the commit interval is 0.2 s) all
+    through the wave, and the killer, which waits for that, finds each service busy in its turn."""
     stack.feeding += 1
-    pause = seconds / chunks
+    size = max(1, math.ceil(len(defaults) * every / seconds))
+    pause = seconds / max(1, -(-len(defaults) // size))
 
     def send() -> None:
         try:
-            size = max(1, -(-len(defaults) // chunks))
             for i in range(0, len(defaults), size):
                 stack.publisher.publish_defaults(defaults[i:i + size])
                 time.sleep(pause)
