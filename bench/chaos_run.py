@@ -127,7 +127,7 @@ def feed(stack: ChaosStack, defaults: list[dict], seconds: float, every: float =
     through the wave, and the killer, which waits for that, finds each service busy in its turn."""
     stack.feeding += 1
     size = max(1, math.ceil(len(defaults) * every / seconds))
-    pause = seconds / max(1, -(-len(defaults) // size))
+    pause = seconds / max(1, math.ceil(len(defaults) / size))
 
     def send() -> None:
         try:
