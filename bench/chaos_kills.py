@@ -114,7 +114,7 @@ class Killer:
     def _busy(self, kill: Kill) -> bool:
         if kill.service == "gateway":
             return True
-        return self.stack.lag().get(kill.service, 0) > 0
+        return self.stack.in_flight(kill.service) > 0
 
     def __call__(self) -> None:
         due = self.due()

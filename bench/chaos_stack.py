@@ -122,18 +122,24 @@ class ChaosStack:
     # ---------------------------------------------------------------- quiescence
 
     def lag(self) -> dict[str, int]:
-        """Records each group has not committed yet, against the partitions' true ends."""
-        offsets = {group: self.admin.list_group_offsets({group: None}).get(group, {}) for group in self.groups}
-        out = {}
-        for group, topics in self.groups.items():
-            committed = offsets[group]
-            behind = 0
-            for tp, end in self.log.ends.items():
-                if tp.topic in topics and end:
-                    done = committed.get(TopicPartition(tp.topic, tp.partition))
-                    behind += max(0, end - (done.offset if done is not None and done.offset >= 0 else 0))
-            out[group] = behind
-        return out
+        """Records each group has not committed yet, against the ends the harness has read (``settle`` reads
+        until nothing is new before it asks)."""
+        return {group: self._behind(group, self.log.ends) for group in self.groups}
+
+    def in_flight(self, group: str) -> int:
+        """Records ``group`` has not committed yet, against the ends the broker reports now: the killer's
+        look, which must not depend on how far the harness's own reading has got."""
+        partitions = [tp for tp in self.log.partitions if tp.topic in self.groups[group]]
+        return self._behind(group, self.log.consumer.end_offsets(partitions))
+
+    def _behind(self, group: str, ends: dict[TopicPartition, int]) -> int:
+        committed = self.admin.list_group_offsets({group: None}).get(group, {})
+        behind = 0
+        for tp, end in ends.items():
+            if tp.topic in self.groups[group] and end:
+                done = committed.get(TopicPartition(tp.topic, tp.partition))
+                behind += max(0, end - (done.offset if done is not None and done.offset >= 0 else 0))
+        return behind
 
     def unsteady(self) -> list[str]:
         """Groups not stable, or whose members are not exactly their running instances (a killed member
