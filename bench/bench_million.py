@@ -1,7 +1,7 @@
 """The 1M benchmark (issue 18, item 6): a million valid defaults from a dozen lenders through the whole running
 stack on this machine, against the issue's targets.
 
-    .venv/bin/python -m bench.bench_million [--cases N] [--lenders 12] [--scale triage=2,...]
+    .venv/bin/python -m bench.bench_million [--cases N] [--lenders 12] [--scale triage=2,...] [--nice notify=10,...]
 
 The stack is ``remedy up``'s (``remedy.ops.stack.Stack``: Tansu, the channel peers, every service under the
 supervisor), on free ports and a fresh data dir, with the simulated clock frozen on a weekday at 10:00 in China
@@ -40,7 +40,8 @@ from remedy.contract.codec import Codec
 from remedy.kernel.settings import REPO_ROOT
 from remedy.ops.cli import interrupt
 from remedy.ops.procs import PORT_STRIDE
-from remedy.ops.scale import SERVICES, ScaleError, parse_scale
+from remedy.ops.cli_parser import nice_option, scale_option
+from remedy.ops.scale import SERVICES
 from remedy.ops.settings import PlatformSettings
 from remedy.ops.stack import Stack, StackError
 from remedy.runtime.broker import free_port, port_open
@@ -57,8 +58,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p = argparse.ArgumentParser(prog="python -m bench.bench_million", description=__doc__.split("\n\n")[0])
     p.add_argument("--cases", type=int, default=rep.MILLION, help="valid defaults to publish (default 1,000,000)")
     p.add_argument("--lenders", type=int, default=12, help="lenders the defaults come from (default 12)")
-    p.add_argument("--scale", type=_scale, default={}, metavar="SERVICE=N[,SERVICE=N...]",
+    p.add_argument("--scale", type=scale_option, default={}, metavar="SERVICE=N[,SERVICE=N...]",
                    help="instances per stage service, as remedy up --scale (default one each)")
+    p.add_argument("--nice", type=nice_option, default={}, metavar="SERVICE=N[,SERVICE=N...]",
+                   help="a service's niceness, as remedy up --nice (default 0 for every service)")
     p.add_argument("--timeout", type=float, default=None, help="seconds before the run stops waiting "
                    "(default 300 + 9 ms per case)")
     p.add_argument("--min-free-gib", type=float, default=1.5, help="stop the run when the machine has less memory "
@@ -69,13 +72,6 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         p.error("--cases must be at least 1")
     args.timeout = args.timeout or 300 + 9e-3 * args.cases
     return args
-
-
-def _scale(text: str) -> dict[str, int]:
-    try:
-        return parse_scale(text)
-    except ScaleError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def stack_env(data: Path, scale: dict[str, int]) -> dict[str, str]:
@@ -216,6 +212,7 @@ def report(args, run: dict, restart: dict | None, sampler: ProcSampler, stack_na
     targets = rep.targets(run, sampler, stack_names, n, rates, restart and restart["consuming"])
     print("\n" + rep.targets_table(targets))
     scale = ",".join(f"{k}={v}" for k, v in args.scale.items()) or "one instance each"
+    scale += "; niceness " + (",".join(f"{k}={v}" for k, v in args.nice.items()) or "0 for every service")
     print(f"\n{n:,} cases, {args.lenders} lenders, scale {scale}; generated and encoded "
           f"in {prep['encode']:.1f} s (not counted), published in {_s(prep['publish'])}; load average "
           f"{prep['load0']} before, {loadavg()} after; {os.cpu_count()} CPUs")
@@ -240,7 +237,7 @@ def main(argv: list[str] | None = None) -> None:
     with (nullcontext(str(keep)) if keep else tempfile.TemporaryDirectory(prefix="remedy-1m-")) as data:
         env = stack_env(Path(data), args.scale)
         stack = Stack(PlatformSettings.from_env({**os.environ, **env}), env, scale=args.scale,
-                      report=lambda line: print("  " + line, flush=True))
+                      nice=args.nice, report=lambda line: print("  " + line, flush=True))
         try:
             stack.start(progress=lambda line: print("  " + line, flush=True))
         except StackError as exc:

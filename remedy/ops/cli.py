@@ -87,7 +87,7 @@ def _sample(args, platform: PlatformSettings) -> int:
 def _up(args, platform: PlatformSettings) -> int:
     from remedy.ops.stack import Stack, StackError
     try:
-        stack = Stack(platform, scale=args.scale)
+        stack = Stack(platform, scale=args.scale, nice=args.nice)
     except StackError as exc:
         print(text("error", args.lang, message=exc))
         return 1

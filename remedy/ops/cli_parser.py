@@ -32,11 +32,19 @@ def language(argv: list[str] | None, setting: str) -> str:
     return DEFAULT
 
 
-def _scale(value: str) -> dict[str, int]:
+def scale_option(value: str) -> dict[str, int]:
     from remedy.ops.stack import ScaleError, parse_scale
     try:
         return parse_scale(value)
     except ScaleError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def nice_option(value: str) -> dict[str, int]:
+    from remedy.ops.priority import PriorityError, parse_nice
+    try:
+        return parse_nice(value)
+    except PriorityError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
@@ -67,14 +75,15 @@ def build_parser(lang: str = DEFAULT) -> argparse.ArgumentParser:
     p.add_argument("--valid", type=int, default=1000, help=h("sample.valid"))
     p.add_argument("--invalid", type=int, default=50, help=h("sample.invalid"))
     p = sub.add_parser("up", help=h("up"))
-    p.add_argument("--scale", type=_scale, default=None, metavar=SCALE, help=h("scale"))
+    p.add_argument("--scale", type=scale_option, default=None, metavar=SCALE, help=h("scale"))
+    p.add_argument("--nice", type=nice_option, default=None, metavar=SCALE, help=h("nice"))
     sub.add_parser("down", help=h("down"))
     sub.add_parser("simulate", help=h("simulate"))
     p = sub.add_parser("run", help=h("run"))
     p.add_argument("--no-wait", action="store_true", help=h("run.no_wait"))
     p.add_argument("--horizon-days", type=int, default=120, help=h("run.horizon"))
     p.add_argument("--cases", type=int, default=None, help=h("run.cases"))
-    p.add_argument("--scale", type=_scale, default=None, metavar=SCALE, help=h("scale"))
+    p.add_argument("--scale", type=scale_option, default=None, metavar=SCALE, help=h("scale"))
     p = sub.add_parser("report", help=h("report"))
     p.add_argument("--html", metavar="FILE", help=h("report.html"))
     p = sub.add_parser("replay", help=h("replay"))

@@ -20,6 +20,7 @@ from typing import Mapping
 
 from remedy.contract.i18n import DEFAULT
 from remedy.kernel.settings import REPO_ROOT
+from remedy.ops.priority import niced
 from remedy.ops.terminal import text
 from remedy.runtime.stall import STUCK_EXIT
 
@@ -108,6 +109,7 @@ class ServiceProcess:
         self.env = {**os.environ, "PYTHONPATH": str(self.root), "REMEDY_LOG_LEVEL": "info", **env}
         self.log_path = Path(log_dir) / f"{name}.log"
         self.proc: subprocess.Popen | None = None
+        self.nice = 0          # its niceness (``remedy.ops.priority``), kept across restarts
         self.started_at = 0.0
         self._scan = 0
 
@@ -117,8 +119,8 @@ class ServiceProcess:
             self._log.close()
         self._log = open(self.log_path, "ab")
         self._offset = self._scan = self.log_path.stat().st_size
-        self.proc = subprocess.Popen([sys.executable, "-m", self.module, *self.args], env=self.env, cwd=self.root,
-                                     stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True)
+        self.proc = subprocess.Popen(niced([sys.executable, "-m", self.module, *self.args], self.nice), env=self.env,
+                                     cwd=self.root, stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True)
         self.started_at = time.monotonic()
         return self
 

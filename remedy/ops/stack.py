@@ -9,6 +9,7 @@ dying; the others run on. Only the broker's death (its topics were in memory) st
 
 ``scale`` runs N instances of a service (``remedy up --scale triage=3,gateway=2``; ``remedy.ops.scale``
 says how many may run, and what each instance gets: its port, data dir, log ``logs/<service>-<n>.log``).
+``nice`` starts a service's instances at a niceness (``remedy up --nice notify=10``; ``remedy.ops.priority``).
 """
 from __future__ import annotations
 
@@ -51,7 +52,7 @@ class Stack:
     appended to ``logs/supervisor.log``)."""
 
     def __init__(self, platform: PlatformSettings, env: dict[str, str] | None = None, *,
-                 scale: Mapping[str, int] | None = None, services: tuple[str, ...] = SERVICES, broker: bool = True,
+                 scale: Mapping[str, int] | None = None, nice: Mapping[str, int] | None = None, services: tuple[str, ...] = SERVICES, broker: bool = True,
                  peers: bool = True, report: Callable[[str], None] = print):
         self.platform = platform
         self.settings = settings = platform.shared
@@ -68,6 +69,7 @@ class Stack:
             self.env["REMEDY_CLICKHOUSE_URL"] = self.clickhouse_url
         self.services, self.own_broker, self.peers = services, broker, peers
         self.scale = {name: (scale or {}).get(name, 1) for name in services}
+        self.nice = dict(nice or {})
         self.tansu: subprocess.Popen | None = None
         self.procs: list[ServiceProcess] = []
         self._report = report
@@ -103,7 +105,7 @@ class Stack:
             for process, n in scaling.instances(name, self.scale[name]):
                 env = self.env if process == name else {**self.env, **instance_env(name, n, base, self.data, outer)}
                 proc = ServiceProcess(process, env, self.logs, module=f"services.{name}", service=name)
-                proc.port = instance_port(base, n)
+                proc.port, proc.nice = instance_port(base, n), self.nice.get(name, 0)
                 procs.append(proc)
         return procs
 
