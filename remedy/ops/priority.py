@@ -6,6 +6,11 @@ webhook and analytics workers behind them. A service started with a niceness (``
 gives way to the services at a lower one whenever both have work, and takes what is idle otherwise, so a burst
 of defaults is accepted and triaged first and the stages after catch up from their consumer lag (nothing is lost
 or skipped: it waits in their topics). Only lowering a service's priority needs no privilege, so 0 is the most.
+
+On Linux with autogroup scheduling (``/proc/sys/kernel/sched_autogroup_enabled``, on in most distributions),
+a thread's niceness weighs only against the threads of its own session, and each worker leads a session of its
+own: between workers the scheduler shares the CPU by their sessions' autogroups, evenly whatever each thread's
+niceness. So a niced worker's autogroup gets the niceness too (``/proc/<pid>/autogroup``, sched(7)).
 """
 from __future__ import annotations
 
@@ -47,3 +52,14 @@ def niced(command: list[str], niceness: int) -> list[str]:
     starts inherits the niceness); unchanged at 0."""
     return ["nice", "-n", str(niceness), *command] if niceness else list(command)
 
+
+def nice_session(pid: int, niceness: int) -> bool:
+    """Give the autogroup of ``pid``'s session ``niceness``; False where there is none (autogroup off, not Linux)."""
+    if not niceness:
+        return False
+    try:
+        with open(f"/proc/{pid}/autogroup", "w") as group:
+            group.write(str(niceness))
+        return True
+    except OSError:
+        return False

@@ -20,7 +20,7 @@ from typing import Mapping
 
 from remedy.contract.i18n import DEFAULT
 from remedy.kernel.settings import REPO_ROOT
-from remedy.ops.priority import niced
+from remedy.ops.priority import nice_session, niced
 from remedy.ops.terminal import text
 from remedy.runtime.stall import STUCK_EXIT
 
@@ -121,6 +121,7 @@ class ServiceProcess:
         self._offset = self._scan = self.log_path.stat().st_size
         self.proc = subprocess.Popen(niced([sys.executable, "-m", self.module, *self.args], self.nice), env=self.env,
                                      cwd=self.root, stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True)
+        nice_session(self.proc.pid, self.nice)   # its own session: the autogroup is the worker's alone
         self.started_at = time.monotonic()
         return self
 

@@ -1,5 +1,6 @@
 """``remedy up --nice``: which services yield the CPU. Parsing and its refusals, the stack giving every instance
-of a service its niceness, and a real worker running at it in every thread, again after a SIGKILL and restart."""
+of a service its niceness, and a real worker running at it in every thread and in its session's autogroup, again
+after a SIGKILL and restart."""
 from __future__ import annotations
 
 import os
@@ -78,16 +79,28 @@ def thread_niceness(pid: int) -> set[int]:
     return found
 
 
+def autogroup_niceness(pid: int) -> int | None:
+    """The niceness of ``pid``'s autogroup ("/autogroup-123 nice 7"), None without autogroup scheduling."""
+    try:
+        if Path("/proc/sys/kernel/sched_autogroup_enabled").read_text().strip() != "1":
+            return None
+        return int(Path(f"/proc/{pid}/autogroup").read_text().split()[-1])
+    except OSError:
+        return None
+
+
 def test_a_niced_worker_runs_at_its_niceness_in_every_thread_and_again_after_a_restart(tmp_path):
     (tmp_path / "fakeworker.py").write_text(WORKER)
     proc = ServiceProcess("fake-1", {"PYTHONPATH": str(tmp_path)}, tmp_path / "logs", module="fakeworker")
     proc.nice = 7
-    base = os.getpriority(os.PRIO_PROCESS, 0)
+    base, own_group = os.getpriority(os.PRIO_PROCESS, 0), autogroup_niceness(os.getpid())
     sup = Supervisor(report=lambda line: None, backoff=lambda: Backoff(first=0.1), poll=0.05, lang="en")
     try:
         proc.start().wait_ready(20)
         first = proc.proc.pid
         assert thread_niceness(first) == {min(19, base + 7)} and len(list(Path(f"/proc/{first}/task").iterdir())) == 2
+        assert autogroup_niceness(first) in (None, 7), "with autogroup scheduling, its session's group yields too"
+        assert autogroup_niceness(os.getpid()) == own_group, "the launcher's own group is left alone"
         sup.watch(proc)
         sup.start()
         os.killpg(first, signal.SIGKILL)
@@ -96,6 +109,7 @@ def test_a_niced_worker_runs_at_its_niceness_in_every_thread_and_again_after_a_r
             time.sleep(0.05)
         assert proc.proc.pid != first, "restarted"
         assert thread_niceness(proc.proc.pid) == {min(19, base + 7)}, "the restarted worker runs at the same niceness"
+        assert autogroup_niceness(proc.proc.pid) in (None, 7)
     finally:
         sup.stop()
         proc.stop(timeout=5)
