@@ -23,19 +23,13 @@ class PriorityError(ValueError):
 
 def parse_nice(text: str, services: tuple[str, ...] | None = None) -> dict[str, int]:
     """``"notify=10,webhooks=10"`` → ``{"notify": 10, "webhooks": 10}``; a clear ``PriorityError`` for anything else."""
-    if services is None:
-        from remedy.ops.scale import SERVICES as services
+    from remedy.ops.scale import SERVICES, service_values   # here: scale imports procs, which imports this
+
+    services = SERVICES if services is None else services
     out: dict[str, int] = {}
-    for part in (p.strip() for p in text.split(",")):
-        if not part:
-            continue
-        name, sep, value = (s.strip() for s in part.partition("="))
-        if not sep or not name or not value:
-            raise PriorityError(f"{part!r}: write SERVICE=N, e.g. notify=10,webhooks=10")
+    for name, value in service_values(text, "notify=10,webhooks=10", PriorityError):
         if name not in services:
             raise PriorityError(f"{name!r} is not a service; services: {', '.join(services)}")
-        if name in out:
-            raise PriorityError(f"{name} is given twice")
         try:
             out[name] = int(value)
         except ValueError:

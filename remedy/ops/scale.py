@@ -10,7 +10,7 @@ Analytics and the gateway run once keep their plain name (``gateway``) and the s
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Mapping
+from typing import Iterator, Mapping
 
 from remedy.contract.i18n import DEFAULT
 from remedy.kernel.settings import REPO_ROOT
@@ -72,6 +72,22 @@ def check_scale(scale: Mapping[str, int], limits: Mapping[str, int], clickhouse_
                              "server: REMEDY_CLICKHOUSE_URL=http(s)://user:pass@host:port/db")
 
 
+def service_values(text: str, example: str, error: type[ValueError]) -> Iterator[tuple[str, str]]:
+    """``(service, value)`` of each ``SERVICE=VALUE`` in a comma-separated option, in order; ``error`` for a part
+    that is not one (``example`` shows the form) or a service given twice. What a value may be is the caller's."""
+    seen: set[str] = set()
+    for part in (p.strip() for p in text.split(",")):
+        if not part:
+            continue
+        name, sep, value = (s.strip() for s in part.partition("="))
+        if not sep or not name or not value:
+            raise error(f"{part!r}: write SERVICE=N, e.g. {example}")
+        if name in seen:
+            raise error(f"{name} is given twice")
+        seen.add(name)
+        yield name, value
+
+
 def parse_scale(text: str, limits: Mapping[str, int] | None = None, clickhouse_url: str | None = None) -> dict[str, int]:
     """``"triage=3,notify=2"`` → ``{"triage": 3, "notify": 2}``; a clear ``ScaleError`` for anything else.
     ``clickhouse_url`` decides whether analytics may run more than once (default: ``REMEDY_CLICKHOUSE_URL``)."""
@@ -80,14 +96,7 @@ def parse_scale(text: str, limits: Mapping[str, int] | None = None, clickhouse_u
         clickhouse_url = AnalyticsSettings.from_env().clickhouse_url
     limits = scale_limits() if limits is None else limits
     out: dict[str, int] = {}
-    for part in (p.strip() for p in text.split(",")):
-        if not part:
-            continue
-        name, sep, count = (s.strip() for s in part.partition("="))
-        if not sep or not name or not count:
-            raise ScaleError(f"{part!r}: write SERVICE=N, e.g. triage=3,notify=2")
-        if name in out:
-            raise ScaleError(f"{name} is given twice")
+    for name, count in service_values(text, "triage=3,notify=2", ScaleError):
         try:
             out[name] = int(count)
         except ValueError:

@@ -52,8 +52,9 @@ class Stack:
     appended to ``logs/supervisor.log``)."""
 
     def __init__(self, platform: PlatformSettings, env: dict[str, str] | None = None, *,
-                 scale: Mapping[str, int] | None = None, nice: Mapping[str, int] | None = None, services: tuple[str, ...] = SERVICES, broker: bool = True,
-                 peers: bool = True, report: Callable[[str], None] = print):
+                 scale: Mapping[str, int] | None = None, nice: Mapping[str, int] | None = None,
+                 services: tuple[str, ...] = SERVICES, broker: bool = True, peers: bool = True,
+                 report: Callable[[str], None] = print):
         self.platform = platform
         self.settings = settings = platform.shared
         self.lang = language(settings.lang)   # of the lines it prints and the errors it raises
