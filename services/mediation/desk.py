@@ -14,12 +14,16 @@ already waits and the counts of the mediators who may take it; a drain each lane
 free mediator.
 A request: {"case_id", "lender_id", "tier", "attempt", "region", "cross_region", "centre", "court",
 "score", "requested_ms", "causation_id"}, and ``arrival`` once it reached the desk.
+
+A request already assigned is answered again (``answer_again``): the case asks again only when its state lost
+the request it made (a worker killed before its state was saved), and by then it may also have dropped the
+first answer as stale. So the desk keeps, per request assigned, what it answered (``Change.answers``).
 """
 from __future__ import annotations
 
 import heapq
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta, timezone
 from typing import Callable, Iterable, Iterator, Protocol
 
 from remedy.kernel.emit import Emit
@@ -92,6 +96,7 @@ class Change:
     left: set[str] = field(default_factory=set)
     emits: list[Emit] = field(default_factory=list)
     assigned: list[str] = field(default_factory=list)
+    answers: dict[str, dict] = field(default_factory=dict)   # request key → what its events were made of
 
 
 def enqueue(desk: View, req: dict, roster: dict[str, dict], now: datetime) -> Change:
@@ -164,7 +169,21 @@ def assign(desk: View, change: Change, key: str, req: dict, roster: dict[str, di
     slot = change.loads[mediator["mediator_id"]] = load(mediator["mediator_id"]) + 1
     change.emits += assignment_events(req, mediator, slot, now)
     change.assigned.append(key)
+    change.answers[key] = {"mediator": {f: mediator[f] for f in ANSWERED}, "slot": slot,
+                           "at_ms": int(now.timestamp() * 1000), "requested_ms": req["requested_ms"]}
     return True
+
+
+ANSWERED = ("mediator_id", "modes", "daily_capacity")   # what of the mediator an assignment's events are made of
+
+
+def answer_again(req: dict, answer: dict | bool) -> list[Emit]:
+    """The events the desk answered an assigned request with, the same again (same ids, same session) for a
+    request that comes again; none where the desk kept no answer (``True``, the record of an older desk)."""
+    if not isinstance(answer, dict):
+        return []
+    at = datetime.fromtimestamp(answer["at_ms"] / 1000, timezone.utc)
+    return assignment_events({**req, "requested_ms": answer["requested_ms"]}, answer["mediator"], answer["slot"], at)
 
 
 def pick(req: dict, roster: dict[str, dict], load: Callable[[str], int]) -> dict | None:

@@ -12,7 +12,8 @@ small whatever the length of the queue:
 - ``case/<case_id>`` → {request key: [tier, region, score, n]}: where the case's requests wait;
 - ``load/<mediator_id>`` → [day, cases assigned that day];
 - ``waiting`` → {tier: requests waiting}; ``desk`` → {"day", "layout": 3};
-- ``roster/…``: the roster's changes (``roster.store``); ``assigned:<request key>``: the requests assigned.
+- ``roster/…``: the roster's changes (``roster.store``); ``assigned:<request key>``: the requests assigned, each with
+  what the desk answered (``desk.Change.answers``).
 
 A score's slots hold its requests in ``desk.order`` (longest wait, then arrival): a request joins at the
 tail, and those that were requested after it but reached the desk first move one slot back each. They

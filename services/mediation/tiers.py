@@ -53,11 +53,14 @@ def extend_tier(out: Out, input_id: str, terms: Terms) -> None:
 def on_assignment(state: dict | None, ev: dict) -> Step:
     """The desk's MediatorAssigned / SessionScheduled: recorded in the case's state, then published
     on case.events — so no one can answer a session the case does not know about yet. An assignment
-    for a tier the case has left (deadline, hold-and-close) is stale: recorded nowhere, published never."""
+    for a tier the case has left (deadline, hold-and-close), or for an earlier request than the case's own
+    (its cause is the request's), is stale: recorded nowhere, published never."""
     if state is None:
         raise UnknownCase(f"{ev['type']} for a case mediation has never seen")
     s, body = dict(state), ev["event"]
     if s["closed"] or s["stage"] != TIER_STAGE.get(body["tier"]):
+        return Step(None, outcome="stale_assignment")
+    if ev["type"] == "MediatorAssigned" and s.get("tier_cause") not in (None, ev["causation_id"]):
         return Step(None, outcome="stale_assignment")
     if ev["type"] == "MediatorAssigned":
         if s["mediator_id"] is not None:

@@ -150,10 +150,9 @@ class Mediation:
         """Publish the desk's events, then persist the change: the requests assigned, the queue's entries of
         the requests joining and leaving it, the day's loads."""
         table = self.desk_table
-        for out in change.emits:  # via the case's own partition: its state learns of the session first
-            await self.host.emit(Emit("mediation.assignments", out.key, out.schema, out.record))
+        await self.answer(change.emits)
         for key in change.assigned:
-            await table.put("assigned:" + key, True)
+            await table.put("assigned:" + key, change.answers[key])
             self.metrics.assigned.labels(key.split(":")[1]).inc()
         writes = queue.plan(table, change)
         for key, value in writes.items():
@@ -161,6 +160,11 @@ class Mediation:
         self.loads.update((m, [change.day, count]) for m, count in change.loads.items())
         if queue.WAITING in writes:
             self.show_queue(writes[queue.WAITING] or {})
+
+    async def answer(self, emits: list[Emit]) -> None:
+        """The desk's events, via the case's own partition: its state learns of the session first."""
+        for out in emits:
+            await self.host.emit(Emit("mediation.assignments", out.key, out.schema, out.record))
 
     def show_queue(self, counts: dict[str, int]) -> None:
         for tier in queue.TIERS:
@@ -173,8 +177,9 @@ class Mediation:
             state = await self.load_desk()
             if data["op"] == "CANCEL":
                 await self.save_desk(desk.cancel(state, data["case_id"]))
-            elif self.desk_table.get("assigned:" + desk.request_key(data["request"])):
-                self.metrics.duplicates.labels(DESK_TOPIC).inc()
+            elif answered := self.desk_table.get("assigned:" + desk.request_key(data["request"])):
+                self.metrics.duplicates.labels(DESK_TOPIC).inc()   # answered again (``desk.answer_again``)
+                await self.answer(desk.answer_again(data["request"], answered))
             else:
                 request = {**data["request"], "arrival": msg.offset}   # its place among requests asked at one instant
                 await self.save_desk(desk.enqueue(state, request, self.current_roster(), self.clock.now()))

@@ -13,9 +13,10 @@ CODEC = Codec(REPO_ROOT / "schemas")
 HARDSHIP = {k: False for k in ("is_student", "serious_illness", "unemployed", "disaster", "elderly", "disabled")}
 
 
-def ev(type_: str, body: dict, *, producer: str = "triage", eid: str | None = None, case_id: str = "C1") -> dict:
+def ev(type_: str, body: dict, *, producer: str = "triage", eid: str | None = None, case_id: str = "C1",
+       cause: str = "x") -> dict:
     return {"event_id": eid or f"E-{type_}-{producer}", "case_id": case_id, "lender_id": "L1", "occurred_at": T0,
-            "producer": producer, "causation_id": "x", "type": type_, "event": body}
+            "producer": producer, "causation_id": cause, "type": type_, "event": body}
 
 
 def opened(principal=1_000_000, interest=200_000, penalty=50_000, **hardship) -> dict:
@@ -89,7 +90,8 @@ class Case:
 
     def assign(self, tier="PEOPLES", mediator="PM-1") -> None:
         self.assignment(ev("MediatorAssigned", {"tier": tier, "mediator_id": mediator, "queue_wait_ms": 0},
-                           producer="mediation", eid=f"E-assign-{tier}-{self.state['attempt']}"))
+                           producer="mediation", eid=f"E-assign-{tier}-{self.state['attempt']}",
+                           cause=self.state["tier_cause"]))   # as the desk answers: the request's cause
         self.assignment(ev("SessionScheduled", {"tier": tier, "mediator_id": mediator, "mode": "PHONE",
                                                 "scheduled_at": T0, "location": None, "video_link": None},
                            producer="mediation", eid=f"E-session-{tier}-{self.state['attempt']}"))

@@ -491,3 +491,12 @@ def test_case_sent_back_to_mediation_by_another_stage():
     c.event(ev("CaseEscalated", {"from_stage": "ENFORCEMENT", "to_stage": "COURT_MEDIATION", "reason": "PARTIES_AGREED"},
                producer="enforcement"))
     assert c.stage == "COURT_MEDIATION" and c.desk[-1]["request"]["tier"] == "COURT"
+
+
+def test_an_assignment_answering_an_earlier_request_than_the_cases_own_is_stale():
+    c = Case()
+    c.event(opened())
+    c.event(triaged())
+    earlier = ev("MediatorAssigned", {"tier": "PEOPLES", "mediator_id": "PM-OLD", "queue_wait_ms": 0},
+                 producer="mediation", cause="E-an-earlier-request")
+    assert c.assignment(earlier).outcome == "stale_assignment" and c.state["mediator_id"] is None and c.events == []

@@ -179,3 +179,13 @@ def test_a_full_region_does_not_hold_up_the_regions_behind_it_in_the_queue():
     assigned = {e.record["case_id"]: e.record["event"]["mediator_id"] for e in change.emits if e.record["type"] == "MediatorAssigned"}
     assert assigned == {"A0": "P1", "B1": "P2", "B2": "P2"}
     assert len(change.joined) == 49 and change.loads == {"P1": 1, "P2": 2}
+
+
+def test_a_request_that_comes_again_after_it_was_assigned_is_answered_with_the_same_events():
+    ros = {"PM-A": mediator("PM-A", cap=3)}
+    first = desk.enqueue(empty(), req("C1"), ros, T0)
+    key = desk.request_key(req("C1"))
+    again = desk.answer_again(req("C1", at=T0 + timedelta(hours=2)), first.answers[key])   # asked later, same request
+    assert [e.record for e in again] == [e.record for e in first.emits] and len(again) == 2
+    assert again[0].record["event"]["queue_wait_ms"] == 0, "the wait is the first request's"
+    assert desk.answer_again(req("C1"), True) == [], "an older desk kept no answer: nothing to give again"
