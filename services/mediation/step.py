@@ -29,6 +29,7 @@ class Terms:
 
 
 DESK_TOPIC, DESK_KEY = "mediation.desk", "desk"   # one partition: daily capacities hold exactly
+DESK_PARTITION = 0
 
 
 def desk_record(msg: dict) -> Emit:

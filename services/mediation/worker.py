@@ -30,7 +30,7 @@ from remedy.runtime.faust_host import build_app
 from remedy.runtime.metrics import ServiceMetrics
 from services.mediation import case, desk, offers, queue, roster
 from services.mediation.case import Step, Terms
-from services.mediation.step import DESK_TOPIC
+from services.mediation.step import DESK_PARTITION, DESK_TOPIC
 from services.mediation.settings import MediationSettings
 
 SERVICE = "mediation"
@@ -143,7 +143,8 @@ class Mediation:
                 await self.desk_table.put(key, value)
             self.roster = None
             self.loads = {m: entry for m in self.current_roster() if (entry := self.desk_table.get(queue.load_key(m)))}
-            self.desk_generation.built()
+            if self.desk_generation.settled:   # read mid-recovery, the table may lack the roster's changes
+                self.desk_generation.built()
         return queue.Desk(self.desk_table, self.loads)
 
     async def save_desk(self, change: desk.Change) -> None:
@@ -202,7 +203,11 @@ class Mediation:
 
     async def drain_new_day(self) -> None:
         """A new session day (the next working day, ``desk.session_day``) frees every mediator's capacity: serve
-        the queue."""
+        the queue. Only on the instance that holds the desk, and not while its table recovers: a timer runs on
+        every instance and during recovery, and a desk read from a table half restored (the base roster without
+        its changes, say) would assign from it, and keep that roster until the next rebalance."""
+        if not self.desk_generation.settled or DESK_PARTITION not in self.host.assigned(DESK_TOPIC):
+            return
         now = self.clock.now()
         async with self.host.batch(), self.desk_lock:
             state = await self.load_desk()
