@@ -60,9 +60,9 @@ def on_assignment(state: dict | None, ev: dict) -> Step:
     s, body = dict(state), ev["event"]
     if s["closed"] or s["stage"] != TIER_STAGE.get(body["tier"]):
         return Step(None, outcome="stale_assignment")
-    if ev["type"] == "MediatorAssigned" and s.get("tier_cause") not in (None, ev["causation_id"]):
-        return Step(None, outcome="stale_assignment")
     if ev["type"] == "MediatorAssigned":
+        if s.get("tier_cause") not in (None, ev["causation_id"]):   # the answer to an earlier request
+            return Step(None, outcome="stale_assignment")
         if s["mediator_id"] is not None:
             return Step(None, outcome="duplicate" if s["mediator_id"] == body["mediator_id"] else "stale_assignment")
         s["mediator_id"] = body["mediator_id"]
