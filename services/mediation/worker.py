@@ -206,7 +206,10 @@ class Mediation:
         the queue. Only on the instance that holds the desk, and not while its table recovers: a timer runs on
         every instance and during recovery, and a desk read from a table half restored (the base roster without
         its changes, say) would assign from it, and keep that roster until the next rebalance."""
-        if not self.desk_generation.settled or DESK_PARTITION not in self.host.assigned(DESK_TOPIC):
+        if not self.desk_generation.settled:
+            return
+        if DESK_PARTITION not in self.host.assigned(DESK_TOPIC):
+            self.show_queue({})   # the queue is the holder's to show: none here, whatever this instance once held
             return
         now = self.clock.now()
         async with self.host.batch(), self.desk_lock:

@@ -34,6 +34,10 @@ def waiting_request(now) -> dict:
             "requested_ms": int(now.timestamp() * 1000), "causation_id": "E-triaged", "arrival": 0}
 
 
+def queue_length(mediation: Mediation) -> float:
+    return sum(s.value for m in mediation.metrics.queue.collect() for s in m.samples)
+
+
 async def test_the_drain_waits_for_the_desk_to_be_restored_and_runs_only_where_the_desk_is_held():
     clock = FrozenClock(parse_instant(MONDAY_10_IN_CHINA))
     host = MemoryHost(MemoryBus(), "mediation", Codec(SCHEMAS_DIR), clock, metrics=Metrics())
@@ -54,8 +58,10 @@ async def test_the_drain_waits_for_the_desk_to_be_restored_and_runs_only_where_t
     assert assignments() == [] and mediation.roster is None, "nothing read while the table recovers"
 
     mediation.desk_generation, host.assigned = restored, lambda topic: set()
+    mediation.show_queue({"PEOPLES": 1})   # as shown while this instance held the desk
     await mediation.drain_new_day()
     assert assignments() == [], "an instance that does not hold mediation.desk leaves it alone"
+    assert queue_length(mediation) == 0, "and shows no queue of its own"
 
     host.assigned = held
     await mediation.drain_new_day()
