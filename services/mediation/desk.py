@@ -28,6 +28,7 @@ from typing import Callable, Iterable, Iterator, Protocol
 
 from remedy.kernel.emit import Emit
 from remedy.kernel.clock import CHINA_TZ, china_date
+from remedy.kernel.deadlines import ms
 from remedy.kernel.events import case_event
 from remedy.kernel.ids import event_id
 from remedy.kernel.workdays import next_working_day
@@ -170,7 +171,7 @@ def assign(desk: View, change: Change, key: str, req: dict, roster: dict[str, di
     change.emits += assignment_events(req, mediator, slot, now)
     change.assigned.append(key)
     change.answers[key] = {"mediator": {f: mediator[f] for f in ANSWERED}, "slot": slot,
-                           "at_ms": int(now.timestamp() * 1000), "requested_ms": req["requested_ms"]}
+                           "at_ms": ms(now), "requested_ms": req["requested_ms"]}
     return True
 
 
@@ -214,7 +215,7 @@ def choose_mode(req: dict, mediator: dict) -> str:
 
 def assignment_events(req: dict, mediator: dict, slot: int, now: datetime) -> list[Emit]:
     cid, tier = req["case_id"], req["tier"]
-    wait_ms = max(0, int(now.timestamp() * 1000) - req["requested_ms"])
+    wait_ms = max(0, ms(now) - req["requested_ms"])
     assigned = case_event(PRODUCER, "MediatorAssigned",
                           {"tier": tier, "mediator_id": mediator["mediator_id"], "queue_wait_ms": wait_ms},
                           case_id=cid, lender_id=req["lender_id"], causation_id=req["causation_id"], now=now,

@@ -13,15 +13,19 @@ from collections import Counter
 
 from remedy.kernel.clock import FrozenClock, parse_instant
 from remedy.ops.memory_funnel import MemoryFunnel
-from remedy.runtime.memory import MemoryHost, MemoryRunner
+from remedy.runtime.memory import Agent, MemoryHost, MemoryRunner
 from tests.memory.world import Script, World
 
 MONDAY_10_IN_CHINA = "2026-12-07T02:00:00+00:00"
 
 
+def agent_of(host: MemoryHost, topic: str) -> Agent:
+    return next(a for a in host.agents if a.topic == topic)
+
+
 async def read(host: MemoryHost, topic: str, until=lambda record: False) -> None:
     """Hand ``topic``'s waiting records to ``host``'s agent one by one, stopping after the one ``until`` picks."""
-    agent = next(a for a in host.agents if a.topic == topic)
+    agent = agent_of(host, topic)
     for partition, position in enumerate(agent.positions):
         for record in host.bus.read(topic, partition, position, 10_000):
             await agent.handle(record)
@@ -41,13 +45,14 @@ async def test_an_answer_dropped_after_a_restart_is_given_again_and_the_case_get
         return lambda record: events.decode(record.value, expect="CaseEvent")[1]["type"] == type_
 
     await read(mediation, "case.events", until=is_a("CaseOpened"))
-    opened, positions = copy.deepcopy(cases.get(case_id)), list(mediation.agents[0].positions)
+    case_log = agent_of(mediation, "case.events")
+    opened, positions = copy.deepcopy(cases.get(case_id)), list(case_log.positions)
     await read(mediation, "case.events", until=is_a("CaseTriaged"))
     await read(mediation, "mediation.desk")                 # the desk assigns: its answer waits on mediation.assignments
     assert cases.get(case_id)["stage"] == "PEOPLES_MEDIATION" and opened["stage"] != "PEOPLES_MEDIATION"
 
     await cases.put(case_id, opened)                        # killed: the case's state and its commit were lost
-    mediation.agents[0].positions = mediation.agents[0].committed = positions
+    case_log.positions = case_log.committed = positions
     await read(mediation, "mediation.assignments")          # read first after the restart: the case is only opened
     assert cases.get(case_id)["mediator_id"] is None
     await funnel.settle()
