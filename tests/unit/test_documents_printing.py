@@ -58,6 +58,15 @@ def test_notify_starting_warms_the_printing_process_with_its_printer_built_befor
     assert asyncio.run(PRINTING.pdf(PRINTER, given)) == default().pdf(given) and PRINTING.pid() == warmed
 
 
+def test_the_printing_process_loads_no_stream_library():
+    """It holds only what printing needs: faust, aiokafka and RocksDB would add about 30 MiB to notify's memory."""
+    given = inputs("demand_letter")
+    asyncio.run(PRINTING.pdf(PRINTER, given))
+    maps = Path(f"/proc/{PRINTING.pid()}/maps").read_text()
+    assert "_rl_accel" in maps   # reportlab's accelerator: the maps name the libraries the process loaded
+    assert not [lib for lib in ("/aiokafka/", "/rocksdict/", "/cavro", "/faust/") if lib in maps]
+
+
 def test_a_printer_without_settings_prints_on_a_thread():
     assert default().settings is None
     given = inputs("demand_letter")

@@ -9,15 +9,24 @@
 
 ``REMEDY_FAUST_PATCHES`` is ``all`` (the default), ``none``, or a comma list of these names. Only the
 chosen patches' guards are checked and only they are installed; the others leave faust as shipped.
+
+The patch modules are imported when first asked for (``module``): importing ``remedy.runtime.patches.guard``
+alone, as notify's printing process does for reportlab's guard, does not import faust.
 """
 from __future__ import annotations
 
+import importlib
+from types import ModuleType
+
 from remedy.kernel.settings import SettingsError
-from remedy.runtime.patches import fastpath, fetchwait, fromstart, highwater, nomonitor
 from remedy.runtime.patches.guard import Guard
 
-PATCHES = {"fastpath": fastpath, "highwater": highwater, "fromstart": fromstart, "nomonitor": nomonitor,
-           "fetchwait": fetchwait}
+PATCHES = ("fastpath", "highwater", "fromstart", "nomonitor", "fetchwait")
+
+
+def module(name: str) -> ModuleType:
+    """The patch ``name``'s module (``remedy.runtime.patches.<name>``)."""
+    return importlib.import_module(f"{__name__}.{name}")
 
 
 def chosen(value: str) -> frozenset[str]:
@@ -28,7 +37,7 @@ def chosen(value: str) -> frozenset[str]:
     if value in ("none", ""):
         return frozenset()
     names = {name.strip() for name in value.split(",") if name.strip()}
-    unknown = sorted(names - PATCHES.keys())
+    unknown = sorted(names - set(PATCHES))
     if unknown:
         raise SettingsError(f"REMEDY_FAUST_PATCHES={value!r}: unknown patch(es) {', '.join(unknown)}; "
                             f"expected all, none, or a comma list of {', '.join(PATCHES)}")
@@ -36,13 +45,14 @@ def chosen(value: str) -> frozenset[str]:
 
 
 def guards(names: frozenset[str]) -> list[Guard]:
-    return [guard for name in PATCHES if name in names for guard in getattr(PATCHES[name], "GUARDS", (PATCHES[name].GUARD,))]
+    return [guard for name in PATCHES if name in names
+            for guard in getattr(module(name), "GUARDS", (module(name).GUARD,))]
 
 
 def install(names: frozenset[str]) -> None:
     """Install the chosen patches and put faust's own code back for the others."""
-    for name, module in PATCHES.items():
+    for name in PATCHES:
         if name in names:
-            module.install()
+            module(name).install()
         else:
-            module.uninstall()
+            module(name).uninstall()
