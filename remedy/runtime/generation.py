@@ -6,7 +6,10 @@ count it was built for.
 """
 from __future__ import annotations
 
-import faust
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import faust
 
 
 class IndexGeneration:
