@@ -78,6 +78,12 @@ class Host(Protocol):
         exception dead-letters the record; the stage carries on. On a signed topic a record whose
         signature does not hold is dead-lettered and never reaches ``handle`` (remedy.runtime.signed)."""
 
+    def follow(self, topic: str, handle: Callable[[Input], None]) -> Callable[[], Awaitable[None]]:
+        """Hand every record of every partition of ``topic`` to ``handle``, on every instance, from the topic's
+        beginning (no consumer group): a small view each instance keeps whole. Returns ``caught_up()``, which
+        returns once the records the topic held at start have been handed over. A record ``handle`` cannot apply
+        is counted and logged (the agent that owns the topic dead-letters it)."""
+
     def timer(self, seconds: float, fn: Callable[[], Awaitable[None]]) -> None: ...
 
     def waker(self, wake: Callable[[], Awaitable[int | None]], *, longest: float) -> Callable[[], None]:

@@ -17,6 +17,8 @@ from remedy.kernel.emit import Emit
 from remedy.kernel.stage import Handler, Input
 from remedy.runtime import tables
 from remedy.runtime.app import Runtime, create_app
+from remedy.runtime.clients import aiokafka_security
+from remedy.runtime.follow import Follower
 from remedy.runtime.generation import IndexGeneration
 from remedy.runtime.metrics import ServiceMetrics
 from remedy.runtime.signed import Verifier, party_keys
@@ -65,11 +67,12 @@ class FaustTable:
 
 class FaustHost:
     def __init__(self, app: faust.App, service: str, codec: Codec, clock: Clock, metrics: ServiceMetrics,
-                 keys: KeyRing | None = None):
+                 keys: KeyRing | None = None, settings: Settings | None = None):
         """``keys``: the parties' public keys (by default from the settings: ``remedy.runtime.signed.party_keys``)."""
         self.app, self.service, self.codec, self.clock, self.metrics = app, service, codec, clock, metrics
+        self.settings = settings or Settings.from_env()
         self.rt = Runtime(app, service, codec, clock, metrics)
-        self.verifier = Verifier(keys if keys is not None else party_keys(Settings.from_env()), codec, clock, metrics)
+        self.verifier = Verifier(keys if keys is not None else party_keys(self.settings), codec, clock, metrics)
 
     def table(self, name: str, *, use_partitioner: bool = False) -> FaustTable:
         return FaustTable(self.rt, self.app.Table(name, default=None, use_partitioner=use_partitioner))
@@ -82,6 +85,12 @@ class FaustHost:
             await handle(Input(m.topic, m.partition, m.offset, m.key, m.value, m.headers or ()))
 
         self.rt.agent(self.rt.topic(topic), on_event, name=name or topic.replace(".", "-"))
+
+    def follow(self, topic: str, handle: Callable[[Input], None]) -> Callable[[], Awaitable[None]]:
+        follower = Follower(topic, handle, self.settings.kafka_bootstrap, self.metrics, f"{self.service}-follow-{topic}",
+                            aiokafka_security(self.settings))
+        self.app.task(follower.run)
+        return follower.caught_up
 
     def timer(self, seconds: float, fn: Callable[[], Awaitable[None]]) -> None:
         self.app.timer(seconds)(fn)
@@ -160,5 +169,5 @@ def build_app(service: str, settings: Settings, wire: Callable[[FaustHost], None
     """A service's faust app: the app, a ``FaustHost`` over it, and the stage's ``wire(host)``."""
     app = create_app(service, settings, **app_options)
     wire(FaustHost(app, service, Codec(settings.schemas_dir), clock or clock_from_settings(settings),
-                   metrics or ServiceMetrics(service), party_keys(settings)))
+                   metrics or ServiceMetrics(service), party_keys(settings), settings))
     return app

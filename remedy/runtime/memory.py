@@ -119,6 +119,7 @@ class MemoryHost:
         self.verifier = Verifier(keys if keys is not None else DevKeyRing(), codec, clock, self.metrics)
         self.tables: dict[str, MemoryTable] = {}
         self.agents: list[Agent] = []
+        self.followers: list[Agent] = []   # followed topics: every partition, handed over before the agents' records
         self.timers: list[Callable[[], Awaitable[None]]] = []
         self.wakers: list[Callable[[], Awaitable[int | None]]] = []
         self.pages: dict[str, Callable[[dict], Awaitable[tuple[int, dict]]]] = {}
@@ -134,6 +135,14 @@ class MemoryHost:
     def agent(self, topic: str, handle: Handler, *, name: str | None = None) -> None:
         n = self.bus.partitions(topic)
         self.agents.append(Agent(topic, self.verifier.guard(topic, handle), [0] * n, [0] * n))
+
+    def follow(self, topic: str, handle: Callable[[Input], None]) -> Callable[[], Awaitable[None]]:
+        n = self.bus.partitions(topic)
+        self.followers.append(Agent(topic, handle, [0] * n, [0] * n))
+
+        async def caught_up() -> None:
+            self.catch_up()
+        return caught_up
 
     def timer(self, seconds: float, fn: Callable[[], Awaitable[None]]) -> None:
         self.timers.append(fn)
@@ -181,9 +190,25 @@ class MemoryHost:
 
     # ---- driving it -----------------------------------------------------------------------------
 
+    def catch_up(self) -> int:
+        """Hand each follower every record it has not had; the number handed over."""
+        handed = 0
+        for follower in self.followers:
+            for partition, position in enumerate(follower.positions):
+                for record in self.bus.read(follower.topic, partition, position, len(self.bus.logs[follower.topic][partition])):
+                    try:
+                        follower.handle(record)
+                    except Exception as exc:  # noqa: BLE001 - as on the real runtime: counted and logged
+                        self.metrics.rejected.labels("FOLLOWED_RECORD_UNREADABLE").inc()
+                        log.warning("%s: followed %s could not be applied: %s", self.service, record.topic, exc)
+                    follower.positions[partition] = record.offset + 1
+                    handed += 1
+        return handed
+
     async def poll(self) -> int:
-        """Hand each agent what waits on its partitions (a batch each); the number of records handled."""
-        handled = 0
+        """Hand each follower, then each agent, what waits on its partitions (a batch each); the number of records
+        handled."""
+        handled = self.catch_up()
         for agent in self.agents:
             for partition, position in enumerate(agent.positions):
                 for record in self.bus.read(agent.topic, partition, position, BATCH_MAX):
