@@ -2,9 +2,10 @@
 → webhooks.log.
 
 - ``events``        case.events → the case's parties (``routing``; table ``cases`` keeps the court and
-  mediation centre each case has learned) → one ``event`` intent per party, keyed ``KIND:ID``;
-- ``documents``     court.documents → one ``event`` intent for the court (``documents``: the PDF stays sealed
-  until the attempt);
+  mediation centre each case has learned) → one ``event`` intent per party with a subscription that wants it
+  (``subscribers``: every instance follows ``webhooks.subscriptions`` whole), keyed ``KIND:ID``;
+- ``documents``     court.documents → one ``event`` intent for the court, if it subscribes (``documents``: the
+  PDF stays sealed until the attempt);
 - ``subscriptions`` and ``replays`` (from the gateway) → ``subscription`` / ``replay`` intents, so that
 - ``party``         webhooks.intents is the only writer of a party's subscriptions (table ``parties``) and
   deliveries (table ``deliveries``). A delivery is stored, and its next attempt put in the due index
@@ -35,6 +36,7 @@ from remedy.kernel.stage import Host, Input
 from remedy.runtime.due import Deadlines
 from remedy.runtime.faust_host import build_app
 from services.webhooks import delivery, documents, party, routing
+from services.webhooks.subscribers import Subscribers
 from services.webhooks.delivery import SETTLED
 from services.webhooks.sender import Sender
 from services.webhooks.settings import WebhooksSettings
@@ -74,9 +76,14 @@ class Webhooks:
                                 ["result"], registry=r)
         self.oldest = Gauge(f"remedy_{SERVICE}_oldest_pending_seconds", "Age of the oldest delivery not settled yet "
                             "(recorded or replayed that long ago)", registry=r)
+        self.subscribing = Gauge(f"remedy_{SERVICE}_subscribing_parties", "Parties with a live subscription, as this "
+                                 "instance knows them (it routes events to those parties only)", registry=r)
         self.deadlines: Deadlines | None = None
+        self.subscribers = Subscribers()
+        self.subscribers_known = None   # awaitable: the view holds every subscription made before this instance started
 
     def register(self) -> None:
+        self.subscribers_known = self.host.follow("webhooks.subscriptions", self.on_subscription_seen)
         self.host.agent("case.events", self.on_event, name="events")
         self.host.agent("court.documents", self.on_document, name="documents")
         for topic in FORWARDED:
@@ -92,18 +99,28 @@ class Webhooks:
 
     # ---- the agents -----------------------------------------------------------------------------
 
+    def on_subscription_seen(self, msg: Input) -> None:
+        self.subscribers.apply(self.host.codec.decode(msg.value, expect="WebhookSubscription")[1])
+        self.subscribing.set(len(self.subscribers.parties))
+
     async def on_event(self, msg: Input) -> None:
         _, envelope = self.host.codec.decode(msg.value, expect="CaseEvent")
         decision = routing.decide(self.cases.get(envelope["case_id"]), envelope, delivery.body(envelope))
         if decision.state is not None:
             await self.cases.put(envelope["case_id"], decision.state)
-        for out in decision.internal:
-            await self.intent(out.key, out.record)
+        await self.route(decision.internal)
 
     async def on_document(self, msg: Input) -> None:
         _, record = self.host.codec.decode(msg.value, expect="CourtDocument")
-        for out in documents.decide(record).internal:
-            await self.intent(out.key, out.record)
+        await self.route(documents.decide(record).internal)
+
+    async def route(self, intents) -> None:
+        """The ``event`` intents of the parties with a subscription that wants them (``subscribers``), once this
+        instance knows every subscription made before it started."""
+        await self.subscribers_known()
+        for out in intents:
+            if self.subscribers.wants(out.key, out.record["event"]["type"]):
+                await self.intent(out.key, out.record)
 
     async def forward(self, msg: Input) -> None:
         """A record of the gateway's, checked here (a bad one is dead-lettered) and handed to the party's agent."""

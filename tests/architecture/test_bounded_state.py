@@ -14,6 +14,8 @@ from remedy.kernel.settings import REPO_ROOT
 BOUNDED = {
     ("services/notify/worker.py", "sending"): "notice ids being sent, or sent with their result not applied by the guard yet: at most 16 x notify_concurrent_sends (services/notify/slots.py)",
     ("services/webhooks/worker.py", "sending"): "deliveries being attempted right now: at most webhooks_concurrent_sends",
+    ("services/webhooks/subscribers.py", "parties"): "the event types of each party's subscriptions: grows with the parties "
+                                                     "that subscribe, not with cases",
     ("services/intake/batches.py", "counts"): "per (lender, batch, partition): grows with batches, not loans",
     ("services/intake/batches.py", "dirty"): "the batches changed since the last tally: a subset of counts",
     ("services/notify/documents.py", "_BY_SIZE"): "glyph widths per font size, at most 8",

@@ -83,6 +83,11 @@ def consumed(port: int, topic: str) -> float:
                if line.startswith("remedy_webhooks_consumed_total{") and f'topic="{topic}"' in line)
 
 
+def subscribing(port: int) -> float:
+    body = requests.get(f"http://127.0.0.1:{port}/metrics", timeout=5).text
+    return sum(float(line.rsplit(" ", 1)[1]) for line in body.splitlines() if line.startswith("remedy_webhooks_subscribing_parties "))
+
+
 def subscribe(url: str, headers: dict, target: str, **body) -> dict:
     answer = requests.post(f"{url}/v1/webhooks/subscriptions", json={"url": target, **body}, headers=headers, timeout=10)
     assert answer.status_code == 201, answer.text
@@ -129,6 +134,7 @@ def delivered(world):
     assert court.status_code == 201, court.text
     subs["court"] = court.json()
     wait_until(lambda: consumed(world["hooks"].port, "webhooks.intents") >= 3, timeout=20, every=0.1)
+    wait_until(lambda: subscribing(world["hooks"].port) == 3, timeout=20, every=0.1)   # routing knows them too
     now = datetime.now(timezone.utc)
     pub = Publisher(world["bootstrap"], world["codec"])
     events = {"A": [], "B": []}

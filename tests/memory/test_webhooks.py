@@ -286,3 +286,32 @@ async def test_an_attempt_an_instance_died_making_is_made_by_the_next_one_on_a_s
             attempt.close()
     assert [ev for _, ev, _ in receiver.got] == [e["event_id"]], "the attempt was never made again"
     assert second.log()[-1]["status"] == "DELIVERED"
+
+
+async def test_a_party_without_a_subscription_gets_no_intent_and_one_that_subscribes_gets_the_later_events():
+    receiver = Receiver()
+    w = World(receiver)
+    w.subscribe("LENDER", "LENDER-A", "whs_a", "https://a.example/h", types=["CaseClosed"])
+    await w.runner.settle()
+    w.publish("CaseHeld", HELD, "C-A1", "LENDER-A")           # the lender wants CaseClosed only
+    w.publish("CaseTriaged", triaged("CT-1", "MC-1"), "C-A1", "LENDER-A")   # court and centre: no subscription
+    await w.runner.settle()
+    assert w.bus.records("webhooks.intents")[1:] == [], "only the subscription's own intent: no event was routed"
+    w.subscribe("COURT", "CT-1", "whs_c", "https://court.example/h")
+    await w.runner.settle()
+    closed = w.publish("CaseClosed", CLOSED, "C-A1", "LENDER-A")
+    await w.runner.settle()
+    assert sorted(url for url, event_id, _ in receiver.got if event_id == closed["event_id"]) == \
+        ["https://a.example/h", "https://court.example/h"]
+    assert w.host.metrics.registry.get_sample_value("remedy_webhooks_subscribing_parties") == 2
+
+
+async def test_a_new_instance_routes_to_the_subscriptions_made_before_it_started():
+    receiver = Receiver()
+    first = World(receiver)
+    first.subscribe("COURT", "CT-1", "whs_c", "https://court.example/h")
+    await first.runner.settle()
+    second = World(receiver, after=first)   # the first was killed; this one reads webhooks.subscriptions from the start
+    t = second.publish("CaseTriaged", triaged("CT-1", "MC-1"), "C-A1", "LENDER-A")
+    await second.runner.settle()
+    assert [event_id for url, event_id, _ in receiver.got] == [t["event_id"]]
