@@ -22,6 +22,7 @@ LEARNED: dict[tuple[str, str], str] = {
     ("CaseTriaged", "mediation_centre"): MEDIATION_CENTRE,
     ("LitigationFiled", "court"): COURT,
 }
+TEACHING = frozenset(type_ for type_, _ in LEARNED)   # the event types a case's record may learn a party from
 # field of any event's body -> the kind of party that event (only) concerns
 NAMED: dict[str, str] = {
     "department_id": DEPARTMENT,

@@ -16,6 +16,7 @@ from services.webhooks.routing import party_key
 class Subscribers:
     def __init__(self) -> None:
         self.parties: dict[str, dict] = {}   # KIND:ID -> {"subs": {subscription_id: {"types": [...]}}}
+        self.every, self.types = False, frozenset()   # some subscription wants every type; the types any wants
 
     def apply(self, record: dict) -> None:
         """A ``WebhookSubscription`` record (created, changed or deleted)."""
@@ -26,6 +27,12 @@ class Subscribers:
             self.parties[key] = {"subs": subs}
         else:
             self.parties.pop(key, None)
+        wanted = [sub["types"] for state in self.parties.values() for sub in state["subs"].values()]
+        self.every, self.types = any(not types for types in wanted), frozenset(t for types in wanted for t in types)
+
+    def anyone_wants(self, event_type: str) -> bool:
+        """Whether any party's subscription wants events of ``event_type``."""
+        return self.every or event_type in self.types
 
     def wants(self, key: str, event_type: str) -> bool:
         """Whether a subscription of the party ``key`` wants events of ``event_type``."""

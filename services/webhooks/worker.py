@@ -104,6 +104,10 @@ class Webhooks:
         self.subscribing.set(len(self.subscribers.parties))
 
     async def on_event(self, msg: Input) -> None:
+        await self.subscribers_known()
+        kind = self.host.codec.case_event_type(msg.value)   # read off the header
+        if kind not in routing.TEACHING and not self.subscribers.anyone_wants(kind):
+            return   # no party learned from it, none subscribes to it: not decoded
         _, envelope = self.host.codec.decode(msg.value, expect="CaseEvent")
         decision = routing.decide(self.cases.get(envelope["case_id"]), envelope, delivery.body(envelope))
         if decision.state is not None:

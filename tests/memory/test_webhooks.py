@@ -315,3 +315,15 @@ async def test_a_new_instance_routes_to_the_subscriptions_made_before_it_started
     t = second.publish("CaseTriaged", triaged("CT-1", "MC-1"), "C-A1", "LENDER-A")
     await second.runner.settle()
     assert [event_id for url, event_id, _ in receiver.got] == [t["event_id"]]
+
+
+async def test_a_court_that_subscribes_later_gets_the_events_of_the_cases_it_was_named_in_before():
+    receiver = Receiver()
+    w = World(receiver)
+    w.publish("CaseTriaged", triaged("CT-1", "MC-1"), "C-A1", "LENDER-A")   # nobody subscribes yet: nothing is sent
+    await w.runner.settle()
+    w.subscribe("COURT", "CT-1", "whs_c", "https://court.example/h")
+    await w.runner.settle()
+    closed = w.publish("CaseClosed", CLOSED, "C-A1", "LENDER-A")
+    await w.runner.settle()
+    assert [(url, event_id) for url, event_id, _ in receiver.got] == [("https://court.example/h", closed["event_id"])]

@@ -35,3 +35,14 @@ def test_typed_subscriptions_want_their_types_and_a_deleted_one_nothing():
     assert not view.wants("COURT:CT-1", "CaseTriaged") and view.wants("COURT:CT-1", "CaseClosed")
     view.apply(record("whs_2", status="DELETED"))
     assert not view.wants("COURT:CT-1", "CaseClosed") and view.parties == {}, "a party with no subscription left is forgotten"
+
+
+def test_anyone_wants_follows_every_partys_subscriptions():
+    view = Subscribers()
+    assert not view.anyone_wants("CaseHeld")
+    view.apply(record("whs_1", types=["CaseTriaged"]))
+    assert view.anyone_wants("CaseTriaged") and not view.anyone_wants("CaseHeld")
+    view.apply(record("whs_2", kind="LENDER", pid="LENDER-A"))
+    assert view.anyone_wants("CaseHeld"), "a subscription without types wants every type"
+    view.apply(record("whs_2", kind="LENDER", pid="LENDER-A", status="DELETED"))
+    assert not view.anyone_wants("CaseHeld") and view.anyone_wants("CaseTriaged")
