@@ -14,7 +14,6 @@ from typing import Callable
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.errors import KafkaError
-from kafka import TopicPartition as KafkaPythonPartition
 
 from remedy.kernel.stage import Input
 from remedy.runtime.metrics import ServiceMetrics
@@ -61,9 +60,7 @@ class Follower:
         consumer.assign(partitions)
         await consumer.seek_to_beginning(*partitions)
         reported = await consumer.end_offsets(partitions)   # Tansu's stop short of its last batch: checked, as faust's are
-        asked = {KafkaPythonPartition(tp.topic, tp.partition): end for tp, end in reported.items()}
-        found = await asyncio.to_thread(last_offsets_after, self.bootstrap.split(","), asked)
-        ends = {tp: found.get(KafkaPythonPartition(tp.topic, tp.partition), end) for tp, end in reported.items()}
+        ends = await asyncio.to_thread(last_offsets_after, self.bootstrap.split(","), reported)
         while True:
             if not self._caught_up.is_set() and all([await consumer.position(tp) >= end for tp, end in ends.items()]):
                 self._caught_up.set()

@@ -115,13 +115,13 @@ class Webhooks:
         await self.route(decision.internal)
 
     async def on_document(self, msg: Input) -> None:
+        await self.subscribers_known()
         _, record = self.host.codec.decode(msg.value, expect="CourtDocument")
         await self.route(documents.decide(record).internal)
 
     async def route(self, intents) -> None:
-        """The ``event`` intents of the parties with a subscription that wants them (``subscribers``), once this
-        instance knows every subscription made before it started."""
-        await self.subscribers_known()
+        """The ``event`` intents of the parties with a subscription that wants them (``subscribers``; the callers
+        wait until this instance knows every subscription made before it started)."""
         for out in intents:
             if self.subscribers.wants(out.key, out.record["event"]["type"]):
                 await self.intent(out.key, out.record)

@@ -40,26 +40,26 @@ GUARD = Guard(
 _reported_end_offsets = original(AIOKafkaConsumerThread, "_highwaters")
 
 
-def last_offsets_after(bootstrap: list[str], reported: dict[TopicPartition, int], timeout: float = 10.0) -> dict:
-    """``reported`` end offsets, each moved past the last record actually found from there on."""
-    found = dict(reported)
-    pending = {tp for tp, end in reported.items() if end}
-    if not pending:
-        return found
-    consumer = KafkaConsumer(bootstrap_servers=bootstrap, group_id=None, enable_auto_commit=False,
-                             max_poll_records=1_000_000, **process_security())
-    try:
-        consumer.assign(list(pending))
-        for tp in pending:
-            consumer.seek(tp, reported[tp] - 1)
-        deadline = time.monotonic() + timeout
-        while pending and time.monotonic() < deadline:
-            for tp, records in consumer.poll(timeout_ms=200).items():
-                found[tp] = max(found[tp], records[-1].offset + 1)
-                pending.discard(tp)
-    finally:
-        consumer.close()
-    return found
+def last_offsets_after(bootstrap: list[str], reported: dict, timeout: float = 10.0) -> dict:
+    """``reported`` end offsets, each moved past the last record actually found from there on. Keyed as given: any
+    client's partitions (faust's, aiokafka's, kafka-python's) with ``topic`` and ``partition``."""
+    found = {TopicPartition(tp.topic, tp.partition): end for tp, end in reported.items()}
+    pending = {tp for tp, end in found.items() if end}
+    if pending:
+        consumer = KafkaConsumer(bootstrap_servers=bootstrap, group_id=None, enable_auto_commit=False,
+                                 max_poll_records=1_000_000, **process_security())
+        try:
+            consumer.assign(list(pending))
+            for tp in pending:
+                consumer.seek(tp, found[tp] - 1)
+            deadline = time.monotonic() + timeout
+            while pending and time.monotonic() < deadline:
+                for tp, records in consumer.poll(timeout_ms=200).items():
+                    found[tp] = max(found[tp], records[-1].offset + 1)
+                    pending.discard(tp)
+        finally:
+            consumer.close()
+    return {tp: found[TopicPartition(tp.topic, tp.partition)] for tp in reported}
 
 
 async def _checked_end_offsets(self, partitions):
@@ -67,9 +67,8 @@ async def _checked_end_offsets(self, partitions):
     if self.consumer.in_transaction:
         return reported
     bootstrap = [f"{url.host}:{url.port}" for url in self.app.conf.broker]
-    asked = {TopicPartition(tp.topic, tp.partition): end for tp, end in reported.items() if end is not None}
-    found = await asyncio.to_thread(last_offsets_after, bootstrap, asked)
-    return {tp: found.get(TopicPartition(tp.topic, tp.partition), end) for tp, end in reported.items()}
+    found = await asyncio.to_thread(last_offsets_after, bootstrap, {tp: end for tp, end in reported.items() if end is not None})
+    return {tp: found.get(tp, end) for tp, end in reported.items()}
 
 
 def install() -> None:
